@@ -1,0 +1,125 @@
+/**
+ * The contract between the emulator's HTTP server (routing, tokens, faults, throttling) and the
+ * per-service handlers (Graph, Partner Center). A handler is a function of a parsed request and
+ * this context; `$batch` calls the Graph handler once per inner request.
+ */
+import type { World } from "./world";
+
+/** A parsed request, as the server hands it to a handler. */
+export interface EmuRequest {
+  readonly method: string;
+  /** The path without the query string, percent-decoded per segment, e.g. "/v1.0/servicePrincipals". */
+  readonly path: string;
+  /** The raw query string without "?", e.g. "$filter=appId%20eq%20'...'". */
+  readonly rawQuery: string;
+  readonly query: URLSearchParams;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The parsed JSON body, or undefined when there is none. */
+  readonly body: unknown;
+}
+
+/** What a handler answers. A string body is sent as is; anything else as JSON. */
+export interface EmuResponse {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+}
+
+/** The virtual clock: tests speed it up or move it by hand; buckets and lag run on it. */
+export interface Clock {
+  /** Virtual milliseconds since the epoch. */
+  now(): number;
+}
+
+/** The claims of an access token the emulator issued. */
+export interface AccessTokenClaims {
+  readonly aud: string;
+  readonly iss: string;
+  readonly tid: string;
+  readonly appid: string;
+  readonly azp?: string;
+  readonly oid?: string;
+  readonly upn?: string;
+  /** Delegated tokens: space-separated scopes. */
+  readonly scp?: string;
+  /** App-only tokens: app roles. */
+  readonly roles?: readonly string[];
+  readonly amr?: readonly string[];
+  readonly idtyp: "user" | "app";
+  readonly exp: number;
+  readonly iat: number;
+  readonly nbf: number;
+}
+
+export type TokenCheck =
+  | { readonly ok: true; readonly claims: AccessTokenClaims }
+  | { readonly ok: false; readonly reason: "missing" | "malformed" | "signature" | "expired" };
+
+/** Verifies bearer tokens the emulator's token endpoint issued. */
+export interface TokenVerifier {
+  verify(authorizationHeader: string | undefined): TokenCheck;
+}
+
+/** The service a request is for, for fault profiles, counters and the request log. */
+export type ServiceName = "login" | "graph" | "partnerCenter" | "control";
+
+/** A fault decided for one request (or one `$batch` inner request). */
+export type Fault =
+  | { readonly kind: "none" }
+  /** 429; `retryAfterSeconds` null sends no Retry-After header. */
+  | { readonly kind: "throttle"; readonly retryAfterSeconds: number | null }
+  | { readonly kind: "unavailable"; readonly retryAfterSeconds: number | null }
+  /** Close the socket without answering (outer requests only). */
+  | { readonly kind: "drop" }
+  /** Never answer (outer requests only); the client's timeout must fire. */
+  | { readonly kind: "stall" };
+
+export interface FaultInjector {
+  /** Decides the fault for a request; `inner` is true for a `$batch` inner request. */
+  decide(service: ServiceName, method: string, path: string, inner: boolean): Fault;
+  /** Replication lag in virtual ms applied to objects created now (0 when off). */
+  replicationLagMs(): number;
+}
+
+/** The outcome of charging a Graph request against the identity service's token buckets. */
+export type ThrottleDecision =
+  | { readonly ok: true; readonly resourceUnits: number; readonly limitPercentage: number | null }
+  | {
+      readonly ok: false;
+      readonly resourceUnits: number;
+      readonly retryAfterSeconds: number;
+      /** e.g. "Tenant_Application/ReadWrite/{appId}/{tenantId}" */
+      readonly scope: string;
+      readonly information: "WriteLimitExceeded" | "ResourceUnitLimitExceeded";
+    };
+
+export interface GraphThrottle {
+  /**
+   * Charges one Graph request (an inner `$batch` request counts on its own) made by `appId` in
+   * `tenantId`. `resourceUnits` is the documented cost; `isWrite` adds one write.
+   */
+  charge(appId: string, tenantId: string, resourceUnits: number, isWrite: boolean): ThrottleDecision;
+}
+
+/** Generates ids as Entra ID does (GUIDs; base64url composite keys for grants and assignments). */
+export interface IdGenerator {
+  guid(): string;
+  /** 16 random bytes, for the tail of an appRoleAssignment id. */
+  randomBytes(n: number): Buffer;
+}
+
+/** Everything a handler needs. */
+export interface EmulatorContext {
+  readonly world: World;
+  readonly clock: Clock;
+  readonly tokens: TokenVerifier;
+  readonly faults: FaultInjector;
+  readonly throttle: GraphThrottle;
+  readonly ids: IdGenerator;
+  /** The base URL clients use, e.g. "https://127.0.0.1:41234" (for @odata.nextLink). */
+  readonly baseUrl: string;
+}
+
+/** A handler for one service. */
+export type Handler = (req: EmuRequest, ctx: EmulatorContext) => Promise<EmuResponse> | EmuResponse;

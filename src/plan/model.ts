@@ -1,0 +1,88 @@
+/**
+ * The plan: for one tenant, exactly what a refresh would change, in the project's own words.
+ * Produced by a pure function of desired × live (src/plan/diff.ts), rendered by src/report/.
+ */
+import type { Guid } from "../desired/model";
+import type { AccessProblem } from "../live/model";
+
+/** A tenant as plans and reports name it. */
+export interface TenantRef {
+  readonly tenantId: Guid;
+  readonly defaultDomain: string;
+  readonly displayName: string;
+}
+
+/** A resource application as plans and reports name it. */
+export interface ResourceRef {
+  readonly appId: Guid;
+  readonly displayName: string;
+}
+
+/** One change a refresh would make. Every variant names its permissions, never only ids. */
+export type PlanAction =
+  /** Partner Center application consent: adds CIPP-SAM's service principal and the bootstrap grant. */
+  | { readonly kind: "consent"; readonly reason: string }
+  /** Create a resource application's service principal in the tenant. */
+  | { readonly kind: "create-resource"; readonly resource: ResourceRef }
+  /** Assign an application permission. `appRoleId` is null until the resource is readable (new tenant). */
+  | {
+      readonly kind: "add-app-role";
+      readonly resource: ResourceRef;
+      readonly permission: string;
+      readonly appRoleId: Guid | null;
+    }
+  /** Remove an application permission the declaration does not want (policy "remove" only). */
+  | {
+      readonly kind: "remove-app-role";
+      readonly resource: ResourceRef;
+      readonly permission: string;
+      readonly assignmentId: string;
+    }
+  /** Create the AllPrincipals delegated grant for a resource. */
+  | { readonly kind: "create-grant"; readonly resource: ResourceRef; readonly scopes: readonly string[] }
+  /** Replace the scope string of an existing grant: `scope` is the full new string. */
+  | {
+      readonly kind: "update-grant";
+      readonly resource: ResourceRef;
+      readonly grantId: string;
+      readonly add: readonly string[];
+      readonly remove: readonly string[];
+      readonly scopes: readonly string[];
+    }
+  /** Delete a second AllPrincipals grant for the same resource. */
+  | { readonly kind: "delete-duplicate-grant"; readonly resource: ResourceRef; readonly grantId: string };
+
+export type PlanActionKind = PlanAction["kind"];
+
+/** Why a wanted permission cannot be applied in this tenant. */
+export type BlockReason = "resource-unavailable" | "not-published" | "not-assignable";
+
+/** A wanted permission (or a whole resource) that cannot be applied, and why. */
+export interface BlockedItem {
+  readonly resource: ResourceRef;
+  /** The permission name, or null when the whole resource is blocked. */
+  readonly permission: string | null;
+  readonly type: "appRole" | "scope" | "resource";
+  readonly reason: BlockReason;
+  /** The reason in words, e.g. "Microsoft Defender for Endpoint is not licensed in this tenant". */
+  readonly detail: string;
+}
+
+/** The plan for one tenant. */
+export interface TenantPlan {
+  readonly tenant: TenantRef;
+  /**
+   * - `converged`: nothing to do;
+   * - `changes`: actions pending;
+   * - `inaccessible`: a pre-check failed; `problem` says why and what to do.
+   */
+  readonly status: "converged" | "changes" | "inaccessible";
+  readonly actions: readonly PlanAction[];
+  readonly blocked: readonly BlockedItem[];
+  readonly problem: AccessProblem | null;
+}
+
+/** A plan over several tenants. */
+export interface FleetPlan {
+  readonly tenants: readonly TenantPlan[];
+}
