@@ -1,0 +1,47 @@
+/**
+ * What a delivery surface (CLI, Action, demo) asks the engine to do, and what it gets back.
+ * The engine (src/apply/engine.ts) knows nothing of GitHub or of the command line.
+ */
+import type { CloudEndpoints } from "../cloud/endpoints";
+
+/** How CIPP-SAM proves its identity to Entra ID (one of them). */
+export type AppCredential =
+  | { readonly kind: "secret"; readonly clientSecret: string }
+  | { readonly kind: "certificate"; readonly privateKeyPem: string; readonly certificatePem: string }
+  /** A federated assertion, e.g. a GitHub Actions OIDC token; called for every token request. */
+  | { readonly kind: "assertion"; readonly getAssertion: () => Promise<string> };
+
+export type RunMode = "plan" | "refresh" | "reset";
+
+/** Progress of a fleet run, for long runs: done of total, failures so far, time left. */
+export interface Progress {
+  readonly done: number;
+  readonly total: number;
+  readonly failed: number;
+  /** Estimated milliseconds left, or null before the first tenant finishes. */
+  readonly etaMs: number | null;
+  /** The tenant that just finished, with its outcome. */
+  readonly last: { readonly tenant: string; readonly outcome: string } | null;
+}
+
+export interface RunRequest {
+  readonly mode: RunMode;
+  /** The folder holding cipp-cpv.yaml, profiles/ and tenants/. */
+  readonly stacksDir: string;
+  /** One tenant by id or default domain; all declared tenants when absent. Required for reset. */
+  readonly tenant?: string;
+  /** Reset only: must repeat `tenant` exactly, or the reset is refused. */
+  readonly confirm?: string;
+  /** Post the Partner Center consent even when the plan does not need it (CIPP's manual refresh). */
+  readonly forceConsent?: boolean;
+  /** Tenants processed at once. @default 10 */
+  readonly concurrency?: number;
+  /** Where the Microsoft services are; defaults to the cloud named in cipp-cpv.yaml. */
+  readonly endpoints?: CloudEndpoints;
+  /** Extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy's or the sandbox's. */
+  readonly caCertificates?: readonly string[];
+  readonly credential: AppCredential;
+  /** The CIPP service account's refresh token (app + user, MFA). */
+  readonly refreshToken: string;
+  readonly onProgress?: (progress: Progress) => void;
+}
