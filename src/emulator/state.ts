@@ -1,0 +1,508 @@
+/**
+ * Turns a `WorldSpec` into the live `World` the handlers mutate, and answers the questions
+ * several handlers ask of it (which permissions a service principal exposes, whether a tenant may
+ * instantiate a first-party app, what a tenant looks like for the control API).
+ */
+import Ajv from "ajv";
+import type { Clock, IdGenerator } from "./context";
+import { assignmentId, grantId, isGuid } from "./ids";
+import type {
+  AppRoleAssignment,
+  AppRoleSpec,
+  BehaviourSettings,
+  FirstPartyAppSpec,
+  OAuth2PermissionGrant,
+  PermissionScopeSpec,
+  RefreshTokenState,
+  ServicePrincipal,
+  TenantState,
+  World,
+  WorldSpec,
+} from "./world";
+import { MICROSOFT_TENANT_ID } from "./world";
+
+export { assignmentId, grantId, guidBytesLE, isGuid } from "./ids";
+
+/** A world specification that cannot be loaded; `problems` lists every reason found. */
+export class WorldSpecError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid world specification:\n- ${problems.join("\n- ")}`);
+    this.name = "WorldSpecError";
+  }
+}
+
+export const DEFAULT_BEHAVIOUR: BehaviourSettings = {
+  consentDeleteRemovesServicePrincipal: true,
+  tokenLifetimeSeconds: 3599,
+};
+
+const str = { type: "string", minLength: 1 } as const;
+const strArr = { type: "array", items: str } as const;
+// Structure only; cross-references are checked by hand below with messages naming the object.
+const WORLD_SCHEMA = {
+  type: "object",
+  required: ["partnerTenantId", "applications", "firstPartyApps", "users", "tenants", "gdapRelationships"],
+  properties: {
+    partnerTenantId: str,
+    applications: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["appId", "displayName", "homeTenantId"],
+        properties: {
+          appId: str,
+          displayName: str,
+          homeTenantId: str,
+          secrets: { type: "array", items: { type: "object", required: ["value"], properties: { value: str, expires: str } } },
+          certificates: { type: "array", items: { type: "object", required: ["certificatePem"], properties: { certificatePem: str } } },
+          federatedCredentials: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["name", "issuer", "subject", "audiences"],
+              properties: { name: str, issuer: str, subject: str, audiences: strArr },
+            },
+          },
+        },
+      },
+    },
+    firstPartyApps: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["appId", "displayName", "appRoles", "oauth2PermissionScopes"],
+        properties: {
+          appId: str,
+          displayName: str,
+          appRoles: { type: "array", items: { type: "object", required: ["id", "value"], properties: { id: str, value: str } } },
+          oauth2PermissionScopes: {
+            type: "array",
+            items: { type: "object", required: ["id", "value"], properties: { id: str, value: str } },
+          },
+          requiresServicePlans: strArr,
+        },
+      },
+    },
+    users: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["id", "userPrincipalName", "refreshTokens", "mfa", "adminAgent"],
+        properties: {
+          id: str,
+          userPrincipalName: str,
+          mfa: { type: "boolean" },
+          adminAgent: { type: "boolean" },
+          refreshTokens: {
+            type: "array",
+            items: { type: "object", required: ["token", "clientId"], properties: { token: str, clientId: str } },
+          },
+        },
+      },
+    },
+    tenants: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["tenantId", "defaultDomain", "displayName"],
+        properties: {
+          tenantId: str,
+          defaultDomain: str,
+          displayName: str,
+          size: { enum: ["S", "M", "L"] },
+          conditionalAccessBlocks: { type: "boolean" },
+          subscribedSkus: {
+            type: "array",
+            items: { type: "object", required: ["skuPartNumber", "servicePlans"], properties: { skuPartNumber: str, skuId: str, servicePlans: strArr } },
+          },
+          servicePrincipals: { type: "array", items: { type: "object", required: ["appId"], properties: { appId: str, id: str } } },
+          appRoleAssignments: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["principalAppId", "resourceAppId", "appRole"],
+              properties: { principalAppId: str, resourceAppId: str, appRole: str },
+            },
+          },
+          grants: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["clientAppId", "resourceAppId", "scope"],
+              properties: {
+                clientAppId: str,
+                resourceAppId: str,
+                scope: { type: "string" },
+                consentType: { enum: ["AllPrincipals", "Principal"] },
+                principalId: str,
+              },
+            },
+          },
+        },
+      },
+    },
+    gdapRelationships: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["customerTenantId", "status", "roleTemplateIds"],
+        properties: {
+          id: str,
+          displayName: str,
+          customerTenantId: str,
+          status: { enum: ["active", "expired", "terminated", "approvalPending"] },
+          roleTemplateIds: strArr,
+        },
+      },
+    },
+    federatedIssuers: {
+      type: "array",
+      items: { type: "object", required: ["issuer", "publicKeysPem"], properties: { issuer: str, publicKeysPem: strArr } },
+    },
+    behaviour: {
+      type: "object",
+      properties: {
+        consentDeleteRemovesServicePrincipal: { type: "boolean" },
+        tokenLifetimeSeconds: { type: "integer", minimum: 1 },
+      },
+    },
+  },
+} as const;
+
+const validateStructure = new Ajv({ allErrors: true }).compile(WORLD_SCHEMA);
+
+/**
+ * Validates `spec` and builds the live world from it: service principals get GUID ids, grants and
+ * assignments get Entra-style composite ids, and every object is visible from `clock.now()`.
+ * @throws WorldSpecError listing every problem found.
+ */
+export function loadWorld(spec: WorldSpec, clock: Clock, ids: IdGenerator): World {
+  if (!validateStructure(spec)) {
+    const problems = (validateStructure.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`);
+    throw new WorldSpecError(problems);
+  }
+  const problems: string[] = [];
+  const now = clock.now();
+  const createdDateTime = new Date(now).toISOString();
+
+  const applications = indexUnique(spec.applications, (a) => a.appId, "application", problems);
+  const firstPartyApps = indexUnique(spec.firstPartyApps, (a) => a.appId, "first-party app", problems);
+  const users = indexUnique(spec.users, (u) => u.id, "user", problems);
+  for (const a of [...spec.applications, ...spec.firstPartyApps]) {
+    if (!isGuid(a.appId)) problems.push(`appId '${a.appId}' of '${a.displayName}' is not a GUID`);
+    if (applications.has(a.appId) && firstPartyApps.has(a.appId)) {
+      problems.push(`appId '${a.appId}' is both an application and a first-party app`);
+    }
+  }
+  const tenantIds = new Set(spec.tenants.map((t) => t.tenantId));
+  if (!tenantIds.has(spec.partnerTenantId)) problems.push(`partnerTenantId '${spec.partnerTenantId}' is not among the tenants`);
+  for (const a of spec.applications) {
+    if (!tenantIds.has(a.homeTenantId)) problems.push(`application '${a.displayName}' has unknown homeTenantId '${a.homeTenantId}'`);
+  }
+  const displayNameOf = (appId: string): string | undefined =>
+    applications.get(appId)?.displayName ?? firstPartyApps.get(appId)?.displayName;
+
+  const refreshTokens = new Map<string, RefreshTokenState>();
+  for (const u of spec.users) {
+    for (const rt of u.refreshTokens) {
+      if (!applications.has(rt.clientId)) problems.push(`a refresh token of user '${u.userPrincipalName}' is bound to unknown application '${rt.clientId}'`);
+      if (refreshTokens.has(rt.token)) problems.push(`refresh token of user '${u.userPrincipalName}' is not unique`);
+      refreshTokens.set(rt.token, { token: rt.token, userId: u.id, clientId: rt.clientId, status: "valid" });
+    }
+  }
+
+  const tenants = new Map<string, TenantState>();
+  const domains = new Set<string>();
+  for (const t of spec.tenants) {
+    const where = `tenant '${t.displayName}' (${t.tenantId})`;
+    if (!isGuid(t.tenantId)) problems.push(`${where}: tenantId is not a GUID`);
+    if (tenants.has(t.tenantId)) problems.push(`${where}: tenantId is not unique`);
+    if (domains.has(t.defaultDomain.toLowerCase())) problems.push(`${where}: defaultDomain '${t.defaultDomain}' is not unique`);
+    domains.add(t.defaultDomain.toLowerCase());
+
+    const state: TenantState = {
+      tenantId: t.tenantId,
+      defaultDomain: t.defaultDomain,
+      displayName: t.displayName,
+      size: t.size ?? "S",
+      subscribedSkus: t.subscribedSkus ?? [],
+      conditionalAccessBlocks: t.conditionalAccessBlocks ?? false,
+      servicePrincipals: new Map(),
+      appRoleAssignments: new Map(),
+      grants: new Map(),
+      deletedServicePrincipals: [],
+    };
+    const spByAppId = new Map<string, ServicePrincipal>();
+    for (const s of t.servicePrincipals ?? []) {
+      const displayName = displayNameOf(s.appId);
+      if (displayName === undefined) {
+        problems.push(`${where}: service principal for unknown appId '${s.appId}'`);
+        continue;
+      }
+      if (spByAppId.has(s.appId)) problems.push(`${where}: two service principals for appId '${s.appId}'`);
+      if (s.id !== undefined && !isGuid(s.id)) problems.push(`${where}: service principal id '${s.id}' is not a GUID`);
+      const sp: ServicePrincipal = {
+        id: s.id ?? ids.guid(),
+        appId: s.appId,
+        displayName,
+        appOwnerOrganizationId: applications.get(s.appId)?.homeTenantId ?? MICROSOFT_TENANT_ID,
+        createdAt: now,
+        visibleAt: now,
+      };
+      spByAppId.set(s.appId, sp);
+      state.servicePrincipals.set(sp.id, sp);
+    }
+    const spOf = (appId: string, role: string): ServicePrincipal | undefined => {
+      const sp = spByAppId.get(appId);
+      if (!sp) problems.push(`${where}: ${role} '${appId}' has no service principal in the tenant`);
+      return sp;
+    };
+
+    const assignedKeys = new Set<string>();
+    for (const a of t.appRoleAssignments ?? []) {
+      const principal = spOf(a.principalAppId, "assignment principal");
+      const resource = spOf(a.resourceAppId, "assignment resource");
+      if (!principal || !resource) continue;
+      const role = permissionsOf({ firstPartyApps }, a.resourceAppId).appRoles.find(
+        (r) => r.value === a.appRole || r.id === a.appRole,
+      );
+      if (!role) {
+        problems.push(`${where}: '${displayNameOf(a.resourceAppId)}' has no app role '${a.appRole}'`);
+        continue;
+      }
+      const key = `${principal.id}|${resource.id}|${role.id}`;
+      if (assignedKeys.has(key)) problems.push(`${where}: app role '${role.value}' is assigned twice to '${principal.displayName}'`);
+      assignedKeys.add(key);
+      const assignment: AppRoleAssignment = {
+        id: assignmentId(principal.id, ids),
+        principalId: principal.id,
+        resourceId: resource.id,
+        appRoleId: role.id,
+        createdDateTime,
+        createdAt: now,
+        visibleAt: now,
+      };
+      state.appRoleAssignments.set(assignment.id, assignment);
+    }
+
+    for (const g of t.grants ?? []) {
+      const client = spOf(g.clientAppId, "grant client");
+      const resource = spOf(g.resourceAppId, "grant resource");
+      if (!client || !resource) continue;
+      const consentType = g.consentType ?? "AllPrincipals";
+      const principalId = consentType === "Principal" ? (g.principalId ?? null) : null;
+      if (consentType === "Principal" && (principalId === null || !isGuid(principalId))) {
+        problems.push(`${where}: a Principal grant needs a GUID principalId`);
+        continue;
+      }
+      const known = new Set(permissionsOf({ firstPartyApps }, g.resourceAppId).oauth2PermissionScopes.map((s) => s.value));
+      const scopes = g.scope.split(" ").filter((s) => s !== "");
+      const unknown = scopes.filter((s) => !known.has(s));
+      if (unknown.length > 0) problems.push(`${where}: '${displayNameOf(g.resourceAppId)}' has no delegated scope ${unknown.map((s) => `'${s}'`).join(", ")}`);
+      const id = grantId(client.id, resource.id, principalId);
+      if (state.grants.has(id)) {
+        problems.push(`${where}: two grants from '${client.displayName}' to '${resource.displayName}' for the same principal`);
+        continue;
+      }
+      const grant: OAuth2PermissionGrant = {
+        id,
+        clientId: client.id,
+        resourceId: resource.id,
+        consentType,
+        principalId,
+        scope: scopes.join(" "),
+        createdAt: now,
+        visibleAt: now,
+      };
+      state.grants.set(id, grant);
+    }
+    tenants.set(t.tenantId, state);
+  }
+
+  for (const r of spec.gdapRelationships) {
+    if (!tenantIds.has(r.customerTenantId)) problems.push(`GDAP relationship '${r.displayName ?? r.id ?? "?"}' names unknown customer '${r.customerTenantId}'`);
+    if (r.customerTenantId === spec.partnerTenantId) problems.push(`a GDAP relationship cannot target the partner tenant itself`);
+  }
+  if (problems.length > 0) throw new WorldSpecError(problems);
+
+  return {
+    spec,
+    partnerTenantId: spec.partnerTenantId,
+    applications,
+    firstPartyApps,
+    users,
+    tenants,
+    refreshTokens,
+    gdapRelationships: spec.gdapRelationships.map((r) => ({ ...r, id: r.id ?? ids.guid() })),
+    federatedIssuers: spec.federatedIssuers ?? [],
+    behaviour: { ...DEFAULT_BEHAVIOUR, ...spec.behaviour },
+  };
+}
+
+/** The permissions a service principal publishes, with spec defaults applied. */
+export interface PublishedPermissions {
+  readonly appRoles: readonly (AppRoleSpec & { readonly allowedMemberTypes: readonly string[]; readonly isEnabled: boolean })[];
+  readonly oauth2PermissionScopes: readonly (PermissionScopeSpec & { readonly isEnabled: boolean })[];
+}
+
+/**
+ * The appRoles and oauth2PermissionScopes a service principal for `appId` publishes: those of
+ * the first-party app, or none for a third-party app (CIPP-SAM publishes nothing).
+ */
+export function permissionsOf(world: Pick<World, "firstPartyApps">, appId: string): PublishedPermissions {
+  const app = world.firstPartyApps.get(appId);
+  if (!app) return { appRoles: [], oauth2PermissionScopes: [] };
+  return {
+    appRoles: app.appRoles.map((r) => ({ ...r, allowedMemberTypes: r.allowedMemberTypes ?? ["Application"], isEnabled: r.isEnabled ?? true })),
+    oauth2PermissionScopes: app.oauth2PermissionScopes.map((s) => ({ ...s, isEnabled: s.isEnabled ?? true })),
+  };
+}
+
+/** The service principal of `appId` in a tenant, if any (visible or not). */
+export function findServicePrincipal(tenant: TenantState, appId: string): ServicePrincipal | undefined {
+  for (const sp of tenant.servicePrincipals.values()) if (sp.appId === appId) return sp;
+  return undefined;
+}
+
+/** A tenant by GUID or by its default domain (case-insensitive), as the token endpoint accepts. */
+export function findTenant(world: World, tenantIdOrDomain: string): TenantState | undefined {
+  const byId = world.tenants.get(tenantIdOrDomain.toLowerCase()) ?? world.tenants.get(tenantIdOrDomain);
+  if (byId) return byId;
+  const domain = tenantIdOrDomain.toLowerCase();
+  for (const t of world.tenants.values()) if (t.defaultDomain.toLowerCase() === domain) return t;
+  return undefined;
+}
+
+export type InstantiationCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Whether a service principal for `appId` may be created in the tenant: a first-party app with
+ * `requiresServicePlans` needs one of those plans among the tenant's subscribed SKUs.
+ */
+export function canInstantiate(world: World, tenantId: string, appId: string): InstantiationCheck {
+  const tenant = world.tenants.get(tenantId);
+  if (!tenant) return { ok: false, reason: `Tenant '${tenantId}' does not exist.` };
+  const firstParty: FirstPartyAppSpec | undefined = world.firstPartyApps.get(appId);
+  if (!firstParty) {
+    return world.applications.has(appId)
+      ? { ok: true }
+      : { ok: false, reason: `Application with identifier '${appId}' was not found in the directory.` };
+  }
+  const required = firstParty.requiresServicePlans ?? [];
+  if (required.length === 0) return { ok: true };
+  const plans = new Set(tenant.subscribedSkus.flatMap((s) => s.servicePlans));
+  if (required.some((p) => plans.has(p))) return { ok: true };
+  return {
+    ok: false,
+    reason: `The organization '${tenant.defaultDomain}' has no subscription that includes '${firstParty.displayName}' (needs one of the service plans ${required.join(", ")}).`,
+  };
+}
+
+/** A tenant as the control API shows it: directory objects with names resolved. */
+export interface TenantSnapshot {
+  readonly tenantId: string;
+  readonly defaultDomain: string;
+  readonly displayName: string;
+  readonly servicePrincipals: readonly { id: string; appId: string; displayName: string; visible: boolean }[];
+  readonly appRoleAssignments: readonly {
+    id: string;
+    principalId: string;
+    principalAppId: string | null;
+    resourceId: string;
+    resourceAppId: string | null;
+    appRoleId: string;
+    appRoleValue: string | null;
+  }[];
+  readonly grants: readonly {
+    id: string;
+    clientId: string;
+    clientAppId: string | null;
+    resourceId: string;
+    resourceAppId: string | null;
+    consentType: "AllPrincipals" | "Principal";
+    principalId: string | null;
+    scope: string;
+  }[];
+  readonly deletedServicePrincipals: readonly { id: string; appId: string; displayName: string }[];
+}
+
+/** Inspects one tenant for the control API; undefined when the tenant does not exist. */
+export function snapshotTenant(world: World, tenantId: string, now?: number): TenantSnapshot | undefined {
+  const tenant = findTenant(world, tenantId);
+  if (!tenant) return undefined;
+  const sp = (id: string): ServicePrincipal | undefined => tenant.servicePrincipals.get(id);
+  const roleValue = (resourceAppId: string | undefined, roleId: string): string | null =>
+    resourceAppId === undefined ? null : (permissionsOf(world, resourceAppId).appRoles.find((r) => r.id === roleId)?.value ?? null);
+  return {
+    tenantId: tenant.tenantId,
+    defaultDomain: tenant.defaultDomain,
+    displayName: tenant.displayName,
+    servicePrincipals: [...tenant.servicePrincipals.values()].map((s) => ({
+      id: s.id,
+      appId: s.appId,
+      displayName: s.displayName,
+      visible: now === undefined || s.visibleAt <= now,
+    })),
+    appRoleAssignments: [...tenant.appRoleAssignments.values()].map((a) => ({
+      id: a.id,
+      principalId: a.principalId,
+      principalAppId: sp(a.principalId)?.appId ?? null,
+      resourceId: a.resourceId,
+      resourceAppId: sp(a.resourceId)?.appId ?? null,
+      appRoleId: a.appRoleId,
+      appRoleValue: roleValue(sp(a.resourceId)?.appId, a.appRoleId),
+    })),
+    grants: [...tenant.grants.values()].map((g) => ({
+      id: g.id,
+      clientId: g.clientId,
+      clientAppId: sp(g.clientId)?.appId ?? null,
+      resourceId: g.resourceId,
+      resourceAppId: sp(g.resourceId)?.appId ?? null,
+      consentType: g.consentType,
+      principalId: g.principalId,
+      scope: g.scope,
+    })),
+    deletedServicePrincipals: tenant.deletedServicePrincipals.map((s) => ({ id: s.id, appId: s.appId, displayName: s.displayName })),
+  };
+}
+
+/**
+ * Removes a service principal and everything hanging off it (its assignments as principal or
+ * resource and its grants as client or resource), as deleting one does in Entra ID.
+ */
+export function removeServicePrincipal(tenant: TenantState, spId: string): void {
+  const sp = tenant.servicePrincipals.get(spId);
+  if (!sp) return;
+  tenant.servicePrincipals.delete(spId);
+  tenant.deletedServicePrincipals.push(sp);
+  for (const [id, a] of tenant.appRoleAssignments) if (a.principalId === spId || a.resourceId === spId) tenant.appRoleAssignments.delete(id);
+  for (const [id, g] of tenant.grants) if (g.clientId === spId || g.resourceId === spId) tenant.grants.delete(id);
+}
+
+/**
+ * Creates the service principal of `appId` in a tenant, visible after `lagMs` of virtual time.
+ * The caller checks `canInstantiate` first.
+ */
+export function addServicePrincipal(world: World, tenant: TenantState, appId: string, now: number, lagMs: number, ids: IdGenerator): ServicePrincipal {
+  const displayName = world.applications.get(appId)?.displayName ?? world.firstPartyApps.get(appId)?.displayName ?? appId;
+  const sp: ServicePrincipal = {
+    id: ids.guid(),
+    appId,
+    displayName,
+    appOwnerOrganizationId: world.applications.get(appId)?.homeTenantId ?? MICROSOFT_TENANT_ID,
+    createdAt: now,
+    visibleAt: now + lagMs,
+  };
+  tenant.servicePrincipals.set(sp.id, sp);
+  return sp;
+}
+
+function indexUnique<T>(items: readonly T[], key: (t: T) => string, what: string, problems: string[]): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    const k = key(item);
+    if (map.has(k)) problems.push(`${what} '${k}' is defined twice`);
+    map.set(k, item);
+  }
+  return map;
+}
