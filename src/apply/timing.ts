@@ -1,0 +1,29 @@
+/**
+ * Time and chance as the engine sees them. Injected so that tests drive waits and jitter
+ * deterministically and never sleep in real time.
+ */
+
+/** The engine's view of time and randomness. */
+export interface Timing {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** A number in [0, 1). */
+  random(): number;
+}
+
+/** Real time: the wall clock, timers and Math.random. */
+export const realTiming: Timing = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: () => Math.random(),
+};
+
+/** Real time with any of its parts replaced. */
+export function timingWith(overrides: Partial<Timing>): Timing {
+  return {
+    now: overrides.now ?? realTiming.now,
+    sleep: overrides.sleep ?? realTiming.sleep,
+    random: overrides.random ?? realTiming.random,
+  };
+}
