@@ -1,0 +1,242 @@
+/**
+ * Every input of the Action, parsed and validated in one place. A pure function of a
+ * `getInput`-like reader and the environment, so that each bad input is unit-testable without
+ * @actions/core and is refused before anything is sent.
+ */
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import * as path from "node:path";
+import type { RunMode } from "../apply/run-request";
+
+/** Reads one raw input, as `core.getInput` does: "" when not set. */
+export type InputReader = (name: string) => string;
+
+/** The environment variables the Action depends on. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** How CIPP-SAM authenticates, before OIDC (which needs @actions/core) is wired up. */
+export type CredentialInput =
+  | { readonly kind: "secret"; readonly clientSecret: string }
+  | { readonly kind: "certificate"; readonly certificatePem: string; readonly privateKeyPem: string }
+  | { readonly kind: "oidc" };
+
+/** The Action's inputs, validated. */
+export interface ActionInputs {
+  readonly mode: RunMode;
+  /** Absolute path of the stacks folder. */
+  readonly stacksDir: string;
+  readonly tenant?: string;
+  readonly confirm?: string;
+  readonly forceConsent: boolean;
+  readonly concurrency?: number;
+  readonly credential: CredentialInput;
+  readonly refreshToken: string;
+  /** Each certificate of the `ca-certificates` input, one PEM block each. */
+  readonly caCertificates: readonly string[];
+  /** The emulator's base URL, when the stacks target the sandbox. */
+  readonly sandboxUrl?: string;
+  readonly summary: boolean;
+  /** Where plan-json and result-json are written. */
+  readonly outputDir: string;
+}
+
+/** Inputs that carry secrets: they are masked before any of them is parsed. */
+export const SECRET_INPUTS = ["client-secret", "refresh-token", "certificate-key"] as const;
+
+/** A bad input: names the input and says what is wrong with it. Never quotes a secret's value. */
+export class InputError extends Error {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
+    super(`Input '${input}': ${reason}`);
+    this.name = "InputError";
+  }
+}
+
+const MODES: readonly RunMode[] = ["plan", "refresh", "reset"];
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A DNS name of at least two labels, as tenants' default domains are.
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const MAX_CONCURRENCY = 100;
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * Parses and validates every input. Throws {@link InputError} on the first bad one.
+ * `env` supplies GITHUB_WORKSPACE (stacks are relative to it), RUNNER_TEMP (where files are
+ * written) and the OIDC request variables GitHub sets when the job may request an ID token.
+ */
+export function parseInputs(getInput: InputReader, env: Environment): ActionInputs {
+  const read = (name: string): string => getInput(name).trim();
+
+  const mode = parseMode(read("mode"));
+  const tenant = optional(read("tenant"));
+  if (tenant !== undefined && !GUID.test(tenant) && !DOMAIN.test(tenant)) {
+    throw new InputError("tenant", `'${tenant}' is neither a tenant id (GUID) nor a domain name.`);
+  }
+  const confirm = optional(read("confirm"));
+  if (mode === "reset") {
+    if (tenant === undefined) {
+      throw new InputError("tenant", "mode 'reset' works on one tenant; name it by id or default domain.");
+    }
+    if (confirm !== tenant) {
+      throw new InputError(
+        "confirm",
+        `mode 'reset' removes CIPP-SAM from '${tenant}' and adds it again; repeat the tenant exactly in 'confirm' to proceed.`,
+      );
+    }
+  } else if (confirm !== undefined) {
+    throw new InputError("confirm", `only mode 'reset' takes a confirmation; mode is '${mode}'.`);
+  }
+
+  // The runner starts actions in the workspace; outside a runner, relative means the current folder.
+  const workspace = env["GITHUB_WORKSPACE"] ?? ".";
+  const stacks = read("stacks") || "stacks";
+  const concurrency = parseConcurrency(read("concurrency"));
+  const sandboxUrl = parseSandboxUrl(read("sandbox-url"));
+  const outputDir = env["RUNNER_TEMP"];
+  if (!outputDir) {
+    throw new InputError("RUNNER_TEMP", "the runner sets this variable; it is where plan-json and result-json are written.");
+  }
+
+  return {
+    mode,
+    stacksDir: path.resolve(workspace, stacks),
+    ...(tenant !== undefined ? { tenant } : {}),
+    ...(confirm !== undefined ? { confirm } : {}),
+    forceConsent: parseBoolean("force-consent", read("force-consent"), false),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+    credential: parseCredential(read, env),
+    refreshToken: parseRefreshToken(read("refresh-token")),
+    caCertificates: parseCaCertificates(read("ca-certificates")),
+    ...(sandboxUrl !== undefined ? { sandboxUrl } : {}),
+    summary: parseBoolean("summary", read("summary"), true),
+    outputDir,
+  };
+}
+
+function optional(value: string): string | undefined {
+  return value === "" ? undefined : value;
+}
+
+function parseMode(value: string): RunMode {
+  if (value === "") return "plan";
+  const mode = MODES.find((m) => m === value);
+  if (mode === undefined) throw new InputError("mode", `'${value}' is not one of ${MODES.join(", ")}.`);
+  return mode;
+}
+
+/** The YAML 1.2 core-schema booleans, as `core.getBooleanInput` accepts them. */
+function parseBoolean(name: string, value: string, fallback: boolean): boolean {
+  if (value === "") return fallback;
+  if (["true", "True", "TRUE"].includes(value)) return true;
+  if (["false", "False", "FALSE"].includes(value)) return false;
+  throw new InputError(name, `'${value}' is not a boolean; use true or false.`);
+}
+
+function parseConcurrency(value: string): number | undefined {
+  if (value === "") return undefined;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
+    throw new InputError("concurrency", `'${value}' is not a whole number from 1 to ${MAX_CONCURRENCY}.`);
+  }
+  return n;
+}
+
+function parseSandboxUrl(value: string): string | undefined {
+  if (value === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError("sandbox-url", `'${value}' is not a URL.`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new InputError("sandbox-url", `'${value}' is not an http(s) URL.`);
+  }
+  return value;
+}
+
+function parseCredential(read: (name: string) => string, env: Environment): CredentialInput {
+  const clientSecret = read("client-secret");
+  const certificatePem = read("certificate");
+  const privateKeyPem = read("certificate-key");
+  const useOidc = parseBoolean("use-oidc", read("use-oidc"), false);
+
+  const chosen = [
+    clientSecret !== "" ? "client-secret" : null,
+    certificatePem !== "" || privateKeyPem !== "" ? "certificate" : null,
+    useOidc ? "use-oidc" : null,
+  ].filter((c): c is string => c !== null);
+  if (chosen.length === 0) {
+    throw new InputError(
+      "client-secret",
+      "CIPP-SAM needs a credential: set 'client-secret', or 'certificate' with 'certificate-key', or 'use-oidc: true'.",
+    );
+  }
+  if (chosen.length > 1) {
+    throw new InputError(chosen[1] ?? "client-secret", `choose one credential; ${chosen.join(" and ")} are both set.`);
+  }
+
+  if (clientSecret !== "") return { kind: "secret", clientSecret };
+  if (useOidc) {
+    if (!env["ACTIONS_ID_TOKEN_REQUEST_URL"] || !env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]) {
+      throw new InputError(
+        "use-oidc",
+        "GitHub offers no ID token to this job; give the job 'permissions: id-token: write' (pull requests from forks never get one).",
+      );
+    }
+    return { kind: "oidc" };
+  }
+  return parseCertificate(certificatePem, privateKeyPem);
+}
+
+function parseCertificate(certificatePem: string, privateKeyPem: string): CredentialInput {
+  if (certificatePem === "") throw new InputError("certificate", "'certificate-key' is set; give its certificate (PEM) too.");
+  if (privateKeyPem === "") throw new InputError("certificate-key", "'certificate' is set; give its private key (PEM) too.");
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(certificatePem);
+  } catch (error) {
+    throw new InputError("certificate", `not a PEM certificate (${describe(error)}).`);
+  }
+  let key;
+  try {
+    key = createPrivateKey(privateKeyPem);
+  } catch {
+    // The parser's message could echo key material; say only what is wrong.
+    throw new InputError("certificate-key", "not an unencrypted PEM private key.");
+  }
+  if (!certificate.checkPrivateKey(key)) {
+    throw new InputError("certificate-key", `does not belong to the certificate '${certificate.subject}'.`);
+  }
+  return { kind: "certificate", certificatePem, privateKeyPem };
+}
+
+function parseRefreshToken(value: string): string {
+  if (value === "") {
+    throw new InputError(
+      "refresh-token",
+      "the CIPP service account's refresh token is required (Partner Center consent and Graph reads are made as that user).",
+    );
+  }
+  if (/\s/.test(value)) throw new InputError("refresh-token", "contains white space; copy the token as one line.");
+  return value;
+}
+
+function parseCaCertificates(value: string): string[] {
+  if (value === "") return [];
+  const blocks = value.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) throw new InputError("ca-certificates", "holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
+  for (const [index, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      throw new InputError("ca-certificates", `certificate ${index + 1} of ${blocks.length} is not valid (${describe(error)}).`);
+    }
+  }
+  return blocks;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
