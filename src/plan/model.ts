@@ -54,8 +54,14 @@ export type PlanAction =
 
 export type PlanActionKind = PlanAction["kind"];
 
-/** Why a wanted permission cannot be applied in this tenant. */
-export type BlockReason = "resource-unavailable" | "not-published" | "not-assignable";
+/**
+ * Why a wanted permission cannot be applied in this tenant:
+ * - `resource-unavailable`: the resource's service principal is absent and cannot be added (e.g. no licence);
+ * - `not-published`: the resource publishes no app role (or, for an id, no scope) by that name or id;
+ * - `not-assignable`: the app role exists but only users and groups may hold it, not applications;
+ * - `disabled`: the resource publishes the permission but has disabled it.
+ */
+export type BlockReason = "resource-unavailable" | "not-published" | "not-assignable" | "disabled";
 
 /** A wanted permission (or a whole resource) that cannot be applied, and why. */
 export interface BlockedItem {
@@ -66,6 +72,21 @@ export interface BlockedItem {
   readonly reason: BlockReason;
   /** The reason in words, e.g. "Microsoft Defender for Endpoint is not licensed in this tenant". */
   readonly detail: string;
+}
+
+/** A permission the tenant holds that the declaration does not ask for, left in place (extras policy "keep"). */
+export interface KeptPermission {
+  readonly resource: ResourceRef;
+  readonly type: "appRole" | "scope";
+  /** The permission name, or its id when the resource no longer publishes it. */
+  readonly permission: string;
+}
+
+/** Something a refresh will do that deserves a second look, without stopping it. */
+export interface PlanWarning {
+  readonly resource: ResourceRef;
+  readonly permission: string;
+  readonly message: string;
 }
 
 /** The plan for one tenant. */
@@ -79,6 +100,10 @@ export interface TenantPlan {
   readonly status: "converged" | "changes" | "inaccessible";
   readonly actions: readonly PlanAction[];
   readonly blocked: readonly BlockedItem[];
+  /** Extras held but not declared, kept because the extras policy says so. */
+  readonly kept: readonly KeptPermission[];
+  /** E.g. a delegated scope the resource does not publish and the declaration does not mark as unpublished. */
+  readonly warnings: readonly PlanWarning[];
   readonly problem: AccessProblem | null;
 }
 
