@@ -1,0 +1,177 @@
+/**
+ * Partner Center's application consents (the CPV consent API, microsoft-apis §2): consent
+ * CIPP-SAM in a customer tenant with delegated scopes, or remove that consent. There is no GET:
+ * consent state is read from Graph in the customer tenant.
+ */
+import { randomUUID } from "node:crypto";
+import type { HttpClient, HttpResponse } from "./http";
+import type { RequestRate } from "./rate-limit";
+
+/** Delegated scopes to consent on one resource application. */
+export interface ConsentGrant {
+  readonly resourceAppId: string;
+  /** Scope names, e.g. ["Directory.ReadWrite.All"]; sent comma-separated as Partner Center expects. */
+  readonly scopes: readonly string[];
+}
+
+export interface ConsentRequest {
+  readonly applicationId: string;
+  readonly displayName?: string;
+  readonly grants: readonly ConsentGrant[];
+}
+
+export type PartnerCenterProblem = "mfa-required" | "forbidden" | "throttled" | "customer-not-found" | "failed";
+
+/** A Partner Center answer that is not success, with what a person should do about it. */
+export class PartnerCenterError extends Error {
+  override readonly name = "PartnerCenterError";
+  constructor(
+    readonly problem: PartnerCenterProblem,
+    readonly status: number,
+    /** Partner Center's `code` ("900421", "2032", ...), or null. */
+    readonly code: string | null,
+    /** Partner Center's `description` (or the 429 body's `message`), secrets masked. */
+    readonly description: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface PartnerCenterClientOptions {
+  readonly http: HttpClient;
+  /** e.g. "https://api.partnercenter.microsoft.com" */
+  readonly baseUrl: string;
+  /** The service account's delegated Partner Center token (partner tenant). */
+  readonly token: () => Promise<string>;
+  /** Partner Center's 50 requests per second per application. */
+  readonly rate?: RequestRate;
+  /** One correlation id for the whole run, so Microsoft support can find all its requests. @default a new UUID */
+  readonly correlationId?: string;
+  /** @default crypto.randomUUID */
+  readonly newRequestId?: () => string;
+}
+
+/** Partner Center 500s are documented as retryable (microsoft-apis §2.4), unlike Graph's. */
+const PARTNER_CENTER_RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 503, 504]);
+
+const ALREADY_EXISTS = "Permission entry already exists.";
+
+export class PartnerCenterClient {
+  readonly correlationId: string;
+  /** HTTP requests sent (retries included), for cost accounting. */
+  requestCount = 0;
+  private readonly newRequestId: () => string;
+
+  constructor(private readonly options: PartnerCenterClientOptions) {
+    this.correlationId = options.correlationId ?? randomUUID();
+    this.newRequestId = options.newRequestId ?? randomUUID;
+  }
+
+  /**
+   * Consents the application in the customer tenant. "already-exists" when Partner Center says the
+   * consent is there (any 4xx carrying "Permission entry already exists."): Partner Center does not
+   * merge scopes, so changing them takes a remove first.
+   */
+  async addConsent(customerTenantId: string, consent: ConsentRequest): Promise<"created" | "already-exists"> {
+    const body = {
+      applicationId: consent.applicationId,
+      ...(consent.displayName ? { displayName: consent.displayName } : {}),
+      applicationGrants: consent.grants.map((g) => ({ enterpriseApplicationId: g.resourceAppId, scope: g.scopes.join(",") })),
+    };
+    const res = await this.send("POST", `/v1/customers/${encodeURIComponent(customerTenantId)}/applicationconsents`, body);
+    if (res.status >= 200 && res.status < 300) return "created";
+    const envelope = parseEnvelope(res.body);
+    if (res.status >= 400 && res.status < 500 && envelope.description.includes(ALREADY_EXISTS)) return "already-exists";
+    throw this.errorFrom(res, envelope, `consent ${consent.applicationId} in ${customerTenantId}`);
+  }
+
+  /** Removes the application's consent from the customer tenant; "already-gone" on 404. */
+  async removeConsent(customerTenantId: string, applicationId: string): Promise<"removed" | "already-gone"> {
+    const res = await this.send(
+      "DELETE",
+      `/v1/customers/${encodeURIComponent(customerTenantId)}/applicationconsents/${encodeURIComponent(applicationId)}`,
+    );
+    if (res.status >= 200 && res.status < 300) return "removed";
+    const envelope = parseEnvelope(res.body);
+    if (res.status === 404 && !/tenant not found/i.test(envelope.description)) return "already-gone";
+    throw this.errorFrom(res, envelope, `remove consent of ${applicationId} in ${customerTenantId}`);
+  }
+
+  private async send(method: "POST" | "DELETE", path: string, body?: unknown): Promise<HttpResponse> {
+    await this.options.rate?.take();
+    const token = await this.options.token();
+    // The same MS-RequestId on every retry of this call is what makes the POST idempotent.
+    const res = await this.options.http.send({
+      method,
+      url: `${this.options.baseUrl.replace(/\/+$/, "")}${path}`,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+        "ms-correlationid": this.correlationId,
+        "ms-requestid": this.newRequestId(),
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      retryStatuses: PARTNER_CENTER_RETRY_STATUSES,
+    });
+    this.requestCount += res.attempts;
+    return res;
+  }
+
+  private errorFrom(res: HttpResponse, envelope: Envelope, what: string): PartnerCenterError {
+    const description = this.options.http.redactor.redact(envelope.description || res.body.slice(0, 300));
+    const said = `Partner Center answered HTTP ${res.status}${envelope.code ? ` code ${envelope.code}` : ""}: ${description}`;
+    if (res.status === 401 && (envelope.code === "900421" || /mfa/i.test(description))) {
+      return new PartnerCenterError(
+        "mfa-required",
+        res.status,
+        envelope.code,
+        description,
+        `Could not ${what}: multi-factor authentication is required. ${said}. ` +
+          "Sign the CIPP service account in again with MFA and store the new refresh token.",
+      );
+    }
+    if (res.status === 403) {
+      return new PartnerCenterError(
+        "forbidden",
+        res.status,
+        envelope.code,
+        description,
+        `Could not ${what}: access denied. ${said}. The service account must be in the partner tenant's AdminAgents group ` +
+          "and in a security group holding an active GDAP relationship to this customer with Application Administrator, " +
+          "Cloud Application Administrator or Global Administrator.",
+      );
+    }
+    if (res.status === 429) {
+      return new PartnerCenterError("throttled", res.status, envelope.code, description, `Could not ${what}: still throttled after retries. ${said}`);
+    }
+    if (res.status === 404) {
+      return new PartnerCenterError(
+        "customer-not-found",
+        res.status,
+        envelope.code,
+        description,
+        `Could not ${what}: Partner Center does not know this customer. ${said}. Check the tenant id and that it is a customer of this partner.`,
+      );
+    }
+    return new PartnerCenterError("failed", res.status, envelope.code, description, `Could not ${what}. ${said}`);
+  }
+}
+
+interface Envelope {
+  readonly code: string | null;
+  readonly description: string;
+}
+
+/** Reads Partner Center's error envelope `{ code, description }`, or the 429 body `{ statusCode, message }`. */
+function parseEnvelope(text: string): Envelope {
+  try {
+    const json = JSON.parse(text) as { code?: unknown; description?: unknown; message?: unknown };
+    const code = typeof json.code === "string" || typeof json.code === "number" ? String(json.code) : null;
+    const description = typeof json.description === "string" ? json.description : typeof json.message === "string" ? json.message : "";
+    return { code, description };
+  } catch {
+    return { code: null, description: "" };
+  }
+}
