@@ -149,7 +149,9 @@ function readTenantPlan(tenant: TenantRef, desired: DesiredTenant, live: LiveTen
   }
   merge(plan, planUndeclaredResources(live, declaredServicePrincipals, desired.extras));
 
-  const consentReason = consentReasonFor(live, plan.actions.length > 0, options);
+  // A forced consent means nothing in the partner tenant, where Partner Center cannot consent.
+  const consentOptions = desired.isPartner ? { ...options, forceConsent: false } : options;
+  const consentReason = consentReasonFor(live, plan.actions.length > 0, consentOptions);
   if (consentReason !== null) {
     if (desired.isPartner) return partnerConsentProblem(tenant);
     plan.actions.unshift({ kind: "consent", reason: consentReason });
