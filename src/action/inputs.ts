@@ -42,6 +42,25 @@ export interface ActionInputs {
 /** Inputs that carry secrets: they are masked before any of them is parsed. */
 export const SECRET_INPUTS = ["client-secret", "refresh-token", "certificate-key"] as const;
 
+/**
+ * The values to mask before anything else runs: each secret input whole, and each line of a
+ * multi-line one (a PEM key), because the runner only masks a registered value where it appears
+ * whole, and a log line can hold a single line of the key. PEM armour lines are not secret.
+ */
+export function secretsToMask(getInput: InputReader): string[] {
+  const values = new Set<string>();
+  for (const name of SECRET_INPUTS) {
+    const value = getInput(name).trim();
+    if (value === "") continue;
+    values.add(value);
+    for (const line of value.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed !== "" && trimmed !== value && !/^-----(BEGIN|END) [A-Z ]+-----$/.test(trimmed)) values.add(trimmed);
+    }
+  }
+  return [...values];
+}
+
 /** A bad input: names the input and says what is wrong with it. Never quotes a secret's value. */
 export class InputError extends Error {
   constructor(

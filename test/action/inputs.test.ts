@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { generate } from "selfsigned";
-import { InputError, parseInputs, type ActionInputs, type Environment } from "../../src/action/inputs";
+import { InputError, parseInputs, secretsToMask, type ActionInputs, type Environment } from "../../src/action/inputs";
 
 const ENV: Environment = { GITHUB_WORKSPACE: "/home/runner/work/repo", RUNNER_TEMP: "/home/runner/temp" };
 const MINIMAL = { "client-secret": "app-secret-value", "refresh-token": "0.AXk-refresh" };
@@ -165,5 +165,18 @@ describe("parseInputs: each bad input is refused, naming it", () => {
     const error = refusal({ "client-secret": "app-secret-value", "refresh-token": "0.AXk abc" });
     expect(error.message).not.toContain("app-secret-value");
     expect(error.message).not.toContain("0.AXk");
+  });
+});
+
+describe("secretsToMask", () => {
+  test("each secret whole, and each line of a PEM key without its armour", () => {
+    const key = "-----BEGIN PRIVATE KEY-----\nAAAAline1\nBBBBline2\n-----END PRIVATE KEY-----\n";
+    const inputs: Record<string, string> = { "client-secret": " s3cret ", "refresh-token": "0.AXk", "certificate-key": key, mode: "plan" };
+    const masked = secretsToMask((name) => inputs[name] ?? "");
+    expect(masked).toEqual(["s3cret", "0.AXk", key.trim(), "AAAAline1", "BBBBline2"]);
+  });
+
+  test("nothing set, nothing to mask", () => {
+    expect(secretsToMask(() => "")).toEqual([]);
   });
 });

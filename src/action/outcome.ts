@@ -1,0 +1,163 @@
+/**
+ * What the Action tells GitHub about a run: whether the plan holds changes, which tenants failed,
+ * the annotations to raise, and progress lines. Pure functions of the plan and the results, so
+ * the step's outputs and annotations are unit-testable without a runner.
+ */
+import type { Progress } from "../apply/run-request";
+import type { OperationError, RunResult, TenantResult } from "../apply/result";
+import type { BlockedItem, FleetPlan, ResourceRef, TenantPlan, TenantRef } from "../plan/model";
+
+/** An annotation on the run: an error per failed tenant, a warning per blocked workload. */
+export interface Annotation {
+  readonly level: "error" | "warning";
+  readonly title: string;
+  readonly message: string;
+}
+
+/** The step's verdict on a run. */
+export interface RunVerdict {
+  /** The plan holds changes for at least one tenant. */
+  readonly changes: boolean;
+  /** Default domains of the tenants that failed (or, in plan mode, could not be read). */
+  readonly failedTenants: readonly string[];
+  readonly annotations: readonly Annotation[];
+}
+
+/** The verdict of a run; `result` is null in plan mode. */
+export function verdictOf(plan: FleetPlan, result: RunResult | null): RunVerdict {
+  const failures = result === null ? planFailures(plan) : resultFailures(result);
+  const blocked = result === null ? plan.tenants.flatMap(blockedInPlan) : result.tenants.flatMap(blockedInResult);
+  return {
+    changes: plan.tenants.some((tenant) => tenant.status === "changes"),
+    failedTenants: failures.map((failure) => failure.tenant.defaultDomain),
+    annotations: [
+      ...failures.map((failure): Annotation => ({
+        level: "error",
+        title: `${failure.tenant.displayName} (${failure.tenant.defaultDomain}) failed`,
+        message: failure.message,
+      })),
+      ...blockedAnnotations(blocked),
+    ],
+  };
+}
+
+/** One progress line, e.g. "[3/40] fabrikam.onmicrosoft.com: changed (0 failed, about 2 min left)". */
+export function progressLine(progress: Progress): string {
+  const head = `[${progress.done}/${progress.total}]`;
+  const last = progress.last === null ? "started" : `${progress.last.tenant}: ${progress.last.outcome}`;
+  const eta = progress.etaMs === null || progress.done === progress.total ? "" : `, ${describeEta(progress.etaMs)}`;
+  return `${head} ${last} (${progress.failed} failed${eta})`;
+}
+
+function describeEta(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 90 ? `about ${seconds} s left` : `about ${Math.round(seconds / 60)} min left`;
+}
+
+interface Failure {
+  readonly tenant: TenantRef;
+  readonly message: string;
+}
+
+function planFailures(plan: FleetPlan): Failure[] {
+  return plan.tenants
+    .filter((tenant) => tenant.status === "inaccessible")
+    .map((tenant) => ({
+      tenant: tenant.tenant,
+      message: tenant.problem === null ? "The tenant could not be read." : `${tenant.problem.message} ${tenant.problem.action}`,
+    }));
+}
+
+function resultFailures(result: RunResult): Failure[] {
+  return result.tenants.filter((tenant) => tenant.status === "failed").map((tenant) => ({ tenant: tenant.tenant, message: whyFailed(tenant) }));
+}
+
+/** The most actionable reason a tenant failed: its access problem, its first error, or what still differs. */
+function whyFailed(tenant: TenantResult): string {
+  if (tenant.problem !== null) return `${tenant.problem.message} ${tenant.problem.action}`;
+  if (tenant.error !== null) return describeError(tenant.error);
+  const failed = tenant.permissions.filter((item) => item.outcome === "failed");
+  if (failed.length > 0) {
+    const first = failed[0];
+    const name = first === undefined ? "" : `${first.resource.displayName} ${first.permission ?? "service principal"}`;
+    const cause = first?.error ? `: ${describeError(first.error)}` : first?.detail ? `: ${first.detail}` : "";
+    return `${failed.length} permission(s) could not be applied; first ${name}${cause}`;
+  }
+  const residual = tenant.verification;
+  if (residual !== null && !residual.converged) {
+    return residual.problem !== null
+      ? `The read-back after applying failed: ${residual.problem.message} ${residual.problem.action}`
+      : `The read-back after applying still differs from the declaration (${residual.actions.length} action(s) left).`;
+  }
+  return "The tenant failed; see the results for details.";
+}
+
+function describeError(error: OperationError): string {
+  const service = serviceName(error.service);
+  return error.status === null
+    ? `${service} did not answer (${error.code}): ${error.message}`
+    : `${service} answered HTTP ${error.status} (${error.code}): ${error.message}`;
+}
+
+function serviceName(service: OperationError["service"]): string {
+  switch (service) {
+    case "graph":
+      return "Microsoft Graph";
+    case "partner-center":
+      return "Partner Center";
+    case "entra-id":
+      return "Entra ID";
+  }
+}
+
+interface Blocked {
+  readonly tenant: TenantRef;
+  readonly resource: ResourceRef;
+  /** Null when the whole resource is blocked. */
+  readonly permission: string | null;
+  readonly detail: string;
+}
+
+function blockedInPlan(plan: TenantPlan): Blocked[] {
+  return plan.blocked.map((item: BlockedItem) => ({
+    tenant: plan.tenant,
+    resource: item.resource,
+    permission: item.type === "resource" ? null : item.permission,
+    detail: item.detail,
+  }));
+}
+
+function blockedInResult(tenant: TenantResult): Blocked[] {
+  return tenant.permissions
+    .filter((item) => item.outcome === "blocked")
+    .map((item) => ({
+      tenant: tenant.tenant,
+      resource: item.resource,
+      permission: item.type === "resource" ? null : item.permission,
+      detail: item.detail ?? item.blockReason ?? "blocked",
+    }));
+}
+
+/**
+ * One warning per tenant and blocked workload: an unlicensed workload blocks dozens of permissions
+ * at once, and GitHub shows only the first few annotations of a step.
+ */
+function blockedAnnotations(items: readonly Blocked[]): Annotation[] {
+  const groups = new Map<string, Blocked[]>();
+  for (const item of items) {
+    const key = `${item.tenant.tenantId}\u0000${item.resource.appId}`;
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0] as Blocked;
+    const permissions = group.flatMap((item) => (item.permission === null ? [] : [item.permission]));
+    const wholeResource = group.find((item) => item.permission === null);
+    const details = [...new Set((wholeResource ? [wholeResource] : group).map((item) => item.detail))];
+    const what = permissions.length === 0 ? "blocked" : `${permissions.length} permission(s) blocked (${permissions.join(", ")})`;
+    return {
+      level: "warning",
+      title: `${first.tenant.displayName}: ${first.resource.displayName} blocked`,
+      message: `${first.tenant.defaultDomain}: ${first.resource.displayName} ${what}: ${details.join("; ")}`,
+    };
+  });
+}
