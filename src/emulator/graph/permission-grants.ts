@@ -1,0 +1,121 @@
+/**
+ * Delegated permission grants (`/oauth2PermissionGrants`): list with `$filter`, the service
+ * principal's navigation, get, create (keyed as Entra keys them, so duplicates collide), PATCH
+ * that replaces the scope string, and delete.
+ */
+import { grantId, isGuid } from "../state";
+import type { OAuth2PermissionGrant } from "../world";
+import { bodyString, collectionResult, contextUrl, type GraphCall, type GraphResult, isVisible } from "./call";
+import { GraphError, invalidProperty, resourceNotFound } from "./errors";
+import { applySelect, type EntityShape, parseSelect, rejectUnsupportedOptions } from "./odata";
+import { resolveServicePrincipal, type ServicePrincipalRef } from "./service-principals";
+
+/** Graph refuses longer scope strings. */
+const MAX_SCOPE_LENGTH = 3850;
+const RESOURCE = "OAuth2PermissionGrant";
+
+const GRANT_SHAPE: EntityShape<OAuth2PermissionGrant> = {
+  typeName: "microsoft.graph.oAuth2PermissionGrant",
+  resourceName: RESOURCE,
+  properties: ["id", "clientId", "consentType", "principalId", "resourceId", "scope"],
+  filterable: {
+    clientId: (g) => g.clientId,
+    resourceId: (g) => g.resourceId,
+    consentType: (g) => g.consentType,
+    principalId: (g) => g.principalId,
+  },
+};
+
+function grantJson(g: OAuth2PermissionGrant): Record<string, unknown> {
+  return { clientId: g.clientId, consentType: g.consentType, id: g.id, principalId: g.principalId, resourceId: g.resourceId, scope: g.scope };
+}
+
+function visibleGrant(call: GraphCall, id: string): OAuth2PermissionGrant {
+  const grant = call.tenant.grants.get(id);
+  if (!grant || !isVisible(grant, call.now)) throw resourceNotFound(id);
+  return grant;
+}
+
+function scopeOf(body: unknown, required: boolean): string {
+  const scope = bodyString(body, "scope");
+  if (scope === undefined) {
+    if (required || (typeof body === "object" && body !== null && "scope" in body)) throw invalidProperty("scope", RESOURCE);
+    return "";
+  }
+  if (scope.length > MAX_SCOPE_LENGTH) throw invalidProperty("scope", RESOURCE);
+  return scope;
+}
+
+/** `GET /oauth2PermissionGrants`. */
+export function listGrants(call: GraphCall): GraphResult {
+  const items = [...call.tenant.grants.values()].filter((g) => isVisible(g, call.now));
+  return collectionResult(call, items, GRANT_SHAPE, grantJson, "oauth2PermissionGrants");
+}
+
+/** `GET /servicePrincipals/{id}/oauth2PermissionGrants`: the grants the service principal holds as client. */
+export function listClientGrants(call: GraphCall, ref: ServicePrincipalRef): GraphResult {
+  const sp = resolveServicePrincipal(call, ref);
+  const items = [...call.tenant.grants.values()].filter((g) => g.clientId === sp.id && isVisible(g, call.now));
+  return collectionResult(call, items, GRANT_SHAPE, grantJson, `servicePrincipals('${sp.id}')/oauth2PermissionGrants`);
+}
+
+/** `GET /oauth2PermissionGrants/{id}`. */
+export function getGrant(call: GraphCall, id: string): GraphResult {
+  rejectUnsupportedOptions(call.query, new Set(["$select"]));
+  const select = parseSelect(call.query, GRANT_SHAPE);
+  const grant = visibleGrant(call, id);
+  return { status: 200, body: { "@odata.context": contextUrl(call, "oauth2PermissionGrants/$entity"), ...applySelect(grantJson(grant), select) } };
+}
+
+/** `POST /oauth2PermissionGrants`. */
+export function createGrant(call: GraphCall): GraphResult {
+  const guidField = (name: "clientId" | "resourceId"): string => {
+    const value = bodyString(call.body, name);
+    if (value === undefined || !isGuid(value)) throw invalidProperty(name, RESOURCE);
+    return value.toLowerCase();
+  };
+  const clientId = guidField("clientId");
+  const resourceId = guidField("resourceId");
+  const consentType = bodyString(call.body, "consentType");
+  if (consentType !== "AllPrincipals" && consentType !== "Principal") throw invalidProperty("consentType", RESOURCE);
+  const rawPrincipal = (call.body as Record<string, unknown>)["principalId"] ?? null;
+  const principalId = typeof rawPrincipal === "string" ? rawPrincipal.toLowerCase() : null;
+  const principalValid = consentType === "Principal" ? principalId !== null && isGuid(principalId) : rawPrincipal === null;
+  if (!principalValid) throw invalidProperty("principalId", RESOURCE);
+  const scope = scopeOf(call.body, false);
+
+  for (const spId of [clientId, resourceId]) {
+    const sp = call.tenant.servicePrincipals.get(spId);
+    if (!sp || !isVisible(sp, call.now)) throw resourceNotFound(spId);
+  }
+  const id = grantId(clientId, resourceId, principalId);
+  // The id is the key: a second grant for the same client, resource (and principal) collides,
+  // even while the first has not replicated to reads yet.
+  if (call.tenant.grants.has(id)) throw new GraphError(409, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists.");
+  const grant: OAuth2PermissionGrant = {
+    id,
+    clientId,
+    resourceId,
+    consentType,
+    principalId,
+    scope,
+    createdAt: call.now,
+    visibleAt: call.now + call.ctx.faults.replicationLagMs(),
+  };
+  call.tenant.grants.set(id, grant);
+  return { status: 201, body: { "@odata.context": contextUrl(call, "oauth2PermissionGrants/$entity"), ...grantJson(grant) } };
+}
+
+/** `PATCH /oauth2PermissionGrants/{id} {scope}`: replaces the scope string. */
+export function updateGrant(call: GraphCall, id: string): GraphResult {
+  const grant = visibleGrant(call, id);
+  grant.scope = scopeOf(call.body, true);
+  return { status: 204 };
+}
+
+/** `DELETE /oauth2PermissionGrants/{id}`. */
+export function deleteGrant(call: GraphCall, id: string): GraphResult {
+  visibleGrant(call, id);
+  call.tenant.grants.delete(id);
+  return { status: 204 };
+}

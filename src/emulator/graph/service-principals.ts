@@ -1,0 +1,156 @@
+/**
+ * `/servicePrincipals`: list, get (by id or by the `(appId='…')` alternate key), create and
+ * delete, with the directory's duplicate, unknown-application and licence errors.
+ */
+import { addServicePrincipal, canInstantiate, findServicePrincipal, isGuid, permissionsOf, removeServicePrincipal } from "../state";
+import type { ServicePrincipal, World } from "../world";
+import { bodyString, collectionResult, contextUrl, type GraphCall, type GraphResult, isVisible } from "./call";
+import { GraphError, invalidProperty, resourceNotFound } from "./errors";
+import { applySelect, type EntityShape, parseSelect, rejectUnsupportedOptions } from "./odata";
+
+/** How a path names a service principal. */
+export type ServicePrincipalRef = { readonly by: "id"; readonly id: string } | { readonly by: "appId"; readonly appId: string };
+
+const SERVICE_PRINCIPAL_PROPERTIES = [
+  "id", "deletedDateTime", "accountEnabled", "addIns", "alternativeNames", "appDescription", "appDisplayName", "appId",
+  "applicationTemplateId", "appOwnerOrganizationId", "appRoleAssignmentRequired", "appRoles", "description",
+  "disabledByMicrosoftStatus", "displayName", "homepage", "info", "keyCredentials", "loginUrl", "logoutUrl", "notes",
+  "notificationEmailAddresses", "oauth2PermissionScopes", "passwordCredentials", "preferredSingleSignOnMode",
+  "preferredTokenSigningKeyThumbprint", "replyUrls", "resourceSpecificApplicationPermissions", "samlSingleSignOnSettings",
+  "servicePrincipalNames", "servicePrincipalType", "signInAudience", "tags", "tokenEncryptionKeyId", "verifiedPublisher",
+] as const;
+
+export const SERVICE_PRINCIPAL_SHAPE: EntityShape<ServicePrincipal> = {
+  typeName: "microsoft.graph.servicePrincipal",
+  resourceName: "ServicePrincipal",
+  properties: SERVICE_PRINCIPAL_PROPERTIES,
+  filterable: { id: (sp) => sp.id, appId: (sp) => sp.appId, displayName: (sp) => sp.displayName },
+};
+
+/** The service principal as Graph serialises it (microsoft-apis.md §3.5). */
+export function servicePrincipalJson(sp: ServicePrincipal, world: World): Record<string, unknown> {
+  const published = permissionsOf(world, sp.appId);
+  return {
+    id: sp.id,
+    deletedDateTime: null,
+    accountEnabled: true,
+    addIns: [],
+    alternativeNames: [],
+    appDescription: null,
+    appDisplayName: sp.displayName,
+    appId: sp.appId,
+    applicationTemplateId: null,
+    appOwnerOrganizationId: sp.appOwnerOrganizationId,
+    appRoleAssignmentRequired: false,
+    appRoles: published.appRoles.map((r) => ({
+      allowedMemberTypes: r.allowedMemberTypes,
+      description: r.description ?? r.displayName ?? r.value,
+      displayName: r.displayName ?? r.value,
+      id: r.id,
+      isEnabled: r.isEnabled,
+      origin: "Application",
+      value: r.value,
+    })),
+    description: null,
+    disabledByMicrosoftStatus: null,
+    displayName: sp.displayName,
+    homepage: null,
+    info: { termsOfServiceUrl: null, supportUrl: null, privacyStatementUrl: null, marketingUrl: null, logoUrl: null },
+    keyCredentials: [],
+    loginUrl: null,
+    logoutUrl: null,
+    notes: null,
+    notificationEmailAddresses: [],
+    oauth2PermissionScopes: published.oauth2PermissionScopes.map((s) => ({
+      adminConsentDescription: s.adminConsentDisplayName ?? s.value,
+      adminConsentDisplayName: s.adminConsentDisplayName ?? s.value,
+      id: s.id,
+      isEnabled: s.isEnabled,
+      type: s.type ?? "Admin",
+      userConsentDescription: null,
+      userConsentDisplayName: null,
+      value: s.value,
+    })),
+    passwordCredentials: [],
+    preferredSingleSignOnMode: null,
+    preferredTokenSigningKeyThumbprint: null,
+    replyUrls: [],
+    resourceSpecificApplicationPermissions: [],
+    samlSingleSignOnSettings: null,
+    servicePrincipalNames: [sp.appId],
+    servicePrincipalType: "Application",
+    signInAudience: "AzureADMultipleOrgs",
+    tags: [],
+    tokenEncryptionKeyId: null,
+    verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
+  };
+}
+
+/**
+ * The service principal a path names, if reads can see it yet.
+ * @throws GraphError 404 Request_ResourceNotFound.
+ */
+export function resolveServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): ServicePrincipal {
+  const sp =
+    ref.by === "id" ? call.tenant.servicePrincipals.get(ref.id.toLowerCase()) ?? call.tenant.servicePrincipals.get(ref.id) : findServicePrincipal(call.tenant, ref.appId);
+  if (!sp || !isVisible(sp, call.now)) throw resourceNotFound(ref.by === "id" ? ref.id : ref.appId);
+  return sp;
+}
+
+/** `GET /servicePrincipals`. */
+export function listServicePrincipals(call: GraphCall): GraphResult {
+  const visible = [...call.tenant.servicePrincipals.values()].filter((sp) => isVisible(sp, call.now));
+  return collectionResult(call, visible, SERVICE_PRINCIPAL_SHAPE, (sp) => servicePrincipalJson(sp, call.ctx.world), "servicePrincipals");
+}
+
+/** `GET /servicePrincipals/{id}` and `GET /servicePrincipals(appId='{appId}')`. */
+export function getServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): GraphResult {
+  rejectUnsupportedOptions(call.query, new Set(["$select"]));
+  const select = parseSelect(call.query, SERVICE_PRINCIPAL_SHAPE);
+  const sp = resolveServicePrincipal(call, ref);
+  const fragment = select === null ? "servicePrincipals/$entity" : `servicePrincipals(${select.join(",")})/$entity`;
+  return {
+    status: 200,
+    body: { "@odata.context": contextUrl(call, fragment), ...applySelect(servicePrincipalJson(sp, call.ctx.world), select) },
+  };
+}
+
+/**
+ * `POST /servicePrincipals {appId}`. The duplicate check sees service principals that have not
+ * replicated yet, as the directory's key constraint does.
+ */
+export function createServicePrincipal(call: GraphCall): GraphResult {
+  const appId = bodyString(call.body, "appId");
+  if (appId === undefined || !isGuid(appId)) throw invalidProperty("appId", "ServicePrincipal");
+  const { world } = call.ctx;
+  if (findServicePrincipal(call.tenant, appId)) {
+    throw new GraphError(
+      409,
+      "Request_MultipleObjectsWithSameKeyValue",
+      `The service principal cannot be created, updated, or restored because the service principal name ${appId} is already in use.`,
+    );
+  }
+  if (!world.applications.has(appId) && !world.firstPartyApps.has(appId)) {
+    throw new GraphError(400, "Request_BadRequest", `The appId '${appId}' of the service principal does not reference a valid application object.`);
+  }
+  const licence = canInstantiate(world, call.tenant.tenantId, appId);
+  if (!licence.ok) {
+    // Graph's exact error for an unlicensed first-party workload is not pinned down
+    // (microsoft-apis.md §9 q9). This keeps the directory's usual code and says plainly that the
+    // licence is missing, so that clients classify the resource as not applicable.
+    throw new GraphError(
+      400,
+      "Request_BadRequest",
+      `The service principal cannot be created: the tenant is not licensed for this application (appId '${appId}'). ${licence.reason}`,
+    );
+  }
+  const sp = addServicePrincipal(world, call.tenant, appId, call.now, call.ctx.faults.replicationLagMs(), call.ctx.ids);
+  return { status: 201, body: { "@odata.context": contextUrl(call, "servicePrincipals/$entity"), ...servicePrincipalJson(sp, world) } };
+}
+
+/** `DELETE /servicePrincipals/{id}` (or by alternate key): its assignments and grants go with it. */
+export function deleteServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): GraphResult {
+  const sp = resolveServicePrincipal(call, ref);
+  removeServicePrincipal(call.tenant, sp.id);
+  return { status: 204 };
+}
