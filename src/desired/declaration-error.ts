@@ -1,0 +1,35 @@
+/**
+ * Problems found in the declarations under stacks/, each pointing at a file, a line and a field,
+ * reported all at once so that one run shows everything to fix.
+ */
+
+/** One problem in a declaration file. */
+export interface DeclarationProblem {
+  /** The file, as the loader was given it (e.g. "stacks/tenants/contoso.yaml"). */
+  readonly file: string;
+  /** 1-based line of the offending field (1 when the file as a whole is at fault). */
+  readonly line: number;
+  /** The field's path, e.g. "add[0].scopes[2]"; empty when the file as a whole is at fault. */
+  readonly field: string;
+  readonly message: string;
+}
+
+/** `file:line: field: message`, as compilers print them, so editors can jump to the spot. */
+export function formatProblem(problem: DeclarationProblem): string {
+  const field = problem.field === "" ? "" : `${problem.field}: `;
+  return `${problem.file}:${problem.line}: ${field}${problem.message}`;
+}
+
+/** Thrown by the loader when any declaration is wrong; carries every problem found. */
+export class DeclarationError extends Error {
+  constructor(readonly problems: readonly DeclarationProblem[]) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    super(`The declarations have ${count}:\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
+    this.name = "DeclarationError";
+  }
+}
+
+/** A field path as the problems print it: ["add", 0, "scopes"] → "add[0].scopes". */
+export function fieldPath(path: readonly (string | number)[]): string {
+  return path.reduce<string>((text, part) => (typeof part === "number" ? `${text}[${part}]` : text === "" ? part : `${text}.${part}`), "");
+}

@@ -1,0 +1,93 @@
+/**
+ * Checks declaration files against the JSON Schemas in schema/ (the same ones editors use while
+ * typing) and turns ajv's findings into problems that name the file, line and field.
+ */
+import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
+import profileSchema from "../../schema/profile.schema.json";
+import settingsSchema from "../../schema/settings.schema.json";
+import tenantSchema from "../../schema/tenant.schema.json";
+import type { DeclarationProblem } from "./declaration-error";
+import { didYouMean } from "./suggest";
+import type { FieldPath, YamlSource } from "./yaml-source";
+
+/** The kinds of declaration file. */
+export type DeclarationKind = "settings" | "profile" | "tenant";
+
+// The schemas word their own messages for the checks ajv would otherwise describe by regex.
+const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+ajv.addVocabulary(["x-error"]);
+const validators: Record<DeclarationKind, ValidateFunction> = {
+  settings: ajv.compile(settingsSchema),
+  profile: ajv.compile(profileSchema),
+  tenant: ajv.compile(tenantSchema),
+};
+
+function pathOf(instancePath: string): (string | number)[] {
+  if (instancePath === "") return [];
+  return instancePath
+    .slice(1)
+    .split("/")
+    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+function customMessage(error: ErrorObject): string | undefined {
+  const messages = (error.parentSchema as { "x-error"?: Record<string, string> } | undefined)?.["x-error"];
+  return messages?.[error.keyword];
+}
+
+function problemFor(source: YamlSource, error: ErrorObject): DeclarationProblem {
+  const path: FieldPath = pathOf(error.instancePath);
+  const custom = customMessage(error);
+  switch (error.keyword) {
+    case "required": {
+      const missing = (error.params as { missingProperty: string }).missingProperty;
+      return source.problemAt([...path, missing], "is required", false);
+    }
+    case "additionalProperties": {
+      const extra = (error.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      return source.problemAt([...path, extra], `is not a known field${didYouMean(extra, known)}`, true);
+    }
+    case "enum": {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
+      const suggestion = typeof error.data === "string" ? didYouMean(error.data, allowed) : "";
+      return source.problemAt(path, `${shown(error.data)} must be one of ${allowed.join(", ")}${suggestion}`);
+    }
+    case "pattern":
+      return source.problemAt(path, `${shown(error.data)} ${custom ?? `does not match ${error.schema as string}`}`);
+    case "uniqueItems": {
+      const { i, j } = error.params as { i: number; j: number };
+      return source.problemAt([...path, i], `${shown((error.data as unknown[])[i])} is listed twice (also at index ${j})`);
+    }
+    default:
+      return source.problemAt(path, custom ?? (error.message ?? `fails ${error.keyword}`));
+  }
+}
+
+/**
+ * Validates a parsed file against its schema. Findings under an `anyOf` that has its own
+ * message are folded into that one message, since each branch's complaint alone misleads.
+ */
+export function schemaProblems(kind: DeclarationKind, source: YamlSource): DeclarationProblem[] {
+  const validate = validators[kind];
+  if (validate(source.value)) return [];
+  const errors = validate.errors ?? [];
+  const folded = errors.filter((e) => e.keyword === "anyOf" && customMessage(e) !== undefined);
+  const kept = errors.filter(
+    (e) => folded.includes(e) || !folded.some((f) => e.schemaPath.startsWith(`${f.schemaPath}/`) && e.instancePath.startsWith(f.instancePath)),
+  );
+  const problems = kept.map((e) => problemFor(source, e));
+  // The same finding can be reached twice (e.g. through two $refs): report it once.
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.line}|${p.field}|${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
