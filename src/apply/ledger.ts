@@ -51,6 +51,11 @@ export class TenantLedger {
     return this.failed;
   }
 
+  /** The problem that failed the tenant, if any. */
+  get failure(): AccessProblem | null {
+    return this.problem;
+  }
+
   /** Records one outcome, replacing any earlier one for the same permission. */
   note(
     resource: ResourceRef,

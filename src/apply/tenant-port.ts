@@ -4,6 +4,7 @@
  * keeps each step's logic readable and its failure handling in one place.
  */
 import type { LiveReading } from "../live/model";
+import type { RequestCounts } from "./result";
 
 /** One Graph write, as a `$batch` item carries it: a URL relative to the Graph version root. */
 export interface GraphWrite {
@@ -46,4 +47,6 @@ export interface TenantPort {
    * items retried by the client) and returns one reply per write, in the writes' order.
    */
   write(writes: readonly GraphWrite[]): Promise<GraphReply[]>;
+  /** HTTP requests made for this tenant so far. */
+  requestCounts(): RequestCounts;
 }

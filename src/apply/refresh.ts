@@ -1,0 +1,369 @@
+/**
+ * The refresh of one tenant: read and plan; consent through Partner Center when needed and wait
+ * for CIPP-SAM to replicate; create missing resource service principals; write app roles and
+ * delegated grants; read back and verify. Every permission's fate is recorded by name.
+ */
+import type { DesiredTenant } from "../desired/model";
+import type { LiveReading, LiveTenant } from "../live/model";
+import { missingWriteScopes } from "../plan/bootstrap";
+import { planTenant, type PlanOptions } from "../plan/diff";
+import type { BlockedItem, PlanAction, TenantPlan } from "../plan/model";
+import type { Residual } from "../plan/residual";
+import { pollUntil, type BackoffPolicy } from "./backoff";
+import { executeWrites } from "./execute-writes";
+import { TenantLedger } from "./ledger";
+import { operationErrorOf, problemOf } from "./operation-error";
+import type { TenantResult } from "./result";
+import type { TenantPort } from "./tenant-port";
+import type { Timing } from "./timing";
+
+/** How a tenant's steps wait and retry; shared by refresh and reset. */
+export interface StepSettings {
+  readonly timing: Timing;
+  /** Waiting for replication: CIPP-SAM after the consent, new resource service principals, the read-back. */
+  readonly replication: BackoffPolicy;
+  /** Retrying writes that refer to objects not replicated yet. */
+  readonly writeRetry: BackoffPolicy;
+  /** Passed to the planner (bootstrap scopes). */
+  readonly planOptions: PlanOptions;
+}
+
+/** A tenant's run: the plan as first made (for the run's plan output) and the result. */
+export interface TenantRun {
+  readonly plan: TenantPlan;
+  readonly result: TenantResult;
+}
+
+/** Refreshes one tenant. Never throws for the tenant's own failures: they are in the result. */
+export async function refreshTenant(
+  desired: DesiredTenant,
+  port: TenantPort,
+  settings: StepSettings,
+  options: { readonly forceConsent: boolean },
+): Promise<TenantRun> {
+  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
+  const plan = await convergeTenant(ledger, desired, port, settings, { forceConsent: options.forceConsent, consentAttempts: 1 });
+  return { plan, result: ledger.toResult(settings.timing.now(), port.requestCounts()) };
+}
+
+/** Options of the converge loop that differ between a refresh and the re-add of a reset. */
+export interface ConvergeOptions {
+  readonly forceConsent: boolean;
+  /** Partner Center consent attempts; a reset retries harder, because the tenant is without the app. */
+  readonly consentAttempts: number;
+  /** Said when the consent cannot be posted, e.g. that the tenant is left without CIPP-SAM. */
+  readonly consentFailureAction?: string;
+}
+
+/**
+ * Brings the tenant to its declaration, recording into `ledger`. Returns the plan as first made.
+ * Exported for the reset, which converges the tenant again after removing CIPP-SAM.
+ */
+export async function convergeTenant(
+  ledger: TenantLedger,
+  desired: DesiredTenant,
+  port: TenantPort,
+  settings: StepSettings,
+  options: ConvergeOptions,
+): Promise<TenantPlan> {
+  const planOf = (reading: LiveReading, forceConsent = false): TenantPlan =>
+    planTenant(desired, reading, { ...settings.planOptions, forceConsent });
+
+  const first = await readOrFail(ledger, port, "Reading the tenant");
+  if (first === null) return failedPlan(ledger, desired);
+  const initial = planOf(first, options.forceConsent);
+  if (initial.status === "inaccessible") {
+    ledger.fail(initial.problem ?? { kind: "unknown", message: "The tenant cannot be read.", action: "Check the tenant's access." });
+    return initial;
+  }
+
+  let reading: LiveReading = first;
+  if (initial.actions.some((action) => action.kind === "consent")) {
+    const consented = await consent(ledger, port, settings, options);
+    if (consented === null) return initial;
+    reading = consented;
+  }
+  if (reading.kind !== "read") {
+    ledger.fail({ kind: "unknown", message: "The tenant could not be read after the consent.", action: "Run the refresh again." });
+    return initial;
+  }
+
+  let live = reading.live;
+  let plan = planOf(reading);
+  const consentAgain = plan.actions.find((action) => action.kind === "consent");
+  if (consentAgain !== undefined) {
+    ledger.fail({
+      kind: "unknown",
+      message: `The tenant still needs a consent after the Partner Center consent: ${consentAgain.reason}`,
+      action: "Check the bootstrap scopes posted with the consent, then run the refresh again.",
+    });
+    return initial;
+  }
+
+  // Resource service principals first: app roles are resolved against them.
+  const unavailable = new Map<string, BlockedItem[]>();
+  const creates = plan.actions.filter((action) => action.kind === "create-resource");
+  if (creates.length > 0) {
+    const executed = await executeWrites(port, creates, live, settings.timing, settings.writeRetry);
+    ledger.noteExecuted(executed);
+    for (const { action, verdict } of executed) {
+      if (verdict.kind !== "unavailable" || action.kind !== "create-resource") continue;
+      const blocked = blockedWithResource(plan.actions, action.resource, verdict.reason);
+      unavailable.set(action.resource.appId, blocked);
+      ledger.noteBlocked(blocked);
+    }
+    const expected = executed
+      .filter(({ verdict }) => verdict.kind === "done" || verdict.kind === "already-present")
+      .map(({ action }) => (action.kind === "create-resource" ? action.resource.appId : ""));
+    if (expected.length > 0) {
+      const visible = await waitForRead(port, settings, (r) => expected.every((appId) => r.live.resources.has(appId)));
+      if (visible === null) {
+        ledger.fail({
+          kind: "unknown",
+          message: `New resource service principals (${expected.join(", ")}) did not become readable in time.`,
+          action: "Run the refresh again in a few minutes: Entra ID is still replicating them.",
+        });
+        return initial;
+      }
+      reading = visible;
+      live = visible.live;
+      plan = planOf(visible);
+    }
+  }
+
+  const writable = (p: TenantPlan): PlanAction[] =>
+    p.actions.filter((a) => a.kind !== "consent" && a.kind !== "create-resource" && !unavailable.has(a.resource.appId));
+  let actions = writable(plan);
+  let wrote = creates.length > 0;
+  let grantsChanged = false;
+  let hardFailures = false;
+  // A second round only settles grants that existed although the read did not show them (409).
+  for (let round = 1; actions.length > 0 && round <= 2; round++) {
+    wrote = true;
+    const executed = await executeWrites(port, actions, live, settings.timing, settings.writeRetry);
+    ledger.noteExecuted(executed);
+    grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
+    hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
+    const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
+    if (conflicted.size === 0) break;
+    port.renewTokens();
+    const again = await readOrFail(ledger, port, "Reading the tenant's grants again");
+    if (again === null || again.kind !== "read") break;
+    live = again.live;
+    actions = writable(planOf(again)).filter((a) => isGrantAction(a) && conflicted.has(resourceAppIdOf(a)));
+  }
+
+  if (!wrote && ledger.consent !== "created") {
+    // Nothing to write: the reading that planned it is the verification.
+    ledger.noteBlocked(plan.blocked);
+    ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
+    return initial;
+  }
+
+  if (grantsChanged) port.renewTokens();
+  const residualOf = (r: LiveReading): Residual => residualWithout(planOf(r), unavailable);
+  const verifyPolicy = hardFailures ? { ...settings.replication, maxAttempts: 1 } : settings.replication;
+  const verified = await pollUntil(
+    async () => {
+      try {
+        const r = await port.read();
+        return { reading: r, residual: residualOf(r) };
+      } catch (error) {
+        return { reading: null, residual: null, error };
+      }
+    },
+    (v) => v.residual !== null && v.residual.converged,
+    verifyPolicy,
+    settings.timing,
+  );
+  const last = verified.done ? verified.value : verified.last;
+  if (last.reading !== null && last.reading.kind === "read") live = last.reading.live;
+  ledger.verification = last.residual;
+  ledger.noteBlocked(last.residual?.blocked ?? plan.blocked);
+  for (const blocked of unavailable.values()) ledger.noteBlocked(blocked);
+  if (verified.done) {
+    ledger.settleByReadBack([]);
+  } else {
+    const residual = last.residual;
+    ledger.fail(
+      residual === null
+        ? problemOf("Reading the tenant back", "error" in last ? last.error : "no answer", "Run the refresh again.")
+        : (residual.problem ?? {
+            kind: "unknown",
+            message: `The read-back still differs from the declaration: ${residual.actions.map(describeAction).join("; ")}.`,
+            action: "See the failed permissions for Microsoft's answers; run the refresh again once their cause is fixed.",
+          }),
+    );
+    if (residual !== null) ledger.settleByReadBack(residual.actions);
+  }
+  ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
+  return initial;
+}
+
+/** Posts the consent, then waits until CIPP-SAM is readable in the tenant with the scopes it writes with. */
+async function consent(
+  ledger: TenantLedger,
+  port: TenantPort,
+  settings: StepSettings,
+  options: ConvergeOptions,
+): Promise<LiveReading | null> {
+  let lastError: unknown = null;
+  for (let attempt = 1; attempt <= options.consentAttempts; attempt++) {
+    try {
+      const posted = await port.addConsent();
+      ledger.consent = posted === "created" ? "created" : "already-existed";
+      lastError = null;
+      break;
+    } catch (error) {
+      lastError = error;
+      if (attempt < options.consentAttempts) {
+        await settings.timing.sleep(Math.min(settings.replication.maxDelayMs, settings.replication.initialDelayMs * 2 ** attempt));
+      }
+    }
+  }
+  if (lastError !== null) {
+    ledger.consent = "failed";
+    ledger.fail(
+      problemOf("The Partner Center consent", lastError, options.consentFailureAction ?? "Fix the cause above, then run the refresh again."),
+      operationErrorOf(lastError),
+    );
+    return null;
+  }
+  // A token issued before the consent carries the old scopes, or none.
+  port.renewTokens();
+  let attempts = 0;
+  const ready = await pollUntil(
+    async () => {
+      if (attempts++ > 0) port.renewTokens();
+      try {
+        return await port.read();
+      } catch {
+        return null;
+      }
+    },
+    (r) => r !== null && r.kind === "read" && r.live.client !== null && missingWriteScopes(r.live.tokenScopes).length === 0,
+    settings.replication,
+    settings.timing,
+  );
+  if (!ready.done || ready.value === null) {
+    const waited = Math.round(settings.replication.maxTotalMs / 1000);
+    ledger.fail({
+      kind: "consent-missing",
+      message: `Partner Center accepted the consent, but CIPP-SAM did not become usable in the tenant within ${waited} s (${describeReading(ready.done ? ready.value : ready.last)}).`,
+      action: options.consentFailureAction ?? "Run the refresh again in a few minutes: Entra ID may still be replicating the consent.",
+    });
+    return null;
+  }
+  return ready.value;
+}
+
+/** Reads until `accept` holds for a successful reading; null when time runs out. */
+async function waitForRead(
+  port: TenantPort,
+  settings: StepSettings,
+  accept: (reading: Extract<LiveReading, { kind: "read" }>) => boolean,
+): Promise<Extract<LiveReading, { kind: "read" }> | null> {
+  const outcome = await pollUntil(
+    async () => {
+      try {
+        return await port.read();
+      } catch {
+        return null;
+      }
+    },
+    (r) => r !== null && r.kind === "read" && accept(r),
+    settings.replication,
+    settings.timing,
+  );
+  return outcome.done && outcome.value !== null && outcome.value.kind === "read" ? outcome.value : null;
+}
+
+async function readOrFail(ledger: TenantLedger, port: TenantPort, what: string): Promise<LiveReading | null> {
+  try {
+    return await port.read();
+  } catch (error) {
+    ledger.fail(problemOf(what, error, "Run the refresh again; if it keeps failing, check the error above."), operationErrorOf(error));
+    return null;
+  }
+}
+
+function failedPlan(ledger: TenantLedger, desired: DesiredTenant): TenantPlan {
+  return {
+    tenant: tenantRefOf(desired),
+    status: "inaccessible",
+    actions: [],
+    blocked: [],
+    kept: [],
+    warnings: [],
+    problem: ledger.failure,
+  };
+}
+
+/**
+ * Every declared permission the tenant's resources publish, by name: the plan of the tenant as if
+ * CIPP-SAM held nothing. Its additions are what the declaration asks for.
+ */
+function declaredPlan(desired: DesiredTenant, live: LiveTenant, planOptions: PlanOptions): TenantPlan {
+  const empty: LiveTenant = { ...live, appRoleAssignments: [], grants: [] };
+  return planTenant({ ...desired, extras: { appRoles: "keep", scopes: "keep" } }, { kind: "read", live: empty }, planOptions);
+}
+
+/** A resource whose service principal cannot be created, and with it every permission planned on it. */
+function blockedWithResource(actions: readonly PlanAction[], resource: BlockedItem["resource"], reason: string): BlockedItem[] {
+  const detail = `${resource.displayName} cannot be added to this tenant: ${reason}`;
+  const items: BlockedItem[] = [{ resource, permission: null, type: "resource", reason: "resource-unavailable", detail }];
+  for (const action of actions) {
+    if (action.kind === "consent" || action.resource.appId !== resource.appId) continue;
+    if (action.kind === "add-app-role") items.push({ resource, permission: action.permission, type: "appRole", reason: "resource-unavailable", detail });
+    if (action.kind === "create-grant") {
+      for (const scope of action.scopes) items.push({ resource, permission: scope, type: "scope", reason: "resource-unavailable", detail });
+    }
+  }
+  return items;
+}
+
+/** The read-back's residual, with what belongs to unavailable resources counted as blocked, not as left to do. */
+function residualWithout(plan: TenantPlan, unavailable: ReadonlyMap<string, BlockedItem[]>): Residual {
+  const actions = plan.actions.filter((a) => a.kind === "consent" || !unavailable.has(a.resource.appId));
+  const blocked = [...plan.blocked, ...[...unavailable.values()].flat()];
+  return { converged: plan.status !== "inaccessible" && actions.length === 0, actions, blocked, problem: plan.problem };
+}
+
+function isGrantAction(action: PlanAction): boolean {
+  return action.kind === "create-grant" || action.kind === "update-grant" || action.kind === "delete-duplicate-grant";
+}
+
+function resourceAppIdOf(action: PlanAction): string {
+  return action.kind === "consent" ? "" : action.resource.appId;
+}
+
+function describeAction(action: PlanAction): string {
+  switch (action.kind) {
+    case "consent":
+      return `consent (${action.reason})`;
+    case "create-resource":
+      return `create ${action.resource.displayName}`;
+    case "add-app-role":
+      return `add app role ${action.permission} on ${action.resource.displayName}`;
+    case "remove-app-role":
+      return `remove app role ${action.permission} on ${action.resource.displayName}`;
+    case "create-grant":
+      return `grant ${action.scopes.join(" ")} on ${action.resource.displayName}`;
+    case "update-grant":
+      return `update the grant on ${action.resource.displayName} (+${action.add.join(" +")} -${action.remove.join(" -")})`;
+    case "delete-duplicate-grant":
+      return `delete duplicate grant ${action.grantId} on ${action.resource.displayName}`;
+  }
+}
+
+function describeReading(reading: LiveReading | null): string {
+  if (reading === null) return "the last read failed";
+  if (reading.kind !== "read") return reading.problem.message;
+  if (reading.live.client === null) return "its service principal is not readable yet";
+  const missing = missingWriteScopes(reading.live.tokenScopes);
+  return missing.length > 0 ? `the delegated token still lacks ${missing.join(", ")}` : "ready";
+}
+
+export function tenantRefOf(desired: DesiredTenant): TenantPlan["tenant"] {
+  return { tenantId: desired.tenantId, defaultDomain: desired.defaultDomain, displayName: desired.displayName };
+}
