@@ -1,0 +1,234 @@
+/**
+ * Plans and results as report lines: one change, blocked item, kept extra or outcome per line, each naming its
+ * resource and permission. The text and Markdown renderings format the same lines, so they never disagree.
+ */
+import type { OperationError, PermissionResult, TenantResult } from "../apply/result";
+import { SecretRedactor } from "../cloud/secrets";
+import type { AccessProblem } from "../live/model";
+import type { BlockReason, BlockedItem, KeptPermission, PlanAction, TenantPlan } from "../plan/model";
+import { compareNames } from "../plan/order";
+
+/**
+ * `+` add, `~` update, `-` remove, `!` blocked or a problem, `x` failed, `=` kept or already present, `?` warning.
+ */
+export type Sign = "+" | "~" | "-" | "!" | "x" | "=" | "?";
+
+export interface ReportLine {
+  readonly sign: Sign;
+  /** The resource's display name, or null for tenant-wide lines (consent). */
+  readonly resource: string | null;
+  /** What the line is about, e.g. "app role Application.ReadWrite.All". */
+  readonly subject: string;
+  /** Why, or what happened, in words; null when the subject says it all. */
+  readonly note: string | null;
+}
+
+/** A tenant plan's lines, grouped the way reports show them. */
+export interface PlanLines {
+  readonly changes: readonly ReportLine[];
+  readonly blocked: readonly ReportLine[];
+  readonly warnings: readonly ReportLine[];
+  /** One line per resource listing its kept extras. */
+  readonly kept: readonly ReportLine[];
+}
+
+/** A tenant result's lines, grouped the way reports show them. */
+export interface ResultLines {
+  readonly changes: readonly ReportLine[];
+  readonly failed: readonly ReportLine[];
+  readonly blocked: readonly ReportLine[];
+  /** Permissions held before the run, listed by name. */
+  readonly alreadyPresent: readonly ReportLine[];
+}
+
+// Messages from Microsoft are redacted where they are produced; this second pass catches any secret shape
+// (bearer token, JWT, OAuth form field) that slipped through, so a report can never carry one.
+const redactor = new SecretRedactor();
+
+/** Text from outside (Microsoft's messages, access problems) with any secret-shaped value masked. */
+export function scrub(text: string): string {
+  return redactor.redact(text);
+}
+
+const BLOCK_REASON_WORDS: Readonly<Record<BlockReason, string>> = {
+  "resource-unavailable": "resource unavailable",
+  "not-published": "not published by the resource",
+  "not-assignable": "not assignable to applications",
+  disabled: "disabled by the resource",
+};
+
+/** A block reason in words. */
+export function blockReasonWords(reason: BlockReason): string {
+  return BLOCK_REASON_WORDS[reason];
+}
+
+function permissionSubject(type: "appRole" | "scope" | "resource", permission: string | null): string {
+  if (type === "resource" || permission === null) return "service principal";
+  return type === "appRole" ? `app role ${permission}` : `delegated ${permission}`;
+}
+
+/** The lines of one plan action; a new grant gives one line per scope. */
+export function actionLines(action: PlanAction): ReportLine[] {
+  switch (action.kind) {
+    case "consent":
+      return [{ sign: "+", resource: null, subject: "Partner Center consent (adds CIPP-SAM)", note: action.reason }];
+    case "create-resource":
+      return [{ sign: "+", resource: action.resource.displayName, subject: "service principal", note: "create" }];
+    case "add-app-role":
+      return [{ sign: "+", resource: action.resource.displayName, subject: `app role ${action.permission}`, note: null }];
+    case "remove-app-role":
+      return [{ sign: "-", resource: action.resource.displayName, subject: `app role ${action.permission}`, note: null }];
+    case "create-grant":
+      return action.scopes.map((scope) => ({
+        sign: "+",
+        resource: action.resource.displayName,
+        subject: `delegated ${scope}`,
+        note: null,
+      }));
+    case "update-grant": {
+      const parts = [
+        action.add.length > 0 ? `add ${action.add.join(", ")}` : null,
+        action.remove.length > 0 ? `remove ${action.remove.join(", ")}` : null,
+      ].filter((part): part is string => part !== null);
+      return [{ sign: "~", resource: action.resource.displayName, subject: "delegated grant", note: parts.join("; ") }];
+    }
+    case "delete-duplicate-grant":
+      return [
+        {
+          sign: "-",
+          resource: action.resource.displayName,
+          subject: `duplicate delegated grant ${action.grantId}`,
+          note: "a second tenant-wide grant for the same resource",
+        },
+      ];
+  }
+}
+
+/**
+ * Blocked items as lines. A resource that cannot be added gives one line carrying the reason, and its permissions
+ * follow with the short reason only, so a long reason is not repeated for every permission.
+ */
+export function blockedLines(items: readonly BlockedItem[]): ReportLine[] {
+  const unavailable = new Set(
+    items.filter((item) => item.type === "resource").map((item) => item.resource.appId),
+  );
+  return items.map((item) => {
+    const repeatsResource = item.type !== "resource" && item.reason === "resource-unavailable" && unavailable.has(item.resource.appId);
+    return {
+      sign: "!",
+      resource: item.resource.displayName,
+      subject: permissionSubject(item.type, item.permission),
+      note: repeatsResource ? blockReasonWords(item.reason) : `${blockReasonWords(item.reason)}: ${item.detail}`,
+    };
+  });
+}
+
+/** Kept extras, one line per resource. */
+export function keptLines(kept: readonly KeptPermission[]): ReportLine[] {
+  const byResource = new Map<string, { appRoles: string[]; scopes: string[] }>();
+  for (const item of kept) {
+    const entry = byResource.get(item.resource.displayName) ?? { appRoles: [], scopes: [] };
+    (item.type === "appRole" ? entry.appRoles : entry.scopes).push(item.permission);
+    byResource.set(item.resource.displayName, entry);
+  }
+  return [...byResource].map(([resource, { appRoles, scopes }]) => ({
+    sign: "=",
+    resource,
+    subject: "kept, not declared",
+    note: [
+      appRoles.length > 0 ? `app roles ${appRoles.join(", ")}` : null,
+      scopes.length > 0 ? `delegated ${scopes.join(", ")}` : null,
+    ]
+      .filter((part): part is string => part !== null)
+      .join("; "),
+  }));
+}
+
+/** A tenant plan's lines. */
+export function planLines(plan: TenantPlan): PlanLines {
+  return {
+    changes: plan.actions.flatMap(actionLines),
+    blocked: blockedLines(plan.blocked),
+    warnings: plan.warnings.map((warning) => ({
+      sign: "?",
+      resource: warning.resource.displayName,
+      subject: `delegated ${warning.permission}`,
+      note: warning.message,
+    })),
+    kept: keptLines(plan.kept),
+  };
+}
+
+/** Names the service an error came from. */
+export function serviceWords(service: OperationError["service"]): string {
+  switch (service) {
+    case "graph":
+      return "Microsoft Graph";
+    case "partner-center":
+      return "Partner Center";
+    case "entra-id":
+      return "Entra ID";
+  }
+}
+
+/** An error from Microsoft in one line, e.g. "Microsoft Graph HTTP 403 Authorization_RequestDenied: …". */
+export function errorWords(error: OperationError): string {
+  const status = error.status === null ? "no answer" : `HTTP ${error.status}`;
+  return scrub(`${serviceWords(error.service)} ${status} ${error.code}: ${error.message}`);
+}
+
+/** An access problem as its message and the action to take. */
+export function problemWords(problem: AccessProblem): { message: string; action: string } {
+  return { message: scrub(`${problem.kind}: ${problem.message}`), action: scrub(problem.action) };
+}
+
+function sortedResults(items: readonly PermissionResult[]): PermissionResult[] {
+  return [...items].sort(
+    (a, b) =>
+      compareNames(a.resource.displayName, b.resource.displayName) ||
+      compareNames(a.type, b.type) ||
+      compareNames(a.permission ?? "", b.permission ?? ""),
+  );
+}
+
+function resultLine(item: PermissionResult): ReportLine {
+  const subject = permissionSubject(item.type, item.permission);
+  const resource = item.resource.displayName;
+  switch (item.outcome) {
+    case "applied":
+      return { sign: "+", resource, subject, note: item.type === "resource" ? "created" : null };
+    case "removed":
+      return { sign: "-", resource, subject, note: null };
+    case "already-present":
+      return { sign: "=", resource, subject, note: null };
+    case "blocked":
+      return {
+        sign: "!",
+        resource,
+        subject,
+        note: [item.blockReason === null ? "blocked" : blockReasonWords(item.blockReason), item.detail]
+          .filter((part): part is string => part !== null)
+          .join(": "),
+      };
+    case "failed":
+      return {
+        sign: "x",
+        resource,
+        subject,
+        note: item.error !== null ? errorWords(item.error) : scrub(item.detail ?? "failed"),
+      };
+  }
+}
+
+/** A tenant result's lines, sorted by resource, type and name. */
+export function resultLines(result: TenantResult): ResultLines {
+  const items = sortedResults(result.permissions);
+  const linesOf = (outcomes: readonly PermissionResult["outcome"][]): ReportLine[] =>
+    items.filter((item) => outcomes.includes(item.outcome)).map(resultLine);
+  return {
+    changes: linesOf(["applied", "removed"]),
+    failed: linesOf(["failed"]),
+    blocked: linesOf(["blocked"]),
+    alreadyPresent: linesOf(["already-present"]),
+  };
+}

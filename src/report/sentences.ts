@@ -1,0 +1,61 @@
+/** The one-line summaries every rendering ends or starts with, so text and Markdown say the same thing. */
+import type { RunMode } from "../apply/run-request";
+import type { RunTotals, TenantResult } from "../apply/result";
+import type { TenantPlan, TenantRef } from "../plan/model";
+import type { FleetPlanSummary, TenantPlanCounts } from "../plan/summary";
+
+function plural(count: number, one: string, many: string = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** E.g. "Plan: 3 tenants to change, 2 converged, 1 inaccessible; 74 permissions to add, 0 to remove, 3 blocked". */
+export function planSentence(summary: FleetPlanSummary): string {
+  const extras = [
+    summary.kept > 0 ? `${summary.kept} kept` : null,
+    summary.warnings > 0 ? plural(summary.warnings, "warning") : null,
+  ].filter((part): part is string => part !== null);
+  return (
+    `Plan: ${plural(summary.toChange, "tenant")} to change, ${summary.converged} converged, ${summary.inaccessible} inaccessible; ` +
+    `${plural(summary.add, "permission")} to add, ${summary.remove} to remove, ${summary.blocked} blocked` +
+    (extras.length > 0 ? `, ${extras.join(", ")}` : "")
+  );
+}
+
+const MODE_WORDS: Readonly<Record<RunMode, string>> = { plan: "Plan", refresh: "Refresh", reset: "Reset" };
+
+/** E.g. "Refresh: 4 tenants, 1 converged, 2 changed, 1 failed, 0 skipped; 74 applied, 0 removed, 3 blocked, 1 failed; exit code 1". */
+export function resultSentence(mode: RunMode, totals: RunTotals, exitCode: 0 | 1): string {
+  return (
+    `${MODE_WORDS[mode]}: ${plural(totals.tenants, "tenant")}, ${totals.converged} converged, ${totals.changed} changed, ` +
+    `${totals.failed} failed, ${totals.skipped} skipped; ${plural(totals.applied, "permission")} applied, ` +
+    `${totals.removed} removed, ${totals.blocked} blocked, ${totals.permissionsFailed} failed; exit code ${exitCode}`
+  );
+}
+
+/** A tenant as headers name it: "Contoso (contoso.onmicrosoft.com)". */
+export function tenantWords(tenant: TenantRef): string {
+  return tenant.displayName === tenant.defaultDomain ? tenant.defaultDomain : `${tenant.displayName} (${tenant.defaultDomain})`;
+}
+
+/**
+ * A tenant plan's status and counts, e.g. "3 to add, 1 to remove, 2 blocked", "converged, 2 blocked",
+ * or "inaccessible".
+ */
+export function planStatusWords(status: TenantPlan["status"], counts: TenantPlanCounts): string {
+  if (status === "inaccessible") return "inaccessible";
+  const parts = status === "changes" ? [`${counts.add} to add`, `${counts.remove} to remove`] : ["converged"];
+  if (counts.blocked > 0) parts.push(`${counts.blocked} blocked`);
+  if (counts.kept > 0) parts.push(`${counts.kept} kept`);
+  if (counts.warnings > 0) parts.push(plural(counts.warnings, "warning"));
+  return parts.join(", ");
+}
+
+/** The steps and costs of a tenant's run, e.g. "consent created, 2.1 s, 14 requests". */
+export function resultStepWords(result: TenantResult): string {
+  const requests = result.requests.graph + result.requests.partnerCenter + result.requests.token;
+  const parts = [`consent ${result.steps.consent}`];
+  if (result.steps.reset !== null) parts.push(result.steps.reset.removed ? "CIPP-SAM removed by reset" : "reset removed nothing");
+  parts.push(`${(result.durationMs / 1000).toFixed(1)} s`, plural(requests, "request"));
+  if (result.requests.throttled > 0) parts.push(`${result.requests.throttled} throttled`);
+  return parts.join(", ");
+}

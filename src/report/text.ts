@@ -1,0 +1,86 @@
+/**
+ * Plans and results as terminal text, in the manner of `terraform plan`: a header per tenant, one line per
+ * change, blocked permission or outcome, and a summary line. Colour is off unless asked for (CI logs and files).
+ */
+import type { RunResult, TenantResult } from "../apply/result";
+import type { FleetPlan, TenantPlan } from "../plan/model";
+import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
+import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub } from "./lines";
+import { planStatusWords, planSentence, resultSentence, resultStepWords, tenantWords } from "./sentences";
+
+export interface TextOptions {
+  /** ANSI colours. @default false */
+  readonly colour?: boolean;
+}
+
+const SIGN_COLOUR: Readonly<Record<Sign, string>> = {
+  "+": "32", // green
+  "~": "33", // yellow
+  "-": "31", // red
+  "!": "1;35", // bold magenta: must stand out from removals
+  x: "1;31", // bold red
+  "=": "2", // dim
+  "?": "33",
+};
+
+type Paint = (code: string, text: string) => string;
+
+function painter(options: TextOptions): Paint {
+  return options.colour === true ? (code, text) => `\u001b[${code}m${text}\u001b[0m` : (_code, text) => text;
+}
+
+function formatLine(line: ReportLine, paint: Paint): string {
+  const where = line.resource === null ? "" : `${line.resource}: `;
+  const note = line.note === null ? "" : ` (${line.note})`;
+  return `  ${paint(SIGN_COLOUR[line.sign], `${line.sign} ${where}${line.subject}`)}${note}`;
+}
+
+function problemLines(problem: { message: string; action: string }, paint: Paint): string[] {
+  return [`  ${paint(SIGN_COLOUR["!"], `! ${problem.message}`)}`, `    To fix: ${problem.action}`];
+}
+
+function tenantPlanText(plan: TenantPlan, paint: Paint): string[] {
+  const status = planStatusWords(plan.status, countTenantPlan(plan));
+  const lines = [paint("1", `${tenantWords(plan.tenant)} ${plan.tenant.tenantId}: ${status}`)];
+  if (plan.problem !== null) lines.push(...problemLines(problemWords(plan.problem), paint));
+  const grouped = planLines(plan);
+  for (const line of [...grouped.changes, ...grouped.blocked, ...grouped.warnings, ...grouped.kept]) {
+    lines.push(formatLine(line, paint));
+  }
+  return lines;
+}
+
+/** A fleet plan as text, ending with the summary line. */
+export function renderPlanText(plan: FleetPlan, options: TextOptions = {}): string {
+  const paint = painter(options);
+  const sections = plan.tenants.map((tenant) => tenantPlanText(tenant, paint).join("\n"));
+  return [...sections, paint("1", planSentence(summariseFleetPlan(plan)))].join("\n\n") + "\n";
+}
+
+function tenantResultText(result: TenantResult, paint: Paint): string[] {
+  const header = `${tenantWords(result.tenant)} ${result.tenant.tenantId}: ${result.status}`;
+  const lines = [paint("1", result.status === "skipped" ? header : `${header} (${resultStepWords(result)})`)];
+  if (result.skippedReason !== null) lines.push(`  ${scrub(result.skippedReason)}`);
+  if (result.problem !== null) lines.push(...problemLines(problemWords(result.problem), paint));
+  if (result.error !== null) lines.push(`  ${paint(SIGN_COLOUR.x, "x Stopped:")} ${errorWords(result.error)}`);
+  const grouped = resultLines(result);
+  for (const line of [...grouped.changes, ...grouped.failed, ...grouped.blocked]) lines.push(formatLine(line, paint));
+  if (grouped.alreadyPresent.length > 0) {
+    lines.push(`  ${paint(SIGN_COLOUR["="], `= ${grouped.alreadyPresent.length} permissions already present`)}`);
+  }
+  if (result.verification !== null) {
+    lines.push(
+      result.verification.converged
+        ? "  Verified: the read-back matches the declaration."
+        : `  ${paint(SIGN_COLOUR.x, `x Verification: the read-back still differs (${result.verification.actions.length} action(s) left)`)}`,
+    );
+  }
+  return lines;
+}
+
+/** A run result as text, ending with the summary line. */
+export function renderResultText(result: RunResult, options: TextOptions = {}): string {
+  const paint = painter(options);
+  const sections = result.tenants.map((tenant) => tenantResultText(tenant, paint).join("\n"));
+  return [...sections, paint("1", resultSentence(result.mode, result.totals, result.exitCode))].join("\n\n") + "\n";
+}
