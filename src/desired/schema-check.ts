@@ -60,6 +60,11 @@ function problemFor(source: YamlSource, error: ErrorObject): DeclarationProblem 
     }
     case "pattern":
       return source.problemAt(path, `${shown(error.data)} ${custom ?? `does not match ${error.schema as string}`}`);
+    case "type": {
+      const expected = (error.params as { type: string | string[] }).type;
+      const wanted = (Array.isArray(expected) ? expected : [expected]).map((type) => (type === "object" ? "a mapping" : type === "array" ? "a list" : `a ${type}`));
+      return source.problemAt(path, `${shown(error.data)} must be ${wanted.join(" or ")}`);
+    }
     case "uniqueItems": {
       const { i, j } = error.params as { i: number; j: number };
       return source.problemAt([...path, i], `${shown((error.data as unknown[])[i])} is listed twice (also at index ${j})`);
