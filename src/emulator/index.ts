@@ -1,0 +1,9 @@
+/** The emulator's public surface: start it, load worlds, use the demo world's credentials. */
+export { startEmulator, type EmulatorOptions, type RunningEmulator } from "./server";
+export { loadWorld, snapshotTenant, WorldSpecError, type TenantSnapshot } from "./state";
+export { demoWorld, DEMO_CREDENTIALS, DEMO_FEDERATION } from "./demo-world";
+export { DEMO } from "./demo-ids";
+export type { FaultProfile, FaultRule, FaultKind } from "./faults";
+export type { GraphThrottleSettings } from "./throttle";
+export type { RequestCount, RequestLogEntry } from "./request-log";
+export type { WorldSpec, World } from "./world";
