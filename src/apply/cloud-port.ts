@@ -1,0 +1,96 @@
+/**
+ * The tenant port over the real Microsoft clients: reads through src/live, consents through
+ * Partner Center, writes through Graph `$batch`. Counts the requests each tenant costs.
+ */
+import { GraphClient, type MicrosoftClients } from "../cloud";
+import type { BatchRequest } from "../cloud/graph";
+import type { WriteBudget } from "../cloud/rate-limit";
+import type { DesiredTenant, FleetSettings } from "../desired/model";
+import { readTenant } from "../live/read-tenant";
+import type { RequestCounts } from "./result";
+import type { GraphReply, TenantPort } from "./tenant-port";
+
+/** Microsoft Graph's appId: the bootstrap scopes are consented on it. */
+const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
+
+export interface CloudPortOptions {
+  readonly clients: MicrosoftClients;
+  readonly settings: FleetSettings;
+  /** Delegated Graph scopes the Partner Center consent posts. */
+  readonly bootstrapScopes: readonly string[];
+  /** The run's shared Graph write pacing. */
+  readonly writeBudget: WriteBudget;
+}
+
+/** A port for one tenant over the run's shared clients. */
+export function cloudTenantPort(desired: DesiredTenant, options: CloudPortOptions): TenantPort {
+  const { clients, settings } = options;
+  const tenantId = desired.tenantId;
+  const graphClients: GraphClient[] = [];
+  const tokensSeen = new Set<string>();
+  let partnerCenterCalls = 0;
+  let throttled = 0;
+
+  // Graph clients made for this tenant's reads and writes count into this tenant's cost.
+  const countingGraph = (forTenant: string, choice: { appOnly?: boolean } = {}): GraphClient => {
+    const client = new GraphClient({
+      http: clients.http,
+      baseUrl: clients.endpoints.graph,
+      tenantId: forTenant,
+      writeBudget: options.writeBudget,
+      onRetry: () => void (throttled += 1),
+      token: async ({ fresh }) => {
+        const token = choice.appOnly
+          ? await clients.tokens.appOnly(forTenant, { fresh })
+          : await clients.tokens.delegated(forTenant, "graph", { fresh });
+        tokensSeen.add(token.token);
+        return token.token;
+      },
+    });
+    graphClients.push(client);
+    return client;
+  };
+  const tenantClients: MicrosoftClients = { ...clients, graph: countingGraph };
+  const writer = countingGraph(tenantId);
+
+  return {
+    tenantId,
+    read: () => readTenant(tenantClients, desired, settings),
+    renewTokens: () => clients.tokens.invalidate(tenantId),
+    async addConsent() {
+      partnerCenterCalls += 1;
+      return clients.partnerCenter.addConsent(tenantId, {
+        applicationId: settings.applicationId,
+        grants: [{ resourceAppId: GRAPH_APP_ID, scopes: options.bootstrapScopes }],
+      });
+    },
+    async removeConsent() {
+      partnerCenterCalls += 1;
+      await clients.partnerCenter.removeConsent(tenantId, settings.applicationId);
+    },
+    async write(writes) {
+      const requests = writes.map(
+        (w, i): BatchRequest => ({ id: String(i + 1), method: w.method, url: w.url, ...(w.body !== undefined ? { body: w.body } : {}) }),
+      );
+      const answers = await writer.batch(requests);
+      return answers.map((answer): GraphReply => {
+        const envelope = (answer.body ?? {}) as { error?: { code?: unknown; message?: unknown } };
+        const message = typeof envelope.error?.message === "string" ? clients.redactor.redact(envelope.error.message) : null;
+        return {
+          status: answer.status,
+          code: typeof envelope.error?.code === "string" ? envelope.error.code : null,
+          message,
+          body: answer.body,
+        };
+      });
+    },
+    requestCounts(): RequestCounts {
+      return {
+        graph: graphClients.reduce((sum, client) => sum + client.requestCount, 0),
+        partnerCenter: partnerCenterCalls,
+        token: tokensSeen.size,
+        throttled,
+      };
+    },
+  };
+}

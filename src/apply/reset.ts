@@ -1,0 +1,140 @@
+/**
+ * The reset of one tenant: record what CIPP-SAM holds, remove its consent through Partner Center,
+ * delete its service principal through Graph when the consent removal left it in place, then
+ * converge the tenant from nothing and verify. A run stopped between removal and re-add is
+ * resumed by a plain refresh, which sees "not consented" and consents again.
+ */
+import type { DesiredTenant } from "../desired/model";
+import type { LiveReading, LiveTenant } from "../live/model";
+import { planTenant } from "../plan/diff";
+import type { ResourceRef } from "../plan/model";
+import { pollUntil } from "./backoff";
+import { describeReply } from "./graph-writes";
+import { TenantLedger } from "./ledger";
+import { operationErrorOf, problemOf } from "./operation-error";
+import { convergeTenant, tenantRefOf, type StepSettings, type TenantRun } from "./refresh";
+import type { OperationError, ResetSnapshot } from "./result";
+import type { TenantPort } from "./tenant-port";
+
+/** Re-adding CIPP-SAM after its removal is retried this often: until it succeeds the tenant is without the app. */
+const READD_ATTEMPTS = 4;
+
+/** Resets one tenant. The caller has checked the confirmation. Never throws for the tenant's own failures. */
+export async function resetTenant(desired: DesiredTenant, port: TenantPort, settings: StepSettings): Promise<TenantRun> {
+  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
+  const finish = (plan: TenantRun["plan"]): TenantRun => ({ plan, result: ledger.toResult(settings.timing.now(), port.requestCounts()) });
+
+  let before: LiveReading;
+  try {
+    before = await port.read();
+  } catch (error) {
+    ledger.reset = { removed: false, snapshot: null, error: operationErrorOf(error) };
+    ledger.fail(problemOf("Reading the tenant before the reset", error, "Nothing was removed. Run the reset again."), operationErrorOf(error));
+    return finish(planTenant(desired, { kind: "inaccessible", problem: problemOf("Reading the tenant", error, "") }, settings.planOptions));
+  }
+  const plan = planTenant(desired, before, { ...settings.planOptions, forceConsent: true });
+  if (before.kind === "inaccessible" || plan.status === "inaccessible") {
+    // Removing CIPP-SAM from a tenant it cannot be consented in again would lock CIPP out of it.
+    ledger.reset = { removed: false, snapshot: null, error: null };
+    const problem = plan.problem ?? (before.kind === "inaccessible" ? before.problem : null);
+    if (problem !== null) ledger.fail({ ...problem, message: `${problem.message} Nothing was removed.` });
+    return finish(plan);
+  }
+  const live = before.kind === "read" ? before.live : null;
+  const snapshot = live !== null && live.client !== null ? snapshotOf(live) : null;
+
+  try {
+    await port.removeConsent();
+  } catch (error) {
+    ledger.reset = { removed: false, snapshot, error: operationErrorOf(error) };
+    ledger.fail(
+      problemOf("Removing the Partner Center consent", error, "CIPP-SAM is still in the tenant; fix the cause above and run the reset again."),
+      operationErrorOf(error),
+    );
+    return finish(plan);
+  }
+
+  // Partner Center's DELETE may leave the service principal in place (microsoft-apis.md §2.5).
+  // The token cached from the read above still carries the scopes to delete it.
+  let leftoverError: OperationError | null = null;
+  if (snapshot !== null) leftoverError = await deleteLeftoverServicePrincipal(port, snapshot.servicePrincipalId, settings);
+  ledger.reset = { removed: leftoverError === null, snapshot, error: leftoverError };
+  if (leftoverError !== null) {
+    ledger.fail({
+      kind: "unknown",
+      message: `The consent was removed, but CIPP-SAM's service principal ${snapshot?.servicePrincipalId} could not be deleted: ${leftoverError.message}. CIPP-SAM is being consented again so that the tenant is not left without it.`,
+      action: "Delete the CIPP-SAM enterprise application in the tenant by hand if a clean reset is needed, then run the reset again.",
+    });
+  }
+
+  port.renewTokens();
+  const tenantName = desired.defaultDomain;
+  await convergeTenant(ledger, desired, port, settings, {
+    forceConsent: true,
+    consentAttempts: READD_ATTEMPTS,
+    consentFailureAction:
+      `CIPP-SAM was removed from ${tenantName} and could NOT be added back, so CIPP has no access to this tenant until it is. ` +
+      `Fix the cause above, then run: cipp-cpv refresh --tenant ${tenantName}`,
+  });
+  return finish(plan);
+}
+
+/** Deletes CIPP-SAM's service principal if it is still there; null when it is gone. */
+async function deleteLeftoverServicePrincipal(port: TenantPort, servicePrincipalId: string, settings: StepSettings): Promise<OperationError | null> {
+  let stillThere: boolean;
+  try {
+    const after = await port.read();
+    stillThere = after.kind === "read" && after.live.client?.servicePrincipalId === servicePrincipalId;
+  } catch {
+    // Unreadable with the old token (its grants are gone): try the delete, it tells.
+    stillThere = true;
+  }
+  if (!stillThere) return null;
+  const outcome = await pollUntil(
+    async () => {
+      try {
+        const [reply] = await port.write([{ method: "DELETE", url: `/servicePrincipals/${servicePrincipalId}` }]);
+        return reply ?? null;
+      } catch (error) {
+        return { status: 0, code: null, message: error instanceof Error ? error.message : String(error), body: null };
+      }
+    },
+    (reply) => reply !== null && ((reply.status >= 200 && reply.status < 300) || reply.status === 404),
+    { ...settings.writeRetry, maxAttempts: 3 },
+    settings.timing,
+  );
+  if (outcome.done) return null;
+  const reply = outcome.last;
+  return {
+    service: "graph",
+    status: reply && reply.status > 0 ? reply.status : null,
+    code: reply?.code ?? "error",
+    message: reply ? describeReply(reply) : "no answer",
+  };
+}
+
+/** What CIPP-SAM holds, by name, so that it can be restored by hand if ever needed. */
+export function snapshotOf(live: LiveTenant): ResetSnapshot | null {
+  if (live.client === null) return null;
+  const bySpId = new Map([...live.resources.values()].map((resource) => [resource.servicePrincipalId, resource]));
+  const refOf = (servicePrincipalId: string): ResourceRef => {
+    const resource = bySpId.get(servicePrincipalId);
+    return resource
+      ? { appId: resource.appId, displayName: resource.displayName }
+      : { appId: servicePrincipalId, displayName: `unknown resource (service principal ${servicePrincipalId})` };
+  };
+  return {
+    servicePrincipalId: live.client.servicePrincipalId,
+    appRoles: live.appRoleAssignments.map((assignment) => ({
+      resource: refOf(assignment.resourceId),
+      permission: bySpId.get(assignment.resourceId)?.appRoles.find((role) => role.id === assignment.appRoleId)?.value ?? assignment.appRoleId,
+      appRoleId: assignment.appRoleId,
+    })),
+    grants: live.grants.map((grant) => ({
+      resource: refOf(grant.resourceId),
+      consentType: grant.consentType,
+      principalId: grant.principalId,
+      scopes: grant.scopes,
+    })),
+  };
+}
