@@ -1,0 +1,82 @@
+/**
+ * The end-to-end test bench: the emulator on loopback HTTPS with a frozen virtual clock, the
+ * engine pointed at it by base URL and CA trust alone, and the emulator's control API for
+ * snapshots and request counters. The engine's sleeps move the emulator's clock, so waits for
+ * replication and Retry-After take no real time.
+ */
+import path from "node:path";
+import type { Agent } from "undici";
+import { runEngine, type EngineDeps, type RunOutcome } from "../../src/apply/engine";
+import type { RunRequest } from "../../src/apply/run-request";
+import { sandboxEndpoints } from "../../src/cloud/endpoints";
+import { DEMO_CREDENTIALS, startEmulator, type FaultProfile, type RunningEmulator, type TenantSnapshot, type WorldSpec } from "../../src/emulator";
+import type { RequestCount } from "../../src/emulator";
+import { call, trustingAgent } from "../helpers/emulator-client";
+
+export const STACKS = path.resolve(__dirname, "../../stacks");
+
+export interface Sandbox {
+  readonly emulator: RunningEmulator;
+  /** Every sleep the engine asked for, in virtual ms. */
+  readonly slept: number[];
+  run(request: Partial<RunRequest>): Promise<RunOutcome>;
+  snapshot(tenantId: string): Promise<TenantSnapshot>;
+  /** Service requests counted since the last reset (control calls excluded). */
+  requests(): Promise<{ total: number; byService: Record<string, number>; counts: RequestCount[] }>;
+  resetRequests(): Promise<void>;
+  faults(profile: FaultProfile): Promise<void>;
+  loadWorld(spec: WorldSpec): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startSandbox(world?: WorldSpec): Promise<Sandbox> {
+  const emulator = await startEmulator({ clockSpeed: 0, ...(world ? { world } : {}) });
+  const agent: Agent = trustingAgent(emulator.caCertificatePem);
+  const control = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+    const answer = await call<T>(agent, method, `${emulator.baseUrl}/_emulator${route}`, body === undefined ? {} : { body });
+    if (answer.status >= 300) throw new Error(`control ${method} ${route}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
+  const slept: number[] = [];
+  const deps: EngineDeps = {
+    clock: () => emulator.clock.now(),
+    sleep: async (ms) => {
+      slept.push(ms);
+      await control("POST", "/clock", { advanceMs: Math.max(0, Math.ceil(ms)) });
+    },
+    random: () => 0.5,
+    dispatcher: agent,
+  };
+  return {
+    emulator,
+    slept,
+    run: (request) =>
+      runEngine(
+        {
+          mode: "refresh",
+          stacksDir: STACKS,
+          endpoints: sandboxEndpoints(emulator.baseUrl),
+          credential: { kind: "secret", clientSecret: DEMO_CREDENTIALS.clientSecret },
+          refreshToken: DEMO_CREDENTIALS.refreshToken,
+          ...request,
+        },
+        deps,
+      ),
+    snapshot: (tenantId) => control<TenantSnapshot>("GET", `/tenants/${tenantId}`),
+    requests: () => control("GET", "/requests"),
+    resetRequests: async () => void (await control("DELETE", "/requests")),
+    faults: async (profile) => void (await control("PUT", "/faults", profile)),
+    loadWorld: async (spec) => void (await control("PUT", "/world", spec)),
+    stop: async () => {
+      await agent.close();
+      await emulator.stop();
+    },
+  };
+}
+
+/** Requests of one service, optionally only writes (POST, PATCH, DELETE, PUT). */
+export function countOf(counts: readonly RequestCount[], service: string, writesOnly = false): number {
+  return counts
+    .filter((c) => c.service === service && (!writesOnly || ["POST", "PATCH", "DELETE", "PUT"].includes(c.method.toUpperCase())))
+    .reduce((sum, c) => sum + c.count, 0);
+}
