@@ -4,6 +4,7 @@
  */
 import type { RunResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
+import { scrub } from "./lines";
 import { type FleetPlanSummary, type TenantPlanCounts, countTenantPlan, summariseFleetPlan } from "../plan/summary";
 
 /** The version of the plan document's shape; bumped on any incompatible change. */
@@ -29,10 +30,13 @@ export function planDocument(plan: FleetPlan): PlanDocument {
 
 /** A fleet plan as indented JSON. */
 export function renderPlanJson(plan: FleetPlan): string {
-  return `${JSON.stringify(planDocument(plan), null, 2)}\n`;
+  return `${scrub(JSON.stringify(planDocument(plan), null, 2))}\n`;
 }
 
-/** A run result as indented JSON (it already carries its schemaVersion). */
+/**
+ * A run result as indented JSON (it already carries its schemaVersion). Secret shapes are masked inside string
+ * values only, so the document stays valid.
+ */
 export function renderResultJson(result: RunResult): string {
-  return `${JSON.stringify(result, null, 2)}\n`;
+  return `${scrub(JSON.stringify(result, null, 2))}\n`;
 }

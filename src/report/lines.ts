@@ -71,7 +71,7 @@ function permissionSubject(type: "appRole" | "scope" | "resource", permission: s
 export function actionLines(action: PlanAction): ReportLine[] {
   switch (action.kind) {
     case "consent":
-      return [{ sign: "+", resource: null, subject: "Partner Center consent (adds CIPP-SAM)", note: action.reason }];
+      return [{ sign: "+", resource: null, subject: "Partner Center consent, adding CIPP-SAM", note: action.reason }];
     case "create-resource":
       return [{ sign: "+", resource: action.resource.displayName, subject: "service principal", note: "create" }];
     case "add-app-role":
@@ -182,11 +182,13 @@ export function problemWords(problem: AccessProblem): { message: string; action:
   return { message: scrub(`${problem.kind}: ${problem.message}`), action: scrub(problem.action) };
 }
 
+const TYPE_ORDER: Readonly<Record<PermissionResult["type"], number>> = { resource: 0, appRole: 1, scope: 2 };
+
 function sortedResults(items: readonly PermissionResult[]): PermissionResult[] {
   return [...items].sort(
     (a, b) =>
       compareNames(a.resource.displayName, b.resource.displayName) ||
-      compareNames(a.type, b.type) ||
+      TYPE_ORDER[a.type] - TYPE_ORDER[b.type] ||
       compareNames(a.permission ?? "", b.permission ?? ""),
   );
 }

@@ -48,7 +48,7 @@ function bytes(text: string): number {
 
 function bullet(line: ReportLine): string {
   const where = line.resource === null ? "" : `**${escapeMarkdown(line.resource)}**: `;
-  const note = line.note === null ? "" : ` (${escapeMarkdown(line.note)})`;
+  const note = line.note === null ? "" : ` — ${escapeMarkdown(line.note)}`;
   return `- ${SIGN_MARK[line.sign]} ${where}${escapeMarkdown(line.subject)}${note}`;
 }
 
@@ -114,10 +114,10 @@ function assemble(
   return out.join("\n");
 }
 
+const PLAN_MARK: Readonly<Record<TenantPlan["status"], string>> = { changes: "✏️", converged: "✅", inaccessible: "⛔" };
+
 function planStatusMark(plan: TenantPlan): string {
-  if (plan.status === "inaccessible") return "⛔ inaccessible";
-  if (plan.status === "changes") return "✏️ changes";
-  return plan.blocked.length > 0 ? "✅ converged (some blocked)" : "✅ converged";
+  return `${PLAN_MARK[plan.status]} ${plan.status}${plan.status === "converged" && plan.blocked.length > 0 ? " (some blocked)" : ""}`;
 }
 
 function tenantPlanSection(plan: TenantPlan, collapseAfter: number): string | null {
@@ -128,7 +128,7 @@ function tenantPlanSection(plan: TenantPlan, collapseAfter: number): string | nu
   const out = [
     `### ${escapeMarkdown(tenantWords(plan.tenant))}`,
     "",
-    `${planStatusMark(plan)}: ${escapeMarkdown(planStatusWords(plan.status, countTenantPlan(plan)))}. Tenant id ${plan.tenant.tenantId}.`,
+    `${PLAN_MARK[plan.status]} ${escapeMarkdown(planStatusWords(plan.status, countTenantPlan(plan)))} · tenant id ${plan.tenant.tenantId}`,
     "",
   ];
   if (plan.problem !== null) out.push(...problemBlock(problemWords(plan.problem)));
@@ -190,7 +190,7 @@ function tenantResultSection(result: TenantResult, collapseAfter: number): strin
   if (result.status === "converged" && lines.blocked.length === 0 && lines.changes.length === 0) return null;
   const out = [`### ${escapeMarkdown(tenantWords(result.tenant))}`, ""];
   const steps = result.status === "skipped" ? escapeMarkdown(scrub(result.skippedReason ?? "")) : escapeMarkdown(resultStepWords(result));
-  out.push(`${RESULT_MARK[result.status]}: ${steps}. Tenant id ${result.tenant.tenantId}.`, "");
+  out.push(`${RESULT_MARK[result.status]} · ${steps} · tenant id ${result.tenant.tenantId}`, "");
   if (result.problem !== null) out.push(...problemBlock(problemWords(result.problem)));
   if (result.error !== null) out.push(`> ❌ **Stopped:** ${escapeMarkdown(errorWords(result.error))}`, "");
   out.push(...list("Failed", lines.failed, collapseAfter, true));

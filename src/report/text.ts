@@ -31,7 +31,7 @@ function painter(options: TextOptions): Paint {
 
 function formatLine(line: ReportLine, paint: Paint): string {
   const where = line.resource === null ? "" : `${line.resource}: `;
-  const note = line.note === null ? "" : ` (${line.note})`;
+  const note = line.note === null ? "" : ` — ${line.note}`;
   return `  ${paint(SIGN_COLOUR[line.sign], `${line.sign} ${where}${line.subject}`)}${note}`;
 }
 
@@ -66,7 +66,7 @@ function tenantResultText(result: TenantResult, paint: Paint): string[] {
   const grouped = resultLines(result);
   for (const line of [...grouped.changes, ...grouped.failed, ...grouped.blocked]) lines.push(formatLine(line, paint));
   if (grouped.alreadyPresent.length > 0) {
-    lines.push(`  ${paint(SIGN_COLOUR["="], `= ${grouped.alreadyPresent.length} permissions already present`)}`);
+    lines.push(`  ${paint(SIGN_COLOUR["="], `= ${grouped.alreadyPresent.length} already present`)}`);
   }
   if (result.verification !== null) {
     lines.push(

@@ -1,0 +1,105 @@
+import { renderPlanText, renderResultText } from "../../src/report";
+import { SECRET_JWT, largeFreshFleet, sampleFleetPlan, sampleRunResult } from "./fixtures";
+
+/** The lines of one tenant's section, found by its header. */
+function section(text: string, domain: string): string[] {
+  const block = text.split("\n\n").find((part) => part.split("\n")[0]?.includes(domain));
+  if (block === undefined) throw new Error(`no section for ${domain}`);
+  return block.split("\n");
+}
+
+describe("plan as text", () => {
+  const text = renderPlanText(sampleFleetPlan());
+
+  test("a header per tenant, then one line per change with its sign and permission name", () => {
+    const contoso = section(text, "tenant1.onmicrosoft.com");
+    expect(contoso[0]).toBe("Contoso (tenant1.onmicrosoft.com) 00000000-0000-4000-8000-000000000001: 2 to add, 2 to remove");
+    expect(contoso.slice(1)).toEqual([
+      "  + Microsoft Graph: app role Application.ReadWrite.All",
+      "  - Microsoft Graph: app role Group.ReadWrite.All",
+      "  ~ Microsoft Graph: delegated grant — add User.Read; remove Directory.ReadWrite.All",
+    ]);
+  });
+
+  test("blocked items carry their reason; the resource line carries the detail once", () => {
+    const fabrikam = section(text, "tenant2.onmicrosoft.com");
+    expect(fabrikam[0]).toMatch(/converged, 2 blocked$/);
+    expect(fabrikam.filter((line) => line.startsWith("  ! "))).toHaveLength(3);
+    expect(fabrikam.filter((line) => line.includes("no Microsoft Defender for Endpoint licence"))).toHaveLength(1);
+    expect(fabrikam).toContain("  ! WindowsDefenderATP: app role Vulnerability.Read — resource unavailable");
+  });
+
+  test("an inaccessible tenant shows the problem and what to do", () => {
+    expect(section(text, "tenant3.onmicrosoft.com")).toEqual([
+      "Northwind (tenant3.onmicrosoft.com) 00000000-0000-4000-8000-000000000003: inaccessible",
+      "  ! no-gdap-relationship: No active GDAP relationship",
+      "    To fix: Create a GDAP relationship",
+    ]);
+  });
+
+  test("a fresh tenant: the consent first, then every permission by name", () => {
+    const tailspin = section(text, "tenant4.onmicrosoft.com");
+    expect(tailspin[1]).toMatch(/^  \+ Partner Center consent, adding CIPP-SAM — CIPP-SAM is not in the tenant/);
+    expect(tailspin.slice(2)).toEqual([
+      "  + Microsoft Graph: app role Application.ReadWrite.All",
+      "  + Microsoft Graph: app role Directory.Read.All",
+      "  + Microsoft Graph: delegated Directory.Read.All",
+      "  + Microsoft Graph: delegated User.Read",
+    ]);
+  });
+
+  test("ends with the summary line", () => {
+    expect(text.trimEnd().split("\n").at(-1)).toBe(
+      "Plan: 2 tenants to change, 1 converged, 1 inaccessible; 6 permissions to add, 2 to remove, 2 blocked",
+    );
+  });
+
+  test("colour only when asked for", () => {
+    expect(text).not.toContain("\u001b[");
+    const coloured = renderPlanText(sampleFleetPlan(), { colour: true });
+    expect(coloured).toContain("\u001b[32m+ Microsoft Graph: app role Application.ReadWrite.All\u001b[0m");
+    expect(coloured).toContain("\u001b[31m- Microsoft Graph: app role Group.ReadWrite.All\u001b[0m");
+  });
+
+  test("a large fleet lists every permission", () => {
+    const large = renderPlanText(largeFreshFleet(3, 70, 89));
+    expect(large.split("\n").filter((line) => line.startsWith("  + Microsoft Graph: "))).toHaveLength(3 * (70 + 89));
+  });
+});
+
+describe("result as text", () => {
+  const text = renderResultText(sampleRunResult());
+
+  test("per tenant: status, steps and costs, then outcomes by name", () => {
+    const contoso = section(text, "contoso.onmicrosoft.com");
+    expect(contoso[0]).toBe(
+      "Contoso (contoso.onmicrosoft.com) 00000000-0000-4000-8000-000000000001: changed (consent already-existed, 2.1 s, 15 requests)",
+    );
+    expect(contoso).toContain("  + Microsoft Graph: app role Application.ReadWrite.All");
+    expect(contoso).toContain("  - Microsoft Graph: app role Group.ReadWrite.All");
+    expect(contoso).toContain("  = 1 already present");
+    expect(contoso).toContain("  Verified: the read-back matches the declaration.");
+    // The resource's own row comes before its permissions.
+    const blocked = contoso.filter((line) => line.startsWith("  ! "));
+    expect(blocked[0]).toMatch(/WindowsDefenderATP: service principal/);
+  });
+
+  test("a failure names the service, status and code, and never a token", () => {
+    const fabrikam = section(text, "fabrikam.onmicrosoft.com");
+    expect(fabrikam).toContain(
+      "  x Microsoft Graph: app role User.Read.All — Microsoft Graph HTTP 403 Authorization_RequestDenied: Insufficient privileges (Bearer ***)",
+    );
+    expect(text).not.toContain(SECRET_JWT);
+    expect(fabrikam.at(-1)).toMatch(/Verification: the read-back still differs \(1 action\(s\) left\)/);
+  });
+
+  test("skipped tenants say why; the summary gives totals and the exit code", () => {
+    expect(section(text, "tailspin.onmicrosoft.com")).toEqual([
+      "Tailspin (tailspin.onmicrosoft.com) 00000000-0000-4000-8000-000000000004: skipped",
+      "  Excluded in stacks/tenants/tailspin.yaml",
+    ]);
+    expect(text.trimEnd().split("\n").at(-1)).toBe(
+      "Refresh: 4 tenants, 0 converged, 2 changed, 1 failed, 1 skipped; 3 permissions applied, 1 removed, 1 blocked, 1 failed; exit code 1",
+    );
+  });
+});
