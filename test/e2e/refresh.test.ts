@@ -1,20 +1,141 @@
-import { DEMO } from "../../src/emulator";
-import { startSandbox, type Sandbox } from "./sandbox";
+import { DEMO, demoWorld, type WorldSpec } from "../../src/emulator";
+import type { TenantResult } from "../../src/apply/result";
+import { countOf, heldByName, startSandbox, type Sandbox } from "./sandbox";
+
+const GRAPH = "00000003-0000-0000-c000-000000000000";
+const DEFENDER = "fc780465-2017-40d4-a0c5-307022471b92";
 
 let sandbox: Sandbox;
+/** CIPP's full set by name, as the healthy demo tenant (same licences as the fresh one) holds it. */
+let fullSet: { appRoles: string[]; grants: string[] };
+
 beforeAll(async () => {
   sandbox = await startSandbox();
+  fullSet = heldByName(await sandbox.snapshot(DEMO.healthy.tenantId), DEMO.applicationId);
 });
 afterAll(async () => {
   await sandbox.stop();
 });
+beforeEach(async () => {
+  await sandbox.loadWorld(demoWorld());
+  await sandbox.faults({});
+  await sandbox.resetRequests();
+});
 
-describe("refresh of a tenant CIPP-SAM was never consented in", () => {
-  it("consents, grants the full set and verifies it", async () => {
+function only(result: { tenants: readonly TenantResult[] } | null): TenantResult {
+  expect(result?.tenants).toHaveLength(1);
+  return result?.tenants[0] as TenantResult;
+}
+
+describe("refresh", () => {
+  it("takes a never-consented tenant to the full set, verified, in at most 10 requests besides tokens", async () => {
+    expect(heldByName(await sandbox.snapshot(DEMO.fresh.tenantId), DEMO.applicationId).appRoles).toEqual([]);
+
     const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.fresh.defaultDomain });
-    const tenant = outcome.result?.tenants[0];
-    console.log(JSON.stringify(outcome.result?.tenants[0]?.problem), outcome.result?.tenants[0]?.status, outcome.result?.totals);
-    expect(tenant?.status).toBe("changed");
+
+    const tenant = only(outcome.result);
     expect(outcome.exitCode).toBe(0);
+    expect(tenant.status).toBe("changed");
+    expect(tenant.steps.consent).toBe("created");
+    expect(tenant.verification?.converged).toBe(true);
+    expect(tenant.permissions.filter((p) => p.outcome === "failed")).toEqual([]);
+    // Every declared app role is reported applied, by name.
+    const appliedRoles = tenant.permissions.filter((p) => p.type === "appRole" && p.outcome === "applied");
+    expect(appliedRoles).toHaveLength(fullSet.appRoles.length);
+    expect(appliedRoles.map((p) => `${p.resource.appId}|${p.permission}`).sort()).toEqual(fullSet.appRoles);
+
+    const held = heldByName(await sandbox.snapshot(DEMO.fresh.tenantId), DEMO.applicationId);
+    expect(held).toEqual(fullSet);
+
+    const { counts } = await sandbox.requests();
+    const besidesTokens = counts.filter((c) => c.service !== "login").reduce((n, c) => n + c.count, 0);
+    expect(besidesTokens).toBeLessThanOrEqual(10);
+    expect(countOf(counts, "partnerCenter")).toBe(1);
+  });
+
+  it("plans exactly the drifted role and scope, and restores them and nothing else", async () => {
+    const before = await sandbox.snapshot(DEMO.drifted.tenantId);
+
+    const plan = await sandbox.run({ mode: "plan", tenant: DEMO.drifted.defaultDomain });
+    expect(plan.exitCode).toBe(2);
+    expect(plan.result).toBeNull();
+    const actions = plan.plan.tenants[0]?.actions ?? [];
+    expect(actions).toHaveLength(2);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: "add-app-role", permission: "AuditLog.Read.All", resource: expect.objectContaining({ appId: GRAPH }) }),
+        expect.objectContaining({ kind: "update-grant", add: ["Policy.Read.All"], remove: [], resource: expect.objectContaining({ appId: GRAPH }) }),
+      ]),
+    );
+    expect(countOf((await sandbox.requests()).counts, "graph", false)).toBe(1);
+
+    const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.drifted.defaultDomain });
+    const tenant = only(outcome.result);
+    expect(tenant.status).toBe("changed");
+    expect(tenant.steps.consent).toBe("not-needed");
+    const changed = tenant.permissions.filter((p) => p.outcome !== "already-present");
+    expect(changed.map((p) => [p.type, p.permission, p.outcome])).toEqual([
+      ["appRole", "AuditLog.Read.All", "applied"],
+      ["scope", "Policy.Read.All", "applied"],
+    ]);
+
+    const after = await sandbox.snapshot(DEMO.drifted.tenantId);
+    expect(heldByName(after, DEMO.applicationId)).toEqual(fullSet);
+    // Nothing else was touched: every assignment held before is still there under the same id.
+    const ids = new Set(after.appRoleAssignments.map((a) => a.id));
+    expect(before.appRoleAssignments.every((a) => ids.has(a.id))).toBe(true);
+    expect(after.appRoleAssignments.length).toBe(before.appRoleAssignments.length + 1);
+    expect(countOf((await sandbox.requests()).counts, "partnerCenter")).toBe(0);
+  });
+
+  it("blocks an unlicensed workload with the reason, applies everything else, and does not fail the tenant", async () => {
+    // Adatum as if CIPP-SAM had never been consented there.
+    const world = demoWorld();
+    const spec: WorldSpec = {
+      ...world,
+      tenants: world.tenants.map((t) =>
+        t.tenantId === DEMO.unlicensed.tenantId
+          ? { ...t, appRoleAssignments: [], grants: [], servicePrincipals: (t.servicePrincipals ?? []).filter((sp) => sp.appId !== DEMO.applicationId) }
+          : t,
+      ),
+    };
+    await sandbox.loadWorld(spec);
+
+    const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.unlicensed.defaultDomain });
+
+    const tenant = only(outcome.result);
+    expect(outcome.exitCode).toBe(0);
+    expect(tenant.status).toBe("changed");
+    const blocked = tenant.permissions.filter((p) => p.outcome === "blocked");
+    expect(blocked.length).toBeGreaterThan(1);
+    expect(blocked.every((p) => p.resource.appId === DEFENDER && p.blockReason === "resource-unavailable")).toBe(true);
+    expect(blocked.find((p) => p.type === "resource")?.detail).toMatch(/not licensed/i);
+    expect(tenant.permissions.filter((p) => p.outcome === "failed")).toEqual([]);
+
+    const held = heldByName(await sandbox.snapshot(DEMO.unlicensed.tenantId), DEMO.applicationId);
+    const applied = tenant.permissions.filter((p) => p.type === "appRole" && p.outcome === "applied");
+    expect(held.appRoles).toHaveLength(applied.length);
+    expect(held.appRoles.some((r) => r.startsWith(DEFENDER))).toBe(false);
+    expect(held.appRoles.some((r) => r.startsWith(GRAPH))).toBe(true);
+  });
+
+  it("writes nothing on a second refresh", async () => {
+    await sandbox.run({ mode: "refresh", tenant: DEMO.fresh.defaultDomain });
+    const settled = await sandbox.snapshot(DEMO.fresh.tenantId);
+    await sandbox.resetRequests();
+
+    const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.fresh.defaultDomain });
+
+    const tenant = only(outcome.result);
+    expect(tenant.status).toBe("converged");
+    expect(tenant.verification).toBeNull();
+    expect(tenant.permissions.every((p) => p.outcome === "already-present")).toBe(true);
+    const { counts } = await sandbox.requests();
+    // One `$batch` POST carries the read; no other write of any kind reaches Graph or Partner Center.
+    const writes = counts.filter((c) => c.service !== "login" && ["POST", "PATCH", "DELETE", "PUT"].includes(c.method) && c.path !== "/v1.0/$batch");
+    expect(writes).toEqual([]);
+    expect(counts.filter((c) => c.path === "/v1.0/$batch").reduce((n, c) => n + c.count, 0)).toBe(1);
+    expect(countOf(counts, "partnerCenter")).toBe(0);
+    expect(await sandbox.snapshot(DEMO.fresh.tenantId)).toEqual(settled);
   });
 });

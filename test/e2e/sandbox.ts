@@ -80,3 +80,19 @@ export function countOf(counts: readonly RequestCount[], service: string, writes
     .filter((c) => c.service === service && (!writesOnly || ["POST", "PATCH", "DELETE", "PUT"].includes(c.method.toUpperCase())))
     .reduce((sum, c) => sum + c.count, 0);
 }
+
+/** What CIPP-SAM holds in a tenant snapshot, by name: app roles and AllPrincipals grants per resource appId. */
+export function heldByName(snapshot: TenantSnapshot, clientAppId: string): { appRoles: string[]; grants: string[] } {
+  const client = snapshot.servicePrincipals.find((sp) => sp.appId === clientAppId);
+  if (!client) return { appRoles: [], grants: [] };
+  return {
+    appRoles: snapshot.appRoleAssignments
+      .filter((a) => a.principalId === client.id)
+      .map((a) => `${a.resourceAppId}|${a.appRoleValue ?? a.appRoleId}`)
+      .sort(),
+    grants: snapshot.grants
+      .filter((g) => g.clientId === client.id && g.consentType === "AllPrincipals")
+      .map((g) => `${g.resourceAppId}|${g.scope.split(" ").filter(Boolean).sort().join(" ")}`)
+      .sort(),
+  };
+}
