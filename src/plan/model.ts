@@ -40,7 +40,7 @@ export type PlanAction =
     }
   /** Create the AllPrincipals delegated grant for a resource. */
   | { readonly kind: "create-grant"; readonly resource: ResourceRef; readonly scopes: readonly string[] }
-  /** Replace the scope string of an existing grant: `scope` is the full new string. */
+  /** Replace the scope string of an existing grant: `scopes` is the full new set, `add` and `remove` the difference. */
   | {
       readonly kind: "update-grant";
       readonly resource: ResourceRef;

@@ -116,6 +116,27 @@ function assemble(
 
 const PLAN_MARK: Readonly<Record<TenantPlan["status"], string>> = { changes: "✏️", converged: "✅", inaccessible: "⛔" };
 
+/**
+ * Sections most in need of a person's attention first (problems, then blocked workloads), keeping declaration order
+ * otherwise, so that a truncated summary still shows them.
+ */
+function byUrgency<T>(items: readonly T[], urgency: (item: T) => number): T[] {
+  return items
+    .map((item, index) => ({ item, index, urgency: urgency(item) }))
+    .sort((a, b) => a.urgency - b.urgency || a.index - b.index)
+    .map(({ item }) => item);
+}
+
+function planUrgency(plan: TenantPlan): number {
+  if (plan.problem !== null) return 0;
+  return plan.blocked.length > 0 || plan.warnings.length > 0 ? 1 : 2;
+}
+
+function resultUrgency(result: TenantResult): number {
+  if (result.status === "failed") return 0;
+  return result.permissions.some((item) => item.outcome === "blocked") ? 1 : 2;
+}
+
 function planStatusMark(plan: TenantPlan): string {
   return `${PLAN_MARK[plan.status]} ${plan.status}${plan.status === "converged" && plan.blocked.length > 0 ? " (some blocked)" : ""}`;
 }
@@ -147,7 +168,7 @@ export function renderPlanMarkdown(plan: FleetPlan, options: MarkdownOptions = {
     const counts = countTenantPlan(tenant);
     return [escapeMarkdown(tenantWords(tenant.tenant)), planStatusMark(tenant), String(counts.add), String(counts.remove), String(counts.blocked)];
   });
-  const sections = plan.tenants
+  const sections = byUrgency(plan.tenants, planUrgency)
     .map((tenant) => tenantPlanSection(tenant, collapseAfter))
     .filter((section): section is string => section !== null);
   return assemble(
@@ -233,7 +254,7 @@ export function renderResultMarkdown(result: RunResult, options: MarkdownOptions
       `${(tenant.durationMs / 1000).toFixed(1)} s`,
     ];
   });
-  const sections = result.tenants
+  const sections = byUrgency(result.tenants, resultUrgency)
     .map((tenant) => tenantResultSection(tenant, collapseAfter))
     .filter((section): section is string => section !== null);
   return assemble(

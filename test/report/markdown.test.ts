@@ -77,6 +77,16 @@ describe("plan as Markdown", () => {
     expect(rendered).toContain(`> ✂️ **Truncated:** ${1000 - shown} tenant section(s) left out`);
   });
 
+  test("under truncation, problems and blocked workloads keep their sections", () => {
+    const sample = sampleFleetPlan();
+    const fleet = { tenants: [...largeFreshFleet(1000, 70, 106).tenants, ...sample.tenants] };
+    const rendered = renderPlanMarkdown(fleet);
+    expect(rendered).toContain("Truncated");
+    const headings = rendered.split("\n").filter((line) => line.startsWith("### "));
+    expect(headings.slice(0, 2)).toEqual(["### Northwind (tenant3.onmicrosoft.com)", "### Fabrikam (tenant2.onmicrosoft.com)"]);
+    expect(section(rendered, "Fabrikam")).toContain("no Microsoft Defender for Endpoint licence");
+  });
+
   test("a budget too small for the table truncates rows too, and says so", () => {
     const rendered = renderPlanMarkdown(largeFreshFleet(50, 1, 1), { maxBytes: 2000 });
     expect(Buffer.byteLength(rendered, "utf8")).toBeLessThanOrEqual(2000);
