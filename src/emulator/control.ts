@@ -32,7 +32,14 @@ const bad = (message: string, problems?: readonly string[]): EmuResponse => ({
 
 /** Answers one `/_emulator/...` request. */
 export function handleControl(req: EmuRequest, deps: ControlDeps): EmuResponse {
-  const path = req.path.replace(/^\/_emulator/, "").replace(/\/+$/, "");
+  let path = req.path.replace(/^\/_emulator/, "").replace(/\/+$/, "");
+  let query = req.query;
+  // @actions/core appends "&audience=..." to ACTIONS_ID_TOKEN_REQUEST_URL; accept a URL given without "?".
+  const oidc = /^\/github-oidc\/token&(.*)$/.exec(path);
+  if (oidc) {
+    path = "/github-oidc/token";
+    query = new URLSearchParams(`${oidc[1] ?? ""}&${req.rawQuery}`);
+  }
   const route = `${req.method} ${path}`;
   const tenant = /^GET \/tenants\/([^/]+)$/.exec(route);
   if (tenant?.[1]) {
@@ -82,8 +89,8 @@ export function handleControl(req: EmuRequest, deps: ControlDeps): EmuResponse {
       return moveClock(req.body, deps.clock);
     case "GET /github-oidc/token":
     case "POST /github-oidc/token": {
-      const audience = req.query.get("audience") ?? "api://AzureADTokenExchange";
-      const subject = req.query.get("subject") ?? DEFAULT_OIDC_SUBJECT;
+      const audience = query.get("audience") ?? "api://AzureADTokenExchange";
+      const subject = query.get("subject") ?? DEFAULT_OIDC_SUBJECT;
       return { status: 200, body: { value: deps.oidcIssuer.mint(audience, subject) } };
     }
     default:

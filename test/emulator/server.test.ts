@@ -119,6 +119,12 @@ describe("control API", () => {
     expect((await call(agent, "POST", `${emu.baseUrl}/_emulator/clock`, { body: { advanceMs: -5 } })).status).toBe(400);
   });
 
+  it("mints GitHub-style OIDC tokens like the Actions runner, also when the audience is appended with '&'", async () => {
+    const r = await call<{ value: string }>(agent, "GET", `${emu.baseUrl}/_emulator/github-oidc/token&audience=${encodeURIComponent("api://AzureADTokenExchange")}`);
+    const claims = JSON.parse(Buffer.from(r.body.value.split(".")[1] ?? "", "base64url").toString("utf8"));
+    expect(claims).toMatchObject({ iss: "https://token.actions.githubusercontent.com", aud: "api://AzureADTokenExchange", sub: "repo:contoso-msp/cipp-permissions:ref:refs/heads/main" });
+  });
+
   it("loads a world, rejecting an invalid one with its problems", async () => {
     const bad = await call(agent, "PUT", `${emu.baseUrl}/_emulator/world`, { body: { partnerTenantId: "x" } });
     expect(bad.status).toBe(400);
