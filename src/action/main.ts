@@ -1,0 +1,104 @@
+/**
+ * The Action: masks secrets, reads inputs, runs the engine, and reports to GitHub (outputs, job
+ * summary, annotations, exit status). The only module that speaks to the runner.
+ */
+import * as core from "@actions/core";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import * as path from "node:path";
+import { runEngine, type RunOutcome } from "../apply/engine";
+import { SecretRedactor } from "../cloud/secrets";
+import { renderPlanJson, renderPlanMarkdown, renderResultJson, renderResultMarkdown } from "../report";
+import { InputError, parseInputs, secretsToMask, type ActionInputs } from "./inputs";
+import { progressLine, verdictOf } from "./outcome";
+import { runRequestOf } from "./request";
+
+/** Runs the Action. Never throws: every failure ends in `core.setFailed`. */
+export async function run(): Promise<void> {
+  const getInput = (name: string): string => core.getInput(name);
+  // First of all, so that nothing printed later, by this code or a library, shows a secret.
+  const redactor = new SecretRedactor();
+  for (const secret of secretsToMask(getInput)) {
+    core.setSecret(secret);
+    redactor.register(secret);
+  }
+
+  let inputs: ActionInputs;
+  try {
+    inputs = parseInputs(getInput, process.env);
+  } catch (error) {
+    core.setOutput("exit-code", "1");
+    core.setFailed(error instanceof InputError ? error.message : redactor.redact(messageOf(error)));
+    return;
+  }
+
+  try {
+    const outcome = await runEngine(
+      runRequestOf(inputs, {
+        getIdToken: (audience) => core.getIDToken(audience),
+        onProgress: (progress) => core.info(redactor.redact(progressLine(progress))),
+      }),
+    );
+    await report(inputs, outcome, redactor);
+  } catch (error) {
+    core.setOutput("exit-code", "1");
+    core.setFailed(`cipp-cpv could not run: ${redactor.redact(messageOf(error))}`);
+  }
+}
+
+async function report(inputs: ActionInputs, outcome: RunOutcome, redactor: SecretRedactor): Promise<void> {
+  if (outcome.rotatedRefreshToken !== null) {
+    core.setSecret(outcome.rotatedRefreshToken);
+    redactor.register(outcome.rotatedRefreshToken);
+    // A step output or log is readable by anyone with access to the run; a secret never goes there.
+    core.warning(
+      "Entra ID issued a new refresh token for the CIPP service account. The Action never outputs secrets, " +
+        "so it was discarded and the refresh-token secret is unchanged; replace that secret before it expires or is revoked.",
+    );
+  }
+
+  const { plan, result } = outcome;
+  const dir = await mkdtemp(path.join(inputs.outputDir, "cipp-cpv-"));
+  const planMarkdown = redactor.redact(renderPlanMarkdown(plan));
+  const files = {
+    planJson: path.join(dir, "plan.json"),
+    planMarkdown: path.join(dir, "plan.md"),
+    resultJson: path.join(dir, "result.json"),
+  };
+  await writeFile(files.planJson, redactor.redact(renderPlanJson(plan)));
+  await writeFile(files.planMarkdown, planMarkdown);
+  if (result !== null) await writeFile(files.resultJson, redactor.redact(renderResultJson(result)));
+
+  const verdict = verdictOf(plan, result);
+  core.setOutput("exit-code", String(outcome.exitCode));
+  core.setOutput("changes", String(verdict.changes));
+  core.setOutput("failed-tenants", JSON.stringify(verdict.failedTenants));
+  core.setOutput("plan-json", files.planJson);
+  core.setOutput("plan-markdown", files.planMarkdown);
+  core.setOutput("result-json", result === null ? "" : files.resultJson);
+
+  for (const annotation of verdict.annotations) {
+    const message = redactor.redact(annotation.message);
+    const properties = { title: redactor.redact(annotation.title) };
+    if (annotation.level === "error") core.error(message, properties);
+    else core.warning(message, properties);
+  }
+
+  if (inputs.summary) {
+    const markdown = result === null ? planMarkdown : redactor.redact(renderResultMarkdown(result));
+    await core.summary.addRaw(markdown, true).write();
+  }
+
+  // Plan mode with changes is a success: a pull request's plan must not fail its check.
+  if (outcome.exitCode === 1) {
+    const failed = verdict.failedTenants;
+    core.setFailed(
+      failed.length > 0
+        ? `${failed.length} tenant(s) failed: ${failed.join(", ")}. See the annotations and the job summary.`
+        : "The run failed; see the job summary.",
+    );
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

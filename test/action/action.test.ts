@@ -1,0 +1,193 @@
+/**
+ * The built Action (dist/index.js) run as the runner runs it, against the emulator's demo world
+ * and the repository's own stacks/ (cloud: sandbox).
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { DEMO, DEMO_CREDENTIALS, DEMO_FEDERATION, demoWorld, startEmulator, type RunningEmulator } from "../../src/emulator";
+import { JWT_PATTERN, NODE_LABEL, runAction, type ActionRun } from "./runner";
+
+let emulator: RunningEmulator;
+let caFile: string;
+let caDir: string;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  caDir = await mkdtemp(path.join(tmpdir(), "cipp-cpv-ca-"));
+  caFile = path.join(caDir, "emulator-ca.pem");
+  await writeFile(caFile, emulator.caCertificatePem);
+});
+afterAll(async () => {
+  await emulator.stop();
+  await rm(caDir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  emulator.loadWorld(demoWorld());
+});
+
+/** Inputs for a run with the demo's client secret against the emulator. */
+function sandboxInputs(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    "client-secret": DEMO_CREDENTIALS.clientSecret,
+    "refresh-token": DEMO_CREDENTIALS.refreshToken,
+    "ca-certificates": emulator.caCertificatePem,
+    "sandbox-url": emulator.baseUrl,
+    ...extra,
+  };
+}
+
+/** Every refresh token the emulator's world knows, rotated ones included. */
+function knownRefreshTokens(): string[] {
+  return [...emulator.world().refreshTokens.keys()];
+}
+
+function expectNoSecrets(run: ActionRun): void {
+  for (const secret of [DEMO_CREDENTIALS.clientSecret, DEMO_CREDENTIALS.refreshToken, ...knownRefreshTokens()]) {
+    expect(run.everythingVisible).not.toContain(secret);
+  }
+  expect(run.everythingVisible).not.toMatch(JWT_PATTERN);
+}
+
+function annotations(run: ActionRun, command: "error" | "warning"): string[] {
+  return run.commands.filter((c) => c.command === command).map((c) => c.message);
+}
+
+describe(`the bundled Action on ${NODE_LABEL}`, () => {
+  test("secrets are masked before anything else is printed", async () => {
+    const run = await runAction(sandboxInputs({ tenant: DEMO.healthy.defaultDomain }));
+    const lines = run.stdout.split("\n").filter((line) => line !== "");
+    const masks = lines.filter((line) => line.startsWith("::add-mask::"));
+    expect(masks).toEqual(expect.arrayContaining([`::add-mask::${DEMO_CREDENTIALS.clientSecret}`, `::add-mask::${DEMO_CREDENTIALS.refreshToken}`]));
+    expect(lines.slice(0, 2)).toEqual([`::add-mask::${DEMO_CREDENTIALS.clientSecret}`, `::add-mask::${DEMO_CREDENTIALS.refreshToken}`]);
+    expect(run.exitCode).toBe(0);
+    expectNoSecrets(run);
+  });
+
+  test("plan of a drifted tenant: the step succeeds, outputs say changes, the summary shows the plan", async () => {
+    const run = await runAction(sandboxInputs({ tenant: DEMO.drifted.defaultDomain }));
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs["exit-code"]).toBe("2");
+    expect(run.outputs["changes"]).toBe("true");
+    expect(run.outputs["failed-tenants"]).toBe("[]");
+    expect(run.outputs["result-json"]).toBe("");
+    expect(run.outputs["plan-json"]).toMatch(/plan\.json$/);
+    expect(run.summary).toContain("AuditLog.Read.All");
+    expect(run.summary).toContain("Policy.Read.All");
+    expect(run.summary).toContain(DEMO.drifted.displayName);
+    expect(annotations(run, "error")).toEqual([]);
+    expectNoSecrets(run);
+  });
+
+  test("plan of the whole fleet: an unreachable tenant fails the step with an error annotation; an unlicensed workload warns", async () => {
+    const run = await runAction(sandboxInputs());
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs["exit-code"]).toBe("1");
+    expect(run.outputs["changes"]).toBe("true");
+    expect(JSON.parse(run.outputs["failed-tenants"] ?? "null")).toEqual([DEMO.noGdap.defaultDomain]);
+    const errors = annotations(run, "error");
+    expect(errors.some((message) => message.includes(DEMO.noGdap.defaultDomain) || /GDAP/i.test(message))).toBe(true);
+    expect(errors.at(-1)).toMatch(/1 tenant\(s\) failed: wingtiptoys\.onmicrosoft\.com/);
+    const warnings = run.commands.filter((c) => c.command === "warning");
+    expect(warnings.some((w) => w.message.startsWith(`${DEMO.unlicensed.defaultDomain}: WindowsDefenderATP`))).toBe(true);
+    expect(run.summary).toContain(DEMO.fresh.displayName);
+    expectNoSecrets(run);
+  });
+
+  test("refresh converges a drifted tenant; the next plan has no changes", async () => {
+    const refresh = await runAction(sandboxInputs({ mode: "refresh", tenant: DEMO.drifted.defaultDomain }));
+    expect(refresh.exitCode).toBe(0);
+    expect(refresh.outputs["exit-code"]).toBe("0");
+    expect(refresh.outputs["changes"]).toBe("true");
+    expect(refresh.outputs["result-json"]).toMatch(/result\.json$/);
+    expect(refresh.summary).toContain("AuditLog.Read.All");
+    expectNoSecrets(refresh);
+
+    const plan = await runAction(sandboxInputs({ tenant: DEMO.drifted.defaultDomain }));
+    expect(plan.exitCode).toBe(0);
+    expect(plan.outputs["exit-code"]).toBe("0");
+    expect(plan.outputs["changes"]).toBe("false");
+    expectNoSecrets(plan);
+  });
+
+  test("summary: false leaves the job summary empty but still sets every output", async () => {
+    const run = await runAction(sandboxInputs({ tenant: DEMO.drifted.defaultDomain, summary: "false" }));
+    expect(run.exitCode).toBe(0);
+    expect(run.summary).toBe("");
+    expect(Object.keys(run.outputs).sort()).toEqual(["changes", "exit-code", "failed-tenants", "plan-json", "plan-markdown", "result-json"]);
+  });
+
+  test("a refresh token Entra ID rotates in is masked, never output, and reported as a warning", async () => {
+    const run = await runAction(sandboxInputs({ tenant: DEMO.healthy.defaultDomain }));
+    const rotated = knownRefreshTokens().filter((token) => token !== DEMO_CREDENTIALS.refreshToken);
+    expect(rotated.length).toBeGreaterThan(0);
+    for (const token of rotated) expect(run.stdout).toContain(`::add-mask::${token}`);
+    expect(annotations(run, "warning")).toEqual([expect.stringMatching(/new refresh token .* discarded/)]);
+    expectNoSecrets(run);
+  });
+
+  test("a bad input fails the step naming the input, and nothing is sent", async () => {
+    const before = emulator.requests().total;
+    const run = await runAction(sandboxInputs({ mode: "reset", tenant: DEMO.drifted.defaultDomain, confirm: "northwind" }));
+    expect(run.exitCode).toBe(1);
+    expect(annotations(run, "error")).toEqual([expect.stringMatching(/^Input 'confirm': .*repeat the tenant exactly/)]);
+    expect(run.outputs["exit-code"]).toBe("1");
+    expect(emulator.requests().total).toBe(before);
+    expectNoSecrets(run);
+  });
+
+  test("sandbox stacks without sandbox-url are refused before any request", async () => {
+    const before = emulator.requests().total;
+    const inputs = sandboxInputs({ tenant: DEMO.drifted.defaultDomain });
+    delete inputs["sandbox-url"];
+    const run = await runAction(inputs);
+    expect(run.exitCode).toBe(1);
+    expect(annotations(run, "error")).toEqual([expect.stringMatching(/^cipp-cpv could not run: .*sandbox/i)]);
+    expect(emulator.requests().total).toBe(before);
+  });
+
+  test("without the sandbox's CA certificate the TLS failure is reported, not thrown", async () => {
+    const inputs = sandboxInputs({ tenant: DEMO.drifted.defaultDomain });
+    delete inputs["ca-certificates"];
+    const run = await runAction(inputs);
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs["exit-code"]).toBe("1");
+    expect(annotations(run, "error")[0]).toMatch(/TLS certificate is not trusted/);
+    expect(run.stderr).not.toMatch(/at .*dist\/index\.js/);
+    expectNoSecrets(run);
+  });
+
+  describe("GitHub OIDC instead of a client secret", () => {
+    function oidcEnv(subject: string): Record<string, string> {
+      return {
+        ACTIONS_ID_TOKEN_REQUEST_URL: `${emulator.baseUrl}/_emulator/github-oidc/token?subject=${encodeURIComponent(subject)}`,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runner-request-token",
+        // The runner's ID-token service is GitHub's; here it is the emulator, whose CA Node must trust.
+        NODE_EXTRA_CA_CERTS: caFile,
+      };
+    }
+    function oidcInputs(): Record<string, string> {
+      const inputs = sandboxInputs({ tenant: DEMO.drifted.defaultDomain, "use-oidc": "true" });
+      delete inputs["client-secret"];
+      return inputs;
+    }
+
+    test("a token whose subject matches CIPP-SAM's federated credential signs in", async () => {
+      const run = await runAction(oidcInputs(), oidcEnv(DEMO_FEDERATION.subject));
+      expect(run.exitCode).toBe(0);
+      expect(run.outputs["exit-code"]).toBe("2");
+      expect(run.outputs["changes"]).toBe("true");
+      // @actions/core masks the ID token it fetched.
+      expect(run.stdout).toMatch(/^::add-mask::eyJ/m);
+      expectNoSecrets(run);
+    });
+
+    test("a token from another repository is refused with Entra ID's reason", async () => {
+      const run = await runAction(oidcInputs(), oidcEnv("repo:someone-else/fork:pull_request"));
+      expect(run.exitCode).toBe(1);
+      expect(run.outputs["failed-tenants"]).toBe(JSON.stringify([DEMO.drifted.defaultDomain]));
+      expect(annotations(run, "error").join("\n")).toMatch(/AADSTS70021|AADSTS700213|federated/i);
+      expectNoSecrets(run);
+    });
+  });
+});
