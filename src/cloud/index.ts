@@ -68,7 +68,6 @@ export function createMicrosoftClients(options: MicrosoftClientsOptions): Micros
   const tokens = new TokenProvider({
     endpoints: options.endpoints,
     applicationId: options.applicationId,
-    partnerTenantId: options.partnerTenantId,
     credential: options.credentials,
     refreshToken: options.refreshToken,
     http,

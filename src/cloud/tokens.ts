@@ -61,7 +61,6 @@ export class TokenError extends Error {
 export interface TokenProviderOptions {
   readonly endpoints: CloudEndpoints;
   readonly applicationId: string;
-  readonly partnerTenantId: string;
   readonly credential: AppCredential;
   readonly refreshToken: string;
   readonly http: HttpClient;
