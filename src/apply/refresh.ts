@@ -4,12 +4,13 @@
  * delegated grants; read back and verify. Every permission's fate is recorded by name.
  */
 import type { DesiredTenant } from "../desired/model";
-import type { LiveReading, LiveTenant } from "../live/model";
+import type { LiveReading, LiveResource, LiveTenant } from "../live/model";
 import { missingWriteScopes } from "../plan/bootstrap";
 import { planTenant, type PlanOptions } from "../plan/diff";
 import type { BlockedItem, PlanAction, TenantPlan } from "../plan/model";
 import type { Residual } from "../plan/residual";
 import { pollUntil, type BackoffPolicy } from "./backoff";
+import { resourceFromCreated } from "./created-resource";
 import { executeWrites } from "./execute-writes";
 import { TenantLedger } from "./ledger";
 import { operationErrorOf, problemOf } from "./operation-error";
@@ -115,7 +116,17 @@ export async function convergeTenant(
     const expected = executed
       .filter(({ verdict }) => verdict.kind === "done" || verdict.kind === "already-present")
       .map(({ action }) => (action.kind === "create-resource" ? action.resource.appId : ""));
-    if (expected.length > 0) {
+    const described = executed
+      .filter(({ verdict }) => verdict.kind === "done")
+      .map(({ reply }) => resourceFromCreated(reply?.body))
+      .filter((resource): resource is LiveResource => resource !== null);
+    if (expected.length > 0 && described.length === expected.length) {
+      // Graph's answers describe every new resource: plan on them without reading again.
+      const resources = new Map(live.resources);
+      for (const resource of described) resources.set(resource.appId, resource);
+      live = { ...live, resources };
+      plan = planOf({ kind: "read", live });
+    } else if (expected.length > 0) {
       const visible = await waitForRead(port, settings, (r) => expected.every((appId) => r.live.resources.has(appId)));
       if (visible === null) {
         ledger.fail({

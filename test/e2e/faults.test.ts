@@ -1,6 +1,6 @@
 import type { TenantResult } from "../../src/apply/result";
 import { DEMO, demoWorld, type FaultProfile } from "../../src/emulator";
-import { heldByName, startSandbox, type Sandbox } from "./sandbox";
+import { heldByName, startSandbox, worldWithoutResourcesInFreshTenant, type Sandbox } from "./sandbox";
 
 let sandbox: Sandbox;
 let fullSet: { appRoles: string[]; grants: string[] };
@@ -70,6 +70,12 @@ describe("a refresh under faults converges", () => {
     expect(result.steps.consent).toBe("created");
     // The engine waited (on the emulator's clock) instead of failing.
     expect(sandbox.slept.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(20_000);
+  });
+
+  it("replication lag on resource service principals just created", async () => {
+    await sandbox.loadWorld(worldWithoutResourcesInFreshTenant());
+    const result = await refreshFreshTenantUnder({ replicationLagMs: 15_000 });
+    expect(result.permissions.filter((p) => p.type === "resource" && p.outcome === "applied").length).toBeGreaterThan(3);
   });
 
   it("everything at once", async () => {

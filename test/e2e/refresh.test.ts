@@ -1,6 +1,6 @@
 import { DEMO, demoWorld, type WorldSpec } from "../../src/emulator";
 import type { TenantResult } from "../../src/apply/result";
-import { countOf, heldByName, startSandbox, type Sandbox } from "./sandbox";
+import { countOf, heldByName, startSandbox, worldWithoutResourcesInFreshTenant, type Sandbox } from "./sandbox";
 
 const GRAPH = "00000003-0000-0000-c000-000000000000";
 const DEFENDER = "fc780465-2017-40d4-a0c5-307022471b92";
@@ -51,6 +51,24 @@ describe("refresh", () => {
     const besidesTokens = counts.filter((c) => c.service !== "login").reduce((n, c) => n + c.count, 0);
     expect(besidesTokens).toBeLessThanOrEqual(10);
     expect(countOf(counts, "partnerCenter")).toBe(1);
+  });
+
+  it("creates the resource service principals a tenant lacks, still within 10 requests besides tokens", async () => {
+    await sandbox.loadWorld(worldWithoutResourcesInFreshTenant());
+    await sandbox.resetRequests();
+    const before = await sandbox.snapshot(DEMO.fresh.tenantId);
+    expect(before.servicePrincipals).toHaveLength(1);
+
+    const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.fresh.defaultDomain });
+
+    const tenant = only(outcome.result);
+    expect(tenant.status).toBe("changed");
+    const created = tenant.permissions.filter((p) => p.type === "resource");
+    expect(created.length).toBeGreaterThan(3);
+    expect(created.every((p) => p.outcome === "applied")).toBe(true);
+    expect(heldByName(await sandbox.snapshot(DEMO.fresh.tenantId), DEMO.applicationId)).toEqual(fullSet);
+    const { counts } = await sandbox.requests();
+    expect(counts.filter((c) => c.service !== "login").reduce((n, c) => n + c.count, 0)).toBeLessThanOrEqual(10);
   });
 
   it("plans exactly the drifted role and scope, and restores them and nothing else", async () => {

@@ -9,7 +9,7 @@ import type { Agent } from "undici";
 import { runEngine, type EngineDeps, type RunOutcome } from "../../src/apply/engine";
 import type { RunRequest } from "../../src/apply/run-request";
 import { sandboxEndpoints } from "../../src/cloud/endpoints";
-import { DEMO_CREDENTIALS, startEmulator, type FaultProfile, type RunningEmulator, type TenantSnapshot, type WorldSpec } from "../../src/emulator";
+import { DEMO, DEMO_CREDENTIALS, demoWorld, startEmulator, type FaultProfile, type RunningEmulator, type TenantSnapshot, type WorldSpec } from "../../src/emulator";
 import type { RequestCount } from "../../src/emulator";
 import { call, trustingAgent } from "../helpers/emulator-client";
 
@@ -94,5 +94,18 @@ export function heldByName(snapshot: TenantSnapshot, clientAppId: string): { app
       .filter((g) => g.clientId === client.id && g.consentType === "AllPrincipals")
       .map((g) => `${g.resourceAppId}|${g.scope.split(" ").filter(Boolean).sort().join(" ")}`)
       .sort(),
+  };
+}
+
+/** The demo world with the fresh tenant holding Microsoft Graph's service principal only: the other resources must be created. */
+export function worldWithoutResourcesInFreshTenant(): WorldSpec {
+  const world = demoWorld();
+  return {
+    ...world,
+    tenants: world.tenants.map((t) =>
+      t.tenantId === DEMO.fresh.tenantId
+        ? { ...t, servicePrincipals: (t.servicePrincipals ?? []).filter((sp) => sp.appId === "00000003-0000-0000-c000-000000000000") }
+        : t,
+    ),
   };
 }

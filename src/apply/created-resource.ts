@@ -1,0 +1,33 @@
+/**
+ * A resource service principal as Graph's 201 answer to its creation describes it (the full
+ * object, with its published app roles and scopes). Planning against it directly saves reading
+ * the tenant again before the app roles on the new resource can be written.
+ */
+import type { GraphServicePrincipal } from "../cloud/graph";
+import type { LiveResource } from "../live/model";
+
+/** The live resource a creation answer describes, or null when the answer lacks what planning needs. */
+export function resourceFromCreated(body: unknown): LiveResource | null {
+  if (typeof body !== "object" || body === null) return null;
+  const sp = body as Partial<GraphServicePrincipal>;
+  if (typeof sp.id !== "string" || typeof sp.appId !== "string" || !Array.isArray(sp.appRoles) || !Array.isArray(sp.oauth2PermissionScopes)) {
+    return null;
+  }
+  return {
+    servicePrincipalId: sp.id,
+    appId: sp.appId.toLowerCase(),
+    displayName: typeof sp.displayName === "string" ? sp.displayName : sp.appId,
+    appRoles: sp.appRoles
+      .filter((role) => typeof role.value === "string")
+      .map((role) => ({
+        id: role.id.toLowerCase(),
+        value: role.value as string,
+        // Graph omits allowedMemberTypes on some first-party roles; those are application roles.
+        assignableToApps: (role.allowedMemberTypes ?? ["Application"]).includes("Application"),
+        enabled: role.isEnabled ?? true,
+      })),
+    scopes: sp.oauth2PermissionScopes
+      .filter((scope) => typeof scope.value === "string")
+      .map((scope) => ({ id: scope.id.toLowerCase(), value: scope.value as string, enabled: scope.isEnabled ?? true })),
+  };
+}
