@@ -5,6 +5,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { generate } from "selfsigned";
 import { DEMO, DEMO_CREDENTIALS, DEMO_FEDERATION, demoWorld, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { JWT_PATTERN, NODE_LABEL, runAction, type ActionRun } from "./runner";
 
@@ -154,6 +155,52 @@ describe(`the bundled Action on ${NODE_LABEL}`, () => {
     expect(run.outputs["exit-code"]).toBe("1");
     expect(annotations(run, "error")[0]).toMatch(/TLS certificate is not trusted/);
     expect(run.stderr).not.toMatch(/at .*dist\/index\.js/);
+    expectNoSecrets(run);
+  });
+
+  test("reset of one confirmed tenant removes CIPP-SAM, adds it back and reports the reset", async () => {
+    const tenant = DEMO.healthy.defaultDomain;
+    const before = [...(emulator.world().tenants.get(DEMO.healthy.tenantId)?.servicePrincipals.values() ?? [])].find(
+      (sp) => sp.appId === DEMO.applicationId,
+    );
+    const run = await runAction(sandboxInputs({ mode: "reset", tenant, confirm: tenant }));
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs["exit-code"]).toBe("0");
+    const result = JSON.parse(run.files["result-json"] ?? "null") as {
+      mode: string;
+      tenants: { tenant: { defaultDomain: string }; status: string; steps: { reset: { removed: boolean } | null } }[];
+    };
+    expect(result.mode).toBe("reset");
+    expect(result.tenants.map((t) => [t.tenant.defaultDomain, t.status, t.steps.reset?.removed])).toEqual([[tenant, "changed", true]]);
+    expect(JSON.parse(run.files["plan-json"] ?? "null")).toHaveProperty("tenants");
+    expect(run.files["plan-markdown"]).toContain(DEMO.healthy.displayName);
+    const after = [...(emulator.world().tenants.get(DEMO.healthy.tenantId)?.servicePrincipals.values() ?? [])].find(
+      (sp) => sp.appId === DEMO.applicationId,
+    );
+    expect(before).toBeDefined();
+    expect(after).toBeDefined();
+    expect(after?.id).not.toBe(before?.id);
+    expectNoSecrets(run);
+  });
+
+  test("a certificate credential signs client assertions", async () => {
+    const pair = await generate([{ name: "commonName", value: "CIPP-SAM" }], { keySize: 2048 });
+    const world = demoWorld();
+    emulator.loadWorld({
+      ...world,
+      applications: world.applications.map((app) =>
+        app.appId === DEMO.applicationId ? { ...app, secrets: [], certificates: [{ certificatePem: pair.cert }] } : app,
+      ),
+    });
+    const inputs = sandboxInputs({ tenant: DEMO.drifted.defaultDomain, certificate: pair.cert, "certificate-key": pair.private });
+    delete inputs["client-secret"];
+    const run = await runAction(inputs);
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs["exit-code"]).toBe("2");
+    for (const line of pair.private.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))) {
+      expect(run.stdout).toContain(`::add-mask::${line}`);
+      expect(run.everythingVisible).not.toContain(line);
+    }
     expectNoSecrets(run);
   });
 

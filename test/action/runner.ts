@@ -30,6 +30,8 @@ export interface ActionRun {
   readonly stdout: string;
   readonly stderr: string;
   readonly outputs: Readonly<Record<string, string>>;
+  /** The content of each output that names a file the step wrote (plan-json, result-json...), by output name. */
+  readonly files: Readonly<Record<string, string>>;
   readonly summary: string;
   /** Workflow commands the step printed (`::error title=…::message`), in order. */
   readonly commands: readonly { readonly command: string; readonly properties: string; readonly message: string }[];
@@ -90,11 +92,10 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
 
     const outputs = parseOutputFile(await readFile(files.output, "utf8"));
     const summary = await readFile(files.summary, "utf8");
-    const written = await Promise.all(
-      Object.values(outputs)
-        .filter((value) => value.startsWith(files.temp) && existsSync(value))
-        .map((file) => readFile(file, "utf8")),
-    );
+    const written: Record<string, string> = {};
+    for (const [name, value] of Object.entries(outputs)) {
+      if (value.startsWith(files.temp) && existsSync(value)) written[name] = await readFile(value, "utf8");
+    }
     const visibleStdout = stdout
       .split("\n")
       .filter((line) => !line.startsWith("::add-mask::"))
@@ -104,10 +105,11 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
       stdout,
       stderr,
       outputs,
+      files: written,
       summary,
       commands: parseCommands(stdout),
       visibleStdout,
-      everythingVisible: [visibleStdout, stderr, summary, JSON.stringify(outputs), ...written].join("\n"),
+      everythingVisible: [visibleStdout, stderr, summary, JSON.stringify(outputs), ...Object.values(written)].join("\n"),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
