@@ -1,0 +1,148 @@
+import { refreshTenant } from "../../src/apply/refresh";
+import {
+  CLIENT_SP,
+  EXO,
+  GRAPH,
+  GRAPH_SP,
+  ROLE_USER_READ_ALL,
+  ScriptedPort,
+  desiredTenant,
+  exchangeResource,
+  graphResource,
+  instantSettings,
+  liveTenant,
+  read,
+  reply,
+} from "./scripted-port";
+
+const heldRole = { id: "assignment-1", resourceId: GRAPH_SP, appRoleId: ROLE_USER_READ_ALL };
+const grant = (scopes: string[]) => ({ id: "grant-1", resourceId: GRAPH_SP, consentType: "AllPrincipals" as const, principalId: null, scopes });
+
+describe("refreshTenant", () => {
+  it("settles a grant that appeared since the read (409) by reading again and updating it", async () => {
+    const port = new ScriptedPort(
+      [
+        read(liveTenant({ appRoleAssignments: [heldRole] })),
+        read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["User.Read"])] })),
+        read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] })),
+      ],
+      (w) => (w.method === "POST" ? { status: 409, code: "Request_MultipleObjectsWithSameKeyValue", message: "Permission entry already exists.", body: null } : reply(204)),
+    );
+
+    const { result } = await refreshTenant(desiredTenant(), port, instantSettings(), { forceConsent: false });
+
+    expect(port.writes.map((w) => `${w.method} ${w.url}`)).toEqual(["POST /oauth2PermissionGrants", "PATCH /oauth2PermissionGrants/grant-1"]);
+    expect(port.writes[1]?.body).toEqual({ scope: "Directory.Read.All User.Read" });
+    expect(result.status).toBe("changed");
+    expect(result.permissions.find((p) => p.permission === "Directory.Read.All")?.outcome).toBe("applied");
+    expect(result.permissions.find((p) => p.permission === "User.Read")?.outcome).toBe("already-present");
+    expect(port.renewals).toBeGreaterThan(0);
+  });
+
+  it("blocks a resource whose service principal Graph refuses to create, and fails nothing", async () => {
+    const withoutExchange = liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] });
+    const port = new ScriptedPort([read(withoutExchange)], (w) =>
+      reply(400, `The appId '${EXO}' of the service principal does not reference a valid application object.`),
+    );
+
+    const { result } = await refreshTenant(desiredTenant(true), port, instantSettings(), { forceConsent: false });
+
+    expect(port.writes.map((w) => `${w.method} ${w.url}`)).toEqual(["POST /servicePrincipals"]);
+    expect(result.status).toBe("converged");
+    const blocked = result.permissions.filter((p) => p.outcome === "blocked");
+    expect(blocked.map((p) => [p.type, p.permission])).toEqual([
+      ["resource", null],
+      ["appRole", "Exchange.ManageAsApp"],
+    ]);
+    expect(blocked[0]?.detail).toMatch(/does not reference a valid application object/);
+    expect(result.verification?.converged).toBe(true);
+  });
+
+  it("fails the tenant, with Graph's error and the residual, when a write is refused", async () => {
+    const slept: number[] = [];
+    const port = new ScriptedPort([read(liveTenant({ grants: [grant(["Directory.Read.All", "User.Read"])] }))], () => ({
+      status: 403,
+      code: "Authorization_RequestDenied",
+      message: "Insufficient privileges to complete the operation.",
+      body: null,
+    }));
+
+    const { result } = await refreshTenant(desiredTenant(), port, instantSettings(slept), { forceConsent: false });
+
+    expect(result.status).toBe("failed");
+    const failed = result.permissions.find((p) => p.permission === "User.Read.All");
+    expect(failed?.outcome).toBe("failed");
+    expect(failed?.error).toEqual(expect.objectContaining({ service: "graph", status: 403, code: "Authorization_RequestDenied" }));
+    expect(result.verification?.converged).toBe(false);
+    expect(result.verification?.actions.map((a) => a.kind)).toEqual(["add-app-role"]);
+    expect(result.problem?.message).toContain("User.Read.All");
+    // A refused write is not waited for: one write, one read back.
+    expect(port.writes).toHaveLength(1);
+    expect(port.reads).toBe(2);
+    expect(slept).toEqual([]);
+  });
+
+  it("retries a write that refers to an object not replicated yet", async () => {
+    const slept: number[] = [];
+    const port = new ScriptedPort(
+      [
+        read(liveTenant({ grants: [grant(["Directory.Read.All", "User.Read"])] })),
+        read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] })),
+      ],
+      (_w, nth) => (nth === 1 ? reply(404, `Resource '${GRAPH_SP}' does not exist or one of its queried reference-property objects are not present.`) : reply(201)),
+    );
+
+    const { result } = await refreshTenant(desiredTenant(), port, instantSettings(slept), { forceConsent: false });
+
+    expect(result.status).toBe("changed");
+    expect(port.writes).toHaveLength(2);
+    expect(slept).toHaveLength(1);
+    expect(result.permissions.find((p) => p.permission === "User.Read.All")?.outcome).toBe("applied");
+  });
+
+  it("stops the tenant when the Partner Center consent fails, writing nothing to Graph", async () => {
+    const notConsented = { kind: "not-consented" as const, problem: { kind: "consent-missing" as const, message: "AADSTS65001", action: "consent" } };
+    const port = new ScriptedPort([notConsented], () => reply(201), async () => {
+      throw new Error("Partner Center answered HTTP 500");
+    });
+
+    const { result, plan } = await refreshTenant(desiredTenant(), port, instantSettings(), { forceConsent: false });
+
+    expect(plan.actions[0]?.kind).toBe("consent");
+    expect(result.status).toBe("failed");
+    expect(result.steps.consent).toBe("failed");
+    expect(result.problem?.message).toContain("Partner Center answered HTTP 500");
+    expect(port.writes).toEqual([]);
+    expect(port.consents).toBe(1);
+  });
+
+  it("does not touch a converged tenant, and posts the consent when forced", async () => {
+    const converged = read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] }));
+    const quiet = new ScriptedPort([converged]);
+    const { result } = await refreshTenant(desiredTenant(), quiet, instantSettings(), { forceConsent: false });
+    expect(result.status).toBe("converged");
+    expect(quiet.writes).toEqual([]);
+    expect(quiet.consents).toBe(0);
+    expect(quiet.reads).toBe(1);
+
+    const forced = new ScriptedPort([converged], () => reply(201), async () => "already-exists");
+    const again = await refreshTenant(desiredTenant(), forced, instantSettings(), { forceConsent: true });
+    expect(forced.consents).toBe(1);
+    expect(again.result.steps.consent).toBe("already-existed");
+    expect(again.result.status).toBe("converged");
+    expect(forced.writes).toEqual([]);
+  });
+
+  it("writes app roles in the documented form on the client's appRoleAssignments", async () => {
+    const port = new ScriptedPort([
+      read(liveTenant({ resources: new Map([[GRAPH, graphResource()], [EXO, exchangeResource()]]), grants: [grant(["Directory.Read.All", "User.Read"])] })),
+    ]);
+    await refreshTenant(desiredTenant(true), port, instantSettings(), { forceConsent: false });
+    expect(port.writes[0]).toEqual({
+      method: "POST",
+      url: `/servicePrincipals/${CLIENT_SP}/appRoleAssignments`,
+      body: { principalId: CLIENT_SP, resourceId: GRAPH_SP, appRoleId: ROLE_USER_READ_ALL },
+    });
+    expect(port.writes).toHaveLength(2);
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * A tenant port driven by a script: readings in sequence and Graph answers by rule. It stands in
+ * for the Microsoft clients so the refresh's decisions can be tested one situation at a time.
+ */
+import type { DesiredTenant } from "../../src/desired/model";
+import type { LiveReading, LiveResource, LiveTenant } from "../../src/live/model";
+import type { GraphReply, GraphWrite, TenantPort } from "../../src/apply/tenant-port";
+import type { StepSettings } from "../../src/apply/refresh";
+
+export const TENANT = "11111111-2222-4333-8444-555555555555";
+export const CLIENT_SP = "c1e7c1e7-0000-4000-8000-000000000001";
+export const GRAPH = "00000003-0000-0000-c000-000000000000";
+export const GRAPH_SP = "9a0b0000-0000-4000-8000-000000000003";
+export const EXO = "00000002-0000-0ff1-ce00-000000000000";
+export const EXO_SP = "e0e00000-0000-4000-8000-000000000002";
+export const BOOTSTRAP = ["DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"];
+
+export const ROLE_USER_READ_ALL = "df021288-bdef-4463-88db-98f22de89214";
+export const ROLE_EXO_MANAGE = "dc50a0fb-09a3-484d-be87-e023b12c6440";
+
+export function graphResource(): LiveResource {
+  return {
+    servicePrincipalId: GRAPH_SP,
+    appId: GRAPH,
+    displayName: "Microsoft Graph",
+    appRoles: [{ id: ROLE_USER_READ_ALL, value: "User.Read.All", assignableToApps: true, enabled: true }],
+    scopes: [
+      { id: "e1fe6dd8-ba31-4d61-89e7-88639da4683d", value: "User.Read", enabled: true },
+      { id: "06da0dbc-49e2-44d2-8312-53f166ab848a", value: "Directory.Read.All", enabled: true },
+    ],
+  };
+}
+
+export function exchangeResource(): LiveResource {
+  return {
+    servicePrincipalId: EXO_SP,
+    appId: EXO,
+    displayName: "Office 365 Exchange Online",
+    appRoles: [{ id: ROLE_EXO_MANAGE, value: "Exchange.ManageAsApp", assignableToApps: true, enabled: true }],
+    scopes: [],
+  };
+}
+
+/** Wants Graph User.Read.All + scopes User.Read Directory.Read.All, and optionally Exchange.ManageAsApp. */
+export function desiredTenant(withExchange = false): DesiredTenant {
+  return {
+    tenantId: TENANT,
+    defaultDomain: "contoso.onmicrosoft.com",
+    displayName: "Contoso",
+    isPartner: false,
+    excluded: false,
+    profiles: [],
+    permissions: {
+      resources: [
+        { appId: GRAPH, displayName: "Microsoft Graph", appRoles: ["User.Read.All"], scopes: ["User.Read", "Directory.Read.All"], unpublishedScopes: [] },
+        ...(withExchange
+          ? [{ appId: EXO, displayName: "Office 365 Exchange Online", appRoles: ["Exchange.ManageAsApp"], scopes: [], unpublishedScopes: [] }]
+          : []),
+      ],
+    },
+    extras: { appRoles: "keep", scopes: "keep" },
+    source: { file: "tenants/contoso.yaml" },
+  };
+}
+
+/** A consented tenant holding exactly `held`. */
+export function liveTenant(held: Partial<Pick<LiveTenant, "appRoleAssignments" | "grants" | "resources">> = {}): LiveTenant {
+  return {
+    tenantId: TENANT,
+    client: { servicePrincipalId: CLIENT_SP, displayName: "CIPP-SAM" },
+    resources: held.resources ?? new Map([[GRAPH, graphResource()]]),
+    unavailable: [],
+    appRoleAssignments: held.appRoleAssignments ?? [],
+    grants: held.grants ?? [],
+    tokenScopes: BOOTSTRAP,
+  };
+}
+
+export const read = (live: LiveTenant): LiveReading => ({ kind: "read", live });
+
+export function reply(status: number, message: string | null = null, body: unknown = null): GraphReply {
+  return { status, code: message === null ? null : "Request_BadRequest", message, body };
+}
+
+/** A port whose reads follow `readings` (the last one repeats) and whose writes are answered by `answer`. */
+export class ScriptedPort implements TenantPort {
+  readonly tenantId = TENANT;
+  readonly writes: GraphWrite[] = [];
+  reads = 0;
+  renewals = 0;
+  consents = 0;
+
+  constructor(
+    private readonly readings: readonly LiveReading[],
+    private readonly answer: (write: GraphWrite, nth: number) => GraphReply = () => reply(201),
+    private readonly consentOutcome: () => Promise<"created" | "already-exists"> = async () => "created",
+  ) {}
+
+  async read(): Promise<LiveReading> {
+    const reading = this.readings[Math.min(this.reads, this.readings.length - 1)] as LiveReading;
+    this.reads += 1;
+    return reading;
+  }
+  renewTokens(): void {
+    this.renewals += 1;
+  }
+  addConsent(): Promise<"created" | "already-exists"> {
+    this.consents += 1;
+    return this.consentOutcome();
+  }
+  async removeConsent(): Promise<void> {}
+  async write(writes: readonly GraphWrite[]): Promise<GraphReply[]> {
+    return writes.map((w) => {
+      this.writes.push(w);
+      return this.answer(w, this.writes.length);
+    });
+  }
+  requestCounts() {
+    return { graph: this.reads + this.writes.length, partnerCenter: this.consents, token: this.renewals, throttled: 0 };
+  }
+}
+
+/** Step settings with instant, recorded sleeps. */
+export function instantSettings(slept: number[] = []): StepSettings {
+  let now = 0;
+  return {
+    timing: { now: () => now, random: () => 0.5, sleep: async (ms) => void (slept.push(ms), (now += ms)) },
+    replication: { maxAttempts: 4, initialDelayMs: 1_000, maxDelayMs: 8_000, maxTotalMs: 60_000 },
+    writeRetry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 4_000, maxTotalMs: 30_000 },
+    planOptions: { bootstrapScopes: BOOTSTRAP },
+  };
+}
