@@ -1,0 +1,180 @@
+/**
+ * The command line: `cipp-cpv validate | plan | refresh | reset | emulator | demo`.
+ * Exit codes: 0 success / no changes; 2 changes pending (plan); 1 any error or failed tenant.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { RunRefusedError } from "../apply/engine";
+import { DeclarationError } from "../desired/declaration-error";
+import { loadFleet } from "../desired/load";
+import { TenantSelectionError } from "../desired/select";
+import { demoCommand } from "./demo";
+import { emulatorCommand } from "./emulator-command";
+import { ConfigurationError, ENV, caCertificatesFrom, secretsFromEnvironment } from "./environment";
+import { createOutput, type Output } from "./output";
+import { runCommand, type RunFlags } from "./run-command";
+
+interface CommonOptions {
+  stacks: string;
+  tenant?: string;
+  confirm?: string;
+  forceConsent?: boolean;
+  concurrency?: number;
+  json?: string;
+  markdown?: string;
+  color?: boolean;
+  quiet?: boolean;
+  refreshTokenOut?: string;
+  sandboxUrl?: string;
+  caFile?: string;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, output: Output = createOutput()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(env, output, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, output);
+  }
+}
+
+function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: number) => void): Command {
+  const program = new Command("cipp-cpv")
+    .description("Declare CIPP-SAM's permissions per tenant in git, plan them against Microsoft Graph, refresh or reset them through Partner Center.")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
+    .showHelpAfterError();
+
+  const stacks = (): Option => new Option("--stacks <dir>", "folder with cipp-cpv.yaml, profiles/ and tenants/").default("stacks");
+  const withRunOptions = (command: Command, oneTenant = false): Command =>
+    (oneTenant
+      ? command
+          .requiredOption("--tenant <id-or-domain>", "the tenant, by id or default domain")
+          .option("--confirm <id-or-domain>", "repeat the tenant to confirm")
+      : command.option("--tenant <id-or-domain>", "one tenant, by id or default domain (default: every declared tenant)")
+    )
+      .addOption(stacks())
+      .option("--force-consent", "post the Partner Center consent even where the plan does not need it")
+      .option("--concurrency <n>", "tenants processed at once", positiveInteger, 10)
+      .option("--json <file>", "also write the report as JSON")
+      .option("--markdown <file>", "also write the report as Markdown (job summaries, pull request comments)")
+      .option("--color", "colour the text report", Boolean(process.stdout.isTTY) && env["NO_COLOR"] === undefined)
+      .option("--no-color", "plain text report")
+      .option("--quiet", "no progress lines on stderr")
+      .option("--refresh-token-out <file>", "write the service account's rotated refresh token here (mode 600)")
+      .option("--sandbox-url <url>", `the sandbox emulator's base URL (or ${ENV.sandboxUrl}); required when cloud is "sandbox"`)
+      .option("--ca-file <file>", `extra CA certificate to trust, PEM (or ${ENV.caFile})`);
+
+  const run = (mode: "plan" | "refresh" | "reset") => async (options: CommonOptions) => {
+    const secrets = secretsFromEnvironment(env);
+    const sandboxUrl = options.sandboxUrl ?? nonEmpty(env[ENV.sandboxUrl]);
+    setExit(
+      await runCommand(mode, runFlags(options), {
+        ...secrets,
+        caCertificates: caCertificatesFrom(options.caFile, env),
+        ...(sandboxUrl !== undefined ? { sandboxUrl } : {}),
+      }, output),
+    );
+  };
+
+  program
+    .command("validate")
+    .description("check stacks/ (schema, ids, profiles, permission names) without sending any request")
+    .addOption(stacks())
+    .action((options: { stacks: string }) => {
+      const fleet = loadFleet(options.stacks);
+      const active = fleet.tenants.filter((tenant) => !tenant.excluded);
+      output.out(
+        `${options.stacks}: valid. ${fleet.tenants.length} tenant(s) declared, ${active.length} managed` +
+          `${fleet.tenants.length > active.length ? `, ${fleet.tenants.length - active.length} excluded` : ""}; cloud ${fleet.settings.cloud}.`,
+      );
+    });
+
+  withRunOptions(program.command("plan").description("show what a refresh would change (exit 0 none, 2 changes, 1 error)")).action(run("plan"));
+  withRunOptions(program.command("refresh").description("consent, grant and verify CIPP-SAM's permissions (exit 1 if any tenant failed)")).action(
+    run("refresh"),
+  );
+  withRunOptions(
+    program
+      .command("reset")
+      .description("remove CIPP-SAM from one tenant and add it back with the declared permissions"),
+    true,
+  ).action(run("reset"));
+
+  program
+    .command("emulator")
+    .description("start the sandbox emulator of Entra ID, Microsoft Graph and Partner Center; prints its base URL")
+    .option("--port <n>", "port (default: chosen by the OS)", portNumber)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--state <file>", "load the world from this file if it exists, save it there on exit")
+    .option("--dir <dir>", "folder for the CA certificate and the sandbox environment file", ".cipp-cpv")
+    .action(async (options: { port?: number; host: string; state?: string; dir: string }) => {
+      setExit(
+        await emulatorCommand(
+          { host: options.host, dir: options.dir, ...(options.port !== undefined ? { port: options.port } : {}), ...(options.state !== undefined ? { state: options.state } : {}) },
+          output,
+        ),
+      );
+    });
+
+  program
+    .command("demo")
+    .description("run plan, refresh and plan again against the embedded sandbox and its demo world")
+    .addOption(stacks())
+    .option("--color", "colour the text report")
+    .action(async (options: { stacks: string; color?: boolean }) => {
+      setExit(await demoCommand({ stacks: options.stacks, ...(options.color ? { colour: true } : {}) }, output));
+    });
+
+  return program;
+}
+
+function runFlags(options: CommonOptions): RunFlags {
+  return {
+    stacks: options.stacks,
+    ...(options.tenant !== undefined ? { tenant: options.tenant } : {}),
+    ...(options.confirm !== undefined ? { confirm: options.confirm } : {}),
+    ...(options.forceConsent ? { forceConsent: true } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.json !== undefined ? { json: options.json } : {}),
+    ...(options.markdown !== undefined ? { markdown: options.markdown } : {}),
+    ...(options.color ? { colour: true } : {}),
+    ...(options.quiet ? { quiet: true } : {}),
+    ...(options.refreshTokenOut !== undefined ? { refreshTokenOut: options.refreshTokenOut } : {}),
+  };
+}
+
+/** Errors a person can act on get their message alone; anything else also gets its kind. */
+function reportError(error: unknown, output: Output): number {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; usage errors were already printed by commander.
+    return error.exitCode === 0 ? 0 : 1;
+  }
+  if (error instanceof DeclarationError || error instanceof TenantSelectionError || error instanceof ConfigurationError || error instanceof RunRefusedError) {
+    output.err(`Error: ${error.message}`);
+    return 1;
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  output.err(`Error: ${message}`);
+  return 1;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1.");
+  return n;
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number from 0 to 65535.");
+  return n;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}

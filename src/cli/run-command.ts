@@ -1,0 +1,77 @@
+/**
+ * `plan`, `refresh` and `reset`: build a RunRequest from flags and the environment, run the
+ * engine, print the text rendering and write the requested report files.
+ */
+import { runEngine, type RunOutcome } from "../apply/engine";
+import type { AppCredential, RunMode } from "../apply/run-request";
+import { sandboxEndpoints, type CloudEndpoints } from "../cloud/endpoints";
+import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../report";
+import type { Output } from "./output";
+import { progressLine } from "./progress";
+
+export interface RunFlags {
+  readonly stacks: string;
+  readonly tenant?: string;
+  readonly confirm?: string;
+  readonly forceConsent?: boolean;
+  readonly concurrency?: number;
+  readonly json?: string;
+  readonly markdown?: string;
+  readonly colour?: boolean;
+  /** Quiet progress (reports only). */
+  readonly quiet?: boolean;
+  readonly refreshTokenOut?: string;
+}
+
+export interface RunContext {
+  readonly credential: AppCredential;
+  readonly refreshToken: string;
+  readonly caCertificates: readonly string[];
+  /** The sandbox's base URL; when set every endpoint points there. */
+  readonly sandboxUrl?: string;
+}
+
+/** Runs one mode and prints it; returns the process exit code. */
+export async function runCommand(mode: RunMode, flags: RunFlags, context: RunContext, output: Output): Promise<number> {
+  output.redactor.register(context.refreshToken);
+  if (context.credential.kind === "secret") output.redactor.register(context.credential.clientSecret);
+  if (context.credential.kind === "certificate") output.redactor.register(context.credential.privateKeyPem);
+
+  const endpoints: CloudEndpoints | undefined = context.sandboxUrl ? sandboxEndpoints(context.sandboxUrl) : undefined;
+  const outcome = await runEngine({
+    mode,
+    stacksDir: flags.stacks,
+    ...(flags.tenant !== undefined ? { tenant: flags.tenant } : {}),
+    ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}),
+    ...(flags.forceConsent ? { forceConsent: true } : {}),
+    ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+    ...(endpoints ? { endpoints } : {}),
+    caCertificates: context.caCertificates,
+    credential: context.credential,
+    refreshToken: context.refreshToken,
+    ...(flags.quiet ? {} : { onProgress: (progress) => output.err(progressLine(progress)) }),
+  });
+  report(mode, outcome, flags, output);
+  return outcome.exitCode;
+}
+
+function report(mode: RunMode, outcome: RunOutcome, flags: RunFlags, output: Output): void {
+  const colour = flags.colour === true;
+  if (outcome.rotatedRefreshToken !== null) {
+    output.redactor.register(outcome.rotatedRefreshToken);
+    if (flags.refreshTokenOut !== undefined) {
+      // The file is the only place the rotated token may go; it is never printed.
+      output.file(flags.refreshTokenOut, outcome.rotatedRefreshToken, 0o600);
+      output.err(`The service account's refresh token rotated; the new one is in ${flags.refreshTokenOut}.`);
+    }
+  }
+  if (mode === "plan" || outcome.result === null) {
+    output.out(renderPlanText(outcome.plan, { colour }));
+    if (flags.json !== undefined) output.file(flags.json, renderPlanJson(outcome.plan));
+    if (flags.markdown !== undefined) output.file(flags.markdown, renderPlanMarkdown(outcome.plan));
+    return;
+  }
+  output.out(renderResultText(outcome.result, { colour }));
+  if (flags.json !== undefined) output.file(flags.json, renderResultJson(outcome.result));
+  if (flags.markdown !== undefined) output.file(flags.markdown, renderResultMarkdown(outcome.result));
+}
