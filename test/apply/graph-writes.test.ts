@@ -1,0 +1,57 @@
+import { graphWriteFor, judgeReply } from "../../src/apply/graph-writes";
+import type { PlanAction } from "../../src/plan/model";
+import { CLIENT_SP, EXO, GRAPH, GRAPH_SP, liveTenant, reply } from "./scripted-port";
+
+const graph = { appId: GRAPH, displayName: "Microsoft Graph" };
+const addRole: PlanAction = { kind: "add-app-role", resource: graph, permission: "User.Read.All", appRoleId: "df021288-bdef-4463-88db-98f22de89214" };
+const createGrant: PlanAction = { kind: "create-grant", resource: graph, scopes: ["Directory.Read.All", "User.Read"] };
+const createResource: PlanAction = { kind: "create-resource", resource: { appId: EXO, displayName: "Exchange" } };
+const removeRole: PlanAction = { kind: "remove-app-role", resource: graph, permission: "User.Read.All", assignmentId: "a/b+c" };
+const updateGrant: PlanAction = { kind: "update-grant", resource: graph, grantId: "g1", add: ["X"], remove: [], scopes: ["User.Read", "X"] };
+
+describe("graphWriteFor", () => {
+  it("writes grants with the full, space-separated scope string", () => {
+    expect(graphWriteFor(createGrant, liveTenant())).toEqual({
+      ok: true,
+      write: {
+        method: "POST",
+        url: "/oauth2PermissionGrants",
+        body: { clientId: CLIENT_SP, consentType: "AllPrincipals", resourceId: GRAPH_SP, scope: "Directory.Read.All User.Read" },
+      },
+    });
+    expect(graphWriteFor(updateGrant, liveTenant())).toEqual({
+      ok: true,
+      write: { method: "PATCH", url: "/oauth2PermissionGrants/g1", body: { scope: "User.Read X" } },
+    });
+  });
+
+  it("escapes assignment ids in the URL", () => {
+    const built = graphWriteFor(removeRole, liveTenant());
+    expect(built.ok && built.write.url).toBe(`/servicePrincipals/${CLIENT_SP}/appRoleAssignments/a%2Fb%2Bc`);
+  });
+
+  it("refuses what cannot be written yet, saying why", () => {
+    const unresolved: PlanAction = { ...addRole, appRoleId: null } as PlanAction;
+    expect(graphWriteFor(unresolved, liveTenant())).toEqual({ ok: false, reason: expect.stringMatching(/publishes no app role User.Read.All/) });
+    const onMissingResource: PlanAction = { ...addRole, resource: { appId: EXO, displayName: "Exchange" } } as PlanAction;
+    expect(graphWriteFor(onMissingResource, liveTenant())).toEqual({ ok: false, reason: expect.stringMatching(/Exchange has no service principal/) });
+  });
+});
+
+describe("judgeReply", () => {
+  it.each<[string, PlanAction, ReturnType<typeof reply>, string]>([
+    ["created", addRole, reply(201), "done"],
+    ["a duplicate assignment, by message", addRole, reply(400, "Permission being assigned already exists on the object"), "already-present"],
+    ["a duplicate grant", createGrant, reply(409, "Permission entry already exists."), "conflict"],
+    ["a duplicate grant reported as 400", createGrant, reply(400, "Permission entry already exists."), "conflict"],
+    ["a service principal that exists", createResource, reply(409, "The service principal name is already in use."), "already-present"],
+    ["an app the tenant cannot instantiate", createResource, reply(400, "does not reference a valid application object."), "unavailable"],
+    ["a removal of something gone", removeRole, reply(404, "Resource 'x' does not exist"), "done"],
+    ["a reference not replicated yet", addRole, reply(404, "Resource 'x' does not exist or one of its queried reference-property objects are not present."), "retry"],
+    ["a role not propagated yet", addRole, reply(400, "Permission being assigned was not found on application"), "retry"],
+    ["a busy service", updateGrant, reply(503, "Service unavailable."), "retry"],
+    ["a refusal", addRole, reply(403, "Insufficient privileges to complete the operation."), "failed"],
+  ])("%s", (_label, action, answer, verdict) => {
+    expect(judgeReply(action, answer).kind).toBe(verdict);
+  });
+});
