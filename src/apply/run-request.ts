@@ -3,13 +3,10 @@
  * The engine (src/apply/engine.ts) knows nothing of GitHub or of the command line.
  */
 import type { CloudEndpoints } from "../cloud/endpoints";
+import type { AppCredential } from "../cloud/tokens";
 
-/** How CIPP-SAM proves its identity to Entra ID (one of them). */
-export type AppCredential =
-  | { readonly kind: "secret"; readonly clientSecret: string }
-  | { readonly kind: "certificate"; readonly privateKeyPem: string; readonly certificatePem: string }
-  /** A federated assertion, e.g. a GitHub Actions OIDC token; called for every token request. */
-  | { readonly kind: "assertion"; readonly getAssertion: () => Promise<string> };
+/** How CIPP-SAM proves its identity to Entra ID: a secret, a certificate or a federated assertion. */
+export type { AppCredential };
 
 export type RunMode = "plan" | "refresh" | "reset";
 

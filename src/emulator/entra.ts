@@ -254,6 +254,7 @@ function certificateAssertion(app: ApplicationSpec, assertion: string, header: R
       issuer: app.appId,
       subject: app.appId,
       clockTimestamp: Math.floor(deps.clock.now() / 1000),
+      clockTolerance: ASSERTION_CLOCK_SKEW_SECONDS,
     });
   } catch (e) {
     if (e instanceof jwt.TokenExpiredError) fail(401, "invalid_client", 700024, "Client assertion is not within its valid time range.");
@@ -267,6 +268,12 @@ function certificateAssertion(app: ApplicationSpec, assertion: string, header: R
   }
 }
 
+/**
+ * Entra ID allows five minutes of clock skew on client assertions; msal-node rounds `nbf` to the
+ * second, so without a tolerance a fresh assertion can look like it is from the future.
+ */
+const ASSERTION_CLOCK_SKEW_SECONDS = 300;
+
 function federatedAssertion(app: ApplicationSpec, assertion: string, issuer: string, deps: LoginDeps): void {
   const world = deps.world();
   const keys: string[] = world.federatedIssuers.filter((i) => i.issuer === issuer).flatMap((i) => [...i.publicKeysPem]);
@@ -278,7 +285,11 @@ function federatedAssertion(app: ApplicationSpec, assertion: string, issuer: str
   let payload: jwt.JwtPayload | undefined;
   for (const pem of keys) {
     try {
-      const p = jwt.verify(assertion, createPublicKey(pem), { algorithms: ["RS256"], clockTimestamp: Math.floor(deps.clock.now() / 1000) });
+      const p = jwt.verify(assertion, createPublicKey(pem), {
+        algorithms: ["RS256"],
+        clockTimestamp: Math.floor(deps.clock.now() / 1000),
+        clockTolerance: ASSERTION_CLOCK_SKEW_SECONDS,
+      });
       if (typeof p !== "string") payload = p;
       break;
     } catch (e) {
