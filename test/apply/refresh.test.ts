@@ -145,4 +145,24 @@ describe("refreshTenant", () => {
     });
     expect(port.writes).toHaveLength(2);
   });
+
+  it("removes an extra app role under the remove policy and reports it removed by name", async () => {
+    const extra = { id: "assignment-x", resourceId: GRAPH_SP, appRoleId: "7ab1d382-f21e-4acd-a863-ba3e13f7da61" };
+    const resource = { ...graphResource(), appRoles: [...graphResource().appRoles, { id: extra.appRoleId, value: "Directory.Read.All", assignableToApps: true, enabled: true }] };
+    const resources = new Map([[GRAPH, resource]]);
+    const grants = [grant(["Directory.Read.All", "User.Read"])];
+    const port = new ScriptedPort(
+      [read(liveTenant({ resources, appRoleAssignments: [heldRole, extra], grants })), read(liveTenant({ resources, appRoleAssignments: [heldRole], grants }))],
+      () => reply(204),
+    );
+    const desired = { ...desiredTenant(), extras: { appRoles: "remove" as const, scopes: "keep" as const } };
+
+    const { result } = await refreshTenant(desired, port, instantSettings(), { forceConsent: false });
+
+    expect(port.writes).toEqual([{ method: "DELETE", url: `/servicePrincipals/${CLIENT_SP}/appRoleAssignments/assignment-x` }]);
+    expect(result.status).toBe("changed");
+    expect(result.permissions.find((p) => p.outcome === "removed")).toEqual(
+      expect.objectContaining({ type: "appRole", permission: "Directory.Read.All", resource: expect.objectContaining({ appId: GRAPH }) }),
+    );
+  });
 });
