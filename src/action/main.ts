@@ -7,9 +7,10 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { runEngine, type RunOutcome } from "../apply/engine";
 import { SecretRedactor } from "../cloud/secrets";
+import { DeclarationError } from "../desired/declaration-error";
 import { renderPlanJson, renderPlanMarkdown, renderResultJson, renderResultMarkdown } from "../report";
 import { InputError, parseInputs, secretsToMask, type ActionInputs } from "./inputs";
-import { progressLine, verdictOf } from "./outcome";
+import { declarationAnnotations, progressLine, verdictOf, type Annotation } from "./outcome";
 import { runRequestOf } from "./request";
 
 /** Runs the Action. Never throws: every failure ends in `core.setFailed`. */
@@ -41,8 +42,23 @@ export async function run(): Promise<void> {
     await report(inputs, outcome, redactor);
   } catch (error) {
     core.setOutput("exit-code", "1");
+    if (error instanceof DeclarationError) {
+      const workspace = process.env["GITHUB_WORKSPACE"] ?? process.cwd();
+      for (const annotation of declarationAnnotations(error.problems, workspace)) annotate(annotation, redactor);
+    }
     core.setFailed(`cipp-cpv could not run: ${redactor.redact(messageOf(error))}`);
   }
+}
+
+function annotate(annotation: Annotation, redactor: SecretRedactor): void {
+  const message = redactor.redact(annotation.message);
+  const properties = {
+    title: redactor.redact(annotation.title),
+    ...(annotation.file !== undefined ? { file: annotation.file } : {}),
+    ...(annotation.line !== undefined ? { startLine: annotation.line } : {}),
+  };
+  if (annotation.level === "error") core.error(message, properties);
+  else core.warning(message, properties);
 }
 
 async function report(inputs: ActionInputs, outcome: RunOutcome, redactor: SecretRedactor): Promise<void> {
@@ -76,12 +92,7 @@ async function report(inputs: ActionInputs, outcome: RunOutcome, redactor: Secre
   core.setOutput("plan-markdown", files.planMarkdown);
   core.setOutput("result-json", result === null ? "" : files.resultJson);
 
-  for (const annotation of verdict.annotations) {
-    const message = redactor.redact(annotation.message);
-    const properties = { title: redactor.redact(annotation.title) };
-    if (annotation.level === "error") core.error(message, properties);
-    else core.warning(message, properties);
-  }
+  for (const annotation of verdict.annotations) annotate(annotation, redactor);
 
   if (inputs.summary) {
     const markdown = result === null ? planMarkdown : redactor.redact(renderResultMarkdown(result));

@@ -3,15 +3,37 @@
  * the annotations to raise, and progress lines. Pure functions of the plan and the results, so
  * the step's outputs and annotations are unit-testable without a runner.
  */
+import * as path from "node:path";
 import type { Progress } from "../apply/run-request";
+import type { DeclarationProblem } from "../desired/declaration-error";
 import type { OperationError, RunResult, TenantResult } from "../apply/result";
 import type { BlockedItem, FleetPlan, ResourceRef, TenantPlan, TenantRef } from "../plan/model";
 
-/** An annotation on the run: an error per failed tenant, a warning per blocked workload. */
+/** An annotation on the run: an error per failed tenant or declaration problem, a warning per blocked workload. */
 export interface Annotation {
   readonly level: "error" | "warning";
   readonly title: string;
   readonly message: string;
+  /** Where in the repository, so that GitHub shows it on the line of a pull request's diff. */
+  readonly file?: string;
+  readonly line?: number;
+}
+
+/**
+ * An error annotation per problem in the declarations, at its file and line relative to the
+ * workspace (GitHub places annotations by repository path).
+ */
+export function declarationAnnotations(problems: readonly DeclarationProblem[], workspace: string): Annotation[] {
+  return problems.map((problem) => {
+    const file = path.isAbsolute(problem.file) ? path.relative(workspace, problem.file) : problem.file;
+    return {
+      level: "error",
+      title: "Invalid declaration",
+      message: problem.field === "" ? problem.message : `${problem.field}: ${problem.message}`,
+      file: file.split(path.sep).join("/"),
+      line: problem.line,
+    };
+  });
 }
 
 /** The step's verdict on a run. */

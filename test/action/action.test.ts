@@ -2,12 +2,12 @@
  * The built Action (dist/index.js) run as the runner runs it, against the emulator's demo world
  * and the repository's own stacks/ (cloud: sandbox).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { generate } from "selfsigned";
 import { DEMO, DEMO_CREDENTIALS, DEMO_FEDERATION, demoWorld, startEmulator, type RunningEmulator } from "../../src/emulator";
-import { JWT_PATTERN, NODE_LABEL, runAction, type ActionRun } from "./runner";
+import { JWT_PATTERN, NODE_LABEL, ROOT, runAction, type ActionRun } from "./runner";
 
 let emulator: RunningEmulator;
 let caFile: string;
@@ -137,6 +137,26 @@ describe(`the bundled Action on ${NODE_LABEL}`, () => {
     expectNoSecrets(run);
   });
 
+  test("a wrong declaration is annotated at its file and line, and nothing is sent", async () => {
+    const workspace = await mkdtemp(path.join(tmpdir(), "cipp-cpv-workspace-"));
+    try {
+      await cp(path.join(ROOT, "stacks"), path.join(workspace, "stacks"), { recursive: true });
+      const tenantFile = path.join(workspace, "stacks", "tenants", "adatum.yaml");
+      const text = await readFile(tenantFile, "utf8");
+      await writeFile(tenantFile, `${text}add:\n  - resource: Microsoft Graph\n    appRoles: [Mail.Sendd]\n`);
+      const line = text.split("\n").length + 2;
+      const before = emulator.requests().total;
+      const run = await runAction(sandboxInputs(), { GITHUB_WORKSPACE: workspace });
+      expect(run.exitCode).toBe(1);
+      const annotation = run.commands.find((c) => c.command === "error" && c.properties.includes("file=stacks/tenants/adatum.yaml"));
+      expect(annotation?.properties).toContain(`line=${line}`);
+      expect(annotation?.message).toMatch(/Mail\.Sendd/);
+      expect(emulator.requests().total).toBe(before);
+    } finally {
+      await rm(workspace, { recursive: true, force: true });
+    }
+  });
+
   test("sandbox stacks without sandbox-url are refused before any request", async () => {
     const before = emulator.requests().total;
     const inputs = sandboxInputs({ tenant: DEMO.drifted.defaultDomain });
@@ -194,7 +214,11 @@ describe(`the bundled Action on ${NODE_LABEL}`, () => {
     });
     const inputs = sandboxInputs({ tenant: DEMO.drifted.defaultDomain, certificate: pair.cert, "certificate-key": pair.private });
     delete inputs["client-secret"];
+    // msal-node can stamp the assertion's nbf up to a second ahead of the emulator's clock, and the
+    // emulator allows no clock skew (Entra ID does): run the emulator's clock ahead of msal's.
+    emulator.clock.advance(5_000);
     const run = await runAction(inputs);
+    expect(annotations(run, "error")).toEqual([]);
     expect(run.exitCode).toBe(0);
     expect(run.outputs["exit-code"]).toBe("2");
     for (const line of pair.private.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))) {

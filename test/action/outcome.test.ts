@@ -1,4 +1,4 @@
-import { progressLine, verdictOf } from "../../src/action/outcome";
+import { declarationAnnotations, progressLine, verdictOf } from "../../src/action/outcome";
 import { runResultOf, type TenantResult } from "../../src/apply/result";
 import type { FleetPlan, TenantPlan, TenantRef } from "../../src/plan/model";
 
@@ -162,5 +162,18 @@ describe("progressLine", () => {
   test("no estimate once done", () => {
     const last = { tenant: "adatum.onmicrosoft.com", outcome: "converged" };
     expect(progressLine({ done: 2, total: 2, failed: 0, etaMs: 0, last })).toBe("[2/2] adatum.onmicrosoft.com: converged (0 failed)");
+  });
+});
+
+describe("declarationAnnotations", () => {
+  test("an error at each problem's file and line, relative to the workspace", () => {
+    const problems = [
+      { file: "/home/runner/work/repo/stacks/tenants/adatum.yaml", line: 12, field: "add[0].appRoles[1]", message: '"Mail.Sendd" is not an app role' },
+      { file: "stacks/cipp-cpv.yaml", line: 1, field: "", message: "the settings file is missing" },
+    ];
+    expect(declarationAnnotations(problems, "/home/runner/work/repo")).toEqual([
+      { level: "error", title: "Invalid declaration", message: 'add[0].appRoles[1]: "Mail.Sendd" is not an app role', file: "stacks/tenants/adatum.yaml", line: 12 },
+      { level: "error", title: "Invalid declaration", message: "the settings file is missing", file: "stacks/cipp-cpv.yaml", line: 1 },
+    ]);
   });
 });
