@@ -33,7 +33,7 @@ export async function emulatorCommand(flags: EmulatorFlags, output: Output, sign
   output.file(caFile, emulator.caCertificatePem);
   // The demo credentials are illustrative, but they are credentials: a file readable by the
   // owner, not the terminal.
-  output.file(
+  output.secretFile(
     envFile,
     [
       `${ENV.sandboxUrl}=${emulator.baseUrl}`,
@@ -42,7 +42,6 @@ export async function emulatorCommand(flags: EmulatorFlags, output: Output, sign
       `${ENV.refreshToken}=${DEMO_CREDENTIALS.refreshToken}`,
       "",
     ].join("\n"),
-    0o600,
   );
   output.redactor.register(DEMO_CREDENTIALS.clientSecret);
   output.redactor.register(DEMO_CREDENTIALS.refreshToken);

@@ -12,13 +12,20 @@ export interface Output {
   out(text: string): void;
   /** Standard error: progress, warnings, errors. */
   err(text: string): void;
-  /** Writes a report file, creating its folder. */
+  /** Writes a report file, creating its folder; secrets in it are masked. */
   file(path: string, content: string, mode?: number): void;
+  /** Writes a secret to a file only its owner can read: the one place a secret may be written. */
+  secretFile(path: string, secret: string): void;
 }
 
 export interface Streams {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
+}
+
+function write(path: string, content: string, mode: number | undefined): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content, mode === undefined ? {} : { mode });
 }
 
 export function createOutput(streams: Streams = process, redactor = new SecretRedactor()): Output {
@@ -27,9 +34,7 @@ export function createOutput(streams: Streams = process, redactor = new SecretRe
     redactor,
     out: (text) => void streams.stdout.write(line(redactor.redact(text))),
     err: (text) => void streams.stderr.write(line(redactor.redact(text))),
-    file: (path, content, mode) => {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, redactor.redact(content), mode === undefined ? {} : { mode });
-    },
+    file: (path, content, mode) => write(path, redactor.redact(content), mode),
+    secretFile: (path, secret) => write(path, secret, 0o600),
   };
 }

@@ -61,7 +61,7 @@ function report(mode: RunMode, outcome: RunOutcome, flags: RunFlags, output: Out
     output.redactor.register(outcome.rotatedRefreshToken);
     if (flags.refreshTokenOut !== undefined) {
       // The file is the only place the rotated token may go; it is never printed.
-      output.file(flags.refreshTokenOut, outcome.rotatedRefreshToken, 0o600);
+      output.secretFile(flags.refreshTokenOut, outcome.rotatedRefreshToken);
       output.err(`The service account's refresh token rotated; the new one is in ${flags.refreshTokenOut}.`);
     }
   }
