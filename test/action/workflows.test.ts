@@ -44,12 +44,15 @@ test("the refresh workflow uses the Action from this repository", () => {
   expect(usingAction.map((w) => w.file)).toContain("cpv-refresh.yml");
 });
 
-test("ci.yml checks the committed bundle before the tests rebuild it", () => {
+test("ci.yml runs .ci/run, which checks the committed bundle and then runs the tests", () => {
   const ci = workflows.find((w) => w.file === "ci.yml")?.workflow;
   const runs = Object.values(ci?.jobs ?? {}).flatMap((job) => job.steps.map((step) => (step as { run?: string }).run ?? ""));
-  const check = runs.indexOf("node scripts/bundle.mjs --check");
-  expect(check).toBeGreaterThan(runs.indexOf("npm ci"));
-  expect(check).toBeLessThan(runs.indexOf("npm test"));
+  expect(runs).toContain(".ci/run");
+  const script = readFileSync(path.join(ROOT, ".ci", "run"), "utf8").split("\n");
+  const line = (command: string): number => script.findIndex((l) => l.startsWith(command));
+  expect(line("npm ci")).toBeGreaterThanOrEqual(0);
+  expect(line("npm run bundle -- --check")).toBeGreaterThan(line("npm ci"));
+  expect(line("npm test")).toBeGreaterThan(line("npm run bundle -- --check"));
 });
 
 test.each(usingAction.map((w) => [w.file, w] as const))("%s: steps using the Action pass only its inputs and read only its outputs", (_file, w) => {
