@@ -80551,6 +80551,23 @@ function listWithOr(items) {
   return items.length <= 1 ? items[0] ?? "" : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
 }
 
+// src/live/resource.ts
+function liveResourceOf(sp) {
+  return {
+    servicePrincipalId: sp.id,
+    appId: sp.appId.toLowerCase(),
+    displayName: sp.displayName,
+    appRoles: (sp.appRoles ?? []).filter((r) => typeof r.value === "string").map((r) => ({
+      id: r.id.toLowerCase(),
+      value: r.value,
+      // Graph omits allowedMemberTypes on some first-party roles; those are application roles.
+      assignableToApps: (r.allowedMemberTypes ?? ["Application"]).includes("Application"),
+      enabled: r.isEnabled ?? true
+    })),
+    scopes: (sp.oauth2PermissionScopes ?? []).filter((s) => typeof s.value === "string").map((s) => ({ id: s.id.toLowerCase(), value: s.value, enabled: s.isEnabled ?? true }))
+  };
+}
+
 // src/live/read-tenant.ts
 var MAX_IN_VALUES = 15;
 var RESOURCE_FIELDS = "id,appId,displayName,appRoles,oauth2PermissionScopes";
@@ -80588,7 +80605,7 @@ async function readTenant(clients, desired, settings) {
   const resources = /* @__PURE__ */ new Map();
   for (let i = 0; answers.has(`resources-${i}`); i++) {
     for (const sp of await collection(graph, answer(`resources-${i}`), failure)) {
-      resources.set(sp.appId.toLowerCase(), toLiveResource(sp));
+      resources.set(sp.appId.toLowerCase(), liveResourceOf(sp));
     }
   }
   await addResourcesOutsideDeclaration(graph, resources, assignments, grants, clients);
@@ -80649,7 +80666,7 @@ async function addResourcesOutsideDeclaration(graph, resources, assignments, gra
     if (a.status === 404) return;
     if (a.status !== 200) throw batchItemError(a, requests[i], (t) => clients.redactor.redact(t));
     const sp = a.body;
-    resources.set(sp.appId.toLowerCase(), toLiveResource(sp));
+    resources.set(sp.appId.toLowerCase(), liveResourceOf(sp));
   });
 }
 async function collection(graph, item, failure) {
@@ -80658,20 +80675,6 @@ async function collection(graph, item, failure) {
   const page = item.body;
   const rest = page["@odata.nextLink"] ? await graph.list(page["@odata.nextLink"]) : [];
   return [...page.value, ...rest];
-}
-function toLiveResource(sp) {
-  return {
-    servicePrincipalId: sp.id,
-    appId: sp.appId.toLowerCase(),
-    displayName: sp.displayName,
-    appRoles: (sp.appRoles ?? []).filter((r) => r.value !== null).map((r) => ({
-      id: r.id.toLowerCase(),
-      value: r.value,
-      assignableToApps: (r.allowedMemberTypes ?? ["Application"]).includes("Application"),
-      enabled: r.isEnabled ?? true
-    })),
-    scopes: (sp.oauth2PermissionScopes ?? []).filter((s) => s.value !== null).map((s) => ({ id: s.id.toLowerCase(), value: s.value, enabled: s.isEnabled ?? true }))
-  };
 }
 function chunk(items, size) {
   const out = [];
@@ -80938,19 +80941,7 @@ function resourceFromCreated(body) {
   if (typeof sp.id !== "string" || typeof sp.appId !== "string" || !Array.isArray(sp.appRoles) || !Array.isArray(sp.oauth2PermissionScopes)) {
     return null;
   }
-  return {
-    servicePrincipalId: sp.id,
-    appId: sp.appId.toLowerCase(),
-    displayName: typeof sp.displayName === "string" ? sp.displayName : sp.appId,
-    appRoles: sp.appRoles.filter((role) => typeof role.value === "string").map((role) => ({
-      id: role.id.toLowerCase(),
-      value: role.value,
-      // Graph omits allowedMemberTypes on some first-party roles; those are application roles.
-      assignableToApps: (role.allowedMemberTypes ?? ["Application"]).includes("Application"),
-      enabled: role.isEnabled ?? true
-    })),
-    scopes: sp.oauth2PermissionScopes.filter((scope) => typeof scope.value === "string").map((scope) => ({ id: scope.id.toLowerCase(), value: scope.value, enabled: scope.isEnabled ?? true }))
-  };
+  return liveResourceOf({ ...sp, displayName: typeof sp.displayName === "string" ? sp.displayName : sp.appId });
 }
 
 // src/apply/ledger.ts
@@ -82439,18 +82430,8 @@ function whyFailed(tenant) {
   return "The tenant failed; see the results for details.";
 }
 function describeError(error2) {
-  const service = serviceName(error2.service);
+  const service = serviceWords(error2.service);
   return error2.status === null ? `${service} did not answer (${error2.code}): ${error2.message}` : `${service} answered HTTP ${error2.status} (${error2.code}): ${error2.message}`;
-}
-function serviceName(service) {
-  switch (service) {
-    case "graph":
-      return "Microsoft Graph";
-    case "partner-center":
-      return "Partner Center";
-    case "entra-id":
-      return "Entra ID";
-  }
 }
 function blockedInPlan(plan) {
   return plan.blocked.map((item) => ({

@@ -8,6 +8,7 @@ import type { Progress } from "../apply/run-request";
 import type { DeclarationProblem } from "../desired/declaration-error";
 import type { OperationError, RunResult, TenantResult } from "../apply/result";
 import type { BlockedItem, FleetPlan, ResourceRef, TenantPlan, TenantRef } from "../plan/model";
+import { serviceWords } from "../report/lines";
 
 /** An annotation on the run: an error per failed tenant or declaration problem, a warning per blocked workload. */
 export interface Annotation {
@@ -115,21 +116,10 @@ function whyFailed(tenant: TenantResult): string {
 }
 
 function describeError(error: OperationError): string {
-  const service = serviceName(error.service);
+  const service = serviceWords(error.service);
   return error.status === null
     ? `${service} did not answer (${error.code}): ${error.message}`
     : `${service} answered HTTP ${error.status} (${error.code}): ${error.message}`;
-}
-
-function serviceName(service: OperationError["service"]): string {
-  switch (service) {
-    case "graph":
-      return "Microsoft Graph";
-    case "partner-center":
-      return "Partner Center";
-    case "entra-id":
-      return "Entra ID";
-  }
 }
 
 interface Blocked {

@@ -5,6 +5,7 @@
  */
 import type { GraphServicePrincipal } from "../cloud/graph";
 import type { LiveResource } from "../live/model";
+import { liveResourceOf } from "../live/resource";
 
 /** The live resource a creation answer describes, or null when the answer lacks what planning needs. */
 export function resourceFromCreated(body: unknown): LiveResource | null {
@@ -13,21 +14,5 @@ export function resourceFromCreated(body: unknown): LiveResource | null {
   if (typeof sp.id !== "string" || typeof sp.appId !== "string" || !Array.isArray(sp.appRoles) || !Array.isArray(sp.oauth2PermissionScopes)) {
     return null;
   }
-  return {
-    servicePrincipalId: sp.id,
-    appId: sp.appId.toLowerCase(),
-    displayName: typeof sp.displayName === "string" ? sp.displayName : sp.appId,
-    appRoles: sp.appRoles
-      .filter((role) => typeof role.value === "string")
-      .map((role) => ({
-        id: role.id.toLowerCase(),
-        value: role.value as string,
-        // Graph omits allowedMemberTypes on some first-party roles; those are application roles.
-        assignableToApps: (role.allowedMemberTypes ?? ["Application"]).includes("Application"),
-        enabled: role.isEnabled ?? true,
-      })),
-    scopes: sp.oauth2PermissionScopes
-      .filter((scope) => typeof scope.value === "string")
-      .map((scope) => ({ id: scope.id.toLowerCase(), value: scope.value as string, enabled: scope.isEnabled ?? true })),
-  };
+  return liveResourceOf({ ...sp, displayName: typeof sp.displayName === "string" ? sp.displayName : sp.appId } as GraphServicePrincipal);
 }

@@ -23,6 +23,7 @@ import { tokenProblem } from "./access";
 import { checkGdap, gdapProblem } from "./gdap";
 import { activeServicePlans, unlicensedReason } from "./licensing";
 import type { LiveAppRoleAssignment, LiveGrant, LiveReading, LiveResource, LiveTenant, UnavailableResource } from "./model";
+import { liveResourceOf } from "./resource";
 
 /** Graph refuses more than 15 values in one `in (...)` filter. */
 const MAX_IN_VALUES = 15;
@@ -67,7 +68,7 @@ export async function readTenant(clients: MicrosoftClients, desired: DesiredTena
   const resources = new Map<Guid, LiveResource>();
   for (let i = 0; answers.has(`resources-${i}`); i++) {
     for (const sp of await collection<GraphServicePrincipal>(graph, answer(`resources-${i}`), failure)) {
-      resources.set(sp.appId.toLowerCase(), toLiveResource(sp));
+      resources.set(sp.appId.toLowerCase(), liveResourceOf(sp));
     }
   }
   await addResourcesOutsideDeclaration(graph, resources, assignments, grants, clients);
@@ -157,7 +158,7 @@ async function addResourcesOutsideDeclaration(
     if (a.status === 404) return;
     if (a.status !== 200) throw batchItemError(a, requests[i] as BatchRequest, (t) => clients.redactor.redact(t));
     const sp = a.body as GraphServicePrincipal;
-    resources.set(sp.appId.toLowerCase(), toLiveResource(sp));
+    resources.set(sp.appId.toLowerCase(), liveResourceOf(sp));
   });
 }
 
@@ -168,25 +169,6 @@ async function collection<T>(graph: GraphClient, item: BatchResponse, failure: (
   const page = item.body as GraphCollection<T>;
   const rest = page["@odata.nextLink"] ? await graph.list<T>(page["@odata.nextLink"]) : [];
   return [...page.value, ...rest];
-}
-
-function toLiveResource(sp: GraphServicePrincipal): LiveResource {
-  return {
-    servicePrincipalId: sp.id,
-    appId: sp.appId.toLowerCase(),
-    displayName: sp.displayName,
-    appRoles: (sp.appRoles ?? [])
-      .filter((r) => r.value !== null)
-      .map((r) => ({
-        id: r.id.toLowerCase(),
-        value: r.value as string,
-        assignableToApps: (r.allowedMemberTypes ?? ["Application"]).includes("Application"),
-        enabled: r.isEnabled ?? true,
-      })),
-    scopes: (sp.oauth2PermissionScopes ?? [])
-      .filter((s) => s.value !== null)
-      .map((s) => ({ id: s.id.toLowerCase(), value: s.value as string, enabled: s.isEnabled ?? true })),
-  };
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
