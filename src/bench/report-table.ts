@@ -1,0 +1,119 @@
+/**
+ * The benchmark's printed table: every figure with its unit, the targets beside the figures they
+ * judge, and the ratios. Formatting only; all numbers come from the measurements.
+ */
+import type { FirstRefreshMeasurement } from "./first-refresh-scenario";
+import type { PlanMeasurement } from "./plan-scenario";
+import { CIPP_ESTIMATE, type Range } from "./reference-figures";
+import type { RolloutMeasurement } from "./rollout-scenario";
+
+/** Everything one bench run measured. */
+export interface BenchResults {
+  readonly plan: PlanMeasurement;
+  readonly firstRefresh: FirstRefreshMeasurement;
+  readonly rollout: RolloutMeasurement;
+}
+
+/** One line of the table: a section heading when `value` is absent. */
+export interface Row {
+  readonly label: string;
+  readonly value?: string;
+  readonly note?: string;
+}
+
+/** A share of the processors' time above which the rollout's virtual time may be CPU time, not pacing. */
+const CPU_HEAVY_SHARE = 0.5;
+
+export function benchRows(results: BenchResults): Row[] {
+  return [...planRows(results.plan), ...firstRefreshRows(results.firstRefresh), ...rolloutRows(results.rollout)];
+}
+
+function planRows(p: PlanMeasurement): Row[] {
+  const perTenant = p.requestsPerTenant.token + p.requestsPerTenant.api;
+  const cipp = CIPP_ESTIMATE.steadyState;
+  const cippTotal = { low: cipp.api.low + cipp.token.low, high: cipp.api.high + cipp.token.high };
+  return [
+    { label: `1. Plan of a converged fleet: ${p.tenants} tenants, ${p.concurrency} at a time` },
+    { label: "Tenants planned converged", value: `${p.statuses["converged"] ?? 0} of ${p.tenants}`, note: statusNote(p.statuses) },
+    { label: "Token requests per tenant", value: fixed(p.requestsPerTenant.token, 2), note: `busiest tenant ${p.maxRequestsOfOneTenant.token}` },
+    { label: "API requests per tenant", value: fixed(p.requestsPerTenant.api, 2), note: `busiest tenant ${p.maxRequestsOfOneTenant.api}` },
+    { label: "HTTP requests per tenant", value: fixed(perTenant, 2), note: "target <= 2 (one token, one batch)" },
+    { label: `Plan time, ${p.tenants} tenants`, value: seconds(p.planMs), note: `declarations load ${seconds(p.declarationsLoadMs)} of it` },
+    { label: `Time per tenant at ${p.tenants} tenants`, value: millis(p.perTenantMs) },
+    { label: "Time for 1 tenant alone", value: millis(p.singleTenantMs), note: `median of ${p.singleTenantRunsMs.length} runs after a warm-up` },
+    { label: `Scaling: per-tenant time at ${p.tenants} / at 1`, value: fixed(p.scaling, 3), note: "below 1: concurrency pays off" },
+    { label: "Requests vs CIPP, API calls (ours / CIPP)", value: ratioRange(p.requestsPerTenant.api, cipp.api), note: `CIPP ${range(cipp.api)}: estimate, not measured` },
+    { label: "Requests vs CIPP, token calls (ours / CIPP)", value: ratioRange(p.requestsPerTenant.token, cipp.token), note: `CIPP ${range(cipp.token)}: estimate, not measured` },
+    { label: "Requests vs CIPP, all calls (ours / CIPP)", value: ratioRange(perTenant, cippTotal), note: `CIPP ${range(cippTotal)}: ${CIPP_ESTIMATE.source}` },
+  ];
+}
+
+function firstRefreshRows(f: FirstRefreshMeasurement): Row[] {
+  const cipp = CIPP_ESTIMATE.firstTime;
+  return [
+    { label: "2. First refresh of one never-consented tenant, no replication lag" },
+    { label: "Outcome", value: f.status, note: f.converged ? "read-back converged" : "read-back NOT converged" },
+    { label: "Requests besides tokens", value: String(f.apiRequests), note: `target <= 10; Graph ${f.graphRequests}, Partner Center ${f.partnerCenterRequests}` },
+    { label: "Token requests", value: String(f.tokenRequests) },
+    { label: "Graph writes ($batch write items)", value: String(f.graphWrites), note: `plus ${f.graphBatchReads} read items in batches` },
+    { label: "Requests vs CIPP, API calls (ours / CIPP)", value: ratioRange(f.apiRequests, cipp.api), note: `CIPP ${range(cipp.api)}: estimate, not measured` },
+    { label: "Requests vs CIPP, token calls (ours / CIPP)", value: ratioRange(f.tokenRequests, cipp.token), note: `CIPP ${range(cipp.token)}: estimate, not measured` },
+    { label: "Graph writes vs CIPP (ours / CIPP)", value: ratioRange(f.graphWrites, cipp.graphWrites), note: `CIPP ${range(cipp.graphWrites)}: estimate, not measured` },
+  ];
+}
+
+function rolloutRows(r: RolloutMeasurement): Row[] {
+  const documented = r.bounds.documented.binding;
+  const client = r.bounds.client.binding;
+  const percent = Math.round(r.bounds.client.share * 100);
+  const engineShare = r.cpuMs.engine / r.realMs;
+  const emulatorShare = r.cpuMs.emulator / r.realMs;
+  const cpuHeavy = Math.max(engineShare, emulatorShare) > CPU_HEAVY_SHARE;
+  return [
+    { label: `3. First-time rollout of ${r.tenants} tenants under the documented limits, ${r.concurrency} at a time` },
+    { label: "Tenants changed", value: `${r.statuses["changed"] ?? 0} of ${r.tenants}`, note: statusNote(r.statuses) },
+    { label: "Graph writes", value: String(r.graphWrites), note: `${fixed(r.graphWrites / r.tenants, 1)} per tenant` },
+    { label: "Partner Center consents", value: String(r.partnerCenterRequests) },
+    { label: "Graph requests / token requests", value: `${r.graphRequests} / ${r.tokenRequests}` },
+    { label: "429 responses received", value: String(r.throttled.responses) },
+    { label: "429 batch items received", value: String(r.throttled.batchItems), note: `engine retries for 429/503: ${r.throttled.engineRetries}; target 0 or near 0` },
+    { label: "Clock speed S (virtual ms per real ms)", value: String(r.speed) },
+    { label: "Rollout time, virtual", value: minutes(r.virtualMs) },
+    { label: "Rollout time, real", value: seconds(r.realMs) },
+    {
+      label: "Processor time / real time",
+      value: `engine ${fixed(engineShare, 2)}, emulator ${fixed(emulatorShare, 2)}`,
+      note: cpuHeavy ? "CPU-heavy: virtual time may be CPU time; run again with a lower --speed" : "pacing, not CPU, sets the virtual time",
+    },
+    ...r.bounds.documented.each.map((b) => ({ label: `Lower bound at 100 %: ${b.limit}`, value: minutes(b.steadyMs), note: `${minutes(b.burstMs)} if its first full bucket is spent at once` })),
+    { label: "Lower bound at 100 % (binding)", value: minutes(documented.steadyMs), note: `${documented.limit}; ${minutes(documented.burstMs)} with the initial burst` },
+    { label: `Lower bound at ${percent} % (binding)`, value: minutes(client.steadyMs), note: `${client.limit}; ${minutes(client.burstMs)} with the initial burst; the client paces to ${percent} %` },
+    { label: "Virtual time / lower bound at 100 %", value: fixed(r.virtualMs / documented.steadyMs, 3), note: `${ratioOrNone(r.virtualMs, documented.burstMs)} against the burst-aware bound` },
+    { label: `Virtual time / lower bound at ${percent} %`, value: fixed(r.virtualMs / client.steadyMs, 3), note: `${ratioOrNone(r.virtualMs, client.burstMs)} against the burst-aware bound` },
+  ];
+}
+
+/** The rows as an aligned plain-text table. */
+export function renderTable(rows: readonly Row[]): string {
+  const labelWidth = Math.max(...rows.filter((r) => r.value !== undefined).map((r) => r.label.length));
+  const valueWidth = Math.max(...rows.map((r) => r.value?.length ?? 0));
+  return rows
+    .map((r) => (r.value === undefined ? `\n${r.label}` : `  ${r.label.padEnd(labelWidth)}  ${r.value.padStart(valueWidth)}${r.note ? `  ${r.note}` : ""}`))
+    .join("\n")
+    .trimStart();
+}
+
+function statusNote(statuses: Record<string, number>): string {
+  return Object.entries(statuses)
+    .map(([status, count]) => `${status} ${count}`)
+    .join(", ");
+}
+
+const fixed = (value: number, digits: number): string => value.toFixed(digits);
+const millis = (ms: number): string => `${ms.toFixed(1)} ms`;
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const minutes = (ms: number): string => `${(ms / 60_000).toFixed(2)} min`;
+const range = (r: Range): string => (r.low === r.high ? String(r.low) : `${r.low}-${r.high}`);
+/** ours / CIPP over CIPP's range: the higher ratio is against CIPP's low end. */
+const ratioRange = (ours: number, cipp: Range): string => `${(ours / cipp.high).toFixed(2)}-${(ours / cipp.low).toFixed(2)}`;
+const ratioOrNone = (numerator: number, denominator: number): string => (denominator > 0 ? fixed(numerator / denominator, 3) : "no ratio (0)");
