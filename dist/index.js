@@ -66086,6 +66086,9 @@ function error(message, properties = {}) {
 function warning(message, properties = {}) {
   issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
+function notice(message, properties = {}) {
+  issueCommand("notice", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
 function info(message) {
   process.stdout.write(message + os4.EOL);
 }
@@ -82545,8 +82548,8 @@ async function report(inputs, outcome, redactor2) {
   if (outcome.rotatedRefreshToken !== null) {
     setSecret(outcome.rotatedRefreshToken);
     redactor2.register(outcome.rotatedRefreshToken);
-    warning(
-      "Entra ID issued a new refresh token for the CIPP service account. The Action never outputs secrets, so it was discarded and the refresh-token secret is unchanged; replace that secret before it expires or is revoked."
+    notice(
+      "Entra ID issued a new refresh token for the CIPP service account, as it does on every use. The Action never outputs secrets, so it was masked and discarded; the stored refresh-token secret keeps working until Entra ID expires or revokes it. Renew the stored secret on your usual schedule (e.g. `cipp-cpv refresh --refresh-token-out FILE`)."
     );
   }
   const { plan, result } = outcome;

@@ -66,9 +66,12 @@ async function report(inputs: ActionInputs, outcome: RunOutcome, redactor: Secre
     core.setSecret(outcome.rotatedRefreshToken);
     redactor.register(outcome.rotatedRefreshToken);
     // A step output or log is readable by anyone with access to the run; a secret never goes there.
-    core.warning(
-      "Entra ID issued a new refresh token for the CIPP service account. The Action never outputs secrets, " +
-        "so it was discarded and the refresh-token secret is unchanged; replace that secret before it expires or is revoked.",
+    // Entra ID rotates the token on every use and keeps the earlier one valid, so this is a
+    // notice, not a warning: the stored secret goes on working until its own lifetime ends.
+    core.notice(
+      "Entra ID issued a new refresh token for the CIPP service account, as it does on every use. The Action never " +
+        "outputs secrets, so it was masked and discarded; the stored refresh-token secret keeps working until Entra ID " +
+        "expires or revokes it. Renew the stored secret on your usual schedule (e.g. `cipp-cpv refresh --refresh-token-out FILE`).",
     );
   }
 

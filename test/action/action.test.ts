@@ -50,7 +50,7 @@ function expectNoSecrets(run: ActionRun): void {
   expect(run.everythingVisible).not.toMatch(JWT_PATTERN);
 }
 
-function annotations(run: ActionRun, command: "error" | "warning"): string[] {
+function annotations(run: ActionRun, command: "error" | "warning" | "notice"): string[] {
   return run.commands.filter((c) => c.command === command).map((c) => c.message);
 }
 
@@ -118,12 +118,13 @@ describe(`the bundled Action on ${NODE_LABEL}`, () => {
     expect(Object.keys(run.outputs).sort()).toEqual(["changes", "exit-code", "failed-tenants", "plan-json", "plan-markdown", "result-json"]);
   });
 
-  test("a refresh token Entra ID rotates in is masked, never output, and reported as a warning", async () => {
+  test("a refresh token Entra ID rotates in is masked, never output, and reported as a notice", async () => {
     const run = await runAction(sandboxInputs({ tenant: DEMO.healthy.defaultDomain }));
     const rotated = knownRefreshTokens().filter((token) => token !== DEMO_CREDENTIALS.refreshToken);
     expect(rotated.length).toBeGreaterThan(0);
     for (const token of rotated) expect(run.stdout).toContain(`::add-mask::${token}`);
-    expect(annotations(run, "warning")).toEqual([expect.stringMatching(/new refresh token .* discarded/)]);
+    expect(annotations(run, "notice")).toEqual([expect.stringMatching(/new refresh token .* discarded/)]);
+    expect(annotations(run, "warning")).toEqual([]);
     expectNoSecrets(run);
   });
 
