@@ -29,7 +29,7 @@ export interface PlanMeasurement {
   readonly scaling: number;
 }
 
-const SINGLE_TENANT_RUNS = 5;
+const SINGLE_TENANT_RUNS = 11;
 
 /** Plans a converged fleet of `tenants` tenants, and one tenant of it alone for the baseline. */
 export async function measurePlan(tenants: number, concurrency: number): Promise<PlanMeasurement> {

@@ -85,11 +85,23 @@ function rolloutRows(r: RolloutMeasurement): Row[] {
       value: `engine ${fixed(engineShare, 2)}, emulator ${fixed(emulatorShare, 2)}`,
       note: cpuHeavy ? "CPU-heavy: virtual time may be CPU time; run again with a lower --speed" : "pacing, not CPU, sets the virtual time",
     },
-    ...r.bounds.documented.each.map((b) => ({ label: `Lower bound at 100 %: ${b.limit}`, value: minutes(b.steadyMs), note: `${minutes(b.burstMs)} if its first full bucket is spent at once` })),
-    { label: "Lower bound at 100 % (binding)", value: minutes(documented.steadyMs), note: `${documented.limit}; ${minutes(documented.burstMs)} with the initial burst` },
-    { label: `Lower bound at ${percent} % (binding)`, value: minutes(client.steadyMs), note: `${client.limit}; ${minutes(client.burstMs)} with the initial burst; the client paces to ${percent} %` },
-    { label: "Virtual time / lower bound at 100 %", value: fixed(r.virtualMs / documented.steadyMs, 3), note: `${ratioOrNone(r.virtualMs, documented.burstMs)} against the burst-aware bound` },
-    { label: `Virtual time / lower bound at ${percent} %`, value: fixed(r.virtualMs / client.steadyMs, 3), note: `${ratioOrNone(r.virtualMs, client.burstMs)} against the burst-aware bound` },
+    ...r.bounds.documented.each.map((b) => ({
+      label: `Lower bound at 100 %, ${b.limit}`,
+      value: minutes(b.steadyMs),
+      note: `work / rate; ${minutes(b.burstMs)} after a first full bucket`,
+    })),
+    { label: "Lower bound at 100 % (binding)", value: minutes(documented.steadyMs), note: `${documented.limit}; ${minutes(documented.burstMs)} after a first full bucket` },
+    {
+      label: `Lower bound at ${percent} % (binding)`,
+      value: minutes(client.steadyMs),
+      note: `${client.limit}; ${minutes(client.burstMs)} after a first full bucket; the client paces to ${percent} %`,
+    },
+    { label: "Virtual time / lower bound at 100 %", value: fixed(r.virtualMs / documented.steadyMs, 3), note: `${ratioOrNone(r.virtualMs, documented.burstMs)} against the bound after a first full bucket` },
+    {
+      label: `Virtual time / lower bound at ${percent} %`,
+      value: fixed(r.virtualMs / client.steadyMs, 3),
+      note: `${ratioOrNone(r.virtualMs, client.burstMs)} against the bound after a first full bucket (buckets, Graph's and the client's, start full)`,
+    },
   ];
 }
 
