@@ -71,6 +71,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   if (request.mode === "reset") checkResetConfirmation(request);
   const fleet = loadFleet(request.stacksDir);
   const selected = selectTenants(fleet, request.tenant);
+  if (request.mode === "reset") refusePartnerReset(selected);
   const skipped = request.tenant === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const endpoints = endpointsFor(request, fleet);
 
@@ -146,6 +147,19 @@ function checkResetConfirmation(request: RunRequest): void {
         ". A reset removes CIPP-SAM with all its permissions from the tenant before adding it back; nothing was sent.",
     );
   }
+}
+
+/**
+ * Partner Center cannot consent an application in the partner's own tenant, so a reset there
+ * could remove CIPP-SAM with no way to add it back.
+ */
+function refusePartnerReset(selected: readonly DesiredTenant[]): void {
+  const partner = selected.find((tenant) => tenant.isPartner);
+  if (partner === undefined) return;
+  throw new RunRefusedError(
+    `Reset refused: ${partner.defaultDomain} is the partner tenant, where Partner Center cannot consent CIPP-SAM again. ` +
+      "Manage CIPP-SAM's permissions there in the Entra admin center (App registrations → CIPP-SAM → API permissions); nothing was sent.",
+  );
 }
 
 function endpointsFor(request: RunRequest, fleet: Fleet): CloudEndpoints {

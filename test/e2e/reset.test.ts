@@ -37,6 +37,12 @@ describe("reset", () => {
     expect((await sandbox.requests()).total).toBe(0);
   });
 
+  it("is refused for the partner tenant, where CIPP-SAM could not be consented again, and nothing is sent", async () => {
+    const partner = DEMO.partner.defaultDomain;
+    await expect(sandbox.run({ mode: "reset", tenant: partner, confirm: partner })).rejects.toThrow(/partner tenant/);
+    expect((await sandbox.requests()).total).toBe(0);
+  });
+
   describe.each([true, false])("when Partner Center's DELETE removes the service principal: %s", (deleteRemovesSp) => {
     beforeEach(() => freshWorld(deleteRemovesSp));
 
