@@ -245,9 +245,14 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (value === undefined) return null;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(parseFloat(trimmed) * 1000);
+  // Every HTTP-date form starts with the day name. Date.parse alone takes junk such as "-1" for a
+  // date in 2001, which would turn a malformed header into an immediate retry instead of backoff.
+  if (!HTTP_DATE_START.test(trimmed)) return null;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }
+
+const HTTP_DATE_START = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i;
 
 export interface DispatcherOptions {
   /** Extra CA certificates (PEM) trusted in addition to Node's bundled roots, e.g. a TLS-inspecting proxy's. */

@@ -114,4 +114,9 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter(undefined, now)).toBeNull();
     expect(parseRetryAfter("soon", now)).toBeNull();
   });
+
+  it("refuses malformed values that Date.parse would read as a date in the past", () => {
+    const now = Date.parse("2026-11-26T10:00:00Z");
+    for (const junk of ["-1", ".5", "2 4", "1e3", "5s"]) expect(parseRetryAfter(junk, now)).toBeNull();
+  });
 });
