@@ -12,7 +12,7 @@ import { pollUntil } from "./backoff";
 import { describeReply } from "./graph-writes";
 import { TenantLedger } from "./ledger";
 import { operationErrorOf, problemOf } from "./operation-error";
-import { convergeTenant, tenantRefOf, type StepSettings, type TenantRun } from "./refresh";
+import { convergeTenant, tenantRefOf, type ConvergeOptions, type StepSettings, type TenantRun } from "./refresh";
 import type { OperationError, ResetSnapshot } from "./result";
 import type { TenantPort } from "./tenant-port";
 
@@ -43,14 +43,29 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
   const live = before.kind === "read" ? before.live : null;
   const snapshot = live !== null && live.client !== null ? snapshotOf(live) : null;
 
+  const tenantName = desired.defaultDomain;
+  const readd: ConvergeOptions = {
+    forceConsent: true,
+    consentAttempts: READD_ATTEMPTS,
+    consentFailureAction:
+      `CIPP-SAM was removed from ${tenantName} and could NOT be added back, so CIPP has no access to this tenant until it is. ` +
+      `Fix the cause above, then run: cipp-cpv refresh --tenant ${tenantName}`,
+  };
+
   try {
     await port.removeConsent();
   } catch (error) {
-    ledger.reset = { removed: false, snapshot, error: operationErrorOf(error) };
-    ledger.fail(
-      problemOf("Removing the Partner Center consent", error, "CIPP-SAM is still in the tenant; fix the cause above and run the reset again."),
-      operationErrorOf(error),
-    );
+    // The removal may have taken effect although its answer was lost: a refresh with fresh tokens
+    // finds out, and consents again when CIPP-SAM is gone. Its own failure, if any, is the one to report.
+    port.renewTokens();
+    await convergeTenant(ledger, desired, port, settings, { ...readd, forceConsent: false });
+    const readded = ledger.consent === "created";
+    ledger.reset = { removed: readded, snapshot, error: operationErrorOf(error) };
+    const state =
+      readded
+        ? "The removal had taken effect after all, and CIPP-SAM was added back."
+        : "CIPP-SAM is still in the tenant.";
+    ledger.fail(problemOf("Removing the Partner Center consent", error, `${state} Fix the cause above and run the reset again.`), operationErrorOf(error));
     return finish(plan);
   }
 
@@ -68,14 +83,7 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
   }
 
   port.renewTokens();
-  const tenantName = desired.defaultDomain;
-  await convergeTenant(ledger, desired, port, settings, {
-    forceConsent: true,
-    consentAttempts: READD_ATTEMPTS,
-    consentFailureAction:
-      `CIPP-SAM was removed from ${tenantName} and could NOT be added back, so CIPP has no access to this tenant until it is. ` +
-      `Fix the cause above, then run: cipp-cpv refresh --tenant ${tenantName}`,
-  });
+  await convergeTenant(ledger, desired, port, settings, readd);
   return finish(plan);
 }
 

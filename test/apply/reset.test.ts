@@ -1,0 +1,54 @@
+import { resetTenant } from "../../src/apply/reset";
+import type { LiveReading } from "../../src/live/model";
+import { GRAPH_SP, ROLE_USER_READ_ALL, ScriptedPort, desiredTenant, instantSettings, liveTenant, read } from "./scripted-port";
+
+const held = liveTenant({
+  appRoleAssignments: [{ id: "assignment-1", resourceId: GRAPH_SP, appRoleId: ROLE_USER_READ_ALL }],
+  grants: [{ id: "grant-1", resourceId: GRAPH_SP, consentType: "AllPrincipals", principalId: null, scopes: ["Directory.Read.All", "User.Read"] }],
+});
+const notConsented: LiveReading = {
+  kind: "not-consented",
+  problem: { kind: "consent-missing", message: "AADSTS65001: no consent", action: "Consent CIPP-SAM." },
+};
+
+/** A port whose Partner Center removal fails; the readings say whether it took effect. */
+class FailingRemovalPort extends ScriptedPort {
+  removals = 0;
+  constructor(readings: readonly LiveReading[]) {
+    super(readings);
+  }
+  override async removeConsent(): Promise<void> {
+    this.removals += 1;
+    throw new Error("Partner Center did not answer in time");
+  }
+}
+
+describe("resetTenant when removing the consent fails", () => {
+  it("adds CIPP-SAM back when the removal took effect although its answer was lost", async () => {
+    // before the reset; after the failed removal: gone; after the consent: back with everything.
+    const port = new FailingRemovalPort([read(held), notConsented, read(held)]);
+
+    const { result } = await resetTenant(desiredTenant(), port, instantSettings());
+
+    expect(port.removals).toBe(1);
+    expect(port.consents).toBe(1);
+    expect(result.steps.consent).toBe("created");
+    expect(result.steps.reset?.removed).toBe(true);
+    expect(result.verification?.converged).toBe(true);
+    expect(result.status).toBe("failed");
+    expect(result.problem?.message).toMatch(/Removing the Partner Center consent failed/);
+    expect(result.problem?.action).toMatch(/added back/);
+  });
+
+  it("posts nothing when CIPP-SAM is still in the tenant, and says so", async () => {
+    const port = new FailingRemovalPort([read(held)]);
+
+    const { result } = await resetTenant(desiredTenant(), port, instantSettings());
+
+    expect(port.consents).toBe(0);
+    expect(port.writes).toEqual([]);
+    expect(result.steps.reset?.removed).toBe(false);
+    expect(result.status).toBe("failed");
+    expect(result.problem?.action).toMatch(/still in the tenant/);
+  });
+});
