@@ -89,15 +89,16 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
 
 /** Deletes CIPP-SAM's service principal if it is still there; null when it is gone. */
 async function deleteLeftoverServicePrincipal(port: TenantPort, servicePrincipalId: string, settings: StepSettings): Promise<OperationError | null> {
-  let stillThere: boolean;
+  // Only a reading that shows it gone counts: when the tenant cannot be read (the old token's
+  // grants are gone, a transient error), the delete is tried and its answer tells.
+  let gone: boolean;
   try {
     const after = await port.read();
-    stillThere = after.kind === "read" && after.live.client?.servicePrincipalId === servicePrincipalId;
+    gone = after.kind === "not-consented" || (after.kind === "read" && after.live.client?.servicePrincipalId !== servicePrincipalId);
   } catch {
-    // Unreadable with the old token (its grants are gone): try the delete, it tells.
-    stillThere = true;
+    gone = false;
   }
-  if (!stillThere) return null;
+  if (gone) return null;
   const outcome = await pollUntil(
     async () => {
       try {

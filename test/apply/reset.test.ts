@@ -1,6 +1,6 @@
 import { resetTenant } from "../../src/apply/reset";
 import type { LiveReading } from "../../src/live/model";
-import { GRAPH_SP, ROLE_USER_READ_ALL, ScriptedPort, desiredTenant, instantSettings, liveTenant, read } from "./scripted-port";
+import { CLIENT_SP, GRAPH_SP, ROLE_USER_READ_ALL, ScriptedPort, desiredTenant, instantSettings, liveTenant, read } from "./scripted-port";
 
 const held = liveTenant({
   appRoleAssignments: [{ id: "assignment-1", resourceId: GRAPH_SP, appRoleId: ROLE_USER_READ_ALL }],
@@ -50,5 +50,21 @@ describe("resetTenant when removing the consent fails", () => {
     expect(result.steps.reset?.removed).toBe(false);
     expect(result.status).toBe("failed");
     expect(result.problem?.action).toMatch(/still in the tenant/);
+  });
+});
+
+describe("resetTenant after the consent removal", () => {
+  it("deletes CIPP-SAM's service principal when the tenant cannot be read to tell whether it is gone", async () => {
+    const unreadable: LiveReading = {
+      kind: "inaccessible",
+      problem: { kind: "unknown", message: "Graph answered HTTP 503", action: "Run again." },
+    };
+    const port = new ScriptedPort([read(held), unreadable, notConsented, read(held)], () => ({ status: 204, code: null, message: null, body: null }));
+
+    const { result } = await resetTenant(desiredTenant(), port, instantSettings());
+
+    expect(port.writes.map((w) => `${w.method} ${w.url}`)).toEqual([`DELETE /servicePrincipals/${CLIENT_SP}`]);
+    expect(result.steps.reset?.removed).toBe(true);
+    expect(result.status).toBe("changed");
   });
 });
