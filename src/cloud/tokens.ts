@@ -77,6 +77,8 @@ export class TokenProvider {
   private refreshToken: string;
   private readonly cache = new Map<string, AccessToken>();
   private readonly inflight = new Map<string, Promise<AccessToken>>();
+  /** Bumped by every forget, so that an answer to a request sent before it is not cached. */
+  private readonly generations = new Map<string, number>();
   private readonly certificate: { thumbprintSha256: string; privateKey: string; x5c: string } | null;
   /** Token endpoint HTTP requests sent (retries included), for cost accounting. */
   requestCount = 0;
@@ -107,9 +109,12 @@ export class TokenProvider {
     return this.cached(`app|graph|${tenantId}`, options, () => this.clientCredentials(tenantId));
   }
 
-  /** Forgets every cached token for the tenant, e.g. after its consent or grants changed. */
+  /**
+   * Forgets every token for the tenant, e.g. after its consent or grants changed: cached ones, and
+   * ones still being requested, which Entra ID may issue with the scopes from before the change.
+   */
   invalidate(tenantId: string): void {
-    for (const key of [...this.cache.keys()]) if (key.endsWith(`|${tenantId}`)) this.cache.delete(key);
+    for (const key of new Set([...this.cache.keys(), ...this.inflight.keys()])) if (key.endsWith(`|${tenantId}`)) this.forget(key);
   }
 
   /** The newest refresh token Entra ID issued (the one given at start until the first rotation). Persist it. */
@@ -118,20 +123,31 @@ export class TokenProvider {
   }
 
   private async cached(key: string, options: TokenOptions, acquire: () => Promise<AccessToken>): Promise<AccessToken> {
+    if (options.fresh) this.forget(key);
     const now = this.options.http.clock();
     const hit = this.cache.get(key);
-    if (!options.fresh && hit && hit.expiresAt - EXPIRY_MARGIN_MS > now) return hit;
+    if (hit && hit.expiresAt - EXPIRY_MARGIN_MS > now) return hit;
     // Concurrent callers for the same token share one request instead of storming the token endpoint.
     const pending = this.inflight.get(key);
     if (pending) return pending;
-    const promise = acquire()
+    const generation = this.generations.get(key) ?? 0;
+    const promise: Promise<AccessToken> = acquire()
       .then((token) => {
-        this.cache.set(key, token);
+        // A token requested before a forget may carry the old scopes: hand it to who asked, keep it from everyone else.
+        if ((this.generations.get(key) ?? 0) === generation) this.cache.set(key, token);
         return token;
       })
-      .finally(() => this.inflight.delete(key));
+      .finally(() => {
+        if (this.inflight.get(key) === promise) this.inflight.delete(key);
+      });
     this.inflight.set(key, promise);
     return promise;
+  }
+
+  private forget(key: string): void {
+    this.cache.delete(key);
+    this.inflight.delete(key);
+    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
   }
 
   private async redeemRefreshToken(tenantId: string, resource: TokenResource): Promise<AccessToken> {

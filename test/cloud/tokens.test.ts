@@ -65,6 +65,26 @@ describe("TokenProvider against the emulator", () => {
     expect(tokens.requestCount).toBe(1);
   });
 
+  it("a fresh request or an invalidation does not reuse a token request already under way", async () => {
+    const { tokens } = sandbox.clients();
+    const early = tokens.delegated(DEMO.healthy.tenantId, "graph");
+    const fresh = tokens.delegated(DEMO.healthy.tenantId, "graph", { fresh: true });
+    const [earlyToken, freshToken] = await Promise.all([early, fresh]);
+    expect(tokens.requestCount).toBe(2);
+    expect(freshToken.token).not.toBe(earlyToken.token);
+    // The answer to the earlier request must not overwrite the fresh one in the cache.
+    expect((await tokens.delegated(DEMO.healthy.tenantId, "graph")).token).toBe(freshToken.token);
+
+    const before = tokens.delegated(DEMO.drifted.tenantId, "graph");
+    tokens.invalidate(DEMO.drifted.tenantId);
+    const after = tokens.delegated(DEMO.drifted.tenantId, "graph");
+    const [beforeToken, afterToken] = await Promise.all([before, after]);
+    expect(tokens.requestCount).toBe(4);
+    expect(afterToken.token).not.toBe(beforeToken.token);
+    expect((await tokens.delegated(DEMO.drifted.tenantId, "graph")).token).toBe(afterToken.token);
+    expect(tokens.requestCount).toBe(4);
+  });
+
   it("captures the rotated refresh token, which keeps working", async () => {
     const { tokens } = sandbox.clients();
     expect(tokens.currentRefreshToken()).toBe(DEMO_CREDENTIALS.refreshToken);
