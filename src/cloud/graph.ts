@@ -308,9 +308,16 @@ export class GraphClient {
     let res = await this.sendOnce(method, url, body, headers, false);
     // A cached token may have been revoked or issued before a change; one fresh token settles it.
     if (res.status === 401) res = await this.sendOnce(method, url, body, headers, true);
-    if (res.status >= 400) throw this.errorFrom(res, `${method} ${withoutQuery(url).replace(this.root, "")}`);
+    const request = `${method} ${withoutQuery(url).replace(this.root, "")}`;
+    if (res.status >= 400) throw this.errorFrom(res, request);
     if (res.body === "") return undefined as T;
-    return JSON.parse(res.body) as T;
+    try {
+      return JSON.parse(res.body) as T;
+    } catch {
+      // A proxy or captive portal answering in Graph's place; JSON.parse's own message names neither the request nor the cause.
+      const start = this.options.http.redactor.redact(res.body.slice(0, 200));
+      throw new GraphError(res.status, "UnreadableResponse", `The answer is not JSON (is a proxy in between?): ${start}`, res.headers["request-id"] ?? null, request);
+    }
   }
 
   private async sendOnce(

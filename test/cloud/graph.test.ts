@@ -158,6 +158,23 @@ describe("GraphClient single requests", () => {
     expect(server.requests[1]?.headers.authorization).toBe("Bearer fresh-token-value");
   });
 
+  it("turns a success answer that is not JSON into a GraphError naming the request, secrets masked", async () => {
+    const redactor = new SecretRedactor();
+    redactor.register("super-secret-client-value");
+    server = await startLoopback((_req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html>Sign in to the proxy: super-secret-client-value</html>");
+    });
+    const time = fakeTime();
+    const graph = new GraphClient({ http: new HttpClient({ redactor, clock: time.clock, sleep: time.sleep }), baseUrl: server.url, tenantId: "t", token: async () => "t0ken-value" });
+    const err = (await graph.get("/servicePrincipals?$top=1").catch((e: unknown) => e)) as GraphError;
+    expect(err).toBeInstanceOf(GraphError);
+    expect(err.status).toBe(200);
+    expect(err.request).toBe("GET /servicePrincipals");
+    expect(err.message).toContain("Sign in to the proxy: ***");
+    expect(err.message).not.toContain("super-secret-client-value");
+  });
+
   it("masks registered secrets a server echoes in its error message", async () => {
     const redactor = new SecretRedactor();
     redactor.register("super-secret-client-value");
