@@ -17,7 +17,7 @@ export interface PartnerCenterDeps {
   readonly faults: ProfileFaultInjector;
   /** 50 requests per second per applicationId; always on, as documented. */
   readonly limiter: PerSecondLimiter;
-  /** First outcome of each POST by MS-RequestId, for idempotent retries. */
+  /** First outcome of each POST by caller, customer and MS-RequestId, for idempotent retries. */
   readonly idempotency: Map<string, EmuResponse>;
 }
 
@@ -57,7 +57,8 @@ export function handlePartnerCenter(req: EmuRequest, deps: PartnerCenterDeps): E
       };
     }
     if (req.method === "POST") {
-      const key = `${claims.appid}|${requestId}`;
+      // A request id names one request: the same id for another customer or by another user is not a retry of it.
+      const key = `${claims.appid}|${claims.userId}|${customerId}|${requestId}`;
       const first = req.headers["ms-requestid"] !== undefined ? deps.idempotency.get(key) : undefined;
       if (first) return { ...first, headers: { ...first.headers, ...echo } };
       const outcome = withEnvelopeOnError(() => postConsent(req, customerId, claims, deps));

@@ -116,6 +116,9 @@ describe("Partner Center application consents", () => {
     const second = await post(DEMO.fresh.tenantId, token, body, headers);
     const fresh = await post(DEMO.fresh.tenantId, token, body, { "MS-RequestId": "11111111-0000-4000-8000-0000000000bb" });
     expect([first.status, second.status, fresh.status]).toEqual([201, 201, 409]);
+    // The same id for another customer is another request, not a retry of the first.
+    const elsewhere = await post(DEMO.healthy.tenantId, token, body, headers);
+    expect(elsewhere.status).toBe(409);
   });
 
   it("refuses callers without what the API requires", async () => {
