@@ -45,6 +45,41 @@ describe("authentication", () => {
     expect(del.status).toBe(404);
     expect(h.world.tenants.get(CUSTOMER)?.servicePrincipals.has(CIPP_SP)).toBe(true);
   });
+
+  it("keeps every $batch item in the token's tenant, whatever ids the items name", async () => {
+    const customer = h.world.tenants.get(CUSTOMER);
+    const grantIds = [...(customer?.grants.keys() ?? [])];
+    const assignmentIds = [...(customer?.appRoleAssignments.keys() ?? [])];
+    expect(grantIds.length).toBeGreaterThan(0);
+    expect(assignmentIds.length).toBeGreaterThan(0);
+    const before = { grants: [...(customer?.grants.values() ?? [])].map((g) => g.scope), assignments: assignmentIds.length };
+
+    const jsonHeaders = { "Content-Type": "application/json" };
+    const r = await h.send("POST", "/v1.0/$batch", {
+      token: h.appToken(OTHER_CUSTOMER, WRITE_ALL),
+      body: {
+        requests: [
+          { id: "get", method: "GET", url: `/servicePrincipals/${CIPP_SP}` },
+          { id: "patch", method: "PATCH", url: `/oauth2PermissionGrants/${grantIds[0]}`, headers: jsonHeaders, body: { scope: "User.Read" } },
+          { id: "delete-grant", method: "DELETE", url: `/oauth2PermissionGrants/${grantIds[0]}` },
+          { id: "delete-assignment", method: "DELETE", url: `/servicePrincipals/${CIPP_SP}/appRoleAssignments/${assignmentIds[0]}` },
+          {
+            id: "assign",
+            method: "POST",
+            url: `/servicePrincipals/${CIPP_SP}/appRoleAssignments`,
+            headers: jsonHeaders,
+            body: { principalId: CIPP_SP, resourceId: GRAPH_SP, appRoleId: "df021288-bdef-4463-88db-98f22de89214" },
+          },
+          { id: "delete-sp", method: "DELETE", url: `/servicePrincipals/${CIPP_SP}` },
+        ],
+      },
+    });
+    expect(r.status).toBe(200);
+    const statuses = Object.fromEntries(json(r).responses.map((x: any) => [x.id, x.status]));
+    expect(statuses).toEqual({ get: 404, patch: 404, "delete-grant": 404, "delete-assignment": 404, assign: 404, "delete-sp": 404 });
+    expect(customer?.servicePrincipals.has(CIPP_SP)).toBe(true);
+    expect({ grants: [...(customer?.grants.values() ?? [])].map((g) => g.scope), assignments: customer?.appRoleAssignments.size }).toEqual(before);
+  });
 });
 
 describe("authorization", () => {
