@@ -7,11 +7,9 @@ import type { BatchRequest } from "../cloud/graph";
 import type { WriteBudget } from "../cloud/rate-limit";
 import type { DesiredTenant, FleetSettings } from "../desired/model";
 import { readTenant } from "../live/read-tenant";
+import { MICROSOFT_GRAPH_APP_ID } from "../plan/bootstrap";
 import type { RequestCounts } from "./result";
 import type { GraphReply, TenantPort } from "./tenant-port";
-
-/** Microsoft Graph's appId: the bootstrap scopes are consented on it. */
-const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 
 export interface CloudPortOptions {
   readonly clients: MicrosoftClients;
@@ -61,7 +59,7 @@ export function cloudTenantPort(desired: DesiredTenant, options: CloudPortOption
       partnerCenterCalls += 1;
       return clients.partnerCenter.addConsent(tenantId, {
         applicationId: settings.applicationId,
-        grants: [{ resourceAppId: GRAPH_APP_ID, scopes: options.bootstrapScopes }],
+        grants: [{ resourceAppId: MICROSOFT_GRAPH_APP_ID, scopes: options.bootstrapScopes }],
       });
     },
     async removeConsent() {

@@ -5,6 +5,9 @@
  */
 import { compareNames } from "./order";
 
+/** Microsoft Graph's appId: the Partner Center consent grants the bootstrap scopes on it. */
+export const MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
+
 /** The bootstrap scopes CIPP posts with its Partner Center consent. */
 export const DEFAULT_BOOTSTRAP_SCOPES: readonly string[] = [
   "DelegatedPermissionGrant.ReadWrite.All",

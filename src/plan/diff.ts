@@ -8,7 +8,9 @@
  * - delegated scopes are the AllPrincipals grant's scope string; per-user (`Principal`) grants are never touched;
  * - a scope name the resource does not publish is still granted (Graph accepts any name in a grant) but carries a
  *   warning, unless the declaration lists it under `unpublishedScopes`;
- * - extras (held, not declared) are removed only under the "remove" policy; under "keep" they are listed as kept.
+ * - extras (held, not declared) are removed only under the "remove" policy; under "keep" they are listed as kept;
+ * - the bootstrap scopes on Microsoft Graph are never removed, even under "remove": without them CIPP-SAM's
+ *   token cannot write in the tenant, and Partner Center does not grant them again while its consent exists.
  */
 import type { DesiredResource, DesiredTenant, ExtraPolicy, Guid } from "../desired/model";
 import type {
@@ -31,7 +33,7 @@ import type {
   TenantPlan,
   TenantRef,
 } from "./model";
-import { DEFAULT_BOOTSTRAP_SCOPES, bootstrapCoversWrites, missingWriteScopes } from "./bootstrap";
+import { DEFAULT_BOOTSTRAP_SCOPES, MICROSOFT_GRAPH_APP_ID, bootstrapCoversWrites, missingWriteScopes } from "./bootstrap";
 import { compareNames, isGuid, sortedUnique } from "./order";
 
 /** Choices that change what a plan asks for without changing the declaration. */
@@ -141,13 +143,14 @@ function notConsentedPlan(tenant: TenantRef, desired: DesiredTenant, problem: Ac
 
 function readTenantPlan(tenant: TenantRef, desired: DesiredTenant, live: LiveTenant, options: PlanOptions): TenantPlan {
   const plan = emptyPart();
+  const bootstrap = options.bootstrapScopes ?? DEFAULT_BOOTSTRAP_SCOPES;
   const declaredServicePrincipals = new Set<Guid>();
   for (const resource of desired.permissions.resources) {
     const liveResource = live.resources.get(resource.appId);
     if (liveResource !== undefined) declaredServicePrincipals.add(liveResource.servicePrincipalId);
-    merge(plan, planDeclaredResource(resource, liveResource, live, desired.extras));
+    merge(plan, planDeclaredResource(resource, liveResource, live, desired.extras, bootstrap));
   }
-  merge(plan, planUndeclaredResources(live, declaredServicePrincipals, desired.extras));
+  merge(plan, planUndeclaredResources(live, declaredServicePrincipals, desired.extras, bootstrap));
 
   // A forced consent means nothing in the partner tenant, where Partner Center cannot consent.
   const consentOptions = desired.isPartner ? { ...options, forceConsent: false } : options;
@@ -190,6 +193,7 @@ function planDeclaredResource(
   liveResource: LiveResource | undefined,
   live: LiveTenant,
   extras: DesiredTenant["extras"],
+  bootstrap: readonly string[],
 ): Part {
   const wantedScopeRefs = [...resource.scopes, ...resource.unpublishedScopes];
   if (liveResource === undefined) {
@@ -203,7 +207,7 @@ function planDeclaredResource(
   merge(part, planAppRoles(ref, liveResource, resource.appRoles, live.appRoleAssignments, extras.appRoles));
   const scopes = resolveScopes(ref, liveResource.scopes, wantedScopeRefs, resource.unpublishedScopes);
   merge(part, scopes.part);
-  merge(part, planGrant(ref, liveResource.servicePrincipalId, scopes.wanted, live.grants, extras.scopes));
+  merge(part, planGrant(ref, liveResource.servicePrincipalId, scopes.wanted, live.grants, extras.scopes, bootstrapOn(ref, bootstrap)));
   return part;
 }
 
@@ -376,7 +380,8 @@ function resolveScopes(
 /**
  * The AllPrincipals grant for (CIPP-SAM, resource): created, updated to the wanted scopes, or left alone.
  * Under "keep" the new scope string is held ∪ wanted (scopes of duplicate grants included, so deleting a duplicate
- * loses nothing); under "remove" it is exactly the wanted set, as CIPP writes it.
+ * loses nothing); under "remove" it is exactly the wanted set, as CIPP writes it, except for `indispensable` scopes
+ * held, which stay (kept, with a warning).
  */
 function planGrant(
   ref: ResourceRef,
@@ -384,6 +389,7 @@ function planGrant(
   wanted: readonly string[],
   grants: readonly LiveGrant[],
   policy: ExtraPolicy,
+  indispensable: readonly string[],
 ): Part {
   const part = emptyPart();
   const tenantWide = grants.filter(
@@ -398,13 +404,24 @@ function planGrant(
     part.actions.push({ kind: "delete-duplicate-grant", resource: ref, grantId: duplicate.id });
   }
   const wantedKeys = new Set(wanted.map((name) => name.toLowerCase()));
-  const extras = sortedUnique(
-    tenantWide.flatMap((grant) => grant.scopes).filter((name) => name !== "" && !wantedKeys.has(name.toLowerCase())),
+  const extras = dedupeIgnoringCase(
+    sortedUnique(tenantWide.flatMap((grant) => grant.scopes).filter((name) => name !== "" && !wantedKeys.has(name.toLowerCase()))),
   );
-  const target = policy === "keep" ? sortedUnique([...wanted, ...dedupeIgnoringCase(extras)]) : [...wanted];
-  if (policy === "keep") {
-    for (const permission of dedupeIgnoringCase(extras)) part.kept.push({ resource: ref, type: "scope", permission });
+  const indispensableKeys = new Set(indispensable.map((name) => name.toLowerCase()));
+  const kept = policy === "keep" ? extras : extras.filter((name) => indispensableKeys.has(name.toLowerCase()));
+  for (const permission of kept) {
+    part.kept.push({ resource: ref, type: "scope", permission });
+    if (policy === "remove") {
+      part.warnings.push({
+        resource: ref,
+        permission,
+        message:
+          `${permission} is not declared but is kept: CIPP-SAM's token needs it to write in this tenant, and Partner Center ` +
+          "does not grant it again while its consent exists. Declare it to silence this warning.",
+      });
+    }
   }
+  const target = sortedUnique([...wanted, ...kept]);
   const keeperKeys = new Set(keeper.scopes.map((name) => name.toLowerCase()));
   const targetKeys = new Set(target.map((name) => name.toLowerCase()));
   const add = target.filter((name) => !keeperKeys.has(name.toLowerCase()));
@@ -413,6 +430,11 @@ function planGrant(
     part.actions.push({ kind: "update-grant", resource: ref, grantId: keeper.id, add, remove, scopes: target });
   }
   return part;
+}
+
+/** The scopes that must stay on a resource's grant: the bootstrap scopes, on Microsoft Graph only. */
+function bootstrapOn(ref: ResourceRef, bootstrap: readonly string[]): readonly string[] {
+  return ref.appId.toLowerCase() === MICROSOFT_GRAPH_APP_ID ? bootstrap : [];
 }
 
 /** Grants ordered best match first: most wanted scopes held, then fewest unwanted, then by id for determinism. */
@@ -448,7 +470,12 @@ function dedupeIgnoringCase(names: readonly string[]): string[] {
  * Assignments and grants CIPP-SAM holds on resources the declaration does not mention at all: extras like any
  * other, under the same policies (removing delegated extras empties the grant's scope string).
  */
-function planUndeclaredResources(live: LiveTenant, declared: ReadonlySet<Guid>, extras: DesiredTenant["extras"]): Part {
+function planUndeclaredResources(
+  live: LiveTenant,
+  declared: ReadonlySet<Guid>,
+  extras: DesiredTenant["extras"],
+  bootstrap: readonly string[],
+): Part {
   const part = emptyPart();
   const servicePrincipalIds = sortedUnique([
     ...live.appRoleAssignments.map((assignment) => assignment.resourceId),
@@ -460,7 +487,7 @@ function planUndeclaredResources(live: LiveTenant, declared: ReadonlySet<Guid>, 
     const ref = refOf(id, resource);
     const held = live.appRoleAssignments.filter((assignment) => assignment.resourceId === id);
     merge(part, appRoleExtras(ref, resource?.appRoles ?? [], held, new Set(), extras.appRoles));
-    merge(part, planGrant(ref, id, [], live.grants, extras.scopes));
+    merge(part, planGrant(ref, id, [], live.grants, extras.scopes, bootstrapOn(ref, bootstrap)));
   }
   return part;
 }

@@ -4,6 +4,7 @@ import { residualDifference } from "../../src/plan/residual";
 import { countTenantPlan, summariseFleetPlan } from "../../src/plan/summary";
 import type { LiveReading } from "../../src/live/model";
 import {
+  BOOTSTRAP,
   DEFENDER_APP_ID,
   EXCHANGE_APP_ID,
   EXCHANGE_SP_ID,
@@ -173,7 +174,7 @@ describe("planTenant on a tenant that can be read", () => {
           assignment(ROLE["Directory.Read.All"]),
           assignment(ROLE["Group.ReadWrite.All"]),
         ],
-        grants: [grant(["Directory.Read.All", "User.Read", "Directory.ReadWrite.All"])],
+        grants: [grant(["Directory.Read.All", "User.Read", "DelegatedAdminRelationship.ReadWrite.All"])],
       });
 
     test("keep: nothing removed, extras listed as kept", () => {
@@ -181,7 +182,7 @@ describe("planTenant on a tenant that can be read", () => {
       expect(plan.status).toBe("converged");
       expect(plan.kept.map((item) => [item.type, item.permission])).toEqual([
         ["appRole", "Group.ReadWrite.All"],
-        ["scope", "Directory.ReadWrite.All"],
+        ["scope", "DelegatedAdminRelationship.ReadWrite.All"],
       ]);
     });
 
@@ -191,10 +192,28 @@ describe("planTenant on a tenant that can be read", () => {
       const extraAssignment = reading.kind === "read" ? reading.live.appRoleAssignments[2] : undefined;
       expect(plan.actions).toEqual([
         expect.objectContaining({ kind: "remove-app-role", permission: "Group.ReadWrite.All", assignmentId: extraAssignment?.id }),
-        expect.objectContaining({ kind: "update-grant", add: [], remove: ["Directory.ReadWrite.All"], scopes: ["Directory.Read.All", "User.Read"] }),
+        expect.objectContaining({
+          kind: "update-grant",
+          add: [],
+          remove: ["DelegatedAdminRelationship.ReadWrite.All"],
+          scopes: ["Directory.Read.All", "User.Read"],
+        }),
       ]);
       expect(plan.kept).toEqual([]);
       expect(countTenantPlan(plan)).toMatchObject({ add: 0, remove: 2 });
+    });
+
+    test("remove: the bootstrap scopes stay on Microsoft Graph's grant, kept with a warning, so CIPP-SAM can still write", () => {
+      const reading = healthyGraph({ grants: [grant(["Directory.Read.All", "User.Read", ...BOOTSTRAP, "DelegatedAdminRelationship.ReadWrite.All"])] });
+      const plan = planTenant(desiredTenant(undefined, { extras: { scopes: "remove" } }), reading);
+      expect(only(plan, "update-grant")).toEqual([
+        expect.objectContaining({
+          remove: ["DelegatedAdminRelationship.ReadWrite.All"],
+          scopes: ["AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "User.Read"],
+        }),
+      ]);
+      expect(plan.kept.map((item) => item.permission)).toEqual(["AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"]);
+      expect(plan.warnings.map((warning) => warning.permission)).toEqual(plan.kept.map((item) => item.permission));
     });
 
     test("keep: the new scope string is live ∪ desired", () => {
@@ -254,7 +273,7 @@ describe("planTenant on a tenant that can be read", () => {
     });
 
     test("duplicate AllPrincipals grants: the best match is kept, the others deleted", () => {
-      const poor = grant(["Directory.ReadWrite.All"]);
+      const poor = grant(["DelegatedAdminRelationship.ReadWrite.All"]);
       const best = grant(["Directory.Read.All", "User.Read"]);
       const plan = planTenant(desiredTenant(undefined, { extras: { scopes: "remove" } }), healthyGraph({ grants: [poor, best] }));
       expect(plan.actions).toEqual([expect.objectContaining({ kind: "delete-duplicate-grant", grantId: poor.id })]);

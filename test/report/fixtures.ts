@@ -33,7 +33,7 @@ export function sampleFleetPlan(): FleetPlan {
     desiredTenant([GRAPH_WANTED], { ...tenantNamed(1, "Contoso"), extras: { appRoles: "remove", scopes: "remove" } }),
     read({
       appRoleAssignments: [assignment(ROLE["Directory.Read.All"]), assignment(ROLE["Group.ReadWrite.All"])],
-      grants: [grant(["Directory.Read.All", "Directory.ReadWrite.All"])],
+      grants: [grant(["Directory.Read.All", "DelegatedAdminRelationship.ReadWrite.All"])],
     }),
   );
   const unlicensed = planTenant(

@@ -17,7 +17,7 @@ describe("plan as text", () => {
     expect(contoso.slice(1)).toEqual([
       "  + Microsoft Graph: app role Application.ReadWrite.All",
       "  - Microsoft Graph: app role Group.ReadWrite.All",
-      "  ~ Microsoft Graph: delegated grant — add User.Read; remove Directory.ReadWrite.All",
+      "  ~ Microsoft Graph: delegated grant — add User.Read; remove DelegatedAdminRelationship.ReadWrite.All",
     ]);
   });
 
