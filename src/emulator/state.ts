@@ -360,7 +360,9 @@ export function permissionsOf(world: Pick<World, "firstPartyApps">, appId: strin
 
 /** The service principal of `appId` in a tenant, if any (visible or not). */
 export function findServicePrincipal(tenant: TenantState, appId: string): ServicePrincipal | undefined {
-  for (const sp of tenant.servicePrincipals.values()) if (sp.appId === appId) return sp;
+  // The directory compares GUIDs without regard to case.
+  const wanted = appId.toLowerCase();
+  for (const sp of tenant.servicePrincipals.values()) if (sp.appId.toLowerCase() === wanted) return sp;
   return undefined;
 }
 

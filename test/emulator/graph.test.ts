@@ -92,6 +92,15 @@ describe("servicePrincipals", () => {
     expect(json(missing).error.innerError).toEqual({ date: "2026-11-26T10:00:00", "request-id": expect.any(String), "client-request-id": expect.any(String) });
   });
 
+  it("matches appIds without regard to case, as the directory compares GUIDs", async () => {
+    const byKey = await h.send("GET", `/v1.0/servicePrincipals(appId='${GRAPH.toUpperCase()}')`, { token });
+    expect(json(byKey)).toMatchObject({ id: GRAPH_SP, appId: GRAPH });
+    const dup = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: GRAPH.toUpperCase() } });
+    expect([dup.status, errorCode(dup)]).toEqual([409, "Request_MultipleObjectsWithSameKeyValue"]);
+    const created = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: DEFENDER.toUpperCase() } });
+    expect([created.status, json(created)["appId"]]).toEqual([201, DEFENDER]);
+  });
+
   it("creates (201), refuses a duplicate (409), an unknown appId (400) and an unlicensed workload (400)", async () => {
     const created = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: DEFENDER } });
     expect(created.status).toBe(201);

@@ -120,9 +120,11 @@ export function getServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): 
  * replicated yet, as the directory's key constraint does.
  */
 export function createServicePrincipal(call: GraphCall): GraphResult {
-  const appId = bodyString(call.body, "appId");
-  if (appId === undefined || !isGuid(appId)) throw invalidProperty("appId", "ServicePrincipal");
+  const requested = bodyString(call.body, "appId");
+  if (requested === undefined || !isGuid(requested)) throw invalidProperty("appId", "ServicePrincipal");
   const { world } = call.ctx;
+  // GUIDs match without regard to case; the service principal carries the application's own spelling.
+  const appId = [...world.applications.keys(), ...world.firstPartyApps.keys()].find((id) => id.toLowerCase() === requested.toLowerCase()) ?? requested;
   if (findServicePrincipal(call.tenant, appId)) {
     throw new GraphError(
       409,
