@@ -105,7 +105,8 @@ export function judgeReply(action: PlanAction, reply: GraphReply): WriteVerdict 
     case "create-resource":
       if (status === 409 || NAME_IN_USE.test(message)) return { kind: "already-present" };
       // Graph answers a first-party app the tenant is not licensed for like an unknown app (§3.5, §9).
-      if (status === 400 || status === 403) return { kind: "unavailable", reason: said };
+      // A 403 is a refusal to CIPP-SAM (missing privileges), which a person must fix: not a licence gap.
+      if (status === 400) return { kind: "unavailable", reason: said };
       break;
     case "remove-app-role":
     case "delete-duplicate-grant":

@@ -51,6 +51,12 @@ describe("judgeReply", () => {
     ["a role not propagated yet", addRole, reply(400, "Permission being assigned was not found on application"), "retry"],
     ["a busy service", updateGrant, reply(503, "Service unavailable."), "retry"],
     ["a refusal", addRole, reply(403, "Insufficient privileges to complete the operation."), "failed"],
+    [
+      "a refusal to create a service principal, which no licence explains",
+      createResource,
+      { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation.", body: null },
+      "failed",
+    ],
   ])("%s", (_label, action, answer, verdict) => {
     expect(judgeReply(action, answer).kind).toBe(verdict);
   });
