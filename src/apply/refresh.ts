@@ -80,7 +80,7 @@ export async function convergeTenant(
 
   let reading: LiveReading = first;
   if (initial.actions.some((action) => action.kind === "consent")) {
-    const consented = await consent(ledger, port, settings, options);
+    const consented = await consent(ledger, desired, first, port, settings, options);
     if (consented === null) return initial;
     reading = consented;
   }
@@ -214,6 +214,8 @@ export async function convergeTenant(
 /** Posts the consent, then waits until CIPP-SAM is readable in the tenant with the scopes it writes with. */
 async function consent(
   ledger: TenantLedger,
+  desired: DesiredTenant,
+  before: LiveReading,
   port: TenantPort,
   settings: StepSettings,
   options: ConvergeOptions,
@@ -240,6 +242,9 @@ async function consent(
     );
     return null;
   }
+  // An existing consent that CIPP-SAM was already readable under is left as it is: nothing new
+  // replicates, so one read with fresh tokens tells all there is to know.
+  const unchanged = ledger.consent === "already-existed" && before.kind === "read" && before.live.client !== null;
   // A token issued before the consent carries the old scopes, or none.
   port.renewTokens();
   let attempts = 0;
@@ -253,9 +258,20 @@ async function consent(
       }
     },
     (r) => r !== null && r.kind === "read" && r.live.client !== null && missingWriteScopes(r.live.tokenScopes).length === 0,
-    settings.replication,
+    unchanged ? { ...settings.replication, maxAttempts: 1 } : settings.replication,
     settings.timing,
   );
+  if ((!ready.done || ready.value === null) && unchanged) {
+    const tenant = desired.defaultDomain;
+    ledger.fail({
+      kind: "consent-missing",
+      message:
+        `CIPP-SAM's consent exists in the tenant, but its delegated grant lacks what writing needs (${describeReading(ready.done ? ready.value : ready.last)}). ` +
+        "Partner Center keeps an existing consent as it is and does not grant those scopes again.",
+      action: `Consent again from scratch: cipp-cpv reset --tenant ${tenant} --confirm ${tenant} (or grant the missing scopes to CIPP-SAM in the tenant by hand).`,
+    });
+    return null;
+  }
   if (!ready.done || ready.value === null) {
     const waited = Math.round(settings.replication.maxTotalMs / 1000);
     ledger.fail({

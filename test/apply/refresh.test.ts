@@ -166,3 +166,23 @@ describe("refreshTenant", () => {
     );
   });
 });
+
+describe("refreshTenant when the consent exists but its grant lost a scope CIPP-SAM writes with", () => {
+  const withoutGrantScope = { ...liveTenant(), tokenScopes: ["Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"] };
+
+  it("does not wait for a replication that cannot come, and says that a reset consents again", async () => {
+    const slept: number[] = [];
+    const port = new ScriptedPort([read(withoutGrantScope)], undefined, async () => "already-exists");
+
+    const { result } = await refreshTenant(desiredTenant(), port, instantSettings(slept), { forceConsent: false });
+
+    expect(port.consents).toBe(1);
+    expect(port.writes).toEqual([]);
+    expect(port.reads).toBe(2);
+    expect(slept).toEqual([]);
+    expect(result.status).toBe("failed");
+    expect(result.steps.consent).toBe("already-existed");
+    expect(result.problem?.message).toMatch(/DelegatedPermissionGrant\.ReadWrite\.All/);
+    expect(result.problem?.action).toContain("cipp-cpv reset --tenant contoso.onmicrosoft.com --confirm contoso.onmicrosoft.com");
+  });
+});
