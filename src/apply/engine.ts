@@ -10,7 +10,7 @@ import { loadFleet } from "../desired/load";
 import type { DesiredTenant, Fleet } from "../desired/model";
 import { selectTenants } from "../desired/select";
 import { DEFAULT_BOOTSTRAP_SCOPES } from "../plan/bootstrap";
-import { planTenant } from "../plan/diff";
+import { inaccessiblePlan, planTenant } from "../plan/diff";
 import type { FleetPlan, TenantPlan } from "../plan/model";
 import { REPLICATION_WAIT } from "./backoff";
 import { cloudTenantPort } from "./cloud-port";
@@ -181,15 +181,7 @@ async function planOne(tenant: DesiredTenant, port: TenantPort, forceConsent: bo
 }
 
 function unreadablePlan(tenant: DesiredTenant, error: unknown): TenantPlan {
-  return {
-    tenant: tenantRefOf(tenant),
-    status: "inaccessible",
-    actions: [],
-    blocked: [],
-    kept: [],
-    warnings: [],
-    problem: problemOf("Reading the tenant", error, "Run again; if it keeps failing, check the error above."),
-  };
+  return inaccessiblePlan(tenantRefOf(tenant), problemOf("Reading the tenant", error, "Run again; if it keeps failing, check the error above."));
 }
 
 function tenantByKey(tenants: readonly DesiredTenant[], key: string): DesiredTenant {

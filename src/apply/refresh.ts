@@ -6,7 +6,7 @@
 import type { DesiredTenant } from "../desired/model";
 import type { LiveReading, LiveResource, LiveTenant } from "../live/model";
 import { missingWriteScopes } from "../plan/bootstrap";
-import { planTenant, type PlanOptions } from "../plan/diff";
+import { inaccessiblePlan, planTenant, type PlanOptions } from "../plan/diff";
 import type { BlockedItem, PlanAction, TenantPlan } from "../plan/model";
 import type { Residual } from "../plan/residual";
 import { pollUntil, type BackoffPolicy } from "./backoff";
@@ -315,15 +315,8 @@ async function readOrFail(ledger: TenantLedger, port: TenantPort, what: string):
 }
 
 function failedPlan(ledger: TenantLedger, desired: DesiredTenant): TenantPlan {
-  return {
-    tenant: tenantRefOf(desired),
-    status: "inaccessible",
-    actions: [],
-    blocked: [],
-    kept: [],
-    warnings: [],
-    problem: ledger.failure,
-  };
+  const problem = ledger.failure ?? { kind: "unknown", message: "The tenant could not be read.", action: "Run the refresh again." };
+  return inaccessiblePlan(tenantRefOf(desired), problem);
 }
 
 /**

@@ -102,7 +102,8 @@ function merge(into: Part, from: Part): void {
   into.warnings.push(...from.warnings);
 }
 
-function inaccessiblePlan(tenant: TenantRef, problem: AccessProblem): TenantPlan {
+/** The plan of a tenant that cannot be planned: nothing to do until `problem` is fixed. */
+export function inaccessiblePlan(tenant: TenantRef, problem: AccessProblem): TenantPlan {
   return { tenant, status: "inaccessible", actions: [], blocked: [], kept: [], warnings: [], problem };
 }
 
