@@ -8,10 +8,10 @@ import type { LiveReading, LiveResource, LiveTenant } from "../live/model";
 import { missingWriteScopes } from "../plan/bootstrap";
 import { inaccessiblePlan, planTenant, type PlanOptions } from "../plan/diff";
 import type { BlockedItem, PlanAction, TenantPlan } from "../plan/model";
-import type { Residual } from "../plan/residual";
+import { residualDifference, type Residual } from "../plan/residual";
 import { pollUntil, type BackoffPolicy } from "./backoff";
 import { resourceFromCreated } from "./created-resource";
-import { executeWrites } from "./execute-writes";
+import { executeWrites, type ExecutedAction } from "./execute-writes";
 import { TenantLedger } from "./ledger";
 import { operationErrorOf, problemOf } from "./operation-error";
 import type { TenantResult } from "./result";
@@ -151,7 +151,7 @@ export async function convergeTenant(
   // A second round only settles grants that existed although the read did not show them (409).
   for (let round = 1; actions.length > 0 && round <= 2; round++) {
     wrote = true;
-    const executed = await executeWrites(port, actions, live, settings.timing, settings.writeRetry);
+    const executed = await executeKeepersFirst(port, actions, live, settings);
     ledger.noteExecuted(executed);
     grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
     hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
@@ -172,7 +172,7 @@ export async function convergeTenant(
   }
 
   if (grantsChanged) port.renewTokens();
-  const residualOf = (r: LiveReading): Residual => residualWithout(planOf(r), unavailable);
+  const residualOf = (r: LiveReading): Residual => residualDifference(planOf(r), unavailable);
   const verifyPolicy = hardFailures ? { ...settings.replication, maxAttempts: 1 } : settings.replication;
   const verified = await pollUntil(
     async () => {
@@ -342,11 +342,30 @@ function blockedWithResource(actions: readonly PlanAction[], resource: BlockedIt
   return items;
 }
 
-/** The read-back's residual, with what belongs to unavailable resources counted as blocked, not as left to do. */
-function residualWithout(plan: TenantPlan, unavailable: ReadonlyMap<string, BlockedItem[]>): Residual {
-  const actions = plan.actions.filter((a) => a.kind === "consent" || !unavailable.has(a.resource.appId));
-  const blocked = [...plan.blocked, ...[...unavailable.values()].flat()];
-  return { converged: plan.status !== "inaccessible" && actions.length === 0, actions, blocked, problem: plan.problem };
+/**
+ * Writes `actions`, deleting duplicate grants only after the grant kept for their resource has
+ * been written: under the keep policy the kept grant takes over the duplicate's scopes, so
+ * deleting the duplicate while that write fails would lose them.
+ */
+async function executeKeepersFirst(port: TenantPort, actions: readonly PlanAction[], live: LiveTenant, settings: StepSettings): Promise<ExecutedAction[]> {
+  const isDuplicateDelete = (action: PlanAction): boolean => action.kind === "delete-duplicate-grant";
+  const deletes = actions.filter(isDuplicateDelete);
+  const first = await executeWrites(port, actions.filter((action) => !isDuplicateDelete(action)), live, settings.timing, settings.writeRetry);
+  if (deletes.length === 0) return first;
+  const unwritten = new Set(
+    first
+      .filter(({ action, verdict }) => isGrantAction(action) && verdict.kind !== "done" && verdict.kind !== "already-present")
+      .map(({ action }) => resourceAppIdOf(action)),
+  );
+  const held: ExecutedAction[] = deletes
+    .filter((action) => unwritten.has(resourceAppIdOf(action)))
+    .map((action) => ({
+      action,
+      verdict: { kind: "failed", reason: "not deleted: the grant kept for this resource, which takes over its scopes, could not be written first" },
+      reply: null,
+    }));
+  const safe = deletes.filter((action) => !unwritten.has(resourceAppIdOf(action)));
+  return [...first, ...(await executeWrites(port, safe, live, settings.timing, settings.writeRetry)), ...held];
 }
 
 function isGrantAction(action: PlanAction): boolean {

@@ -18,13 +18,11 @@ export interface Residual {
 
 /**
  * The residual difference of a plan made from the read-back after applying (plan it without forcing consent,
- * or the forced consent shows up as a residual).
+ * or the forced consent shows up as a residual). What a resource found unavailable during the refresh still
+ * asks for counts as blocked, not as left to do: its service principal was refused, with a reason.
  */
-export function residualDifference(readBack: TenantPlan): Residual {
-  return {
-    converged: readBack.status === "converged",
-    actions: readBack.actions,
-    blocked: readBack.blocked,
-    problem: readBack.problem,
-  };
+export function residualDifference(readBack: TenantPlan, unavailable: ReadonlyMap<string, readonly BlockedItem[]> = new Map()): Residual {
+  const actions = readBack.actions.filter((a) => a.kind === "consent" || !unavailable.has(a.resource.appId));
+  const blocked = [...readBack.blocked, ...[...unavailable.values()].flat()];
+  return { converged: readBack.status !== "inaccessible" && actions.length === 0, actions, blocked, problem: readBack.problem };
 }

@@ -82,6 +82,24 @@ describe("refreshTenant", () => {
     expect(slept).toEqual([]);
   });
 
+  it("deletes a duplicate grant only after the kept grant, which takes over its scopes, has been written", async () => {
+    const keeper = { ...grant(["User.Read"]), id: "grant-keeper" };
+    const duplicate = { ...grant(["Directory.Read.All", "Mail.Send"]), id: "grant-duplicate" };
+    const held = liveTenant({ appRoleAssignments: [heldRole], grants: [keeper, duplicate] });
+
+    const refused = new ScriptedPort([read(held)], (w) =>
+      w.method === "PATCH" ? { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation.", body: null } : reply(204),
+    );
+    const failed = await refreshTenant(desiredTenant(), refused, instantSettings(), { forceConsent: false });
+    expect(refused.writes.map((w) => w.method)).toEqual(["PATCH"]);
+    expect(failed.result.status).toBe("failed");
+
+    const accepted = new ScriptedPort([read(held), read(liveTenant({ appRoleAssignments: [heldRole], grants: [{ ...keeper, scopes: ["Directory.Read.All", "Mail.Send", "User.Read"] }] }))]);
+    await refreshTenant(desiredTenant(), accepted, instantSettings(), { forceConsent: false });
+    expect(accepted.writes.map((w) => `${w.method} ${w.url}`)).toEqual(["PATCH /oauth2PermissionGrants/grant-keeper", "DELETE /oauth2PermissionGrants/grant-duplicate"]);
+    expect(accepted.writes[0]?.body).toEqual({ scope: "Directory.Read.All Mail.Send User.Read" });
+  });
+
   it("retries a write that refers to an object not replicated yet", async () => {
     const slept: number[] = [];
     const port = new ScriptedPort(
