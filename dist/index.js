@@ -66287,9 +66287,11 @@ function parseRetryAfter(value, nowMs) {
   if (value === void 0) return null;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(parseFloat(trimmed) * 1e3);
+  if (!HTTP_DATE_START.test(trimmed)) return null;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }
+var HTTP_DATE_START = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i;
 function createDispatcher(options = {}) {
   const extra = options.caCertificates ?? [];
   return new import_undici2.Agent({
@@ -66449,9 +66451,15 @@ var GraphClient = class {
     const url = /^https?:\/\//.test(path4) ? path4 : `${this.root}${path4.startsWith("/") ? path4 : `/${path4}`}`;
     let res = await this.sendOnce(method, url, body, headers, false);
     if (res.status === 401) res = await this.sendOnce(method, url, body, headers, true);
-    if (res.status >= 400) throw this.errorFrom(res, `${method} ${withoutQuery(url).replace(this.root, "")}`);
+    const request2 = `${method} ${withoutQuery(url).replace(this.root, "")}`;
+    if (res.status >= 400) throw this.errorFrom(res, request2);
     if (res.body === "") return void 0;
-    return JSON.parse(res.body);
+    try {
+      return JSON.parse(res.body);
+    } catch {
+      const start = this.options.http.redactor.redact(res.body.slice(0, 200));
+      throw new GraphError(res.status, "UnreadableResponse", `The answer is not JSON (is a proxy in between?): ${start}`, res.headers["request-id"] ?? null, request2);
+    }
   }
   async sendOnce(method, url, body, headers, fresh) {
     const token = await this.options.token({ fresh });
@@ -76592,6 +76600,8 @@ var TokenProvider = class {
   refreshToken;
   cache = /* @__PURE__ */ new Map();
   inflight = /* @__PURE__ */ new Map();
+  /** Bumped by every forget, so that an answer to a request sent before it is not cached. */
+  generations = /* @__PURE__ */ new Map();
   certificate;
   /** Token endpoint HTTP requests sent (retries included), for cost accounting. */
   requestCount = 0;
@@ -76603,26 +76613,38 @@ var TokenProvider = class {
   appOnly(tenantId, options = {}) {
     return this.cached(`app|graph|${tenantId}`, options, () => this.clientCredentials(tenantId));
   }
-  /** Forgets every cached token for the tenant, e.g. after its consent or grants changed. */
+  /**
+   * Forgets every token for the tenant, e.g. after its consent or grants changed: cached ones, and
+   * ones still being requested, which Entra ID may issue with the scopes from before the change.
+   */
   invalidate(tenantId) {
-    for (const key of [...this.cache.keys()]) if (key.endsWith(`|${tenantId}`)) this.cache.delete(key);
+    for (const key of /* @__PURE__ */ new Set([...this.cache.keys(), ...this.inflight.keys()])) if (key.endsWith(`|${tenantId}`)) this.forget(key);
   }
   /** The newest refresh token Entra ID issued (the one given at start until the first rotation). Persist it. */
   currentRefreshToken() {
     return this.refreshToken;
   }
   async cached(key, options, acquire) {
+    if (options.fresh) this.forget(key);
     const now = this.options.http.clock();
     const hit = this.cache.get(key);
-    if (!options.fresh && hit && hit.expiresAt - EXPIRY_MARGIN_MS > now) return hit;
+    if (hit && hit.expiresAt - EXPIRY_MARGIN_MS > now) return hit;
     const pending = this.inflight.get(key);
     if (pending) return pending;
+    const generation = this.generations.get(key) ?? 0;
     const promise = acquire().then((token) => {
-      this.cache.set(key, token);
+      if ((this.generations.get(key) ?? 0) === generation) this.cache.set(key, token);
       return token;
-    }).finally(() => this.inflight.delete(key));
+    }).finally(() => {
+      if (this.inflight.get(key) === promise) this.inflight.delete(key);
+    });
     this.inflight.set(key, promise);
     return promise;
+  }
+  forget(key) {
+    this.cache.delete(key);
+    this.inflight.delete(key);
+    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
   }
   async redeemRefreshToken(tenantId, resource) {
     const { client, network } = this.newClient(tenantId);
@@ -79725,7 +79747,7 @@ var tenant_schema_default = {
         },
         scopes: {
           $ref: "#/$defs/extraPolicy",
-          description: "Extra delegated scopes in CIPP-SAM's grants."
+          description: "Extra delegated scopes in CIPP-SAM's grants. The Partner Center bootstrap scopes on Microsoft Graph are never removed: CIPP-SAM needs them to write."
         }
       }
     }
@@ -80041,6 +80063,7 @@ function sortedUnique(names) {
 }
 
 // src/plan/bootstrap.ts
+var MICROSOFT_GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 var DEFAULT_BOOTSTRAP_SCOPES = [
   "DelegatedPermissionGrant.ReadWrite.All",
   "Directory.ReadWrite.All",
@@ -80113,13 +80136,14 @@ function notConsentedPlan(tenant, desired, problem) {
 }
 function readTenantPlan(tenant, desired, live, options) {
   const plan = emptyPart();
+  const bootstrap = options.bootstrapScopes ?? DEFAULT_BOOTSTRAP_SCOPES;
   const declaredServicePrincipals = /* @__PURE__ */ new Set();
   for (const resource of desired.permissions.resources) {
     const liveResource = live.resources.get(resource.appId);
     if (liveResource !== void 0) declaredServicePrincipals.add(liveResource.servicePrincipalId);
-    merge(plan, planDeclaredResource(resource, liveResource, live, desired.extras));
+    merge(plan, planDeclaredResource(resource, liveResource, live, desired.extras, bootstrap));
   }
-  merge(plan, planUndeclaredResources(live, declaredServicePrincipals, desired.extras));
+  merge(plan, planUndeclaredResources(live, declaredServicePrincipals, desired.extras, bootstrap));
   const consentOptions = desired.isPartner ? { ...options, forceConsent: false } : options;
   const consentReason = consentReasonFor(live, plan.actions.length > 0, consentOptions);
   if (consentReason !== null) {
@@ -80151,7 +80175,7 @@ function consentReasonFor(live, hasWrites, options) {
   if (options.forceConsent === true) return "Consent requested explicitly (forced), although nothing requires it.";
   return null;
 }
-function planDeclaredResource(resource, liveResource, live, extras) {
+function planDeclaredResource(resource, liveResource, live, extras, bootstrap) {
   const wantedScopeRefs = [...resource.scopes, ...resource.unpublishedScopes];
   if (liveResource === void 0) {
     const ref2 = { appId: resource.appId, displayName: resource.displayName };
@@ -80164,7 +80188,7 @@ function planDeclaredResource(resource, liveResource, live, extras) {
   merge(part, planAppRoles(ref, liveResource, resource.appRoles, live.appRoleAssignments, extras.appRoles));
   const scopes = resolveScopes(ref, liveResource.scopes, wantedScopeRefs, resource.unpublishedScopes);
   merge(part, scopes.part);
-  merge(part, planGrant(ref, liveResource.servicePrincipalId, scopes.wanted, live.grants, extras.scopes));
+  merge(part, planGrant(ref, liveResource.servicePrincipalId, scopes.wanted, live.grants, extras.scopes, bootstrapOn(ref, bootstrap)));
   return part;
 }
 function unavailableResource(ref, resource, reason) {
@@ -80303,7 +80327,7 @@ function resolveScopes(ref, published, refs, unpublished) {
   }
   return { wanted: sortedUnique(wanted), part };
 }
-function planGrant(ref, resourceServicePrincipalId, wanted, grants, policy) {
+function planGrant(ref, resourceServicePrincipalId, wanted, grants, policy, indispensable) {
   const part = emptyPart();
   const tenantWide = grants.filter(
     (grant) => grant.consentType === "AllPrincipals" && grant.resourceId === resourceServicePrincipalId
@@ -80317,13 +80341,22 @@ function planGrant(ref, resourceServicePrincipalId, wanted, grants, policy) {
     part.actions.push({ kind: "delete-duplicate-grant", resource: ref, grantId: duplicate.id });
   }
   const wantedKeys = new Set(wanted.map((name3) => name3.toLowerCase()));
-  const extras = sortedUnique(
-    tenantWide.flatMap((grant) => grant.scopes).filter((name3) => name3 !== "" && !wantedKeys.has(name3.toLowerCase()))
+  const extras = dedupeIgnoringCase(
+    sortedUnique(tenantWide.flatMap((grant) => grant.scopes).filter((name3) => name3 !== "" && !wantedKeys.has(name3.toLowerCase())))
   );
-  const target = policy === "keep" ? sortedUnique([...wanted, ...dedupeIgnoringCase(extras)]) : [...wanted];
-  if (policy === "keep") {
-    for (const permission of dedupeIgnoringCase(extras)) part.kept.push({ resource: ref, type: "scope", permission });
+  const indispensableKeys = new Set(indispensable.map((name3) => name3.toLowerCase()));
+  const kept = policy === "keep" ? extras : extras.filter((name3) => indispensableKeys.has(name3.toLowerCase()));
+  for (const permission of kept) {
+    part.kept.push({ resource: ref, type: "scope", permission });
+    if (policy === "remove") {
+      part.warnings.push({
+        resource: ref,
+        permission,
+        message: `${permission} is not declared but is kept: CIPP-SAM's token needs it to write in this tenant, and Partner Center does not grant it again while its consent exists. Declare it to silence this warning.`
+      });
+    }
   }
+  const target = sortedUnique([...wanted, ...kept]);
   const keeperKeys = new Set(keeper.scopes.map((name3) => name3.toLowerCase()));
   const targetKeys = new Set(target.map((name3) => name3.toLowerCase()));
   const add = target.filter((name3) => !keeperKeys.has(name3.toLowerCase()));
@@ -80332,6 +80365,9 @@ function planGrant(ref, resourceServicePrincipalId, wanted, grants, policy) {
     part.actions.push({ kind: "update-grant", resource: ref, grantId: keeper.id, add, remove, scopes: target });
   }
   return part;
+}
+function bootstrapOn(ref, bootstrap) {
+  return ref.appId.toLowerCase() === MICROSOFT_GRAPH_APP_ID ? bootstrap : [];
 }
 function rankByMatch(grants, wanted) {
   const wantedKeys = new Set(wanted.map((name3) => name3.toLowerCase()));
@@ -80358,7 +80394,7 @@ function dedupeIgnoringCase(names) {
     return true;
   });
 }
-function planUndeclaredResources(live, declared, extras) {
+function planUndeclaredResources(live, declared, extras, bootstrap) {
   const part = emptyPart();
   const servicePrincipalIds = sortedUnique([
     ...live.appRoleAssignments.map((assignment) => assignment.resourceId),
@@ -80370,7 +80406,7 @@ function planUndeclaredResources(live, declared, extras) {
     const ref = refOf(id, resource);
     const held = live.appRoleAssignments.filter((assignment) => assignment.resourceId === id);
     merge(part, appRoleExtras(ref, resource?.appRoles ?? [], held, /* @__PURE__ */ new Set(), extras.appRoles));
-    merge(part, planGrant(ref, id, [], live.grants, extras.scopes));
+    merge(part, planGrant(ref, id, [], live.grants, extras.scopes, bootstrapOn(ref, bootstrap)));
   }
   return part;
 }
@@ -80686,7 +80722,6 @@ function chunk(items, size) {
 }
 
 // src/apply/cloud-port.ts
-var GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 function cloudTenantPort(desired, options) {
   const { clients, settings } = options;
   const tenantId = desired.tenantId;
@@ -80720,7 +80755,7 @@ function cloudTenantPort(desired, options) {
       partnerCenterCalls += 1;
       return clients.partnerCenter.addConsent(tenantId, {
         applicationId: settings.applicationId,
-        grants: [{ resourceAppId: GRAPH_APP_ID, scopes: options.bootstrapScopes }]
+        grants: [{ resourceAppId: MICROSOFT_GRAPH_APP_ID, scopes: options.bootstrapScopes }]
       });
     },
     async removeConsent() {
@@ -80825,7 +80860,7 @@ function judgeReply(action, reply) {
       break;
     case "create-resource":
       if (status === 409 || NAME_IN_USE.test(message)) return { kind: "already-present" };
-      if (status === 400 || status === 403) return { kind: "unavailable", reason: said };
+      if (status === 400) return { kind: "unavailable", reason: said };
       break;
     case "remove-app-role":
     case "delete-duplicate-grant":
@@ -80935,6 +80970,13 @@ function problemOf(what, error2, action) {
     }
   }
   return { kind, message: `${what} failed: ${said}`, action: advice };
+}
+
+// src/plan/residual.ts
+function residualDifference(readBack, unavailable = /* @__PURE__ */ new Map()) {
+  const actions = readBack.actions.filter((a) => a.kind === "consent" || !unavailable.has(a.resource.appId));
+  const blocked = [...readBack.blocked, ...[...unavailable.values()].flat()];
+  return { converged: readBack.status !== "inaccessible" && actions.length === 0, actions, blocked, problem: readBack.problem };
 }
 
 // src/apply/created-resource.ts
@@ -81117,7 +81159,7 @@ async function convergeTenant(ledger, desired, port, settings, options) {
   }
   let reading = first;
   if (initial.actions.some((action) => action.kind === "consent")) {
-    const consented = await consent(ledger, port, settings, options);
+    const consented = await consent(ledger, desired, first, port, settings, options);
     if (consented === null) return initial;
     reading = consented;
   }
@@ -81176,7 +81218,7 @@ async function convergeTenant(ledger, desired, port, settings, options) {
   let hardFailures = false;
   for (let round = 1; actions.length > 0 && round <= 2; round++) {
     wrote = true;
-    const executed = await executeWrites(port, actions, live, settings.timing, settings.writeRetry);
+    const executed = await executeKeepersFirst(port, actions, live, settings);
     ledger.noteExecuted(executed);
     grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
     hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
@@ -81194,7 +81236,7 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     return initial;
   }
   if (grantsChanged) port.renewTokens();
-  const residualOf = (r) => residualWithout(planOf(r), unavailable);
+  const residualOf = (r) => residualDifference(planOf(r), unavailable);
   const verifyPolicy = hardFailures ? { ...settings.replication, maxAttempts: 1 } : settings.replication;
   const verified = await pollUntil(
     async () => {
@@ -81230,7 +81272,7 @@ async function convergeTenant(ledger, desired, port, settings, options) {
   ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
   return initial;
 }
-async function consent(ledger, port, settings, options) {
+async function consent(ledger, desired, before, port, settings, options) {
   let lastError = null;
   for (let attempt = 1; attempt <= options.consentAttempts; attempt++) {
     try {
@@ -81253,6 +81295,7 @@ async function consent(ledger, port, settings, options) {
     );
     return null;
   }
+  const unchanged = ledger.consent === "already-existed" && before.kind === "read" && before.live.client !== null;
   port.renewTokens();
   let attempts = 0;
   const ready = await pollUntil(
@@ -81265,9 +81308,18 @@ async function consent(ledger, port, settings, options) {
       }
     },
     (r) => r !== null && r.kind === "read" && r.live.client !== null && missingWriteScopes(r.live.tokenScopes).length === 0,
-    settings.replication,
+    unchanged ? { ...settings.replication, maxAttempts: 1 } : settings.replication,
     settings.timing
   );
+  if ((!ready.done || ready.value === null) && unchanged) {
+    const tenant = desired.defaultDomain;
+    ledger.fail({
+      kind: "consent-missing",
+      message: `CIPP-SAM's consent exists in the tenant, but its delegated grant lacks what writing needs (${describeReading(ready.done ? ready.value : ready.last)}). Partner Center keeps an existing consent as it is and does not grant those scopes again.`,
+      action: `Consent again from scratch: cipp-cpv reset --tenant ${tenant} --confirm ${tenant} (or grant the missing scopes to CIPP-SAM in the tenant by hand).`
+    });
+    return null;
+  }
   if (!ready.done || ready.value === null) {
     const waited = Math.round(settings.replication.maxTotalMs / 1e3);
     ledger.fail({
@@ -81303,15 +81355,8 @@ async function readOrFail(ledger, port, what) {
   }
 }
 function failedPlan(ledger, desired) {
-  return {
-    tenant: tenantRefOf(desired),
-    status: "inaccessible",
-    actions: [],
-    blocked: [],
-    kept: [],
-    warnings: [],
-    problem: ledger.failure
-  };
+  const problem = ledger.failure ?? { kind: "unknown", message: "The tenant could not be read.", action: "Run the refresh again." };
+  return inaccessiblePlan(tenantRefOf(desired), problem);
 }
 function declaredPlan(desired, live, planOptions) {
   const empty = { ...live, appRoleAssignments: [], grants: [] };
@@ -81329,10 +81374,21 @@ function blockedWithResource(actions, resource, reason) {
   }
   return items;
 }
-function residualWithout(plan, unavailable) {
-  const actions = plan.actions.filter((a) => a.kind === "consent" || !unavailable.has(a.resource.appId));
-  const blocked = [...plan.blocked, ...[...unavailable.values()].flat()];
-  return { converged: plan.status !== "inaccessible" && actions.length === 0, actions, blocked, problem: plan.problem };
+async function executeKeepersFirst(port, actions, live, settings) {
+  const isDuplicateDelete = (action) => action.kind === "delete-duplicate-grant";
+  const deletes = actions.filter(isDuplicateDelete);
+  const first = await executeWrites(port, actions.filter((action) => !isDuplicateDelete(action)), live, settings.timing, settings.writeRetry);
+  if (deletes.length === 0) return first;
+  const unwritten = new Set(
+    first.filter(({ action, verdict }) => isGrantAction(action) && verdict.kind !== "done" && verdict.kind !== "already-present").map(({ action }) => resourceAppIdOf(action))
+  );
+  const held = deletes.filter((action) => unwritten.has(resourceAppIdOf(action))).map((action) => ({
+    action,
+    verdict: { kind: "failed", reason: "not deleted: the grant kept for this resource, which takes over its scopes, could not be written first" },
+    reply: null
+  }));
+  const safe = deletes.filter((action) => !unwritten.has(resourceAppIdOf(action)));
+  return [...first, ...await executeWrites(port, safe, live, settings.timing, settings.writeRetry), ...held];
 }
 function isGrantAction(action) {
   return action.kind === "create-grant" || action.kind === "update-grant" || action.kind === "delete-duplicate-grant";
@@ -81391,14 +81447,21 @@ async function resetTenant(desired, port, settings) {
   }
   const live = before.kind === "read" ? before.live : null;
   const snapshot = live !== null && live.client !== null ? snapshotOf(live) : null;
+  const tenantName = desired.defaultDomain;
+  const readd = {
+    forceConsent: true,
+    consentAttempts: READD_ATTEMPTS,
+    consentFailureAction: `CIPP-SAM was removed from ${tenantName} and could NOT be added back, so CIPP has no access to this tenant until it is. Fix the cause above, then run: cipp-cpv refresh --tenant ${tenantName}`
+  };
   try {
     await port.removeConsent();
   } catch (error2) {
-    ledger.reset = { removed: false, snapshot, error: operationErrorOf(error2) };
-    ledger.fail(
-      problemOf("Removing the Partner Center consent", error2, "CIPP-SAM is still in the tenant; fix the cause above and run the reset again."),
-      operationErrorOf(error2)
-    );
+    port.renewTokens();
+    await convergeTenant(ledger, desired, port, settings, { ...readd, forceConsent: false });
+    const readded = ledger.consent === "created";
+    ledger.reset = { removed: readded, snapshot, error: operationErrorOf(error2) };
+    const state = readded ? "The removal had taken effect after all, and CIPP-SAM was added back." : "CIPP-SAM is still in the tenant.";
+    ledger.fail(problemOf("Removing the Partner Center consent", error2, `${state} Fix the cause above and run the reset again.`), operationErrorOf(error2));
     return finish(plan);
   }
   let leftoverError = null;
@@ -81412,23 +81475,18 @@ async function resetTenant(desired, port, settings) {
     });
   }
   port.renewTokens();
-  const tenantName = desired.defaultDomain;
-  await convergeTenant(ledger, desired, port, settings, {
-    forceConsent: true,
-    consentAttempts: READD_ATTEMPTS,
-    consentFailureAction: `CIPP-SAM was removed from ${tenantName} and could NOT be added back, so CIPP has no access to this tenant until it is. Fix the cause above, then run: cipp-cpv refresh --tenant ${tenantName}`
-  });
+  await convergeTenant(ledger, desired, port, settings, readd);
   return finish(plan);
 }
 async function deleteLeftoverServicePrincipal(port, servicePrincipalId, settings) {
-  let stillThere;
+  let gone;
   try {
     const after = await port.read();
-    stillThere = after.kind === "read" && after.live.client?.servicePrincipalId === servicePrincipalId;
+    gone = after.kind === "not-consented" || after.kind === "read" && after.live.client?.servicePrincipalId !== servicePrincipalId;
   } catch {
-    stillThere = true;
+    gone = false;
   }
-  if (!stillThere) return null;
+  if (gone) return null;
   const outcome = await pollUntil(
     async () => {
       try {
@@ -81575,6 +81633,7 @@ async function runEngine(request2, deps = {}) {
   if (request2.mode === "reset") checkResetConfirmation(request2);
   const fleet = loadFleet(request2.stacksDir);
   const selected = selectTenants(fleet, request2.tenant);
+  if (request2.mode === "reset") refusePartnerReset(selected);
   const skipped = request2.tenant === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const endpoints = endpointsFor(request2, fleet);
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
@@ -81639,6 +81698,13 @@ function checkResetConfirmation(request2) {
     );
   }
 }
+function refusePartnerReset(selected) {
+  const partner = selected.find((tenant) => tenant.isPartner);
+  if (partner === void 0) return;
+  throw new RunRefusedError(
+    `Reset refused: ${partner.defaultDomain} is the partner tenant, where Partner Center cannot consent CIPP-SAM again. Manage CIPP-SAM's permissions there in the Entra admin center (App registrations \u2192 CIPP-SAM \u2192 API permissions); nothing was sent.`
+  );
+}
 function endpointsFor(request2, fleet) {
   if (request2.endpoints) return request2.endpoints;
   const cloud = fleet.settings.cloud;
@@ -81655,15 +81721,7 @@ async function planOne(tenant, port, forceConsent) {
   }
 }
 function unreadablePlan(tenant, error2) {
-  return {
-    tenant: tenantRefOf(tenant),
-    status: "inaccessible",
-    actions: [],
-    blocked: [],
-    kept: [],
-    warnings: [],
-    problem: problemOf("Reading the tenant", error2, "Run again; if it keeps failing, check the error above.")
-  };
+  return inaccessiblePlan(tenantRefOf(tenant), problemOf("Reading the tenant", error2, "Run again; if it keeps failing, check the error above."));
 }
 function tenantByKey(tenants, key) {
   return tenants.find((tenant) => tenant.defaultDomain === key);
