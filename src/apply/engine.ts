@@ -3,10 +3,12 @@
  * all tenants through one scheduler, one set of Microsoft clients, one token cache and one set of
  * write budgets. Knows nothing of GitHub or of the command line.
  */
+import { join } from "node:path";
 import type { Dispatcher } from "undici";
 import { createMicrosoftClients, WriteBudget, GRAPH_WRITE_LIMITS, type MicrosoftClients } from "../cloud";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
-import { loadFleet } from "../desired/load";
+import { affectedTenants, baseFilesOf } from "../desired/affected";
+import { loadFleet, localFiles, SETTINGS_FILE } from "../desired/load";
 import type { DesiredTenant, Fleet } from "../desired/model";
 import { selectTenants } from "../desired/select";
 import { DEFAULT_BOOTSTRAP_SCOPES } from "../plan/bootstrap";
@@ -70,9 +72,11 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   });
   if (request.mode === "reset") checkResetConfirmation(request);
   const fleet = loadFleet(request.stacksDir);
-  const selected = selectTenants(fleet, request.tenant);
+  const changedFiles = request.tenant === undefined ? request.changedFiles : undefined;
+  const selected = changedFiles === undefined ? selectTenants(fleet, request.tenant) : tenantsChangedBy(fleet, request.stacksDir, changedFiles);
   if (request.mode === "reset") refusePartnerReset(selected);
-  const skipped = request.tenant === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
+  const skipped = request.tenant === undefined && changedFiles === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
+  const coverage = changedFiles === undefined ? {} : { changedFiles: changedFiles.length };
   const endpoints = endpointsFor(request, fleet);
 
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
@@ -113,7 +117,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
       },
     );
     const exitCode = plans.some((p) => p.status === "inaccessible") ? 1 : plans.some((p) => p.status === "changes") ? 2 : 0;
-    return { exitCode, plan: { tenants: plans }, result: null, rotatedRefreshToken: rotated() };
+    return { exitCode, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated() };
   }
 
   const runOne = (tenant: DesiredTenant): Promise<TenantRun> =>
@@ -132,7 +136,14 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   );
   const tenants: TenantResult[] = [...runs.map((run) => run.result), ...skipped.map(skippedResult)];
   const result = runResultOf(request.mode, startedAt, new Date(timing.now()).toISOString(), tenants);
-  return { exitCode: result.exitCode, plan: { tenants: runs.map((run) => run.plan) }, result, rotatedRefreshToken: rotated() };
+  return { exitCode: result.exitCode, plan: { tenants: runs.map((run) => run.plan), ...coverage }, result, rotatedRefreshToken: rotated() };
+}
+
+/** The tenants whose declarations the changed files touch, the settings' base manifests included. */
+function tenantsChangedBy(fleet: Fleet, stacksDir: string, changedFiles: readonly string[]): DesiredTenant[] {
+  const settingsFile = join(stacksDir, SETTINGS_FILE);
+  const baseFiles = baseFilesOf(settingsFile, localFiles.read(settingsFile) ?? "");
+  return affectedTenants(fleet, stacksDir, changedFiles, { baseFiles });
 }
 
 /** A reset names one tenant and repeats it in `confirm`: it removes CIPP-SAM from that tenant. */

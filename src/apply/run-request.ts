@@ -27,6 +27,12 @@ export interface RunRequest {
   readonly stacksDir: string;
   /** One tenant by id or default domain; all declared tenants when absent. Required for reset. */
   readonly tenant?: string;
+  /**
+   * The files a change touches (a pull request's `git diff --name-only`), absolute or relative to
+   * the current folder: without `tenant`, only the tenants whose declarations they touch are
+   * covered, and none touched is a valid, empty run. See src/desired/affected.ts.
+   */
+  readonly changedFiles?: readonly string[];
   /** Reset only: must repeat `tenant` exactly, or the reset is refused. */
   readonly confirm?: string;
   /** Post the Partner Center consent even when the plan does not need it (CIPP's manual refresh). */

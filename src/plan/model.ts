@@ -110,4 +110,6 @@ export interface TenantPlan {
 /** A plan over several tenants. */
 export interface FleetPlan {
   readonly tenants: readonly TenantPlan[];
+  /** Present when the plan covers only the tenants a change touches: how many changed files were considered. */
+  readonly changedFiles?: number;
 }

@@ -8,7 +8,7 @@ import type { RunResult, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
 import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub } from "./lines";
-import { planSentence, planStatusWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
+import { coverageSentence, planSentence, planStatusWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
 
 /** GitHub's limit for one step's job summary is 1 MiB; stay clearly below it. */
 export const DEFAULT_MARKDOWN_BUDGET_BYTES = 1_000_000;
@@ -163,7 +163,16 @@ function tenantPlanSection(plan: TenantPlan, collapseAfter: number): string | nu
 /** A fleet plan as Markdown. */
 export function renderPlanMarkdown(plan: FleetPlan, options: MarkdownOptions = {}): string {
   const collapseAfter = options.collapseAfter ?? 10;
-  const head = [`## ${escapeMarkdown(options.title ?? "cipp-cpv plan")}`, "", `**${escapeMarkdown(planSentence(summariseFleetPlan(plan)))}**`, ""];
+  const coverage = coverageSentence(plan);
+  const head = [
+    `## ${escapeMarkdown(options.title ?? "cipp-cpv plan")}`,
+    "",
+    ...(coverage === null ? [] : [escapeMarkdown(coverage), ""]),
+    `**${escapeMarkdown(planSentence(summariseFleetPlan(plan)))}**`,
+    "",
+  ];
+  // A table with a header and no rows says nothing the sentence above does not.
+  if (plan.tenants.length === 0) return head.join("\n");
   const cells = plan.tenants.map((tenant) => {
     const counts = countTenantPlan(tenant);
     return [escapeMarkdown(tenantWords(tenant.tenant)), planStatusMark(tenant), String(counts.add), String(counts.remove), String(counts.blocked)];

@@ -1,7 +1,7 @@
 /** The one-line summaries every rendering ends or starts with, so text and Markdown say the same thing. */
 import type { RunMode } from "../apply/run-request";
 import type { RunTotals, TenantResult } from "../apply/result";
-import type { TenantPlan, TenantRef } from "../plan/model";
+import type { FleetPlan, TenantPlan, TenantRef } from "../plan/model";
 import type { FleetPlanSummary, TenantPlanCounts } from "../plan/summary";
 
 function plural(count: number, one: string, many: string = `${one}s`): string {
@@ -19,6 +19,20 @@ export function planSentence(summary: FleetPlanSummary): string {
     `${plural(summary.add, "permission")} to add, ${summary.remove} to remove, ${summary.blocked} blocked` +
     (extras.length > 0 ? `, ${extras.join(", ")}` : "")
   );
+}
+
+/**
+ * Which tenants a plan covers, when that is not simply every managed tenant: an empty plan says
+ * why it is empty, and a plan limited to a change says so. Null for a plain fleet or tenant plan.
+ */
+export function coverageSentence(plan: FleetPlan): string | null {
+  const files = plan.changedFiles === undefined ? "" : ` (${plural(plan.changedFiles, "changed file")})`;
+  if (plan.tenants.length === 0) {
+    return plan.changedFiles === undefined
+      ? "No tenant to plan: none is declared, or every declared tenant is excluded."
+      : `No declared tenant is affected by this change${files}; nothing to plan.`;
+  }
+  return plan.changedFiles === undefined ? null : `Only the tenants this change touches are planned${files}: ${plural(plan.tenants.length, "tenant")}.`;
 }
 
 const MODE_WORDS: Readonly<Record<RunMode, string>> = { plan: "Plan", refresh: "Refresh", reset: "Reset" };

@@ -6,7 +6,7 @@ import type { RunResult, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
 import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub } from "./lines";
-import { planStatusWords, planSentence, resultSentence, resultStepWords, tenantWords } from "./sentences";
+import { coverageSentence, planStatusWords, planSentence, resultSentence, resultStepWords, tenantWords } from "./sentences";
 
 export interface TextOptions {
   /** ANSI colours. @default false */
@@ -53,8 +53,9 @@ function tenantPlanText(plan: TenantPlan, paint: Paint): string[] {
 /** A fleet plan as text, ending with the summary line. */
 export function renderPlanText(plan: FleetPlan, options: TextOptions = {}): string {
   const paint = painter(options);
+  const coverage = coverageSentence(plan);
   const sections = plan.tenants.map((tenant) => tenantPlanText(tenant, paint).join("\n"));
-  return [...sections, paint("1", planSentence(summariseFleetPlan(plan)))].join("\n\n") + "\n";
+  return [...(coverage === null ? [] : [coverage]), ...sections, paint("1", planSentence(summariseFleetPlan(plan)))].join("\n\n") + "\n";
 }
 
 function tenantResultText(result: TenantResult, paint: Paint): string[] {
