@@ -6,6 +6,7 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as path from "node:path";
 import type { RunMode } from "../apply/run-request";
+import { parseChangedPaths } from "../desired/affected";
 
 /** Reads one raw input, as `core.getInput` does: "" when not set. */
 export type InputReader = (name: string) => string;
@@ -25,6 +26,8 @@ export interface ActionInputs {
   /** Absolute path of the stacks folder. */
   readonly stacksDir: string;
   readonly tenant?: string;
+  /** Absolute paths of the files a change touches: only the tenants they touch are covered. */
+  readonly changedFiles?: readonly string[];
   readonly confirm?: string;
   readonly forceConsent: boolean;
   readonly concurrency?: number;
@@ -110,6 +113,7 @@ export function parseInputs(getInput: InputReader, env: Environment): ActionInpu
   // The runner starts actions in the workspace; outside a runner, relative means the current folder.
   const workspace = env["GITHUB_WORKSPACE"] ?? ".";
   const stacks = read("stacks") || "stacks";
+  const changedFiles = parseChangedFiles(read("changed-files"), tenant, workspace);
   const concurrency = parseConcurrency(read("concurrency"));
   const sandboxUrl = parseSandboxUrl(read("sandbox-url"));
   const outputDir = env["RUNNER_TEMP"];
@@ -121,6 +125,7 @@ export function parseInputs(getInput: InputReader, env: Environment): ActionInpu
     mode,
     stacksDir: path.resolve(workspace, stacks),
     ...(tenant !== undefined ? { tenant } : {}),
+    ...(changedFiles !== undefined ? { changedFiles } : {}),
     ...(confirm !== undefined ? { confirm } : {}),
     forceConsent: parseBoolean("force-consent", read("force-consent"), false),
     ...(concurrency !== undefined ? { concurrency } : {}),
@@ -150,6 +155,18 @@ function parseBoolean(name: string, value: string, fallback: boolean): boolean {
   if (["true", "True", "TRUE"].includes(value)) return true;
   if (["false", "False", "FALSE"].includes(value)) return false;
   throw new InputError(name, `'${value}' is not a boolean; use true or false.`);
+}
+
+/** The changed paths, resolved against the workspace as `git diff --name-only` lists them from the repository root. */
+function parseChangedFiles(value: string, tenant: string | undefined, workspace: string): string[] | undefined {
+  if (value === "") return undefined;
+  if (tenant !== undefined) {
+    throw new InputError(
+      "changed-files",
+      `choose one: 'tenant' covers '${tenant}' alone, 'changed-files' covers the tenants a change touches; both are set.`,
+    );
+  }
+  return parseChangedPaths(value).map((file) => path.resolve(workspace, file));
 }
 
 function parseConcurrency(value: string): number | undefined {

@@ -21,6 +21,7 @@ export function runRequestOf(inputs: ActionInputs, hooks: RequestHooks): RunRequ
     mode: inputs.mode,
     stacksDir: inputs.stacksDir,
     ...(inputs.tenant !== undefined ? { tenant: inputs.tenant } : {}),
+    ...(inputs.changedFiles !== undefined ? { changedFiles: inputs.changedFiles } : {}),
     ...(inputs.confirm !== undefined ? { confirm: inputs.confirm } : {}),
     forceConsent: inputs.forceConsent,
     ...(inputs.concurrency !== undefined ? { concurrency: inputs.concurrency } : {}),
