@@ -16,6 +16,7 @@ import { runCommand, type RunFlags } from "./run-command";
 interface CommonOptions {
   stacks: string;
   tenant?: string;
+  changedFiles?: string;
   confirm?: string;
   forceConsent?: boolean;
   concurrency?: number;
@@ -55,7 +56,14 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
       ? command
           .requiredOption("--tenant <id-or-domain>", "the tenant, by id or default domain")
           .option("--confirm <id-or-domain>", "repeat the tenant to confirm")
-      : command.option("--tenant <id-or-domain>", "one tenant, by id or default domain (default: every declared tenant)")
+      : command
+          .option("--tenant <id-or-domain>", "one tenant, by id or default domain (default: every declared tenant)")
+          .addOption(
+            new Option(
+              "--changed-files <file>",
+              'only the tenants whose declarations the files listed in <file> touch, one path a line from the repository root, e.g. git diff --name-only ("-": standard input)',
+            ).conflicts("tenant"),
+          )
     )
       .addOption(stacks())
       .option("--force-consent", "post the Partner Center consent even where the plan does not need it")
@@ -137,6 +145,7 @@ function runFlags(options: CommonOptions): RunFlags {
   return {
     stacks: options.stacks,
     ...(options.tenant !== undefined ? { tenant: options.tenant } : {}),
+    ...(options.changedFiles !== undefined ? { changedFiles: options.changedFiles } : {}),
     ...(options.confirm !== undefined ? { confirm: options.confirm } : {}),
     ...(options.forceConsent ? { forceConsent: true } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),

@@ -2,16 +2,22 @@
  * `plan`, `refresh` and `reset`: build a RunRequest from flags and the environment, run the
  * engine, print the text rendering and write the requested report files.
  */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { runEngine, type RunOutcome } from "../apply/engine";
 import type { AppCredential, RunMode } from "../apply/run-request";
 import { sandboxEndpoints, type CloudEndpoints } from "../cloud/endpoints";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../report";
+import { parseChangedPaths } from "../desired/affected";
+import { ConfigurationError } from "./environment";
 import type { Output } from "./output";
 import { progressLine } from "./progress";
 
 export interface RunFlags {
   readonly stacks: string;
   readonly tenant?: string;
+  /** A file listing the paths a change touches ("-": standard input); only the tenants they touch are covered. */
+  readonly changedFiles?: string;
   readonly confirm?: string;
   readonly forceConsent?: boolean;
   readonly concurrency?: number;
@@ -42,6 +48,7 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
     mode,
     stacksDir: flags.stacks,
     ...(flags.tenant !== undefined ? { tenant: flags.tenant } : {}),
+    ...(flags.changedFiles !== undefined ? { changedFiles: changedPathsIn(flags.changedFiles) } : {}),
     ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}),
     ...(flags.forceConsent ? { forceConsent: true } : {}),
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
@@ -53,6 +60,18 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
   });
   report(mode, outcome, flags, output);
   return outcome.exitCode;
+}
+
+/** The paths listed in `file` (standard input for "-"), absolute, as the repository root is the current folder. */
+function changedPathsIn(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file === "-" ? 0 : file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new ConfigurationError(`--changed-files: cannot read ${file === "-" ? "standard input" : file} (${code}).`);
+  }
+  return parseChangedPaths(text).map((path) => resolve(path));
 }
 
 function report(mode: RunMode, outcome: RunOutcome, flags: RunFlags, output: Output): void {
