@@ -80497,6 +80497,48 @@ async function pollUntil(attempt, accept, policy, timing) {
   }
 }
 
+// src/live/gdap.ts
+var CONSENT_CAPABLE_ROLES = /* @__PURE__ */ new Map([
+  ["62e90394-69f5-4237-9190-012177145e10", "Global Administrator"],
+  ["9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"],
+  ["158c047a-c907-4556-b7ef-446551a6b5f7", "Cloud Application Administrator"]
+]);
+var RELATIONSHIPS = "/tenantRelationships/delegatedAdminRelationships";
+async function checkGdap(partnerGraph, customerTenantId) {
+  const filter = `customer/tenantId eq '${customerTenantId}' and status eq 'active'`;
+  const relationships = await partnerGraph.list(`${RELATIONSHIPS}?$filter=${encodeURIComponent(filter)}`);
+  return judge(relationships);
+}
+function judge(relationships) {
+  const active = relationships.filter((r) => r.status === "active");
+  if (active.length === 0) return { kind: "no-relationship" };
+  for (const r of active) {
+    for (const role of r.accessDetails.unifiedRoles) {
+      const name3 = CONSENT_CAPABLE_ROLES.get(role.roleDefinitionId.toLowerCase());
+      if (name3) return { kind: "ok", relationship: r.displayName ?? r.id, role: name3 };
+    }
+  }
+  return { kind: "roles-missing", relationships: active.map((r) => r.displayName ?? r.id) };
+}
+function gdapProblem(customerTenantId, check, tokenCause) {
+  const because = tokenCause ? ` ${tokenCause}` : "";
+  if (check.kind === "no-relationship") {
+    return {
+      kind: "no-gdap-relationship",
+      message: `Tenant ${customerTenantId}: the partner has no active GDAP relationship with this customer (it may have expired or been terminated).${because}`,
+      action: "Create or renew a GDAP relationship with this customer that includes Application Administrator or Cloud Application Administrator, and assign it to the service account's security group."
+    };
+  }
+  if (check.kind === "roles-missing") {
+    return {
+      kind: "gdap-roles-missing",
+      message: `Tenant ${customerTenantId}: the active GDAP relationship(s) ${check.relationships.map((r) => `"${r}"`).join(", ")} grant none of ${[...CONSENT_CAPABLE_ROLES.values()].join(", ")}.${because}`,
+      action: "Add Application Administrator or Cloud Application Administrator to a GDAP relationship with this customer."
+    };
+  }
+  return null;
+}
+
 // src/live/access.ts
 var BY_AADSTS = new Map(
   [
@@ -80558,48 +80600,6 @@ function tokenProblem(err) {
     message: `Tenant ${err.tenantId}: a token could not be obtained. ${said}`,
     action: "Look the AADSTS code up in Microsoft's error reference; the message above names the cause."
   };
-}
-
-// src/live/gdap.ts
-var CONSENT_CAPABLE_ROLES = /* @__PURE__ */ new Map([
-  ["62e90394-69f5-4237-9190-012177145e10", "Global Administrator"],
-  ["9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"],
-  ["158c047a-c907-4556-b7ef-446551a6b5f7", "Cloud Application Administrator"]
-]);
-var RELATIONSHIPS = "/tenantRelationships/delegatedAdminRelationships";
-async function checkGdap(partnerGraph, customerTenantId) {
-  const filter = `customer/tenantId eq '${customerTenantId}' and status eq 'active'`;
-  const relationships = await partnerGraph.list(`${RELATIONSHIPS}?$filter=${encodeURIComponent(filter)}`);
-  return judge(relationships);
-}
-function judge(relationships) {
-  const active = relationships.filter((r) => r.status === "active");
-  if (active.length === 0) return { kind: "no-relationship" };
-  for (const r of active) {
-    for (const role of r.accessDetails.unifiedRoles) {
-      const name3 = CONSENT_CAPABLE_ROLES.get(role.roleDefinitionId.toLowerCase());
-      if (name3) return { kind: "ok", relationship: r.displayName ?? r.id, role: name3 };
-    }
-  }
-  return { kind: "roles-missing", relationships: active.map((r) => r.displayName ?? r.id) };
-}
-function gdapProblem(customerTenantId, check, tokenCause) {
-  const because = tokenCause ? ` ${tokenCause}` : "";
-  if (check.kind === "no-relationship") {
-    return {
-      kind: "no-gdap-relationship",
-      message: `Tenant ${customerTenantId}: the partner has no active GDAP relationship with this customer (it may have expired or been terminated).${because}`,
-      action: "Create or renew a GDAP relationship with this customer that includes Application Administrator or Cloud Application Administrator, and assign it to the service account's security group."
-    };
-  }
-  if (check.kind === "roles-missing") {
-    return {
-      kind: "gdap-roles-missing",
-      message: `Tenant ${customerTenantId}: the active GDAP relationship(s) ${check.relationships.map((r) => `"${r}"`).join(", ")} grant none of ${[...CONSENT_CAPABLE_ROLES.values()].join(", ")}.${because}`,
-      action: "Add Application Administrator or Cloud Application Administrator to a GDAP relationship with this customer."
-    };
-  }
-  return null;
 }
 
 // src/live/licensing.ts
@@ -80825,6 +80825,11 @@ function cloudTenantPort(desired, options) {
           body: answer.body
         };
       });
+    },
+    async explainDenial() {
+      if (tenantId === settings.partnerTenantId) return null;
+      const check = await checkGdap(countingGraph(settings.partnerTenantId), tenantId);
+      return gdapProblem(tenantId, check, "Microsoft Graph refused a write with 403 Authorization_RequestDenied.");
     },
     requestCounts() {
       return {
@@ -81264,12 +81269,14 @@ async function convergeTenant(ledger, desired, port, settings, options) {
   let wrote = creates.length > 0;
   let grantsChanged = false;
   let hardFailures = false;
+  let denied = false;
   for (let round = 1; actions.length > 0 && round <= 2; round++) {
     wrote = true;
     const executed = await executeKeepersFirst(port, actions, live, settings);
     ledger.noteExecuted(executed);
     grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
     hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
+    denied ||= executed.some(({ verdict, reply }) => verdict.kind === "failed" && reply?.status === 403);
     const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
     if (conflicted.size === 0) break;
     port.renewTokens();
@@ -81308,13 +81315,13 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     ledger.settleByReadBack([]);
   } else {
     const residual = last.residual;
-    ledger.fail(
-      residual === null ? problemOf("Reading the tenant back", "error" in last ? last.error : "no answer", "Run the refresh again.") : residual.problem ?? {
-        kind: "unknown",
-        message: `The read-back still differs from the declaration: ${residual.actions.map(describeAction).join("; ")}.`,
-        action: "See the failed permissions for Microsoft's answers; run the refresh again once their cause is fixed."
-      }
-    );
+    const denial = denied ? await explainDenial(port) : null;
+    const readBackProblem = residual === null ? problemOf("Reading the tenant back", "error" in last ? last.error : "no answer", "Run the refresh again.") : residual.problem ?? {
+      kind: "unknown",
+      message: `The read-back still differs from the declaration: ${residual.actions.map(describeAction).join("; ")}.`,
+      action: "See the failed permissions for Microsoft's answers; run the refresh again once their cause is fixed."
+    };
+    ledger.fail(denial ?? readBackProblem);
     if (residual !== null) ledger.settleByReadBack(residual.actions);
   }
   ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
@@ -81421,6 +81428,13 @@ function blockedWithResource(actions, resource, reason) {
     }
   }
   return items;
+}
+async function explainDenial(port) {
+  try {
+    return await port.explainDenial();
+  } catch {
+    return null;
+  }
 }
 async function executeKeepersFirst(port, actions, live, settings) {
   const isDuplicateDelete = (action) => action.kind === "delete-duplicate-grant";

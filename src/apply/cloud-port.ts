@@ -6,6 +6,7 @@ import { GraphClient, type MicrosoftClients } from "../cloud";
 import type { BatchRequest } from "../cloud/graph";
 import type { WriteBudget } from "../cloud/rate-limit";
 import type { DesiredTenant, FleetSettings } from "../desired/model";
+import { checkGdap, gdapProblem } from "../live/gdap";
 import { readTenant } from "../live/read-tenant";
 import { MICROSOFT_GRAPH_APP_ID } from "../plan/bootstrap";
 import type { RequestCounts } from "./result";
@@ -81,6 +82,12 @@ export function cloudTenantPort(desired: DesiredTenant, options: CloudPortOption
           body: answer.body,
         };
       });
+    },
+    async explainDenial() {
+      // The partner's own tenant is reached without GDAP: a denial there has another cause.
+      if (tenantId === settings.partnerTenantId) return null;
+      const check = await checkGdap(countingGraph(settings.partnerTenantId), tenantId);
+      return gdapProblem(tenantId, check, "Microsoft Graph refused a write with 403 Authorization_RequestDenied.");
     },
     requestCounts(): RequestCounts {
       return {

@@ -4,7 +4,7 @@
  * delegated grants; read back and verify. Every permission's fate is recorded by name.
  */
 import type { DesiredTenant } from "../desired/model";
-import type { LiveReading, LiveResource, LiveTenant } from "../live/model";
+import type { AccessProblem, LiveReading, LiveResource, LiveTenant } from "../live/model";
 import { missingWriteScopes } from "../plan/bootstrap";
 import { inaccessiblePlan, planTenant, type PlanOptions } from "../plan/diff";
 import type { BlockedItem, PlanAction, TenantPlan } from "../plan/model";
@@ -148,6 +148,7 @@ export async function convergeTenant(
   let wrote = creates.length > 0;
   let grantsChanged = false;
   let hardFailures = false;
+  let denied = false;
   // A second round only settles grants that existed although the read did not show them (409).
   for (let round = 1; actions.length > 0 && round <= 2; round++) {
     wrote = true;
@@ -155,6 +156,7 @@ export async function convergeTenant(
     ledger.noteExecuted(executed);
     grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
     hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
+    denied ||= executed.some(({ verdict, reply }) => verdict.kind === "failed" && reply?.status === 403);
     const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
     if (conflicted.size === 0) break;
     port.renewTokens();
@@ -196,15 +198,18 @@ export async function convergeTenant(
     ledger.settleByReadBack([]);
   } else {
     const residual = last.residual;
-    ledger.fail(
+    // A refused write in a customer tenant is most often a GDAP relationship without the roles to
+    // write; say so rather than only quoting Graph's "Insufficient privileges".
+    const denial = denied ? await explainDenial(port) : null;
+    const readBackProblem =
       residual === null
         ? problemOf("Reading the tenant back", "error" in last ? last.error : "no answer", "Run the refresh again.")
         : (residual.problem ?? {
-            kind: "unknown",
+            kind: "unknown" as const,
             message: `The read-back still differs from the declaration: ${residual.actions.map(describeAction).join("; ")}.`,
             action: "See the failed permissions for Microsoft's answers; run the refresh again once their cause is fixed.",
-          }),
-    );
+          });
+    ledger.fail(denial ?? readBackProblem);
     if (residual !== null) ledger.settleByReadBack(residual.actions);
   }
   ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
@@ -340,6 +345,15 @@ function blockedWithResource(actions: readonly PlanAction[], resource: BlockedIt
     }
   }
   return items;
+}
+
+/** The GDAP cause of a refused write, or null when there is none or it cannot be checked. */
+async function explainDenial(port: TenantPort): Promise<AccessProblem | null> {
+  try {
+    return await port.explainDenial();
+  } catch {
+    return null;
+  }
 }
 
 /**

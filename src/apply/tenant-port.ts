@@ -3,7 +3,7 @@
  * engine wires it to the real clients (src/cloud, src/live); the steps only see this port, which
  * keeps each step's logic readable and its failure handling in one place.
  */
-import type { LiveReading } from "../live/model";
+import type { AccessProblem, LiveReading } from "../live/model";
 import type { RequestCounts } from "./result";
 
 /** One Graph write, as a `$batch` item carries it: a URL relative to the Graph version root. */
@@ -47,6 +47,11 @@ export interface TenantPort {
    * items retried by the client) and returns one reply per write, in the writes' order.
    */
   write(writes: readonly GraphWrite[]): Promise<GraphReply[]>;
+  /**
+   * Why Graph refused a write with 403: the GDAP relationship's roles, checked in the partner
+   * tenant (one request), or null when GDAP allows the writes and the cause lies elsewhere.
+   */
+  explainDenial(): Promise<AccessProblem | null>;
   /** HTTP requests made for this tenant so far. */
   requestCounts(): RequestCounts;
 }

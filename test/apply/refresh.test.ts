@@ -100,6 +100,27 @@ describe("refreshTenant", () => {
     expect(accepted.writes[0]?.body).toEqual({ scope: "Directory.Read.All Mail.Send User.Read" });
   });
 
+  it("explains a write refused with 403 by the GDAP check, and checks only then", async () => {
+    const refusing = new ScriptedPort([read(liveTenant({ grants: [grant(["Directory.Read.All", "User.Read"])] }))], () => ({
+      status: 403,
+      code: "Authorization_RequestDenied",
+      message: "Insufficient privileges to complete the operation.",
+      body: null,
+    }));
+    refusing.denial = { kind: "gdap-roles-missing", message: "no role that can write", action: "Add Application Administrator." };
+    const { result } = await refreshTenant(desiredTenant(), refusing, instantSettings(), { forceConsent: false });
+    expect(result.status).toBe("failed");
+    expect(result.problem).toEqual(refusing.denial);
+    expect(refusing.denialChecks).toBe(1);
+
+    const accepting = new ScriptedPort([
+      read(liveTenant({ grants: [grant(["Directory.Read.All", "User.Read"])] })),
+      read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] })),
+    ]);
+    await refreshTenant(desiredTenant(), accepting, instantSettings(), { forceConsent: false });
+    expect(accepting.denialChecks).toBe(0);
+  });
+
   it("retries a write that refers to an object not replicated yet", async () => {
     const slept: number[] = [];
     const port = new ScriptedPort(

@@ -3,7 +3,7 @@
  * for the Microsoft clients so the refresh's decisions can be tested one situation at a time.
  */
 import type { DesiredTenant } from "../../src/desired/model";
-import type { LiveReading, LiveResource, LiveTenant } from "../../src/live/model";
+import type { AccessProblem, LiveReading, LiveResource, LiveTenant } from "../../src/live/model";
 import type { GraphReply, GraphWrite, TenantPort } from "../../src/apply/tenant-port";
 import type { StepSettings } from "../../src/apply/refresh";
 
@@ -89,6 +89,9 @@ export class ScriptedPort implements TenantPort {
   reads = 0;
   renewals = 0;
   consents = 0;
+  denialChecks = 0;
+  /** What the GDAP check finds when a write is refused with 403. */
+  denial: AccessProblem | null = null;
 
   constructor(
     private readonly readings: readonly LiveReading[],
@@ -114,6 +117,10 @@ export class ScriptedPort implements TenantPort {
       this.writes.push(w);
       return this.answer(w, this.writes.length);
     });
+  }
+  async explainDenial(): Promise<AccessProblem | null> {
+    this.denialChecks += 1;
+    return this.denial;
   }
   requestCounts() {
     return { graph: this.reads + this.writes.length, partnerCenter: this.consents, token: this.renewals, throttled: 0 };

@@ -28,6 +28,29 @@ function only(result: { tenants: readonly TenantResult[] } | null): TenantResult
 }
 
 describe("refresh", () => {
+  it("names the GDAP cause when a relationship lets the service account read but not write", async () => {
+    const PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+    const world = demoWorld();
+    const readOnly: WorldSpec = {
+      ...world,
+      gdapRelationships: world.gdapRelationships.map((r) =>
+        r.customerTenantId === DEMO.drifted.tenantId ? { ...r, roleTemplateIds: [PRIVILEGED_ROLE_ADMINISTRATOR] } : r,
+      ),
+    };
+    await sandbox.loadWorld(readOnly);
+    const before = heldByName(await sandbox.snapshot(DEMO.drifted.tenantId), DEMO.applicationId);
+
+    const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.drifted.defaultDomain });
+
+    const tenant = only(outcome.result);
+    expect(outcome.exitCode).toBe(1);
+    expect(tenant.status).toBe("failed");
+    expect(tenant.problem?.kind).toBe("gdap-roles-missing");
+    expect(tenant.problem?.action).toMatch(/Application Administrator or Cloud Application Administrator/);
+    expect(tenant.permissions.find((p) => p.permission === "AuditLog.Read.All")?.outcome).toBe("failed");
+    expect(heldByName(await sandbox.snapshot(DEMO.drifted.tenantId), DEMO.applicationId)).toEqual(before);
+  });
+
   it("takes a never-consented tenant to the full set, verified, in at most 10 requests besides tokens", async () => {
     expect(heldByName(await sandbox.snapshot(DEMO.fresh.tenantId), DEMO.applicationId).appRoles).toEqual([]);
 
