@@ -13,6 +13,17 @@ import { ConfigurationError, ENV, caCertificatesFrom, secretsFromEnvironment } f
 import { createOutput, type Output } from "./output";
 import { runCommand, type RunFlags } from "./run-command";
 
+/** Where plan, refresh and reset take their credentials from, since no flag carries them. */
+const CREDENTIALS_HELP = `
+Environment (credentials are never flags, which would show in shell history and ps):
+  ${ENV.clientSecret.padEnd(31)}CIPP-SAM's client secret, or
+  ${ENV.certificateFile.padEnd(31)}CIPP-SAM's certificate (PEM), with
+  ${ENV.certificateKeyFile.padEnd(31)}its private key (PEM)
+  ${ENV.refreshToken.padEnd(31)}the CIPP service account's refresh token
+  ${ENV.sandboxUrl.padEnd(31)}as --sandbox-url
+  ${ENV.caFile.padEnd(31)}as --ca-file
+\`cipp-cpv emulator\` writes the sandbox's values to .cipp-cpv/sandbox.env: set -a; . .cipp-cpv/sandbox.env; set +a`;
+
 interface CommonOptions {
   stacks: string;
   tenant?: string;
@@ -48,26 +59,33 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .description("Declare CIPP-SAM's permissions per tenant in git, plan them against Microsoft Graph, refresh or reset them through Partner Center.")
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText("after", `\nRun cipp-cpv <command> --help for its options.\n${CREDENTIALS_HELP}`);
 
   const stacks = (): Option => new Option("--stacks <dir>", "folder with cipp-cpv.yaml, profiles/ and tenants/").default("stacks");
-  const withRunOptions = (command: Command, oneTenant = false): Command =>
-    (oneTenant
-      ? command
-          .requiredOption("--tenant <id-or-domain>", "the tenant, by id or default domain")
-          .option("--confirm <id-or-domain>", "repeat the tenant to confirm")
-      : command
-          .option("--tenant <id-or-domain>", "one tenant, by id or default domain (default: every declared tenant)")
-          .addOption(
-            new Option(
-              "--changed-files <file>",
-              'only the tenants whose declarations the files listed in <file> touch, one path a line from the repository root, e.g. git diff --name-only ("-": standard input)',
-            ).conflicts("tenant"),
-          )
-    )
-      .addOption(stacks())
-      .option("--force-consent", "post the Partner Center consent even where the plan does not need it")
-      .option("--concurrency <n>", "tenants processed at once", positiveInteger, 10)
+  const withRunOptions = (command: Command, mode: "plan" | "refresh" | "reset"): Command => {
+    if (mode === "reset") {
+      command
+        .requiredOption("--tenant <id-or-domain>", "the tenant, by id or default domain")
+        .option("--confirm <id-or-domain>", "the same tenant again; without it the reset is refused and nothing is sent");
+    } else {
+      command
+        .option("--tenant <id-or-domain>", "one tenant, by id or default domain (default: every declared tenant)")
+        .addOption(
+          new Option(
+            "--changed-files <file>",
+            'only the tenants whose declarations the files listed in <file> touch, one path a line from the repository root, e.g. git diff --name-only ("-": standard input)',
+          ).conflicts("tenant"),
+        );
+    }
+    command.addOption(stacks());
+    // A reset always posts the consent, and for one tenant: neither option would change it.
+    if (mode !== "reset") {
+      command
+        .option("--force-consent", "post the Partner Center consent even where the plan does not need it")
+        .option("--concurrency <n>", "tenants processed at once", positiveInteger, 10);
+    }
+    return command
       .option("--json <file>", "also write the report as JSON")
       .option("--markdown <file>", "also write the report as Markdown (job summaries, pull request comments)")
       .option("--color", "colour the text report", Boolean(process.stdout.isTTY) && env["NO_COLOR"] === undefined)
@@ -75,7 +93,9 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
       .option("--quiet", "no progress lines on stderr")
       .option("--refresh-token-out <file>", "write the service account's rotated refresh token here (mode 600)")
       .option("--sandbox-url <url>", `the sandbox emulator's base URL (or ${ENV.sandboxUrl}); required when cloud is "sandbox"`)
-      .option("--ca-file <file>", `extra CA certificate to trust, PEM (or ${ENV.caFile})`);
+      .option("--ca-file <file>", `extra CA certificate to trust, PEM (or ${ENV.caFile})`)
+      .addHelpText("after", CREDENTIALS_HELP);
+  };
 
   const run = (mode: "plan" | "refresh" | "reset") => async (options: CommonOptions) => {
     const secrets = secretsFromEnvironment(env);
@@ -102,15 +122,16 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
       );
     });
 
-  withRunOptions(program.command("plan").description("show what a refresh would change (exit 0 none, 2 changes, 1 error)")).action(run("plan"));
-  withRunOptions(program.command("refresh").description("consent, grant and verify CIPP-SAM's permissions (exit 1 if any tenant failed)")).action(
-    run("refresh"),
-  );
+  withRunOptions(program.command("plan").description("show what a refresh would change (exit 0 none, 2 changes, 1 error)"), "plan").action(run("plan"));
+  withRunOptions(
+    program.command("refresh").description("consent, grant and verify CIPP-SAM's permissions (exit 1 if any tenant failed)"),
+    "refresh",
+  ).action(run("refresh"));
   withRunOptions(
     program
       .command("reset")
-      .description("remove CIPP-SAM from one tenant and add it back with the declared permissions"),
-    true,
+      .description("remove CIPP-SAM from one tenant and add it back with the declared permissions (needs --confirm repeating --tenant)"),
+    "reset",
   ).action(run("reset"));
 
   program

@@ -177,6 +177,27 @@ describe("usage errors", () => {
     expect(await main(["--help"], {}, io.output)).toBe(0);
     expect(io.stdout()).toContain("refresh");
   });
+
+  it("names the credential variables in the help of every command that signs in", async () => {
+    for (const command of [[], ["plan"], ["refresh"], ["reset"]]) {
+      const io = capture();
+      expect(await main([...command, "--help"], {}, io.output)).toBe(0);
+      for (const variable of ["CIPP_CPV_CLIENT_SECRET", "CIPP_CPV_CERTIFICATE_FILE", "CIPP_CPV_CERTIFICATE_KEY_FILE", "CIPP_CPV_REFRESH_TOKEN"]) {
+        expect(io.stdout()).toContain(variable);
+      }
+    }
+  });
+
+  it("offers reset only the options that change a reset", async () => {
+    const io = capture();
+    expect(await main(["reset", "--help"], {}, io.output)).toBe(0);
+    expect(io.stdout()).toMatch(/--confirm <id-or-domain> +the same tenant again/);
+    expect(io.stdout()).not.toContain("--concurrency");
+    expect(io.stdout()).not.toContain("--force-consent");
+    const refused = capture();
+    expect(await main(["reset", "--tenant", DEMO.healthy.defaultDomain, "--concurrency", "2"], sandboxEnv(), refused.output)).toBe(1);
+    expect(refused.stderr()).toContain("unknown option '--concurrency'");
+  });
 });
 
 it("writes nothing into a fresh folder when the declarations are invalid", async () => {
