@@ -67,6 +67,27 @@ export function caCertificatesFrom(file: string | undefined, env: Env, readFile:
   return path === undefined ? [] : [readPem(readFile, path, file !== undefined ? "--ca-file" : ENV.caFile, "CERTIFICATE")];
 }
 
+/**
+ * The sandbox's base URL from a flag or the environment, checked before anything is sent: a
+ * malformed one would otherwise fail every tenant with a bare "Invalid URL".
+ */
+export function sandboxUrlFrom(flag: string | undefined, env: Env): string | undefined {
+  const fromFlag = nonEmpty(flag);
+  const value = fromFlag ?? nonEmpty(env[ENV.sandboxUrl]);
+  if (value === undefined) return undefined;
+  const origin = fromFlag !== undefined ? "--sandbox-url" : ENV.sandboxUrl;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "https:") {
+    throw new ConfigurationError(`${origin}: "${value}" is not an https URL; the sandbox prints its own, e.g. https://127.0.0.1:8443, when it starts.`);
+  }
+  return value;
+}
+
 function readPem(readFile: ReadFile, path: string, origin: string, kind: string): string {
   let text: string;
   try {

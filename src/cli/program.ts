@@ -2,14 +2,15 @@
  * The command line: `cipp-cpv validate | plan | refresh | reset | emulator | demo`.
  * Exit codes: 0 success / no changes; 2 changes pending (plan); 1 any error or failed tenant.
  */
+import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { RunRefusedError } from "../apply/engine";
 import { DeclarationError } from "../desired/declaration-error";
-import { loadFleet } from "../desired/load";
+import { SETTINGS_FILE, loadFleet } from "../desired/load";
 import { TenantSelectionError } from "../desired/select";
 import { demoCommand } from "./demo";
 import { emulatorCommand } from "./emulator-command";
-import { ConfigurationError, ENV, caCertificatesFrom, secretsFromEnvironment } from "./environment";
+import { ConfigurationError, ENV, caCertificatesFrom, sandboxUrlFrom, secretsFromEnvironment } from "./environment";
 import { createOutput, type Output } from "./output";
 import { runCommand, type RunFlags } from "./run-command";
 
@@ -99,7 +100,8 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
 
   const run = (mode: "plan" | "refresh" | "reset") => async (options: CommonOptions) => {
     const secrets = secretsFromEnvironment(env);
-    const sandboxUrl = options.sandboxUrl ?? nonEmpty(env[ENV.sandboxUrl]);
+    const sandboxUrl = sandboxUrlFrom(options.sandboxUrl, env);
+    if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks);
     setExit(
       await runCommand(mode, runFlags(options), {
         ...secrets,
@@ -205,6 +207,12 @@ function portNumber(value: string): number {
   return n;
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value.trim();
+/** The engine would refuse too, but only the CLI can say which flag, variable and file supply the address. */
+function refuseSandboxWithoutAddress(stacksDir: string): void {
+  if (loadFleet(stacksDir).settings.cloud !== "sandbox") return;
+  throw new ConfigurationError(
+    `${join(stacksDir, SETTINGS_FILE)} sets cloud: sandbox, but the sandbox's address is missing. Start it with ` +
+      `\`npx cipp-cpv emulator\` and load the file it writes (set -a; . .cipp-cpv/sandbox.env; set +a), or pass --sandbox-url. ` +
+      "For your own tenants, set cloud: public there.",
+  );
 }

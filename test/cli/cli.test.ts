@@ -112,12 +112,28 @@ describe("plan", () => {
     expect(emulator.requests().total).toBe(before);
   });
 
-  it("refuses a sandbox declaration without the sandbox's address", async () => {
+  it("refuses a sandbox declaration without the sandbox's address, saying where the address comes from", async () => {
     const io = capture();
+    const before = emulator.requests().total;
     const env = sandboxEnv();
     delete env["CIPP_CPV_SANDBOX_URL"];
     expect(await main(["plan", "--stacks", STACKS], env, io.output)).toBe(1);
-    expect(io.stderr()).toMatch(/sandbox/);
+    expect(io.stderr()).toContain(`${path.join(STACKS, "cipp-cpv.yaml")} sets cloud: sandbox`);
+    expect(io.stderr()).toContain("npx cipp-cpv emulator");
+    expect(io.stderr()).toContain(".cipp-cpv/sandbox.env");
+    expect(emulator.requests().total).toBe(before);
+  });
+
+  it.each([
+    ["the environment", ["--tenant", DEMO.healthy.defaultDomain], { CIPP_CPV_SANDBOX_URL: "127.0.0.1:8443" }, /^Error: CIPP_CPV_SANDBOX_URL: "127\.0\.0\.1:8443" is not an https URL/],
+    ["--sandbox-url", ["--tenant", DEMO.healthy.defaultDomain, "--sandbox-url", "http://127.0.0.1:8443"], {}, /^Error: --sandbox-url: "http:\/\/127\.0\.0\.1:8443" is not an https URL/],
+  ])("refuses a sandbox address from %s that is not an https URL, sending nothing", async (_origin, args, extra, message) => {
+    const io = capture();
+    const before = emulator.requests().total;
+    expect(await main(["plan", "--stacks", STACKS, ...args], sandboxEnv(extra), io.output)).toBe(1);
+    expect(io.stderr()).toMatch(message);
+    expect(io.stdout()).toBe("");
+    expect(emulator.requests().total).toBe(before);
   });
 });
 
