@@ -2,9 +2,10 @@
  * Where the CLI writes: text to stdout, progress and errors to stderr, reports to files. Every
  * line passes through the redactor, so a secret that reached a message never reaches a terminal.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { SecretRedactor } from "../cloud/secrets";
+import { ConfigurationError } from "./environment";
 
 export interface Output {
   readonly redactor: SecretRedactor;
@@ -37,4 +38,32 @@ export function createOutput(streams: Streams = process, redactor = new SecretRe
     file: (path, content, mode) => write(path, redactor.redact(content), mode),
     secretFile: (path, secret) => write(path, secret, 0o600),
   };
+}
+
+/**
+ * Checks, before any request is sent, that a report file named by `flag` can be written: a refresh
+ * whose report cannot be saved afterwards has already changed tenants, and its record would be lost.
+ * Creates nothing; the folders are made when the report is written.
+ */
+export function checkWritable(path: string, flag: string): void {
+  const target = resolve(path);
+  const problem = (reason: string): ConfigurationError => new ConfigurationError(`${flag}: cannot write ${path}: ${reason}; nothing was sent.`);
+  const existing = statOrNull(target);
+  if (existing?.isDirectory()) throw problem("it is a folder");
+  let folder = existing === null ? dirname(target) : target;
+  while (statOrNull(folder) === null && dirname(folder) !== folder) folder = dirname(folder);
+  if (existing === null && statOrNull(folder)?.isDirectory() !== true) throw problem(`${folder} is not a folder`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    throw problem(`${folder === target ? "the file" : folder} is not writable (${(error as NodeJS.ErrnoException).code ?? "denied"})`);
+  }
+}
+
+function statOrNull(path: string): ReturnType<typeof statSync> | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }

@@ -190,7 +190,8 @@ function reportError(error: unknown, output: Output): number {
     output.err(`Error: ${error.message}`);
     return 1;
   }
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  // A plain Error's name adds nothing to "Error: ".
+  const message = error instanceof Error ? (error.name === "Error" ? error.message : `${error.name}: ${error.message}`) : String(error);
   output.err(`Error: ${message}`);
   return 1;
 }

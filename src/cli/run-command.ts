@@ -10,7 +10,7 @@ import { sandboxEndpoints, type CloudEndpoints } from "../cloud/endpoints";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../report";
 import { parseChangedPaths } from "../desired/affected";
 import { ConfigurationError } from "./environment";
-import type { Output } from "./output";
+import { checkWritable, type Output } from "./output";
 import { progressLine } from "./progress";
 
 export interface RunFlags {
@@ -42,6 +42,10 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
   output.redactor.register(context.refreshToken);
   if (context.credential.kind === "secret") output.redactor.register(context.credential.clientSecret);
   if (context.credential.kind === "certificate") output.redactor.register(context.credential.privateKeyPem);
+
+  if (flags.json !== undefined) checkWritable(flags.json, "--json");
+  if (flags.markdown !== undefined) checkWritable(flags.markdown, "--markdown");
+  if (flags.refreshTokenOut !== undefined) checkWritable(flags.refreshTokenOut, "--refresh-token-out");
 
   const endpoints: CloudEndpoints | undefined = context.sandboxUrl ? sandboxEndpoints(context.sandboxUrl) : undefined;
   const outcome = await runEngine({

@@ -216,6 +216,32 @@ describe("usage errors", () => {
   });
 });
 
+describe("report files", () => {
+  it.each([
+    ["--json", (blocker: string) => path.join(blocker, "plan.json"), /^Error: --json: cannot write .*plan\.json: .*is not a folder; nothing was sent\./],
+    ["--markdown", (blocker: string) => blocker.replace(/blocker$/, ""), /^Error: --markdown: cannot write .*: it is a folder; nothing was sent\./],
+    ["--refresh-token-out", (blocker: string) => path.join(blocker, "deeper", "token"), /^Error: --refresh-token-out: cannot write .*token: .*is not a folder/],
+  ])("refuses a %s path that cannot be written before refreshing anything", async (flag, target, message) => {
+    const blocker = path.join(work, `blocker-${flag.replace(/-/g, "")}`, "blocker");
+    mkdirSync(path.dirname(blocker), { recursive: true });
+    writeFileSync(blocker, "a file where a folder is needed");
+    const io = capture();
+    const before = emulator.requests().total;
+    const code = await main(["refresh", "--stacks", STACKS, "--tenant", DEMO.drifted.defaultDomain, flag, target(blocker)], sandboxEnv(), io.output);
+    expect(code).toBe(1);
+    expect(io.stderr()).toMatch(message);
+    expect(io.stdout()).toBe("");
+    expect(emulator.requests().total).toBe(before);
+  });
+
+  it("creates the folders of a report path that does not exist yet", async () => {
+    const io = capture();
+    const json = path.join(work, "reports", "nested", "plan.json");
+    expect(await main(["plan", "--stacks", STACKS, "--tenant", DEMO.healthy.defaultDomain, "--quiet", "--json", json], sandboxEnv(), io.output)).toBe(0);
+    expect(JSON.parse(readFileSync(json, "utf8"))).toMatchObject({ kind: "plan" });
+  });
+});
+
 it("writes nothing into a fresh folder when the declarations are invalid", async () => {
   const stacks = path.join(work, "empty-stacks");
   mkdirSync(stacks, { recursive: true });
