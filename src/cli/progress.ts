@@ -1,9 +1,12 @@
-import type { Progress } from "../apply/run-request";
+import type { Progress, RunMode } from "../apply/run-request";
 
-/** One progress line for long runs: "[12/1000] contoso.onmicrosoft.com converged · 1 failed · about 3 min left". */
-export function progressLine(progress: Progress): string {
+/**
+ * One progress line for long runs: "[12/1000] contoso.onmicrosoft.com converged · 1 failed · about 3 min left".
+ * A plan fails no tenant; the ones it cannot read are counted as inaccessible, the word its report uses.
+ */
+export function progressLine(progress: Progress, mode: RunMode): string {
   const last = progress.last ? ` ${progress.last.tenant} ${progress.last.outcome}` : "";
-  const failed = progress.failed > 0 ? ` · ${progress.failed} failed` : "";
+  const failed = progress.failed > 0 ? ` · ${progress.failed} ${mode === "plan" ? "inaccessible" : "failed"}` : "";
   const eta = progress.etaMs === null || progress.done === progress.total ? "" : ` · about ${duration(progress.etaMs)} left`;
   return `[${progress.done}/${progress.total}]${last}${failed}${eta}`;
 }

@@ -60,7 +60,7 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
     caCertificates: context.caCertificates,
     credential: context.credential,
     refreshToken: context.refreshToken,
-    ...(flags.quiet ? {} : { onProgress: (progress) => output.err(progressLine(progress)) }),
+    ...(flags.quiet ? {} : { onProgress: (progress) => output.err(progressLine(progress, mode)) }),
   });
   report(mode, outcome, flags, output);
   return outcome.exitCode;
