@@ -51,7 +51,7 @@ export async function emulatorCommand(flags: EmulatorFlags, output: Output, sign
       `Sandbox emulator of Entra ID, Microsoft Graph and Partner Center listening on ${emulator.baseUrl}` +
         (saved ? ` (world loaded from ${flags.state})` : " (demo world)"),
       `  CA certificate: ${caFile}   (curl --cacert ${caFile} ${emulator.baseUrl}/_emulator/requests)`,
-      `  To use it from the CLI:  set -a; . ${envFile}; set +a; cipp-cpv plan`,
+      `  To use it from the CLI:  set -a; . ${envFile}; set +a; npx cipp-cpv plan`,
       "  Stop with Ctrl+C.",
     ].join("\n"),
   );

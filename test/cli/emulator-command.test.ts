@@ -76,6 +76,8 @@ it("prints its base URL, keeps credentials out of the terminal, and saves its wo
   expect(statSync(envFile).mode & 0o777).toBe(0o600);
   const env = sandboxEnv(envFile);
   expect(env["CIPP_CPV_SANDBOX_URL"]).toBe(first.baseUrl);
+  // The hint must be a line a user can paste in a clone, where only npx finds the command.
+  expect(first.output()).toContain(`set -a; . ${envFile}; set +a; npx cipp-cpv plan`);
 
   // The built CLI, configured only through the environment file the emulator wrote.
   const refresh = runCli(["refresh", "--stacks", STACKS, "--tenant", DEMO.drifted.defaultDomain, "--quiet"], env);
