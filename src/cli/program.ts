@@ -119,7 +119,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
       const fleet = loadFleet(options.stacks);
       const active = fleet.tenants.filter((tenant) => !tenant.excluded);
       output.out(
-        `${options.stacks}: valid. ${fleet.tenants.length} tenant(s) declared, ${active.length} managed` +
+        `${options.stacks}: valid. ${fleet.tenants.length} ${fleet.tenants.length === 1 ? "tenant" : "tenants"} declared, ${active.length} managed` +
           `${fleet.tenants.length > active.length ? `, ${fleet.tenants.length - active.length} excluded` : ""}; cloud ${fleet.settings.cloud}.`,
       );
     });

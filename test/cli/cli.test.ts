@@ -2,7 +2,7 @@
  * The CLI as a user runs it: `main()` over the real engine and the emulator for plan, refresh,
  * reset and validate; the built `lib/src/cli.js` in a child process for the emulator command.
  */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, cpSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { main } from "../../src/cli/program";
@@ -59,8 +59,17 @@ describe("validate", () => {
     const io = capture();
     const before = emulator.requests().total;
     expect(await main(["validate", "--stacks", STACKS], {}, io.output)).toBe(0);
-    expect(io.stdout()).toMatch(/valid\. 6 tenant\(s\) declared, 6 managed; cloud sandbox/);
+    expect(io.stdout()).toMatch(/valid\. 6 tenants declared, 6 managed; cloud sandbox/);
     expect(emulator.requests().total).toBe(before);
+  });
+
+  it("counts a single tenant in the singular", async () => {
+    const stacks = path.join(work, "one-tenant-stacks");
+    cpSync(STACKS, stacks, { recursive: true });
+    for (const file of ["adatum", "contosomsp", "northwind", "tailspintoys", "wingtiptoys"]) rmSync(path.join(stacks, "tenants", `${file}.yaml`));
+    const io = capture();
+    expect(await main(["validate", "--stacks", stacks], {}, io.output)).toBe(0);
+    expect(io.stdout()).toContain("valid. 1 tenant declared, 1 managed;");
   });
 
   it("names the file, line and field of a bad declaration and exits 1", async () => {
