@@ -1,9 +1,13 @@
 import { readTenant } from "../../src/live/read-tenant";
 import { DEMO } from "../../src/emulator";
+import { CIPP_SAM_PERMISSIONS, FIRST_PARTY_APPS } from "../../src/emulator/demo-world";
 import { cippTenant, delta, SETTINGS, startSandbox, type Sandbox } from "./sandbox";
 
 const GRAPH = "00000003-0000-0000-c000-000000000000";
 const AUDIT_LOG_READ_ALL = "b0afded3-3588-46d8-8b3d-9842eff778da";
+/** CIPP's set in a customer tenant: everything but what only the partner tenant holds. */
+const CUSTOMER_SET = CIPP_SAM_PERMISSIONS.filter((r) => !r.partnerTenantOnly);
+const GRAPH_SET = CUSTOMER_SET.find((r) => r.resourceAppId === GRAPH);
 
 describe("readTenant against the emulator's demo world", () => {
   let sandbox: Sandbox;
@@ -24,9 +28,10 @@ describe("readTenant against the emulator's demo world", () => {
     if (reading.kind !== "read") return;
     const live = reading.live;
     expect(live.client?.displayName).toBe("CIPP-SAM");
-    expect(live.appRoleAssignments.length).toBeGreaterThan(50);
-    expect(live.grants.length).toBeGreaterThan(3);
-    expect(live.resources.get(GRAPH)?.appRoles.length).toBeGreaterThan(100);
+    // The healthy tenant holds CIPP's whole customer set: one assignment per role, one grant per resource with scopes.
+    expect(live.appRoleAssignments.map((a) => a.appRoleId).sort()).toEqual(CUSTOMER_SET.flatMap((r) => r.appRoleIds).sort());
+    expect(live.grants.length).toBe(CUSTOMER_SET.filter((r) => r.scopes.length > 0).length);
+    expect(live.resources.get(GRAPH)?.appRoles.length).toBe(FIRST_PARTY_APPS.find((a) => a.appId === GRAPH)?.appRoles.length);
     expect(live.unavailable).toEqual([]);
     expect(live.tokenScopes).toContain("AppRoleAssignment.ReadWrite.All");
     expect(delta(before, after, "login")).toBe(1);
@@ -38,11 +43,12 @@ describe("readTenant against the emulator's demo world", () => {
     if (reading.kind !== "read") throw new Error(`expected a reading, got ${reading.kind}`);
     const graph = reading.live.resources.get(GRAPH);
     const graphAssignments = reading.live.appRoleAssignments.filter((a) => a.resourceId === graph?.servicePrincipalId);
-    expect(graphAssignments.length).toBeGreaterThan(0);
-    expect(graphAssignments.map((a) => a.appRoleId)).not.toContain(AUDIT_LOG_READ_ALL);
+    const held = new Set(graphAssignments.map((a) => a.appRoleId));
+    expect(GRAPH_SET?.appRoleIds.filter((id) => !held.has(id))).toEqual([AUDIT_LOG_READ_ALL]);
+    expect(graphAssignments).toHaveLength((GRAPH_SET?.appRoleIds.length ?? 0) - 1);
     const graphGrant = reading.live.grants.find((g) => g.resourceId === graph?.servicePrincipalId);
-    expect(graphGrant?.scopes).not.toContain("Policy.Read.All");
-    expect(graphGrant?.scopes).toContain("Directory.ReadWrite.All");
+    expect(GRAPH_SET?.scopes.filter((s) => !graphGrant?.scopes.includes(s))).toEqual(["Policy.Read.All"]);
+    expect(graphGrant?.scopes).toHaveLength((GRAPH_SET?.scopes.length ?? 0) - 1);
   });
 
   it("marks unlicensed workloads unavailable with the reason", async () => {
