@@ -64,10 +64,17 @@ export function planStatusWords(status: TenantPlan["status"], counts: TenantPlan
   return parts.join(", ");
 }
 
+const CONSENT_WORDS: Readonly<Record<TenantResult["steps"]["consent"], string>> = {
+  created: "consent created",
+  "already-existed": "consent already in place",
+  "not-needed": "no consent needed",
+  failed: "consent failed",
+};
+
 /** The steps and costs of a tenant's run, e.g. "consent created, 2.1 s, 14 requests". */
 export function resultStepWords(result: TenantResult): string {
   const requests = result.requests.graph + result.requests.partnerCenter + result.requests.token;
-  const parts = [`consent ${result.steps.consent}`];
+  const parts = [CONSENT_WORDS[result.steps.consent]];
   if (result.steps.reset !== null) parts.push(result.steps.reset.removed ? "CIPP-SAM removed by reset" : "reset removed nothing");
   parts.push(`${(result.durationMs / 1000).toFixed(1)} s`, plural(requests, "request"));
   if (result.requests.throttled > 0) parts.push(`${result.requests.throttled} throttled`);

@@ -1,4 +1,6 @@
+import type { TenantResult } from "../../src/apply/result";
 import { renderPlanText, renderResultText } from "../../src/report";
+import { resultStepWords } from "../../src/report/sentences";
 import { SECRET_JWT, largeFreshFleet, sampleFleetPlan, sampleRunResult } from "./fixtures";
 
 /** The lines of one tenant's section, found by its header. */
@@ -73,7 +75,7 @@ describe("result as text", () => {
   test("per tenant: status, steps and costs, then outcomes by name", () => {
     const contoso = section(text, "contoso.onmicrosoft.com");
     expect(contoso[0]).toBe(
-      "Contoso (contoso.onmicrosoft.com) 00000000-0000-4000-8000-000000000001: changed (consent already-existed, 2.1 s, 15 requests)",
+      "Contoso (contoso.onmicrosoft.com) 00000000-0000-4000-8000-000000000001: changed (consent already in place, 2.1 s, 15 requests)",
     );
     expect(contoso).toContain("  + Microsoft Graph: app role Application.ReadWrite.All");
     expect(contoso).toContain("  - Microsoft Graph: app role Group.ReadWrite.All");
@@ -82,6 +84,14 @@ describe("result as text", () => {
     // The resource's own row comes before its permissions.
     const blocked = contoso.filter((line) => line.startsWith("  ! "));
     expect(blocked[0]).toMatch(/WindowsDefenderATP: service principal/);
+  });
+
+  test("the consent step in words, not as its JSON value", () => {
+    const failed = sampleRunResult().tenants[1] as TenantResult;
+    const words = (["created", "already-existed", "not-needed", "failed"] as const).map((consent) =>
+      resultStepWords({ ...failed, steps: { consent, reset: null } }).split(", ")[0],
+    );
+    expect(words).toEqual(["consent created", "consent already in place", "no consent needed", "consent failed"]);
   });
 
   test("a failure names the service, status and code, and never a token", () => {
