@@ -193,7 +193,12 @@ function sortedResults(items: readonly PermissionResult[]): PermissionResult[] {
   );
 }
 
-function resultLine(item: PermissionResult): ReportLine {
+/** The detail of each resource whose service principal is blocked, by appId: its permissions need not repeat it. */
+function blockedResourceDetails(items: readonly PermissionResult[]): Map<string, string | null> {
+  return new Map(items.filter((item) => item.type === "resource" && item.outcome === "blocked").map((item) => [item.resource.appId, item.detail]));
+}
+
+function resultLine(item: PermissionResult, blockedResources: ReadonlyMap<string, string | null>): ReportLine {
   const subject = permissionSubject(item.type, item.permission);
   const resource = item.resource.displayName;
   switch (item.outcome) {
@@ -203,15 +208,12 @@ function resultLine(item: PermissionResult): ReportLine {
       return { sign: "-", resource, subject, note: null };
     case "already-present":
       return { sign: "=", resource, subject, note: null };
-    case "blocked":
-      return {
-        sign: "!",
-        resource,
-        subject,
-        note: [item.blockReason === null ? "blocked" : blockReasonWords(item.blockReason), item.detail]
-          .filter((part): part is string => part !== null)
-          .join(": "),
-      };
+    case "blocked": {
+      const reason = item.blockReason === null ? "blocked" : blockReasonWords(item.blockReason);
+      const repeatsResource =
+        item.type !== "resource" && blockedResources.has(item.resource.appId) && blockedResources.get(item.resource.appId) === item.detail;
+      return { sign: "!", resource, subject, note: item.detail === null || repeatsResource ? reason : `${reason}: ${item.detail}` };
+    }
     case "failed":
       return {
         sign: "x",
@@ -222,11 +224,15 @@ function resultLine(item: PermissionResult): ReportLine {
   }
 }
 
-/** A tenant result's lines, sorted by resource, type and name. */
+/**
+ * A tenant result's lines, sorted by resource, type and name. As in a plan, the permissions of a resource that
+ * cannot be added carry the short reason only; the resource's own line carries the detail once.
+ */
 export function resultLines(result: TenantResult): ResultLines {
   const items = sortedResults(result.permissions);
+  const blockedResources = blockedResourceDetails(items);
   const linesOf = (outcomes: readonly PermissionResult["outcome"][]): ReportLine[] =>
-    items.filter((item) => outcomes.includes(item.outcome)).map(resultLine);
+    items.filter((item) => outcomes.includes(item.outcome)).map((item) => resultLine(item, blockedResources));
   return {
     changes: linesOf(["applied", "removed"]),
     failed: linesOf(["failed"]),

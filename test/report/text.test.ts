@@ -81,9 +81,12 @@ describe("result as text", () => {
     expect(contoso).toContain("  - Microsoft Graph: app role Group.ReadWrite.All");
     expect(contoso).toContain("  = 1 already present");
     expect(contoso).toContain("  Verified: the read-back matches the declaration.");
-    // The resource's own row comes before its permissions.
+    // The resource's own row comes before its permissions, and only it carries the detail.
     const blocked = contoso.filter((line) => line.startsWith("  ! "));
-    expect(blocked[0]).toMatch(/WindowsDefenderATP: service principal/);
+    expect(blocked).toEqual([
+      "  ! WindowsDefenderATP: service principal — resource unavailable: no licence",
+      "  ! WindowsDefenderATP: app role Vulnerability.Read — resource unavailable",
+    ]);
   });
 
   test("the consent step in words, not as its JSON value", () => {
