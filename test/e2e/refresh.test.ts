@@ -1,9 +1,13 @@
 import { DEMO, demoWorld, type WorldSpec } from "../../src/emulator";
+import { CIPP_SAM_PERMISSIONS } from "../../src/emulator/demo-world";
 import type { TenantResult } from "../../src/apply/result";
 import { countOf, heldByName, startSandbox, worldWithoutResourcesInFreshTenant, type Sandbox } from "./sandbox";
 
 const GRAPH = "00000003-0000-0000-c000-000000000000";
 const DEFENDER = "fc780465-2017-40d4-a0c5-307022471b92";
+const RMS = "00000012-0000-0000-c000-000000000000";
+/** The resource apps CIPP's set asks for in a customer tenant. */
+const CUSTOMER_RESOURCES = CIPP_SAM_PERMISSIONS.filter((r) => !r.partnerTenantOnly);
 
 let sandbox: Sandbox;
 /** CIPP's full set by name, as the healthy demo tenant (same licences as the fresh one) holds it. */
@@ -87,7 +91,8 @@ describe("refresh", () => {
     const tenant = only(outcome.result);
     expect(tenant.status).toBe("changed");
     const created = tenant.permissions.filter((p) => p.type === "resource");
-    expect(created.length).toBeGreaterThan(3);
+    // Every resource of CIPP's customer set but Microsoft Graph, which the tenant kept.
+    expect(created.map((p) => p.resource.appId).sort()).toEqual(CUSTOMER_RESOURCES.map((r) => r.resourceAppId).filter((id) => id !== GRAPH).sort());
     expect(created.every((p) => p.outcome === "applied")).toBe(true);
     expect(heldByName(await sandbox.snapshot(DEMO.fresh.tenantId), DEMO.applicationId)).toEqual(fullSet);
     const { counts } = await sandbox.requests();
@@ -148,7 +153,12 @@ describe("refresh", () => {
     expect(outcome.exitCode).toBe(0);
     expect(tenant.status).toBe("changed");
     const blocked = tenant.permissions.filter((p) => p.outcome === "blocked");
-    expect(blocked.length).toBeGreaterThan(1);
+    // Adatum declares Rights Management away (profile no-rms) but still asks for Defender: the
+    // resource and each of its permissions are blocked.
+    const defender = CUSTOMER_RESOURCES.find((r) => r.resourceAppId === DEFENDER);
+    expect(blocked.map((p) => p.type).sort()).toEqual(
+      ["resource", ...(defender?.appRoleIds ?? []).map(() => "appRole"), ...(defender?.scopes ?? []).map(() => "scope")].sort(),
+    );
     expect(blocked.every((p) => p.resource.appId === DEFENDER && p.blockReason === "resource-unavailable")).toBe(true);
     expect(blocked.find((p) => p.type === "resource")?.detail).toMatch(/not licensed/i);
     expect(tenant.permissions.filter((p) => p.outcome === "failed")).toEqual([]);
@@ -156,8 +166,7 @@ describe("refresh", () => {
     const held = heldByName(await sandbox.snapshot(DEMO.unlicensed.tenantId), DEMO.applicationId);
     const applied = tenant.permissions.filter((p) => p.type === "appRole" && p.outcome === "applied");
     expect(held.appRoles).toHaveLength(applied.length);
-    expect(held.appRoles.some((r) => r.startsWith(DEFENDER))).toBe(false);
-    expect(held.appRoles.some((r) => r.startsWith(GRAPH))).toBe(true);
+    expect(held.appRoles).toEqual(fullSet.appRoles.filter((r) => !r.startsWith(DEFENDER) && !r.startsWith(RMS)));
   });
 
   it("writes nothing on a second refresh", async () => {
