@@ -2,7 +2,7 @@
  * Plans and results as report lines: one change, blocked item, kept extra or outcome per line, each naming its
  * resource and permission. The text and Markdown renderings format the same lines, so they never disagree.
  */
-import type { OperationError, PermissionResult, TenantResult } from "../apply/result";
+import type { OperationError, PermissionResult, ResetSnapshot, TenantResult } from "../apply/result";
 import { SecretRedactor } from "../cloud/secrets";
 import type { AccessProblem } from "../live/model";
 import type { BlockReason, BlockedItem, KeptPermission, PlanAction, TenantPlan } from "../plan/model";
@@ -142,6 +142,25 @@ export function keptLines(kept: readonly KeptPermission[]): ReportLine[] {
       .filter((part): part is string => part !== null)
       .join("; "),
   }));
+}
+
+/**
+ * What a reset removed, one line per resource with its app roles and delegated grants by name: the terminal's
+ * record for restoring by hand, since a reset run without --json keeps no other.
+ */
+export function snapshotSummaryLines(snapshot: ResetSnapshot): ReportLine[] {
+  const byResource = new Map<string, string[]>();
+  const add = (resource: string, part: string): void => void byResource.set(resource, [...(byResource.get(resource) ?? []), part]);
+  const roles = new Map<string, string[]>();
+  for (const role of snapshot.appRoles) roles.set(role.resource.displayName, [...(roles.get(role.resource.displayName) ?? []), role.permission]);
+  for (const [resource, names] of roles) add(resource, `app roles ${[...names].sort(compareNames).join(", ")}`);
+  for (const grant of snapshot.grants) {
+    const who = grant.consentType === "AllPrincipals" ? "delegated" : `delegated for user ${grant.principalId ?? "?"}`;
+    add(grant.resource.displayName, `${who} ${[...grant.scopes].sort(compareNames).join(", ")}`);
+  }
+  return [...byResource]
+    .sort(([a], [b]) => compareNames(a, b))
+    .map(([resource, parts]) => ({ sign: "=", resource, subject: parts.join("; "), note: null }));
 }
 
 /** A tenant plan's lines. */

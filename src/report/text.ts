@@ -5,7 +5,7 @@
 import type { RunResult, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
 import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
-import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub } from "./lines";
+import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub, snapshotSummaryLines } from "./lines";
 import { coverageSentence, planStatusWords, planSentence, resultSentence, resultStepWords, tenantWords } from "./sentences";
 
 export interface TextOptions {
@@ -66,6 +66,11 @@ function tenantResultText(result: TenantResult, paint: Paint): string[] {
   if (result.error !== null) lines.push(`  ${paint(SIGN_COLOUR.x, "x Stopped:")} ${errorWords(result.error)}`);
   const grouped = resultLines(result);
   for (const line of [...grouped.changes, ...grouped.failed, ...grouped.blocked]) lines.push(formatLine(line, paint));
+  const snapshot = result.steps.reset?.snapshot ?? null;
+  if (snapshot !== null) {
+    lines.push(`  CIPP-SAM's service principal ${snapshot.servicePrincipalId} was removed; it held:`);
+    for (const line of snapshotSummaryLines(snapshot)) lines.push(formatLine(line, paint));
+  }
   if (grouped.alreadyPresent.length > 0) {
     lines.push(`  ${paint(SIGN_COLOUR["="], `= ${grouped.alreadyPresent.length} already present`)}`);
   }

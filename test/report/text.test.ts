@@ -106,6 +106,14 @@ describe("result as text", () => {
     expect(fabrikam.at(-1)).toMatch(/Verification: the read-back still differs \(1 action\(s\) left\)/);
   });
 
+  test("a reset lists what CIPP-SAM held before it was removed, by resource and name", () => {
+    const northwind = section(text, "northwind.onmicrosoft.com");
+    expect(northwind[0]).toContain("(consent created, CIPP-SAM removed by reset, ");
+    const at = northwind.indexOf("  CIPP-SAM's service principal c1e7c1e7-0000-4000-8000-000000000009 was removed; it held:");
+    expect(at).toBeGreaterThan(0);
+    expect(northwind[at + 1]).toBe("  = Microsoft Graph: app roles Directory.Read.All; delegated User.Read");
+  });
+
   test("skipped tenants say why; the summary gives totals and the exit code", () => {
     expect(section(text, "tailspin.onmicrosoft.com")).toEqual([
       "Tailspin (tailspin.onmicrosoft.com) 00000000-0000-4000-8000-000000000004: skipped",
