@@ -80169,7 +80169,7 @@ function notConsentedPlan(tenant, desired, problem) {
   const actions = [
     {
       kind: "consent",
-      reason: `CIPP-SAM is not in the tenant (${problem.message}). The Partner Center consent adds it; which resource service principals must also be created, and the ids of the app roles, are known only once the tenant can be read after the consent.`
+      reason: `CIPP-SAM is not in the tenant${answeredWith(problem.message)}. The Partner Center consent adds it; which resource service principals must also be created, and the ids of the app roles, are known only once the tenant can be read after the consent.`
     }
   ];
   for (const resource of desired.permissions.resources) {
@@ -80207,6 +80207,10 @@ function readTenantPlan(tenant, desired, live, options) {
     warnings: plan.warnings,
     problem: null
   };
+}
+function answeredWith(message) {
+  const code = /AADSTS\d+/.exec(message)?.[0];
+  return code === void 0 ? "" : ` (the token request got ${code})`;
 }
 function consentReasonFor(live, hasWrites, options) {
   if (live.client === null) {
@@ -80525,14 +80529,14 @@ function gdapProblem(customerTenantId, check, tokenCause) {
   if (check.kind === "no-relationship") {
     return {
       kind: "no-gdap-relationship",
-      message: `Tenant ${customerTenantId}: the partner has no active GDAP relationship with this customer (it may have expired or been terminated).${because}`,
+      message: `The partner has no active GDAP relationship with this customer (it may have expired or been terminated).${because}`,
       action: "Create or renew a GDAP relationship with this customer that includes Application Administrator or Cloud Application Administrator, and assign it to the service account's security group."
     };
   }
   if (check.kind === "roles-missing") {
     return {
       kind: "gdap-roles-missing",
-      message: `Tenant ${customerTenantId}: the active GDAP relationship(s) ${check.relationships.map((r) => `"${r}"`).join(", ")} grant none of ${[...CONSENT_CAPABLE_ROLES.values()].join(", ")}.${because}`,
+      message: `The active GDAP relationship(s) ${check.relationships.map((r) => `"${r}"`).join(", ")} grant none of ${[...CONSENT_CAPABLE_ROLES.values()].join(", ")}.${because}`,
       action: "Add Application Administrator or Cloud Application Administrator to a GDAP relationship with this customer."
     };
   }
@@ -80562,6 +80566,11 @@ var BY_AADSTS = new Map(
       what: "the service account's refresh token was revoked (password change or sessions revoked)",
       action: "Sign the CIPP service account in again (with MFA) and store the new refresh token."
     }],
+    [[9002313, 700007], {
+      kind: "refresh-token-revoked",
+      what: "the service account's refresh token was not accepted (malformed, unknown, or issued to another application)",
+      action: "Store the refresh token issued to CIPP-SAM for the CIPP service account (sign it in again with MFA if in doubt)."
+    }],
     [[53003], {
       kind: "conditional-access",
       what: "a Conditional Access policy in this tenant blocks the service account's sign-in",
@@ -80587,19 +80596,22 @@ var BY_AADSTS = new Map(
 function tokenProblem(err) {
   const said = `Microsoft said: ${err.aadsts !== null ? `AADSTS${err.aadsts} ` : ""}${err.error}${err.status !== null ? ` (HTTP ${err.status})` : ""}: ${err.description}`;
   const known = err.aadsts !== null ? BY_AADSTS.get(err.aadsts) : void 0;
-  if (known) return { kind: known.kind, message: `Tenant ${err.tenantId}: ${known.what}. ${said}`, action: known.action };
+  if (known) return { kind: known.kind, message: `${capitalised(known.what)}. ${said}`, action: known.action };
   if (err.error === "network_error") {
     return {
       kind: "unknown",
-      message: `Tenant ${err.tenantId}: the token endpoint could not be reached. ${err.description}`,
+      message: `The token endpoint could not be reached. ${err.description}`,
       action: "Check network access to the Entra ID endpoint (proxy, firewall, CA certificates) and try again."
     };
   }
   return {
     kind: "unknown",
-    message: `Tenant ${err.tenantId}: a token could not be obtained. ${said}`,
+    message: `A token could not be obtained. ${said}`,
     action: "Look the AADSTS code up in Microsoft's error reference; the message above names the cause."
   };
+}
+function capitalised(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 // src/live/licensing.ts
@@ -80733,7 +80745,7 @@ async function explainTokenFailure(clients, desired, settings, err) {
   if (gdapMatters) {
     try {
       const check = await checkGdap(clients.graph(settings.partnerTenantId), desired.tenantId);
-      const gdap = gdapProblem(desired.tenantId, check, `(Token request: ${problem.message})`);
+      const gdap = gdapProblem(desired.tenantId, check, `The token request failed: ${problem.message}`);
       if (gdap) return { kind: "inaccessible", problem: gdap };
     } catch (gdapErr) {
       const why = gdapErr instanceof Error ? clients.redactor.redact(gdapErr.message) : String(gdapErr);
@@ -82017,7 +82029,10 @@ function sortedResults(items) {
     (a, b) => compareNames(a.resource.displayName, b.resource.displayName) || TYPE_ORDER2[a.type] - TYPE_ORDER2[b.type] || compareNames(a.permission ?? "", b.permission ?? "")
   );
 }
-function resultLine(item) {
+function blockedResourceDetails(items) {
+  return new Map(items.filter((item) => item.type === "resource" && item.outcome === "blocked").map((item) => [item.resource.appId, item.detail]));
+}
+function resultLine(item, blockedResources) {
   const subject = permissionSubject(item.type, item.permission);
   const resource = item.resource.displayName;
   switch (item.outcome) {
@@ -82027,13 +82042,11 @@ function resultLine(item) {
       return { sign: "-", resource, subject, note: null };
     case "already-present":
       return { sign: "=", resource, subject, note: null };
-    case "blocked":
-      return {
-        sign: "!",
-        resource,
-        subject,
-        note: [item.blockReason === null ? "blocked" : blockReasonWords(item.blockReason), item.detail].filter((part) => part !== null).join(": ")
-      };
+    case "blocked": {
+      const reason = item.blockReason === null ? "blocked" : blockReasonWords(item.blockReason);
+      const repeatsResource = item.type !== "resource" && blockedResources.has(item.resource.appId) && blockedResources.get(item.resource.appId) === item.detail;
+      return { sign: "!", resource, subject, note: item.detail === null || repeatsResource ? reason : `${reason}: ${item.detail}` };
+    }
     case "failed":
       return {
         sign: "x",
@@ -82045,7 +82058,8 @@ function resultLine(item) {
 }
 function resultLines(result) {
   const items = sortedResults(result.permissions);
-  const linesOf = (outcomes) => items.filter((item) => outcomes.includes(item.outcome)).map(resultLine);
+  const blockedResources = blockedResourceDetails(items);
+  const linesOf = (outcomes) => items.filter((item) => outcomes.includes(item.outcome)).map((item) => resultLine(item, blockedResources));
   return {
     changes: linesOf(["applied", "removed"]),
     failed: linesOf(["failed"]),
@@ -82087,9 +82101,15 @@ function planStatusWords(status, counts) {
   if (counts.warnings > 0) parts.push(plural(counts.warnings, "warning"));
   return parts.join(", ");
 }
+var CONSENT_WORDS = {
+  created: "consent created",
+  "already-existed": "consent already in place",
+  "not-needed": "no consent needed",
+  failed: "consent failed"
+};
 function resultStepWords(result) {
   const requests = result.requests.graph + result.requests.partnerCenter + result.requests.token;
-  const parts = [`consent ${result.steps.consent}`];
+  const parts = [CONSENT_WORDS[result.steps.consent]];
   if (result.steps.reset !== null) parts.push(result.steps.reset.removed ? "CIPP-SAM removed by reset" : "reset removed nothing");
   parts.push(`${(result.durationMs / 1e3).toFixed(1)} s`, plural(requests, "request"));
   if (result.requests.throttled > 0) parts.push(`${result.requests.throttled} throttled`);

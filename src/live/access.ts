@@ -36,6 +36,11 @@ const BY_AADSTS: ReadonlyMap<number, Classification> = new Map(
         what: "the service account's refresh token was revoked (password change or sessions revoked)",
         action: "Sign the CIPP service account in again (with MFA) and store the new refresh token.",
       }],
+      [[9002313, 700007], {
+        kind: "refresh-token-revoked",
+        what: "the service account's refresh token was not accepted (malformed, unknown, or issued to another application)",
+        action: "Store the refresh token issued to CIPP-SAM for the CIPP service account (sign it in again with MFA if in doubt).",
+      }],
       [[53003], {
         kind: "conditional-access",
         what: "a Conditional Access policy in this tenant blocks the service account's sign-in",
@@ -60,23 +65,30 @@ const BY_AADSTS: ReadonlyMap<number, Classification> = new Map(
   ).flatMap(([codes, c]) => codes.map((code) => [code, c] as const)),
 );
 
-/** The access problem a failed token request stands for. */
+/**
+ * The access problem a failed token request stands for. Messages do not repeat the tenant: every
+ * report shows them under the tenant they belong to.
+ */
 export function tokenProblem(err: TokenError): AccessProblem {
   const said = `Microsoft said: ${err.aadsts !== null ? `AADSTS${err.aadsts} ` : ""}${err.error}${err.status !== null ? ` (HTTP ${err.status})` : ""}: ${err.description}`;
   const known = err.aadsts !== null ? BY_AADSTS.get(err.aadsts) : undefined;
-  if (known) return { kind: known.kind, message: `Tenant ${err.tenantId}: ${known.what}. ${said}`, action: known.action };
+  if (known) return { kind: known.kind, message: `${capitalised(known.what)}. ${said}`, action: known.action };
   if (err.error === "network_error") {
     return {
       kind: "unknown",
-      message: `Tenant ${err.tenantId}: the token endpoint could not be reached. ${err.description}`,
+      message: `The token endpoint could not be reached. ${err.description}`,
       action: "Check network access to the Entra ID endpoint (proxy, firewall, CA certificates) and try again.",
     };
   }
   return {
     kind: "unknown",
-    message: `Tenant ${err.tenantId}: a token could not be obtained. ${said}`,
+    message: `A token could not be obtained. ${said}`,
     action: "Look the AADSTS code up in Microsoft's error reference; the message above names the cause.",
   };
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** The access problem a Partner Center refusal stands for, or null when it is not about access. */

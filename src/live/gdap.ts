@@ -65,7 +65,7 @@ export function gdapProblem(customerTenantId: Guid, check: GdapCheck, tokenCause
   if (check.kind === "no-relationship") {
     return {
       kind: "no-gdap-relationship",
-      message: `Tenant ${customerTenantId}: the partner has no active GDAP relationship with this customer (it may have expired or been terminated).${because}`,
+      message: `The partner has no active GDAP relationship with this customer (it may have expired or been terminated).${because}`,
       action: "Create or renew a GDAP relationship with this customer that includes Application Administrator or Cloud Application Administrator, and assign it to the service account's security group.",
     };
   }
@@ -73,7 +73,7 @@ export function gdapProblem(customerTenantId: Guid, check: GdapCheck, tokenCause
     return {
       kind: "gdap-roles-missing",
       message:
-        `Tenant ${customerTenantId}: the active GDAP relationship(s) ${check.relationships.map((r) => `"${r}"`).join(", ")} grant none of ` +
+        `The active GDAP relationship(s) ${check.relationships.map((r) => `"${r}"`).join(", ")} grant none of ` +
         `${[...CONSENT_CAPABLE_ROLES.values()].join(", ")}.${because}`,
       action: "Add Application Administrator or Cloud Application Administrator to a GDAP relationship with this customer.",
     };

@@ -125,7 +125,7 @@ async function explainTokenFailure(
   if (gdapMatters) {
     try {
       const check = await checkGdap(clients.graph(settings.partnerTenantId), desired.tenantId);
-      const gdap = gdapProblem(desired.tenantId, check, `(Token request: ${problem.message})`);
+      const gdap = gdapProblem(desired.tenantId, check, `The token request failed: ${problem.message}`);
       if (gdap) return { kind: "inaccessible", problem: gdap };
     } catch (gdapErr) {
       // The pre-check is an explanation, not a gate: without it the token failure still stands.

@@ -127,7 +127,7 @@ function notConsentedPlan(tenant: TenantRef, desired: DesiredTenant, problem: Ac
     {
       kind: "consent",
       reason:
-        `CIPP-SAM is not in the tenant (${problem.message}). The Partner Center consent adds it; which resource ` +
+        `CIPP-SAM is not in the tenant${answeredWith(problem.message)}. The Partner Center consent adds it; which resource ` +
         "service principals must also be created, and the ids of the app roles, are known only once the tenant can be read after the consent.",
     },
   ];
@@ -169,6 +169,12 @@ function readTenantPlan(tenant: TenantRef, desired: DesiredTenant, live: LiveTen
     warnings: plan.warnings,
     problem: null,
   };
+}
+
+/** " (the token request got AADSTS65001)" from a problem quoting Entra ID, or "" when it quotes no code. */
+function answeredWith(message: string): string {
+  const code = /AADSTS\d+/.exec(message)?.[0];
+  return code === undefined ? "" : ` (the token request got ${code})`;
 }
 
 function consentReasonFor(live: LiveTenant, hasWrites: boolean, options: PlanOptions): string | null {

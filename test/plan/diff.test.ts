@@ -368,7 +368,7 @@ describe("planTenant on a tenant that cannot be read", () => {
     const defender = desiredResource({ appId: DEFENDER_APP_ID, displayName: "WindowsDefenderATP", appRoles: ["Vulnerability.Read"], unpublishedScopes: ["user_impersonation"] });
     const plan = planTenant(desiredTenant([GRAPH_WANTED, defender]), { kind: "not-consented", problem });
     expect(kinds(plan)).toEqual(["consent", "add-app-role", "add-app-role", "create-grant", "add-app-role", "create-grant"]);
-    expect(only(plan, "consent")[0]?.reason).toMatch(/known only once the tenant can be read/);
+    expect(only(plan, "consent")[0]?.reason).toMatch(/^CIPP-SAM is not in the tenant \(the token request got AADSTS65001\)\. .*known only once the tenant can be read/);
     expect(only(plan, "add-app-role").every((action) => action.appRoleId === null)).toBe(true);
     expect(only(plan, "create-grant").map((action) => action.scopes)).toEqual([["Directory.Read.All", "User.Read"], ["user_impersonation"]]);
     expect(kinds(plan)).not.toContain("create-resource");
