@@ -66244,7 +66244,7 @@ var HttpClient2 = class {
     }
     if (code !== null && TLS_ERRORS.has(code)) {
       return new HttpTransportError(
-        `${where}: the server's TLS certificate is not trusted (${code}). If a TLS-inspecting proxy or the sandbox sits in between, pass its CA certificate (caCertificates).`,
+        `${where}: the server's TLS certificate is not trusted (${code}). If a TLS-inspecting proxy or the sandbox sits in between, trust its CA certificate (the CLI's --ca-file or CIPP_CPV_CA_FILE, the Action's ca-certificates input).`,
         "tls",
         attempt
       );

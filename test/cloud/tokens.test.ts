@@ -213,7 +213,7 @@ describe("TokenProvider against the emulator", () => {
     const clients = sandbox.clients({ caCertificates: [] });
     const err = await tokenFailure(clients.tokens.delegated(DEMO.healthy.tenantId, "graph"));
     expect(err.error).toBe("network_error");
-    expect(err.description).toMatch(/caCertificates/);
+    expect(err.description).toMatch(/trust its CA certificate \(the CLI.s --ca-file/);
     expect(sandbox.waits).toEqual([]);
   });
 

@@ -187,7 +187,17 @@ describe("oauth2PermissionGrants", () => {
 
   it("lists by clientId eq (2 RU), through the navigation, and gets by id", async () => {
     const r = await h.send("GET", `/v1.0/oauth2PermissionGrants?$filter=clientId eq '${CIPP_SP}' and consentType eq 'AllPrincipals'`, { token });
-    expect(json(r)["value"]).toEqual([{ clientId: CIPP_SP, consentType: "AllPrincipals", id: existingId, principalId: null, resourceId: GRAPH_SP, scope: "User.Read" }]);
+    expect(json(r)["value"]).toEqual([
+      {
+        "@odata.id": `${BASE_URL}/v2/${CUSTOMER}/oauth2PermissionGrants/${existingId}`,
+        clientId: CIPP_SP,
+        consentType: "AllPrincipals",
+        id: existingId,
+        principalId: null,
+        resourceId: GRAPH_SP,
+        scope: "User.Read",
+      },
+    ]);
     expect(r.headers?.["x-ms-resource-unit"]).toBe("2");
     const nav = await h.send("GET", `/beta/servicePrincipals/${CIPP_SP}/oauth2PermissionGrants`, { token });
     expect(json(nav)["value"].map((g: any) => g.id)).toEqual([existingId]);

@@ -105,7 +105,9 @@ export function createAssignment(call: GraphCall, ref: ServicePrincipalRef, side
   return {
     status: 201,
     body: {
-      "@odata.context": contextUrl(call, `servicePrincipals('${pathSp.id}')/${side}/$entity`),
+      // As the docs show: the principal's side answers in the entity set's own context, the resource's side
+      // in the navigation's.
+      "@odata.context": contextUrl(call, side === "appRoleAssignments" ? "appRoleAssignments/$entity" : `servicePrincipals('${pathSp.id}')/${side}/$entity`),
       ...assignmentJson(assignment, call.tenant),
     },
   };

@@ -49,7 +49,12 @@ function scopeOf(body: unknown, required: boolean): string {
 /** `GET /oauth2PermissionGrants`. */
 export function listGrants(call: GraphCall): GraphResult {
   const items = [...call.tenant.grants.values()].filter((g) => isVisible(g, call.now));
-  return collectionResult(call, items, GRANT_SHAPE, grantJson, "oauth2PermissionGrants");
+  return collectionResult(call, items, GRANT_SHAPE, (g) => listedGrantJson(call, g), "oauth2PermissionGrants");
+}
+
+/** A grant in a list carries its canonical address, in the directory's own (v2) form, as Graph shows it. */
+function listedGrantJson(call: GraphCall, g: OAuth2PermissionGrant): Record<string, unknown> {
+  return { "@odata.id": `${call.ctx.baseUrl}/v2/${call.tenant.tenantId}/oauth2PermissionGrants/${g.id}`, ...grantJson(g) };
 }
 
 /** `GET /servicePrincipals/{id}/oauth2PermissionGrants`: the grants the service principal holds as client. */

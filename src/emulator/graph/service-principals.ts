@@ -15,7 +15,7 @@ const SERVICE_PRINCIPAL_PROPERTIES = [
   "id", "deletedDateTime", "accountEnabled", "addIns", "alternativeNames", "appDescription", "appDisplayName", "appId",
   "applicationTemplateId", "appOwnerOrganizationId", "appRoleAssignmentRequired", "appRoles", "description",
   "disabledByMicrosoftStatus", "displayName", "homepage", "info", "keyCredentials", "loginUrl", "logoutUrl", "notes",
-  "notificationEmailAddresses", "oauth2PermissionScopes", "passwordCredentials", "preferredSingleSignOnMode",
+  "notificationEmailAddresses", "oauth2PermissionScopes", "passwordCredentials", "publisherName", "preferredSingleSignOnMode",
   "preferredTokenSigningKeyThumbprint", "replyUrls", "resourceSpecificApplicationPermissions", "samlSingleSignOnSettings",
   "servicePrincipalNames", "servicePrincipalType", "signInAudience", "tags", "tokenEncryptionKeyId", "verifiedPublisher",
 ] as const;
@@ -26,6 +26,12 @@ export const SERVICE_PRINCIPAL_SHAPE: EntityShape<ServicePrincipal> = {
   properties: SERVICE_PRINCIPAL_PROPERTIES,
   filterable: { id: (sp) => sp.id, appId: (sp) => sp.appId, displayName: (sp) => sp.displayName },
 };
+
+function publisherNameOf(sp: ServicePrincipal, world: World): string {
+  if (world.firstPartyApps.has(sp.appId)) return "Microsoft Services";
+  const home = world.applications.get(sp.appId)?.homeTenantId;
+  return (home !== undefined ? world.tenants.get(home)?.displayName : undefined) ?? sp.displayName;
+}
 
 /** The service principal as Graph serialises it (microsoft-apis.md §3.5). */
 export function servicePrincipalJson(sp: ServicePrincipal, world: World): Record<string, unknown> {
@@ -77,6 +83,8 @@ export function servicePrincipalJson(sp: ServicePrincipal, world: World): Record
     replyUrls: [],
     resourceSpecificApplicationPermissions: [],
     samlSingleSignOnSettings: null,
+    // The display name of the tenant that registered the application ("Microsoft Services" for first-party apps).
+    publisherName: publisherNameOf(sp, world),
     servicePrincipalNames: [sp.appId],
     servicePrincipalType: "Application",
     signInAudience: "AzureADMultipleOrgs",
