@@ -20,12 +20,21 @@ export function formatProblem(problem: DeclarationProblem): string {
   return `${problem.file}:${problem.line}: ${field}${problem.message}`;
 }
 
-/** Thrown by the loader when any declaration is wrong; carries every problem found. */
+/** Problems by file, then line; those on one line keep the order they were found in. */
+function inFileOrder(problems: readonly DeclarationProblem[]): DeclarationProblem[] {
+  return [...problems].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+}
+
+/** Thrown by the loader when any declaration is wrong; carries every problem found, by file and line. */
 export class DeclarationError extends Error {
-  constructor(readonly problems: readonly DeclarationProblem[]) {
-    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    super(`The declarations have ${count}:\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
+  readonly problems: readonly DeclarationProblem[];
+
+  constructor(problems: readonly DeclarationProblem[]) {
+    const ordered = inFileOrder(problems);
+    const count = ordered.length === 1 ? "1 problem" : `${ordered.length} problems`;
+    super(`The declarations have ${count}:\n${ordered.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
     this.name = "DeclarationError";
+    this.problems = ordered;
   }
 }
 

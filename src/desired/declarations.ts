@@ -1,6 +1,7 @@
 /**
- * Turns schema-valid tenant and profile files into typed changes, checking every resource and
- * permission name against the catalogue on the way (with a suggestion for near misses).
+ * Turns the add and remove lists of tenant and profile files into typed changes, checking every
+ * resource and permission name against the catalogue on the way (with a suggestion for near
+ * misses). A value that broke the schema is left to the schema's problem and checked no further.
  */
 import {
   findResource,
@@ -14,20 +15,17 @@ import {
 } from "./catalogue";
 import type { DeclarationProblem } from "./declaration-error";
 import type { ResourceChange } from "./resolve";
-import type { FieldPath, YamlSource } from "./yaml-source";
+import type { SchemaFindings } from "./schema-check";
+import { isMapping, type FieldPath, type YamlSource } from "./yaml-source";
 
-/** An add or remove entry as the schema allows it. */
-interface ChangeEntry {
-  readonly resource: string;
-  readonly appRoles?: readonly string[];
-  readonly scopes?: readonly string[];
-  readonly unpublishedScopes?: readonly string[];
-}
+/** The lists of permission names an add or remove entry may hold. */
+const NAME_LISTS = ["appRoles", "scopes", "unpublishedScopes"] as const;
+type NameList = (typeof NAME_LISTS)[number];
 
-/** The part tenant and profile files share. */
-export interface ChangeLists {
-  readonly add?: readonly ChangeEntry[];
-  readonly remove?: readonly ChangeEntry[];
+/** The additions and removals a tenant or profile file declares. */
+export interface Changes {
+  readonly add: ResourceChange[];
+  readonly remove: ResourceChange[];
 }
 
 const TYPE_WORDS: Record<PermissionType, { one: string; list: string }> = {
@@ -45,8 +43,19 @@ function resourceFor(reference: string): CatalogueResource | undefined {
 class ChangeReader {
   constructor(
     private readonly source: YamlSource,
+    private readonly findings: SchemaFindings,
     private readonly problems: DeclarationProblem[],
   ) {}
+
+  /** The names of one list of an entry that passed the schema, each with its path. */
+  private names(entry: Readonly<Record<string, unknown>>, at: FieldPath, list: NameList): { ref: string; at: FieldPath }[] {
+    const value = entry[list];
+    if (!Array.isArray(value)) return [];
+    return value.flatMap((ref: unknown, i) => {
+      const path = [...at, list, i];
+      return typeof ref === "string" && !this.findings.faultAt(path) ? [{ ref, at: path }] : [];
+    });
+  }
 
   /** A permission reference as the set holds it (a name where one is known), or undefined when wrong. */
   private permission(resource: CatalogueResource, type: PermissionType, ref: string, at: FieldPath): string | undefined {
@@ -71,33 +80,26 @@ class ChangeReader {
     return undefined;
   }
 
-  private entry(entry: ChangeEntry, at: FieldPath, removal: boolean): ResourceChange | undefined {
-    const resource = resourceFor(entry.resource);
+  private entry(entry: unknown, at: FieldPath, removal: boolean): ResourceChange | undefined {
+    if (!isMapping(entry)) return undefined;
+    const reference = entry.resource;
+    if (typeof reference !== "string" || this.findings.faultAt([...at, "resource"])) return undefined;
+    const resource = resourceFor(reference);
     if (!resource) {
-      const suggestion = suggestResource(entry.resource);
+      const suggestion = suggestResource(reference);
       const hint = suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`;
-      this.problems.push(
-        this.source.problemAt([...at, "resource"], `unknown resource "${entry.resource}"${hint}; a resource outside the catalogue is named by its appId`),
-      );
+      this.problems.push(this.source.problemAt([...at, "resource"], `unknown resource "${reference}"${hint}; a resource outside the catalogue is named by its appId`));
       return undefined;
     }
-    const appRoles: string[] = [];
-    const scopes: string[] = [];
+    const appRoles = this.names(entry, at, "appRoles").flatMap((name) => this.permission(resource, "appRole", name.ref, name.at) ?? []);
+    const scopes = this.names(entry, at, "scopes").flatMap((name) => this.permission(resource, "scope", name.ref, name.at) ?? []);
     const unpublishedScopes: string[] = [];
-    (entry.appRoles ?? []).forEach((ref, i) => {
-      const name = this.permission(resource, "appRole", ref, [...at, "appRoles", i]);
-      if (name !== undefined) appRoles.push(name);
-    });
-    (entry.scopes ?? []).forEach((ref, i) => {
-      const name = this.permission(resource, "scope", ref, [...at, "scopes", i]);
-      if (name !== undefined) scopes.push(name);
-    });
-    for (const name of entry.unpublishedScopes ?? []) {
+    for (const { ref } of this.names(entry, at, "unpublishedScopes")) {
       // A scope the resource does publish is simply a scope.
-      if (resource.published && permissionId(resource.appId, "scope", name) !== undefined) scopes.push(name);
-      else unpublishedScopes.push(name);
+      if (resource.published && permissionId(resource.appId, "scope", ref) !== undefined) scopes.push(ref);
+      else unpublishedScopes.push(ref);
     }
-    const wholeResource = removal && entry.appRoles === undefined && entry.scopes === undefined && entry.unpublishedScopes === undefined;
+    const wholeResource = removal && NAME_LISTS.every((list) => entry[list] === undefined);
     return {
       appId: resource.appId,
       displayName: resource.displayName,
@@ -109,18 +111,23 @@ class ChangeReader {
     };
   }
 
-  read(lists: ChangeLists): { add: ResourceChange[]; remove: ResourceChange[] } {
-    const read = (field: "add" | "remove"): ResourceChange[] =>
-      (lists[field] ?? []).flatMap((entry, i) => this.entry(entry, [field, i], field === "remove") ?? []);
-    return { add: read("add"), remove: read("remove") };
+  read(value: unknown): Changes | undefined {
+    const before = this.problems.length;
+    const read = (field: "add" | "remove"): ResourceChange[] => {
+      const entries = isMapping(value) ? value[field] : undefined;
+      return Array.isArray(entries) ? entries.flatMap((entry: unknown, i) => this.entry(entry, [field, i], field === "remove") ?? []) : [];
+    };
+    const changes = { add: read("add"), remove: read("remove") };
+    const whole = this.problems.length === before && this.findings.whole(["add"]) && this.findings.whole(["remove"]);
+    return whole ? changes : undefined;
   }
 }
 
 /**
- * The add and remove changes of a tenant or profile file whose value passed its schema.
- * Problems with resource or permission names are appended to `problems`; the entries (or
- * names) at fault are left out of the result.
+ * The add and remove changes of a tenant or profile file. Every name that passed the schema is
+ * checked, and its problems appended to `problems`. The changes come back only when all of them
+ * could be read: layering a part of them would report removals that only look ineffective.
  */
-export function readChanges(source: YamlSource, lists: ChangeLists, problems: DeclarationProblem[]): { add: ResourceChange[]; remove: ResourceChange[] } {
-  return new ChangeReader(source, problems).read(lists);
+export function readChanges(source: YamlSource, findings: SchemaFindings, problems: DeclarationProblem[]): Changes | undefined {
+  return new ChangeReader(source, findings, problems).read(source.value);
 }

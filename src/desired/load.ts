@@ -1,20 +1,20 @@
 /**
  * Loads the declarations under stacks/: settings (cipp-cpv.yaml), profiles (profiles/*.yaml) and
- * one file per tenant (tenants/*.yaml). Every file is checked before anything is resolved, and
- * every problem is reported in one {@link DeclarationError}. The only module of src/desired that
+ * one file per tenant (tenants/*.yaml). Every file is checked as far as its own mistakes allow,
+ * and every problem is reported in one {@link DeclarationError}. The only module of src/desired that
  * touches files; it reads and never writes.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CIPP_REQUIRED_RESOURCES } from "./cipp-default-set";
 import { ManifestFormatError, permissionSetFromCippFiles, type CippFile } from "./cipp-manifest";
-import { readChanges, type ChangeLists } from "./declarations";
+import { readChanges } from "./declarations";
 import { DeclarationError, type DeclarationProblem } from "./declaration-error";
-import type { DesiredTenant, ExtraPolicy, Fleet, FleetSettings, PermissionSet } from "./model";
-import { resolveExtras, resolvePermissions, type Layer } from "./resolve";
-import { schemaProblems, type DeclarationKind } from "./schema-check";
+import type { DesiredTenant, ExtraPolicy, Fleet, PermissionSet } from "./model";
+import { resolveExtras, resolvePermissions, type IneffectiveRemoval, type Layer } from "./resolve";
+import { checkSchema, type DeclarationKind, type SchemaFindings } from "./schema-check";
 import { didYouMean } from "./suggest";
-import { parseYamlSource, type YamlSource } from "./yaml-source";
+import { isMapping, parseYamlSource, type YamlSource } from "./yaml-source";
 
 /** How the loader reads files; replaceable so tests and other hosts can serve declarations from memory. */
 export interface DeclarationFiles {
@@ -35,6 +35,7 @@ export const SETTINGS_FILE = "cipp-cpv.yaml";
 
 type Extras = { readonly appRoles?: ExtraPolicy; readonly scopes?: ExtraPolicy };
 
+/** The settings file as its schema describes it. */
 interface SettingsFile {
   readonly partnerTenantId: string;
   readonly applicationId: string;
@@ -43,7 +44,8 @@ interface SettingsFile {
   readonly extras?: Extras;
 }
 
-interface TenantFile extends ChangeLists {
+/** A tenant file as its schema describes it (its add and remove lists are read as layers). */
+interface TenantFile {
   readonly tenantId: string;
   readonly defaultDomain: string;
   readonly displayName: string;
@@ -52,26 +54,68 @@ interface TenantFile extends ChangeLists {
   readonly extras?: Extras;
 }
 
+/** A declaration file that parsed, with what its schema check found. */
+interface CheckedFile {
+  readonly source: YamlSource;
+  readonly findings: SchemaFindings;
+}
+
+/** The settings as far as removals need them: the base set, and the partner's id unless it is at fault. */
+interface SettingsDeclaration extends CheckedFile {
+  readonly base: PermissionSet;
+  readonly partnerTenantId: string | undefined;
+}
+
+/** A tenant file whose layers could all be read; its id is absent when it is at fault. */
+interface TenantDeclaration extends CheckedFile {
+  readonly tenantId: string | undefined;
+  /** How problems found while layering name the tenant: its domain, else its file. */
+  readonly label: string;
+  /** Its profiles in its order, then its own changes. */
+  readonly layers: readonly Layer[];
+}
+
+// The tenant fields that do not change which permissions its layers hold: a fault in them leaves
+// its removals worth checking. (tenantId decides whether it is the partner; see checkRemovals.)
+const PERMISSION_NEUTRAL_TENANT_FIELDS = ["tenantId", "defaultDomain", "displayName", "excluded", "extras"];
+const PERMISSION_NEUTRAL_PROFILE_FIELDS = ["description"];
+
 const isYaml = (name: string): boolean => /\.ya?ml$/i.test(name);
+
+/** A top-level string field that passed the schema, or undefined. */
+function stringField({ source, findings }: CheckedFile, field: string): string | undefined {
+  const value = isMapping(source.value) ? source.value[field] : undefined;
+  return typeof value === "string" && !findings.faultAt([field]) ? value : undefined;
+}
+
+/** Removals that remove nothing whether or not the tenant is the partner, when that is unknown. */
+function ineffectiveRemovals(base: PermissionSet, isPartner: boolean | undefined, layers: readonly Layer[]): IneffectiveRemoval[] {
+  const key = (r: IneffectiveRemoval): string => `${r.layer}|${r.source?.file}|${r.source?.line}|${r.source?.field}|${r.message}`;
+  const [first = [], ...others] = (isPartner === undefined ? [false, true] : [isPartner]).map(
+    (partner) => resolvePermissions(base, partner, layers).ineffectiveRemovals,
+  );
+  return first.filter((removal) => others.every((run) => run.some((other) => key(other) === key(removal))));
+}
 
 class FleetLoader {
   readonly problems: DeclarationProblem[] = [];
+  private readonly reportedRemovals = new Set<string>();
 
   constructor(
     private readonly stacksDir: string,
     private readonly files: DeclarationFiles,
   ) {}
 
-  /** A file parsed and checked against its schema, or undefined when it has problems of its own. */
-  private declaration<T>(kind: DeclarationKind, file: string): { source: YamlSource; value: T } | undefined {
+  /** A file parsed and checked against its schema, or undefined when it is missing or not YAML. */
+  private declaration(kind: DeclarationKind, file: string): CheckedFile | undefined {
     const text = this.files.read(file);
     if (text === undefined) return undefined;
     const { source, problems } = parseYamlSource(file, text);
     this.problems.push(...problems);
     if (!source) return undefined;
-    const invalid = schemaProblems(kind, source);
-    this.problems.push(...invalid);
-    return invalid.length === 0 ? { source, value: source.value as T } : undefined;
+    const findings = checkSchema(kind, source);
+    this.problems.push(...findings.problems);
+    return { source, findings };
   }
 
   private yamlFiles(subdirectory: string): { name: string; file: string }[] {
@@ -82,22 +126,17 @@ class FleetLoader {
       .map((entry) => ({ name: entry.replace(/\.ya?ml$/i, ""), file: join(directory, entry) }));
   }
 
-  settings(): { settings: FleetSettings; base: PermissionSet; extras: Extras | undefined } | undefined {
+  /** The settings, or undefined when the base set is unknown (the problems say why). */
+  settings(): SettingsDeclaration | undefined {
     const file = join(this.stacksDir, SETTINGS_FILE);
     if (this.files.read(file) === undefined) {
       this.problems.push({ file, line: 1, field: "", message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)" });
       return undefined;
     }
-    const loaded = this.declaration<SettingsFile>("settings", file);
-    if (!loaded) return undefined;
-    const { source, value } = loaded;
-    const base = this.base(source, value.base);
-    if (!base) return undefined;
-    return {
-      settings: { partnerTenantId: value.partnerTenantId.toLowerCase(), applicationId: value.applicationId.toLowerCase(), cloud: value.cloud },
-      base,
-      extras: value.extras,
-    };
+    const checked = this.declaration("settings", file);
+    if (!checked || !isMapping(checked.source.value) || !checked.findings.whole(["base"])) return undefined;
+    const base = this.base(checked.source, checked.source.value.base as SettingsFile["base"]);
+    return base && { ...checked, base, partnerTenantId: stringField(checked, "partnerTenantId") };
   }
 
   private base(source: YamlSource, base: SettingsFile["base"]): PermissionSet | undefined {
@@ -129,87 +168,120 @@ class FleetLoader {
     }
   }
 
-  profiles(): Map<string, Layer> {
-    const layers = new Map<string, Layer>();
+  /** Every profile file by name, with its layer, or undefined when it could not be read whole. */
+  profiles(): Map<string, Layer | undefined> {
+    const layers = new Map<string, Layer | undefined>();
     for (const { name, file } of this.yamlFiles("profiles")) {
-      const loaded = this.declaration<ChangeLists>("profile", file);
-      if (!loaded) continue;
-      layers.set(name, { name: `profile "${name}"`, ...readChanges(loaded.source, loaded.value, this.problems) });
+      // The name is taken even when the file is wrong: its tenants then hear of it, not of an unknown profile.
+      layers.set(name, undefined);
+      const checked = this.declaration("profile", file);
+      if (!checked) continue;
+      const changes = readChanges(checked.source, checked.findings, this.problems);
+      if (changes && checked.findings.wholeExcept(PERMISSION_NEUTRAL_PROFILE_FIELDS)) layers.set(name, { name: `profile "${name}"`, ...changes });
     }
     return layers;
   }
 
-  /** Every tenant file, checked on its own and against the others (no id or domain twice). */
-  tenants(profileNames: readonly string[]): { source: YamlSource; value: TenantFile; layers: Layer[] }[] {
-    const loaded: { source: YamlSource; value: TenantFile; layers: Layer[] }[] = [];
-    const byId = new Map<string, YamlSource>();
-    const byDomain = new Map<string, YamlSource>();
+  /**
+   * Every tenant file, checked on its own and against the others (no id or domain twice). Those
+   * whose layers could all be read come back, for their removals to be checked.
+   */
+  tenants(profiles: ReadonlyMap<string, Layer | undefined>): TenantDeclaration[] {
+    const loaded: TenantDeclaration[] = [];
+    const byId = new Map<string, CheckedFile>();
+    const byDomain = new Map<string, CheckedFile>();
+    const claim = (checked: CheckedFile, seen: Map<string, CheckedFile>, field: "tenantId" | "defaultDomain"): void => {
+      const key = stringField(checked, field);
+      if (key === undefined) return;
+      const first = seen.get(key.toLowerCase());
+      if (first) this.problems.push(checked.source.problemAt([field], `${key} is also declared in ${first.source.file}:${first.source.lineOf([field])}`));
+      else seen.set(key.toLowerCase(), checked);
+    };
     for (const { file } of this.yamlFiles("tenants")) {
-      const tenant = this.declaration<TenantFile>("tenant", file);
-      if (!tenant) continue;
-      const { source, value } = tenant;
-      let duplicate = false;
-      const claim = (seen: Map<string, YamlSource>, key: string, field: "tenantId" | "defaultDomain"): void => {
-        const first = seen.get(key.toLowerCase());
-        if (first) {
-          duplicate = true;
-          this.problems.push(source.problemAt([field], `${key} is also declared in ${first.file}:${first.lineOf([field])}`));
-        } else seen.set(key.toLowerCase(), source);
-      };
-      claim(byId, value.tenantId, "tenantId");
-      claim(byDomain, value.defaultDomain, "defaultDomain");
-      const layers: Layer[] = [];
-      (value.profiles ?? []).forEach((name, i) => {
-        if (!profileNames.includes(name)) {
-          this.problems.push(source.problemAt(["profiles", i], `unknown profile "${name}"${didYouMean(name, profileNames)}; profiles are the files in ${join(this.stacksDir, "profiles")}`));
-        }
-      });
-      const own = readChanges(source, value, this.problems);
-      layers.push({ name: `tenant ${value.defaultDomain}`, ...own });
-      if (!duplicate) loaded.push({ source, value, layers });
+      const checked = this.declaration("tenant", file);
+      if (!checked) continue;
+      claim(checked, byId, "tenantId");
+      claim(checked, byDomain, "defaultDomain");
+      const profileLayers = this.profileLayers(checked, profiles);
+      const own = readChanges(checked.source, checked.findings, this.problems);
+      const label = stringField(checked, "defaultDomain") ?? checked.source.file;
+      if (profileLayers && own && checked.findings.wholeExcept(PERMISSION_NEUTRAL_TENANT_FIELDS)) {
+        loaded.push({ ...checked, tenantId: stringField(checked, "tenantId"), label, layers: [...profileLayers, { name: `tenant ${label}`, ...own }] });
+      }
     }
     return loaded;
   }
+
+  /** The layers of the profiles a tenant lists, or undefined when any is unknown or could not be read whole. */
+  private profileLayers({ source, findings }: CheckedFile, profiles: ReadonlyMap<string, Layer | undefined>): Layer[] | undefined {
+    const listed = isMapping(source.value) ? source.value.profiles : undefined;
+    if (!Array.isArray(listed)) return [];
+    const names = [...profiles.keys()];
+    const layers = listed.map((name: unknown, i) => {
+      if (typeof name !== "string" || findings.faultAt(["profiles", i])) return undefined;
+      if (!profiles.has(name)) {
+        this.problems.push(source.problemAt(["profiles", i], `unknown profile "${name}"${didYouMean(name, names)}; profiles are the files in ${join(this.stacksDir, "profiles")}`));
+      }
+      return profiles.get(name);
+    });
+    return layers.every((layer) => layer !== undefined) ? layers : undefined;
+  }
+
+  /**
+   * Reports the removals in a tenant's layers that remove nothing. When the tenant's or the
+   * partner's id is at fault, whether the tenant is the partner (who alone holds Partner Center's
+   * scope) is unknown, so only what removes nothing either way is reported.
+   */
+  checkRemovals(settings: SettingsDeclaration, tenant: TenantDeclaration): void {
+    const { partnerTenantId } = settings;
+    const isPartner = partnerTenantId !== undefined && tenant.tenantId !== undefined ? tenant.tenantId.toLowerCase() === partnerTenantId.toLowerCase() : undefined;
+    for (const removal of ineffectiveRemovals(settings.base, isPartner, tenant.layers)) {
+      const at = removal.source ?? { file: tenant.source.file, line: 1, field: "" };
+      const inProfile = at.file !== tenant.source.file ? ` (applying ${removal.layer} to ${tenant.label})` : "";
+      const problem = { file: at.file, line: at.line, field: at.field, message: `${removal.message}: nothing to remove${inProfile}` };
+      const key = `${problem.file}:${problem.line}:${problem.message}`;
+      if (!this.reportedRemovals.has(key)) this.problems.push(problem);
+      this.reportedRemovals.add(key);
+    }
+  }
+}
+
+/** The fleet, from declarations that have no problem at all (so their values are as the schemas say). */
+function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclaration[]): Fleet {
+  const declared = settings.source.value as SettingsFile;
+  const partnerTenantId = declared.partnerTenantId.toLowerCase();
+  return {
+    settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud },
+    tenants: tenants.map(({ source, layers }): DesiredTenant => {
+      const value = source.value as TenantFile;
+      const tenantId = value.tenantId.toLowerCase();
+      const isPartner = tenantId === partnerTenantId;
+      return {
+        tenantId,
+        defaultDomain: value.defaultDomain.toLowerCase(),
+        displayName: value.displayName,
+        isPartner,
+        excluded: value.excluded ?? false,
+        profiles: value.profiles ?? [],
+        permissions: resolvePermissions(settings.base, isPartner, layers).permissions,
+        extras: resolveExtras(declared.extras, value.extras),
+        source: { file: source.file, line: 1 },
+      };
+    }),
+  };
 }
 
 /**
  * Loads and resolves everything declared under `stacksDir`. Throws {@link DeclarationError}
- * listing every problem (file, line, field) when any declaration is wrong.
+ * listing every problem (file, line, field) when any declaration is wrong: each file is checked
+ * as far as its mistakes allow, so that one run reports everything there is to fix.
  */
 export function loadFleet(stacksDir: string, files: DeclarationFiles = localFiles): Fleet {
   const loader = new FleetLoader(stacksDir, files);
   const settings = loader.settings();
   const profiles = loader.profiles();
-  const tenants = loader.tenants([...profiles.keys()]);
+  const tenants = loader.tenants(profiles);
+  if (settings) for (const tenant of tenants) loader.checkRemovals(settings, tenant);
   if (!settings || loader.problems.length > 0) throw new DeclarationError(loader.problems);
-
-  const problems: DeclarationProblem[] = [];
-  const seen = new Set<string>();
-  const desired = tenants.map(({ source, value, layers }): DesiredTenant => {
-    const tenantId = value.tenantId.toLowerCase();
-    const isPartner = tenantId === settings.settings.partnerTenantId;
-    const profileLayers = (value.profiles ?? []).flatMap((name) => profiles.get(name) ?? []);
-    const resolved = resolvePermissions(settings.base, isPartner, [...profileLayers, ...layers]);
-    for (const removal of resolved.ineffectiveRemovals) {
-      const at = removal.source ?? { file: source.file, line: 1, field: "" };
-      const inProfile = at.file !== source.file ? ` (applying ${removal.layer} to ${value.defaultDomain})` : "";
-      const problem = { file: at.file, line: at.line, field: at.field, message: `${removal.message}: nothing to remove${inProfile}` };
-      const key = `${problem.file}:${problem.line}:${problem.message}`;
-      if (!seen.has(key)) problems.push(problem);
-      seen.add(key);
-    }
-    return {
-      tenantId,
-      defaultDomain: value.defaultDomain.toLowerCase(),
-      displayName: value.displayName,
-      isPartner,
-      excluded: value.excluded ?? false,
-      profiles: value.profiles ?? [],
-      permissions: resolved.permissions,
-      extras: resolveExtras(settings.extras, value.extras),
-      source: { file: source.file, line: 1 },
-    };
-  });
-  if (problems.length > 0) throw new DeclarationError(problems);
-  return { settings: settings.settings, tenants: desired };
+  return fleetOf(settings, tenants);
 }

@@ -40,45 +40,80 @@ function customMessage(error: ErrorObject): string | undefined {
   return messages?.[error.keyword];
 }
 
-function problemFor(source: YamlSource, error: ErrorObject): DeclarationProblem {
+/** A finding: the path of the value at fault, and the problem as it is reported. */
+interface Finding {
+  readonly path: FieldPath;
+  readonly problem: DeclarationProblem;
+}
+
+function findingFor(source: YamlSource, error: ErrorObject): Finding {
   const path: FieldPath = pathOf(error.instancePath);
+  const at = (faulty: FieldPath, message: string, key = false): Finding => ({ path: faulty, problem: source.problemAt(faulty, message, key) });
   const custom = customMessage(error);
   switch (error.keyword) {
     case "required": {
       const missing = (error.params as { missingProperty: string }).missingProperty;
-      return source.problemAt([...path, missing], "is required", false);
+      return at([...path, missing], "is required");
     }
     case "additionalProperties": {
       const extra = (error.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      return source.problemAt([...path, extra], `is not a known field${didYouMean(extra, known)}`, true);
+      return at([...path, extra], `is not a known field${didYouMean(extra, known)}`, true);
     }
     case "enum": {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
       const suggestion = typeof error.data === "string" ? didYouMean(error.data, allowed) : "";
-      return source.problemAt(path, `${shown(error.data)} must be one of ${allowed.join(", ")}${suggestion}`);
+      return at(path, `${shown(error.data)} must be one of ${allowed.join(", ")}${suggestion}`);
     }
     case "pattern":
-      return source.problemAt(path, `${shown(error.data)} ${custom ?? `does not match ${error.schema as string}`}`);
+      return at(path, `${shown(error.data)} ${custom ?? `does not match ${error.schema as string}`}`);
     case "type": {
       const expected = (error.params as { type: string | string[] }).type;
       const wanted = (Array.isArray(expected) ? expected : [expected]).map((type) => (type === "object" ? "a mapping" : type === "array" ? "a list" : `a ${type}`));
-      return source.problemAt(path, `${shown(error.data)} must be ${wanted.join(" or ")}`);
+      return at(path, `${shown(error.data)} must be ${wanted.join(" or ")}`);
     }
     case "uniqueItems": {
       const { i, j } = error.params as { i: number; j: number };
-      return source.problemAt([...path, i], `${shown((error.data as unknown[])[i])} is listed twice (also at index ${j})`);
+      return at([...path, i], `${shown((error.data as unknown[])[i])} is listed twice (also at index ${j})`);
     }
     default:
-      return source.problemAt(path, custom ?? (error.message ?? `fails ${error.keyword}`));
+      return at(path, custom ?? (error.message ?? `fails ${error.keyword}`));
   }
+}
+
+const startsWith = (path: FieldPath, prefix: FieldPath): boolean => prefix.length <= path.length && prefix.every((part, i) => path[i] === part);
+
+/**
+ * What a file's schema check found, and which of its values the checks that come after it may
+ * rely on: those checks skip a value that broke the schema, so that one mistake is reported once
+ * (not also as the unknown name or the missing GUID it leads to).
+ */
+export interface SchemaFindings {
+  readonly problems: readonly DeclarationProblem[];
+  /** Whether the value at `path` itself broke the schema: wrong type or format, missing, unknown or repeated. */
+  faultAt(path: FieldPath): boolean;
+  /** Whether the value at `path` and everything inside it passed the schema. */
+  whole(path: FieldPath): boolean;
+  /** Whether everything outside the given top-level fields passed the schema (the file itself included). */
+  wholeExcept(fields: readonly string[]): boolean;
 }
 
 /**
  * Validates a parsed file against its schema. Findings under an `anyOf` that has its own
  * message are folded into that one message, since each branch's complaint alone misleads.
  */
-export function schemaProblems(kind: DeclarationKind, source: YamlSource): DeclarationProblem[] {
+export function checkSchema(kind: DeclarationKind, source: YamlSource): SchemaFindings {
+  const findings = schemaFindings(kind, source);
+  const faults = findings.map((f) => f.path);
+  return {
+    problems: findings.map((f) => f.problem),
+    faultAt: (path) => faults.some((fault) => fault.length === path.length && startsWith(fault, path)),
+    whole: (path) => !faults.some((fault) => startsWith(fault, path)),
+    wholeExcept: (fields) => faults.every((fault) => typeof fault[0] === "string" && fields.includes(fault[0])),
+  };
+}
+
+function schemaFindings(kind: DeclarationKind, source: YamlSource): Finding[] {
   const validate = validators[kind];
   if (validate(source.value)) return [];
   const errors = validate.errors ?? [];
@@ -86,10 +121,10 @@ export function schemaProblems(kind: DeclarationKind, source: YamlSource): Decla
   const kept = errors.filter(
     (e) => folded.includes(e) || !folded.some((f) => e.schemaPath.startsWith(`${f.schemaPath}/`) && e.instancePath.startsWith(f.instancePath)),
   );
-  const problems = kept.map((e) => problemFor(source, e));
+  const findings = kept.map((e) => findingFor(source, e));
   // The same finding can be reached twice (e.g. through two $refs): report it once.
   const seen = new Set<string>();
-  return problems.filter((p) => {
+  return findings.filter(({ problem: p }) => {
     const key = `${p.line}|${p.field}|${p.message}`;
     if (seen.has(key)) return false;
     seen.add(key);

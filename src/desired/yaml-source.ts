@@ -20,6 +20,11 @@ export interface YamlSource {
   problemAt(path: FieldPath, message: string, key?: boolean): DeclarationProblem;
 }
 
+/** Whether a parsed value is a YAML mapping (a plain object, as opposed to a list, a scalar or null). */
+export function isMapping(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function startOf(node: unknown): number | undefined {
   return (node as Node | null | undefined)?.range?.[0];
 }

@@ -129,9 +129,9 @@ describe("validation: every problem names its file, line and field", () => {
     const dir = stacks({ "tenants/a.yaml": "# a comment\ntenantId: \"1234\"\ndefaultDomain: not a domain\ndisplayname: x\n" });
     expect(problems(dir)).toEqual([
       { file: "tenants/a.yaml", line: 2, field: "displayName", message: "is required" },
-      { file: "tenants/a.yaml", line: 4, field: "displayname", message: 'is not a known field (did you mean "displayName"?)' },
       { file: "tenants/a.yaml", line: 2, field: "tenantId", message: '"1234" is not a GUID' },
       { file: "tenants/a.yaml", line: 3, field: "defaultDomain", message: '"not a domain" is not a domain name' },
+      { file: "tenants/a.yaml", line: 4, field: "displayname", message: 'is not a known field (did you mean "displayName"?)' },
     ]);
   });
 
@@ -226,13 +226,13 @@ describe("validation: every problem names its file, line and field", () => {
       "profiles/no-reports-twice.yaml": "remove:\n  - resource: Office 365 Reports\n",
     });
     expect(problems(dir)).toEqual([
-      { file: "tenants/a.yaml", line: 6, field: "remove[0]", message: "Office 365 Reports is not in the set at this point: nothing to remove" },
       {
         file: "profiles/no-reports-twice.yaml",
         line: 2,
         field: "remove[0]",
         message: 'Office 365 Reports is not in the set at this point: nothing to remove (applying profile "no-reports-twice" to b.com)',
       },
+      { file: "tenants/a.yaml", line: 6, field: "remove[0]", message: "Office 365 Reports is not in the set at this point: nothing to remove" },
     ]);
   });
 
