@@ -20,9 +20,10 @@ export function formatProblem(problem: DeclarationProblem): string {
   return `${problem.file}:${problem.line}: ${field}${problem.message}`;
 }
 
-/** Problems by file, then line; those on one line keep the order they were found in. */
+/** Problems by file, then line, then field (list indexes as numbers, so [2] comes before [10]). */
 function inFileOrder(problems: readonly DeclarationProblem[]): DeclarationProblem[] {
-  return [...problems].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  const byField = new Intl.Collator("en", { numeric: true });
+  return [...problems].sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.line - b.line || byField.compare(a.field, b.field)));
 }
 
 /** Thrown by the loader when any declaration is wrong; carries every problem found, by file and line. */

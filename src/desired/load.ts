@@ -88,7 +88,7 @@ function stringField({ source, findings }: CheckedFile, field: string): string |
   return typeof value === "string" && !findings.faultAt([field]) ? value : undefined;
 }
 
-/** Removals that remove nothing whether or not the tenant is the partner, when that is unknown. */
+/** The removals in `layers` that remove nothing; when whether the tenant is the partner is unknown, those that remove nothing either way. */
 function ineffectiveRemovals(base: PermissionSet, isPartner: boolean | undefined, layers: readonly Layer[]): IneffectiveRemoval[] {
   const key = (r: IneffectiveRemoval): string => `${r.layer}|${r.source?.file}|${r.source?.line}|${r.source?.field}|${r.message}`;
   const [first = [], ...others] = (isPartner === undefined ? [false, true] : [isPartner]).map(

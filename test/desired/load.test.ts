@@ -282,3 +282,103 @@ describe("validation: every problem names its file, line and field", () => {
     }
   });
 });
+
+describe("validation reports every problem in one run, and none that only follows from another", () => {
+  const ID_A = "1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01";
+  const ID_B = "2f6c3d8e-9b0a-4c4d-b2e3-4f5a6b7c8d02";
+  const ID_C = "3a7d4e9f-0c1b-4d5e-a3f4-5a6b7c8d9e03";
+  const ID_D = "4b8e5f0a-1d2c-4e6f-b4a5-6b7c8d9e0f04";
+
+  it("checks the profiles and removals of a tenant whose id has the wrong type", () => {
+    const dir = stacks({
+      "profiles/no-defender.yaml": "remove:\n  - resource: WindowsDefenderATP\n",
+      "tenants/a.yaml": "tenantId: 1234\ndefaultDomain: a.com\ndisplayName: A\nprofiles:\n  - no-defendr\n",
+      "tenants/b.yaml": "tenantId: 5678\ndefaultDomain: b.com\ndisplayName: B\nremove:\n  - resource: Office 365 Reports\n  - resource: Office 365 Reports\n",
+    });
+    expect(problems(dir)).toEqual([
+      { file: "tenants/a.yaml", line: 1, field: "tenantId", message: "1234 must be a string" },
+      {
+        file: "tenants/a.yaml",
+        line: 5,
+        field: "profiles[0]",
+        message: `unknown profile "no-defendr" (did you mean "no-defender"?); profiles are the files in ${join(dir, "profiles")}`,
+      },
+      { file: "tenants/b.yaml", line: 1, field: "tenantId", message: "5678 must be a string" },
+      { file: "tenants/b.yaml", line: 6, field: "remove[1]", message: "Office 365 Reports is not in the set at this point: nothing to remove" },
+    ]);
+  });
+
+  it("reports a tenant id twice across files even when one of them has an unknown field", () => {
+    const dir = stacks({
+      "tenants/a.yaml": tenantFile(ID_A, "a.com", "excludd: true\n"),
+      "tenants/b.yaml": tenantFile(ID_A.toUpperCase(), "b.com", "extra:\n  scopes: remove\n"),
+    });
+    expect(problems(dir)).toEqual([
+      { file: "tenants/a.yaml", line: 4, field: "excludd", message: 'is not a known field (did you mean "excluded"?)' },
+      { file: "tenants/b.yaml", line: 1, field: "tenantId", message: `${ID_A.toUpperCase()} is also declared in ${join(dir, "tenants/a.yaml")}:1` },
+      { file: "tenants/b.yaml", line: 4, field: "extra", message: 'is not a known field (did you mean "extras"?)' },
+    ]);
+  });
+
+  it("checks permission names in a file whose GUID is malformed, but not names the schema already refused", () => {
+    const dir = stacks({
+      "tenants/a.yaml": tenantFile(
+        "1e5b2c7d-8a9f-4b3c-a1d2",
+        "a.com",
+        "add:\n  - resource: Microsoft Graph\n    appRoles: [Mail.Reed, has space, Mail.Reed]\n  - resource: ''\n    scopes: [nonsense]\n",
+      ),
+    });
+    expect(problems(dir)).toEqual([
+      { file: "tenants/a.yaml", line: 1, field: "tenantId", message: '"1e5b2c7d-8a9f-4b3c-a1d2" is not a GUID' },
+      { file: "tenants/a.yaml", line: 6, field: "add[0].appRoles[0]", message: '"Mail.Reed" is not an app role of Microsoft Graph (did you mean "Mail.Read"?)' },
+      { file: "tenants/a.yaml", line: 6, field: "add[0].appRoles[1]", message: '"has space" is not a permission name (no spaces allowed)' },
+      { file: "tenants/a.yaml", line: 6, field: "add[0].appRoles[2]", message: '"Mail.Reed" is listed twice (also at index 0)' },
+      { file: "tenants/a.yaml", line: 7, field: "add[1].resource", message: "must NOT have fewer than 1 characters" },
+    ]);
+  });
+
+  it("reports what every file has wrong, by file and then line", () => {
+    const dir = stacks({
+      "cipp-cpv.yaml": "partnerTenantId: nope\napplicationId: 6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b\ncloud: azure\nextras:\n  appRoles: drop\n",
+      "profiles/p.yaml": "descriptio: x\nadd:\n  - resource: Microsoft Grahp\n    scopes: [User.Read]\n  - resource: Microsoft Graph\n    scopes: Calendars.Read\n",
+      "tenants/b.yaml": tenantFile(ID_B, "b", "excluded: yes please\nremove:\n  - resource: Office 365 Reports\n  - resource: Office 365 Reports\n"),
+      // A profile it cannot read could have added what it removes: its removals are not checked.
+      "tenants/c.yaml": tenantFile(ID_C, "c.com", "profiles: [p, 7]\nremove:\n  - resource: Office 365 Reports\n"),
+      // A file that is not YAML is read no further: its resource name is not checked.
+      "tenants/a.yaml": tenantFile(ID_A, "a.com", "displayName: again\nremove:\n  - resource: Microsoft Graph\n    appRoles: [Mail.Read]\n  - resource: Office 365 Reprts\n"),
+    });
+    expect(problems(dir)).toEqual([
+      { file: "cipp-cpv.yaml", line: 1, field: "partnerTenantId", message: '"nope" is not a GUID' },
+      { file: "cipp-cpv.yaml", line: 3, field: "cloud", message: '"azure" must be one of public, usgov, china, sandbox' },
+      { file: "cipp-cpv.yaml", line: 5, field: "extras.appRoles", message: '"drop" must be one of keep, remove' },
+      { file: "profiles/p.yaml", line: 1, field: "descriptio", message: 'is not a known field (did you mean "description"?)' },
+      { file: "profiles/p.yaml", line: 3, field: "add[0].resource", message: 'unknown resource "Microsoft Grahp" (did you mean "Microsoft Graph"?); a resource outside the catalogue is named by its appId' },
+      { file: "profiles/p.yaml", line: 6, field: "add[1].scopes", message: '"Calendars.Read" must be a list' },
+      { file: "tenants/a.yaml", line: 4, field: "", message: expect.stringMatching(/^YAML: .*unique/i) },
+      { file: "tenants/b.yaml", line: 2, field: "defaultDomain", message: '"b" is not a domain name' },
+      { file: "tenants/b.yaml", line: 4, field: "excluded", message: '"yes please" must be a boolean' },
+      { file: "tenants/b.yaml", line: 7, field: "remove[1]", message: "Office 365 Reports is not in the set at this point: nothing to remove" },
+      { file: "tenants/c.yaml", line: 4, field: "profiles[1]", message: "7 must be a string" },
+    ]);
+  });
+
+  it("does not report what only follows from another problem", () => {
+    const dir = stacks({
+      "profiles/mail.yaml": "add:\n  - resource: Microsoft Graph\n    appRoles: [Mail.Read]\n    scope: [User.Read]\n",
+      // Whether it is the partner is unknown: Partner Center's scope would be there for the partner.
+      "tenants/a.yaml": `tenantId: [${ID_A}]\ndefaultDomain: a.com\ndisplayName: A\nremove:\n  - resource: ${PARTNER_CENTER_APP_ID}\n`,
+      // Not the partner: nothing of Partner Center to remove.
+      "tenants/b.yaml": tenantFile(ID_B, "b.com", `remove:\n  - resource: ${PARTNER_CENTER_APP_ID}\n`),
+      // The profile it cannot read would have added Mail.Read.
+      "tenants/c.yaml": tenantFile(ID_C, "c.com", "profiles: [mail]\nremove:\n  - resource: Microsoft Graph\n    appRoles: [Mail.Read]\n"),
+      // A list that is not a list does not make the removal one of the whole resource.
+      "tenants/d.yaml": tenantFile(ID_D, "d.com", "remove:\n  - resource: Microsoft Graph\n    appRoles: AuditLog.Read.All\n  - resource: Microsoft Graph\n    scopes: [User.Read]\n"),
+    });
+    expect(problems(dir)).toEqual([
+      { file: "profiles/mail.yaml", line: 4, field: "add[0].scope", message: 'is not a known field (did you mean "scopes"?)' },
+      { file: "tenants/a.yaml", line: 1, field: "tenantId", message: `["${ID_A}"] must be a string` },
+      { file: "tenants/b.yaml", line: 5, field: "remove[0]", message: "Microsoft Partner Center is not in the set at this point: nothing to remove" },
+      { file: "tenants/d.yaml", line: 6, field: "remove[0].appRoles", message: '"AuditLog.Read.All" must be a list' },
+    ]);
+  });
+});
