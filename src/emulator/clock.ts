@@ -1,6 +1,7 @@
 /**
- * The emulator's virtual clock. Token lifetimes, rate limits, throttling buckets and replication
- * lag all run on it, so a test can speed time up or jump it forward instead of waiting.
+ * The emulator's virtual clock. Token lifetimes, rate limits, throttling buckets, replication
+ * lag and added latency all run on it, so a test can speed time up or jump it forward instead of
+ * waiting.
  */
 import type { Clock } from "./context";
 
@@ -9,6 +10,8 @@ export class VirtualClock implements Clock {
   private anchorVirtual: number;
   private anchorReal: number;
   private currentSpeed: number;
+  private readonly sleepers = new Set<{ readonly due: number; readonly wake: () => void }>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param speed virtual milliseconds per real millisecond (0 freezes time).
@@ -34,6 +37,7 @@ export class VirtualClock implements Clock {
     if (!(speed >= 0) || !Number.isFinite(speed)) throw new Error(`Clock speed must be a finite number >= 0, got ${speed}.`);
     this.rebase();
     this.currentSpeed = speed;
+    this.wakeDue();
   }
 
   /** Jumps forward by `ms` virtual milliseconds (never backwards: tokens and buckets assume it). */
@@ -41,6 +45,47 @@ export class VirtualClock implements Clock {
     if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error(`Clock can only advance by a finite number >= 0 of ms, got ${ms}.`);
     this.rebase();
     this.anchorVirtual += ms;
+    this.wakeDue();
+  }
+
+  /**
+   * Resolves once `ms` virtual milliseconds have passed: by themselves at the clock's speed, or at
+   * once when `advance` jumps past them. On a frozen clock it waits for `advance` alone.
+   */
+  sleep(ms: number): Promise<void> {
+    if (!(ms > 0)) return Promise.resolve();
+    const due = this.now() + ms;
+    return new Promise((wake) => {
+      this.sleepers.add({ due, wake });
+      this.schedule();
+    });
+  }
+
+  /** How many `sleep` calls have not ended yet. */
+  get sleeping(): number {
+    return this.sleepers.size;
+  }
+
+  private wakeDue(): void {
+    const now = this.now();
+    for (const sleeper of this.sleepers) {
+      if (sleeper.due <= now) {
+        this.sleepers.delete(sleeper);
+        sleeper.wake();
+      }
+    }
+    this.schedule();
+  }
+
+  /** One real timer for the earliest sleeper, re-aimed whenever the speed or the time changes. */
+  private schedule(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.sleepers.size === 0 || this.currentSpeed === 0) return;
+    const earliest = Math.min(...[...this.sleepers].map((s) => s.due));
+    this.timer = setTimeout(() => this.wakeDue(), Math.max(0, Math.ceil((earliest - this.now()) / this.currentSpeed)));
+    // A pending sleep alone must not keep the process alive; the server's sockets do that.
+    this.timer.unref();
   }
 
   private rebase(): void {

@@ -24,6 +24,23 @@ export interface EmuResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: unknown;
+  /** For a `$batch`: the inner requests it ran, in the order they ran, for the request log (never sent). */
+  readonly innerRequests?: readonly InnerRequestRecord[];
+}
+
+/** One `$batch` inner request as the request log keeps it: routing facts only, never headers or bodies. */
+export interface InnerRequestRecord {
+  /** The item's id within its batch. */
+  readonly id: string;
+  readonly method: string;
+  /** The versioned path, percent-decoded, e.g. "/v1.0/servicePrincipals"; a refused URL as it was sent. */
+  readonly path: string;
+  /** The raw query string without "?". */
+  readonly query: string;
+  /** The status the item was answered with (424 for a dependent of a failed item). */
+  readonly status: number;
+  /** The injected fault's kind, or null. */
+  readonly fault: Fault["kind"] | null;
 }
 
 /** The virtual clock: tests speed it up or move it by hand; buckets and lag run on it. */

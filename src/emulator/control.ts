@@ -2,12 +2,20 @@
  * The control API under `/_emulator/`: tests and the sandbox load worlds, inspect tenants, read
  * request counters, inject faults, move the clock, revoke refresh tokens and mint GitHub OIDC
  * tokens through it. Its own calls are not counted with service requests.
+ *
+ * `GET /requests` answers the counters since the last `DELETE /requests`:
+ * `{ total, byService, counts: [{ service, tenantId, method, path, count }], inner: { total, byFault, counts } }`.
+ * A `$batch` counts once in `total`, `byService` and `counts`; the requests inside it count in
+ * `inner` alone (`byFault`: how many an injected fault answered, per kind). `?log=1` adds `log`,
+ * the latest requests `{ at, service, tenantId, method, path, query, status, fault }`, where a
+ * `$batch` entry lists its items under `inner` as `{ id, method, path, query, status, fault }`.
+ * Neither holds headers or bodies.
  */
 import type { EmuRequest, EmuResponse } from "./context";
 import type { VirtualClock } from "./clock";
 import { validateFaultProfile, type FaultProfile, type ProfileFaultInjector } from "./faults";
 import type { RequestLog } from "./request-log";
-import { WorldSpecError, snapshotTenant } from "./state";
+import { WorldSpecError, canonicalGuid, snapshotTenant } from "./state";
 import type { GraphThrottleSettings, IdentityThrottle } from "./throttle";
 import type { OidcTestIssuer } from "./tokens";
 import type { World, WorldSpec } from "./world";
@@ -116,7 +124,7 @@ function changeRefreshTokens(status: "revoked" | "expired", body: unknown, world
   let affected = 0;
   for (const state of world.refreshTokens.values()) {
     if (typeof b.token === "string" && state.token !== b.token) continue;
-    if (typeof b.userId === "string" && state.userId !== b.userId) continue;
+    if (typeof b.userId === "string" && state.userId !== canonicalGuid(b.userId)) continue;
     state.status = status;
     affected += 1;
   }

@@ -7,7 +7,7 @@ import { X509Certificate, createPublicKey, randomBytes } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { EmuRequest, EmuResponse, IdGenerator } from "./context";
 import type { VirtualClock } from "./clock";
-import { findServicePrincipal, findTenant, permissionsOf } from "./state";
+import { canonicalGuid, findServicePrincipal, findTenant, permissionsOf } from "./state";
 import type { OidcTestIssuer, TokenService } from "./tokens";
 import { GRAPH_APP_ID, PARTNER_CENTER_APP_ID, type ApplicationSpec, type TenantState, type UserSpec, type World } from "./world";
 
@@ -156,7 +156,8 @@ function tokenEndpoint(req: EmuRequest, tenantSegment: string, deps: LoginDeps):
   const world = deps.world();
   const form = formOf(req);
   const basic = basicCredentials(req.headers.authorization);
-  const clientId = form.client_id ?? basic?.clientId;
+  const presentedClientId = form.client_id ?? basic?.clientId;
+  const clientId = presentedClientId === undefined ? undefined : canonicalGuid(presentedClientId);
   const grantType = form.grant_type;
   if (!grantType) fail(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
   if (grantType !== "client_credentials" && grantType !== "refresh_token") {
@@ -222,7 +223,7 @@ function authenticateClient(app: ApplicationSpec, form: Record<string, string>, 
   }
   const header = decoded.header as unknown as Record<string, unknown>;
   const issuer = decoded.payload.iss;
-  if (issuer === app.appId && (typeof header.x5t === "string" || typeof header["x5t#S256"] === "string")) {
+  if (canonicalGuid(String(issuer ?? "")) === app.appId && (typeof header.x5t === "string" || typeof header["x5t#S256"] === "string")) {
     certificateAssertion(app, assertion, header, tenantSegment, deps);
   } else {
     federatedAssertion(app, assertion, String(issuer ?? ""), deps);
@@ -247,12 +248,11 @@ function certificateAssertion(app: ApplicationSpec, assertion: string, header: R
   const endpoint = `${deps.baseUrl}/${tenantSegment}/oauth2/v2.0/token`;
   const tenant = findTenant(deps.world(), tenantSegment);
   const audiences: [string, ...string[]] = [endpoint, ...(tenant ? [`${deps.baseUrl}/${tenant.tenantId}/oauth2/v2.0/token`] : [])];
+  let claims: string | jwt.JwtPayload = "";
   try {
-    jwt.verify(assertion, createPublicKey(cert.certificatePem), {
+    claims = jwt.verify(assertion, createPublicKey(cert.certificatePem), {
       algorithms: ["RS256", "PS256"],
       audience: audiences,
-      issuer: app.appId,
-      subject: app.appId,
       clockTimestamp: Math.floor(deps.clock.now() / 1000),
       clockTolerance: ASSERTION_CLOCK_SKEW_SECONDS,
     });
@@ -261,10 +261,12 @@ function certificateAssertion(app: ApplicationSpec, assertion: string, header: R
     if (e instanceof jwt.JsonWebTokenError && /audience/.test(e.message)) {
       fail(401, "invalid_client", 700212, `Client assertion audience claim does not match the token endpoint '${endpoint}'.`);
     }
-    if (e instanceof jwt.JsonWebTokenError && /issuer|subject/.test(e.message)) {
-      fail(401, "invalid_client", 700023, "Client assertion issuer and subject must both be the client id.");
-    }
     fail(401, "invalid_client", 700027, "Client assertion failed signature validation.");
+  }
+  // The client id is a GUID: the directory matches it in any case.
+  const isClient = (claim: unknown): boolean => typeof claim === "string" && canonicalGuid(claim) === app.appId;
+  if (typeof claims === "string" || !isClient(claims.iss) || !isClient(claims.sub)) {
+    fail(401, "invalid_client", 700023, "Client assertion issuer and subject must both be the client id.");
   }
 }
 
@@ -332,7 +334,8 @@ function parseScope(raw: string | undefined, tenant: TenantState, world: World, 
   for (const part of parts.filter((s) => !OIDC_SCOPES.has(s))) {
     const slash = part.lastIndexOf("/");
     if (slash <= 0) return fail(400, "invalid_scope", 70011, `The provided value for the input parameter 'scope' is not valid. The scope '${part}' does not name a resource.`);
-    const audience = part.slice(0, slash);
+    // A resource named by its appId is a GUID, matched in any case and answered in canonical form.
+    const audience = canonicalGuid(part.slice(0, slash));
     resources.set(audience, [...(resources.get(audience) ?? []), part.slice(slash + 1)]);
   }
   if (resources.size !== 1) {

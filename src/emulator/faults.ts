@@ -29,7 +29,10 @@ export interface FaultProfile {
   readonly rules?: readonly FaultRule[];
   /** Virtual ms before objects created now become visible to reads. */
   readonly replicationLagMs?: number;
-  /** Real ms added before each service response. */
+  /**
+   * Virtual ms added before each service response, on the emulator's clock: at speed 1 that is
+   * real time; a frozen clock holds responses until it is advanced past them.
+   */
   readonly latencyMs?: number;
   /** Seed for probabilistic rules, so a run can be repeated. */
   readonly seed?: number;

@@ -13,6 +13,15 @@ export function isGuid(value: string): boolean {
 }
 
 /**
+ * A GUID in the lower-case form Entra ID and Graph answer with; anything else unchanged. The
+ * directory compares GUIDs without regard to case, so the emulator turns every GUID it loads or
+ * receives into this form once, at the boundary, and compares exactly from then on.
+ */
+export function canonicalGuid(value: string): string {
+  return isGuid(value) ? value.toLowerCase() : value;
+}
+
+/**
  * A GUID's 16 bytes in .NET `Guid.ToByteArray()` order: the first three groups little-endian.
  * Entra builds composite keys from this order, so ids decode to the GUIDs they are made of.
  */

@@ -5,5 +5,6 @@ export { demoWorld, DEMO_CREDENTIALS, DEMO_FEDERATION } from "./demo-world";
 export { DEMO } from "./demo-ids";
 export type { FaultProfile, FaultRule, FaultKind } from "./faults";
 export type { GraphThrottleSettings } from "./throttle";
-export type { RequestCount, RequestLogEntry } from "./request-log";
+export type { RequestCount, RequestLogEntry, RequestSummary } from "./request-log";
+export type { InnerRequestRecord } from "./context";
 export type { WorldSpec, World } from "./world";

@@ -5,7 +5,7 @@
 import type { EmuRequest, EmuResponse, IdGenerator, TokenVerifier } from "./context";
 import type { VirtualClock } from "./clock";
 import type { ProfileFaultInjector } from "./faults";
-import { addServicePrincipal, findServicePrincipal, grantId, permissionsOf, removeServicePrincipal } from "./state";
+import { addServicePrincipal, canonicalGuid, findServicePrincipal, grantId, permissionsOf, removeServicePrincipal } from "./state";
 import type { PerSecondLimiter } from "./throttle";
 import { ROLE_TEMPLATES, type World } from "./world";
 
@@ -45,7 +45,7 @@ export function handlePartnerCenter(req: EmuRequest, deps: PartnerCenterDeps): E
     if (!route?.[1] || !((req.method === "POST" && !route[2]) || (req.method === "DELETE" && route[2]))) {
       throw new PartnerCenterError(404, "600010", `The resource '${req.method} ${req.path}' was not found.`);
     }
-    const customerId = route[1].toLowerCase();
+    const customerId = canonicalGuid(route[1]);
     const claims = authenticate(req, deps, world);
 
     const limit = deps.limiter.admit(claims.appid);
@@ -65,7 +65,7 @@ export function handlePartnerCenter(req: EmuRequest, deps: PartnerCenterDeps): E
       deps.idempotency.set(key, outcome);
       return { ...outcome, headers: { ...outcome.headers, ...echo } };
     }
-    const outcome = withEnvelopeOnError(() => deleteConsent(decodeURIComponent(route[2] ?? "").toLowerCase(), customerId, claims, deps));
+    const outcome = withEnvelopeOnError(() => deleteConsent(canonicalGuid(decodeURIComponent(route[2] ?? "")), customerId, claims, deps));
     return { ...outcome, headers: { ...outcome.headers, ...echo } };
   } catch (e) {
     if (!(e instanceof PartnerCenterError)) throw e;
@@ -110,7 +110,7 @@ function authenticate(req: EmuRequest, deps: PartnerCenterDeps, world: World): C
   if (!(c.amr ?? []).includes("mfa")) {
     throw new PartnerCenterError(401, "900421", "Multi-factor authentication is required: the access token must come from a sign-in that satisfied MFA.");
   }
-  return { appid: c.appid.toLowerCase(), userId: c.oid };
+  return { appid: c.appid, userId: c.oid };
 }
 
 /** The caller must be an admin agent with an active GDAP relationship holding an app-consent role. */
@@ -137,17 +137,18 @@ function customerOf(customerId: string, world: World) {
 
 function postConsent(req: EmuRequest, customerId: string, caller: CallerClaims, deps: PartnerCenterDeps): EmuResponse {
   const world = deps.world();
-  const applicationId = prop(req.body, "applicationId");
+  const presentedApplicationId = prop(req.body, "applicationId");
   const grantsIn = prop(req.body, "applicationGrants");
-  if (typeof applicationId !== "string" || !Array.isArray(grantsIn) || grantsIn.length === 0) {
+  if (typeof presentedApplicationId !== "string" || !Array.isArray(grantsIn) || grantsIn.length === 0) {
     throw new PartnerCenterError(400, "600000", "The request body must contain applicationId and a non-empty applicationGrants array.");
   }
-  if (applicationId.toLowerCase() !== caller.appid) {
+  const applicationId = canonicalGuid(presentedApplicationId);
+  if (applicationId !== caller.appid) {
     throw new PartnerCenterError(403, "2032", "Access denied: the application in the access token does not match the applicationId of the request.");
   }
   const tenant = customerOf(customerId, world);
   authorise(caller, customerId, world);
-  const app = world.applications.get(applicationId.toLowerCase()) ?? world.applications.get(applicationId);
+  const app = world.applications.get(applicationId);
   if (!app) throw new PartnerCenterError(400, "600000", `Application '${applicationId}' was not found.`);
 
   const requested = grantsIn.map((g, i) => {
@@ -156,7 +157,7 @@ function postConsent(req: EmuRequest, customerId: string, caller: CallerClaims, 
     if (typeof resourceAppId !== "string" || typeof scope !== "string") {
       throw new PartnerCenterError(400, "600000", `applicationGrants[${i}] must have enterpriseApplicationId and scope.`);
     }
-    return { resourceAppId: resourceAppId.toLowerCase(), scopes: scope.split(",").map((s) => s.trim()).filter((s) => s !== "") };
+    return { resourceAppId: canonicalGuid(resourceAppId), scopes: scope.split(",").map((s) => s.trim()).filter((s) => s !== "") };
   });
 
   // Everything is checked before anything is written, so a refused consent changes nothing.

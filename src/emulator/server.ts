@@ -16,7 +16,7 @@ import { ProfileFaultInjector, type FaultProfile } from "./faults";
 import { handleGraph } from "./graph/index";
 import { randomIds } from "./ids";
 import { handlePartnerCenter, type PartnerCenterDeps } from "./partner-center";
-import { RequestLog, type RequestCount, type RequestLogEntry } from "./request-log";
+import { RequestLog, type RequestLogEntry, type RequestSummary } from "./request-log";
 import { findTenant, loadWorld } from "./state";
 import { IdentityThrottle, PerSecondLimiter, type GraphThrottleSettings } from "./throttle";
 import { OidcTestIssuer, TokenService } from "./tokens";
@@ -45,7 +45,8 @@ export interface RunningEmulator {
   readonly clock: VirtualClock;
   setFaults(profile: FaultProfile): void;
   setGraphThrottle(settings: GraphThrottleSettings): void;
-  requests(): { total: number; byService: Record<string, number>; counts: RequestCount[]; log: readonly RequestLogEntry[] };
+  /** The request counters and the log (`$batch` inner requests counted apart, see RequestLog). */
+  requests(): RequestSummary & { log: readonly RequestLogEntry[] };
   stop(): Promise<void>;
 }
 
@@ -115,7 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return send(res, answer, service, emu, ids.guid());
     }
     const requestId = ids.guid();
-    const record = (status: number | null, fault: Fault): void =>
+    const record = (status: number | null, fault: Fault, inner?: EmuResponse["innerRequests"]): void =>
       log.record({
         at: new Date(clock.now()).toISOString(),
         service,
@@ -125,6 +126,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         query: emu.rawQuery,
         status,
         fault: fault.kind === "none" ? null : fault.kind,
+        ...(inner ? { inner } : {}),
       });
 
     const fault = faults.decide(service, emu.method, emu.path, false);
@@ -137,8 +139,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       record(null, fault);
       return;
     }
-    const latency = faults.latencyMs();
-    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    // Latency runs on the virtual clock, like every other duration here: a test moves the clock instead of waiting.
+    await clock.sleep(faults.latencyMs());
 
     let answer: EmuResponse;
     if (fault.kind === "throttle" || fault.kind === "unavailable") {
@@ -150,7 +152,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     } else {
       answer = await handleGraph(emu, graphContext());
     }
-    record(answer.status, fault);
+    record(answer.status, fault, answer.innerRequests);
     send(res, answer, service, emu, requestId);
   }
 

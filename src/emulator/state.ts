@@ -5,7 +5,7 @@
  */
 import Ajv from "ajv";
 import type { Clock, IdGenerator } from "./context";
-import { assignmentId, grantId, isGuid } from "./ids";
+import { assignmentId, canonicalGuid, grantId, isGuid } from "./ids";
 import type {
   AppRoleAssignment,
   AppRoleSpec,
@@ -21,7 +21,7 @@ import type {
 } from "./world";
 import { MICROSOFT_TENANT_ID } from "./world";
 
-export { assignmentId, grantId, guidBytesLE, isGuid } from "./ids";
+export { assignmentId, canonicalGuid, grantId, guidBytesLE, isGuid } from "./ids";
 
 /** A world specification that cannot be loaded; `problems` lists every reason found. */
 export class WorldSpecError extends Error {
@@ -174,13 +174,16 @@ const validateStructure = new Ajv({ allErrors: true }).compile(WORLD_SCHEMA);
 /**
  * Validates `spec` and builds the live world from it: service principals get GUID ids, grants and
  * assignments get Entra-style composite ids, and every object is visible from `clock.now()`.
+ * Every GUID is kept in its canonical lower-case form (`World.spec` included), whatever case the
+ * spec spells it in.
  * @throws WorldSpecError listing every problem found.
  */
-export function loadWorld(spec: WorldSpec, clock: Clock, ids: IdGenerator): World {
-  if (!validateStructure(spec)) {
+export function loadWorld(given: WorldSpec, clock: Clock, ids: IdGenerator): World {
+  if (!validateStructure(given)) {
     const problems = (validateStructure.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`);
     throw new WorldSpecError(problems);
   }
+  const spec = canonicalSpec(given);
   const problems: string[] = [];
   const now = clock.now();
   const createdDateTime = new Date(now).toISOString();
@@ -339,6 +342,58 @@ export function loadWorld(spec: WorldSpec, clock: Clock, ids: IdGenerator): Worl
   };
 }
 
+/**
+ * The spec with every GUID-valued field in canonical form. Only fields that hold directory ids
+ * are touched: secrets, refresh tokens and federated subjects compare exactly, whatever they look like.
+ */
+function canonicalSpec(spec: WorldSpec): WorldSpec {
+  const g = canonicalGuid;
+  return {
+    ...spec,
+    partnerTenantId: g(spec.partnerTenantId),
+    applications: spec.applications.map((a) => ({ ...a, appId: g(a.appId), homeTenantId: g(a.homeTenantId) })),
+    firstPartyApps: spec.firstPartyApps.map((a) => ({
+      ...a,
+      appId: g(a.appId),
+      appRoles: a.appRoles.map((r) => ({ ...r, id: g(r.id) })),
+      oauth2PermissionScopes: a.oauth2PermissionScopes.map((s) => ({ ...s, id: g(s.id) })),
+    })),
+    users: spec.users.map((u) => ({ ...u, id: g(u.id), refreshTokens: u.refreshTokens.map((t) => ({ ...t, clientId: g(t.clientId) })) })),
+    tenants: spec.tenants.map((t) => ({
+      ...t,
+      tenantId: g(t.tenantId),
+      ...(t.subscribedSkus ? { subscribedSkus: t.subscribedSkus.map((k) => ({ ...k, ...(k.skuId !== undefined ? { skuId: g(k.skuId) } : {}) })) } : {}),
+      ...(t.servicePrincipals ? { servicePrincipals: t.servicePrincipals.map((s) => ({ ...s, appId: g(s.appId), ...(s.id !== undefined ? { id: g(s.id) } : {}) })) } : {}),
+      ...(t.appRoleAssignments
+        ? {
+            appRoleAssignments: t.appRoleAssignments.map((a) => ({
+              ...a,
+              principalAppId: g(a.principalAppId),
+              resourceAppId: g(a.resourceAppId),
+              appRole: g(a.appRole),
+            })),
+          }
+        : {}),
+      ...(t.grants
+        ? {
+            grants: t.grants.map((x) => ({
+              ...x,
+              clientAppId: g(x.clientAppId),
+              resourceAppId: g(x.resourceAppId),
+              ...(x.principalId !== undefined ? { principalId: g(x.principalId) } : {}),
+            })),
+          }
+        : {}),
+    })),
+    gdapRelationships: spec.gdapRelationships.map((r) => ({
+      ...r,
+      ...(r.id !== undefined ? { id: g(r.id) } : {}),
+      customerTenantId: g(r.customerTenantId),
+      roleTemplateIds: r.roleTemplateIds.map(g),
+    })),
+  };
+}
+
 /** The permissions a service principal publishes, with spec defaults applied. */
 export interface PublishedPermissions {
   readonly appRoles: readonly (AppRoleSpec & { readonly allowedMemberTypes: readonly string[]; readonly isEnabled: boolean })[];
@@ -358,17 +413,15 @@ export function permissionsOf(world: Pick<World, "firstPartyApps">, appId: strin
   };
 }
 
-/** The service principal of `appId` in a tenant, if any (visible or not). */
+/** The service principal of `appId` (in canonical form) in a tenant, if any (visible or not). */
 export function findServicePrincipal(tenant: TenantState, appId: string): ServicePrincipal | undefined {
-  // The directory compares GUIDs without regard to case.
-  const wanted = appId.toLowerCase();
-  for (const sp of tenant.servicePrincipals.values()) if (sp.appId.toLowerCase() === wanted) return sp;
+  for (const sp of tenant.servicePrincipals.values()) if (sp.appId === appId) return sp;
   return undefined;
 }
 
-/** A tenant by GUID or by its default domain (case-insensitive), as the token endpoint accepts. */
+/** A tenant by GUID (any case) or by its default domain (case-insensitive), as the token endpoint accepts. */
 export function findTenant(world: World, tenantIdOrDomain: string): TenantState | undefined {
-  const byId = world.tenants.get(tenantIdOrDomain.toLowerCase()) ?? world.tenants.get(tenantIdOrDomain);
+  const byId = world.tenants.get(canonicalGuid(tenantIdOrDomain));
   if (byId) return byId;
   const domain = tenantIdOrDomain.toLowerCase();
   for (const t of world.tenants.values()) if (t.defaultDomain.toLowerCase() === domain) return t;

@@ -64,7 +64,7 @@ export function createAssignment(call: GraphCall, ref: ServicePrincipalRef, side
   const field = (name: "principalId" | "resourceId" | "appRoleId"): string => {
     const value = bodyString(call.body, name);
     if (value === undefined || !isGuid(value)) throw invalidProperty(name, "AppRoleAssignment");
-    return value.toLowerCase();
+    return value;
   };
   const principalId = field("principalId");
   const resourceId = field("resourceId");
@@ -82,11 +82,11 @@ export function createAssignment(call: GraphCall, ref: ServicePrincipalRef, side
   if (!isVisible(resource, call.now)) throw notFound;
   const roles = permissionsOf(call.ctx.world, resource.appId).appRoles;
   const assignable =
-    roles.some((r) => r.id.toLowerCase() === appRoleId && r.isEnabled && r.allowedMemberTypes.includes("Application")) ||
+    roles.some((r) => r.id === appRoleId && r.isEnabled && r.allowedMemberTypes.includes("Application")) ||
     (roles.length === 0 && appRoleId === DEFAULT_ACCESS_ROLE);
   if (!assignable) throw notFound;
   for (const a of call.tenant.appRoleAssignments.values()) {
-    if (a.principalId === principalId && a.resourceId === resourceId && a.appRoleId.toLowerCase() === appRoleId) {
+    if (a.principalId === principalId && a.resourceId === resourceId && a.appRoleId === appRoleId) {
       throw new GraphError(400, "Request_BadRequest", "Permission being assigned already exists on the object");
     }
   }

@@ -1,9 +1,10 @@
 /**
  * JSON batching (`POST /$batch`, microsoft-apis.md §4): up to 20 relative requests, `dependsOn`
  * sequencing with 424 for dependents of a failed request, each item faulted and throttled on its
- * own, answers in shuffled order, and 200 for the batch even when every item failed.
+ * own, answers in shuffled order, and 200 for the batch even when every item failed. Each item
+ * is also reported for the request log, in the order the items ran.
  */
-import type { EmulatorContext } from "../context";
+import type { EmulatorContext, Fault, InnerRequestRecord } from "../context";
 import type { Caller } from "./authorization";
 import { errorBody, GraphError } from "./errors";
 import { executeRequest, type GraphAnswer } from "./request";
@@ -26,6 +27,12 @@ interface BatchItemAnswer {
   readonly body?: unknown;
 }
 
+/** Where an item's relative URL points: the path without the version, percent-decoded, and the raw query. */
+interface ItemTarget {
+  readonly path: string;
+  readonly rawQuery: string;
+}
+
 function malformed(message: string): GraphError {
   return new GraphError(400, "BadRequest", message);
 }
@@ -40,44 +47,74 @@ export function executeBatch(
   caller: Caller,
   ctx: EmulatorContext,
   clientRequestId: string,
-): { readonly status: 200; readonly body: { readonly responses: readonly BatchItemAnswer[] } } {
+): {
+  readonly status: 200;
+  readonly body: { readonly responses: readonly BatchItemAnswer[] };
+  readonly innerRequests: readonly InnerRequestRecord[];
+} {
   const items = parseBatch(payload);
   const byId = new Map(items.map((item) => [item.id, item]));
   const answers = new Map<string, BatchItemAnswer>();
+  const innerRequests: InnerRequestRecord[] = [];
 
   const run = (item: BatchItem): BatchItemAnswer => {
     const done = answers.get(item.id);
     if (done) return done;
     const failedDependency = item.dependsOn.map((dep) => run(byId.get(dep) as BatchItem)).some((a) => a.status < 200 || a.status > 299);
-    const answer = failedDependency
-      ? { id: item.id, status: 424, body: { error: { code: "BadRequest", message: "Failed dependency" } } }
-      : runItem(item, version, caller, ctx, clientRequestId);
+    const target = targetOf(item);
+    const { answer, fault } = failedDependency
+      ? { answer: { id: item.id, status: 424, body: { error: { code: "BadRequest", message: "Failed dependency" } } }, fault: null }
+      : runItem(item, target, version, caller, ctx, clientRequestId);
     answers.set(item.id, answer);
+    innerRequests.push({
+      id: item.id,
+      method: item.method,
+      path: target instanceof GraphError ? item.url : `/${version}${target.path}`,
+      query: target instanceof GraphError ? "" : target.rawQuery,
+      status: answer.status,
+      fault,
+    });
     return answer;
   };
   for (const item of items) run(item);
-  return { status: 200, body: { responses: shuffle(items.map((i) => answers.get(i.id) as BatchItemAnswer), ctx) } };
+  return { status: 200, body: { responses: shuffle(items.map((i) => answers.get(i.id) as BatchItemAnswer), ctx) }, innerRequests };
 }
 
-function runItem(item: BatchItem, version: string, caller: Caller, ctx: EmulatorContext, outerClientRequestId: string): BatchItemAnswer {
+/** The item's target, or why its URL is refused. */
+function targetOf(item: BatchItem): ItemTarget | GraphError {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(item.url)) return malformed(`Invalid request URI '${item.url}': a batch request URL must be relative.`);
+  const [rawPath = "", rawQuery = ""] = item.url.replace(/^\/+/, "").split(/\?(.*)/s, 2);
+  try {
+    return { path: "/" + rawPath.split("/").map(decodeURIComponent).join("/"), rawQuery };
+  } catch {
+    return malformed(`Invalid request URI '${item.url}'.`);
+  }
+}
+
+/** Runs one item; answers it and names the injected fault, if one answered it. */
+function runItem(
+  item: BatchItem,
+  target: ItemTarget | GraphError,
+  version: string,
+  caller: Caller,
+  ctx: EmulatorContext,
+  outerClientRequestId: string,
+): { readonly answer: BatchItemAnswer; readonly fault: Fault["kind"] | null } {
   const requestId = ctx.ids.guid();
   const clientRequestId = headerValue(item.headers, "client-request-id") ?? outerClientRequestId;
   const now = ctx.clock.now();
-  const fail = (error: GraphError): BatchItemAnswer => ({
-    id: item.id,
-    status: error.status,
-    headers: { "Content-Type": "application/json", ...error.headers },
-    body: errorBody(error, now, requestId, clientRequestId),
+  const fail = (error: GraphError, fault: Fault["kind"] | null = null) => ({
+    answer: {
+      id: item.id,
+      status: error.status,
+      headers: { "Content-Type": "application/json", ...error.headers },
+      body: errorBody(error, now, requestId, clientRequestId),
+    },
+    fault,
   });
 
-  if (/^[a-z][a-z0-9+.-]*:/i.test(item.url)) return fail(malformed(`Invalid request URI '${item.url}': a batch request URL must be relative.`));
-  const [rawPath = "", rawQuery = ""] = item.url.replace(/^\/+/, "").split(/\?(.*)/s, 2);
-  let path: string;
-  try {
-    path = "/" + rawPath.split("/").map(decodeURIComponent).join("/");
-  } catch {
-    return fail(malformed(`Invalid request URI '${item.url}'.`));
-  }
+  if (target instanceof GraphError) return fail(target);
+  const { path, rawQuery } = target;
   if (/^\/\$batch\/?$/i.test(path)) return fail(malformed("Nested batch requests are not supported."));
   if (item.body !== undefined && headerValue(item.headers, "content-type") === undefined) {
     return fail(malformed(`Write request id : ${item.id} does not contain Content-Type header or body.`));
@@ -88,7 +125,7 @@ function runItem(item: BatchItem, version: string, caller: Caller, ctx: Emulator
     case "none":
       break;
     case "throttle":
-      return fail(new GraphError(429, "TooManyRequests", "Please retry again later.", retryAfter(fault.retryAfterSeconds)));
+      return fail(new GraphError(429, "TooManyRequests", "Please retry again later.", retryAfter(fault.retryAfterSeconds)), fault.kind);
     // An inner request cannot lose its socket; a dropped or stalled one surfaces as unavailable.
     case "unavailable":
     case "drop":
@@ -96,6 +133,7 @@ function runItem(item: BatchItem, version: string, caller: Caller, ctx: Emulator
       return fail(
         new GraphError(503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later.",
           fault.kind === "unavailable" ? retryAfter(fault.retryAfterSeconds) : {}),
+        fault.kind,
       );
   }
 
@@ -104,9 +142,13 @@ function runItem(item: BatchItem, version: string, caller: Caller, ctx: Emulator
     caller,
     ctx,
   );
-  return answer.body === undefined
-    ? { id: item.id, status: answer.status, headers: answer.headers }
-    : { id: item.id, status: answer.status, headers: answer.headers, body: answer.body };
+  return {
+    answer:
+      answer.body === undefined
+        ? { id: item.id, status: answer.status, headers: answer.headers }
+        : { id: item.id, status: answer.status, headers: answer.headers, body: answer.body },
+    fault: null,
+  };
 }
 
 function retryAfter(seconds: number | null): Record<string, string> {

@@ -37,7 +37,12 @@ export const handleGraph: Handler = (req: EmuRequest, ctx: EmulatorContext): Emu
         throw new GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.");
       }
       const batch = executeBatch(req.body, version, caller, ctx, clientRequestId);
-      return { status: batch.status, headers: { ...outer, "Cache-Control": "no-cache", "OData-Version": "4.0", "Content-Type": ODATA_JSON }, body: batch.body };
+      return {
+        status: batch.status,
+        headers: { ...outer, "Cache-Control": "no-cache", "OData-Version": "4.0", "Content-Type": ODATA_JSON },
+        body: batch.body,
+        innerRequests: batch.innerRequests,
+      };
     }
     const answer = executeRequest(
       { method: req.method.toUpperCase(), version, path, query: req.query, body: req.body, requestId, clientRequestId },

@@ -77,14 +77,14 @@ export function createGrant(call: GraphCall): GraphResult {
   const guidField = (name: "clientId" | "resourceId"): string => {
     const value = bodyString(call.body, name);
     if (value === undefined || !isGuid(value)) throw invalidProperty(name, RESOURCE);
-    return value.toLowerCase();
+    return value;
   };
   const clientId = guidField("clientId");
   const resourceId = guidField("resourceId");
   const consentType = bodyString(call.body, "consentType");
   if (consentType !== "AllPrincipals" && consentType !== "Principal") throw invalidProperty("consentType", RESOURCE);
   const rawPrincipal = (call.body as Record<string, unknown>)["principalId"] ?? null;
-  const principalId = typeof rawPrincipal === "string" ? rawPrincipal.toLowerCase() : null;
+  const principalId = typeof rawPrincipal === "string" ? rawPrincipal : null;
   const principalValid = consentType === "Principal" ? principalId !== null && isGuid(principalId) : rawPrincipal === null;
   if (!principalValid) throw invalidProperty("principalId", RESOURCE);
   const scope = scopeOf(call.body, false);

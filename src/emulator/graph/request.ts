@@ -4,6 +4,7 @@
  * into Graph's envelope.
  */
 import type { EmulatorContext } from "../context";
+import { canonicalGuid } from "../ids";
 import type { Caller } from "./authorization";
 import { authorize } from "./authorization";
 import type { GraphCall } from "./call";
@@ -33,8 +34,13 @@ export interface GraphAnswer {
 /** The content type Graph sends with JSON answers. */
 export const ODATA_JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
-/** Runs `request` for `caller`. Never throws for a Graph-level failure: it answers it. */
-export function executeRequest(request: GraphRequest, caller: Caller, ctx: EmulatorContext): GraphAnswer {
+/**
+ * Runs `request` for `caller`. Never throws for a Graph-level failure: it answers it. GUIDs in the
+ * path and in the body's id properties are put in canonical form first, so the operations compare
+ * ids exactly.
+ */
+export function executeRequest(given: GraphRequest, caller: Caller, ctx: EmulatorContext): GraphAnswer {
+  const request: GraphRequest = { ...given, path: canonicalPath(given.path), body: canonicalBody(given.body) };
   const now = ctx.clock.now();
   let resourceUnits = 1;
   const headers: Record<string, string> = { "Cache-Control": "no-cache", "OData-Version": "4.0" };
@@ -80,6 +86,26 @@ export function executeRequest(request: GraphRequest, caller: Caller, ctx: Emula
       body: errorBody(error, now, request.requestId, request.clientRequestId),
     };
   }
+}
+
+/** A path segment that is a GUID, or the GUID of an `(appId='…')` alternate key. */
+const GUID_IN_PATH = /(?<=^|\/|')[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?=$|\/|')/gi;
+
+function canonicalPath(path: string): string {
+  return path.replace(GUID_IN_PATH, (guid) => guid.toLowerCase());
+}
+
+/** Body properties that hold directory object, application or app role ids. */
+const GUID_PROPERTIES: readonly string[] = ["appId", "clientId", "resourceId", "principalId", "appRoleId"];
+
+function canonicalBody(body: unknown): unknown {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  const copy: Record<string, unknown> = { ...(body as Record<string, unknown>) };
+  for (const name of GUID_PROPERTIES) {
+    const value = copy[name];
+    if (typeof value === "string") copy[name] = canonicalGuid(value);
+  }
+  return copy;
 }
 
 /** The §5.2 cost: writes cost 1; reads their base, −1 for `$select`, −1 for `$top` below 20, at least 1. */

@@ -100,7 +100,7 @@ export function servicePrincipalJson(sp: ServicePrincipal, world: World): Record
  */
 export function resolveServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): ServicePrincipal {
   const sp =
-    ref.by === "id" ? call.tenant.servicePrincipals.get(ref.id.toLowerCase()) ?? call.tenant.servicePrincipals.get(ref.id) : findServicePrincipal(call.tenant, ref.appId);
+    ref.by === "id" ? call.tenant.servicePrincipals.get(ref.id) : findServicePrincipal(call.tenant, ref.appId);
   if (!sp || !isVisible(sp, call.now)) throw resourceNotFound(ref.by === "id" ? ref.id : ref.appId);
   return sp;
 }
@@ -128,11 +128,9 @@ export function getServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): 
  * replicated yet, as the directory's key constraint does.
  */
 export function createServicePrincipal(call: GraphCall): GraphResult {
-  const requested = bodyString(call.body, "appId");
-  if (requested === undefined || !isGuid(requested)) throw invalidProperty("appId", "ServicePrincipal");
+  const appId = bodyString(call.body, "appId");
+  if (appId === undefined || !isGuid(appId)) throw invalidProperty("appId", "ServicePrincipal");
   const { world } = call.ctx;
-  // GUIDs match without regard to case; the service principal carries the application's own spelling.
-  const appId = [...world.applications.keys(), ...world.firstPartyApps.keys()].find((id) => id.toLowerCase() === requested.toLowerCase()) ?? requested;
   if (findServicePrincipal(call.tenant, appId)) {
     throw new GraphError(
       409,
