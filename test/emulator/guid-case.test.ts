@@ -65,7 +65,7 @@ function postToken(tenantSegment: string, form: Record<string, string>) {
 }
 
 /** A delegated token of the partner's service account, through the refresh-token flow. */
-async function delegatedToken(tenantSegment: string, scope: string, clientId = DEMO_CREDENTIALS.clientId): Promise<string> {
+async function delegatedToken(tenantSegment: string, scope: string, clientId: string = DEMO_CREDENTIALS.clientId): Promise<string> {
   const r = await postToken(tenantSegment, {
     client_id: clientId,
     client_secret: DEMO_CREDENTIALS.clientSecret,

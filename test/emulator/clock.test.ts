@@ -1,0 +1,56 @@
+import { VirtualClock } from "../../src/emulator/clock";
+
+/** Lets every promise callback that is ready run. */
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Tracks whether a sleep has ended. */
+function watch(sleep: Promise<void>): { readonly woke: () => boolean; readonly done: Promise<void> } {
+  let woke = false;
+  const done = sleep.then(() => void (woke = true));
+  return { woke: () => woke, done };
+}
+
+describe("VirtualClock.sleep", () => {
+  it("on a frozen clock ends only when advance reaches it", async () => {
+    const clock = new VirtualClock(0, () => 0, 1_000);
+    const sleep = watch(clock.sleep(500));
+    expect(clock.sleeping).toBe(1);
+    clock.advance(499);
+    await settle();
+    expect([sleep.woke(), clock.sleeping]).toEqual([false, 1]);
+    clock.advance(1);
+    await sleep.done;
+    expect([sleep.woke(), clock.sleeping, clock.now()]).toEqual([true, 0, 1_500]);
+  });
+
+  it("wakes sleepers in the order they are due, each at its own time", async () => {
+    const clock = new VirtualClock(0, () => 0, 0);
+    const long = watch(clock.sleep(300));
+    const short = watch(clock.sleep(100));
+    clock.advance(200);
+    await short.done;
+    await settle();
+    expect([short.woke(), long.woke(), clock.sleeping]).toEqual([true, false, 1]);
+    clock.advance(100);
+    await long.done;
+    expect(clock.sleeping).toBe(0);
+  });
+
+  it("ends a zero or negative sleep at once", async () => {
+    const clock = new VirtualClock(0, () => 0, 0);
+    await clock.sleep(0);
+    await clock.sleep(-5);
+    expect(clock.sleeping).toBe(0);
+  });
+
+  it("runs out by itself once the clock runs", async () => {
+    const clock = new VirtualClock(0);
+    const sleep = watch(clock.sleep(60_000));
+    await settle();
+    expect(sleep.woke()).toBe(false);
+    // A minute of virtual time in a few real milliseconds.
+    clock.setSpeed(1_000_000);
+    await sleep.done;
+    expect(clock.sleeping).toBe(0);
+  });
+});
