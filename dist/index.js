@@ -79166,7 +79166,83 @@ function permissionSetFromCippFiles(samManifest, additionalPermissions) {
   return toSet(byApp);
 }
 
+// src/desired/yaml-source.ts
+var import_yaml = __toESM(require_dist());
+
+// src/desired/declaration-error.ts
+function formatProblem(problem) {
+  const field = problem.field === "" ? "" : `${problem.field}: `;
+  return `${problem.file}:${problem.line}: ${field}${problem.message}`;
+}
+function inFileOrder(problems) {
+  const byField = new Intl.Collator("en", { numeric: true });
+  return [...problems].sort((a, b) => a.file !== b.file ? a.file < b.file ? -1 : 1 : a.line - b.line || byField.compare(a.field, b.field));
+}
+var DeclarationError = class extends Error {
+  problems;
+  constructor(problems) {
+    const ordered = inFileOrder(problems);
+    const count = ordered.length === 1 ? "1 problem" : `${ordered.length} problems`;
+    super(`The declarations have ${count}:
+${ordered.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
+    this.name = "DeclarationError";
+    this.problems = ordered;
+  }
+};
+function fieldPath(path5) {
+  return path5.reduce((text, part) => typeof part === "number" ? `${text}[${part}]` : text === "" ? part : `${text}.${part}`, "");
+}
+
+// src/desired/yaml-source.ts
+function isMapping(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function startOf(node) {
+  return node?.range?.[0];
+}
+function locate(doc, path5, key) {
+  let node = doc.contents;
+  let offset = startOf(node) ?? 0;
+  for (const [index, part] of path5.entries()) {
+    const last = index === path5.length - 1;
+    if ((0, import_yaml.isMap)(node)) {
+      const pair = node.items.find((p) => ((0, import_yaml.isScalar)(p.key) ? p.key.value : p.key) === part);
+      if (!pair) break;
+      offset = (last && key ? startOf(pair.key) : startOf(pair.value) ?? startOf(pair.key)) ?? offset;
+      node = pair.value;
+    } else if ((0, import_yaml.isSeq)(node) && typeof part === "number") {
+      const item = node.items[part];
+      if (item === void 0) break;
+      offset = startOf(item) ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset;
+}
+function parseYamlSource(file, text) {
+  const lineCounter = new import_yaml.LineCounter();
+  const doc = (0, import_yaml.parseDocument)(text, { lineCounter, prettyErrors: false });
+  const problems = [...doc.errors, ...doc.warnings].map(
+    (e) => ({
+      file,
+      line: lineCounter.linePos(e.pos[0]).line,
+      field: "",
+      message: `YAML: ${e.message.split("\n")[0] ?? e.code}`
+    })
+  );
+  if (doc.errors.length > 0) return { problems };
+  const lineOf = (path5, key = false) => lineCounter.linePos(locate(doc, path5, key)).line;
+  const source = {
+    file,
+    value: doc.toJS(),
+    lineOf,
+    problemAt: (path5, message, key = false) => ({ file, line: lineOf(path5, key), field: fieldPath(path5), message })
+  };
+  return { source, problems };
+}
+
 // src/desired/declarations.ts
+var NAME_LISTS = ["appRoles", "scopes", "unpublishedScopes"];
 var TYPE_WORDS = {
   appRole: { one: "an app role", list: "appRoles" },
   scope: { one: "a delegated scope", list: "scopes" }
@@ -79177,12 +79253,23 @@ function resourceFor(reference) {
   return isGuid(reference) ? { appId: reference.toLowerCase(), displayName: reference.toLowerCase(), published: false } : void 0;
 }
 var ChangeReader = class {
-  constructor(source, problems) {
+  constructor(source, findings, problems) {
     this.source = source;
+    this.findings = findings;
     this.problems = problems;
   }
   source;
+  findings;
   problems;
+  /** The names of one list of an entry that passed the schema, each with its path. */
+  names(entry2, at, list2) {
+    const value = entry2[list2];
+    if (!Array.isArray(value)) return [];
+    return value.flatMap((ref, i) => {
+      const path5 = [...at, list2, i];
+      return typeof ref === "string" && !this.findings.faultAt(path5) ? [{ ref, at: path5 }] : [];
+    });
+  }
   /** A permission reference as the set holds it (a name where one is known), or undefined when wrong. */
   permission(resource, type, ref, at) {
     if (!resource.published) return isGuid(ref) ? ref.toLowerCase() : ref;
@@ -79201,31 +79288,24 @@ var ChangeReader = class {
     return void 0;
   }
   entry(entry2, at, removal) {
-    const resource = resourceFor(entry2.resource);
+    if (!isMapping(entry2)) return void 0;
+    const reference = entry2.resource;
+    if (typeof reference !== "string" || this.findings.faultAt([...at, "resource"])) return void 0;
+    const resource = resourceFor(reference);
     if (!resource) {
-      const suggestion = suggestResource(entry2.resource);
+      const suggestion = suggestResource(reference);
       const hint = suggestion === void 0 ? "" : ` (did you mean "${suggestion}"?)`;
-      this.problems.push(
-        this.source.problemAt([...at, "resource"], `unknown resource "${entry2.resource}"${hint}; a resource outside the catalogue is named by its appId`)
-      );
+      this.problems.push(this.source.problemAt([...at, "resource"], `unknown resource "${reference}"${hint}; a resource outside the catalogue is named by its appId`));
       return void 0;
     }
-    const appRoles = [];
-    const scopes = [];
+    const appRoles = this.names(entry2, at, "appRoles").flatMap((name3) => this.permission(resource, "appRole", name3.ref, name3.at) ?? []);
+    const scopes = this.names(entry2, at, "scopes").flatMap((name3) => this.permission(resource, "scope", name3.ref, name3.at) ?? []);
     const unpublishedScopes = [];
-    (entry2.appRoles ?? []).forEach((ref, i) => {
-      const name3 = this.permission(resource, "appRole", ref, [...at, "appRoles", i]);
-      if (name3 !== void 0) appRoles.push(name3);
-    });
-    (entry2.scopes ?? []).forEach((ref, i) => {
-      const name3 = this.permission(resource, "scope", ref, [...at, "scopes", i]);
-      if (name3 !== void 0) scopes.push(name3);
-    });
-    for (const name3 of entry2.unpublishedScopes ?? []) {
-      if (resource.published && permissionId(resource.appId, "scope", name3) !== void 0) scopes.push(name3);
-      else unpublishedScopes.push(name3);
+    for (const { ref } of this.names(entry2, at, "unpublishedScopes")) {
+      if (resource.published && permissionId(resource.appId, "scope", ref) !== void 0) scopes.push(ref);
+      else unpublishedScopes.push(ref);
     }
-    const wholeResource = removal && entry2.appRoles === void 0 && entry2.scopes === void 0 && entry2.unpublishedScopes === void 0;
+    const wholeResource = removal && NAME_LISTS.every((list2) => entry2[list2] === void 0);
     return {
       appId: resource.appId,
       displayName: resource.displayName,
@@ -79236,32 +79316,19 @@ var ChangeReader = class {
       source: { file: this.source.file, line: this.source.lineOf(at), field: `${at[0]}[${at[1]}]` }
     };
   }
-  read(lists) {
-    const read = (field) => (lists[field] ?? []).flatMap((entry2, i) => this.entry(entry2, [field, i], field === "remove") ?? []);
-    return { add: read("add"), remove: read("remove") };
+  read(value) {
+    const before = this.problems.length;
+    const read = (field) => {
+      const entries2 = isMapping(value) ? value[field] : void 0;
+      return Array.isArray(entries2) ? entries2.flatMap((entry2, i) => this.entry(entry2, [field, i], field === "remove") ?? []) : [];
+    };
+    const changes = { add: read("add"), remove: read("remove") };
+    const whole = this.problems.length === before && this.findings.whole(["add"]) && this.findings.whole(["remove"]);
+    return whole ? changes : void 0;
   }
 };
-function readChanges(source, lists, problems) {
-  return new ChangeReader(source, problems).read(lists);
-}
-
-// src/desired/declaration-error.ts
-function formatProblem(problem) {
-  const field = problem.field === "" ? "" : `${problem.field}: `;
-  return `${problem.file}:${problem.line}: ${field}${problem.message}`;
-}
-var DeclarationError = class extends Error {
-  constructor(problems) {
-    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    super(`The declarations have ${count}:
-${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
-    this.problems = problems;
-    this.name = "DeclarationError";
-  }
-  problems;
-};
-function fieldPath(path5) {
-  return path5.reduce((text, part) => typeof part === "number" ? `${text}[${part}]` : text === "" ? part : `${text}.${part}`, "");
+function readChanges(source, findings, problems) {
+  return new ChangeReader(source, findings, problems).read(source.value);
 }
 
 // src/desired/resolve.ts
@@ -79317,13 +79384,13 @@ function resolvePermissions(base, isPartner, layers) {
     scopes: [...r.scopes],
     unpublishedScopes: [...r.unpublishedScopes]
   }));
-  const ineffectiveRemovals = [];
+  const ineffectiveRemovals2 = [];
   for (const layer of layers) {
     for (const change of layer.add) applyAdd(resources, change);
-    for (const change of layer.remove) applyRemove(resources, change, layer.name, ineffectiveRemovals);
+    for (const change of layer.remove) applyRemove(resources, change, layer.name, ineffectiveRemovals2);
   }
   const permissions = { resources: resources.map((r) => ({ ...r })) };
-  return { permissions, ineffectiveRemovals };
+  return { permissions, ineffectiveRemovals: ineffectiveRemovals2 };
 }
 function resolveExtras(fleetDefault, tenant) {
   return {
@@ -79780,40 +79847,52 @@ function customMessage(error2) {
   const messages = error2.parentSchema?.["x-error"];
   return messages?.[error2.keyword];
 }
-function problemFor(source, error2) {
+function findingFor(source, error2) {
   const path5 = pathOf(error2.instancePath);
+  const at = (faulty, message, key = false) => ({ path: faulty, problem: source.problemAt(faulty, message, key) });
   const custom = customMessage(error2);
   switch (error2.keyword) {
     case "required": {
       const missing = error2.params.missingProperty;
-      return source.problemAt([...path5, missing], "is required", false);
+      return at([...path5, missing], "is required");
     }
     case "additionalProperties": {
       const extra = error2.params.additionalProperty;
       const known = Object.keys(error2.parentSchema?.properties ?? {});
-      return source.problemAt([...path5, extra], `is not a known field${didYouMean(extra, known)}`, true);
+      return at([...path5, extra], `is not a known field${didYouMean(extra, known)}`, true);
     }
     case "enum": {
       const allowed = error2.params.allowedValues.map(String);
       const suggestion = typeof error2.data === "string" ? didYouMean(error2.data, allowed) : "";
-      return source.problemAt(path5, `${shown(error2.data)} must be one of ${allowed.join(", ")}${suggestion}`);
+      return at(path5, `${shown(error2.data)} must be one of ${allowed.join(", ")}${suggestion}`);
     }
     case "pattern":
-      return source.problemAt(path5, `${shown(error2.data)} ${custom ?? `does not match ${error2.schema}`}`);
+      return at(path5, `${shown(error2.data)} ${custom ?? `does not match ${error2.schema}`}`);
     case "type": {
       const expected = error2.params.type;
       const wanted = (Array.isArray(expected) ? expected : [expected]).map((type) => type === "object" ? "a mapping" : type === "array" ? "a list" : `a ${type}`);
-      return source.problemAt(path5, `${shown(error2.data)} must be ${wanted.join(" or ")}`);
+      return at(path5, `${shown(error2.data)} must be ${wanted.join(" or ")}`);
     }
     case "uniqueItems": {
       const { i, j } = error2.params;
-      return source.problemAt([...path5, i], `${shown(error2.data[i])} is listed twice (also at index ${j})`);
+      return at([...path5, i], `${shown(error2.data[i])} is listed twice (also at index ${j})`);
     }
     default:
-      return source.problemAt(path5, custom ?? (error2.message ?? `fails ${error2.keyword}`));
+      return at(path5, custom ?? (error2.message ?? `fails ${error2.keyword}`));
   }
 }
-function schemaProblems(kind, source) {
+var startsWith = (path5, prefix) => prefix.length <= path5.length && prefix.every((part, i) => path5[i] === part);
+function checkSchema(kind, source) {
+  const findings = schemaFindings(kind, source);
+  const faults = findings.map((f) => f.path);
+  return {
+    problems: findings.map((f) => f.problem),
+    faultAt: (path5) => faults.some((fault) => fault.length === path5.length && startsWith(fault, path5)),
+    whole: (path5) => !faults.some((fault) => startsWith(fault, path5)),
+    wholeExcept: (fields) => faults.every((fault) => typeof fault[0] === "string" && fields.includes(fault[0]))
+  };
+}
+function schemaFindings(kind, source) {
   const validate = validators[kind];
   if (validate(source.value)) return [];
   const errors = validate.errors ?? [];
@@ -79821,60 +79900,14 @@ function schemaProblems(kind, source) {
   const kept = errors.filter(
     (e) => folded.includes(e) || !folded.some((f) => e.schemaPath.startsWith(`${f.schemaPath}/`) && e.instancePath.startsWith(f.instancePath))
   );
-  const problems = kept.map((e) => problemFor(source, e));
+  const findings = kept.map((e) => findingFor(source, e));
   const seen = /* @__PURE__ */ new Set();
-  return problems.filter((p) => {
+  return findings.filter(({ problem: p }) => {
     const key = `${p.line}|${p.field}|${p.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
-}
-
-// src/desired/yaml-source.ts
-var import_yaml = __toESM(require_dist());
-function startOf(node) {
-  return node?.range?.[0];
-}
-function locate(doc, path5, key) {
-  let node = doc.contents;
-  let offset = startOf(node) ?? 0;
-  for (const [index, part] of path5.entries()) {
-    const last = index === path5.length - 1;
-    if ((0, import_yaml.isMap)(node)) {
-      const pair = node.items.find((p) => ((0, import_yaml.isScalar)(p.key) ? p.key.value : p.key) === part);
-      if (!pair) break;
-      offset = (last && key ? startOf(pair.key) : startOf(pair.value) ?? startOf(pair.key)) ?? offset;
-      node = pair.value;
-    } else if ((0, import_yaml.isSeq)(node) && typeof part === "number") {
-      const item = node.items[part];
-      if (item === void 0) break;
-      offset = startOf(item) ?? offset;
-      node = item;
-    } else break;
-  }
-  return offset;
-}
-function parseYamlSource(file, text) {
-  const lineCounter = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text, { lineCounter, prettyErrors: false });
-  const problems = [...doc.errors, ...doc.warnings].map(
-    (e) => ({
-      file,
-      line: lineCounter.linePos(e.pos[0]).line,
-      field: "",
-      message: `YAML: ${e.message.split("\n")[0] ?? e.code}`
-    })
-  );
-  if (doc.errors.length > 0) return { problems };
-  const lineOf = (path5, key = false) => lineCounter.linePos(locate(doc, path5, key)).line;
-  const source = {
-    file,
-    value: doc.toJS(),
-    lineOf,
-    problemAt: (path5, message, key = false) => ({ file, line: lineOf(path5, key), field: fieldPath(path5), message })
-  };
-  return { source, problems };
 }
 
 // src/desired/load.ts
@@ -79883,7 +79916,20 @@ var localFiles = {
   list: (directory) => (0, import_node_fs.existsSync)(directory) ? (0, import_node_fs.readdirSync)(directory).sort() : []
 };
 var SETTINGS_FILE = "cipp-cpv.yaml";
+var PERMISSION_NEUTRAL_TENANT_FIELDS = ["tenantId", "defaultDomain", "displayName", "excluded", "extras"];
+var PERMISSION_NEUTRAL_PROFILE_FIELDS = ["description"];
 var isYaml = (name3) => /\.ya?ml$/i.test(name3);
+function stringField({ source, findings }, field) {
+  const value = isMapping(source.value) ? source.value[field] : void 0;
+  return typeof value === "string" && !findings.faultAt([field]) ? value : void 0;
+}
+function ineffectiveRemovals(base, isPartner, layers) {
+  const key = (r) => `${r.layer}|${r.source?.file}|${r.source?.line}|${r.source?.field}|${r.message}`;
+  const [first = [], ...others] = (isPartner === void 0 ? [false, true] : [isPartner]).map(
+    (partner) => resolvePermissions(base, partner, layers).ineffectiveRemovals
+  );
+  return first.filter((removal) => others.every((run2) => run2.some((other) => key(other) === key(removal))));
+}
 var FleetLoader = class {
   constructor(stacksDir, files) {
     this.stacksDir = stacksDir;
@@ -79892,37 +79938,33 @@ var FleetLoader = class {
   stacksDir;
   files;
   problems = [];
-  /** A file parsed and checked against its schema, or undefined when it has problems of its own. */
+  reportedRemovals = /* @__PURE__ */ new Set();
+  /** A file parsed and checked against its schema, or undefined when it is missing or not YAML. */
   declaration(kind, file) {
     const text = this.files.read(file);
     if (text === void 0) return void 0;
     const { source, problems } = parseYamlSource(file, text);
     this.problems.push(...problems);
     if (!source) return void 0;
-    const invalid = schemaProblems(kind, source);
-    this.problems.push(...invalid);
-    return invalid.length === 0 ? { source, value: source.value } : void 0;
+    const findings = checkSchema(kind, source);
+    this.problems.push(...findings.problems);
+    return { source, findings };
   }
   yamlFiles(subdirectory) {
     const directory = (0, import_node_path.join)(this.stacksDir, subdirectory);
     return this.files.list(directory).filter(isYaml).map((entry2) => ({ name: entry2.replace(/\.ya?ml$/i, ""), file: (0, import_node_path.join)(directory, entry2) }));
   }
+  /** The settings, or undefined when the base set is unknown (the problems say why). */
   settings() {
     const file = (0, import_node_path.join)(this.stacksDir, SETTINGS_FILE);
     if (this.files.read(file) === void 0) {
       this.problems.push({ file, line: 1, field: "", message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)" });
       return void 0;
     }
-    const loaded = this.declaration("settings", file);
-    if (!loaded) return void 0;
-    const { source, value } = loaded;
-    const base = this.base(source, value.base);
-    if (!base) return void 0;
-    return {
-      settings: { partnerTenantId: value.partnerTenantId.toLowerCase(), applicationId: value.applicationId.toLowerCase(), cloud: value.cloud },
-      base,
-      extras: value.extras
-    };
+    const checked = this.declaration("settings", file);
+    if (!checked || !isMapping(checked.source.value) || !checked.findings.whole(["base"])) return void 0;
+    const base = this.base(checked.source, checked.source.value.base);
+    return base && { ...checked, base, partnerTenantId: stringField(checked, "partnerTenantId") };
   }
   base(source, base) {
     if (base === void 0 || base === "cipp") return { resources: CIPP_REQUIRED_RESOURCES };
@@ -79952,82 +79994,110 @@ var FleetLoader = class {
       return void 0;
     }
   }
+  /** Every profile file by name, with its layer, or undefined when it could not be read whole. */
   profiles() {
     const layers = /* @__PURE__ */ new Map();
     for (const { name: name3, file } of this.yamlFiles("profiles")) {
-      const loaded = this.declaration("profile", file);
-      if (!loaded) continue;
-      layers.set(name3, { name: `profile "${name3}"`, ...readChanges(loaded.source, loaded.value, this.problems) });
+      layers.set(name3, void 0);
+      const checked = this.declaration("profile", file);
+      if (!checked) continue;
+      const changes = readChanges(checked.source, checked.findings, this.problems);
+      if (changes && checked.findings.wholeExcept(PERMISSION_NEUTRAL_PROFILE_FIELDS)) layers.set(name3, { name: `profile "${name3}"`, ...changes });
     }
     return layers;
   }
-  /** Every tenant file, checked on its own and against the others (no id or domain twice). */
-  tenants(profileNames) {
+  /**
+   * Every tenant file, checked on its own and against the others (no id or domain twice). Those
+   * whose layers could all be read come back, for their removals to be checked.
+   */
+  tenants(profiles) {
     const loaded = [];
     const byId = /* @__PURE__ */ new Map();
     const byDomain = /* @__PURE__ */ new Map();
+    const claim = (checked, seen, field) => {
+      const key = stringField(checked, field);
+      if (key === void 0) return;
+      const first = seen.get(key.toLowerCase());
+      if (first) this.problems.push(checked.source.problemAt([field], `${key} is also declared in ${first.source.file}:${first.source.lineOf([field])}`));
+      else seen.set(key.toLowerCase(), checked);
+    };
     for (const { file } of this.yamlFiles("tenants")) {
-      const tenant = this.declaration("tenant", file);
-      if (!tenant) continue;
-      const { source, value } = tenant;
-      let duplicate = false;
-      const claim = (seen, key, field) => {
-        const first = seen.get(key.toLowerCase());
-        if (first) {
-          duplicate = true;
-          this.problems.push(source.problemAt([field], `${key} is also declared in ${first.file}:${first.lineOf([field])}`));
-        } else seen.set(key.toLowerCase(), source);
-      };
-      claim(byId, value.tenantId, "tenantId");
-      claim(byDomain, value.defaultDomain, "defaultDomain");
-      const layers = [];
-      (value.profiles ?? []).forEach((name3, i) => {
-        if (!profileNames.includes(name3)) {
-          this.problems.push(source.problemAt(["profiles", i], `unknown profile "${name3}"${didYouMean(name3, profileNames)}; profiles are the files in ${(0, import_node_path.join)(this.stacksDir, "profiles")}`));
-        }
-      });
-      const own = readChanges(source, value, this.problems);
-      layers.push({ name: `tenant ${value.defaultDomain}`, ...own });
-      if (!duplicate) loaded.push({ source, value, layers });
+      const checked = this.declaration("tenant", file);
+      if (!checked) continue;
+      claim(checked, byId, "tenantId");
+      claim(checked, byDomain, "defaultDomain");
+      const profileLayers = this.profileLayers(checked, profiles);
+      const own = readChanges(checked.source, checked.findings, this.problems);
+      const label = stringField(checked, "defaultDomain") ?? checked.source.file;
+      if (profileLayers && own && checked.findings.wholeExcept(PERMISSION_NEUTRAL_TENANT_FIELDS)) {
+        loaded.push({ ...checked, tenantId: stringField(checked, "tenantId"), label, layers: [...profileLayers, { name: `tenant ${label}`, ...own }] });
+      }
     }
     return loaded;
   }
+  /** The layers of the profiles a tenant lists, or undefined when any is unknown or could not be read whole. */
+  profileLayers({ source, findings }, profiles) {
+    const listed = isMapping(source.value) ? source.value.profiles : void 0;
+    if (!Array.isArray(listed)) return [];
+    const names = [...profiles.keys()];
+    const layers = listed.map((name3, i) => {
+      if (typeof name3 !== "string" || findings.faultAt(["profiles", i])) return void 0;
+      if (!profiles.has(name3)) {
+        this.problems.push(source.problemAt(["profiles", i], `unknown profile "${name3}"${didYouMean(name3, names)}; profiles are the files in ${(0, import_node_path.join)(this.stacksDir, "profiles")}`));
+      }
+      return profiles.get(name3);
+    });
+    return layers.every((layer) => layer !== void 0) ? layers : void 0;
+  }
+  /**
+   * Reports the removals in a tenant's layers that remove nothing. When the tenant's or the
+   * partner's id is at fault, whether the tenant is the partner (who alone holds Partner Center's
+   * scope) is unknown, so only what removes nothing either way is reported.
+   */
+  checkRemovals(settings, tenant) {
+    const { partnerTenantId } = settings;
+    const isPartner = partnerTenantId !== void 0 && tenant.tenantId !== void 0 ? tenant.tenantId.toLowerCase() === partnerTenantId.toLowerCase() : void 0;
+    for (const removal of ineffectiveRemovals(settings.base, isPartner, tenant.layers)) {
+      const at = removal.source ?? { file: tenant.source.file, line: 1, field: "" };
+      const inProfile = at.file !== tenant.source.file ? ` (applying ${removal.layer} to ${tenant.label})` : "";
+      const problem = { file: at.file, line: at.line, field: at.field, message: `${removal.message}: nothing to remove${inProfile}` };
+      const key = `${problem.file}:${problem.line}:${problem.message}`;
+      if (!this.reportedRemovals.has(key)) this.problems.push(problem);
+      this.reportedRemovals.add(key);
+    }
+  }
 };
+function fleetOf(settings, tenants) {
+  const declared = settings.source.value;
+  const partnerTenantId = declared.partnerTenantId.toLowerCase();
+  return {
+    settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud },
+    tenants: tenants.map(({ source, layers }) => {
+      const value = source.value;
+      const tenantId = value.tenantId.toLowerCase();
+      const isPartner = tenantId === partnerTenantId;
+      return {
+        tenantId,
+        defaultDomain: value.defaultDomain.toLowerCase(),
+        displayName: value.displayName,
+        isPartner,
+        excluded: value.excluded ?? false,
+        profiles: value.profiles ?? [],
+        permissions: resolvePermissions(settings.base, isPartner, layers).permissions,
+        extras: resolveExtras(declared.extras, value.extras),
+        source: { file: source.file, line: 1 }
+      };
+    })
+  };
+}
 function loadFleet(stacksDir, files = localFiles) {
   const loader = new FleetLoader(stacksDir, files);
   const settings = loader.settings();
   const profiles = loader.profiles();
-  const tenants = loader.tenants([...profiles.keys()]);
+  const tenants = loader.tenants(profiles);
+  if (settings) for (const tenant of tenants) loader.checkRemovals(settings, tenant);
   if (!settings || loader.problems.length > 0) throw new DeclarationError(loader.problems);
-  const problems = [];
-  const seen = /* @__PURE__ */ new Set();
-  const desired = tenants.map(({ source, value, layers }) => {
-    const tenantId = value.tenantId.toLowerCase();
-    const isPartner = tenantId === settings.settings.partnerTenantId;
-    const profileLayers = (value.profiles ?? []).flatMap((name3) => profiles.get(name3) ?? []);
-    const resolved = resolvePermissions(settings.base, isPartner, [...profileLayers, ...layers]);
-    for (const removal of resolved.ineffectiveRemovals) {
-      const at = removal.source ?? { file: source.file, line: 1, field: "" };
-      const inProfile = at.file !== source.file ? ` (applying ${removal.layer} to ${value.defaultDomain})` : "";
-      const problem = { file: at.file, line: at.line, field: at.field, message: `${removal.message}: nothing to remove${inProfile}` };
-      const key = `${problem.file}:${problem.line}:${problem.message}`;
-      if (!seen.has(key)) problems.push(problem);
-      seen.add(key);
-    }
-    return {
-      tenantId,
-      defaultDomain: value.defaultDomain.toLowerCase(),
-      displayName: value.displayName,
-      isPartner,
-      excluded: value.excluded ?? false,
-      profiles: value.profiles ?? [],
-      permissions: resolved.permissions,
-      extras: resolveExtras(settings.extras, value.extras),
-      source: { file: source.file, line: 1 }
-    };
-  });
-  if (problems.length > 0) throw new DeclarationError(problems);
-  return { settings: settings.settings, tenants: desired };
+  return fleetOf(settings, tenants);
 }
 
 // src/desired/affected.ts
