@@ -6,7 +6,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { positiveInteger, positiveNumber } from "../cli/arguments";
 import { measureFirstRefresh } from "./first-refresh-scenario";
 import { measurePlan } from "./plan-scenario";
 import { benchRows, renderTable, type BenchResults } from "./report-table";
@@ -74,18 +75,6 @@ function runFailures(results: BenchResults): string[] {
 
 function progress(message: string): void {
   process.stderr.write(`${message}\n`);
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError("expected a number above 0");
-  return n;
 }
 
 main(process.argv).then(

@@ -3,7 +3,7 @@
  * Exit codes: 0 success / no changes; 2 changes pending (plan); 1 any error or failed tenant.
  */
 import { join } from "node:path";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { RunRefusedError } from "../apply/engine";
 import { DeclarationError } from "../desired/declaration-error";
 import { SETTINGS_FILE, loadFleet } from "../desired/load";
@@ -13,6 +13,7 @@ import { emulatorCommand } from "./emulator-command";
 import { ConfigurationError, ENV, caCertificatesFrom, sandboxUrlFrom, secretsFromEnvironment } from "./environment";
 import { createOutput, type Output } from "./output";
 import { runCommand, type RunFlags } from "./run-command";
+import { positiveInteger, portNumber } from "./arguments";
 
 /** Where plan, refresh and reset take their credentials from, since no flag carries them. */
 const CREDENTIALS_HELP = `
@@ -194,18 +195,6 @@ function reportError(error: unknown, output: Output): number {
   const message = error instanceof Error ? (error.name === "Error" ? error.message : `${error.name}: ${error.message}`) : String(error);
   output.err(`Error: ${message}`);
   return 1;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1.");
-  return n;
-}
-
-function portNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port number from 0 to 65535.");
-  return n;
 }
 
 /** The engine would refuse too, but only the CLI can say which flag, variable and file supply the address. */
