@@ -101,12 +101,20 @@ export async function convergeTenant(
     return initial;
   }
 
+  let hardFailures = false;
+  let denied = false;
+  const noteFailures = (executed: readonly ExecutedAction[]): void => {
+    hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
+    denied ||= executed.some(({ verdict, reply }) => verdict.kind === "failed" && reply?.status === 403);
+  };
+
   // Resource service principals first: app roles are resolved against them.
   const unavailable = new Map<string, BlockedItem[]>();
   const creates = plan.actions.filter((action) => action.kind === "create-resource");
   if (creates.length > 0) {
     const executed = await executeWrites(port, creates, live, settings.timing, settings.writeRetry);
     ledger.noteExecuted(executed);
+    noteFailures(executed);
     for (const { action, verdict } of executed) {
       if (verdict.kind !== "unavailable" || action.kind !== "create-resource") continue;
       const blocked = blockedWithResource(plan.actions, action.resource, verdict.reason);
@@ -147,16 +155,13 @@ export async function convergeTenant(
   let actions = writable(plan);
   let wrote = creates.length > 0;
   let grantsChanged = false;
-  let hardFailures = false;
-  let denied = false;
   // A second round only settles grants that existed although the read did not show them (409).
   for (let round = 1; actions.length > 0 && round <= 2; round++) {
     wrote = true;
     const executed = await executeKeepersFirst(port, actions, live, settings);
     ledger.noteExecuted(executed);
     grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
-    hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
-    denied ||= executed.some(({ verdict, reply }) => verdict.kind === "failed" && reply?.status === 403);
+    noteFailures(executed);
     const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
     if (conflicted.size === 0) break;
     port.renewTokens();

@@ -121,6 +121,25 @@ describe("refreshTenant", () => {
     expect(accepting.denialChecks).toBe(0);
   });
 
+  it("explains by the GDAP check a resource service principal refused with 403, without waiting for its replication", async () => {
+    const slept: number[] = [];
+    const held = liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] });
+    const port = new ScriptedPort([read(held)], (w) =>
+      w.url === "/servicePrincipals"
+        ? { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation.", body: null }
+        : reply(201),
+    );
+    port.denial = { kind: "gdap-roles-missing", message: "no role that can write", action: "Add Application Administrator." };
+
+    const { result } = await refreshTenant(desiredTenant(true), port, instantSettings(slept), { forceConsent: false });
+
+    expect(port.writes.map((w) => `${w.method} ${w.url}`)).toEqual(["POST /servicePrincipals"]);
+    expect(result.status).toBe("failed");
+    expect(result.problem).toEqual(port.denial);
+    expect(port.denialChecks).toBe(1);
+    expect(slept).toEqual([]);
+  });
+
   it("retries a write that refers to an object not replicated yet", async () => {
     const slept: number[] = [];
     const port = new ScriptedPort(
