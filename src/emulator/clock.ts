@@ -5,6 +5,9 @@
  */
 import type { Clock } from "./context";
 
+/** The longest delay setTimeout holds (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** A clock running at `speed` times real time from a start point, plus manual jumps. */
 export class VirtualClock implements Clock {
   private anchorVirtual: number;
@@ -83,7 +86,9 @@ export class VirtualClock implements Clock {
     this.timer = undefined;
     if (this.sleepers.size === 0 || this.currentSpeed === 0) return;
     const earliest = Math.min(...[...this.sleepers].map((s) => s.due));
-    this.timer = setTimeout(() => this.wakeDue(), Math.max(0, Math.ceil((earliest - this.now()) / this.currentSpeed)));
+    const delay = Math.max(0, Math.ceil((earliest - this.now()) / this.currentSpeed));
+    // Node fires a longer timer at once; one that ends early only re-aims itself.
+    this.timer = setTimeout(() => this.wakeDue(), Math.min(delay, MAX_TIMER_MS));
     // A pending sleep alone must not keep the process alive; the server's sockets do that.
     this.timer.unref();
   }

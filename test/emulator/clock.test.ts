@@ -53,4 +53,18 @@ describe("VirtualClock.sleep", () => {
     await sleep.done;
     expect(clock.sleeping).toBe(0);
   });
+
+  it("keeps a sleep longer than a real timer can hold waiting, without a timer that fires at once", async () => {
+    let readings = 0;
+    // 1 virtual ms per 10^9 real ms: a second of virtual time is beyond setTimeout's limit of about 24.8 days.
+    const clock = new VirtualClock(1e-9, () => (readings++, 0), 0);
+    const sleep = watch(clock.sleep(1_000));
+    const before = readings;
+    // A real timer due later than any overflowed one (which Node fires after 1 ms) runs after it.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect([readings - before, sleep.woke(), clock.sleeping]).toEqual([0, false, 1]);
+    clock.advance(1_000);
+    await sleep.done;
+    expect(clock.sleeping).toBe(0);
+  });
 });
