@@ -74,9 +74,10 @@ export function baseFilesOf(settingsFile: string, settingsText: string): string[
 /**
  * The paths a list of changed files names: one per line when the list has several lines (so a
  * path may hold spaces, as `git diff --name-only` prints them), else separated by white space.
+ * With `oneALine`, always one per line: a list of one path that holds a space stays one path.
  */
-export function parseChangedPaths(text: string): string[] {
-  const entries = /[\r\n]/.test(text.trim()) ? text.split(/\r?\n/) : text.split(/\s+/);
+export function parseChangedPaths(text: string, oneALine = false): string[] {
+  const entries = oneALine || /[\r\n]/.test(text.trim()) ? text.split(/\r?\n/) : text.split(/\s+/);
   return entries.map((entry) => entry.trim()).filter((entry) => entry !== "");
 }
 

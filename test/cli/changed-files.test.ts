@@ -1,5 +1,5 @@
 /** `--changed-files`: the CLI plans only the tenants a change touches, over the real engine and the emulator. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createOutput } from "../../src/cli/output";
@@ -32,14 +32,14 @@ afterAll(async () => {
 let runs = 0;
 
 /** Runs `plan` over the repository's stacks with a list of changed paths; returns the exit code, the planned tenants and the text. */
-async function planChanges(paths: readonly string[]): Promise<{ code: number; domains: string[]; stdout: string }> {
+async function planChanges(paths: readonly string[], stacks = STACKS): Promise<{ code: number; domains: string[]; stdout: string }> {
   runs += 1;
   const list = path.join(work, `changed-${runs}`);
   const json = path.join(work, `plan-${runs}.json`);
   writeFileSync(list, paths.map((file) => `${file}\n`).join(""));
   let stdout = "";
   const output = createOutput({ stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => undefined } });
-  const code = await main(["plan", "--stacks", STACKS, "--changed-files", list, "--json", json, "--quiet", "--no-color"], env, output);
+  const code = await main(["plan", "--stacks", stacks, "--changed-files", list, "--json", json, "--quiet", "--no-color"], env, output);
   const plan = JSON.parse(readFileSync(json, "utf8")) as { tenants: { tenant: { defaultDomain: string } }[] };
   return { code, domains: plan.tenants.map((t) => t.tenant.defaultDomain), stdout };
 }
@@ -53,6 +53,16 @@ test("a changed tenant file plans that tenant alone: the unreachable tenant is n
   const sent = emulator.requests().log.slice(before);
   expect(sent.some((entry) => entry.tenantId === DEMO.drifted.tenantId)).toBe(true);
   expect(sent.filter((entry) => entry.tenantId !== null && entry.tenantId !== DEMO.drifted.tenantId && entry.tenantId !== DEMO.partner.tenantId)).toEqual([]);
+});
+
+test("a list of one path holding a space names that one file, as the list is one path a line", async () => {
+  const stacks = path.join(work, "stacks-with-space");
+  cpSync(STACKS, stacks, { recursive: true });
+  const renamed = path.join(stacks, "tenants", "north wind.yaml");
+  renameSync(path.join(stacks, "tenants", "northwind.yaml"), renamed);
+  const run = await planChanges([renamed], stacks);
+  expect(run.domains).toEqual([DEMO.drifted.defaultDomain]);
+  expect(run.stdout).toMatch(/\(1 changed file\): 1 tenant\./);
 });
 
 test("a change that touches no tenant is an empty plan with exit code 0, and nothing is sent", async () => {
