@@ -80128,8 +80128,8 @@ function baseFilesOf(settingsFile, settingsText) {
   if (!isRecord2(base)) return [];
   return [base["samManifest"], base["additionalPermissions"]].filter((file) => typeof file === "string" && file !== "").map((file) => path.join(path.dirname(settingsFile), file));
 }
-function parseChangedPaths(text) {
-  const entries2 = /[\r\n]/.test(text.trim()) ? text.split(/\r?\n/) : text.split(/\s+/);
+function parseChangedPaths(text, oneALine = false) {
+  const entries2 = oneALine || /[\r\n]/.test(text.trim()) ? text.split(/\r?\n/) : text.split(/\s+/);
   return entries2.map((entry2) => entry2.trim()).filter((entry2) => entry2 !== "");
 }
 var YAML_FILE = /\.ya?ml$/i;
@@ -81313,11 +81313,18 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     });
     return initial;
   }
+  let hardFailures = false;
+  let denied = false;
+  const noteFailures = (executed) => {
+    hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
+    denied ||= executed.some(({ verdict, reply }) => verdict.kind === "failed" && reply?.status === 403);
+  };
   const unavailable = /* @__PURE__ */ new Map();
   const creates = plan.actions.filter((action) => action.kind === "create-resource");
   if (creates.length > 0) {
     const executed = await executeWrites(port, creates, live, settings.timing, settings.writeRetry);
     ledger.noteExecuted(executed);
+    noteFailures(executed);
     for (const { action, verdict } of executed) {
       if (verdict.kind !== "unavailable" || action.kind !== "create-resource") continue;
       const blocked = blockedWithResource(plan.actions, action.resource, verdict.reason);
@@ -81350,15 +81357,12 @@ async function convergeTenant(ledger, desired, port, settings, options) {
   let actions = writable(plan);
   let wrote = creates.length > 0;
   let grantsChanged = false;
-  let hardFailures = false;
-  let denied = false;
   for (let round = 1; actions.length > 0 && round <= 2; round++) {
     wrote = true;
     const executed = await executeKeepersFirst(port, actions, live, settings);
     ledger.noteExecuted(executed);
     grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
-    hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
-    denied ||= executed.some(({ verdict, reply }) => verdict.kind === "failed" && reply?.status === 403);
+    noteFailures(executed);
     const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
     if (conflicted.size === 0) break;
     port.renewTokens();
