@@ -80128,9 +80128,8 @@ function baseFilesOf(settingsFile, settingsText) {
   if (!isRecord2(base)) return [];
   return [base["samManifest"], base["additionalPermissions"]].filter((file) => typeof file === "string" && file !== "").map((file) => path.join(path.dirname(settingsFile), file));
 }
-function parseChangedPaths(text, oneALine = false) {
-  const entries2 = oneALine || /[\r\n]/.test(text.trim()) ? text.split(/\r?\n/) : text.split(/\s+/);
-  return entries2.map((entry2) => entry2.trim()).filter((entry2) => entry2 !== "");
+function parseChangedPaths(text) {
+  return text.split(/\r?\n/).map((entry2) => entry2.trim()).filter((entry2) => entry2 !== "");
 }
 var YAML_FILE = /\.ya?ml$/i;
 function isInside(file, folder) {

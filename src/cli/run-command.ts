@@ -75,7 +75,7 @@ function changedPathsIn(file: string): string[] {
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
     throw new ConfigurationError(`--changed-files: cannot read ${file === "-" ? "standard input" : file} (${code}).`);
   }
-  return parseChangedPaths(text, true).map((path) => resolve(path));
+  return parseChangedPaths(text).map((path) => resolve(path));
 }
 
 function report(mode: RunMode, outcome: RunOutcome, flags: RunFlags, output: Output): void {

@@ -72,13 +72,14 @@ export function baseFilesOf(settingsFile: string, settingsText: string): string[
 }
 
 /**
- * The paths a list of changed files names: one per line when the list has several lines (so a
- * path may hold spaces, as `git diff --name-only` prints them), else separated by white space.
- * With `oneALine`, always one per line: a list of one path that holds a space stays one path.
+ * The paths a list of changed files names, one per line as `git diff --name-only` prints them. A
+ * path may hold spaces, so nothing but a line break separates two paths.
  */
-export function parseChangedPaths(text: string, oneALine = false): string[] {
-  const entries = oneALine || /[\r\n]/.test(text.trim()) ? text.split(/\r?\n/) : text.split(/\s+/);
-  return entries.map((entry) => entry.trim()).filter((entry) => entry !== "");
+export function parseChangedPaths(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
 }
 
 const YAML_FILE = /\.ya?ml$/i;

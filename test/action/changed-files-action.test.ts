@@ -48,7 +48,7 @@ describe(`the bundled Action on ${NODE_LABEL} with changed-files`, () => {
 
   test("a change outside the declarations: an empty plan, a successful step, and the plan says why", async () => {
     const before = emulator.requests().total;
-    const run = await runAction(planInputs("stacks/main.ts README.md"));
+    const run = await runAction(planInputs("stacks/main.ts\nREADME.md"));
     expect(run.exitCode).toBe(0);
     expect(run.outputs["exit-code"]).toBe("0");
     expect(run.outputs["changes"]).toBe("false");

@@ -115,8 +115,8 @@ describe("a list of changed paths", () => {
     expect(parseChangedPaths("stacks/tenants/a b.yaml\r\nstacks/cipp-cpv.yaml\n\n")).toEqual(["stacks/tenants/a b.yaml", "stacks/cipp-cpv.yaml"]);
   });
 
-  it("or on one line, separated by white space", () => {
-    expect(parseChangedPaths("  stacks/tenants/a.yaml   stacks/tenants/b.yaml\t")).toEqual(["stacks/tenants/a.yaml", "stacks/tenants/b.yaml"]);
+  it("a single path with a space stays one path", () => {
+    expect(parseChangedPaths("  stacks/tenants/north wind.yaml\t")).toEqual(["stacks/tenants/north wind.yaml"]);
   });
 
   it("empty text names nothing", () => {
