@@ -32,20 +32,6 @@ export async function checkGdap(partnerGraph: GraphClient, customerTenantId: Gui
   return judge(relationships);
 }
 
-/**
- * Checks many customers with one paged listing of all active relationships, for fleet runs.
- * Customers without any active relationship come back as "no-relationship".
- */
-export async function checkGdapFleet(partnerGraph: GraphClient, customerTenantIds: readonly Guid[]): Promise<Map<Guid, GdapCheck>> {
-  const active = await partnerGraph.list<GraphDelegatedAdminRelationship>(`${RELATIONSHIPS}?$filter=${encodeURIComponent("status eq 'active'")}`);
-  const byCustomer = new Map<Guid, GraphDelegatedAdminRelationship[]>();
-  for (const r of active) {
-    const key = r.customer.tenantId.toLowerCase();
-    byCustomer.set(key, [...(byCustomer.get(key) ?? []), r]);
-  }
-  return new Map(customerTenantIds.map((id) => [id, judge(byCustomer.get(id.toLowerCase()) ?? [])]));
-}
-
 /** Decides from a customer's relationships whether consent is possible. */
 export function judge(relationships: readonly GraphDelegatedAdminRelationship[]): GdapCheck {
   const active = relationships.filter((r) => r.status === "active");

@@ -1,4 +1,4 @@
-import { checkGdap, checkGdapFleet } from "../../src/live/gdap";
+import { checkGdap } from "../../src/live/gdap";
 import { readTenant } from "../../src/live/read-tenant";
 import { DEMO, demoWorld } from "../../src/emulator";
 import { cippTenant, delta, SETTINGS, startSandbox, type Sandbox } from "./sandbox";
@@ -20,18 +20,6 @@ describe("GDAP pre-check", () => {
     expect(await checkGdap(partnerGraph, DEMO.healthy.tenantId)).toMatchObject({ kind: "ok", role: "Application Administrator" });
     expect(await checkGdap(partnerGraph, DEMO.noGdap.tenantId)).toEqual({ kind: "no-relationship" });
     expect(partnerGraph.requestCount).toBe(2);
-  });
-
-  it("checks a whole fleet with one listing", async () => {
-    const clients = sandbox.clients();
-    const partnerGraph = clients.graph(DEMO.partner.tenantId);
-    const checks = await checkGdapFleet(partnerGraph, [DEMO.healthy.tenantId, DEMO.fresh.tenantId, DEMO.noGdap.tenantId]);
-    expect([...checks.entries()].map(([id, c]) => [id, c.kind])).toEqual([
-      [DEMO.healthy.tenantId, "ok"],
-      [DEMO.fresh.tenantId, "ok"],
-      [DEMO.noGdap.tenantId, "no-relationship"],
-    ]);
-    expect(partnerGraph.requestCount).toBe(1);
   });
 
   it("makes a never-consented tenant inaccessible when its relationship lacks a consent-capable role", async () => {
