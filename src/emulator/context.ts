@@ -26,6 +26,11 @@ export interface EmuResponse {
   readonly body?: unknown;
   /** For a `$batch`: the inner requests it ran, in the order they ran, for the request log (never sent). */
   readonly innerRequests?: readonly InnerRequestRecord[];
+  /**
+   * The answer is lost after the request was handled: "drop" closes the connection, "stall" holds
+   * it (closed after `stallMs` virtual ms when not null). Never sent.
+   */
+  readonly lost?: { readonly kind: "drop" } | { readonly kind: "stall"; readonly stallMs: number | null };
 }
 
 /** One `$batch` inner request as the request log keeps it: routing facts only, never headers or bodies. */
@@ -87,16 +92,39 @@ export type Fault =
   /** 429; `retryAfterSeconds` null sends no Retry-After header. */
   | { readonly kind: "throttle"; readonly retryAfterSeconds: number | null }
   | { readonly kind: "unavailable"; readonly retryAfterSeconds: number | null }
-  /** Close the socket without answering (outer requests only). */
+  /** Close the socket without handling the request; a `$batch` item is answered 503 instead, not run. */
   | { readonly kind: "drop" }
-  /** Never answer (outer requests only); the client's timeout must fire. */
-  | { readonly kind: "stall" };
+  /**
+   * Hold the request unhandled (a `$batch` item: hold the whole batch's answer, the item not run);
+   * the client's timeout must fire. `stallMs` closes the connection after that many virtual ms.
+   */
+  | { readonly kind: "stall"; readonly stallMs: number | null }
+  /** Handle the request, then close the socket without answering; a `$batch` item is run, then answered 504. */
+  | { readonly kind: "drop-after-apply" }
+  /** Handle the request, then hold the answer (a `$batch` item: run it, hold the whole batch's answer). */
+  | { readonly kind: "stall-after-apply"; readonly stallMs: number | null };
+
+/** What a fault rule can be aimed at. */
+export interface FaultRequest {
+  readonly service: ServiceName;
+  readonly method: string;
+  /** The path with its version, e.g. "/v1.0/servicePrincipals" (a `$batch` item's too). */
+  readonly path: string;
+  /** Whether this is a `$batch` inner request. */
+  readonly inner: boolean;
+  /** The tenant the request acts in (token tenant for Graph, customer for Partner Center, path tenant for sign-in); null when unknown. */
+  readonly tenantId: string | null;
+  /** The parsed body, for rules that count each distinct request apart. */
+  readonly body?: unknown;
+}
 
 export interface FaultInjector {
-  /** Decides the fault for a request; `inner` is true for a `$batch` inner request. */
-  decide(service: ServiceName, method: string, path: string, inner: boolean): Fault;
+  /** Decides the fault for a request. */
+  decide(request: FaultRequest): Fault;
   /** Replication lag in virtual ms applied to objects created now (0 when off). */
   replicationLagMs(): number;
+  /** Replication lag in virtual ms of a change of this kind made now (0 when off). */
+  lagMs(change: "create" | "update" | "delete"): number;
 }
 
 /** The outcome of charging a Graph request against the identity service's token buckets. */

@@ -10,10 +10,14 @@
  * the latest requests `{ at, service, tenantId, method, path, query, status, fault }`, where a
  * `$batch` entry lists its items under `inner` as `{ id, method, path, query, status, fault }`.
  * Neither holds headers or bodies.
+ *
+ * `/tenants/{tenant}/servicePrincipals|appRoleAssignments|grants[/{id}]` change a tenant's
+ * directory out of band (see out-of-band.ts).
  */
-import type { EmuRequest, EmuResponse } from "./context";
+import type { EmuRequest, EmuResponse, IdGenerator } from "./context";
 import type { VirtualClock } from "./clock";
 import { validateFaultProfile, type FaultProfile, type ProfileFaultInjector } from "./faults";
+import { handleOutOfBand } from "./out-of-band";
 import type { RequestLog } from "./request-log";
 import { WorldSpecError, canonicalGuid, snapshotTenant } from "./state";
 import type { GraphThrottleSettings, IdentityThrottle } from "./throttle";
@@ -28,6 +32,7 @@ export interface ControlDeps {
   readonly throttle: IdentityThrottle;
   readonly log: RequestLog;
   readonly oidcIssuer: OidcTestIssuer;
+  readonly ids: IdGenerator;
 }
 
 /** Subject of minted OIDC tokens when the caller names none: the demo repository's main branch. */
@@ -54,6 +59,8 @@ export function handleControl(req: EmuRequest, deps: ControlDeps): EmuResponse {
     const snap = snapshotTenant(deps.world(), tenant[1], deps.clock.now());
     return snap ? { status: 200, body: snap } : { status: 404, body: { error: `No tenant '${tenant[1]}' in the world.` } };
   }
+  const outOfBand = handleOutOfBand(req.method, path, req.body, { world: deps.world(), now: deps.clock.now(), ids: deps.ids });
+  if (outOfBand !== null) return outOfBand;
   const tokens = /^POST \/refresh-tokens\/(revoke|expire)$/.exec(route);
   if (tokens?.[1]) return changeRefreshTokens(tokens[1] === "revoke" ? "revoked" : "expired", req.body, deps.world());
 

@@ -7,7 +7,7 @@ import { X509Certificate, createPublicKey, randomBytes } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { EmuRequest, EmuResponse, IdGenerator } from "./context";
 import type { VirtualClock } from "./clock";
-import { canonicalGuid, findServicePrincipal, findTenant, permissionsOf } from "./state";
+import { canonicalGuid, findServicePrincipal, findTenant, permissionsOf, publishedScopeNames } from "./state";
 import type { OidcTestIssuer, TokenService } from "./tokens";
 import { GRAPH_APP_ID, PARTNER_CENTER_APP_ID, type ApplicationSpec, type TenantState, type UserSpec, type World } from "./world";
 
@@ -422,7 +422,7 @@ function refreshToken(app: ApplicationSpec, tenant: TenantState, resource: Reque
     }
   }
 
-  const scopes = consentedScopes(app, tenant, resource, user);
+  const scopes = consentedScopes(world, app, tenant, resource, user);
   const lifetime = world.behaviour.tokenLifetimeSeconds;
   const { token } = deps.tokens.issueAccessToken(
     {
@@ -460,7 +460,7 @@ function refreshToken(app: ApplicationSpec, tenant: TenantState, resource: Reque
 }
 
 /** The delegated scopes consented for the app on the resource in this tenant, now. */
-function consentedScopes(app: ApplicationSpec, tenant: TenantState, resource: RequestedResource, user: UserSpec): string[] {
+function consentedScopes(world: World, app: ApplicationSpec, tenant: TenantState, resource: RequestedResource, user: UserSpec): string[] {
   const consentRequired = (): never =>
     fail(
       400,
@@ -472,14 +472,18 @@ function consentedScopes(app: ApplicationSpec, tenant: TenantState, resource: Re
   const appSp = findServicePrincipal(tenant, app.appId);
   if (!appSp) return consentRequired();
   const resourceSpId = requireResourceSp(tenant, resource);
-  const granted = new Set<string>();
+  const names: string[] = [];
   for (const g of tenant.grants.values()) {
     if (g.clientId !== appSp.id || g.resourceId !== resourceSpId) continue;
     if (g.consentType === "Principal" && g.principalId !== user.id) continue;
-    for (const s of g.scope.split(" ")) if (s !== "") granted.add(s);
+    for (const s of g.scope.split(" ")) if (s !== "") names.push(s);
   }
-  if (granted.size === 0 || resource.scopes.some((s) => !granted.has(s))) return consentRequired();
-  return [...granted];
+  // Scope names are case-insensitive: a grant written in lower case grants the scope, and the
+  // token names it as the resource publishes it.
+  const granted = publishedScopeNames(world, resource.appId, names);
+  const held = new Set(granted.map((s) => s.toLowerCase()));
+  if (granted.length === 0 || resource.scopes.some((s) => !held.has(s.toLowerCase()))) return consentRequired();
+  return granted;
 }
 
 /** The token endpoint's answer to an injected throttle (429) or outage (503). */

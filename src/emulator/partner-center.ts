@@ -5,7 +5,7 @@
 import type { EmuRequest, EmuResponse, IdGenerator, TokenVerifier } from "./context";
 import type { VirtualClock } from "./clock";
 import type { ProfileFaultInjector } from "./faults";
-import { addServicePrincipal, canonicalGuid, findServicePrincipal, grantId, permissionsOf, removeServicePrincipal } from "./state";
+import { addServicePrincipal, canonicalGuid, findServicePrincipal, grantId, permissionsOf, removeGrant, removeServicePrincipal } from "./state";
 import type { PerSecondLimiter } from "./throttle";
 import { ROLE_TEMPLATES, type World } from "./world";
 
@@ -172,8 +172,9 @@ function postConsent(req: EmuRequest, customerId: string, caller: CallerClaims, 
         `The app is trying to access a service '${r.resourceAppId}' (${name}) that your organization '${tenant.defaultDomain}' lacks a service principal for. Contact your IT Admin to review the configuration of your service subscriptions or consent to the application in order to create the required service principal.`,
       );
     }
-    const published = new Set(permissionsOf(world, r.resourceAppId).oauth2PermissionScopes.map((s) => s.value));
-    const unknown = r.scopes.filter((s) => !published.has(s));
+    // Scope names compare without regard to case, as everywhere in Entra ID.
+    const published = new Set(permissionsOf(world, r.resourceAppId).oauth2PermissionScopes.map((s) => s.value.toLowerCase()));
+    const unknown = r.scopes.filter((s) => !published.has(s.toLowerCase()));
     if (unknown.length > 0) {
       throw new PartnerCenterError(400, "600019", `The scope(s) ${unknown.map((s) => `'${s}'`).join(", ")} do not exist on the resource '${resourceSp.displayName}'.`);
     }
@@ -189,7 +190,7 @@ function postConsent(req: EmuRequest, customerId: string, caller: CallerClaims, 
   }
 
   const now = deps.clock.now();
-  const lag = deps.faults.replicationLagMs();
+  const lag = deps.faults.lagMs("create");
   const appSp = existingAppSp ?? addServicePrincipal(world, tenant, app.appId, now, lag, deps.ids);
   for (const p of plan) {
     const id = grantId(appSp.id, p.resourceSp.id);
@@ -217,9 +218,9 @@ function deleteConsent(appId: string, customerId: string, caller: CallerClaims, 
   const appSp = findServicePrincipal(tenant, appId);
   if (!appSp) throw new PartnerCenterError(404, "600051", `No application consent for '${appId}' exists in the customer tenant.`);
   if (world.behaviour.consentDeleteRemovesServicePrincipal) {
-    removeServicePrincipal(tenant, appSp.id);
+    removeServicePrincipal(tenant, appSp.id, deps.clock.now(), deps.faults.lagMs("delete"));
   } else {
-    for (const [id, g] of tenant.grants) if (g.clientId === appSp.id) tenant.grants.delete(id);
+    for (const [id, g] of tenant.grants) if (g.clientId === appSp.id) removeGrant(tenant, id, deps.clock.now(), deps.faults.lagMs("delete"));
   }
   return { status: 204 };
 }

@@ -3,6 +3,7 @@
  * `cipp-cpv emulator --state FILE` resumes where the last run left the tenants.
  */
 import { readFileSync, writeFileSync, renameSync, existsSync } from "node:fs";
+import { grantId } from "./ids";
 import type { World, WorldSpec, TenantSpec } from "./world";
 
 /**
@@ -31,6 +32,8 @@ export function exportWorld(world: World): WorldSpec {
         scope: g.scope,
         consentType: g.consentType,
         ...(g.principalId !== null ? { principalId: g.principalId } : {}),
+        // A second grant for the same key keeps the id of its own it was given.
+        ...(g.id !== grantId(g.clientId, g.resourceId, g.principalId) ? { id: g.id } : {}),
       })),
     };
   });

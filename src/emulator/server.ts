@@ -17,7 +17,7 @@ import { handleGraph } from "./graph/index";
 import { randomIds } from "./ids";
 import { handlePartnerCenter, type PartnerCenterDeps } from "./partner-center";
 import { RequestLog, type RequestLogEntry, type RequestSummary } from "./request-log";
-import { findTenant, loadWorld } from "./state";
+import { canonicalGuid, findTenant, loadWorld } from "./state";
 import { IdentityThrottle, PerSecondLimiter, type GraphThrottleSettings } from "./throttle";
 import { OidcTestIssuer, TokenService } from "./tokens";
 import type { World, WorldSpec } from "./world";
@@ -73,7 +73,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let world = loadWorld(options.world ?? demoWorld(), clock, ids);
   const tokens = new TokenService(clock, ids);
   const oidcIssuer = new OidcTestIssuer(clock);
-  const faults = new ProfileFaultInjector();
+  const faults = new ProfileFaultInjector(Math.random, (tenant) => findTenant(world, tenant)?.tenantId ?? null);
   const throttle = new IdentityThrottle(clock, (tenantId) => world.tenants.get(tenantId)?.size ?? "S");
   if (options.graphThrottle) throttle.configure(options.graphThrottle);
   const log = new RequestLog();
@@ -112,15 +112,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         throttle,
         log,
         oidcIssuer,
+        ids,
       });
       return send(res, answer, service, emu, ids.guid());
     }
     const requestId = ids.guid();
+    const tenantId = tenantOf(service, emu);
     const record = (status: number | null, fault: Fault, inner?: EmuResponse["innerRequests"]): void =>
       log.record({
         at: new Date(clock.now()).toISOString(),
         service,
-        tenantId: tenantOf(service, emu),
+        tenantId,
         method: emu.method,
         path: emu.path,
         query: emu.rawQuery,
@@ -129,7 +131,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         ...(inner ? { inner } : {}),
       });
 
-    const fault = faults.decide(service, emu.method, emu.path, false);
+    const fault = faults.decide({ service, method: emu.method, path: emu.path, inner: false, tenantId, body: emu.body });
     if (fault.kind === "drop") {
       record(null, fault);
       req.socket.destroy();
@@ -137,6 +139,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
     if (fault.kind === "stall") {
       record(null, fault);
+      hold(req, fault.stallMs);
       return;
     }
     // Latency runs on the virtual clock, like every other duration here: a test moves the clock instead of waiting.
@@ -152,18 +155,41 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     } else {
       answer = await handleGraph(emu, graphContext());
     }
+    // The request was handled (a write applied) but its answer is lost on the way back.
+    const lost = fault.kind === "drop-after-apply" ? { kind: "drop" as const } : fault.kind === "stall-after-apply" ? { kind: "stall" as const, stallMs: fault.stallMs } : answer.lost;
     record(answer.status, fault, answer.innerRequests);
+    if (lost?.kind === "drop") {
+      req.socket.destroy();
+      return;
+    }
+    if (lost?.kind === "stall") {
+      hold(req, lost.stallMs);
+      return;
+    }
     send(res, answer, service, emu, requestId);
+  }
+
+  /** Leaves a request unanswered: until the client gives up, or until `stallMs` virtual ms pass, then closes the connection. */
+  function hold(req: IncomingMessage, stallMs: number | null): void {
+    if (stallMs !== null) void clock.sleep(stallMs).then(() => req.socket.destroy());
   }
 
   const loginDeps = (): LoginDeps => ({ world: () => world, clock, ids, tokens, oidcIssuer, baseUrl });
   const partnerCenterDeps = (): PartnerCenterDeps => ({ world: () => world, clock, ids, tokens, faults, limiter, idempotency });
   const graphContext = (): EmulatorContext => ({ world, clock, tokens, faults, throttle, ids, baseUrl });
 
+  /**
+   * The tenant a request acts in: the path's tenant for sign-in, the customer for Partner Center,
+   * the access token's tenant for Graph (its paths name none).
+   */
   function tenantOf(service: ServiceName, emu: EmuRequest): string | null {
     if (service === "login") {
       const segment = emu.path.split("/")[1] ?? "";
       return findTenant(world, segment)?.tenantId ?? (segment || null);
+    }
+    if (service === "partnerCenter") {
+      const customer = /^\/v1\/customers\/([^/]+)/i.exec(emu.path)?.[1];
+      if (customer !== undefined) return canonicalGuid(customer);
     }
     const check = tokens.verify(emu.headers.authorization);
     return check.ok ? check.claims.tid : null;

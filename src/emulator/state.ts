@@ -8,6 +8,7 @@ import type { Clock, IdGenerator } from "./context";
 import { assignmentId, canonicalGuid, grantId, isGuid } from "./ids";
 import type {
   AppRoleAssignment,
+  Departed,
   AppRoleSpec,
   BehaviourSettings,
   FirstPartyAppSpec,
@@ -135,6 +136,7 @@ const WORLD_SCHEMA = {
                 scope: { type: "string" },
                 consentType: { enum: ["AllPrincipals", "Principal"] },
                 principalId: str,
+                id: str,
               },
             },
           },
@@ -234,6 +236,7 @@ export function loadWorld(given: WorldSpec, clock: Clock, ids: IdGenerator): Wor
       appRoleAssignments: new Map(),
       grants: new Map(),
       deletedServicePrincipals: [],
+      departed: { servicePrincipals: [], appRoleAssignments: [], grants: [] },
     };
     const spByAppId = new Map<string, ServicePrincipal>();
     for (const s of t.servicePrincipals ?? []) {
@@ -298,13 +301,18 @@ export function loadWorld(given: WorldSpec, clock: Clock, ids: IdGenerator): Wor
         problems.push(`${where}: a Principal grant needs a GUID principalId`);
         continue;
       }
-      const known = new Set(permissionsOf({ firstPartyApps }, g.resourceAppId).oauth2PermissionScopes.map((s) => s.value));
+      // Entra compares scope names without regard to case: a grant may spell them in any case.
+      const known = new Set(permissionsOf({ firstPartyApps }, g.resourceAppId).oauth2PermissionScopes.map((s) => s.value.toLowerCase()));
       const scopes = g.scope.split(" ").filter((s) => s !== "");
-      const unknown = scopes.filter((s) => !known.has(s));
+      const unknown = scopes.filter((s) => !known.has(s.toLowerCase()));
       if (unknown.length > 0) problems.push(`${where}: '${displayNameOf(g.resourceAppId)}' has no delegated scope ${unknown.map((s) => `'${s}'`).join(", ")}`);
-      const id = grantId(client.id, resource.id, principalId);
+      const id = g.id ?? grantId(client.id, resource.id, principalId);
       if (state.grants.has(id)) {
-        problems.push(`${where}: two grants from '${client.displayName}' to '${resource.displayName}' for the same principal`);
+        problems.push(
+          g.id === undefined
+            ? `${where}: two grants from '${client.displayName}' to '${resource.displayName}' for the same principal (give the second an id of its own)`
+            : `${where}: grant id '${g.id}' is not unique`,
+        );
         continue;
       }
       const grant: OAuth2PermissionGrant = {
@@ -523,15 +531,91 @@ export function snapshotTenant(world: World, tenantId: string, now?: number): Te
 
 /**
  * Removes a service principal and everything hanging off it (its assignments as principal or
- * resource and its grants as client or resource), as deleting one does in Entra ID.
+ * resource and its grants as client or resource), as deleting one does in Entra ID. With `lagMs`,
+ * reads keep seeing all of them until the deletion has replicated.
  */
-export function removeServicePrincipal(tenant: TenantState, spId: string): void {
+export function removeServicePrincipal(tenant: TenantState, spId: string, now = 0, lagMs = 0): void {
   const sp = tenant.servicePrincipals.get(spId);
   if (!sp) return;
   tenant.servicePrincipals.delete(spId);
   tenant.deletedServicePrincipals.push(sp);
-  for (const [id, a] of tenant.appRoleAssignments) if (a.principalId === spId || a.resourceId === spId) tenant.appRoleAssignments.delete(id);
-  for (const [id, g] of tenant.grants) if (g.clientId === spId || g.resourceId === spId) tenant.grants.delete(id);
+  depart(tenant.departed.servicePrincipals, sp, now, lagMs);
+  for (const [id, a] of tenant.appRoleAssignments) if (a.principalId === spId || a.resourceId === spId) removeAssignment(tenant, id, now, lagMs);
+  for (const [id, g] of tenant.grants) if (g.clientId === spId || g.resourceId === spId) removeGrant(tenant, id, now, lagMs);
+}
+
+/** Deletes an app role assignment; with `lagMs`, reads keep seeing it until the deletion has replicated. */
+export function removeAssignment(tenant: TenantState, id: string, now = 0, lagMs = 0): void {
+  const assignment = tenant.appRoleAssignments.get(id);
+  if (!assignment) return;
+  tenant.appRoleAssignments.delete(id);
+  depart(tenant.departed.appRoleAssignments, assignment, now, lagMs);
+}
+
+/** Deletes a delegated grant; with `lagMs`, reads keep seeing it (as they saw it) until the deletion has replicated. */
+export function removeGrant(tenant: TenantState, id: string, now = 0, lagMs = 0): void {
+  const grant = tenant.grants.get(id);
+  if (!grant) return;
+  tenant.grants.delete(id);
+  depart(tenant.departed.grants, grant, now, lagMs);
+}
+
+/** Replaces a grant's scope string; with `lagMs`, reads keep seeing the string they saw until the change has replicated. */
+export function rescopeGrant(grant: OAuth2PermissionGrant, scope: string, now = 0, lagMs = 0): void {
+  const earlier = (grant.earlierScopes ?? []).filter((e) => e.until > now);
+  if (lagMs > 0 && grant.visibleAt <= now) earlier.push({ scope: grant.scope, until: now + lagMs });
+  grant.earlierScopes = earlier;
+  grant.scope = scope;
+}
+
+/** The scope string a read at `now` sees: an earlier one while the latest PATCHes replicate. */
+export function grantScopeReadAt(grant: OAuth2PermissionGrant, now: number): string {
+  return grant.earlierScopes?.find((e) => e.until > now)?.scope ?? grant.scope;
+}
+
+function depart<T extends { readonly id: string; readonly visibleAt: number }>(list: Departed<T>[], object: T, now: number, lagMs: number): void {
+  // A departure that has replicated is forgotten; one whose object reads never saw needs no ghost.
+  for (let i = list.length - 1; i >= 0; i--) if ((list[i] as Departed<T>).until <= now) list.splice(i, 1);
+  if (lagMs > 0 && object.visibleAt <= now) list.push({ object, until: now + lagMs });
+}
+
+/**
+ * What reads see at `now`: the objects that have replicated, and deleted ones whose deletion has
+ * not (unless an object with the same id has replicated since).
+ */
+function readable<T extends { readonly id: string; readonly visibleAt: number }>(live: Iterable<T>, departed: readonly Departed<T>[], now: number): T[] {
+  const visible = [...live].filter((o) => o.visibleAt <= now);
+  const ids = new Set(visible.map((o) => o.id));
+  const ghosts = departed.filter((d) => d.until > now && d.object.visibleAt <= now && !ids.has(d.object.id)).map((d) => d.object);
+  return [...visible, ...ghosts];
+}
+
+/** The service principals reads see at `now` (replication lag on creates and deletes applied). */
+export function readableServicePrincipals(tenant: TenantState, now: number): ServicePrincipal[] {
+  return readable(tenant.servicePrincipals.values(), tenant.departed.servicePrincipals, now);
+}
+
+/** The app role assignments reads see at `now`. */
+export function readableAssignments(tenant: TenantState, now: number): AppRoleAssignment[] {
+  return readable(tenant.appRoleAssignments.values(), tenant.departed.appRoleAssignments, now);
+}
+
+/** The delegated grants reads see at `now`, each with the scope string reads see. */
+export function readableGrants(tenant: TenantState, now: number): OAuth2PermissionGrant[] {
+  return readable(tenant.grants.values(), tenant.departed.grants, now).map((g) => {
+    const scope = grantScopeReadAt(g, now);
+    return scope === g.scope ? g : { ...g, scope };
+  });
+}
+
+/**
+ * Scope names in the spelling the resource publishes them: Entra treats scope names without
+ * regard to case, and tokens carry the published spelling. Names the resource does not publish
+ * are kept as written.
+ */
+export function publishedScopeNames(world: Pick<World, "firstPartyApps">, resourceAppId: string, names: readonly string[]): string[] {
+  const published = new Map(permissionsOf(world, resourceAppId).oauth2PermissionScopes.map((s) => [s.value.toLowerCase(), s.value]));
+  return [...new Set(names.map((n) => published.get(n.toLowerCase()) ?? n))];
 }
 
 /**

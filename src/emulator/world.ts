@@ -121,6 +121,12 @@ export interface TenantSpec {
     readonly scope: string;
     readonly consentType?: "AllPrincipals" | "Principal";
     readonly principalId?: string;
+    /**
+     * The grant's id; Entra's composite key (client, resource, principal) when absent. A second
+     * tenant-wide grant for the same client and resource, a state real tenants get into, needs
+     * an id of its own.
+     */
+    readonly id?: string;
   }[];
   /** Conditional Access blocks the partner user's sign-in to this tenant (AADSTS53003). */
   readonly conditionalAccessBlocks?: boolean;
@@ -198,6 +204,18 @@ export interface OAuth2PermissionGrant {
   scope: string;
   createdAt: number;
   visibleAt: number;
+  /**
+   * Scope strings reads still see after PATCHes (replication lag on updates), oldest first: each
+   * until its replacement has replicated.
+   */
+  earlierScopes?: { readonly scope: string; readonly until: number }[];
+}
+
+/** A deleted object that reads still see until its deletion has replicated. */
+export interface Departed<T> {
+  readonly object: T;
+  /** Virtual ms from which reads no longer see it. */
+  readonly until: number;
 }
 
 export interface TenantState {
@@ -212,6 +230,12 @@ export interface TenantState {
   readonly appRoleAssignments: Map<string, AppRoleAssignment>;
   readonly grants: Map<string, OAuth2PermissionGrant>;
   readonly deletedServicePrincipals: ServicePrincipal[];
+  /** Deleted objects reads still list while their deletion replicates (see `Departed`). */
+  readonly departed: {
+    readonly servicePrincipals: Departed<ServicePrincipal>[];
+    readonly appRoleAssignments: Departed<AppRoleAssignment>[];
+    readonly grants: Departed<OAuth2PermissionGrant>[];
+  };
 }
 
 export interface RefreshTokenState {

@@ -2,12 +2,12 @@
  * App role assignments of a service principal, from the client side (`appRoleAssignments`) and the
  * resource side (`appRoleAssignedTo`): list, create and delete with the directory's checks.
  */
-import { assignmentId, isGuid, permissionsOf } from "../state";
+import { assignmentId, isGuid, permissionsOf, readableAssignments, removeAssignment } from "../state";
 import type { AppRoleAssignment, TenantState } from "../world";
 import { bodyString, collectionResult, contextUrl, type GraphCall, type GraphResult, isVisible } from "./call";
 import { GraphError, invalidProperty, resourceNotFound } from "./errors";
 import type { EntityShape } from "./odata";
-import { resolveServicePrincipal, type ServicePrincipalRef } from "./service-principals";
+import { readServicePrincipal, resolveServicePrincipal, type ServicePrincipalRef } from "./service-principals";
 
 /** Which navigation of the service principal the path uses. */
 export type AssignmentSide = "appRoleAssignments" | "appRoleAssignedTo";
@@ -47,9 +47,9 @@ function belongsTo(a: AppRoleAssignment, spId: string, side: AssignmentSide): bo
 
 /** `GET /servicePrincipals/{id}/appRoleAssignments` or `…/appRoleAssignedTo`. */
 export function listAssignments(call: GraphCall, ref: ServicePrincipalRef, side: AssignmentSide): GraphResult {
-  const sp = resolveServicePrincipal(call, ref);
+  const sp = readServicePrincipal(call, ref);
   const owned = (a: AppRoleAssignment) => (side === "appRoleAssignments" ? a.principalId === sp.id : a.resourceId === sp.id);
-  const items = [...call.tenant.appRoleAssignments.values()].filter((a) => owned(a) && isVisible(a, call.now));
+  const items = readableAssignments(call.tenant, call.now).filter(owned);
   const fragment = side === "appRoleAssignments" ? "appRoleAssignments" : `servicePrincipals('${sp.id}')/appRoleAssignedTo`;
   return collectionResult(call, items, ASSIGNMENT_SHAPE, (a) => assignmentJson(a, call.tenant), fragment);
 }
@@ -99,7 +99,7 @@ export function createAssignment(call: GraphCall, ref: ServicePrincipalRef, side
     // Graph writes seven fractional digits.
     createdDateTime: new Date(call.now).toISOString().replace(/Z$/, "0000Z"),
     createdAt: call.now,
-    visibleAt: call.now + call.ctx.faults.replicationLagMs(),
+    visibleAt: call.now + call.ctx.faults.lagMs("create"),
   };
   call.tenant.appRoleAssignments.set(assignment.id, assignment);
   return {
@@ -118,6 +118,6 @@ export function deleteAssignment(call: GraphCall, ref: ServicePrincipalRef, side
   const sp = resolveServicePrincipal(call, ref);
   const assignment = call.tenant.appRoleAssignments.get(id);
   if (!assignment || !isVisible(assignment, call.now) || !belongsTo(assignment, sp.id, side)) throw resourceNotFound(id);
-  call.tenant.appRoleAssignments.delete(id);
+  removeAssignment(call.tenant, id, call.now, call.ctx.faults.lagMs("delete"));
   return { status: 204 };
 }

@@ -85,10 +85,12 @@ export function authenticate(authorization: string | undefined, ctx: EmulatorCon
 /** Checks the token's permissions and, for GDAP access, the user's roles. @throws GraphError 403. */
 export function authorize(caller: Caller, requirement: Requirement, ctx: EmulatorContext): void {
   const { claims } = caller;
-  const held = claims.idtyp === "app" ? new Set(claims.roles ?? []) : new Set((claims.scp ?? "").split(" ").filter(Boolean));
+  // Permission names compare without regard to case, as Entra ID compares them.
+  const names = claims.idtyp === "app" ? (claims.roles ?? []) : (claims.scp ?? "").split(" ").filter(Boolean);
+  const held = new Set(names.map((name) => name.toLowerCase()));
   // A delegated token with Directory.AccessAsUser.All acts with the signed-in user's full rights.
-  const delegatedFullAccess = claims.idtyp === "user" && held.has("Directory.AccessAsUser.All");
-  if (!delegatedFullAccess && !requirement.permissions.some((p) => held.has(p))) throw insufficientPrivileges();
+  const delegatedFullAccess = claims.idtyp === "user" && held.has("directory.accessasuser.all");
+  if (!delegatedFullAccess && !requirement.permissions.some((p) => held.has(p.toLowerCase()))) throw insufficientPrivileges();
   if (claims.idtyp === "user" && needsGdap(caller, ctx)) {
     const roles = gdapRoles(ctx, caller.tenant.tenantId);
     const allowed = requirement.gdapRoles === "anyRole" ? roles.size > 0 : requirement.gdapRoles.some((r) => roles.has(r));

@@ -2,9 +2,10 @@
  * JSON batching (`POST /$batch`, microsoft-apis.md §4): up to 20 relative requests, `dependsOn`
  * sequencing with 424 for dependents of a failed request, each item faulted and throttled on its
  * own, answers in shuffled order, and 200 for the batch even when every item failed. Each item
- * is also reported for the request log, in the order the items ran.
+ * is also reported for the request log, in the order the items ran. An item's injected stall
+ * holds the whole batch's answer, as one slow item holds a real batch.
  */
-import type { EmulatorContext, Fault, InnerRequestRecord } from "../context";
+import type { EmulatorContext, EmuResponse, Fault, InnerRequestRecord } from "../context";
 import type { Caller } from "./authorization";
 import { errorBody, GraphError } from "./errors";
 import { executeRequest, type GraphAnswer } from "./request";
@@ -51,8 +52,10 @@ export function executeBatch(
   readonly status: 200;
   readonly body: { readonly responses: readonly BatchItemAnswer[] };
   readonly innerRequests: readonly InnerRequestRecord[];
+  readonly lost?: EmuResponse["lost"];
 } {
   const items = parseBatch(payload);
+  let lost: EmuResponse["lost"];
   const byId = new Map(items.map((item) => [item.id, item]));
   const answers = new Map<string, BatchItemAnswer>();
   const innerRequests: InnerRequestRecord[] = [];
@@ -66,18 +69,20 @@ export function executeBatch(
       ? { answer: { id: item.id, status: 424, body: { error: { code: "BadRequest", message: "Failed dependency" } } }, fault: null }
       : runItem(item, target, version, caller, ctx, clientRequestId);
     answers.set(item.id, answer);
+    if (fault?.kind === "stall" || fault?.kind === "stall-after-apply") lost ??= { kind: "stall", stallMs: fault.stallMs };
     innerRequests.push({
       id: item.id,
       method: item.method,
       path: target instanceof GraphError ? item.url : `/${version}${target.path}`,
       query: target instanceof GraphError ? "" : target.rawQuery,
       status: answer.status,
-      fault,
+      fault: fault?.kind ?? null,
     });
     return answer;
   };
   for (const item of items) run(item);
-  return { status: 200, body: { responses: shuffle(items.map((i) => answers.get(i.id) as BatchItemAnswer), ctx) }, innerRequests };
+  const body = { responses: shuffle(items.map((i) => answers.get(i.id) as BatchItemAnswer), ctx) };
+  return lost === undefined ? { status: 200, body, innerRequests } : { status: 200, body, innerRequests, lost };
 }
 
 /** The item's target, or why its URL is refused. */
@@ -91,7 +96,7 @@ function targetOf(item: BatchItem): ItemTarget | GraphError {
   }
 }
 
-/** Runs one item; answers it and names the injected fault, if one answered it. */
+/** Runs one item; answers it and names the injected fault, if one was decided for it. */
 function runItem(
   item: BatchItem,
   target: ItemTarget | GraphError,
@@ -99,11 +104,11 @@ function runItem(
   caller: Caller,
   ctx: EmulatorContext,
   outerClientRequestId: string,
-): { readonly answer: BatchItemAnswer; readonly fault: Fault["kind"] | null } {
+): { readonly answer: BatchItemAnswer; readonly fault: Exclude<Fault, { kind: "none" }> | null } {
   const requestId = ctx.ids.guid();
   const clientRequestId = headerValue(item.headers, "client-request-id") ?? outerClientRequestId;
   const now = ctx.clock.now();
-  const fail = (error: GraphError, fault: Fault["kind"] | null = null) => ({
+  const fail = (error: GraphError, fault: Exclude<Fault, { kind: "none" }> | null = null) => ({
     answer: {
       id: item.id,
       status: error.status,
@@ -120,21 +125,30 @@ function runItem(
     return fail(malformed(`Write request id : ${item.id} does not contain Content-Type header or body.`));
   }
 
-  const fault = ctx.faults.decide("graph", item.method, `/${version}${path}`, true);
+  const fault = ctx.faults.decide({
+    service: "graph",
+    method: item.method,
+    path: `/${version}${path}`,
+    inner: true,
+    tenantId: caller.tenant.tenantId,
+    body: item.body,
+  });
+  const unavailable = (retry: Record<string, string>): GraphError =>
+    new GraphError(503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later.", retry);
   switch (fault.kind) {
     case "none":
+    case "drop-after-apply":
+    case "stall-after-apply":
       break;
     case "throttle":
-      return fail(new GraphError(429, "TooManyRequests", "Please retry again later.", retryAfter(fault.retryAfterSeconds)), fault.kind);
-    // An inner request cannot lose its socket; a dropped or stalled one surfaces as unavailable.
+      return fail(new GraphError(429, "TooManyRequests", "Please retry again later.", retryAfter(fault.retryAfterSeconds)), fault);
     case "unavailable":
+      return fail(unavailable(retryAfter(fault.retryAfterSeconds)), fault);
+    // An inner request cannot lose its socket: a dropped one surfaces as unavailable, not run;
+    // a stalled one holds the batch (the server sees `lost`) and is not run either.
     case "drop":
     case "stall":
-      return fail(
-        new GraphError(503, "serviceNotAvailable", "The service is temporarily unavailable. Please retry later.",
-          fault.kind === "unavailable" ? retryAfter(fault.retryAfterSeconds) : {}),
-        fault.kind,
-      );
+      return fail(unavailable({}), fault);
   }
 
   const answer: GraphAnswer = executeRequest(
@@ -142,12 +156,16 @@ function runItem(
     caller,
     ctx,
   );
+  if (fault.kind === "drop-after-apply") {
+    // Run, but the workload's answer never reached the batch front door: Graph answers such an item with a gateway timeout.
+    return fail(new GraphError(504, "GatewayTimeout", "The operation timed out before the service answered."), fault);
+  }
   return {
     answer:
       answer.body === undefined
         ? { id: item.id, status: answer.status, headers: answer.headers }
         : { id: item.id, status: answer.status, headers: answer.headers, body: answer.body },
-    fault: null,
+    fault: fault.kind === "none" ? null : fault,
   };
 }
 

@@ -42,6 +42,7 @@ export const handleGraph: Handler = (req: EmuRequest, ctx: EmulatorContext): Emu
         headers: { ...outer, "Cache-Control": "no-cache", "OData-Version": "4.0", "Content-Type": ODATA_JSON },
         body: batch.body,
         innerRequests: batch.innerRequests,
+        ...(batch.lost ? { lost: batch.lost } : {}),
       };
     }
     const answer = executeRequest(

@@ -3,12 +3,12 @@
  * principal's navigation, get, create (keyed as Entra keys them, so duplicates collide), PATCH
  * that replaces the scope string, and delete.
  */
-import { grantId, isGuid } from "../state";
+import { grantId, isGuid, readableGrants, removeGrant, rescopeGrant } from "../state";
 import type { OAuth2PermissionGrant } from "../world";
 import { bodyString, collectionResult, contextUrl, type GraphCall, type GraphResult, isVisible } from "./call";
 import { GraphError, invalidProperty, resourceNotFound } from "./errors";
 import { applySelect, type EntityShape, parseSelect, rejectUnsupportedOptions } from "./odata";
-import { resolveServicePrincipal, type ServicePrincipalRef } from "./service-principals";
+import { readServicePrincipal, type ServicePrincipalRef } from "./service-principals";
 
 /** Graph refuses longer scope strings. */
 const MAX_SCOPE_LENGTH = 3850;
@@ -30,6 +30,14 @@ function grantJson(g: OAuth2PermissionGrant): Record<string, unknown> {
   return { clientId: g.clientId, consentType: g.consentType, id: g.id, principalId: g.principalId, resourceId: g.resourceId, scope: g.scope };
 }
 
+/** The grant as reads see it: under replication lag, one deleted or re-scoped a moment ago reads as it was. */
+function readGrant(call: GraphCall, id: string): OAuth2PermissionGrant {
+  const grant = readableGrants(call.tenant, call.now).find((g) => g.id === id);
+  if (!grant) throw resourceNotFound(id);
+  return grant;
+}
+
+/** The grant a write acts on: the latest state, once it has replicated far enough to be addressed. */
 function visibleGrant(call: GraphCall, id: string): OAuth2PermissionGrant {
   const grant = call.tenant.grants.get(id);
   if (!grant || !isVisible(grant, call.now)) throw resourceNotFound(id);
@@ -48,7 +56,7 @@ function scopeOf(body: unknown, required: boolean): string {
 
 /** `GET /oauth2PermissionGrants`. */
 export function listGrants(call: GraphCall): GraphResult {
-  const items = [...call.tenant.grants.values()].filter((g) => isVisible(g, call.now));
+  const items = readableGrants(call.tenant, call.now);
   return collectionResult(call, items, GRANT_SHAPE, (g) => listedGrantJson(call, g), "oauth2PermissionGrants");
 }
 
@@ -59,8 +67,8 @@ function listedGrantJson(call: GraphCall, g: OAuth2PermissionGrant): Record<stri
 
 /** `GET /servicePrincipals/{id}/oauth2PermissionGrants`: the grants the service principal holds as client. */
 export function listClientGrants(call: GraphCall, ref: ServicePrincipalRef): GraphResult {
-  const sp = resolveServicePrincipal(call, ref);
-  const items = [...call.tenant.grants.values()].filter((g) => g.clientId === sp.id && isVisible(g, call.now));
+  const sp = readServicePrincipal(call, ref);
+  const items = readableGrants(call.tenant, call.now).filter((g) => g.clientId === sp.id);
   return collectionResult(call, items, GRANT_SHAPE, grantJson, `servicePrincipals('${sp.id}')/oauth2PermissionGrants`);
 }
 
@@ -68,7 +76,7 @@ export function listClientGrants(call: GraphCall, ref: ServicePrincipalRef): Gra
 export function getGrant(call: GraphCall, id: string): GraphResult {
   rejectUnsupportedOptions(call.query, new Set(["$select"]));
   const select = parseSelect(call.query, GRANT_SHAPE);
-  const grant = visibleGrant(call, id);
+  const grant = readGrant(call, id);
   return { status: 200, body: { "@odata.context": contextUrl(call, "oauth2PermissionGrants/$entity"), ...applySelect(grantJson(grant), select) } };
 }
 
@@ -105,7 +113,7 @@ export function createGrant(call: GraphCall): GraphResult {
     principalId,
     scope,
     createdAt: call.now,
-    visibleAt: call.now + call.ctx.faults.replicationLagMs(),
+    visibleAt: call.now + call.ctx.faults.lagMs("create"),
   };
   call.tenant.grants.set(id, grant);
   return { status: 201, body: { "@odata.context": contextUrl(call, "oauth2PermissionGrants/$entity"), ...grantJson(grant) } };
@@ -114,13 +122,13 @@ export function createGrant(call: GraphCall): GraphResult {
 /** `PATCH /oauth2PermissionGrants/{id} {scope}`: replaces the scope string. */
 export function updateGrant(call: GraphCall, id: string): GraphResult {
   const grant = visibleGrant(call, id);
-  grant.scope = scopeOf(call.body, true);
+  rescopeGrant(grant, scopeOf(call.body, true), call.now, call.ctx.faults.lagMs("update"));
   return { status: 204 };
 }
 
 /** `DELETE /oauth2PermissionGrants/{id}`. */
 export function deleteGrant(call: GraphCall, id: string): GraphResult {
   visibleGrant(call, id);
-  call.tenant.grants.delete(id);
+  removeGrant(call.tenant, id, call.now, call.ctx.faults.lagMs("delete"));
   return { status: 204 };
 }

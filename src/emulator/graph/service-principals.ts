@@ -2,7 +2,7 @@
  * `/servicePrincipals`: list, get (by id or by the `(appId='…')` alternate key), create and
  * delete, with the directory's duplicate, unknown-application and licence errors.
  */
-import { addServicePrincipal, canInstantiate, findServicePrincipal, isGuid, permissionsOf, removeServicePrincipal } from "../state";
+import { addServicePrincipal, canInstantiate, findServicePrincipal, isGuid, permissionsOf, readableServicePrincipals, removeServicePrincipal } from "../state";
 import type { ServicePrincipal, World } from "../world";
 import { bodyString, collectionResult, contextUrl, type GraphCall, type GraphResult, isVisible } from "./call";
 import { GraphError, invalidProperty, resourceNotFound } from "./errors";
@@ -105,9 +105,20 @@ export function resolveServicePrincipal(call: GraphCall, ref: ServicePrincipalRe
   return sp;
 }
 
+/**
+ * The service principal a path names, as reads see it: one deleted a moment ago is still found
+ * while its deletion replicates.
+ * @throws GraphError 404 Request_ResourceNotFound.
+ */
+export function readServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): ServicePrincipal {
+  const sp = readableServicePrincipals(call.tenant, call.now).find((s) => (ref.by === "id" ? s.id === ref.id : s.appId === ref.appId));
+  if (!sp) throw resourceNotFound(ref.by === "id" ? ref.id : ref.appId);
+  return sp;
+}
+
 /** `GET /servicePrincipals`. */
 export function listServicePrincipals(call: GraphCall): GraphResult {
-  const visible = [...call.tenant.servicePrincipals.values()].filter((sp) => isVisible(sp, call.now));
+  const visible = readableServicePrincipals(call.tenant, call.now);
   return collectionResult(call, visible, SERVICE_PRINCIPAL_SHAPE, (sp) => servicePrincipalJson(sp, call.ctx.world), "servicePrincipals");
 }
 
@@ -115,7 +126,7 @@ export function listServicePrincipals(call: GraphCall): GraphResult {
 export function getServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): GraphResult {
   rejectUnsupportedOptions(call.query, new Set(["$select"]));
   const select = parseSelect(call.query, SERVICE_PRINCIPAL_SHAPE);
-  const sp = resolveServicePrincipal(call, ref);
+  const sp = readServicePrincipal(call, ref);
   const fragment = select === null ? "servicePrincipals/$entity" : `servicePrincipals(${select.join(",")})/$entity`;
   return {
     status: 200,
@@ -152,13 +163,13 @@ export function createServicePrincipal(call: GraphCall): GraphResult {
       `The service principal cannot be created: the tenant is not licensed for this application (appId '${appId}'). ${licence.reason}`,
     );
   }
-  const sp = addServicePrincipal(world, call.tenant, appId, call.now, call.ctx.faults.replicationLagMs(), call.ctx.ids);
+  const sp = addServicePrincipal(world, call.tenant, appId, call.now, call.ctx.faults.lagMs("create"), call.ctx.ids);
   return { status: 201, body: { "@odata.context": contextUrl(call, "servicePrincipals/$entity"), ...servicePrincipalJson(sp, world) } };
 }
 
 /** `DELETE /servicePrincipals/{id}` (or by alternate key): its assignments and grants go with it. */
 export function deleteServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): GraphResult {
   const sp = resolveServicePrincipal(call, ref);
-  removeServicePrincipal(call.tenant, sp.id);
+  removeServicePrincipal(call.tenant, sp.id, call.now, call.ctx.faults.lagMs("delete"));
   return { status: 204 };
 }
