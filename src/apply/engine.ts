@@ -49,6 +49,13 @@ export interface EngineDeps {
   readonly random?: () => number;
   /** Carries every request (token endpoint, Graph, Partner Center); replaces `caCertificates`. */
   readonly dispatcher?: Dispatcher;
+  /** How long a request may go unanswered before it is abandoned and retried, in ms. @default 60000 */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Resolves once `ms` have passed on `clock` without making them pass; request timeouts are
+   * measured with it. Real time (undici's own timers) when absent.
+   */
+  readonly timer?: (ms: number) => Promise<void>;
 }
 
 /** The request cannot be run as asked; nothing was sent to Microsoft. */
@@ -88,6 +95,8 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
     refreshToken: request.refreshToken,
     ...(request.caCertificates ? { caCertificates: request.caCertificates } : {}),
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+    ...(deps.requestTimeoutMs !== undefined ? { timeoutMs: deps.requestTimeoutMs } : {}),
+    ...(deps.timer ? { timer: deps.timer } : {}),
     clock: timing.now,
     sleep: timing.sleep,
     random: timing.random,

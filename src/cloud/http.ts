@@ -94,6 +94,12 @@ export interface HttpClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** A response that has not started (headers) or stalls (body) for this long is abandoned and retried. @default 60000 */
   readonly timeoutMs?: number;
+  /**
+   * Resolves once `ms` have passed on the run's clock, without making them pass (unlike `sleep`,
+   * which a test may implement by moving its clock). When given, `timeoutMs` is measured with it
+   * instead of with undici's real-time timers, so a run on a virtual clock times out on that clock.
+   */
+  readonly timer?: Sleep;
   readonly onRetry?: (event: RetryEvent) => void;
   readonly redactor?: SecretRedactor;
 }
@@ -107,6 +113,7 @@ export class HttpClient {
   readonly policy: RetryPolicy;
   private readonly dispatcher: Dispatcher | undefined;
   private readonly timeoutMs: number;
+  private readonly timer: Sleep | undefined;
   private readonly onRetry: ((event: RetryEvent) => void) | undefined;
 
   constructor(options: HttpClientOptions = {}) {
@@ -116,6 +123,7 @@ export class HttpClient {
     this.random = options.random ?? Math.random;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.timer = options.timer;
     this.onRetry = options.onRetry;
     this.redactor = options.redactor ?? new SecretRedactor();
   }
@@ -165,12 +173,31 @@ export class HttpClient {
   }
 
   private async once(req: HttpRequest, attempt: number): Promise<HttpResponse> {
+    if (this.timer === undefined) return this.exchange(req, attempt, { headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    // The run's own clock decides the timeout: undici's real-time timers are switched off and the
+    // request is aborted when the timer fires first (headers or body still outstanding).
+    const controller = new AbortController();
+    let settled = false;
+    void this.timer(this.timeoutMs).then(() => {
+      if (!settled) controller.abort(new RequestTimeout());
+    });
+    try {
+      return await this.exchange(req, attempt, { headersTimeout: 0, bodyTimeout: 0, signal: controller.signal });
+    } finally {
+      settled = true;
+    }
+  }
+
+  private async exchange(
+    req: HttpRequest,
+    attempt: number,
+    limits: { readonly headersTimeout: number; readonly bodyTimeout: number; readonly signal?: AbortSignal },
+  ): Promise<HttpResponse> {
     const res = await request(req.url, {
       method: req.method,
       headers: req.headers ? { ...req.headers } : {},
       body: req.body ?? null,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
+      ...limits,
       ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
     });
     const body = await res.body.text();
@@ -180,7 +207,7 @@ export class HttpClient {
   private transportError(err: unknown, req: HttpRequest, attempt: number): HttpTransportError {
     const code = errorCode(err);
     const where = `${req.method} ${withoutQuery(req.url)}`;
-    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || isRequestTimeout(err)) {
       return new HttpTransportError(`${where}: no response within ${this.timeoutMs} ms`, "timeout", attempt);
     }
     if (code !== null && TLS_ERRORS.has(code)) {
@@ -194,6 +221,22 @@ export class HttpClient {
     const detail = this.redactor.redact(err instanceof Error ? err.message : String(err));
     return new HttpTransportError(`${where}: ${code ?? "connection failed"} (${detail})`, "connection", attempt);
   }
+}
+
+/** The reason a request is aborted with when the injected timer fires. */
+class RequestTimeout extends Error {
+  override readonly name = "RequestTimeout";
+  constructor() {
+    super("request timed out");
+  }
+}
+
+/** Whether undici gave up because the injected timer aborted the request (the reason may sit on a cause). */
+function isRequestTimeout(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof RequestTimeout) return true;
+  }
+  return false;
 }
 
 /** Certificate failures: retrying cannot help, the trust configuration must change. */

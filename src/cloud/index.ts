@@ -29,6 +29,8 @@ export interface MicrosoftClientsOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Per-request timeout in ms. @default 60000 */
   readonly timeoutMs?: number;
+  /** Measures `timeoutMs` on the run's clock (see HttpClientOptions.timer); undici's real-time timers when absent. */
+  readonly timer?: Sleep;
   readonly onRetry?: (event: RetryEvent) => void;
   /** Graph write pacing shared by every tenant of the run. */
   readonly writeBudget?: WriteBudget;
@@ -63,6 +65,7 @@ export function createMicrosoftClients(options: MicrosoftClientsOptions): Micros
     ...(options.random ? { random: options.random } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.timer ? { timer: options.timer } : {}),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   });
   const tokens = new TokenProvider({

@@ -153,6 +153,7 @@ export class TokenProvider {
   private async redeemRefreshToken(tenantId: string, resource: TokenResource): Promise<AccessToken> {
     const { client, network } = this.newClient(tenantId);
     const usedRefreshToken = this.refreshToken;
+    const requested = this.lifetimeStart();
     try {
       const result = await client.acquireTokenByRefreshToken({
         refreshToken: usedRefreshToken,
@@ -163,7 +164,7 @@ export class TokenProvider {
       });
       if (!result) throw new Error("msal-node returned no token");
       this.captureRotatedRefreshToken(client, usedRefreshToken);
-      return this.toAccessToken(result, tenantId, resource);
+      return this.toAccessToken(result, tenantId, resource, requested, network);
     } catch (err) {
       throw this.tokenError(err, network, tenantId, resource, "refresh-token");
     } finally {
@@ -173,13 +174,14 @@ export class TokenProvider {
 
   private async clientCredentials(tenantId: string): Promise<AccessToken> {
     const { client, network } = this.newClient(tenantId);
+    const requested = this.lifetimeStart();
     try {
       const result = await client.acquireTokenByClientCredential({
         scopes: [`${this.options.endpoints.graphResource}/.default`],
         skipCache: true,
       });
       if (!result) throw new Error("msal-node returned no token");
-      return this.toAccessToken(result, tenantId, "graph");
+      return this.toAccessToken(result, tenantId, "graph", requested, network);
     } catch (err) {
       throw this.tokenError(err, network, tenantId, "graph", "client-credentials");
     } finally {
@@ -240,13 +242,24 @@ export class TokenProvider {
     }
   }
 
-  private toAccessToken(result: AuthenticationResult, tenantId: string, resource: TokenResource): AccessToken {
+  /** When a token request leaves, on the run's clock and on msal-node's (real time), to date its lifetime from. */
+  private lifetimeStart(): { readonly clock: number; readonly real: number } {
+    return { clock: this.options.http.clock(), real: Date.now() };
+  }
+
+  private toAccessToken(
+    result: AuthenticationResult,
+    tenantId: string,
+    resource: TokenResource,
+    requested: { readonly clock: number; readonly real: number },
+    network: RecordingNetworkModule,
+  ): AccessToken {
     this.options.http.redactor.register(result.accessToken);
     const prefix = `${this.resourceUri(resource)}/`;
     return {
       token: result.accessToken,
       tenantId,
-      expiresAt: result.expiresOn ? result.expiresOn.getTime() : this.options.http.clock() + 55 * 60_000,
+      expiresAt: requested.clock + lifetimeMs(result, requested.real, network),
       scopes: result.scopes
         .map((s) => (s.startsWith(prefix) ? s.slice(prefix.length) : s))
         .filter((s) => !OIDC_SCOPES.has(s) && s !== ".default"),
@@ -298,6 +311,18 @@ export class TokenProvider {
       flow,
     );
   }
+}
+
+/**
+ * How long a token lives, from when it was requested. The token endpoint's `expires_in` says it;
+ * msal-node's `expiresOn` is that lifetime added to real time, which the run's clock need not
+ * follow (a sandbox's clock jumps ahead), so the lifetime is dated on the run's clock instead.
+ */
+function lifetimeMs(result: AuthenticationResult, requestedReal: number, network: RecordingNetworkModule): number {
+  const answered = network.last?.kind === "response" ? (network.last.body as { expires_in?: unknown }) : undefined;
+  const seconds = Number(answered?.expires_in);
+  if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
+  return result.expiresOn ? Math.max(0, result.expiresOn.getTime() - requestedReal) : 55 * 60_000;
 }
 
 function aadstsIn(text: string): number | null {

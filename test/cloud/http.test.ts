@@ -93,6 +93,42 @@ describe("HttpClient retries", () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it("measures the timeout with an injected timer instead of real time: a 60 s timeout costs no real minute", async () => {
+    const stallBody: Parameters<typeof startLoopback>[0] = (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("{"); // headers and part of the body, then nothing
+    };
+    server = await startLoopback([stall, stallBody, json(200, { ok: 1 })]);
+    const time = fakeTime();
+    // A timer on a clock running 200 times real time: 60 s pass in 300 real ms.
+    const armed: number[] = [];
+    const timer = async (ms: number): Promise<void> => {
+      armed.push(ms);
+      await new Promise((resolve) => setTimeout(resolve, ms / 200));
+    };
+    const events: RetryEvent[] = [];
+    const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0, timer, onRetry: (e) => events.push(e) });
+    const started = Date.now();
+    const res = await http.send({ method: "GET", url: server.url });
+    expect(res.status).toBe(200);
+    expect(server.requests).toHaveLength(3);
+    expect(armed).toEqual([60_000, 60_000, 60_000]);
+    expect(events.map((e) => e.reason)).toEqual([expect.stringMatching(/^timeout: .*no response within 60000 ms/), expect.stringMatching(/^timeout: /)]);
+    // The production default of undici's real-time timers would have waited 2 × 60 s.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it("does not abort an answered request when the injected timer fires later", async () => {
+    server = await startLoopback(json(200, { ok: 1 }));
+    let fire: () => void = () => undefined;
+    const timer = (): Promise<void> => new Promise((resolve) => (fire = resolve));
+    const http = new HttpClient({ timer, timeoutMs: 5_000 });
+    const res = await http.send({ method: "GET", url: server.url });
+    fire();
+    expect(res.status).toBe(200);
+    expect(res.attempts).toBe(1);
+  });
+
   it("throws a transport error when every attempt fails", async () => {
     server = await startLoopback(drop);
     const time = fakeTime();
