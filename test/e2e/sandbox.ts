@@ -26,10 +26,20 @@ export interface Sandbox {
   resetRequests(): Promise<void>;
   faults(profile: FaultProfile): Promise<void>;
   loadWorld(spec: WorldSpec): Promise<void>;
+  /** Any control API call (`route` under /_emulator); throws on an error status. */
+  control<T = unknown>(method: string, route: string, body?: unknown): Promise<T>;
   stop(): Promise<void>;
 }
 
-export async function startSandbox(world?: WorldSpec): Promise<Sandbox> {
+export interface SandboxOptions {
+  /**
+   * Request timeouts measured on the emulator's clock (which only the engine's sleeps and the
+   * test move) instead of real time: a stall then costs a clock jump, not a real minute.
+   */
+  readonly virtualTimeouts?: boolean;
+}
+
+export async function startSandbox(world?: WorldSpec, options: SandboxOptions = {}): Promise<Sandbox> {
   const emulator = await startEmulator({ clockSpeed: 0, ...(world ? { world } : {}) });
   const agent: Agent = trustingAgent(emulator.caCertificatePem);
   const control = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
@@ -46,6 +56,7 @@ export async function startSandbox(world?: WorldSpec): Promise<Sandbox> {
     },
     random: () => 0.5,
     dispatcher: agent,
+    ...(options.virtualTimeouts ? { timer: (ms: number) => emulator.clock.sleep(ms) } : {}),
   };
   return {
     emulator,
@@ -67,6 +78,7 @@ export async function startSandbox(world?: WorldSpec): Promise<Sandbox> {
     resetRequests: async () => void (await control("DELETE", "/requests")),
     faults: async (profile) => void (await control("PUT", "/faults", profile)),
     loadWorld: async (spec) => void (await control("PUT", "/world", spec)),
+    control,
     stop: async () => {
       await agent.close();
       await emulator.stop();
