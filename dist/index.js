@@ -66173,6 +66173,7 @@ var HttpClient2 = class {
   policy;
   dispatcher;
   timeoutMs;
+  timer;
   onRetry;
   constructor(options = {}) {
     this.dispatcher = options.dispatcher;
@@ -66181,6 +66182,7 @@ var HttpClient2 = class {
     this.random = options.random ?? Math.random;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? 6e4;
+    this.timer = options.timer;
     this.onRetry = options.onRetry;
     this.redactor = options.redactor ?? new SecretRedactor();
   }
@@ -66225,12 +66227,24 @@ var HttpClient2 = class {
     return Math.floor(this.random() * ceiling);
   }
   async once(req, attempt) {
+    if (this.timer === void 0) return this.exchange(req, attempt, { headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    const controller = new AbortController();
+    let settled = false;
+    void this.timer(this.timeoutMs).then(() => {
+      if (!settled) controller.abort(new RequestTimeout());
+    });
+    try {
+      return await this.exchange(req, attempt, { headersTimeout: 0, bodyTimeout: 0, signal: controller.signal });
+    } finally {
+      settled = true;
+    }
+  }
+  async exchange(req, attempt, limits) {
     const res = await (0, import_undici2.request)(req.url, {
       method: req.method,
       headers: req.headers ? { ...req.headers } : {},
       body: req.body ?? null,
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
+      ...limits,
       ...this.dispatcher ? { dispatcher: this.dispatcher } : {}
     });
     const body = await res.body.text();
@@ -66239,7 +66253,7 @@ var HttpClient2 = class {
   transportError(err, req, attempt) {
     const code = errorCode(err);
     const where = `${req.method} ${withoutQuery(req.url)}`;
-    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || isRequestTimeout(err)) {
       return new HttpTransportError(`${where}: no response within ${this.timeoutMs} ms`, "timeout", attempt);
     }
     if (code !== null && TLS_ERRORS.has(code)) {
@@ -66253,6 +66267,18 @@ var HttpClient2 = class {
     return new HttpTransportError(`${where}: ${code ?? "connection failed"} (${detail})`, "connection", attempt);
   }
 };
+var RequestTimeout = class extends Error {
+  name = "RequestTimeout";
+  constructor() {
+    super("request timed out");
+  }
+};
+function isRequestTimeout(err) {
+  for (let e = err, depth = 0; e && depth < 4; e = e.cause, depth++) {
+    if (e instanceof RequestTimeout) return true;
+  }
+  return false;
+}
 var TLS_ERRORS = /* @__PURE__ */ new Set([
   "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
   "SELF_SIGNED_CERT_IN_CHAIN",
@@ -76652,6 +76678,7 @@ var TokenProvider = class {
   async redeemRefreshToken(tenantId, resource) {
     const { client, network } = this.newClient(tenantId);
     const usedRefreshToken = this.refreshToken;
+    const requested = this.lifetimeStart();
     try {
       const result = await client.acquireTokenByRefreshToken({
         refreshToken: usedRefreshToken,
@@ -76662,7 +76689,7 @@ var TokenProvider = class {
       });
       if (!result) throw new Error("msal-node returned no token");
       this.captureRotatedRefreshToken(client, usedRefreshToken);
-      return this.toAccessToken(result, tenantId, resource);
+      return this.toAccessToken(result, tenantId, resource, requested, network);
     } catch (err) {
       throw this.tokenError(err, network, tenantId, resource, "refresh-token");
     } finally {
@@ -76671,13 +76698,14 @@ var TokenProvider = class {
   }
   async clientCredentials(tenantId) {
     const { client, network } = this.newClient(tenantId);
+    const requested = this.lifetimeStart();
     try {
       const result = await client.acquireTokenByClientCredential({
         scopes: [`${this.options.endpoints.graphResource}/.default`],
         skipCache: true
       });
       if (!result) throw new Error("msal-node returned no token");
-      return this.toAccessToken(result, tenantId, "graph");
+      return this.toAccessToken(result, tenantId, "graph", requested, network);
     } catch (err) {
       throw this.tokenError(err, network, tenantId, "graph", "client-credentials");
     } finally {
@@ -76730,13 +76758,17 @@ var TokenProvider = class {
       }
     }
   }
-  toAccessToken(result, tenantId, resource) {
+  /** When a token request leaves, on the run's clock and on msal-node's (real time), to date its lifetime from. */
+  lifetimeStart() {
+    return { clock: this.options.http.clock(), real: Date.now() };
+  }
+  toAccessToken(result, tenantId, resource, requested, network) {
     this.options.http.redactor.register(result.accessToken);
     const prefix = `${this.resourceUri(resource)}/`;
     return {
       token: result.accessToken,
       tenantId,
-      expiresAt: result.expiresOn ? result.expiresOn.getTime() : this.options.http.clock() + 55 * 6e4,
+      expiresAt: requested.clock + lifetimeMs(result, requested.real, network),
       scopes: result.scopes.map((s) => s.startsWith(prefix) ? s.slice(prefix.length) : s).filter((s) => !OIDC_SCOPES2.has(s) && s !== ".default")
     };
   }
@@ -76778,6 +76810,12 @@ var TokenProvider = class {
     );
   }
 };
+function lifetimeMs(result, requestedReal, network) {
+  const answered = network.last?.kind === "response" ? network.last.body : void 0;
+  const seconds = Number(answered?.expires_in);
+  if (Number.isFinite(seconds) && seconds > 0) return seconds * 1e3;
+  return result.expiresOn ? Math.max(0, result.expiresOn.getTime() - requestedReal) : 55 * 6e4;
+}
 function aadstsIn(text) {
   const m = /AADSTS(\d+)/.exec(text);
   return m?.[1] ? Number(m[1]) : null;
@@ -76798,6 +76836,7 @@ function createMicrosoftClients(options) {
     ...options.random ? { random: options.random } : {},
     ...options.retry ? { retry: options.retry } : {},
     ...options.timeoutMs !== void 0 ? { timeoutMs: options.timeoutMs } : {},
+    ...options.timer ? { timer: options.timer } : {},
     ...options.onRetry ? { onRetry: options.onRetry } : {}
   });
   const tokens = new TokenProvider({
@@ -81794,6 +81833,8 @@ async function runEngine(request2, deps = {}) {
     refreshToken: request2.refreshToken,
     ...request2.caCertificates ? { caCertificates: request2.caCertificates } : {},
     ...deps.dispatcher ? { dispatcher: deps.dispatcher } : {},
+    ...deps.requestTimeoutMs !== void 0 ? { timeoutMs: deps.requestTimeoutMs } : {},
+    ...deps.timer ? { timer: deps.timer } : {},
     clock: timing.now,
     sleep: timing.sleep,
     random: timing.random,
