@@ -13,11 +13,15 @@ export interface RequestLogEntry {
   /** Virtual time, ISO 8601. */
   readonly at: string;
   readonly service: ServiceName;
+  /** The tenant the request acted in: the token's for Graph, the customer for Partner Center, the path's for sign-in. */
   readonly tenantId: string | null;
   readonly method: string;
   readonly path: string;
   readonly query: string;
-  /** The HTTP status, or null when the connection was dropped or stalled. */
+  /**
+   * The HTTP status, or null when the connection was dropped or stalled before the request was
+   * handled; after-apply faults keep the status of the answer that was lost.
+   */
   readonly status: number | null;
   readonly fault: string | null;
   /** A `$batch` request's items, in the order they ran; absent on other requests. */

@@ -253,6 +253,32 @@ describe("faults after the request was applied", () => {
   });
 });
 
+describe("faults before the request is handled", () => {
+  it("on $batch items: a drop answers 503 and a stall holds the batch, neither item run; a stall on a whole request ends after stallMs", async () => {
+    await delegated(DEMO.healthy.tenantId);
+    const grant = cippGrants(await snapshot(DEMO.healthy.tenantId))[0];
+    if (!grant) throw new Error("the healthy tenant has a Graph grant");
+    const patch = { id: "p", method: "PATCH", url: `/oauth2PermissionGrants/${grant.id}`, headers: { "content-type": "application/json" }, body: { scope: "User.Read.All" } };
+
+    await faults({ rules: [{ kind: "drop", service: "graph", scope: "inner", count: 1 }] });
+    const dropped = await graph(DEMO.healthy.tenantId, "POST", "/$batch", { requests: [patch] });
+    expect(dropped.body.responses[0]).toMatchObject({ id: "p", status: 503 });
+    expect(cippGrants(await snapshot(DEMO.healthy.tenantId))[0]?.scope).toBe(grant.scope);
+
+    await faults({ rules: [{ kind: "stall", service: "graph", scope: "inner", count: 1 }] });
+    await expect(graph(DEMO.healthy.tenantId, "POST", "/$batch", { requests: [patch] }, 300)).rejects.toThrow();
+    expect(cippGrants(await snapshot(DEMO.healthy.tenantId))[0]?.scope).toBe(grant.scope);
+
+    await faults({ rules: [{ kind: "stall", service: "graph", method: "PATCH", count: 1, stallMs: 90_000 }] });
+    await control("DELETE", "/requests");
+    const held = graph(DEMO.healthy.tenantId, "PATCH", `/oauth2PermissionGrants/${grant.id}`, { scope: "User.Read.All" });
+    await untilLogged("stall");
+    emu.clock.advance(90_000);
+    await expect(held).rejects.toThrow();
+    expect(cippGrants(await snapshot(DEMO.healthy.tenantId))[0]?.scope).toBe(grant.scope);
+  });
+});
+
 describe("replication lag on every change", () => {
   it("a PATCHed grant reads with its old scope string until the update replicates; writes see the new one", async () => {
     await delegated(DEMO.healthy.tenantId);
