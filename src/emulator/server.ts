@@ -156,7 +156,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       answer = await handleGraph(emu, graphContext());
     }
     // The request was handled (a write applied) but its answer is lost on the way back.
-    const lost = fault.kind === "drop-after-apply" ? { kind: "drop" as const } : fault.kind === "stall-after-apply" ? { kind: "stall" as const, stallMs: fault.stallMs } : answer.lost;
+    const lost: EmuResponse["lost"] =
+      fault.kind === "drop-after-apply"
+        ? { kind: "drop" }
+        : fault.kind === "stall-after-apply"
+          ? { kind: "stall", stallMs: fault.stallMs }
+          : answer.lost;
     record(answer.status, fault, answer.innerRequests);
     if (lost?.kind === "drop") {
       req.socket.destroy();

@@ -157,7 +157,8 @@ function runItem(
     ctx,
   );
   if (fault.kind === "drop-after-apply") {
-    // Run, but the workload's answer never reached the batch front door: Graph answers such an item with a gateway timeout.
+    // Run, but the workload's answer never reached the batch front door. Graph does not document
+    // the item status for that; 504 is what a gateway answers for an upstream that did not answer.
     return fail(new GraphError(504, "GatewayTimeout", "The operation timed out before the service answered."), fault);
   }
   return {
