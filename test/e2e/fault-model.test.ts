@@ -94,6 +94,31 @@ describe("writes applied whose answers were lost", () => {
     expect(faulted("drop-after-apply")).toBe(2); // the PATCH of the Graph grant and the POST of the missing role
   });
 
+  it("a duplicate grant's delete applied then dropped once: the repeated delete finds it gone", async () => {
+    await sandbox.control("POST", `/tenants/${DEMO.healthy.tenantId}/grants`, { clientAppId: DEMO.applicationId, resourceAppId: GRAPH, scope: "User.Read" });
+    await sandbox.faults(eachWriteDroppedOnce);
+    const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.healthy.defaultDomain });
+    expect(outcome.exitCode).toBe(0);
+    expect(only(outcome).verification?.converged).toBe(true);
+    expect(duplicatesIn(await sandbox.snapshot(DEMO.healthy.tenantId))).toEqual([]);
+    const inner = sandbox.emulator.requests().log.flatMap((e) => e.inner ?? []);
+    expect(inner.filter((item) => item.method === "DELETE").map((item) => [item.status, item.fault])).toEqual([
+      [504, "drop-after-apply"],
+      [404, null],
+    ]);
+  });
+
+  it("a reset whose consent delete and consent post are each applied then dropped once ends with CIPP-SAM's full set", async () => {
+    await sandbox.faults({ rules: [{ kind: "drop-after-apply", service: "partner-center", count: 1, countPer: "request" }] });
+    const tenant = DEMO.healthy.defaultDomain;
+    const outcome = await sandbox.run({ mode: "reset", tenant, confirm: tenant });
+    expect(outcome.exitCode).toBe(0);
+    expect(only(outcome).verification?.converged).toBe(true);
+    expect(heldByName(await sandbox.snapshot(DEMO.healthy.tenantId), DEMO.applicationId)).toEqual(fullSet);
+    expect(duplicatesIn(await sandbox.snapshot(DEMO.healthy.tenantId))).toEqual([]);
+    expect(faulted("drop-after-apply")).toBe(2);
+  });
+
   it("a whole $batch applied then its connection dropped, and the consent's answer lost the same way", async () => {
     await sandbox.faults({
       rules: [
