@@ -33075,7 +33075,7 @@ var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports2, module2) {
     "use strict";
     var { writeFile: writeFile3, readFile, mkdir: mkdir2 } = require("node:fs/promises");
-    var { dirname: dirname3, resolve: resolve3 } = require("node:path");
+    var { dirname: dirname4, resolve: resolve3 } = require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -33306,7 +33306,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         const resolvedPath = resolve3(path5);
-        await mkdir2(dirname3(resolvedPath), { recursive: true });
+        await mkdir2(dirname4(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -53923,10 +53923,10 @@ var require_resolve_block_map = __commonJS({
       let offset = bm.offset;
       let commentEnd = null;
       for (const collItem of bm.items) {
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key, sep: sep3, value } = collItem;
         const keyProps = resolveProps.resolveProps(start, {
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key ?? sep3?.[0],
           offset,
           onError,
           parentIndent: bm.indent,
@@ -53940,7 +53940,7 @@ var require_resolve_block_map = __commonJS({
             else if ("indent" in key && key.indent !== bm.indent)
               onError(offset, "BAD_INDENT", startColMsg);
           }
-          if (!keyProps.anchor && !keyProps.tag && !sep2) {
+          if (!keyProps.anchor && !keyProps.tag && !sep3) {
             commentEnd = keyProps.end;
             if (keyProps.comment) {
               if (map.comment)
@@ -53964,7 +53964,7 @@ var require_resolve_block_map = __commonJS({
         ctx.atKey = false;
         if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
           onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
-        const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+        const valueProps = resolveProps.resolveProps(sep3 ?? [], {
           indicator: "map-value-ind",
           next: value,
           offset: keyNode.range[2],
@@ -53980,7 +53980,7 @@ var require_resolve_block_map = __commonJS({
             if (ctx.options.strict && keyProps.start < valueProps.found.offset - 1024)
               onError(keyNode.range, "KEY_OVER_1024_CHARS", "The : indicator must be at most 1024 chars after the start of an implicit block mapping key");
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep2, null, valueProps, onError);
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : composeEmptyNode(ctx, offset, sep3, null, valueProps, onError);
           if (ctx.schema.compat)
             utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
           offset = valueNode.range[2];
@@ -54071,7 +54071,7 @@ var require_resolve_end = __commonJS({
       let comment = "";
       if (end) {
         let hasSpace = false;
-        let sep2 = "";
+        let sep3 = "";
         for (const token of end) {
           const { source, type } = token;
           switch (type) {
@@ -54085,13 +54085,13 @@ var require_resolve_end = __commonJS({
               if (!comment)
                 comment = cb;
               else
-                comment += sep2 + cb;
-              sep2 = "";
+                comment += sep3 + cb;
+              sep3 = "";
               break;
             }
             case "newline":
               if (comment)
-                sep2 += source;
+                sep3 += source;
               hasSpace = true;
               break;
             default:
@@ -54134,18 +54134,18 @@ var require_resolve_flow_collection = __commonJS({
       let offset = fc.offset + fc.start.source.length;
       for (let i = 0; i < fc.items.length; ++i) {
         const collItem = fc.items[i];
-        const { start, key, sep: sep2, value } = collItem;
+        const { start, key, sep: sep3, value } = collItem;
         const props = resolveProps.resolveProps(start, {
           flow: fcName,
           indicator: "explicit-key-ind",
-          next: key ?? sep2?.[0],
+          next: key ?? sep3?.[0],
           offset,
           onError,
           parentIndent: fc.indent,
           startOnNewline: false
         });
         if (!props.found) {
-          if (!props.anchor && !props.tag && !sep2 && !value) {
+          if (!props.anchor && !props.tag && !sep3 && !value) {
             if (i === 0 && props.comma)
               onError(props.comma, "UNEXPECTED_TOKEN", `Unexpected , in ${fcName}`);
             else if (i < fc.items.length - 1)
@@ -54199,8 +54199,8 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep2 && !props.found) {
-          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
+        if (!isMap2 && !sep3 && !props.found) {
+          const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep3, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
           if (isBlock(value))
@@ -54212,7 +54212,7 @@ var require_resolve_flow_collection = __commonJS({
           if (isBlock(key))
             onError(keyNode.range, "BLOCK_IN_FLOW", blockMsg);
           ctx.atKey = false;
-          const valueProps = resolveProps.resolveProps(sep2 ?? [], {
+          const valueProps = resolveProps.resolveProps(sep3 ?? [], {
             flow: fcName,
             indicator: "map-value-ind",
             next: value,
@@ -54223,8 +54223,8 @@ var require_resolve_flow_collection = __commonJS({
           });
           if (valueProps.found) {
             if (!isMap2 && !props.found && ctx.options.strict) {
-              if (sep2)
-                for (const st of sep2) {
+              if (sep3)
+                for (const st of sep3) {
                   if (st === valueProps.found)
                     break;
                   if (st.type === "newline") {
@@ -54241,7 +54241,7 @@ var require_resolve_flow_collection = __commonJS({
             else
               onError(valueProps.start, "MISSING_CHAR", `Missing , or : between ${fcName} items`);
           }
-          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep2, null, valueProps, onError) : null;
+          const valueNode = value ? composeNode(ctx, value, valueProps, onError) : valueProps.found ? composeEmptyNode(ctx, valueProps.end, sep3, null, valueProps, onError) : null;
           if (valueNode) {
             if (isBlock(value))
               onError(valueNode.range, "BLOCK_IN_FLOW", blockMsg);
@@ -54421,7 +54421,7 @@ var require_resolve_block_scalar = __commonJS({
           chompStart = i + 1;
       }
       let value = "";
-      let sep2 = "";
+      let sep3 = "";
       let prevMoreIndented = false;
       for (let i = 0; i < contentStart; ++i)
         value += lines[i][0].slice(trimIndent) + "\n";
@@ -54438,24 +54438,24 @@ var require_resolve_block_scalar = __commonJS({
           indent = "";
         }
         if (type === Scalar.Scalar.BLOCK_LITERAL) {
-          value += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          value += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
         } else if (indent.length > trimIndent || content[0] === "	") {
-          if (sep2 === " ")
-            sep2 = "\n";
-          else if (!prevMoreIndented && sep2 === "\n")
-            sep2 = "\n\n";
-          value += sep2 + indent.slice(trimIndent) + content;
-          sep2 = "\n";
+          if (sep3 === " ")
+            sep3 = "\n";
+          else if (!prevMoreIndented && sep3 === "\n")
+            sep3 = "\n\n";
+          value += sep3 + indent.slice(trimIndent) + content;
+          sep3 = "\n";
           prevMoreIndented = true;
         } else if (content === "") {
-          if (sep2 === "\n")
+          if (sep3 === "\n")
             value += "\n";
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          value += sep2 + content;
-          sep2 = " ";
+          value += sep3 + content;
+          sep3 = " ";
           prevMoreIndented = false;
         }
       }
@@ -54638,25 +54638,25 @@ var require_resolve_flow_scalar = __commonJS({
         trimBoth = /^[ \t]+|[ \t]+$/g;
       }
       let res = match[1].replace(trimEnd, "");
-      let sep2 = " ";
+      let sep3 = " ";
       let pos = line.lastIndex;
       while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
-          if (sep2 === "\n")
-            res += sep2;
+          if (sep3 === "\n")
+            res += sep3;
           else
-            sep2 = "\n";
+            sep3 = "\n";
         } else {
-          res += sep2 + lm;
-          sep2 = " ";
+          res += sep3 + lm;
+          sep3 = " ";
         }
         pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
       match = last.exec(source);
-      return res + sep2 + (match?.[1] ?? "");
+      return res + sep3 + (match?.[1] ?? "");
     }
     function doubleQuotedValue(source, onError) {
       let res = "";
@@ -55466,14 +55466,14 @@ var require_cst_stringify = __commonJS({
         }
       }
     }
-    function stringifyItem({ start, key, sep: sep2, value }) {
+    function stringifyItem({ start, key, sep: sep3, value }) {
       let res = "";
       for (const st of start)
         res += st.source;
       if (key)
         res += stringifyToken(key);
-      if (sep2)
-        for (const st of sep2)
+      if (sep3)
+        for (const st of sep3)
           res += st.source;
       if (value)
         res += stringifyToken(value);
@@ -56640,18 +56640,18 @@ var require_parser = __commonJS({
         if (this.type === "map-value-ind") {
           const prev = getPrevProps(this.peek(2));
           const start = getFirstKeyStartProps(prev);
-          let sep2;
+          let sep3;
           if (scalar.end) {
-            sep2 = scalar.end;
-            sep2.push(this.sourceToken);
+            sep3 = scalar.end;
+            sep3.push(this.sourceToken);
             delete scalar.end;
           } else
-            sep2 = [this.sourceToken];
+            sep3 = [this.sourceToken];
           const map = {
             type: "block-map",
             offset: scalar.offset,
             indent: scalar.indent,
-            items: [{ start, key: scalar, sep: sep2 }]
+            items: [{ start, key: scalar, sep: sep3 }]
           };
           this.onKeyLine = true;
           this.stack[this.stack.length - 1] = map;
@@ -56804,15 +56804,15 @@ var require_parser = __commonJS({
                 } else if (isFlowToken(it.key) && !includesToken(it.sep, "newline")) {
                   const start2 = getFirstKeyStartProps(it.start);
                   const key = it.key;
-                  const sep2 = it.sep;
-                  sep2.push(this.sourceToken);
+                  const sep3 = it.sep;
+                  sep3.push(this.sourceToken);
                   delete it.key;
                   delete it.sep;
                   this.stack.push({
                     type: "block-map",
                     offset: this.offset,
                     indent: this.indent,
-                    items: [{ start: start2, key, sep: sep2 }]
+                    items: [{ start: start2, key, sep: sep3 }]
                   });
                 } else if (start.length > 0) {
                   it.sep = it.sep.concat(start, this.sourceToken);
@@ -57006,13 +57006,13 @@ var require_parser = __commonJS({
             const prev = getPrevProps(parent);
             const start = getFirstKeyStartProps(prev);
             fixFlowSeqItems(fc);
-            const sep2 = fc.end.splice(1, fc.end.length);
-            sep2.push(this.sourceToken);
+            const sep3 = fc.end.splice(1, fc.end.length);
+            sep3.push(this.sourceToken);
             const map = {
               type: "block-map",
               offset: fc.offset,
               indent: fc.indent,
-              items: [{ start, key: fc, sep: sep2 }]
+              items: [{ start, key: fc, sep: sep3 }]
             };
             this.onKeyLine = true;
             this.stack[this.stack.length - 1] = map;
@@ -61168,50 +61168,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative3, options, skipNormalization) {
+    function resolveComponent(base, relative4, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse2(serialize(base, options), options);
-        relative3 = parse2(serialize(relative3, options), options);
+        relative4 = parse2(serialize(relative4, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative3.scheme) {
-        target.scheme = relative3.scheme;
-        target.userinfo = relative3.userinfo;
-        target.host = relative3.host;
-        target.port = relative3.port;
-        target.path = removeDotSegments(relative3.path || "");
-        target.query = relative3.query;
+      if (!options.tolerant && relative4.scheme) {
+        target.scheme = relative4.scheme;
+        target.userinfo = relative4.userinfo;
+        target.host = relative4.host;
+        target.port = relative4.port;
+        target.path = removeDotSegments(relative4.path || "");
+        target.query = relative4.query;
       } else {
-        if (relative3.userinfo !== void 0 || relative3.host !== void 0 || relative3.port !== void 0) {
-          target.userinfo = relative3.userinfo;
-          target.host = relative3.host;
-          target.port = relative3.port;
-          target.path = removeDotSegments(relative3.path || "");
-          target.query = relative3.query;
+        if (relative4.userinfo !== void 0 || relative4.host !== void 0 || relative4.port !== void 0) {
+          target.userinfo = relative4.userinfo;
+          target.host = relative4.host;
+          target.port = relative4.port;
+          target.path = removeDotSegments(relative4.path || "");
+          target.query = relative4.query;
         } else {
-          if (!relative3.path) {
+          if (!relative4.path) {
             target.path = base.path;
-            if (relative3.query !== void 0) {
-              target.query = relative3.query;
+            if (relative4.query !== void 0) {
+              target.query = relative4.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative3.path[0] === "/") {
-              target.path = removeDotSegments(relative3.path);
+            if (relative4.path[0] === "/") {
+              target.path = removeDotSegments(relative4.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative3.path;
+                target.path = "/" + relative4.path;
               } else if (!base.path) {
-                target.path = relative3.path;
+                target.path = relative4.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative3.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative4.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative3.query;
+            target.query = relative4.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -61219,7 +61219,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative3.fragment;
+      target.fragment = relative4.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -66103,6 +66103,7 @@ var import_promises = require("node:fs/promises");
 var path4 = __toESM(require("node:path"));
 
 // src/apply/engine.ts
+var import_node_fs2 = require("node:fs");
 var import_node_path2 = require("node:path");
 
 // src/cloud/http.ts
@@ -80009,9 +80010,9 @@ var FleetLoader = class {
     if (base === void 0 || base === "cipp") return { resources: CIPP_REQUIRED_RESOURCES };
     const documents = {};
     for (const field of ["samManifest", "additionalPermissions"]) {
-      const relative3 = base[field];
-      if (relative3 === void 0) continue;
-      const path5 = (0, import_node_path.join)((0, import_node_path.dirname)(source.file), relative3);
+      const relative4 = base[field];
+      if (relative4 === void 0) continue;
+      const path5 = (0, import_node_path.join)((0, import_node_path.dirname)(source.file), relative4);
       const text = this.files.read(path5);
       if (text === void 0) {
         this.problems.push(source.problemAt(["base", field], `${path5} does not exist`));
@@ -80156,6 +80157,12 @@ function affectedTenants(fleet, stacksDir, changedPaths, options = {}) {
     (tenant) => changed.has(absolute(tenant.source.file)) || tenant.profiles.some((profile) => changedProfiles.has(profile))
   );
 }
+function deletedTenantFiles(stacksDir, changedPaths, exists2, options = {}) {
+  const root = options.root ?? process.cwd();
+  const tenantsDir = path.join(path.resolve(root, stacksDir), "tenants");
+  const changed = changedPaths.map((file) => file.trim()).filter((file) => file !== "").map((file) => path.resolve(root, file));
+  return [...new Set(changed)].filter((file) => path.dirname(file) === tenantsDir && YAML_FILE.test(file) && !exists2(file));
+}
 function baseFilesOf(settingsFile, settingsText) {
   let settings;
   try {
@@ -80172,8 +80179,8 @@ function parseChangedPaths(text) {
 }
 var YAML_FILE = /\.ya?ml$/i;
 function isInside(file, folder) {
-  const relative3 = path.relative(folder, file);
-  return relative3 !== "" && !relative3.startsWith("..") && !path.isAbsolute(relative3);
+  const relative4 = path.relative(folder, file);
+  return relative4 !== "" && !relative4.startsWith("..") && !path.isAbsolute(relative4);
 }
 function isRecord2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -81822,7 +81829,7 @@ async function runEngine(request2, deps = {}) {
   const selected = changedFiles === void 0 ? selectTenants(fleet, request2.tenant) : tenantsChangedBy(fleet, request2.stacksDir, changedFiles);
   if (request2.mode === "reset") refusePartnerReset(selected);
   const skipped = request2.tenant === void 0 && changedFiles === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
-  const coverage = changedFiles === void 0 ? {} : { changedFiles: changedFiles.length };
+  const coverage = changedFiles === void 0 ? {} : { changedFiles: changedFiles.length, ...deletedIn(request2.stacksDir, changedFiles) };
   const endpoints = endpointsFor(request2, fleet);
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
   const clients = createMicrosoftClients({
@@ -81882,6 +81889,10 @@ function tenantsChangedBy(fleet, stacksDir, changedFiles) {
   const settingsFile = (0, import_node_path2.join)(stacksDir, SETTINGS_FILE);
   const baseFiles = baseFilesOf(settingsFile, localFiles.read(settingsFile) ?? "");
   return affectedTenants(fleet, stacksDir, changedFiles, { baseFiles });
+}
+function deletedIn(stacksDir, changedFiles) {
+  const deleted = deletedTenantFiles(stacksDir, changedFiles, (file) => (0, import_node_fs2.existsSync)(file));
+  return deleted.length === 0 ? {} : { deletedTenantFiles: deleted.map((file) => (0, import_node_path2.relative)((0, import_node_path2.dirname)(stacksDir), file).split(import_node_path2.sep).join("/")) };
 }
 function checkResetConfirmation(request2) {
   if (request2.tenant === void 0 || request2.tenant.trim() === "") {
@@ -82194,11 +82205,21 @@ function planSentence(summary2) {
   return `Plan: ${plural(summary2.toChange, "tenant")} to change, ${summary2.converged} converged, ${summary2.inaccessible} inaccessible; ${plural(summary2.add, "permission")} to add, ${summary2.remove} to remove, ${summary2.blocked} blocked` + (extras.length > 0 ? `, ${extras.join(", ")}` : "");
 }
 function coverageSentence(plan) {
+  const coverage = changeCoverage(plan);
+  const deleted = deletedSentence(plan.deletedTenantFiles ?? []);
+  return coverage === null ? deleted : deleted === null ? coverage : `${coverage} ${deleted}`;
+}
+function changeCoverage(plan) {
   const files = plan.changedFiles === void 0 ? "" : ` (${plural(plan.changedFiles, "changed file")})`;
   if (plan.tenants.length === 0) {
     return plan.changedFiles === void 0 ? "No tenant to plan: none is declared, or every declared tenant is excluded." : `No declared tenant is affected by this change${files}; nothing to plan.`;
   }
   return plan.changedFiles === void 0 ? null : `Only the tenants this change touches are planned${files}: ${plural(plan.tenants.length, "tenant")}.`;
+}
+function deletedSentence(files) {
+  if (files.length === 0) return null;
+  const named = files.join(", ");
+  return files.length === 1 ? `Deleted: ${named}. Its tenant is no longer managed; CIPP-SAM and its permissions there are left as they are (nothing is reset or removed).` : `Deleted: ${named}. Their tenants are no longer managed; CIPP-SAM and its permissions there are left as they are (nothing is reset or removed).`;
 }
 var MODE_WORDS = { plan: "Plan", refresh: "Refresh", reset: "Reset" };
 function resultSentence(mode, totals, exitCode) {
@@ -82860,8 +82881,15 @@ async function report(inputs, outcome, redactor2) {
   setOutput("plan-markdown", files.planMarkdown);
   setOutput("result-json", result === null ? "" : files.resultJson);
   for (const annotation of verdict.annotations) annotate(annotation, redactor2);
+  for (const file of plan.deletedTenantFiles ?? []) {
+    notice(redactor2.redact(`${file} was deleted: its tenant is no longer managed. CIPP-SAM is left as it is there; nothing is reset or removed.`), {
+      title: "Tenant file deleted"
+    });
+  }
   if (inputs.summary) {
-    const markdown = result === null ? planMarkdown : redactor2.redact(renderResultMarkdown(result));
+    const markdown = result === null ? planMarkdown : `${planMarkdown}
+
+${redactor2.redact(renderResultMarkdown(result))}`;
     await summary.addRaw(markdown, true).write();
   }
   if (outcome.exitCode === 1) {

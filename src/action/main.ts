@@ -96,9 +96,16 @@ async function report(inputs: ActionInputs, outcome: RunOutcome, redactor: Secre
   core.setOutput("result-json", result === null ? "" : files.resultJson);
 
   for (const annotation of verdict.annotations) annotate(annotation, redactor);
+  // A deleted tenant file stops the tenant being managed; say so, since nothing is done to the tenant.
+  for (const file of plan.deletedTenantFiles ?? []) {
+    core.notice(redactor.redact(`${file} was deleted: its tenant is no longer managed. CIPP-SAM is left as it is there; nothing is reset or removed.`), {
+      title: "Tenant file deleted",
+    });
+  }
 
   if (inputs.summary) {
-    const markdown = result === null ? planMarkdown : redactor.redact(renderResultMarkdown(result));
+    // A refresh or reset shows the plan it applied above what came of it.
+    const markdown = result === null ? planMarkdown : `${planMarkdown}\n\n${redactor.redact(renderResultMarkdown(result))}`;
     await core.summary.addRaw(markdown, true).write();
   }
 

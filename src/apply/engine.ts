@@ -3,11 +3,12 @@
  * all tenants through one scheduler, one set of Microsoft clients, one token cache and one set of
  * write budgets. Knows nothing of GitHub or of the command line.
  */
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
 import type { Dispatcher } from "undici";
 import { createMicrosoftClients, WriteBudget, GRAPH_WRITE_LIMITS, type MicrosoftClients } from "../cloud";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
-import { affectedTenants, baseFilesOf } from "../desired/affected";
+import { affectedTenants, baseFilesOf, deletedTenantFiles } from "../desired/affected";
 import { loadFleet, localFiles, SETTINGS_FILE } from "../desired/load";
 import type { DesiredTenant, Fleet } from "../desired/model";
 import { selectTenants } from "../desired/select";
@@ -83,7 +84,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   const selected = changedFiles === undefined ? selectTenants(fleet, request.tenant) : tenantsChangedBy(fleet, request.stacksDir, changedFiles);
   if (request.mode === "reset") refusePartnerReset(selected);
   const skipped = request.tenant === undefined && changedFiles === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
-  const coverage = changedFiles === undefined ? {} : { changedFiles: changedFiles.length };
+  const coverage = changedFiles === undefined ? {} : { changedFiles: changedFiles.length, ...deletedIn(request.stacksDir, changedFiles) };
   const endpoints = endpointsFor(request, fleet);
 
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
@@ -153,6 +154,12 @@ function tenantsChangedBy(fleet: Fleet, stacksDir: string, changedFiles: readonl
   const settingsFile = join(stacksDir, SETTINGS_FILE);
   const baseFiles = baseFilesOf(settingsFile, localFiles.read(settingsFile) ?? "");
   return affectedTenants(fleet, stacksDir, changedFiles, { baseFiles });
+}
+
+/** The tenant files the change deleted, as the repository names them (the stacks folder's parent is its root). */
+function deletedIn(stacksDir: string, changedFiles: readonly string[]): Pick<FleetPlan, "deletedTenantFiles"> {
+  const deleted = deletedTenantFiles(stacksDir, changedFiles, (file) => existsSync(file));
+  return deleted.length === 0 ? {} : { deletedTenantFiles: deleted.map((file) => relative(dirname(stacksDir), file).split(sep).join("/")) };
 }
 
 /** A reset names one tenant and repeats it in `confirm`: it removes CIPP-SAM from that tenant. */

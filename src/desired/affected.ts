@@ -53,6 +53,24 @@ export function affectedTenants(
 }
 
 /**
+ * The tenant files a change deleted: changed paths naming a YAML file directly in the stacks'
+ * tenants folder that `exists` no longer finds. Such a tenant is no longer declared, so it is in
+ * no plan; the caller reports it, because a deletion never resets or removes anything in the
+ * tenant. Paths are absolute or relative to `options.root`; the result is absolute.
+ */
+export function deletedTenantFiles(
+  stacksDir: string,
+  changedPaths: readonly string[],
+  exists: (file: string) => boolean,
+  options: Pick<AffectedOptions, "root"> = {},
+): string[] {
+  const root = options.root ?? process.cwd();
+  const tenantsDir = path.join(path.resolve(root, stacksDir), "tenants");
+  const changed = changedPaths.map((file) => file.trim()).filter((file) => file !== "").map((file) => path.resolve(root, file));
+  return [...new Set(changed)].filter((file) => path.dirname(file) === tenantsDir && YAML_FILE.test(file) && !exists(file));
+}
+
+/**
  * The base manifest files a settings file names (`base: { samManifest, additionalPermissions }`),
  * resolved against the settings file's folder as the loader resolves them; none for the built-in
  * set or text that does not parse (the loader reports that).

@@ -112,4 +112,9 @@ export interface FleetPlan {
   readonly tenants: readonly TenantPlan[];
   /** Present when the plan covers only the tenants a change touches: how many changed files were considered. */
   readonly changedFiles?: number;
+  /**
+   * Tenant files the change deleted, relative to the stacks folder's parent (e.g.
+   * `stacks/tenants/contoso.yaml`): reported, never acted on.
+   */
+  readonly deletedTenantFiles?: readonly string[];
 }

@@ -26,6 +26,12 @@ export function planSentence(summary: FleetPlanSummary): string {
  * why it is empty, and a plan limited to a change says so. Null for a plain fleet or tenant plan.
  */
 export function coverageSentence(plan: FleetPlan): string | null {
+  const coverage = changeCoverage(plan);
+  const deleted = deletedSentence(plan.deletedTenantFiles ?? []);
+  return coverage === null ? deleted : deleted === null ? coverage : `${coverage} ${deleted}`;
+}
+
+function changeCoverage(plan: FleetPlan): string | null {
   const files = plan.changedFiles === undefined ? "" : ` (${plural(plan.changedFiles, "changed file")})`;
   if (plan.tenants.length === 0) {
     return plan.changedFiles === undefined
@@ -33,6 +39,15 @@ export function coverageSentence(plan: FleetPlan): string | null {
       : `No declared tenant is affected by this change${files}; nothing to plan.`;
   }
   return plan.changedFiles === undefined ? null : `Only the tenants this change touches are planned${files}: ${plural(plan.tenants.length, "tenant")}.`;
+}
+
+/** Deleting a tenant's file stops managing the tenant; it never resets or removes CIPP-SAM there. */
+export function deletedSentence(files: readonly string[]): string | null {
+  if (files.length === 0) return null;
+  const named = files.join(", ");
+  return files.length === 1
+    ? `Deleted: ${named}. Its tenant is no longer managed; CIPP-SAM and its permissions there are left as they are (nothing is reset or removed).`
+    : `Deleted: ${named}. Their tenants are no longer managed; CIPP-SAM and its permissions there are left as they are (nothing is reset or removed).`;
 }
 
 const MODE_WORDS: Readonly<Record<RunMode, string>> = { plan: "Plan", refresh: "Refresh", reset: "Reset" };

@@ -65,4 +65,44 @@ describe(`the bundled Action on ${NODE_LABEL} with changed-files`, () => {
     );
     expect(JSON.parse(run.outputs["failed-tenants"] ?? "null")).toEqual([DEMO.noGdap.defaultDomain]);
   });
+
+  test("a merge that adds a tenant refreshes only that tenant: writes reach no other customer", async () => {
+    const before = emulator.requests().counts.map((c) => ({ ...c }));
+    const run = await runAction({ ...planInputs("stacks/tenants/tailspintoys.yaml\n"), mode: "refresh" });
+    expect(run.outputs["exit-code"]).toBe("0");
+    const result = JSON.parse(run.files["result-json"] ?? "null") as { tenants: { tenant: { defaultDomain: string }; status: string }[] };
+    expect(result.tenants.map((t) => [t.tenant.defaultDomain, t.status])).toEqual([[DEMO.fresh.defaultDomain, "changed"]]);
+    // The job summary holds the plan that was applied, then the results.
+    expect(run.summary.indexOf("## cipp-cpv plan")).toBeGreaterThanOrEqual(0);
+    expect(run.summary.indexOf("## cipp-cpv refresh")).toBeGreaterThan(run.summary.indexOf("## cipp-cpv plan"));
+    const counted = (c: { service: string; tenantId: string | null; method: string; path: string }): number =>
+      before.find((b) => b.service === c.service && b.tenantId === c.tenantId && b.method === c.method && b.path === c.path)?.count ?? 0;
+    const writes = emulator
+      .requests()
+      .counts.filter((c) => c.method !== "GET" && c.service !== "login" && c.count > counted(c))
+      .map((c) => c.tenantId);
+    expect(writes.length).toBeGreaterThan(0);
+    // Partner Center's consent is posted in the partner's tenant, for the customer; everything else is the new tenant's.
+    expect([...new Set(writes)].filter((tenant) => tenant !== DEMO.fresh.tenantId && tenant !== DEMO.partner.tenantId)).toEqual([]);
+  });
+
+  test("a deleted tenant file is reported as a notice; nothing is done to its tenant", async () => {
+    const before = emulator.requests().total;
+    const run = await runAction({ ...planInputs("stacks/tenants/retired customer.yaml\n"), mode: "refresh" });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs["exit-code"]).toBe("0");
+    const notices = run.commands.filter((c) => c.command === "notice" && c.properties.includes("title=Tenant file deleted"));
+    expect(notices.map((c) => c.message)).toEqual([
+      "stacks/tenants/retired customer.yaml was deleted: its tenant is no longer managed. CIPP-SAM is left as it is there; nothing is reset or removed.",
+    ]);
+    expect(run.summary).toContain("Deleted: stacks/tenants/retired customer.yaml. Its tenant is no longer managed");
+    expect(emulator.requests().total).toBe(before);
+  });
+
+  test("a deleted tenant file beside a changed one: the changed tenant is planned and the deletion reported", async () => {
+    const run = await runAction(planInputs("stacks/tenants/gone.yaml\nstacks/tenants/northwind.yaml\n"));
+    expect(plannedDomains(run.files["plan-json"])).toEqual([DEMO.drifted.defaultDomain]);
+    expect(run.files["plan-markdown"]).toContain("Deleted: stacks/tenants/gone.yaml.");
+    expect(run.commands.filter((c) => c.command === "notice" && c.message.startsWith("stacks/tenants/gone.yaml was deleted"))).toHaveLength(1);
+  });
 });

