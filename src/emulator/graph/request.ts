@@ -22,6 +22,8 @@ export interface GraphRequest {
   readonly body: unknown;
   readonly requestId: string;
   readonly clientRequestId: string;
+  /** The request's `ConsistencyLevel` header, if any (advanced queries need "eventual"). */
+  readonly consistencyLevel?: string | undefined;
 }
 
 /** Status, headers and body of a Graph answer. */
@@ -72,6 +74,7 @@ export function executeRequest(given: GraphRequest, caller: Caller, ctx: Emulato
       path: request.path,
       query: request.query,
       body: request.body,
+      eventual: request.consistencyLevel?.trim().toLowerCase() === "eventual",
       now,
     };
     const result = operation.run(call);
