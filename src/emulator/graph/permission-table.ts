@@ -59,10 +59,16 @@ const READ_SERVICE_PRINCIPAL: PermissionEntry = {
 const WRITE_APP_ROLE_ASSIGNMENT: PermissionEntry = {
   ...same({
     leastPrivileged: [["AppRoleAssignment.ReadWrite.All", "Application.Read.All"]],
-    higherPrivileged: [["AppRoleAssignment.ReadWrite.All", "Directory.Read.All"]],
+    higherPrivileged: [
+      ["AppRoleAssignment.ReadWrite.All", "Directory.Read.All"],
+      // The read permission may be held in its ReadWrite form (observed: microsoftgraph/microsoft-graph-docs#12833).
+      ["AppRoleAssignment.ReadWrite.All", "Application.ReadWrite.All"],
+      ["AppRoleAssignment.ReadWrite.All", "Directory.ReadWrite.All"],
+    ],
   }),
   gdapRoles: APPLICATION_ADMIN_ROLES,
   source: "Grant an appRoleAssignment to a service principal",
+  note: "AppRoleAssignment.ReadWrite.All alone is refused: it must be held together with a permission that reads service principals.",
 };
 
 const DELETE_APP_ROLE_ASSIGNMENT: PermissionEntry = {
