@@ -43,7 +43,7 @@ describe("the permission table", () => {
 
   it("has an entry, with its source, for every route and method the emulator serves", () => {
     const paths = [
-      "/servicePrincipals", `/servicePrincipals/${CIPP_SP}`, `/servicePrincipals(appId='x')`,
+      "/servicePrincipals", "/servicePrincipals/$count", `/servicePrincipals/${CIPP_SP}`, `/servicePrincipals(appId='x')`,
       `/servicePrincipals/${CIPP_SP}/appRoleAssignments`, `/servicePrincipals/${CIPP_SP}/appRoleAssignments/a`,
       `/servicePrincipals/${CIPP_SP}/appRoleAssignedTo`, `/servicePrincipals/${CIPP_SP}/appRoleAssignedTo/a`,
       `/servicePrincipals/${CIPP_SP}/oauth2PermissionGrants`, "/oauth2PermissionGrants", "/oauth2PermissionGrants/g",

@@ -103,6 +103,7 @@ export const PERMISSION_TABLE = {
     gdapRoles: APPLICATION_ADMIN_ROLES,
     source: "Create servicePrincipal",
   },
+  "GET /servicePrincipals/$count": { ...READ_SERVICE_PRINCIPAL, source: "List servicePrincipals" },
   "GET /servicePrincipals/{id}": READ_SERVICE_PRINCIPAL,
   "PATCH /servicePrincipals/{id}": {
     delegated: { leastPrivileged: one("Application.ReadWrite.All"), higherPrivileged: one("Directory.ReadWrite.All") },

@@ -80,7 +80,9 @@ export function executeRequest(given: GraphRequest, caller: Caller, ctx: Emulato
     const result = operation.run(call);
     headers["x-ms-resource-unit"] = String(resourceUnits);
     if (result.body === undefined) return { status: result.status, headers };
-    return { status: result.status, headers: { ...headers, "Content-Type": ODATA_JSON }, body: result.body };
+    // A `$count` segment answers its number as text.
+    const contentType = typeof result.body === "string" ? "text/plain" : ODATA_JSON;
+    return { status: result.status, headers: { ...headers, "Content-Type": contentType }, body: result.body };
   } catch (error) {
     if (!(error instanceof GraphError)) throw error;
     return {

@@ -9,6 +9,7 @@ import type { GraphCall, GraphResult } from "./call";
 import { GraphError } from "./errors";
 import { createGrant, deleteGrant, getGrant, listClientGrants, listGrants, updateGrant } from "./permission-grants";
 import {
+  countServicePrincipals,
   createServicePrincipal,
   deleteServicePrincipal,
   getServicePrincipal,
@@ -63,6 +64,7 @@ function routeMethods(segments: readonly string[]): Methods {
         POST: write("POST /servicePrincipals", createServicePrincipal),
       };
     }
+    if (segments.length === 2 && second === "$count") return { GET: read("GET /servicePrincipals/$count", countServicePrincipals) };
     return servicePrincipalMethods({ by: "id", id: second ?? "" }, segments.slice(2));
   }
   const alternate = first === undefined ? null : ALTERNATE_KEY.exec(first);

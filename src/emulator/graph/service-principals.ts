@@ -6,7 +6,7 @@ import { addServicePrincipal, canInstantiate, findServicePrincipal, isGuid, perm
 import type { ServicePrincipal, World } from "../world";
 import { bodyString, collectionResult, contextUrl, type GraphCall, type GraphResult, isVisible } from "./call";
 import { GraphError, invalidObjectId, invalidProperty, resourceNotFound } from "./errors";
-import { applySelect, type EntityShape, parseSelect, rejectUnsupportedOptions } from "./odata";
+import { applySelect, type EntityShape, parseCollectionQuery, parseSelect, rejectUnsupportedOptions } from "./odata";
 
 /** How a path names a service principal. */
 export type ServicePrincipalRef = { readonly by: "id"; readonly id: string } | { readonly by: "appId"; readonly appId: string };
@@ -118,6 +118,21 @@ export function resolveServicePrincipal(call: GraphCall, ref: ServicePrincipalRe
 export function listServicePrincipals(call: GraphCall): GraphResult {
   const visible = [...call.tenant.servicePrincipals.values()].filter((sp) => isVisible(sp, call.now));
   return collectionResult(call, visible, SERVICE_PRINCIPAL_SHAPE, (sp) => servicePrincipalJson(sp, call.ctx.world), "servicePrincipals");
+}
+
+/**
+ * `GET /servicePrincipals/$count`: the number as text/plain, an advanced query that needs
+ * `ConsistencyLevel: eventual` ("List servicePrincipals", example 2).
+ */
+export function countServicePrincipals(call: GraphCall): GraphResult {
+  if (!call.eventual) throw new GraphError(400, "Request_BadRequest", "$count is not currently supported.");
+  rejectUnsupportedOptions(call.query, new Set(["$filter", "$search"]));
+  // The segment itself is the count: the collection's options are read as with $count=true.
+  const query = new URLSearchParams(call.query);
+  query.set("$count", "true");
+  const matches = parseCollectionQuery(query, SERVICE_PRINCIPAL_SHAPE, true).matches;
+  const visible = [...call.tenant.servicePrincipals.values()].filter((sp) => isVisible(sp, call.now) && matches(sp));
+  return { status: 200, body: String(visible.length) };
 }
 
 /** `GET /servicePrincipals/{id}` and `GET /servicePrincipals(appId='{appId}')`. */
