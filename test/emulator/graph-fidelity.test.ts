@@ -111,6 +111,10 @@ describe("permissions as Microsoft's tables state them", () => {
     expect(create.status).toBe(403);
   });
 
+  it("gives Directory.AccessAsUser.All no shortcut: none of these tables lists it", async () => {
+    expect((await post(h.userToken(CUSTOMER, "Directory.AccessAsUser.All"))).status).toBe(403);
+  });
+
   it("applies the same combination to delegated calls, on top of the GDAP role", async () => {
     const scopesAlone = h.userToken(CUSTOMER, "AppRoleAssignment.ReadWrite.All");
     expect((await post(scopesAlone)).status).toBe(403);

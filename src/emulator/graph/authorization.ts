@@ -49,10 +49,10 @@ export function authenticate(authorization: string | undefined, ctx: EmulatorCon
 export function authorize(caller: Caller, requirement: Requirement, ctx: EmulatorContext): void {
   const { claims } = caller;
   const held = claims.idtyp === "app" ? new Set(claims.roles ?? []) : new Set((claims.scp ?? "").split(" ").filter(Boolean));
-  // A delegated token with Directory.AccessAsUser.All acts with the signed-in user's full rights.
-  const delegatedFullAccess = claims.idtyp === "user" && held.has("Directory.AccessAsUser.All");
+  // Only what the operation's permission table lists counts: Directory.AccessAsUser.All is in none of
+  // these tables, so it is no shortcut.
   const sets = acceptedSets(requirement, claims.idtyp === "app" ? "application" : "delegated");
-  if (!delegatedFullAccess && !sets.some((set) => set.every((p) => held.has(p)))) throw insufficientPrivileges();
+  if (!sets.some((set) => set.every((p) => held.has(p)))) throw insufficientPrivileges();
   if (claims.idtyp === "user" && needsGdap(caller, ctx)) {
     const roles = gdapRoles(ctx, caller.tenant.tenantId);
     const allowed = requirement.gdapRoles === "anyRole" ? roles.size > 0 : requirement.gdapRoles.some((r) => roles.has(r));
