@@ -1,9 +1,9 @@
 /**
  * `cipp-cpv demo` (`npm start`): the whole tool on the embedded sandbox. Starts the emulator with
  * its demo world, plans every declared tenant, refreshes them, verifies, and plans again to show
- * that nothing is left to do.
+ * that nothing is left to do. The sandbox lags and answers as slowly as Microsoft's services do.
  */
-import { DEMO_CREDENTIALS, startEmulator } from "../emulator";
+import { DEMO_CREDENTIALS, REALISTIC_DELAYS, startEmulator } from "../emulator";
 import type { Output } from "./output";
 import { runCommand, type RunFlags } from "./run-command";
 
@@ -18,7 +18,8 @@ export interface DemoFlags {
  * stays unreachable, and says why).
  */
 export async function demoCommand(flags: DemoFlags, output: Output): Promise<number> {
-  const emulator = await startEmulator();
+  // With Microsoft's replication lag and latency, so that the demo shows the waits a real run has.
+  const emulator = await startEmulator({ faults: REALISTIC_DELAYS });
   try {
     const context = {
       credential: { kind: "secret", clientSecret: DEMO_CREDENTIALS.clientSecret } as const,

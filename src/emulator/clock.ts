@@ -15,6 +15,13 @@ export class VirtualClock implements Clock {
   private currentSpeed: number;
   private readonly sleepers = new Set<{ readonly due: number; readonly wake: () => void }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private jump: ReturnType<typeof setImmediate> | undefined;
+  /**
+   * On a frozen clock, jump to the earliest sleeper's due time as soon as one waits, instead of
+   * waiting for `advance`: time passes only while something waits, and waits that overlap (several
+   * requests held for latency at once) share it. Lets a test bench freeze time and still have latency.
+   */
+  jumpToSleepers = false;
 
   /**
    * @param speed virtual milliseconds per real millisecond (0 freezes time).
@@ -84,7 +91,19 @@ export class VirtualClock implements Clock {
   private schedule(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.sleepers.size === 0 || this.currentSpeed === 0) return;
+    if (this.sleepers.size === 0) return;
+    if (this.currentSpeed === 0) {
+      // Deferred a turn, so that sleepers registered in the same turn wake together.
+      if (this.jumpToSleepers && this.jump === undefined) {
+        this.jump = setImmediate(() => {
+          this.jump = undefined;
+          if (this.sleepers.size === 0 || this.currentSpeed !== 0) return;
+          const earliest = Math.min(...[...this.sleepers].map((s) => s.due));
+          this.advance(Math.max(0, earliest - this.now()));
+        });
+      }
+      return;
+    }
     const earliest = Math.min(...[...this.sleepers].map((s) => s.due));
     const delay = Math.max(0, Math.ceil((earliest - this.now()) / this.currentSpeed));
     // Node fires a longer timer at once; one that ends early only re-aims itself.

@@ -60,6 +60,7 @@ export interface AccessTokenClaims {
   readonly iss: string;
   readonly tid: string;
   readonly appid: string;
+  /** v2.0 tokens name the client here instead of `appid`; the emulator issues v1.0 tokens, as Graph and Partner Center accept. */
   readonly azp?: string;
   readonly oid?: string;
   readonly upn?: string;

@@ -301,18 +301,25 @@ function federatedAssertion(app: ApplicationSpec, assertion: string, issuer: str
   if (!payload) return fail(401, "invalid_client", 50013, "Assertion failed signature validation.");
   const subject = String(payload.sub ?? "");
   const audiences = Array.isArray(payload.aud) ? payload.aud : [String(payload.aud ?? "")];
-  const exact = credentials.find((c) => c.subject === subject && c.audiences.some((a) => audiences.includes(a)));
-  if (exact) return;
-  if (credentials.some((c) => c.subject.toLowerCase() === subject.toLowerCase())) {
+  // Entra matches the issuer, then the audience, then the subject, and names the first that fails
+  // (AADSTS700211 issuer, 700212 audience, 700213 subject): a wrong audience is not a subject problem.
+  const forAudience = credentials.filter((c) => c.audiences.some((a) => audiences.includes(a)));
+  if (forAudience.length === 0) {
+    fail(
+      401,
+      "invalid_client",
+      700212,
+      `No matching federated identity record found for presented assertion audience '${audiences.join(",")}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
+    );
+  }
+  if (forAudience.some((c) => c.subject === subject)) return;
+  if (forAudience.some((c) => c.subject.toLowerCase() === subject.toLowerCase())) {
     fail(
       401,
       "invalid_client",
       7002138,
       `No matching federated identity record found for presented assertion subject '${subject}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
     );
-  }
-  if (credentials.some((c) => c.subject === subject)) {
-    fail(401, "invalid_client", 70021, `No matching federated identity record found for presented assertion. Assertion Issuer: '${issuer}'. Assertion Subject: '${subject}'. Assertion Audience: '${audiences.join(",")}'.`);
   }
   fail(401, "invalid_client", 700213, `No matching federated identity record found for presented assertion subject '${subject}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`);
 }
@@ -383,7 +390,6 @@ function clientCredentials(app: ApplicationSpec, tenant: TenantState, resource: 
       aud: resource.audience,
       tid: tenant.tenantId,
       appid: app.appId,
-      azp: app.appId,
       oid: appSp.id,
       ...(roles.length > 0 ? { roles: [...new Set(roles)].sort() } : {}),
       idtyp: "app",
@@ -429,7 +435,6 @@ function refreshToken(app: ApplicationSpec, tenant: TenantState, resource: Reque
       aud: resource.audience,
       tid: tenant.tenantId,
       appid: app.appId,
-      azp: app.appId,
       oid: user.id,
       upn: user.userPrincipalName,
       scp: scopes.join(" "),
@@ -450,11 +455,17 @@ function refreshToken(app: ApplicationSpec, tenant: TenantState, resource: Reque
       ext_expires_in: lifetime,
       access_token: token,
       refresh_token: rotated,
-      id_token: deps.tokens.issueIdToken(
-        { aud: app.appId, issuer: `${deps.baseUrl}/${tenant.tenantId}/v2.0`, tid: tenant.tenantId, oid: user.id, upn: user.userPrincipalName, name: user.userPrincipalName.split("@")[0] ?? user.userPrincipalName },
-        lifetime,
-      ),
-      client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: world.partnerTenantId })).toString("base64url"),
+      // "id_token: issued only if openid was requested"; client_info only for client_info=1
+      // (Microsoft identity platform and OAuth 2.0 authorization code flow). msal-node asks for both.
+      ...(resource.oidcScopes.includes("openid")
+        ? {
+            id_token: deps.tokens.issueIdToken(
+              { aud: app.appId, issuer: `${deps.baseUrl}/${tenant.tenantId}/v2.0`, tid: tenant.tenantId, oid: user.id, upn: user.userPrincipalName, name: user.userPrincipalName.split("@")[0] ?? user.userPrincipalName },
+              lifetime,
+            ),
+          }
+        : {}),
+      ...(form.client_info === "1" ? { client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: world.partnerTenantId })).toString("base64url") } : {}),
     },
   };
 }

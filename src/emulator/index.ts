@@ -3,6 +3,7 @@ export { startEmulator, type EmulatorOptions, type RunningEmulator } from "./ser
 export { loadWorld, snapshotTenant, WorldSpecError, type TenantSnapshot } from "./state";
 export { demoWorld, DEMO_CREDENTIALS, DEMO_FEDERATION } from "./demo-world";
 export { DEMO } from "./demo-ids";
+export { REALISTIC_DELAYS } from "./realistic-delays";
 export type { FaultProfile, FaultRule, FaultKind } from "./faults";
 export type { GraphThrottleSettings } from "./throttle";
 export type { RequestCount, RequestLogEntry, RequestSummary } from "./request-log";

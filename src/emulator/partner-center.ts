@@ -222,5 +222,7 @@ function deleteConsent(appId: string, customerId: string, caller: CallerClaims, 
   } else {
     for (const [id, g] of tenant.grants) if (g.clientId === appSp.id) removeGrant(tenant, id, deps.clock.now(), deps.faults.lagMs("delete"));
   }
-  return { status: 204 };
+  // Partner Center documents 200 or 201 for "The application consent is deleted", not 204
+  // (Control Panel Vendor (CPV) APIs, application consent DELETE); 200, without a body.
+  return { status: 200 };
 }

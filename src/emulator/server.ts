@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   readonly clockSpeed?: number;
   /** Graph identity throttling (default off). */
   readonly graphThrottle?: GraphThrottleSettings;
+  /** Faults, replication lag and latency from the start (default none; see REALISTIC_DELAYS). */
+  readonly faults?: FaultProfile;
 }
 
 export interface RunningEmulator {
@@ -74,6 +76,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const tokens = new TokenService(clock, ids);
   const oidcIssuer = new OidcTestIssuer(clock);
   const faults = new ProfileFaultInjector(Math.random, (tenant) => findTenant(world, tenant)?.tenantId ?? null);
+  if (options.faults) faults.set(options.faults);
   const throttle = new IdentityThrottle(clock, (tenantId) => world.tenants.get(tenantId)?.size ?? "S");
   if (options.graphThrottle) throttle.configure(options.graphThrottle);
   const log = new RequestLog();

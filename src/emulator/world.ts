@@ -180,6 +180,8 @@ export interface ServicePrincipal {
   appId: string;
   displayName: string;
   appOwnerOrganizationId: string;
+  /** Properties set by `PATCH /servicePrincipals/{id}`, shown instead of the defaults. */
+  updated?: Record<string, unknown>;
   /** Virtual-clock ms when created; replication lag hides it from reads until then + lag. */
   createdAt: number;
   visibleAt: number;

@@ -47,6 +47,9 @@ describe("judgeReply", () => {
     ["a service principal that exists", createResource, reply(409, "The service principal name is already in use."), "already-present"],
     ["an app the tenant cannot instantiate", createResource, reply(400, "does not reference a valid application object."), "unavailable"],
     ["a removal of something gone", removeRole, reply(404, "Resource 'x' does not exist"), "done"],
+    // Graph answers a corrupt object id with 400 "Invalid object identifier": never "already gone".
+    ["a removal through a corrupt id", removeRole, reply(400, "Invalid object identifier 'a/b+c'."), "failed"],
+    ["a grant deletion through a corrupt id", { kind: "delete-duplicate-grant", resource: graph, grantId: "x" }, reply(400, "Invalid object identifier 'x'."), "failed"],
     ["a reference not replicated yet", addRole, reply(404, "Resource 'x' does not exist or one of its queried reference-property objects are not present."), "retry"],
     ["a role not propagated yet", addRole, reply(400, "Permission being assigned was not found on application"), "retry"],
     ["a busy service", updateGrant, reply(503, "Service unavailable."), "retry"],

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { permissionId } from "../../src/desired/catalogue";
 import { CIPP_REQUIRED_RESOURCES, cippDefaultSet } from "../../src/desired/cipp-default-set";
 import { permissionSetFromCippFiles } from "../../src/desired/cipp-manifest";
 import type { PermissionSet } from "../../src/desired/model";
 import { PARTNER_CENTER_APP_ID } from "../../src/desired/partner-center";
+import { describeWithSharedData, SHARED_DATA_DIR } from "../fidelity/shared-data";
 
 function counts(set: PermissionSet): { resources: number; appRoles: number; scopes: number } {
   return {
@@ -46,10 +47,11 @@ describe("CIPP's built-in set", () => {
       for (const name of r.scopes) expect([r.appId, name, permissionId(r.appId, "scope", name)]).not.toContain(undefined);
     }
   });
+});
 
-  const shared = join(__dirname, "..", "..", "..", "shared", "data", "cipp-sam-manifest.json");
-  (existsSync(shared) ? it : it.skip)("equals CIPP's SAMManifest.json and AdditionalPermissions.json, id for id", () => {
-    const data = JSON.parse(readFileSync(shared, "utf8")) as { requiredResourceAccess: unknown; additionalPermissions: unknown };
+describeWithSharedData("CIPP's default set against CIPP's own files", ["cipp-sam-manifest.json"], () => {
+  it("equals CIPP's SAMManifest.json and AdditionalPermissions.json, id for id", () => {
+    const data = JSON.parse(readFileSync(join(SHARED_DATA_DIR, "cipp-sam-manifest.json"), "utf8")) as { requiredResourceAccess: unknown; additionalPermissions: unknown };
     const fromCipp = permissionSetFromCippFiles({ requiredResourceAccess: data.requiredResourceAccess }, data.additionalPermissions);
     expect(asIds(cippDefaultSet(true))).toEqual(asIds(fromCipp));
     expect(counts(fromCipp)).toEqual({ resources: 12, appRoles: 70, scopes: 107 });

@@ -56,6 +56,9 @@ describe("refresh", () => {
   });
 
   it("takes a never-consented tenant to the full set, verified, in at most 10 requests besides tokens", async () => {
+    // The request budget is that of a refresh once Graph has replicated; under the lag the same
+    // refresh adds only polling reads (the next test).
+    await sandbox.faults({ replicationLagMs: 0 });
     expect(heldByName(await sandbox.snapshot(DEMO.fresh.tenantId), DEMO.applicationId).appRoles).toEqual([]);
 
     const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.fresh.defaultDomain });
@@ -82,6 +85,7 @@ describe("refresh", () => {
 
   it("creates the resource service principals a tenant lacks, still within 10 requests besides tokens", async () => {
     await sandbox.loadWorld(worldWithoutResourcesInFreshTenant());
+    await sandbox.faults({ replicationLagMs: 0 });
     await sandbox.resetRequests();
     const before = await sandbox.snapshot(DEMO.fresh.tenantId);
     expect(before.servicePrincipals).toHaveLength(1);
@@ -97,6 +101,38 @@ describe("refresh", () => {
     expect(heldByName(await sandbox.snapshot(DEMO.fresh.tenantId), DEMO.applicationId)).toEqual(fullSet);
     const { counts } = await sandbox.requests();
     expect(counts.filter((c) => c.service !== "login").reduce((n, c) => n + c.count, 0)).toBeLessThanOrEqual(10);
+  });
+
+  it("waits out Microsoft's replication lag by polling: same writes as without it, more reads, no failure", async () => {
+    // The bench's default delays (REALISTIC_DELAYS): writes become readable only after the lag.
+    const writes = async (): Promise<{ partnerCenter: number; graphWrites: number; total: number }> => {
+      const log = (await sandbox.emulator.requests()).log.filter((e) => e.service !== "login");
+      const inner = log.flatMap((e) => e.inner ?? []);
+      return {
+        partnerCenter: log.filter((e) => e.service === "partnerCenter").length,
+        graphWrites: inner.filter((r) => r.method !== "GET").length + log.filter((e) => e.service === "graph" && e.method !== "GET" && !e.path.endsWith("$batch")).length,
+        total: log.length,
+      };
+    };
+    await sandbox.faults({ replicationLagMs: 0 });
+    const settled = await sandbox.run({ mode: "refresh", tenant: DEMO.fresh.defaultDomain });
+    expect(only(settled.result).verification?.converged).toBe(true);
+    const withoutLag = await writes();
+
+    await sandbox.loadWorld(demoWorld());
+    await sandbox.faults({});
+    await sandbox.resetRequests();
+    sandbox.slept.length = 0;
+    const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.fresh.defaultDomain });
+    const tenant = only(outcome.result);
+    expect([outcome.exitCode, tenant.status, tenant.verification?.converged]).toEqual([0, "changed", true]);
+    expect(tenant.permissions.filter((p) => p.outcome === "failed")).toEqual([]);
+    expect(heldByName(await sandbox.snapshot(DEMO.fresh.tenantId), DEMO.applicationId)).toEqual(fullSet);
+    const withLag = await writes();
+    expect([withLag.partnerCenter, withLag.graphWrites]).toEqual([withoutLag.partnerCenter, withoutLag.graphWrites]);
+    expect(withLag.total).toBeGreaterThan(withoutLag.total);
+    // The engine waited on the virtual clock, at least one lag's worth in all.
+    expect(sandbox.slept.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1_000);
   });
 
   it("plans exactly the drifted role and scope, and restores them and nothing else", async () => {

@@ -2,14 +2,19 @@
  * The end-to-end test bench: the emulator on loopback HTTPS with a frozen virtual clock, the
  * engine pointed at it by base URL and CA trust alone, and the emulator's control API for
  * snapshots and request counters. The engine's sleeps move the emulator's clock, so waits for
- * replication and Retry-After take no real time.
+ * replication and Retry-After take no real time. Microsoft's replication lag and latency are on by
+ * default (REALISTIC_DELAYS; a test's fault profile adds to them): every answer takes virtual time,
+ * and what is written is read back only after the lag, which the engine's polling must wait out.
  */
 import path from "node:path";
 import type { Agent } from "undici";
 import { runEngine, type EngineDeps, type RunOutcome } from "../../src/apply/engine";
 import type { RunRequest } from "../../src/apply/run-request";
 import { sandboxEndpoints } from "../../src/cloud/endpoints";
-import { DEMO, DEMO_CREDENTIALS, demoWorld, startEmulator, type FaultProfile, type RunningEmulator, type TenantSnapshot, type WorldSpec } from "../../src/emulator";
+import {
+  DEMO, DEMO_CREDENTIALS, demoWorld, REALISTIC_DELAYS, startEmulator,
+  type FaultProfile, type RunningEmulator, type TenantSnapshot, type WorldSpec,
+} from "../../src/emulator";
 import type { RequestCount } from "../../src/emulator";
 import { call, trustingAgent } from "../helpers/emulator-client";
 
@@ -33,14 +38,16 @@ export interface Sandbox {
 
 export interface SandboxOptions {
   /**
-   * Request timeouts measured on the emulator's clock (which only the engine's sleeps and the
-   * test move) instead of real time: a stall then costs a clock jump, not a real minute.
+   * Request timeouts measured on the emulator's clock (which only the engine's sleeps, requests
+   * held for latency and the test move) instead of real time: a stall then costs a clock jump, not a real minute.
    */
   readonly virtualTimeouts?: boolean;
 }
 
 export async function startSandbox(world?: WorldSpec, options: SandboxOptions = {}): Promise<Sandbox> {
-  const emulator = await startEmulator({ clockSpeed: 0, ...(world ? { world } : {}) });
+  const emulator = await startEmulator({ clockSpeed: 0, faults: REALISTIC_DELAYS, ...(world ? { world } : {}) });
+  // Frozen, yet a request held for latency moves time on by itself.
+  emulator.clock.jumpToSleepers = true;
   const agent: Agent = trustingAgent(emulator.caCertificatePem);
   const control = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
     const answer = await call<T>(agent, method, `${emulator.baseUrl}/_emulator${route}`, body === undefined ? {} : { body });
@@ -76,7 +83,7 @@ export async function startSandbox(world?: WorldSpec, options: SandboxOptions = 
     snapshot: (tenantId) => control<TenantSnapshot>("GET", `/tenants/${tenantId}`),
     requests: () => control("GET", "/requests"),
     resetRequests: async () => void (await control("DELETE", "/requests")),
-    faults: async (profile) => void (await control("PUT", "/faults", profile)),
+    faults: async (profile) => void (await control("PUT", "/faults", { ...REALISTIC_DELAYS, ...profile })),
     loadWorld: async (spec) => void (await control("PUT", "/world", spec)),
     control,
     stop: async () => {

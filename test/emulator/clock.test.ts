@@ -23,6 +23,20 @@ describe("VirtualClock.sleep", () => {
     expect([sleep.woke(), clock.sleeping, clock.now()]).toEqual([true, 0, 1_500]);
   });
 
+  it("on a frozen clock that jumps to sleepers, moves time on to the earliest one, overlapping waits sharing it", async () => {
+    const clock = new VirtualClock(0, () => 0, 1_000);
+    clock.jumpToSleepers = true;
+    const first = watch(clock.sleep(120));
+    const second = watch(clock.sleep(120));
+    await first.done;
+    await second.done;
+    // Two requests held at once for 120 ms each take 120 ms of virtual time, not 240.
+    expect(clock.now()).toBe(1_120);
+    const longer = watch(clock.sleep(300));
+    await longer.done;
+    expect([clock.now(), clock.sleeping]).toEqual([1_420, 0]);
+  });
+
   it("wakes sleepers in the order they are due, each at its own time", async () => {
     const clock = new VirtualClock(0, () => 0, 0);
     const long = watch(clock.sleep(300));

@@ -111,6 +111,26 @@ describe("client credentials through msal-node", () => {
     expect(e2.errorNo).toBe(700213);
   });
 
+  it("reports a wrong audience as an audience mismatch (AADSTS700212), not as a subject problem", async () => {
+    // Entra checks issuer, audience, then subject (AADSTS700211/700212/700213); with the right subject
+    // and a wrong audience the emulator used to answer the subject's case mismatch (AADSTS7002138).
+    const assertion = (await call<{ value: string }>(
+      agent,
+      "POST",
+      `${emu.baseUrl}/_emulator/github-oidc/token?audience=${encodeURIComponent("api://SomethingElse")}&subject=${encodeURIComponent(DEMO_FEDERATION.subject)}`,
+    )).body.value;
+    const e = await errorOf(client(DEMO.healthy.tenantId, { clientAssertion: assertion }).acquireTokenByClientCredential({ scopes: [GRAPH] }));
+    expect([e.errorCode, e.errorNo]).toEqual(["invalid_client", 700212]);
+    expect(e.errorMessage).toMatch(/presented assertion audience 'api:\/\/SomethingElse'/);
+  });
+
+  it("names the client in appid only: Graph and Partner Center accept v1.0 access tokens, which carry no azp", async () => {
+    // "Access token claims reference": appid is v1.0 only, azp v2.0 only.
+    const r = await client(DEMO.healthy.tenantId).acquireTokenByClientCredential({ scopes: [GRAPH] });
+    const c = claimsOf(r?.accessToken ?? "");
+    expect([c.ver, c.appid, "azp" in c]).toEqual(["1.0", DEMO.applicationId, false]);
+  });
+
   it("answers AADSTS700016 in a tenant without the app's service principal", async () => {
     const e = await errorOf(client(DEMO.fresh.tenantId).acquireTokenByClientCredential({ scopes: [GRAPH] }));
     expect(e).toMatchObject({ errorCode: "unauthorized_client", errorNo: 700016 });
@@ -181,6 +201,20 @@ describe("refresh tokens through msal-node", () => {
     // Both the rotated and the old token keep working, as in Entra.
     const again = await client(DEMO.partner.tenantId).acquireTokenByRefreshToken({ refreshToken: rotated[0] ?? "", scopes: [PARTNER_CENTER], forceCache: true });
     expect(claimsOf(again?.accessToken ?? "")).toMatchObject({ aud: "https://api.partnercenter.microsoft.com", scp: "user_impersonation", tid: DEMO.partner.tenantId });
+  });
+
+  it("returns id_token only for openid and client_info only for client_info=1, as msal-node asks", async () => {
+    // Microsoft identity platform and OAuth 2.0 authorization code flow, refresh response: id_token
+    // "only provided if openid scope was requested"; client_info on client_info=1. msal-node sends
+    // both (the test above shows it still caches), so plain form posts get neither.
+    const form = { client_id: DEMO.applicationId, client_secret: DEMO_CREDENTIALS.clientSecret, grant_type: "refresh_token", refresh_token: DEMO_CREDENTIALS.refreshToken };
+    const plain = await postToken(DEMO.healthy.tenantId, { ...form, scope: GRAPH });
+    expect(plain.status).toBe(200);
+    expect(["id_token" in (plain.body as object), "client_info" in (plain.body as object)]).toEqual([false, false]);
+    const asked = await postToken(DEMO.healthy.tenantId, { ...form, scope: `${GRAPH} openid profile offline_access`, client_info: "1" });
+    expect(Object.keys(asked.body as object)).toEqual(expect.arrayContaining(["id_token", "client_info", "refresh_token"]));
+    const delegated = claimsOf((asked.body as { access_token: string }).access_token);
+    expect([delegated.appid, "azp" in delegated]).toEqual([DEMO.applicationId, false]);
   });
 
   it("carries only the scopes consented at issue time", async () => {

@@ -89,10 +89,11 @@ describe("Partner Center application consents", () => {
     expect(snap.servicePrincipals.map((s: any) => s.appId)).not.toContain(DEMO.applicationId);
   });
 
-  it("DELETE removes the grants, the service principal and its assignments (204)", async () => {
+  it("DELETE removes the grants, the service principal and its assignments (200, as documented)", async () => {
     const token = await tokenFor(DEMO.partner.tenantId);
     const r = await del(DEMO.healthy.tenantId, token);
-    expect(r.status).toBe(204);
+    // Control Panel Vendor (CPV) APIs: DELETE answers 200 or 201 "The application consent is deleted"; never 204.
+    expect(r.status).toBe(200);
     const snap = await snapshot(DEMO.healthy.tenantId);
     expect(snap.servicePrincipals.map((s: any) => s.appId)).not.toContain(DEMO.applicationId);
     expect(snap.grants.filter((g: any) => g.clientAppId === DEMO.applicationId || g.clientAppId === null)).toEqual([]);
@@ -107,7 +108,7 @@ describe("Partner Center application consents", () => {
     const assignments = (snap: any) => snap.appRoleAssignments.filter((a: any) => a.principalAppId === DEMO.applicationId);
     const before = assignments(await snapshot(DEMO.healthy.tenantId));
     expect(before.length).toBeGreaterThan(0);
-    expect((await del(DEMO.healthy.tenantId, token)).status).toBe(204);
+    expect((await del(DEMO.healthy.tenantId, token)).status).toBe(200);
     const snap = await snapshot(DEMO.healthy.tenantId);
     expect(snap.servicePrincipals.map((s: any) => s.appId)).toContain(DEMO.applicationId);
     expect(snap.grants.filter((g: any) => g.clientAppId === DEMO.applicationId)).toEqual([]);

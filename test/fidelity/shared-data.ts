@@ -1,7 +1,8 @@
 /**
  * The reference data the fidelity tests compare the emulator with: Microsoft Graph documentation
  * examples and the real permissions of Microsoft's resource apps. It lives beside the project
- * (../shared/data), not in it, so a clone without it skips these tests instead of failing.
+ * (../shared/data), not in it, so a clone without it skips these tests instead of failing; CI sets
+ * CIPP_CPV_REQUIRE_FIDELITY=1 (.ci/run), which turns that skip into a failure.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -58,20 +59,44 @@ function readJson<T>(name: string): T {
   return JSON.parse(readFileSync(file(name), "utf8")) as T;
 }
 
+/** The environment variable that makes missing reference data a failure instead of a skip. */
+export const REQUIRE_FIDELITY_ENV = "CIPP_CPV_REQUIRE_FIDELITY";
+
+/** What to do with a suite whose reference files `missing` are absent: run it, skip it, or fail. */
+export function sharedDataMode(missing: readonly string[], env: NodeJS.ProcessEnv = process.env): "run" | "skip" | "fail" {
+  if (missing.length === 0) return "run";
+  return env[REQUIRE_FIDELITY_ENV] === "1" ? "fail" : "skip";
+}
+
+/** The reference files among `files` (names in ../shared/data) that are absent, as full paths. */
+export function missingSharedData(files: readonly string[]): string[] {
+  return files.filter((name) => !existsSync(file(name))).map(file);
+}
+
 /**
  * `describe` when every named file of the reference data exists, otherwise `describe.skip` with a
- * title that says which file is missing. Decided at load time: a skipped suite does not even run
- * `body`, which may read the data to declare its tests.
+ * title that says which file is missing, or, where the data is required (CI), a suite whose one test
+ * fails saying so. Decided at load time: a skipped suite does not even run `body`, which may read
+ * the data to declare its tests.
  */
 export function describeWithSharedData(title: string, files: readonly string[], body: () => void): void {
-  const missing = files.filter((name) => !existsSync(file(name))).map(file);
-  if (missing.length === 0) {
-    describe(title, body);
-    return;
+  const missing = missingSharedData(files);
+  switch (sharedDataMode(missing)) {
+    case "run":
+      describe(title, body);
+      return;
+    case "skip":
+      describe.skip(`${title} (skipped: ${missing.join(", ")} not found)`, () => {
+        it("needs the reference data", () => expect(missing).toEqual([]));
+      });
+      return;
+    case "fail":
+      describe(title, () => {
+        it(`needs the reference data (${REQUIRE_FIDELITY_ENV}=1)`, () => {
+          throw new Error(`${missing.join(", ")} not found, and ${REQUIRE_FIDELITY_ENV}=1 requires the fidelity tests to run.`);
+        });
+      });
   }
-  describe.skip(`${title} (skipped: ${missing.join(", ")} not found)`, () => {
-    it("needs the reference data", () => expect(missing).toEqual([]));
-  });
 }
 
 /** The documentation examples, by name. */

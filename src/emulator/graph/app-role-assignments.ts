@@ -22,7 +22,11 @@ const ASSIGNMENT_SHAPE: EntityShape<AppRoleAssignment> = {
     "id", "deletedDateTime", "appRoleId", "createdDateTime", "principalDisplayName", "principalId", "principalType",
     "resourceDisplayName", "resourceId",
   ],
-  filterable: { resourceId: (a) => a.resourceId, principalId: (a) => a.principalId, appRoleId: (a) => a.appRoleId },
+  // appRoleAssignment's ids are Edm.Guid (compared with a bare GUID); only resourceId is filterable here
+  // ("List appRoleAssignments granted to a service principal"; filtering by appRoleId or principalId is
+  // refused: Microsoft Q&A "How to $filter appRoleAssignments based on appRoleId").
+  filterable: { resourceId: { type: "Edm.Guid", read: (a) => a.resourceId } },
+  unsupportedFilter: (property) => new GraphError(400, "Request_BadRequest", `Invalid filter clause ${property}: System.Guid`),
 };
 
 function assignmentJson(a: AppRoleAssignment, tenant: TenantState): Record<string, unknown> {

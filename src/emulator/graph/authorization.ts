@@ -1,55 +1,17 @@
 /**
  * Who may do what, decided as Graph and Entra ID decide it: the bearer token must be a Graph token
  * the emulator issued (401 otherwise), its tenant is the one the request sees, and the token must
- * carry one of the permissions the operation needs (delegated `scp` or app-only `roles`). A
- * partner user acting in a customer tenant through GDAP also needs a directory role that the
- * relationship grants.
+ * carry one of the permission combinations the operation's entry in the permission table accepts
+ * (delegated `scp` or app-only `roles`; a combination needs all of its permissions). A partner user
+ * acting in a customer tenant through GDAP also needs a directory role that the relationship grants.
  */
 import type { AccessTokenClaims, EmulatorContext, TokenCheck } from "../context";
-import { GRAPH_APP_ID, ROLE_TEMPLATES, type TenantState } from "../world";
+import { GRAPH_APP_ID, type TenantState } from "../world";
 import { GraphError, insufficientPrivileges } from "./errors";
+import { acceptedSets, type PermissionEntry } from "./permission-table";
 
-/** What an operation needs from the caller. */
-export interface Requirement {
-  /** Any one of these permissions (scope or app role value) suffices. */
-  readonly permissions: readonly string[];
-  /**
-   * For a partner user working in a customer tenant: any one of these Entra role templates
-   * through an active GDAP relationship; "anyRole" accepts any role, as reads need.
-   */
-  readonly gdapRoles: readonly string[] | "anyRole";
-}
-
-const DIRECTORY_READ = ["Directory.Read.All", "Directory.ReadWrite.All"] as const;
-const APPLICATION_ADMIN_ROLES = [
-  ROLE_TEMPLATES.globalAdministrator,
-  ROLE_TEMPLATES.applicationAdministrator,
-  ROLE_TEMPLATES.cloudApplicationAdministrator,
-];
-
-/** The permission sets of the operations Graph offers here. */
-export const REQUIREMENTS = {
-  readServicePrincipals: { permissions: ["Application.Read.All", "Application.ReadWrite.All", ...DIRECTORY_READ], gdapRoles: "anyRole" },
-  writeServicePrincipals: { permissions: ["Application.ReadWrite.All", "Directory.ReadWrite.All"], gdapRoles: APPLICATION_ADMIN_ROLES },
-  readAppRoleAssignments: {
-    permissions: ["Application.Read.All", "Application.ReadWrite.All", ...DIRECTORY_READ, "AppRoleAssignment.ReadWrite.All"],
-    gdapRoles: "anyRole",
-  },
-  writeAppRoleAssignments: { permissions: ["AppRoleAssignment.ReadWrite.All"], gdapRoles: APPLICATION_ADMIN_ROLES },
-  readGrants: {
-    permissions: ["DelegatedPermissionGrant.Read.All", "DelegatedPermissionGrant.ReadWrite.All", ...DIRECTORY_READ],
-    gdapRoles: "anyRole",
-  },
-  writeGrants: { permissions: ["DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"], gdapRoles: APPLICATION_ADMIN_ROLES },
-  readSubscribedSkus: {
-    permissions: ["Organization.Read.All", "Organization.ReadWrite.All", "LicenseAssignment.Read.All", ...DIRECTORY_READ],
-    gdapRoles: "anyRole",
-  },
-  readDelegatedAdminRelationships: {
-    permissions: ["DelegatedAdminRelationship.Read.All", "DelegatedAdminRelationship.ReadWrite.All"],
-    gdapRoles: "anyRole",
-  },
-} as const satisfies Record<string, Requirement>;
+/** What an operation needs from the caller: its entry in the permission table. */
+export type Requirement = PermissionEntry;
 
 /** Audiences Graph accepts. */
 const GRAPH_AUDIENCES = new Set(["https://graph.microsoft.com", "https://graph.microsoft.com/", GRAPH_APP_ID]);
@@ -79,18 +41,20 @@ export function authenticate(authorization: string | undefined, ctx: EmulatorCon
   }
   const tenant = ctx.world.tenants.get(claims.tid);
   if (!tenant) throw new GraphError(401, "InvalidAuthenticationToken", "Access token validation failure.");
-  return { claims, tenant, appId: claims.appid || claims.azp || "" };
+  // v1.0 tokens name the client in `appid`, v2.0 tokens in `azp`.
+  return { claims, tenant, appId: claims.appid ?? claims.azp ?? "" };
 }
 
 /** Checks the token's permissions and, for GDAP access, the user's roles. @throws GraphError 403. */
 export function authorize(caller: Caller, requirement: Requirement, ctx: EmulatorContext): void {
   const { claims } = caller;
-  // Permission names compare without regard to case, as Entra ID compares them.
+  // Permission names compare without regard to case, as Entra ID compares them. Only what the
+  // operation's permission table lists counts: Directory.AccessAsUser.All is in none of these tables,
+  // so it is no shortcut.
   const names = claims.idtyp === "app" ? (claims.roles ?? []) : (claims.scp ?? "").split(" ").filter(Boolean);
   const held = new Set(names.map((name) => name.toLowerCase()));
-  // A delegated token with Directory.AccessAsUser.All acts with the signed-in user's full rights.
-  const delegatedFullAccess = claims.idtyp === "user" && held.has("directory.accessasuser.all");
-  if (!delegatedFullAccess && !requirement.permissions.some((p) => held.has(p.toLowerCase()))) throw insufficientPrivileges();
+  const sets = acceptedSets(requirement, claims.idtyp === "app" ? "application" : "delegated");
+  if (!sets.some((set) => set.every((p) => held.has(p.toLowerCase())))) throw insufficientPrivileges();
   if (claims.idtyp === "user" && needsGdap(caller, ctx)) {
     const roles = gdapRoles(ctx, caller.tenant.tenantId);
     const allowed = requirement.gdapRoles === "anyRole" ? roles.size > 0 : requirement.gdapRoles.some((r) => roles.has(r));

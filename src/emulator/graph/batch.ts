@@ -121,9 +121,6 @@ function runItem(
   if (target instanceof GraphError) return fail(target);
   const { path, rawQuery } = target;
   if (/^\/\$batch\/?$/i.test(path)) return fail(malformed("Nested batch requests are not supported."));
-  if (item.body !== undefined && headerValue(item.headers, "content-type") === undefined) {
-    return fail(malformed(`Write request id : ${item.id} does not contain Content-Type header or body.`));
-  }
 
   const fault = ctx.faults.decide({
     service: "graph",
@@ -152,7 +149,16 @@ function runItem(
   }
 
   const answer: GraphAnswer = executeRequest(
-    { method: item.method, version, path, query: new URLSearchParams(rawQuery), body: item.body, requestId, clientRequestId },
+    {
+      method: item.method,
+      version,
+      path,
+      query: new URLSearchParams(rawQuery),
+      body: item.body,
+      requestId,
+      clientRequestId,
+      consistencyLevel: headerValue(item.headers, "consistencylevel"),
+    },
     caller,
     ctx,
   );
@@ -211,6 +217,13 @@ function parseBatch(payload: unknown): BatchItem[] {
       dependsOn: dependsOn as string[],
     };
   });
+  // "headers is required whenever body is present and must include Content-Type": Graph refuses the
+  // whole batch and runs none of it (Combine multiple HTTP requests using JSON batching).
+  for (const item of items) {
+    if (item.body !== undefined && headerValue(item.headers, "content-type") === undefined) {
+      throw malformed(`Write request id : ${item.id} does not contain Content-Type header or body.`);
+    }
+  }
   const ids = new Set<string>();
   for (const item of items) {
     if (ids.has(item.id)) throw malformed(`Batch request contains duplicate Id '${item.id}'.`);

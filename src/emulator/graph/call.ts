@@ -18,6 +18,8 @@ export interface GraphCall {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly body: unknown;
+  /** The request carried `ConsistencyLevel: eventual`. */
+  readonly eventual: boolean;
   /** Virtual ms when the request arrived. */
   readonly now: number;
 }
@@ -49,11 +51,13 @@ export function collectionResult<T>(
   toJson: (item: T) => Record<string, unknown>,
   contextFragment: string,
 ): GraphResult {
-  const query: CollectionQuery<T> = parseCollectionQuery(call.query, shape);
+  const query: CollectionQuery<T> = parseCollectionQuery(call.query, shape, call.eventual);
   const matching = [...items].filter(query.matches);
   const { page, nextSkipToken } = takePage(matching, query);
   const fragment = query.select === null ? contextFragment : `${contextFragment}(${query.select.join(",")})`;
   const body: Record<string, unknown> = { "@odata.context": contextUrl(call, fragment) };
+  // Paging: "@odata.count" is on the first page only.
+  if (query.count && query.skip === 0) body["@odata.count"] = matching.length;
   if (nextSkipToken !== null) {
     body["@odata.nextLink"] = nextLink(call.ctx.baseUrl, `/${call.version}${call.path}`, call.query, nextSkipToken);
   }

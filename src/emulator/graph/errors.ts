@@ -53,6 +53,14 @@ export function resourceNotFound(id: string): GraphError {
   );
 }
 
+/**
+ * 400 for an object id in the path that is not a GUID: the directory refuses it before looking it
+ * up, so it is never "not found".
+ */
+export function invalidObjectId(id: string): GraphError {
+  return new GraphError(400, "Request_BadRequest", `Invalid object identifier '${id}'.`);
+}
+
 /** 400 for a body property that is missing or has the wrong type, worded as the directory does. */
 export function invalidProperty(property: string, resource: string): GraphError {
   return new GraphError(400, "Request_BadRequest", `Invalid value specified for property '${property}' of resource '${resource}'.`);

@@ -46,7 +46,16 @@ export const handleGraph: Handler = (req: EmuRequest, ctx: EmulatorContext): Emu
       };
     }
     const answer = executeRequest(
-      { method: req.method.toUpperCase(), version, path, query: req.query, body: req.body, requestId, clientRequestId },
+      {
+        method: req.method.toUpperCase(),
+        version,
+        path,
+        query: req.query,
+        body: req.body,
+        requestId,
+        clientRequestId,
+        consistencyLevel: req.headers["consistencylevel"],
+      },
       caller,
       ctx,
     );

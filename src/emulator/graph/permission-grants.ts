@@ -18,11 +18,12 @@ const GRANT_SHAPE: EntityShape<OAuth2PermissionGrant> = {
   typeName: "microsoft.graph.oAuth2PermissionGrant",
   resourceName: RESOURCE,
   properties: ["id", "clientId", "consentType", "principalId", "resourceId", "scope"],
+  // oAuth2PermissionGrant's ids are Edm.String: a GUID is quoted ("List oauth2PermissionGrants").
   filterable: {
-    clientId: (g) => g.clientId,
-    resourceId: (g) => g.resourceId,
-    consentType: (g) => g.consentType,
-    principalId: (g) => g.principalId,
+    clientId: { type: "Edm.String", read: (g) => g.clientId },
+    resourceId: { type: "Edm.String", read: (g) => g.resourceId },
+    consentType: { type: "Edm.String", read: (g) => g.consentType },
+    principalId: { type: "Edm.String", read: (g) => g.principalId },
   },
 };
 

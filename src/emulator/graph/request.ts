@@ -22,6 +22,8 @@ export interface GraphRequest {
   readonly body: unknown;
   readonly requestId: string;
   readonly clientRequestId: string;
+  /** The request's `ConsistencyLevel` header, if any (advanced queries need "eventual"). */
+  readonly consistencyLevel?: string | undefined;
 }
 
 /** Status, headers and body of a Graph answer. */
@@ -72,12 +74,15 @@ export function executeRequest(given: GraphRequest, caller: Caller, ctx: Emulato
       path: request.path,
       query: request.query,
       body: request.body,
+      eventual: request.consistencyLevel?.trim().toLowerCase() === "eventual",
       now,
     };
     const result = operation.run(call);
     headers["x-ms-resource-unit"] = String(resourceUnits);
     if (result.body === undefined) return { status: result.status, headers };
-    return { status: result.status, headers: { ...headers, "Content-Type": ODATA_JSON }, body: result.body };
+    // A `$count` segment answers its number as text.
+    const contentType = typeof result.body === "string" ? "text/plain" : ODATA_JSON;
+    return { status: result.status, headers: { ...headers, "Content-Type": contentType }, body: result.body };
   } catch (error) {
     if (!(error instanceof GraphError)) throw error;
     return {

@@ -2,21 +2,26 @@
  * Maps a Graph path and method to the operation that serves it, with what the operation needs
  * from the caller and what it costs against the identity throttle (microsoft-apis.md §5.2).
  */
-import { type Requirement, REQUIREMENTS } from "./authorization";
+import type { Requirement } from "./authorization";
+import { PERMISSION_TABLE, type RouteKey } from "./permission-table";
 import { type AssignmentSide, createAssignment, deleteAssignment, listAssignments } from "./app-role-assignments";
 import type { GraphCall, GraphResult } from "./call";
 import { GraphError } from "./errors";
 import { createGrant, deleteGrant, getGrant, listClientGrants, listGrants, updateGrant } from "./permission-grants";
 import {
+  countServicePrincipals,
   createServicePrincipal,
   deleteServicePrincipal,
   getServicePrincipal,
   listServicePrincipals,
   type ServicePrincipalRef,
+  updateServicePrincipal,
 } from "./service-principals";
 import { listDelegatedAdminRelationships, listSubscribedSkus } from "./tenant-info";
 
 export interface Operation {
+  /** The operation's row in the permission table. */
+  readonly route: RouteKey;
   readonly requirement: Requirement;
   /** Documented resource units before the query modifiers. */
   readonly resourceUnits: number;
@@ -27,8 +32,8 @@ export interface Operation {
 
 type Methods = Readonly<Partial<Record<"GET" | "POST" | "PATCH" | "DELETE", Operation>>>;
 
-const read = (requirement: Requirement, run: Operation["run"], resourceUnits = 1): Operation => ({ requirement, resourceUnits, isWrite: false, run });
-const write = (requirement: Requirement, run: Operation["run"]): Operation => ({ requirement, resourceUnits: 1, isWrite: true, run });
+const read = (route: RouteKey, run: Operation["run"], resourceUnits = 1): Operation => ({ route, requirement: PERMISSION_TABLE[route], resourceUnits, isWrite: false, run });
+const write = (route: RouteKey, run: Operation["run"]): Operation => ({ route, requirement: PERMISSION_TABLE[route], resourceUnits: 1, isWrite: true, run });
 
 const ALTERNATE_KEY = /^servicePrincipals\(appId='([^']*)'\)$/i;
 
@@ -55,34 +60,35 @@ function routeMethods(segments: readonly string[]): Methods {
   if (is(first, "servicePrincipals")) {
     if (segments.length === 1) {
       return {
-        GET: read(REQUIREMENTS.readServicePrincipals, listServicePrincipals),
-        POST: write(REQUIREMENTS.writeServicePrincipals, createServicePrincipal),
+        GET: read("GET /servicePrincipals", listServicePrincipals),
+        POST: write("POST /servicePrincipals", createServicePrincipal),
       };
     }
+    if (segments.length === 2 && second === "$count") return { GET: read("GET /servicePrincipals/$count", countServicePrincipals) };
     return servicePrincipalMethods({ by: "id", id: second ?? "" }, segments.slice(2));
   }
   const alternate = first === undefined ? null : ALTERNATE_KEY.exec(first);
   if (alternate) return servicePrincipalMethods({ by: "appId", appId: alternate[1] ?? "" }, segments.slice(1));
   if (is(first, "oauth2PermissionGrants")) {
     if (segments.length === 1) {
-      return { GET: read(REQUIREMENTS.readGrants, listGrants, 2), POST: write(REQUIREMENTS.writeGrants, createGrant) };
+      return { GET: read("GET /oauth2PermissionGrants", listGrants, 2), POST: write("POST /oauth2PermissionGrants", createGrant) };
     }
     if (segments.length === 2 && second !== undefined) {
       return {
-        GET: read(REQUIREMENTS.readGrants, (c) => getGrant(c, second), 2),
-        PATCH: write(REQUIREMENTS.writeGrants, (c) => updateGrant(c, second)),
-        DELETE: write(REQUIREMENTS.writeGrants, (c) => deleteGrant(c, second)),
+        GET: read("GET /oauth2PermissionGrants/{grant-id}", (c) => getGrant(c, second), 2),
+        PATCH: write("PATCH /oauth2PermissionGrants/{grant-id}", (c) => updateGrant(c, second)),
+        DELETE: write("DELETE /oauth2PermissionGrants/{grant-id}", (c) => deleteGrant(c, second)),
       };
     }
     throw notFoundSegment(third);
   }
   if (is(first, "subscribedSkus")) {
-    if (segments.length === 1) return { GET: read(REQUIREMENTS.readSubscribedSkus, listSubscribedSkus) };
+    if (segments.length === 1) return { GET: read("GET /subscribedSkus", listSubscribedSkus) };
     throw notFoundSegment(second);
   }
   if (is(first, "tenantRelationships")) {
     if (segments.length === 2 && is(second, "delegatedAdminRelationships")) {
-      return { GET: read(REQUIREMENTS.readDelegatedAdminRelationships, listDelegatedAdminRelationships) };
+      return { GET: read("GET /tenantRelationships/delegatedAdminRelationships", listDelegatedAdminRelationships) };
     }
     throw notFoundSegment(segments.length === 1 ? first : second);
   }
@@ -93,8 +99,9 @@ function servicePrincipalMethods(ref: ServicePrincipalRef, rest: readonly string
   const [navigation, key] = rest;
   if (navigation === undefined) {
     return {
-      GET: read(REQUIREMENTS.readServicePrincipals, (c) => getServicePrincipal(c, ref)),
-      DELETE: write(REQUIREMENTS.writeServicePrincipals, (c) => deleteServicePrincipal(c, ref)),
+      GET: read("GET /servicePrincipals/{id}", (c) => getServicePrincipal(c, ref)),
+      PATCH: write("PATCH /servicePrincipals/{id}", (c) => updateServicePrincipal(c, ref)),
+      DELETE: write("DELETE /servicePrincipals/{id}", (c) => deleteServicePrincipal(c, ref)),
     };
   }
   const side: AssignmentSide | null = is(navigation, "appRoleAssignments")
@@ -105,15 +112,15 @@ function servicePrincipalMethods(ref: ServicePrincipalRef, rest: readonly string
   if (side !== null && key === undefined) {
     return {
       // Only the client-side list is documented at 2 resource units.
-      GET: read(REQUIREMENTS.readAppRoleAssignments, (c) => listAssignments(c, ref, side), side === "appRoleAssignments" ? 2 : 1),
-      POST: write(REQUIREMENTS.writeAppRoleAssignments, (c) => createAssignment(c, ref, side)),
+      GET: read(`GET /servicePrincipals/{id}/${side}`, (c) => listAssignments(c, ref, side), side === "appRoleAssignments" ? 2 : 1),
+      POST: write(`POST /servicePrincipals/{id}/${side}`, (c) => createAssignment(c, ref, side)),
     };
   }
   if (side !== null && key !== undefined && rest.length === 2) {
-    return { DELETE: write(REQUIREMENTS.writeAppRoleAssignments, (c) => deleteAssignment(c, ref, side, key)) };
+    return { DELETE: write(`DELETE /servicePrincipals/{id}/${side}/{assignment-id}`, (c) => deleteAssignment(c, ref, side, key)) };
   }
   if (is(navigation, "oauth2PermissionGrants") && rest.length === 1) {
-    return { GET: read(REQUIREMENTS.readGrants, (c) => listClientGrants(c, ref), 2) };
+    return { GET: read("GET /servicePrincipals/{id}/oauth2PermissionGrants", (c) => listClientGrants(c, ref), 2) };
   }
   throw notFoundSegment(side !== null ? rest[2] : navigation);
 }

@@ -5,8 +5,8 @@
 import { addServicePrincipal, canInstantiate, findServicePrincipal, isGuid, permissionsOf, readableServicePrincipals, removeServicePrincipal } from "../state";
 import type { ServicePrincipal, World } from "../world";
 import { bodyString, collectionResult, contextUrl, type GraphCall, type GraphResult, isVisible } from "./call";
-import { GraphError, invalidProperty, resourceNotFound } from "./errors";
-import { applySelect, type EntityShape, parseSelect, rejectUnsupportedOptions } from "./odata";
+import { GraphError, invalidObjectId, invalidProperty, resourceNotFound } from "./errors";
+import { applySelect, type EntityShape, parseCollectionQuery, parseSelect, rejectUnsupportedOptions } from "./odata";
 
 /** How a path names a service principal. */
 export type ServicePrincipalRef = { readonly by: "id"; readonly id: string } | { readonly by: "appId"; readonly appId: string };
@@ -24,7 +24,14 @@ export const SERVICE_PRINCIPAL_SHAPE: EntityShape<ServicePrincipal> = {
   typeName: "microsoft.graph.servicePrincipal",
   resourceName: "ServicePrincipal",
   properties: SERVICE_PRINCIPAL_PROPERTIES,
-  filterable: { id: (sp) => sp.id, appId: (sp) => sp.appId, displayName: (sp) => sp.displayName },
+  // "List servicePrincipals" and "Advanced query capabilities on Microsoft Entra ID objects": id and
+  // appId are strings on directory objects (a GUID is quoted); displayName also takes startswith.
+  filterable: {
+    id: { type: "Edm.String", read: (sp) => sp.id },
+    appId: { type: "Edm.String", read: (sp) => sp.appId, startsWith: true },
+    displayName: { type: "Edm.String", read: (sp) => sp.displayName, startsWith: true },
+  },
+  advanced: { orderable: { displayName: (sp) => sp.displayName }, searchable: { displayName: (sp) => sp.displayName } },
 };
 
 function publisherNameOf(sp: ServicePrincipal, world: World): string {
@@ -91,6 +98,7 @@ export function servicePrincipalJson(sp: ServicePrincipal, world: World): Record
     tags: [],
     tokenEncryptionKeyId: null,
     verifiedPublisher: { displayName: null, verifiedPublisherId: null, addedDateTime: null },
+    ...sp.updated,
   };
 }
 
@@ -99,6 +107,7 @@ export function servicePrincipalJson(sp: ServicePrincipal, world: World): Record
  * @throws GraphError 404 Request_ResourceNotFound.
  */
 export function resolveServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): ServicePrincipal {
+  if (ref.by === "id" && !isGuid(ref.id)) throw invalidObjectId(ref.id);
   const sp =
     ref.by === "id" ? call.tenant.servicePrincipals.get(ref.id) : findServicePrincipal(call.tenant, ref.appId);
   if (!sp || !isVisible(sp, call.now)) throw resourceNotFound(ref.by === "id" ? ref.id : ref.appId);
@@ -120,6 +129,21 @@ export function readServicePrincipal(call: GraphCall, ref: ServicePrincipalRef):
 export function listServicePrincipals(call: GraphCall): GraphResult {
   const visible = readableServicePrincipals(call.tenant, call.now);
   return collectionResult(call, visible, SERVICE_PRINCIPAL_SHAPE, (sp) => servicePrincipalJson(sp, call.ctx.world), "servicePrincipals");
+}
+
+/**
+ * `GET /servicePrincipals/$count`: the number as text/plain, an advanced query that needs
+ * `ConsistencyLevel: eventual` ("List servicePrincipals", example 2).
+ */
+export function countServicePrincipals(call: GraphCall): GraphResult {
+  if (!call.eventual) throw new GraphError(400, "Request_BadRequest", "$count is not currently supported.");
+  rejectUnsupportedOptions(call.query, new Set(["$filter", "$search"]));
+  // The segment itself is the count: the collection's options are read as with $count=true.
+  const query = new URLSearchParams(call.query);
+  query.set("$count", "true");
+  const matches = parseCollectionQuery(query, SERVICE_PRINCIPAL_SHAPE, true).matches;
+  const visible = [...call.tenant.servicePrincipals.values()].filter((sp) => isVisible(sp, call.now) && matches(sp));
+  return { status: 200, body: String(visible.length) };
 }
 
 /** `GET /servicePrincipals/{id}` and `GET /servicePrincipals(appId='{appId}')`. */
@@ -165,6 +189,63 @@ export function createServicePrincipal(call: GraphCall): GraphResult {
   }
   const sp = addServicePrincipal(world, call.tenant, appId, call.now, call.ctx.faults.lagMs("create"), call.ctx.ids);
   return { status: 201, body: { "@odata.context": contextUrl(call, "servicePrincipals/$entity"), ...servicePrincipalJson(sp, world) } };
+}
+
+/** Properties "Update servicePrincipal" documents as updatable that the emulator keeps, by JSON type. */
+const UPDATABLE: Readonly<Record<string, "boolean" | "string" | "strings">> = {
+  accountEnabled: "boolean",
+  appRoleAssignmentRequired: "boolean",
+  description: "string",
+  displayName: "string",
+  homepage: "string",
+  loginUrl: "string",
+  logoutUrl: "string",
+  notes: "string",
+  notificationEmailAddresses: "strings",
+  preferredSingleSignOnMode: "string",
+  replyUrls: "strings",
+  tags: "strings",
+};
+
+function fitsType(value: unknown, type: "boolean" | "string" | "strings"): boolean {
+  switch (type) {
+    case "boolean":
+      return typeof value === "boolean";
+    case "string":
+      return value === null || typeof value === "string";
+    case "strings":
+      return Array.isArray(value) && value.every((v) => typeof v === "string");
+  }
+}
+
+/**
+ * `PATCH /servicePrincipals/{id}` → 204 ("Update servicePrincipal"). Properties the type does not
+ * have are refused as OData refuses them; documented ones the emulator does not model (appRoles,
+ * keyCredentials, …) are refused rather than silently dropped.
+ */
+export function updateServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): GraphResult {
+  const body = call.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new GraphError(400, "BadRequest", "Empty Payload. JSON content expected.");
+  const changes: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(body)) {
+    const type = UPDATABLE[name];
+    if (type === undefined) {
+      if (!(SERVICE_PRINCIPAL_PROPERTIES as readonly string[]).includes(name)) {
+        throw new GraphError(
+          400,
+          "BadRequest",
+          `The property '${name}' does not exist on type 'microsoft.graph.servicePrincipal'. Make sure to only use property names that are defined by the type.`,
+        );
+      }
+      throw new GraphError(400, "Request_BadRequest", `Property '${name}' cannot be updated by this emulator.`);
+    }
+    if (!fitsType(value, type)) throw invalidProperty(name, "ServicePrincipal");
+    changes[name] = value;
+  }
+  const sp = resolveServicePrincipal(call, ref);
+  sp.updated = { ...sp.updated, ...changes };
+  if (typeof changes["displayName"] === "string") sp.displayName = changes["displayName"];
+  return { status: 204 };
 }
 
 /** `DELETE /servicePrincipals/{id}` (or by alternate key): its assignments and grants go with it. */

@@ -55,7 +55,11 @@ const GDAP_SHAPE: EntityShape<GdapRelationshipSpec> = {
   typeName: "microsoft.graph.delegatedAdminRelationship",
   resourceName: "DelegatedAdminRelationship",
   properties: ["id", "displayName", "status", "customer", "accessDetails", "duration", "createdDateTime", "activatedDateTime", "lastModifiedDateTime", "endDateTime", "autoExtendDuration"],
-  filterable: { status: (r) => r.status, "customer/tenantId": (r) => r.customerTenantId, displayName: (r) => r.displayName ?? null },
+  filterable: {
+    status: { type: "Edm.String", read: (r) => r.status },
+    "customer/tenantId": { type: "Edm.String", read: (r) => r.customerTenantId },
+    displayName: { type: "Edm.String", read: (r) => r.displayName ?? null },
+  },
 };
 
 const DAY_MS = 86_400_000;
@@ -72,8 +76,12 @@ export function listDelegatedAdminRelationships(call: GraphCall): GraphResult {
     // The spec has no dates: active relationships end in a year, the others ended a month ago.
     const end = r.status === "active" ? call.now + 365 * DAY_MS : call.now - 30 * DAY_MS;
     const start = end - 730 * DAY_MS;
+    const id = r.id ?? `${nameGuid("relationship", r.customerTenantId)}-${r.customerTenantId}`;
     return {
-      id: r.id ?? `${nameGuid("relationship", r.customerTenantId)}-${r.customerTenantId}`,
+      // "The delegatedAdminRelationship object also contains an @odata.etag property as per RFC2616"
+      // (Get delegatedAdminRelationship): a weak tag that changes with the relationship's state.
+      "@odata.etag": `W/"${Buffer.from(`'"${nameGuid("etag", `${id}/${r.status}`)}"'`).toString("base64")}"`,
+      id,
       displayName: r.displayName ?? `GDAP ${customer?.displayName ?? r.customerTenantId}`,
       duration: "P730D",
       status: r.status,
