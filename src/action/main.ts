@@ -6,10 +6,10 @@
 import * as core from "@actions/core";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { runEngine, type RunOutcome, type RunStop } from "../apply/engine";
+import { runEngine, type RunOutcome } from "../apply/engine";
 import { SecretRedactor } from "../cloud/secrets";
 import { DeclarationError } from "../desired/declaration-error";
-import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../report";
+import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText, stopSentence } from "../report";
 import { GitHubSecrets, GitHubSecretsError } from "./github-secrets";
 import { InputError, parseInputs, secretsToMask, type ActionInputs } from "./inputs";
 import { declarationAnnotations, progressLine, verdictOf, withinLimits, type Annotation } from "./outcome";
@@ -209,13 +209,13 @@ async function report(inputs: ActionInputs, outcome: RunOutcome, redactor: Secre
 
   if (inputs.summary) {
     const markdown = result === null ? planMarkdown : redactor.redact(renderResultMarkdown(result));
-    const stop = outcome.stopped === null ? "" : `> [!CAUTION]\n> ${escapeLine(redactor.redact(stopMessage(outcome.stopped)))}\n\n`;
+    const stop = outcome.stopped === null ? "" : `> [!CAUTION]\n> ${escapeLine(redactor.redact(stopSentence(outcome.stopped)))}\n\n`;
     await core.summary.addRaw(stop + markdown + redactor.redact(annotationList(perTenant, notShown)), true).write();
   }
 
   // Plan mode with changes is a success: a pull request's plan must not fail its check.
   if (outcome.stopped !== null) {
-    fail(annotate, stopMessage(outcome.stopped));
+    fail(annotate, stopSentence(outcome.stopped));
   } else if (outcome.exitCode === 1) {
     const failed = verdict.failedTenants;
     fail(
@@ -230,15 +230,6 @@ async function report(inputs: ActionInputs, outcome: RunOutcome, redactor: Secre
       message: `${verdict.annotations.length} workload(s) blocked in the tenants covered; see the job summary${notShown === "" ? "" : ` (${notShown})`}.`,
     });
   }
-}
-
-/** The one error of a run that stopped at a credential every tenant shares. */
-function stopMessage(stop: RunStop): string {
-  const others = stop.notAttempted.length;
-  return (
-    `Stopped after ${stop.tenant.defaultDomain}: ${stop.problem.message} This applies to every tenant, so ` +
-    `${others} other tenant(s) were not attempted. To fix: ${stop.problem.action}`
-  );
 }
 
 function droppedWords(dropped: { error: number; warning: number }): string {

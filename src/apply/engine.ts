@@ -225,8 +225,11 @@ function tenantsChangedBy(fleet: Fleet, stacksDir: string, changedFiles: readonl
   return affectedTenants(fleet, stacksDir, changedFiles, { baseFiles });
 }
 
-/** A reset names one tenant and repeats it in `confirm`: it removes CIPP-SAM from that tenant. */
-function checkResetConfirmation(request: RunRequest): void {
+/**
+ * A reset names one tenant and repeats it in `confirm`: it removes CIPP-SAM from that tenant.
+ * Exported so that a delivery surface can refuse before it even looks for credentials.
+ */
+export function checkResetConfirmation(request: Pick<RunRequest, "tenant" | "confirm">): void {
   if (request.tenant === undefined || request.tenant.trim() === "") {
     throw new RunRefusedError("A reset needs one tenant (its id or default domain); it removes CIPP-SAM from that tenant and adds it back.");
   }

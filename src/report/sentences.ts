@@ -1,4 +1,5 @@
 /** The one-line summaries every rendering ends or starts with, so text and Markdown say the same thing. */
+import type { RunStop } from "../apply/engine";
 import type { RunMode } from "../apply/run-request";
 import type { RunTotals, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan, TenantRef } from "../plan/model";
@@ -79,4 +80,12 @@ export function resultStepWords(result: TenantResult): string {
   parts.push(`${(result.durationMs / 1000).toFixed(1)} s`, plural(requests, "request"));
   if (result.requests.throttled > 0) parts.push(`${result.requests.throttled} throttled`);
   return parts.join(", ");
+}
+
+/** Why a run stopped before every tenant was attempted, and what to do: the run's one error. */
+export function stopSentence(stop: RunStop): string {
+  return (
+    `Stopped after ${stop.tenant.defaultDomain}: ${stop.problem.message} This applies to every tenant, so ` +
+    `${plural(stop.notAttempted.length, "other tenant was", "other tenants were")} not attempted. To fix: ${stop.problem.action}`
+  );
 }

@@ -75,7 +75,7 @@ describe(`the bundled Action over a fleet, on ${NODE_LABEL}`, () => {
     expect((emulator.requests().byService["login"] ?? 0) - before).toBe(1);
     expect(run.exitCode).toBe(1);
     const errors = commands(run, "error").map((c) => c.message);
-    expect(errors).toEqual([expect.stringMatching(/^Stopped after bench\d+\.onmicrosoft\.com: CIPP-SAM's own credential was refused.*AADSTS7000215.*29 other tenant\(s\) were not attempted\. To fix: /)]);
+    expect(errors).toEqual([expect.stringMatching(/^Stopped after bench\d+\.onmicrosoft\.com: CIPP-SAM's own credential was refused.*AADSTS7000215.*29 other tenants were not attempted\. To fix: /)]);
     expect(run.everythingVisible).not.toContain("not-the-secret");
   });
 
