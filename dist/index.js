@@ -82180,16 +82180,19 @@ function actionLines(action) {
   }
 }
 function blockedLines(items) {
-  const unavailable = new Set(
-    items.filter((item) => item.type === "resource").map((item) => item.resource.appId)
-  );
-  return items.map((item) => {
-    const repeatsResource = item.type !== "resource" && item.reason === "resource-unavailable" && unavailable.has(item.resource.appId);
+  const withPermissions = new Set(items.filter((item) => item.type !== "resource").map((item) => item.resource.appId));
+  const unavailable = new Map(items.filter((item) => item.type === "resource").map((item) => [item.resource.appId, item.detail]));
+  const told = /* @__PURE__ */ new Set();
+  return items.filter((item) => item.type !== "resource" || !withPermissions.has(item.resource.appId)).map((item) => {
+    const resourceDetail = item.type !== "resource" && item.reason === "resource-unavailable" ? unavailable.get(item.resource.appId) : void 0;
+    const first = !told.has(item.resource.appId);
+    if (resourceDetail !== void 0) told.add(item.resource.appId);
+    const detail = resourceDetail === void 0 ? item.detail : first ? resourceDetail : null;
     return {
       sign: "!",
       resource: item.resource.displayName,
       subject: permissionSubject(item.type, item.permission),
-      note: repeatsResource ? blockReasonWords(item.reason) : `${blockReasonWords(item.reason)}: ${item.detail}`
+      note: detail === null ? blockReasonWords(item.reason) : `${blockReasonWords(item.reason)}: ${detail}`
     };
   });
 }
@@ -82261,7 +82264,7 @@ function sortedResults(items) {
 function blockedResourceDetails(items) {
   return new Map(items.filter((item) => item.type === "resource" && item.outcome === "blocked").map((item) => [item.resource.appId, item.detail]));
 }
-function resultLine(item, blockedResources) {
+function resultLine(item, blockedResources, told) {
   const subject = permissionSubject(item.type, item.permission);
   const resource = item.resource.displayName;
   switch (item.outcome) {
@@ -82273,8 +82276,13 @@ function resultLine(item, blockedResources) {
       return { sign: "=", resource, subject, note: null };
     case "blocked": {
       const reason = item.blockReason === null ? "blocked" : blockReasonWords(item.blockReason);
-      const repeatsResource = item.type !== "resource" && blockedResources.has(item.resource.appId) && blockedResources.get(item.resource.appId) === item.detail;
-      return { sign: "!", resource, subject, note: item.detail === null || repeatsResource ? reason : `${reason}: ${item.detail}` };
+      const resourceDetail = item.type !== "resource" ? blockedResources.get(item.resource.appId) : void 0;
+      if (resourceDetail !== void 0 && (resourceDetail === item.detail || item.detail === null || item.blockReason === "resource-unavailable")) {
+        const first = !told.has(item.resource.appId);
+        told.add(item.resource.appId);
+        return { sign: "!", resource, subject, note: first && resourceDetail !== null ? `${reason}: ${resourceDetail}` : reason };
+      }
+      return { sign: "!", resource, subject, note: item.detail === null ? reason : `${reason}: ${item.detail}` };
     }
     case "failed":
       return {
@@ -82286,9 +82294,15 @@ function resultLine(item, blockedResources) {
   }
 }
 function resultLines(result) {
-  const items = sortedResults(result.permissions);
-  const blockedResources = blockedResourceDetails(items);
-  const linesOf = (outcomes) => items.filter((item) => outcomes.includes(item.outcome)).map((item) => resultLine(item, blockedResources));
+  const blockedResources = blockedResourceDetails(result.permissions);
+  const withBlockedPermissions = new Set(
+    result.permissions.filter((item) => item.type !== "resource" && item.outcome === "blocked").map((item) => item.resource.appId)
+  );
+  const items = sortedResults(result.permissions).filter(
+    (item) => !(item.type === "resource" && item.outcome === "blocked" && withBlockedPermissions.has(item.resource.appId))
+  );
+  const told = /* @__PURE__ */ new Set();
+  const linesOf = (outcomes) => items.filter((item) => outcomes.includes(item.outcome)).map((item) => resultLine(item, blockedResources, told));
   return {
     changes: linesOf(["applied", "removed"]),
     failed: linesOf(["failed"]),
@@ -82336,13 +82350,19 @@ var CONSENT_WORDS = {
   "not-needed": "no consent needed",
   failed: "consent failed"
 };
+function neverRead(result) {
+  return result.status === "failed" && result.steps.consent === "not-needed" && result.steps.reset === null && result.permissions.length === 0 && result.verification === null;
+}
 function resultStepWords(result) {
   const requests = result.requests.graph + result.requests.partnerCenter + result.requests.token;
-  const parts = [CONSENT_WORDS[result.steps.consent]];
+  const parts = [neverRead(result) ? "the tenant could not be read" : CONSENT_WORDS[result.steps.consent]];
   if (result.steps.reset !== null) parts.push(result.steps.reset.removed ? "CIPP-SAM removed by reset" : "reset removed nothing");
   parts.push(`${(result.durationMs / 1e3).toFixed(1)} s`, plural(requests, "request"));
   if (result.requests.throttled > 0) parts.push(`${result.requests.throttled} throttled`);
   return parts.join(", ");
+}
+function stopSentence(stop) {
+  return `Stopped after ${stop.tenant.defaultDomain}: ${stop.problem.message} This applies to every tenant, so ${plural(stop.notAttempted.length, "other tenant was", "other tenants were")} not attempted. To fix: ${stop.problem.action}`;
 }
 
 // src/report/text.ts
@@ -86718,13 +86738,13 @@ async function report(inputs, outcome, redactor2, annotate) {
   if (inputs.summary) {
     const markdown = result === null ? planMarkdown : redactor2.redact(renderResultMarkdown(result));
     const stop = outcome.stopped === null ? "" : `> [!CAUTION]
-> ${escapeLine(redactor2.redact(stopMessage(outcome.stopped)))}
+> ${escapeLine(redactor2.redact(stopSentence(outcome.stopped)))}
 
 `;
     await summary.addRaw(stop + markdown + redactor2.redact(annotationList(perTenant, notShown)), true).write();
   }
   if (outcome.stopped !== null) {
-    fail(annotate, stopMessage(outcome.stopped));
+    fail(annotate, stopSentence(outcome.stopped));
   } else if (outcome.exitCode === 1) {
     const failed = verdict.failedTenants;
     fail(
@@ -86738,10 +86758,6 @@ async function report(inputs, outcome, redactor2, annotate) {
       message: `${verdict.annotations.length} workload(s) blocked in the tenants covered; see the job summary${notShown === "" ? "" : ` (${notShown})`}.`
     });
   }
-}
-function stopMessage(stop) {
-  const others = stop.notAttempted.length;
-  return `Stopped after ${stop.tenant.defaultDomain}: ${stop.problem.message} This applies to every tenant, so ${others} other tenant(s) were not attempted. To fix: ${stop.problem.action}`;
 }
 function droppedWords(dropped) {
   const parts = [
