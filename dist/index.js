@@ -80237,7 +80237,7 @@ function isRecord2(value) {
 }
 
 // src/live/access.ts
-var NEW_REFRESH_TOKEN = 'Get a new one: sign the CIPP service account in again with MFA (README, "Getting and renewing the refresh token") and store the token in the secret the runs read (e.g. CIPP_REFRESH_TOKEN), or in CIPP_CPV_REFRESH_TOKEN for the CLI.';
+var NEW_REFRESH_TOKEN = 'Sign the CIPP service account in again with MFA to get a new one (README, "Getting and renewing the refresh token") and store it in the secret the runs read (e.g. CIPP_REFRESH_TOKEN), or in CIPP_CPV_REFRESH_TOKEN for the CLI.';
 var BY_AADSTS = new Map(
   [
     [[65001, 90099], {

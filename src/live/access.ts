@@ -14,8 +14,8 @@ interface Classification {
 
 /** How a partner gets a new refresh token; the README walks through it. */
 const NEW_REFRESH_TOKEN =
-  "Get a new one: sign the CIPP service account in again with MFA (README, \"Getting and renewing the refresh token\") " +
-  "and store the token in the secret the runs read (e.g. CIPP_REFRESH_TOKEN), or in CIPP_CPV_REFRESH_TOKEN for the CLI.";
+  "Sign the CIPP service account in again with MFA to get a new one (README, \"Getting and renewing the refresh token\") " +
+  "and store it in the secret the runs read (e.g. CIPP_REFRESH_TOKEN), or in CIPP_CPV_REFRESH_TOKEN for the CLI.";
 
 /** AADSTS codes by the cause they reveal (microsoft-apis §6.6). */
 const BY_AADSTS: ReadonlyMap<number, Classification> = new Map(

@@ -147,7 +147,7 @@ describe(`refresh token write-back, the bundled Action on ${NODE_LABEL}`, () => 
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/AADSTS50173/);
     expect(errors[0]).toMatch(/not attempted/);
-    expect(errors[0]).toMatch(/sign the CIPP service account in again with MFA \(README, "Getting and renewing the refresh token"\)/);
+    expect(errors[0]).toMatch(/Sign the CIPP service account in again with MFA to get a new one \(README, "Getting and renewing the refresh token"\)/);
     expect(github.requests.filter((r) => r.method === "PUT")).toEqual([]);
     expectNothingSecretVisible(run);
   });
