@@ -81929,7 +81929,7 @@ async function runEngine(request3, deps = {}) {
   }
   const runOne = (tenant) => request3.mode === "reset" ? resetTenant(tenant, portFor(tenant), steps) : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request3.forceConsent === true });
   const attempted = await runJobs(
-    selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant)) })),
+    selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant), wroteAnything) })),
     {
       concurrency: request3.concurrency ?? DEFAULT_CONCURRENCY,
       now: timing.now,
@@ -81957,11 +81957,16 @@ var CredentialGuard = class {
   /** Which tenant's job is running, so that the refusal is pinned on the tenant whose request it was. */
   job = new import_node_async_hooks.AsyncLocalStorage();
   refusedIn = null;
-  /** Runs a tenant's job, unless the credential was already refused; then it is not attempted. */
-  async run(tenant, job) {
+  /**
+   * Runs a tenant's job, unless the credential was already refused: then it is not attempted. A
+   * job the refusal cut short counts as not attempted too, unless it changed something in the
+   * tenant (`changed`), which the report must then show.
+   */
+  async run(tenant, job, changed = () => false) {
     if (this.clients.tokens.credentialRefusal() !== null) return NOT_ATTEMPTED;
     const outcome = await this.job.run(tenant.tenantId, job);
-    return this.clients.tokens.credentialRefusal() !== null && this.refusedIn !== tenant.tenantId ? NOT_ATTEMPTED : outcome;
+    const cutShort = this.clients.tokens.credentialRefusal() !== null && this.refusedIn !== tenant.tenantId;
+    return cutShort && !changed(outcome) ? NOT_ATTEMPTED : outcome;
   }
   /** The stop, when there was one. */
   stop(selected, outcomes) {
@@ -81975,6 +81980,10 @@ var CredentialGuard = class {
     };
   }
 };
+function wroteAnything(run2) {
+  const { result } = run2;
+  return result.steps.consent === "created" || result.steps.reset?.removed === true || result.permissions.some((item) => item.outcome === "applied" || item.outcome === "removed");
+}
 function refuseEmptyFleet(stacksDir) {
   const folder = (0, import_node_path2.join)(stacksDir, "tenants");
   throw new RunRefusedError(

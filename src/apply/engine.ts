@@ -153,7 +153,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
       ? resetTenant(tenant, portFor(tenant), steps)
       : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request.forceConsent === true });
   const attempted = await runJobs(
-    selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant)) })),
+    selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant), wroteAnything) })),
     {
       concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
       now: timing.now,
@@ -189,11 +189,16 @@ class CredentialGuard {
     };
   }
 
-  /** Runs a tenant's job, unless the credential was already refused; then it is not attempted. */
-  async run<T>(tenant: DesiredTenant, job: () => Promise<T>): Promise<T | typeof NOT_ATTEMPTED> {
+  /**
+   * Runs a tenant's job, unless the credential was already refused: then it is not attempted. A
+   * job the refusal cut short counts as not attempted too, unless it changed something in the
+   * tenant (`changed`), which the report must then show.
+   */
+  async run<T>(tenant: DesiredTenant, job: () => Promise<T>, changed: (outcome: T) => boolean = () => false): Promise<T | typeof NOT_ATTEMPTED> {
     if (this.clients.tokens.credentialRefusal() !== null) return NOT_ATTEMPTED;
     const outcome = await this.job.run(tenant.tenantId, job);
-    return this.clients.tokens.credentialRefusal() !== null && this.refusedIn !== tenant.tenantId ? NOT_ATTEMPTED : outcome;
+    const cutShort = this.clients.tokens.credentialRefusal() !== null && this.refusedIn !== tenant.tenantId;
+    return cutShort && !changed(outcome) ? NOT_ATTEMPTED : outcome;
   }
 
   /** The stop, when there was one. */
@@ -207,6 +212,16 @@ class CredentialGuard {
       notAttempted: selected.filter((_, index) => outcomes[index] === NOT_ATTEMPTED).map(tenantRefOf),
     };
   }
+}
+
+/** Whether a tenant's run changed anything in it: a consent posted, a permission applied or removed, a reset. */
+function wroteAnything(run: TenantRun): boolean {
+  const { result } = run;
+  return (
+    result.steps.consent === "created" ||
+    result.steps.reset?.removed === true ||
+    result.permissions.some((item) => item.outcome === "applied" || item.outcome === "removed")
+  );
 }
 
 /** No tenant file at all is far more likely a wrong folder or a bad merge than a fleet of none. */

@@ -79,6 +79,14 @@ describe(`the bundled Action over a fleet, on ${NODE_LABEL}`, () => {
     expect(run.everythingVisible).not.toContain("not-the-secret");
   });
 
+  test("reset without confirm is refused before credentials are looked at: none given, still the confirm error", async () => {
+    const before = emulator.requests().total;
+    const run = await runAction({ mode: "reset", tenant: DEMO.healthy.defaultDomain, "sandbox-url": emulator.baseUrl });
+    expect(run.exitCode).toBe(1);
+    expect(commands(run, "error").map((c) => c.message)).toEqual([expect.stringMatching(/^Input 'confirm': .*repeat the tenant exactly/)]);
+    expect(emulator.requests().total).toBe(before);
+  });
+
   test("an empty tenants folder is refused, naming it, unless allow-empty", async () => {
     const workspace = mkdtempSync(path.join(tmpdir(), "cipp-cpv-empty-"));
     try {

@@ -209,6 +209,14 @@ describe("parseInputs: refresh-token write-back and allow-empty", () => {
     expect(refusal({ ...MINIMAL, "refresh-token-secret": "CIPP_REFRESH_TOKEN", "secrets-token": "t" }, ENV).input).toBe("GITHUB_REPOSITORY");
   });
 
+  test("mode refresh with no tenant covers the whole fleet; reset never does", () => {
+    const refresh = parse({ ...MINIMAL, mode: "refresh", tenant: "" });
+    expect(refresh.mode).toBe("refresh");
+    expect(refresh.tenant).toBeUndefined();
+    expect(refresh.changedFiles).toBeUndefined();
+    expect(refusal({ ...MINIMAL, mode: "reset", tenant: "" }).input).toBe("tenant");
+  });
+
   test("allow-empty is a boolean", () => {
     expect(parse({ ...MINIMAL, "allow-empty": "true" }).allowEmpty).toBe(true);
     expect(refusal({ ...MINIMAL, "allow-empty": "yes" }).input).toBe("allow-empty");
