@@ -7,6 +7,7 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as path from "node:path";
 import type { RunMode } from "../apply/run-request";
 import { parseChangedPaths } from "../desired/affected";
+import type { SecretTarget } from "./github-secrets";
 
 /** Reads one raw input, as `core.getInput` does: "" when not set. */
 export type InputReader = (name: string) => string;
@@ -40,10 +41,14 @@ export interface ActionInputs {
   readonly summary: boolean;
   /** Where plan-json and result-json are written. */
   readonly outputDir: string;
+  /** A stacks folder without tenant files is accepted (otherwise the run is refused). */
+  readonly allowEmpty: boolean;
+  /** Where the rotated refresh token is written back; undefined when write-back is not configured. */
+  readonly refreshTokenSecret?: SecretTarget;
 }
 
 /** Inputs that carry secrets: they are masked before any of them is parsed. */
-export const SECRET_INPUTS = ["client-secret", "refresh-token", "certificate-key"] as const;
+export const SECRET_INPUTS = ["client-secret", "refresh-token", "certificate-key", "secrets-token"] as const;
 
 /**
  * The values to mask before anything else runs: each secret input whole, and each line of a
@@ -135,7 +140,48 @@ export function parseInputs(getInput: InputReader, env: Environment): ActionInpu
     ...(sandboxUrl !== undefined ? { sandboxUrl } : {}),
     summary: parseBoolean("summary", read("summary"), true),
     outputDir,
+    allowEmpty: parseBoolean("allow-empty", read("allow-empty"), false),
+    ...optionalEntry("refreshTokenSecret", parseSecretTarget(read, env)),
   };
+}
+
+function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
+// GitHub's rules for secret names: letters, digits and underscores, not starting with a digit or GITHUB_.
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Where the rotated refresh token goes, or undefined when `refresh-token-secret` is empty. */
+function parseSecretTarget(read: (name: string) => string, env: Environment): SecretTarget | undefined {
+  const name = read("refresh-token-secret");
+  const environment = read("refresh-token-secret-environment");
+  const token = read("secrets-token");
+  if (name === "") {
+    if (environment !== "") throw new InputError("refresh-token-secret-environment", "is set, but 'refresh-token-secret' (the secret to write) is not.");
+    return undefined;
+  }
+  if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
+    throw new InputError("refresh-token-secret", `'${name}' is not a secret name GitHub accepts (letters, digits and _, not starting with a digit or GITHUB_).`);
+  }
+  if (token === "") {
+    throw new InputError(
+      "secrets-token",
+      `'refresh-token-secret' is set, so a token that may write the ${environment === "" ? "repository" : "environment"} secret is needed ` +
+        `(${environment === "" ? '"Secrets: Read and write"' : '"Environments: Read and write"'}); the workflow's GITHUB_TOKEN cannot write secrets.`,
+    );
+  }
+  const repository = env["GITHUB_REPOSITORY"];
+  if (!repository || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+    throw new InputError("GITHUB_REPOSITORY", "the runner sets this variable (owner/repo); it names the repository whose secret is written.");
+  }
+  const apiUrl = env["GITHUB_API_URL"] || "https://api.github.com";
+  try {
+    new URL(apiUrl);
+  } catch {
+    throw new InputError("GITHUB_API_URL", `'${apiUrl}' is not a URL.`);
+  }
+  return { apiUrl, repository, name, token, ...(environment !== "" ? { environment } : {}) };
 }
 
 function optional(value: string): string | undefined {

@@ -6,13 +6,17 @@
 import * as path from "node:path";
 import type { Progress } from "../apply/run-request";
 import type { DeclarationProblem } from "../desired/declaration-error";
+import type { SourceLocation } from "../desired/model";
 import type { OperationError, RunResult, TenantResult } from "../apply/result";
 import type { BlockedItem, FleetPlan, ResourceRef, TenantPlan, TenantRef } from "../plan/model";
 import { serviceWords } from "../report/lines";
 
-/** An annotation on the run: an error per failed tenant or declaration problem, a warning per blocked workload. */
+/**
+ * An annotation on the run: an error per failed tenant or declaration problem, a warning per
+ * blocked workload, a notice for the run as a whole.
+ */
 export interface Annotation {
-  readonly level: "error" | "warning";
+  readonly level: "error" | "warning" | "notice";
   readonly title: string;
   readonly message: string;
   /** Where in the repository, so that GitHub shows it on the line of a pull request's diff. */
@@ -46,10 +50,19 @@ export interface RunVerdict {
   readonly annotations: readonly Annotation[];
 }
 
+/** Where each tenant is declared, so that its annotations sit on its file. */
+export interface TenantLocations {
+  /** Source of each tenant's declaration, by tenant id. */
+  readonly sources: ReadonlyMap<string, SourceLocation>;
+  /** The workspace: annotation paths are relative to it, as GitHub places them by repository path. */
+  readonly workspace: string;
+}
+
 /** The verdict of a run; `result` is null in plan mode. */
-export function verdictOf(plan: FleetPlan, result: RunResult | null): RunVerdict {
+export function verdictOf(plan: FleetPlan, result: RunResult | null, locations?: TenantLocations): RunVerdict {
   const failures = result === null ? planFailures(plan) : resultFailures(result);
   const blocked = result === null ? plan.tenants.flatMap(blockedInPlan) : result.tenants.flatMap(blockedInResult);
+  const at = (tenant: TenantRef): Pick<Annotation, "file" | "line"> => locationOf(tenant, locations);
   return {
     changes: plan.tenants.some((tenant) => tenant.status === "changes"),
     failedTenants: failures.map((failure) => failure.tenant.defaultDomain),
@@ -58,10 +71,41 @@ export function verdictOf(plan: FleetPlan, result: RunResult | null): RunVerdict
         level: "error",
         title: `${failure.tenant.displayName} (${failure.tenant.defaultDomain}) failed`,
         message: failure.message,
+        ...at(failure.tenant),
       })),
-      ...blockedAnnotations(blocked),
+      ...blockedAnnotations(blocked, at),
     ],
   };
+}
+
+function locationOf(tenant: TenantRef, locations: TenantLocations | undefined): Pick<Annotation, "file" | "line"> {
+  const source = locations?.sources.get(tenant.tenantId);
+  if (locations === undefined || source === undefined) return {};
+  const file = path.isAbsolute(source.file) ? path.relative(locations.workspace, source.file) : source.file;
+  return { file: file.split(path.sep).join("/"), ...(source.line !== undefined ? { line: source.line } : {}) };
+}
+
+/**
+ * GitHub keeps at most 10 error and 10 warning annotations per step (and 50 per job); the rest
+ * are dropped without a word. One error is kept for the step's own failure message, and two
+ * warnings for the Action's own (the refresh token's age, its write-back).
+ */
+export const ANNOTATION_LIMITS = { error: 9, warning: 8 } as const;
+
+/** The annotations GitHub will show, and how many of each level did not fit. */
+export function withinLimits(annotations: readonly Annotation[]): { shown: Annotation[]; dropped: { error: number; warning: number } } {
+  const shown: Annotation[] = [];
+  const dropped = { error: 0, warning: 0 };
+  const count = { error: 0, warning: 0 };
+  for (const annotation of annotations) {
+    const level = annotation.level;
+    if (level === "notice") shown.push(annotation);
+    else if (count[level] < ANNOTATION_LIMITS[level]) {
+      count[level] += 1;
+      shown.push(annotation);
+    } else dropped[level] += 1;
+  }
+  return { shown, dropped };
 }
 
 /** One progress line, e.g. "[3/40] fabrikam.onmicrosoft.com: changed (0 failed, about 2 min left)". */
@@ -150,17 +194,21 @@ function blockedInResult(tenant: TenantResult): Blocked[] {
     }));
 }
 
-/**
- * One warning per tenant and blocked workload: an unlicensed workload blocks dozens of permissions
- * at once, and GitHub shows only the first few annotations of a step.
- */
-function blockedAnnotations(items: readonly Blocked[]): Annotation[] {
+function groupBlocked(items: readonly Blocked[]): Map<string, Blocked[]> {
   const groups = new Map<string, Blocked[]>();
   for (const item of items) {
     const key = `${item.tenant.tenantId}\u0000${item.resource.appId}`;
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
-  return [...groups.values()].map((group) => {
+  return groups;
+}
+
+/**
+ * One warning per tenant and blocked workload: an unlicensed workload blocks dozens of permissions
+ * at once, and GitHub shows only the first few annotations of a step.
+ */
+function blockedAnnotations(items: readonly Blocked[], at: (tenant: TenantRef) => Pick<Annotation, "file" | "line">): Annotation[] {
+  return [...groupBlocked(items).values()].map((group) => {
     const first = group[0] as Blocked;
     const permissions = group.flatMap((item) => (item.permission === null ? [] : [item.permission]));
     const wholeResource = group.find((item) => item.permission === null);
@@ -170,6 +218,7 @@ function blockedAnnotations(items: readonly Blocked[]): Annotation[] {
       level: "warning",
       title: `${first.tenant.displayName}: ${first.resource.displayName} blocked`,
       message: `${first.tenant.defaultDomain}: ${first.resource.displayName} ${what}: ${details.join("; ")}`,
+      ...at(first.tenant),
     };
   });
 }

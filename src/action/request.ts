@@ -24,6 +24,7 @@ export function runRequestOf(inputs: ActionInputs, hooks: RequestHooks): RunRequ
     ...(inputs.changedFiles !== undefined ? { changedFiles: inputs.changedFiles } : {}),
     ...(inputs.confirm !== undefined ? { confirm: inputs.confirm } : {}),
     forceConsent: inputs.forceConsent,
+    ...(inputs.allowEmpty ? { allowEmpty: true } : {}),
     ...(inputs.concurrency !== undefined ? { concurrency: inputs.concurrency } : {}),
     ...(inputs.sandboxUrl !== undefined ? { endpoints: sandboxEndpoints(inputs.sandboxUrl) } : {}),
     ...(inputs.caCertificates.length > 0 ? { caCertificates: inputs.caCertificates } : {}),

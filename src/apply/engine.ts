@@ -3,18 +3,22 @@
  * all tenants through one scheduler, one set of Microsoft clients, one token cache and one set of
  * write budgets. Knows nothing of GitHub or of the command line.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import type { Dispatcher } from "undici";
 import { createMicrosoftClients, WriteBudget, GRAPH_WRITE_LIMITS, type MicrosoftClients } from "../cloud";
+import type { TokenError } from "../cloud/tokens";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
 import { affectedTenants, baseFilesOf, deletedTenantFiles } from "../desired/affected";
 import { loadFleet, localFiles, SETTINGS_FILE } from "../desired/load";
-import type { DesiredTenant, Fleet } from "../desired/model";
+import type { DesiredTenant, Fleet, SourceLocation } from "../desired/model";
+import { tokenProblem } from "../live/access";
+import type { AccessProblem } from "../live/model";
 import { selectTenants } from "../desired/select";
 import { DEFAULT_BOOTSTRAP_SCOPES } from "../plan/bootstrap";
 import { inaccessiblePlan, planTenant } from "../plan/diff";
-import type { FleetPlan, TenantPlan } from "../plan/model";
+import type { FleetPlan, TenantPlan, TenantRef } from "../plan/model";
 import { REPLICATION_WAIT } from "./backoff";
 import { cloudTenantPort } from "./cloud-port";
 import { WRITE_LAG_RETRY } from "./execute-writes";
@@ -40,6 +44,22 @@ export interface RunOutcome {
   readonly result: RunResult | null;
   /** The refresh token Entra ID rotated in during the run, to persist; null when it did not change. */
   readonly rotatedRefreshToken: string | null;
+  /**
+   * Set when Entra ID refused a credential every tenant shares (CIPP-SAM's secret, certificate or
+   * federated credential, the application id, the service account's refresh token): the run
+   * stopped there, and the tenants not yet attempted are in `notAttempted`, in neither plan nor result.
+   */
+  readonly stopped: RunStop | null;
+  /** Where each covered tenant is declared, by tenant id, for annotations on its file. */
+  readonly sources: ReadonlyMap<string, SourceLocation>;
+}
+
+/** Why a run stopped before every tenant was attempted. */
+export interface RunStop {
+  /** The tenant whose sign-in was refused. */
+  readonly tenant: TenantRef;
+  readonly problem: AccessProblem;
+  readonly notAttempted: readonly TenantRef[];
 }
 
 /** Where time, chance and the network come from; tests replace them. */
@@ -80,6 +100,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   });
   if (request.mode === "reset") checkResetConfirmation(request);
   const fleet = loadFleet(request.stacksDir);
+  if (fleet.tenants.length === 0 && request.allowEmpty !== true) refuseEmptyFleet(request.stacksDir);
   const changedFiles = request.tenant === undefined ? request.changedFiles : undefined;
   const selected = changedFiles === undefined ? selectTenants(fleet, request.tenant) : tenantsChangedBy(fleet, request.stacksDir, changedFiles);
   if (request.mode === "reset") refusePartnerReset(selected);
@@ -114,39 +135,112 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
 
   const startedAt = new Date(timing.now()).toISOString();
   const rotated = (): string | null => rotatedToken(clients, request.refreshToken);
+  const sources = new Map(selected.map((tenant) => [tenant.tenantId, tenant.source]));
+  const guard = new CredentialGuard(clients);
 
   if (request.mode === "plan") {
-    const plans = await runJobs(
-      selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => planOne(tenant, portFor(tenant), request.forceConsent === true) })),
+    const planned = await runJobs(
+      selected.map((tenant) => ({
+        key: tenant.defaultDomain,
+        run: () => guard.run(tenant, () => planOne(tenant, portFor(tenant), request.forceConsent === true)),
+      })),
       {
         concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
         now: timing.now,
         onCrash: (key, error) => crashedPlan(selected, key, error),
-        describe: (plan) => ({ failed: plan.status === "inaccessible", outcome: plan.status }),
+        describe: (plan) => (plan === NOT_ATTEMPTED ? { failed: false, outcome: "not attempted" } : { failed: plan.status === "inaccessible", outcome: plan.status }),
         ...(request.onProgress ? { onProgress: request.onProgress } : {}),
       },
     );
-    const exitCode = plans.some((p) => p.status === "inaccessible") ? 1 : plans.some((p) => p.status === "changes") ? 2 : 0;
-    return { exitCode, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated() };
+    const plans = planned.filter((plan): plan is TenantPlan => plan !== NOT_ATTEMPTED);
+    const stopped = guard.stop(selected, planned);
+    const exitCode = stopped !== null || plans.some((p) => p.status === "inaccessible") ? 1 : plans.some((p) => p.status === "changes") ? 2 : 0;
+    return { exitCode, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), stopped, sources };
   }
 
   const runOne = (tenant: DesiredTenant): Promise<TenantRun> =>
     request.mode === "reset"
       ? resetTenant(tenant, portFor(tenant), steps)
       : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request.forceConsent === true });
-  const runs = await runJobs(
-    selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => runOne(tenant) })),
+  const attempted = await runJobs(
+    selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant), wroteAnything) })),
     {
       concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
       now: timing.now,
       onCrash: (key, error) => crashedRun(selected, key, error),
-      describe: (run) => ({ failed: run.result.status === "failed", outcome: run.result.status }),
+      describe: (run) => (run === NOT_ATTEMPTED ? { failed: false, outcome: "not attempted" } : { failed: run.result.status === "failed", outcome: run.result.status }),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     },
   );
+  const runs = attempted.filter((run): run is TenantRun => run !== NOT_ATTEMPTED);
+  const stopped = guard.stop(selected, attempted);
   const tenants: TenantResult[] = [...runs.map((run) => run.result), ...skipped.map(skippedResult)];
   const result = runResultOf(request.mode, startedAt, new Date(timing.now()).toISOString(), tenants);
-  return { exitCode: result.exitCode, plan: { tenants: runs.map((run) => run.plan), ...coverage }, result, rotatedRefreshToken: rotated() };
+  const exitCode = stopped !== null ? 1 : result.exitCode;
+  return { exitCode, plan: { tenants: runs.map((run) => run.plan), ...coverage }, result, rotatedRefreshToken: rotated(), stopped, sources };
+}
+
+/** A tenant the run did not attempt, because a credential every tenant shares was refused first. */
+const NOT_ATTEMPTED = Symbol("not attempted");
+
+/**
+ * Stops the run at the first refusal of a credential every tenant shares. The token provider sends
+ * the first sign-ins one at a time and sends nothing after such a refusal; this keeps the tenants
+ * that never got a sign-in of their own out of the reports, and names the one that did.
+ */
+class CredentialGuard {
+  /** Which tenant's job is running, so that the refusal is pinned on the tenant whose request it was. */
+  private readonly job = new AsyncLocalStorage<string>();
+  private refusedIn: string | null = null;
+
+  constructor(private readonly clients: MicrosoftClients) {
+    clients.tokens.onRefusal = () => {
+      this.refusedIn ??= this.job.getStore() ?? null;
+    };
+  }
+
+  /**
+   * Runs a tenant's job, unless the credential was already refused: then it is not attempted. A
+   * job the refusal cut short counts as not attempted too, unless it changed something in the
+   * tenant (`changed`), which the report must then show.
+   */
+  async run<T>(tenant: DesiredTenant, job: () => Promise<T>, changed: (outcome: T) => boolean = () => false): Promise<T | typeof NOT_ATTEMPTED> {
+    if (this.clients.tokens.credentialRefusal() !== null) return NOT_ATTEMPTED;
+    const outcome = await this.job.run(tenant.tenantId, job);
+    const cutShort = this.clients.tokens.credentialRefusal() !== null && this.refusedIn !== tenant.tenantId;
+    return cutShort && !changed(outcome) ? NOT_ATTEMPTED : outcome;
+  }
+
+  /** The stop, when there was one. */
+  stop<T>(selected: readonly DesiredTenant[], outcomes: readonly (T | typeof NOT_ATTEMPTED)[]): RunStop | null {
+    const refusal: TokenError | null = this.clients.tokens.credentialRefusal();
+    if (refusal === null) return null;
+    const cause = selected.find((tenant) => tenant.tenantId === this.refusedIn) ?? selected.find((tenant) => tenant.tenantId === refusal.tenantId);
+    return {
+      tenant: tenantRefOf(cause ?? (selected[0] as DesiredTenant)),
+      problem: tokenProblem(refusal),
+      notAttempted: selected.filter((_, index) => outcomes[index] === NOT_ATTEMPTED).map(tenantRefOf),
+    };
+  }
+}
+
+/** Whether a tenant's run changed anything in it: a consent posted, a permission applied or removed, a reset. */
+function wroteAnything(run: TenantRun): boolean {
+  const { result } = run;
+  return (
+    result.steps.consent === "created" ||
+    result.steps.reset?.removed === true ||
+    result.permissions.some((item) => item.outcome === "applied" || item.outcome === "removed")
+  );
+}
+
+/** No tenant file at all is far more likely a wrong folder or a bad merge than a fleet of none. */
+function refuseEmptyFleet(stacksDir: string): never {
+  const folder = join(stacksDir, "tenants");
+  throw new RunRefusedError(
+    `${folder} holds no tenant declarations (*.yaml), so this run would manage nothing. Check the stacks folder ` +
+      `(${stacksDir}); to run with no tenants on purpose, pass --allow-empty (Action input allow-empty: true).`,
+  );
 }
 
 /** The tenants whose declarations the changed files touch, the settings' base manifests included. */
@@ -162,8 +256,11 @@ function deletedIn(stacksDir: string, changedFiles: readonly string[]): Pick<Fle
   return deleted.length === 0 ? {} : { deletedTenantFiles: deleted.map((file) => relative(dirname(stacksDir), file).split(sep).join("/")) };
 }
 
-/** A reset names one tenant and repeats it in `confirm`: it removes CIPP-SAM from that tenant. */
-function checkResetConfirmation(request: RunRequest): void {
+/**
+ * A reset names one tenant and repeats it in `confirm`: it removes CIPP-SAM from that tenant.
+ * Exported so that a delivery surface can refuse before it even looks for credentials.
+ */
+export function checkResetConfirmation(request: Pick<RunRequest, "tenant" | "confirm">): void {
   if (request.tenant === undefined || request.tenant.trim() === "") {
     throw new RunRefusedError("A reset needs one tenant (its id or default domain); it removes CIPP-SAM from that tenant and adds it back.");
   }

@@ -37,6 +37,8 @@ export interface RunRequest {
   readonly confirm?: string;
   /** Post the Partner Center consent even when the plan does not need it (CIPP's manual refresh). */
   readonly forceConsent?: boolean;
+  /** Accept a stacks folder that declares no tenant at all (otherwise refused, naming the folder). */
+  readonly allowEmpty?: boolean;
   /** Tenants processed at once. @default 10 */
   readonly concurrency?: number;
   /** Where the Microsoft services are; defaults to the cloud named in cipp-cpv.yaml. */

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { RunRefusedError } from "../apply/engine";
+import { RunRefusedError, checkResetConfirmation } from "../apply/engine";
 import { DeclarationError } from "../desired/declaration-error";
 import { SETTINGS_FILE, loadFleet } from "../desired/load";
 import { TenantSelectionError } from "../desired/select";
@@ -38,6 +38,7 @@ interface CommonOptions {
   color?: boolean;
   quiet?: boolean;
   refreshTokenOut?: string;
+  allowEmpty?: boolean;
   sandboxUrl?: string;
   caFile?: string;
 }
@@ -85,6 +86,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     if (mode !== "reset") {
       command
         .option("--force-consent", "post the Partner Center consent even where the plan does not need it")
+        .option("--allow-empty", "accept a stacks folder that declares no tenant (otherwise refused)")
         .option("--concurrency <n>", "tenants processed at once", positiveInteger, 10);
     }
     return command
@@ -100,6 +102,8 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
   };
 
   const run = (mode: "plan" | "refresh" | "reset") => async (options: CommonOptions) => {
+    // A refused reset is refused for what it is, whatever else is missing.
+    if (mode === "reset") checkResetConfirmation(options);
     const secrets = secretsFromEnvironment(env);
     const sandboxUrl = sandboxUrlFrom(options.sandboxUrl, env);
     if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks);
@@ -178,6 +182,7 @@ function runFlags(options: CommonOptions): RunFlags {
     ...(options.color ? { colour: true } : {}),
     ...(options.quiet ? { quiet: true } : {}),
     ...(options.refreshTokenOut !== undefined ? { refreshTokenOut: options.refreshTokenOut } : {}),
+    ...(options.allowEmpty ? { allowEmpty: true } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { runEngine, type RunOutcome } from "../apply/engine";
 import type { AppCredential, RunMode } from "../apply/run-request";
 import { sandboxEndpoints, type CloudEndpoints } from "../cloud/endpoints";
-import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../report";
+import { stopSentence, renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../report";
 import { parseChangedPaths } from "../desired/affected";
 import { ConfigurationError } from "./environment";
 import { checkWritable, type Output } from "./output";
@@ -27,6 +27,8 @@ export interface RunFlags {
   /** Quiet progress (reports only). */
   readonly quiet?: boolean;
   readonly refreshTokenOut?: string;
+  /** Accept a stacks folder that declares no tenant. */
+  readonly allowEmpty?: boolean;
 }
 
 export interface RunContext {
@@ -55,6 +57,7 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
     ...(flags.changedFiles !== undefined ? { changedFiles: changedPathsIn(flags.changedFiles) } : {}),
     ...(flags.confirm !== undefined ? { confirm: flags.confirm } : {}),
     ...(flags.forceConsent ? { forceConsent: true } : {}),
+    ...(flags.allowEmpty ? { allowEmpty: true } : {}),
     ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
     ...(endpoints ? { endpoints } : {}),
     caCertificates: context.caCertificates,
@@ -92,9 +95,14 @@ function report(mode: RunMode, outcome: RunOutcome, flags: RunFlags, output: Out
     output.out(renderPlanText(outcome.plan, { colour }));
     if (flags.json !== undefined) output.file(flags.json, renderPlanJson(outcome.plan));
     if (flags.markdown !== undefined) output.file(flags.markdown, renderPlanMarkdown(outcome.plan));
-    return;
+  } else {
+    output.out(renderResultText(outcome.result, { colour }));
+    if (flags.json !== undefined) output.file(flags.json, renderResultJson(outcome.result));
+    if (flags.markdown !== undefined) output.file(flags.markdown, renderResultMarkdown(outcome.result));
   }
-  output.out(renderResultText(outcome.result, { colour }));
-  if (flags.json !== undefined) output.file(flags.json, renderResultJson(outcome.result));
-  if (flags.markdown !== undefined) output.file(flags.markdown, renderResultMarkdown(outcome.result));
+  const stop = outcome.stopped;
+  if (stop !== null) {
+    // Last, so that it is the line a person reads: the one cause of every tenant's failure.
+    output.err(`Error: ${stopSentence(stop)}`);
+  }
 }

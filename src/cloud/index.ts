@@ -73,6 +73,7 @@ export function createMicrosoftClients(options: MicrosoftClientsOptions): Micros
     applicationId: options.applicationId,
     credential: options.credentials,
     refreshToken: options.refreshToken,
+    partnerTenantId: options.partnerTenantId,
     http,
   });
   const partnerCenter = new PartnerCenterClient({

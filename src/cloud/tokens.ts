@@ -60,6 +60,8 @@ export class TokenError extends Error {
 
 export interface TokenProviderOptions {
   readonly endpoints: CloudEndpoints;
+  /** The partner's tenant: where an unknown application is told apart from one not yet consented. */
+  readonly partnerTenantId?: string;
   readonly applicationId: string;
   readonly credential: AppCredential;
   readonly refreshToken: string;
@@ -72,6 +74,45 @@ const EXPIRY_MARGIN_MS = 5 * 60_000;
 /** Scopes msal-node adds to every refresh-token request; they say nothing about the API's permissions. */
 const OIDC_SCOPES = new Set(["openid", "profile", "offline_access", "email"]);
 
+type Flow = TokenError["flow"];
+
+/**
+ * Whether Entra ID refused something every tenant shares: CIPP-SAM's own credential (secret,
+ * certificate, federated credential), the application itself, or the service account's refresh
+ * token. Such a refusal answers the same in every tenant, so asking again elsewhere only adds
+ * failed sign-ins (which Entra ID records and may lock out). A consent, GDAP or Conditional Access
+ * problem is the tenant's own and is not one of these.
+ */
+export function refusesEveryTenant(error: TokenError, partnerTenantId?: string): boolean {
+  if (error.aadsts === null) return false;
+  if (EVERY_TENANT_AADSTS.has(error.aadsts)) return true;
+  // "Application not found in the directory": in a customer tenant it also means "not consented
+  // yet"; in the partner's tenant, or when redeeming the refresh token (which a missing consent
+  // answers with AADSTS65001), it means the application id is wrong.
+  return error.aadsts === 700016 && (error.flow === "refresh-token" || error.tenantId === partnerTenantId);
+}
+
+/**
+ * Bad or expired client secret, certificate or assertion, federated credential mismatch (the
+ * Microsoft identity platform's error reference); refresh token expired, revoked or issued to
+ * another client.
+ */
+const EVERY_TENANT_AADSTS: ReadonlySet<number> = new Set([
+  7000215, 7000222, 700027, 50012, 70021, 700211, 700212, 700213, 7002138, 700024, 7000218,
+  700082, 70008, 50173, 9002313, 700007,
+]);
+
+/**
+ * Thrown instead of a token request once Entra ID refused a credential every tenant shares (see
+ * {@link refusesEveryTenant}): nothing is sent.
+ */
+export class CredentialRefusedError extends Error {
+  override readonly name = "CredentialRefusedError";
+  constructor(readonly refusal: TokenError) {
+    super(`Not attempted: Entra ID already refused the credential every tenant shares. ${refusal.message}`);
+  }
+}
+
 /** Issues and caches CIPP-SAM's tokens. One per run; shared by every tenant. */
 export class TokenProvider {
   private refreshToken: string;
@@ -82,6 +123,16 @@ export class TokenProvider {
   private readonly certificate: { thumbprintSha256: string; privateKey: string; x5c: string } | null;
   /** Token endpoint HTTP requests sent (retries included), for cost accounting. */
   requestCount = 0;
+  /** Flows that have issued a token this run: their credential is known good. */
+  private readonly proven = new Set<Flow>();
+  /** Per flow, the end of the queue of first sign-ins, which go one at a time until one succeeds. */
+  private readonly firstSignIns = new Map<Flow, Promise<void>>();
+  private refusal: TokenError | null = null;
+  /**
+   * Told of that refusal as it happens, in the asynchronous context of the request Entra ID
+   * refused (so a caller can tell whose request it was).
+   */
+  onRefusal: ((refusal: TokenError) => void) | null = null;
 
   constructor(private readonly options: TokenProviderOptions) {
     this.refreshToken = options.refreshToken;
@@ -117,6 +168,11 @@ export class TokenProvider {
     for (const key of new Set([...this.cache.keys(), ...this.inflight.keys()])) if (key.endsWith(`|${tenantId}`)) this.forget(key);
   }
 
+  /** The refusal of a credential every tenant shares, once Entra ID gave one; no token request is sent after it. */
+  credentialRefusal(): TokenError | null {
+    return this.refusal;
+  }
+
   /** The newest refresh token Entra ID issued (the one given at start until the first rotation). Persist it. */
   currentRefreshToken(): string {
     return this.refreshToken;
@@ -150,7 +206,55 @@ export class TokenProvider {
     this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
   }
 
-  private async redeemRefreshToken(tenantId: string, resource: TokenResource): Promise<AccessToken> {
+  /**
+   * Runs a token request of `flow`. Until the flow has issued a token once, its requests go one at
+   * a time: when the first is refused for a reason every tenant shares, the others are never sent,
+   * so a wrong client secret costs one failed sign-in, not one per tenant.
+   */
+  private async signIn(flow: Flow, request: () => Promise<AccessToken>): Promise<AccessToken> {
+    if (this.refusal !== null) throw new CredentialRefusedError(this.refusal);
+    if (this.proven.has(flow)) return this.attempt(request);
+    const before = this.firstSignIns.get(flow) ?? Promise.resolve();
+    let release = (): void => undefined;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    this.firstSignIns.set(flow, before.then(() => mine));
+    await before;
+    if (this.proven.has(flow)) {
+      // Another request proved the credential while this one queued: no need to hold the others.
+      release();
+      return this.attempt(request);
+    }
+    try {
+      if (this.refusal !== null) throw new CredentialRefusedError(this.refusal);
+      const token = await this.attempt(request);
+      this.proven.add(flow);
+      return token;
+    } finally {
+      release();
+    }
+  }
+
+  private async attempt(request: () => Promise<AccessToken>): Promise<AccessToken> {
+    try {
+      return await request();
+    } catch (error) {
+      if (error instanceof TokenError && this.refusal === null && refusesEveryTenant(error, this.options.partnerTenantId)) {
+        this.refusal = error;
+        this.onRefusal?.(error);
+      }
+      throw error;
+    }
+  }
+
+  private redeemRefreshToken(tenantId: string, resource: TokenResource): Promise<AccessToken> {
+    return this.signIn("refresh-token", () => this.sendRefreshToken(tenantId, resource));
+  }
+
+  private clientCredentials(tenantId: string): Promise<AccessToken> {
+    return this.signIn("client-credentials", () => this.sendClientCredentials(tenantId));
+  }
+
+  private async sendRefreshToken(tenantId: string, resource: TokenResource): Promise<AccessToken> {
     const { client, network } = this.newClient(tenantId);
     const usedRefreshToken = this.refreshToken;
     const requested = this.lifetimeStart();
@@ -172,7 +276,7 @@ export class TokenProvider {
     }
   }
 
-  private async clientCredentials(tenantId: string): Promise<AccessToken> {
+  private async sendClientCredentials(tenantId: string): Promise<AccessToken> {
     const { client, network } = this.newClient(tenantId);
     const requested = this.lifetimeStart();
     try {

@@ -265,7 +265,8 @@ function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclarat
         profiles: value.profiles ?? [],
         permissions: resolvePermissions(settings.base, isPartner, layers).permissions,
         extras: resolveExtras(declared.extras, value.extras),
-        source: { file: source.file, line: 1 },
+        // The line naming the tenant, where an annotation about the tenant as a whole belongs.
+        source: { file: source.file, line: source.lineOf(["defaultDomain"], true) },
       };
     }),
   };

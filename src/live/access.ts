@@ -12,6 +12,11 @@ interface Classification {
   readonly action: string;
 }
 
+/** How a partner gets a new refresh token; the README walks through it. */
+const NEW_REFRESH_TOKEN =
+  "Sign the CIPP service account in again with MFA to get a new one (README, \"Getting and renewing the refresh token\") " +
+  "and store it in the secret the runs read (e.g. CIPP_REFRESH_TOKEN), or in CIPP_CPV_REFRESH_TOKEN for the CLI.";
+
 /** AADSTS codes by the cause they reveal (microsoft-apis §6.6). */
 const BY_AADSTS: ReadonlyMap<number, Classification> = new Map(
   (
@@ -29,17 +34,17 @@ const BY_AADSTS: ReadonlyMap<number, Classification> = new Map(
       [[700082, 70008], {
         kind: "refresh-token-expired",
         what: "the service account's refresh token has expired",
-        action: "Sign the CIPP service account in again (with MFA) and store the new refresh token; use it at least every 90 days.",
+        action: `${NEW_REFRESH_TOKEN} A stored token must be used at least every 90 days; the Action's refresh-token-secret input keeps it renewed.`,
       }],
       [[50173], {
         kind: "refresh-token-revoked",
         what: "the service account's refresh token was revoked (password change or sessions revoked)",
-        action: "Sign the CIPP service account in again (with MFA) and store the new refresh token.",
+        action: NEW_REFRESH_TOKEN,
       }],
       [[9002313, 700007], {
         kind: "refresh-token-revoked",
         what: "the service account's refresh token was not accepted (malformed, unknown, or issued to another application)",
-        action: "Store the refresh token issued to CIPP-SAM for the CIPP service account (sign it in again with MFA if in doubt).",
+        action: `Store the refresh token issued to CIPP-SAM for the CIPP service account. ${NEW_REFRESH_TOKEN}`,
       }],
       [[53003], {
         kind: "conditional-access",

@@ -105,22 +105,29 @@ export function actionLines(action: PlanAction): ReportLine[] {
 }
 
 /**
- * Blocked items as lines. A resource that cannot be added gives one line carrying the reason, and its permissions
- * follow with the short reason only, so a long reason is not repeated for every permission.
+ * Blocked items as lines, one per blocked permission, as many as the counts say. A resource that cannot be added
+ * has no line of its own: the first of its permissions carries the reason in full, the others the short reason, so
+ * a long reason is not repeated for every permission. Only a resource none of whose permissions are listed gets a
+ * line of its own.
  */
 export function blockedLines(items: readonly BlockedItem[]): ReportLine[] {
-  const unavailable = new Set(
-    items.filter((item) => item.type === "resource").map((item) => item.resource.appId),
-  );
-  return items.map((item) => {
-    const repeatsResource = item.type !== "resource" && item.reason === "resource-unavailable" && unavailable.has(item.resource.appId);
-    return {
-      sign: "!",
-      resource: item.resource.displayName,
-      subject: permissionSubject(item.type, item.permission),
-      note: repeatsResource ? blockReasonWords(item.reason) : `${blockReasonWords(item.reason)}: ${item.detail}`,
-    };
-  });
+  const withPermissions = new Set(items.filter((item) => item.type !== "resource").map((item) => item.resource.appId));
+  const unavailable = new Map(items.filter((item) => item.type === "resource").map((item) => [item.resource.appId, item.detail]));
+  const told = new Set<string>();
+  return items
+    .filter((item) => item.type !== "resource" || !withPermissions.has(item.resource.appId))
+    .map((item) => {
+      const resourceDetail = item.type !== "resource" && item.reason === "resource-unavailable" ? unavailable.get(item.resource.appId) : undefined;
+      const first = !told.has(item.resource.appId);
+      if (resourceDetail !== undefined) told.add(item.resource.appId);
+      const detail = resourceDetail === undefined ? item.detail : first ? resourceDetail : null;
+      return {
+        sign: "!",
+        resource: item.resource.displayName,
+        subject: permissionSubject(item.type, item.permission),
+        note: detail === null ? blockReasonWords(item.reason) : `${blockReasonWords(item.reason)}: ${detail}`,
+      };
+    });
 }
 
 /** Kept extras, one line per resource. */
@@ -217,7 +224,7 @@ function blockedResourceDetails(items: readonly PermissionResult[]): Map<string,
   return new Map(items.filter((item) => item.type === "resource" && item.outcome === "blocked").map((item) => [item.resource.appId, item.detail]));
 }
 
-function resultLine(item: PermissionResult, blockedResources: ReadonlyMap<string, string | null>): ReportLine {
+function resultLine(item: PermissionResult, blockedResources: ReadonlyMap<string, string | null>, told: Set<string>): ReportLine {
   const subject = permissionSubject(item.type, item.permission);
   const resource = item.resource.displayName;
   switch (item.outcome) {
@@ -229,9 +236,14 @@ function resultLine(item: PermissionResult, blockedResources: ReadonlyMap<string
       return { sign: "=", resource, subject, note: null };
     case "blocked": {
       const reason = item.blockReason === null ? "blocked" : blockReasonWords(item.blockReason);
-      const repeatsResource =
-        item.type !== "resource" && blockedResources.has(item.resource.appId) && blockedResources.get(item.resource.appId) === item.detail;
-      return { sign: "!", resource, subject, note: item.detail === null || repeatsResource ? reason : `${reason}: ${item.detail}` };
+      // The first permission of a resource that is blocked as a whole carries the resource's detail, once.
+      const resourceDetail = item.type !== "resource" ? blockedResources.get(item.resource.appId) : undefined;
+      if (resourceDetail !== undefined && (resourceDetail === item.detail || item.detail === null || item.blockReason === "resource-unavailable")) {
+        const first = !told.has(item.resource.appId);
+        told.add(item.resource.appId);
+        return { sign: "!", resource, subject, note: first && resourceDetail !== null ? `${reason}: ${resourceDetail}` : reason };
+      }
+      return { sign: "!", resource, subject, note: item.detail === null ? reason : `${reason}: ${item.detail}` };
     }
     case "failed":
       return {
@@ -244,14 +256,21 @@ function resultLine(item: PermissionResult, blockedResources: ReadonlyMap<string
 }
 
 /**
- * A tenant result's lines, sorted by resource, type and name. As in a plan, the permissions of a resource that
- * cannot be added carry the short reason only; the resource's own line carries the detail once.
+ * A tenant result's lines, sorted by resource, type and name. As in a plan, a resource that cannot be added has no
+ * line of its own when its permissions are listed: the first carries the detail, the others the short reason.
  */
 export function resultLines(result: TenantResult): ResultLines {
-  const items = sortedResults(result.permissions);
-  const blockedResources = blockedResourceDetails(items);
+  const blockedResources = blockedResourceDetails(result.permissions);
+  const withBlockedPermissions = new Set(
+    result.permissions.filter((item) => item.type !== "resource" && item.outcome === "blocked").map((item) => item.resource.appId),
+  );
+  // A blocked resource's own row is told through its permissions' lines, so that lines and counts agree.
+  const items = sortedResults(result.permissions).filter(
+    (item) => !(item.type === "resource" && item.outcome === "blocked" && withBlockedPermissions.has(item.resource.appId)),
+  );
+  const told = new Set<string>();
   const linesOf = (outcomes: readonly PermissionResult["outcome"][]): ReportLine[] =>
-    items.filter((item) => outcomes.includes(item.outcome)).map((item) => resultLine(item, blockedResources));
+    items.filter((item) => outcomes.includes(item.outcome)).map((item) => resultLine(item, blockedResources, told));
   return {
     changes: linesOf(["applied", "removed"]),
     failed: linesOf(["failed"]),

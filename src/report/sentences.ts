@@ -1,4 +1,5 @@
 /** The one-line summaries every rendering ends or starts with, so text and Markdown say the same thing. */
+import type { RunStop } from "../apply/engine";
 import type { RunMode } from "../apply/run-request";
 import type { RunTotals, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan, TenantRef } from "../plan/model";
@@ -86,12 +87,34 @@ const CONSENT_WORDS: Readonly<Record<TenantResult["steps"]["consent"], string>> 
   failed: "consent failed",
 };
 
+/**
+ * A tenant that failed before anything was done in it: no step ran, so "no consent needed" would
+ * claim a judgement that was never made.
+ */
+function neverRead(result: TenantResult): boolean {
+  return (
+    result.status === "failed" &&
+    result.steps.consent === "not-needed" &&
+    result.steps.reset === null &&
+    result.permissions.length === 0 &&
+    result.verification === null
+  );
+}
+
 /** The steps and costs of a tenant's run, e.g. "consent created, 2.1 s, 14 requests". */
 export function resultStepWords(result: TenantResult): string {
   const requests = result.requests.graph + result.requests.partnerCenter + result.requests.token;
-  const parts = [CONSENT_WORDS[result.steps.consent]];
+  const parts = [neverRead(result) ? "the tenant could not be read" : CONSENT_WORDS[result.steps.consent]];
   if (result.steps.reset !== null) parts.push(result.steps.reset.removed ? "CIPP-SAM removed by reset" : "reset removed nothing");
   parts.push(`${(result.durationMs / 1000).toFixed(1)} s`, plural(requests, "request"));
   if (result.requests.throttled > 0) parts.push(`${result.requests.throttled} throttled`);
   return parts.join(", ");
+}
+
+/** Why a run stopped before every tenant was attempted, and what to do: the run's one error. */
+export function stopSentence(stop: RunStop): string {
+  return (
+    `Stopped after ${stop.tenant.defaultDomain}: ${stop.problem.message} This applies to every tenant, so ` +
+    `${plural(stop.notAttempted.length, "other tenant was", "other tenants were")} not attempted. To fix: ${stop.problem.action}`
+  );
 }

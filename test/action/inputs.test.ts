@@ -39,6 +39,7 @@ describe("parseInputs: accepted inputs", () => {
       caCertificates: [],
       summary: true,
       outputDir: "/home/runner/temp",
+      allowEmpty: false,
     });
   });
 
@@ -165,6 +166,69 @@ describe("parseInputs: each bad input is refused, naming it", () => {
     const error = refusal({ "client-secret": "app-secret-value", "refresh-token": "0.AXk abc" });
     expect(error.message).not.toContain("app-secret-value");
     expect(error.message).not.toContain("0.AXk");
+  });
+});
+
+describe("parseInputs: refresh-token write-back and allow-empty", () => {
+  const RUNNER = { ...ENV, GITHUB_REPOSITORY: "contoso-msp/cipp-permissions", GITHUB_API_URL: "https://github.example/api/v3" };
+
+  test("a repository secret, on the runner's API URL and repository", () => {
+    const inputs = parse({ ...MINIMAL, "refresh-token-secret": "CIPP_REFRESH_TOKEN", "secrets-token": "github_pat_x" }, RUNNER);
+    expect(inputs.refreshTokenSecret).toEqual({
+      apiUrl: "https://github.example/api/v3",
+      repository: "contoso-msp/cipp-permissions",
+      name: "CIPP_REFRESH_TOKEN",
+      token: "github_pat_x",
+    });
+  });
+
+  test("an environment secret; api.github.com when the runner names no API URL", () => {
+    const env = { ...RUNNER, GITHUB_API_URL: undefined };
+    const inputs = parse(
+      { ...MINIMAL, "refresh-token-secret": "CIPP_REFRESH_TOKEN", "refresh-token-secret-environment": "cipp-cpv", "secrets-token": "t" },
+      env,
+    );
+    expect(inputs.refreshTokenSecret).toMatchObject({ apiUrl: "https://api.github.com", environment: "cipp-cpv" });
+  });
+
+  test("no secret named: no write-back", () => {
+    expect(parse(MINIMAL, RUNNER).refreshTokenSecret).toBeUndefined();
+  });
+
+  test("a secret without a token that may write it is refused, naming the permission", () => {
+    const error = refusal({ ...MINIMAL, "refresh-token-secret": "CIPP_REFRESH_TOKEN" }, RUNNER);
+    expect(error.input).toBe("secrets-token");
+    expect(error.message).toMatch(/Secrets: Read and write/);
+    expect(error.message).toMatch(/GITHUB_TOKEN cannot write secrets/);
+  });
+
+  test("a name GitHub would refuse, an environment without a secret, no repository", () => {
+    expect(refusal({ ...MINIMAL, "refresh-token-secret": "GITHUB_TOKEN", "secrets-token": "t" }, RUNNER).input).toBe("refresh-token-secret");
+    expect(refusal({ ...MINIMAL, "refresh-token-secret": "1ABC", "secrets-token": "t" }, RUNNER).input).toBe("refresh-token-secret");
+    expect(refusal({ ...MINIMAL, "refresh-token-secret-environment": "cipp-cpv" }, RUNNER).input).toBe("refresh-token-secret-environment");
+    expect(refusal({ ...MINIMAL, "refresh-token-secret": "CIPP_REFRESH_TOKEN", "secrets-token": "t" }, ENV).input).toBe("GITHUB_REPOSITORY");
+  });
+
+  test("mode refresh with no tenant covers the whole fleet; reset never does", () => {
+    const refresh = parse({ ...MINIMAL, mode: "refresh", tenant: "" });
+    expect(refresh.mode).toBe("refresh");
+    expect(refresh.tenant).toBeUndefined();
+    expect(refresh.changedFiles).toBeUndefined();
+    expect(refusal({ ...MINIMAL, mode: "reset", tenant: "" }).input).toBe("tenant");
+  });
+
+  test("allow-empty is a boolean", () => {
+    expect(parse({ ...MINIMAL, "allow-empty": "true" }).allowEmpty).toBe(true);
+    expect(refusal({ ...MINIMAL, "allow-empty": "yes" }).input).toBe("allow-empty");
+  });
+
+  test("the secrets-token is masked with the other secrets", () => {
+    expect(secretsToMask((name) => ({ ...MINIMAL, "secrets-token": "github_pat_secret" })[name] ?? "")).toContain("github_pat_secret");
+  });
+
+  test("reset without confirmation is refused before any credential is looked at", () => {
+    const error = refusal({ mode: "reset", tenant: "fabrikam.onmicrosoft.com" }, {});
+    expect(error.input).toBe("confirm");
   });
 });
 

@@ -9,6 +9,7 @@ const BASE: ActionInputs = {
   refreshToken: "rt",
   caCertificates: [],
   summary: true,
+  allowEmpty: false,
   outputDir: "/t",
 };
 const noToken = async (): Promise<string> => {

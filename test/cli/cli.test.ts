@@ -178,6 +178,45 @@ describe("refresh and reset", () => {
   });
 });
 
+describe("refusals before anything is sent", () => {
+  it("refuses a reset without --confirm before looking for credentials: none set, still the confirmation error", async () => {
+    const io = capture();
+    const before = emulator.requests().total;
+    const code = await main(["reset", "--stacks", STACKS, "--tenant", DEMO.healthy.defaultDomain], {}, io.output);
+    expect(code).toBe(1);
+    expect(io.stderr()).toMatch(/^Error: Reset refused: confirm must repeat the tenant exactly/);
+    expect(io.stderr()).not.toMatch(/CIPP_CPV_CLIENT_SECRET|refresh token is missing/);
+    expect(emulator.requests().total).toBe(before);
+  });
+
+  it("refuses an empty tenants folder, naming it, unless --allow-empty", async () => {
+    const stacks = path.join(work, "no-tenants");
+    mkdirSync(path.join(stacks, "tenants"), { recursive: true });
+    writeFileSync(path.join(stacks, "cipp-cpv.yaml"), readFileSync(path.join(STACKS, "cipp-cpv.yaml")));
+    const io = capture();
+    expect(await main(["plan", "--stacks", stacks, "--quiet"], sandboxEnv(), io.output)).toBe(1);
+    expect(io.stderr()).toContain(`Error: ${path.join(stacks, "tenants")} holds no tenant declarations`);
+    expect(io.stderr()).toContain("--allow-empty");
+    const allowed = capture();
+    expect(await main(["plan", "--stacks", stacks, "--quiet", "--allow-empty"], sandboxEnv(), allowed.output)).toBe(0);
+    // A missing folder is the same refusal.
+    rmSync(path.join(stacks, "tenants"), { recursive: true });
+    const missing = capture();
+    expect(await main(["refresh", "--stacks", stacks, "--quiet"], sandboxEnv(), missing.output)).toBe(1);
+    expect(missing.stderr()).toContain(`${path.join(stacks, "tenants")} holds no tenant declarations`);
+  });
+
+  it("a bad client secret ends the run with one error after the first tenant", async () => {
+    const io = capture();
+    const before = emulator.requests().byService["login"] ?? 0;
+    const code = await main(["plan", "--stacks", STACKS, "--quiet"], sandboxEnv({ CIPP_CPV_CLIENT_SECRET: "not-the-secret" }), io.output);
+    expect(code).toBe(1);
+    expect((emulator.requests().byService["login"] ?? 0) - before).toBe(1);
+    const errors = io.stderr().split("\n").filter((line) => line.startsWith("Error:"));
+    expect(errors).toEqual([expect.stringMatching(/^Error: Stopped after .*AADSTS7000215.*5 other tenants were not attempted\. To fix: Check CIPP-SAM's client secret/)]);
+  });
+});
+
 describe("output", () => {
   it("masks registered secrets even inside report files", () => {
     const io = capture();

@@ -1,6 +1,6 @@
 import { generate } from "selfsigned";
 import { request } from "undici";
-import { TokenError } from "../../src/cloud/tokens";
+import { CredentialRefusedError, TokenError } from "../../src/cloud/tokens";
 import { createDispatcher } from "../../src/cloud/http";
 import { PartnerCenterError } from "../../src/cloud/partner-center";
 import { accessProblemOf, tokenProblem } from "../../src/live/access";
@@ -151,9 +151,38 @@ describe("TokenProvider against the emulator", () => {
     const problem = tokenProblem(err);
     expect(problem.kind).toBe("client-credential-invalid");
     expect(problem.message).not.toContain(wrong);
-    const appOnly = await tokenFailure(clients.tokens.appOnly(DEMO.healthy.tenantId));
+    // The same provider sends nothing more once a credential every tenant shares was refused.
+    const sent = clients.tokens.requestCount;
+    const again = await clients.tokens.appOnly(DEMO.drifted.tenantId).then(() => null, (e: unknown) => e);
+    expect(again).toBeInstanceOf(CredentialRefusedError);
+    expect((again as CredentialRefusedError).refusal).toBe(err);
+    expect(clients.tokens.requestCount).toBe(sent);
+    expect(clients.tokens.credentialRefusal()).toBe(err);
+    // A provider of its own asks again, app-only, and is refused the same way.
+    const fresh = sandbox.clients({ credentials: { kind: "secret", clientSecret: wrong } });
+    const appOnly = await tokenFailure(fresh.tokens.appOnly(DEMO.healthy.tenantId));
     expect(appOnly.flow).toBe("client-credentials");
     expect(tokenProblem(appOnly).kind).toBe("client-credential-invalid");
+  });
+
+  it("sends the first sign-ins one at a time: ten tenants, a wrong secret, one request", async () => {
+    const clients = sandbox.clients({ credentials: { kind: "secret", clientSecret: "wrong-secret-value" } });
+    const tenants = [DEMO.healthy, DEMO.drifted, DEMO.fresh, DEMO.unlicensed, DEMO.noGdap].map((t) => t.tenantId);
+    const outcomes = await Promise.all(tenants.map((tenant) => clients.tokens.appOnly(tenant).then(() => null, (e: unknown) => e)));
+    expect(clients.tokens.requestCount).toBe(1);
+    expect(outcomes.filter((e) => e instanceof TokenError)).toHaveLength(1);
+    expect(outcomes.filter((e) => e instanceof CredentialRefusedError)).toHaveLength(tenants.length - 1);
+  });
+
+  it("a refusal that is one tenant's own (no GDAP access) holds back no other tenant", async () => {
+    const clients = sandbox.clients();
+    const [noGdap, healthy] = await Promise.all([
+      clients.tokens.delegated(DEMO.noGdap.tenantId, "graph").then(() => null, (e: unknown) => e),
+      clients.tokens.delegated(DEMO.healthy.tenantId, "graph"),
+    ]);
+    expect(noGdap).toBeInstanceOf(TokenError);
+    expect(healthy.token.length).toBeGreaterThan(10);
+    expect(clients.tokens.credentialRefusal()).toBeNull();
   });
 
   it("signs assertions with a registered certificate, and maps an unknown one to client-credential-invalid", async () => {

@@ -23,12 +23,15 @@ describe("plan as text", () => {
     ]);
   });
 
-  test("blocked items carry their reason; the resource line carries the detail once", () => {
+  test("blocked items carry their reason, the resource's detail once; as many lines as the count", () => {
     const fabrikam = section(text, "tenant2.onmicrosoft.com");
     expect(fabrikam[0]).toMatch(/converged, 2 blocked$/);
-    expect(fabrikam.filter((line) => line.startsWith("  ! "))).toHaveLength(3);
+    expect(fabrikam.filter((line) => line.startsWith("  ! "))).toHaveLength(2);
     expect(fabrikam.filter((line) => line.includes("no Microsoft Defender for Endpoint licence"))).toHaveLength(1);
-    expect(fabrikam).toContain("  ! WindowsDefenderATP: app role Vulnerability.Read — resource unavailable");
+    expect(fabrikam).toContain(
+      "  ! WindowsDefenderATP: app role Vulnerability.Read — resource unavailable: WindowsDefenderATP cannot be added to this tenant: no Microsoft Defender for Endpoint licence",
+    );
+    expect(fabrikam).toContain("  ! WindowsDefenderATP: delegated user_impersonation — resource unavailable");
   });
 
   test("an inaccessible tenant shows the problem and what to do", () => {
@@ -81,12 +84,10 @@ describe("result as text", () => {
     expect(contoso).toContain("  - Microsoft Graph: app role Group.ReadWrite.All");
     expect(contoso).toContain("  = 1 already present");
     expect(contoso).toContain("  Verified: the read-back matches the declaration.");
-    // The resource's own row comes before its permissions, and only it carries the detail.
+    // One line per blocked permission, as counted; the first of a blocked resource carries its detail.
     const blocked = contoso.filter((line) => line.startsWith("  ! "));
-    expect(blocked).toEqual([
-      "  ! WindowsDefenderATP: service principal — resource unavailable: no licence",
-      "  ! WindowsDefenderATP: app role Vulnerability.Read — resource unavailable",
-    ]);
+    expect(blocked).toEqual(["  ! WindowsDefenderATP: app role Vulnerability.Read — resource unavailable: no licence"]);
+    expect(sampleRunResult().totals.blocked).toBe(blocked.length);
   });
 
   test("the consent step in words, not as its JSON value", () => {
@@ -95,6 +96,17 @@ describe("result as text", () => {
       resultStepWords({ ...failed, steps: { consent, reset: null } }).split(", ")[0],
     );
     expect(words).toEqual(["consent created", "consent already in place", "no consent needed", "consent failed"]);
+  });
+
+  test("a tenant that failed before it could be read is not said to need no consent", () => {
+    const failed = sampleRunResult().tenants[1] as TenantResult;
+    const unread: TenantResult = { ...failed, steps: { consent: "not-needed", reset: null }, permissions: [], verification: null };
+    expect(resultStepWords(unread)).toMatch(/^the tenant could not be read, /);
+    expect(resultStepWords(unread)).not.toMatch(/no consent needed/);
+    const text = renderResultText({ ...sampleRunResult(), tenants: [unread] });
+    expect(text).toMatch(/: failed \(the tenant could not be read, /);
+    // A tenant that was read, and failed later, keeps its consent step.
+    expect(resultStepWords({ ...failed, steps: { consent: "not-needed", reset: null } })).toMatch(/^no consent needed/);
   });
 
   test("a failure names the service, status and code, and never a token", () => {
