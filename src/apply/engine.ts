@@ -20,6 +20,7 @@ import { WRITE_LAG_RETRY } from "./execute-writes";
 import { operationErrorOf, problemOf } from "./operation-error";
 import { refreshTenant, tenantRefOf, type StepSettings, type TenantRun } from "./refresh";
 import { resetTenant } from "./reset";
+import { DEFAULT_RESET_RECORDS, ResetRecords, type UnfinishedReset } from "./reset-record";
 import { runResultOf, type RunResult, type TenantResult } from "./result";
 import type { RunRequest } from "./run-request";
 import { runJobs } from "./scheduler";
@@ -39,6 +40,11 @@ export interface RunOutcome {
   readonly result: RunResult | null;
   /** The refresh token Entra ID rotated in during the run, to persist; null when it did not change. */
   readonly rotatedRefreshToken: string | null;
+  /**
+   * Reset records: those this run wrote (what CIPP-SAM held, before it was removed), and those of
+   * earlier resets of the covered tenants that never finished (found before this run started).
+   */
+  readonly resetRecords: { readonly written: readonly string[]; readonly unfinished: readonly UnfinishedReset[] };
 }
 
 /** Where time, chance and the network come from; tests replace them. */
@@ -95,11 +101,15 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   });
   const portFor = (tenant: DesiredTenant): TenantPort =>
     cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget });
+  const records = new ResetRecords(request.resetRecords ?? DEFAULT_RESET_RECORDS);
+  const unfinished = records.unfinished(new Set(selected.map((tenant) => tenant.tenantId)));
+  const recordsOf = (): RunOutcome["resetRecords"] => ({ written: [...records.written], unfinished });
   const steps: StepSettings = {
     timing,
     replication: REPLICATION_WAIT,
     writeRetry: WRITE_LAG_RETRY,
     planOptions: { bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES },
+    resetRecords: records,
   };
 
   const startedAt = new Date(timing.now()).toISOString();
@@ -117,7 +127,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
       },
     );
     const exitCode = plans.some((p) => p.status === "inaccessible") ? 1 : plans.some((p) => p.status === "changes") ? 2 : 0;
-    return { exitCode, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated() };
+    return { exitCode, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), resetRecords: recordsOf() };
   }
 
   const runOne = (tenant: DesiredTenant): Promise<TenantRun> =>
@@ -136,7 +146,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   );
   const tenants: TenantResult[] = [...runs.map((run) => run.result), ...skipped.map(skippedResult)];
   const result = runResultOf(request.mode, startedAt, new Date(timing.now()).toISOString(), tenants);
-  return { exitCode: result.exitCode, plan: { tenants: runs.map((run) => run.plan), ...coverage }, result, rotatedRefreshToken: rotated() };
+  return { exitCode: result.exitCode, plan: { tenants: runs.map((run) => run.plan), ...coverage }, result, rotatedRefreshToken: rotated(), resetRecords: recordsOf() };
 }
 
 /** The tenants whose declarations the changed files touch, the settings' base manifests included. */

@@ -16,6 +16,7 @@ import { TenantLedger } from "./ledger";
 import { operationErrorOf, problemOf } from "./operation-error";
 import type { TenantResult } from "./result";
 import type { TenantPort } from "./tenant-port";
+import type { ResetRecords } from "./reset-record";
 import type { Timing } from "./timing";
 
 /** How a tenant's steps wait and retry; shared by refresh and reset. */
@@ -27,6 +28,8 @@ export interface StepSettings {
   readonly writeRetry: BackoffPolicy;
   /** Passed to the planner (bootstrap scopes). */
   readonly planOptions: PlanOptions;
+  /** Where a reset records what it removes before removing it; without it a reset keeps its snapshot in its result only. */
+  readonly resetRecords?: ResetRecords;
 }
 
 /** A tenant's run: the plan as first made (for the run's plan output) and the result. */

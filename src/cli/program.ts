@@ -38,6 +38,7 @@ interface CommonOptions {
   color?: boolean;
   quiet?: boolean;
   refreshTokenOut?: string;
+  resetRecords?: string;
   sandboxUrl?: string;
   caFile?: string;
 }
@@ -94,6 +95,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
       .option("--no-color", "plain text report")
       .option("--quiet", "no progress lines on stderr")
       .option("--refresh-token-out <file>", "write the service account's rotated refresh token here (mode 600)")
+      .option("--reset-records <dir>", "where a reset records what CIPP-SAM held before removing it, and where unfinished resets are looked for", ".cipp-cpv/resets")
       .option("--sandbox-url <url>", `the sandbox emulator's base URL (or ${ENV.sandboxUrl}); required when cloud is "sandbox"`)
       .option("--ca-file <file>", `extra CA certificate to trust, PEM (or ${ENV.caFile})`)
       .addHelpText("after", CREDENTIALS_HELP);
@@ -178,6 +180,7 @@ function runFlags(options: CommonOptions): RunFlags {
     ...(options.color ? { colour: true } : {}),
     ...(options.quiet ? { quiet: true } : {}),
     ...(options.refreshTokenOut !== undefined ? { refreshTokenOut: options.refreshTokenOut } : {}),
+    ...(options.resetRecords !== undefined ? { resetRecords: options.resetRecords } : {}),
   };
 }
 

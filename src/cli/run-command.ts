@@ -27,6 +27,8 @@ export interface RunFlags {
   /** Quiet progress (reports only). */
   readonly quiet?: boolean;
   readonly refreshTokenOut?: string;
+  /** The folder of reset records. */
+  readonly resetRecords?: string;
 }
 
 export interface RunContext {
@@ -60,6 +62,7 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
     caCertificates: context.caCertificates,
     credential: context.credential,
     refreshToken: context.refreshToken,
+    ...(flags.resetRecords !== undefined ? { resetRecords: flags.resetRecords } : {}),
     ...(flags.quiet ? {} : { onProgress: (progress) => output.err(progressLine(progress, mode)) }),
   });
   report(mode, outcome, flags, output);
@@ -80,6 +83,13 @@ function changedPathsIn(file: string): string[] {
 
 function report(mode: RunMode, outcome: RunOutcome, flags: RunFlags, output: Output): void {
   const colour = flags.colour === true;
+  for (const earlier of outcome.resetRecords.unfinished) {
+    output.err(
+      `A reset of ${earlier.tenant.defaultDomain} started ${earlier.startedAt} never finished; what CIPP-SAM held before it is recorded in ` +
+        `${earlier.file}. Restore from it what the declaration does not grant, then delete the file.`,
+    );
+  }
+  for (const file of outcome.resetRecords.written) output.err(`What CIPP-SAM held before the reset is recorded in ${file}.`);
   if (outcome.rotatedRefreshToken !== null) {
     output.redactor.register(outcome.rotatedRefreshToken);
     if (flags.refreshTokenOut !== undefined) {
