@@ -8,7 +8,7 @@ import type { RunResult, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
 import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub } from "./lines";
-import { coverageSentence, planSentence, planStatusWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
+import { coverageSentence, planSentence, planStatusWords, plannedTenantWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
 
 /** GitHub's limit for one step's job summary is 1 MiB; stay clearly below it. */
 export const DEFAULT_MARKDOWN_BUDGET_BYTES = 1_000_000;
@@ -147,7 +147,7 @@ function tenantPlanSection(plan: TenantPlan, collapseAfter: number): string | nu
     plan.problem !== null || lines.changes.length + lines.blocked.length + lines.warnings.length + lines.kept.length > 0;
   if (!hasContent) return null;
   const out = [
-    `### ${escapeMarkdown(tenantWords(plan.tenant))}`,
+    `### ${escapeMarkdown(plannedTenantWords(plan))}`,
     "",
     `${PLAN_MARK[plan.status]} ${escapeMarkdown(planStatusWords(plan.status, countTenantPlan(plan)))} · tenant id ${plan.tenant.tenantId}`,
     "",

@@ -6,7 +6,7 @@ import type { RunResult, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
 import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub, snapshotSummaryLines } from "./lines";
-import { coverageSentence, planStatusWords, planSentence, resultSentence, resultStepWords, tenantWords } from "./sentences";
+import { coverageSentence, planStatusWords, planSentence, plannedTenantWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
 
 export interface TextOptions {
   /** ANSI colours. @default false */
@@ -41,7 +41,7 @@ function problemLines(problem: { message: string; action: string }, paint: Paint
 
 function tenantPlanText(plan: TenantPlan, paint: Paint): string[] {
   const status = planStatusWords(plan.status, countTenantPlan(plan));
-  const lines = [paint("1", `${tenantWords(plan.tenant)} ${plan.tenant.tenantId}: ${status}`)];
+  const lines = [paint("1", `${plannedTenantWords(plan)} ${plan.tenant.tenantId}: ${status}`)];
   if (plan.problem !== null) lines.push(...problemLines(problemWords(plan.problem), paint));
   const grouped = planLines(plan);
   for (const line of [...grouped.changes, ...grouped.blocked, ...grouped.warnings, ...grouped.kept]) {

@@ -6,6 +6,7 @@ import { type Requirement, REQUIREMENTS } from "./authorization";
 import { type AssignmentSide, createAssignment, deleteAssignment, listAssignments } from "./app-role-assignments";
 import type { GraphCall, GraphResult } from "./call";
 import { GraphError } from "./errors";
+import { listDomains, listOrganization, READ_DOMAINS, READ_ORGANIZATION } from "./organization";
 import { createGrant, deleteGrant, getGrant, listClientGrants, listGrants, updateGrant } from "./permission-grants";
 import {
   createServicePrincipal,
@@ -78,6 +79,10 @@ function routeMethods(segments: readonly string[]): Methods {
   }
   if (is(first, "subscribedSkus")) {
     if (segments.length === 1) return { GET: read(REQUIREMENTS.readSubscribedSkus, listSubscribedSkus) };
+    throw notFoundSegment(second);
+  }
+  if (is(first, "organization") || is(first, "domains")) {
+    if (segments.length === 1) return { GET: is(first, "organization") ? read(READ_ORGANIZATION, listOrganization) : read(READ_DOMAINS, listDomains) };
     throw notFoundSegment(second);
   }
   if (is(first, "tenantRelationships")) {
