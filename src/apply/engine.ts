@@ -8,7 +8,7 @@ import type { Dispatcher } from "undici";
 import { createMicrosoftClients, WriteBudget, GRAPH_WRITE_LIMITS, type MicrosoftClients } from "../cloud";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
 import { affectedTenants, baseFilesOf } from "../desired/affected";
-import { loadFleet, localFiles, SETTINGS_FILE } from "../desired/load";
+import { loadFleet, localFiles, repositoryFiles, SETTINGS_FILE, type DeclarationFiles } from "../desired/load";
 import type { DesiredTenant, Fleet } from "../desired/model";
 import { selectTenants } from "../desired/select";
 import { DEFAULT_BOOTSTRAP_SCOPES } from "../plan/bootstrap";
@@ -77,9 +77,11 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
     ...(deps.random ? { random: deps.random } : {}),
   });
   if (request.mode === "reset") checkResetConfirmation(request);
-  const fleet = loadFleet(request.stacksDir);
+  const files = request.allowOutsideRepository === true ? localFiles : repositoryFiles(request.stacksDir);
+  const fleet = loadFleet(request.stacksDir, files);
   const changedFiles = request.tenant === undefined ? request.changedFiles : undefined;
-  const selected = changedFiles === undefined ? selectTenants(fleet, request.tenant) : tenantsChangedBy(fleet, request.stacksDir, changedFiles);
+  const selected =
+    changedFiles === undefined ? selectTenants(fleet, request.tenant) : tenantsChangedBy(fleet, request.stacksDir, changedFiles, files);
   if (request.mode === "reset") refusePartnerReset(selected);
   const skipped = request.tenant === undefined && changedFiles === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === undefined ? {} : { changedFiles: changedFiles.length };
@@ -150,9 +152,9 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
 }
 
 /** The tenants whose declarations the changed files touch, the settings' base manifests included. */
-function tenantsChangedBy(fleet: Fleet, stacksDir: string, changedFiles: readonly string[]): DesiredTenant[] {
+function tenantsChangedBy(fleet: Fleet, stacksDir: string, changedFiles: readonly string[], files: DeclarationFiles): DesiredTenant[] {
   const settingsFile = join(stacksDir, SETTINGS_FILE);
-  const baseFiles = baseFilesOf(settingsFile, localFiles.read(settingsFile) ?? "");
+  const baseFiles = baseFilesOf(settingsFile, files.read(settingsFile) ?? "");
   return affectedTenants(fleet, stacksDir, changedFiles, { baseFiles });
 }
 

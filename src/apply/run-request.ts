@@ -52,4 +52,9 @@ export interface RunRequest {
    * and where every run looks for resets that never finished. @default ".cipp-cpv/resets"
    */
   readonly resetRecords?: string;
+  /**
+   * Read declarations and base manifests from outside the repository holding `stacksDir` too
+   * (through symbolic links or `..` paths). Off: a pull request's files must not read the runner's.
+   */
+  readonly allowOutsideRepository?: boolean;
 }

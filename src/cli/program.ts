@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { RunRefusedError } from "../apply/engine";
 import { DeclarationError } from "../desired/declaration-error";
-import { SETTINGS_FILE, loadFleet } from "../desired/load";
+import { SETTINGS_FILE, loadFleet, localFiles, repositoryFiles, type DeclarationFiles } from "../desired/load";
 import { TenantSelectionError } from "../desired/select";
 import { demoCommand } from "./demo";
 import { emulatorCommand } from "./emulator-command";
@@ -39,6 +39,7 @@ interface CommonOptions {
   quiet?: boolean;
   refreshTokenOut?: string;
   resetRecords?: string;
+  allowOutsideRepository?: boolean;
   sandboxUrl?: string;
   caFile?: string;
 }
@@ -66,6 +67,8 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .addHelpText("after", `\nRun cipp-cpv <command> --help for its options.\n${CREDENTIALS_HELP}`);
 
   const stacks = (): Option => new Option("--stacks <dir>", "folder with cipp-cpv.yaml, profiles/ and tenants/").default("stacks");
+  const outside = (): Option =>
+    new Option("--allow-outside-repository", "also read declarations and manifests outside the repository holding --stacks (symbolic links, ../ paths)");
   const withRunOptions = (command: Command, mode: "plan" | "refresh" | "reset"): Command => {
     if (mode === "reset") {
       command
@@ -81,7 +84,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
           ).conflicts("tenant"),
         );
     }
-    command.addOption(stacks());
+    command.addOption(stacks()).addOption(outside());
     // A reset always posts the consent, and for one tenant: neither option would change it.
     if (mode !== "reset") {
       command
@@ -104,7 +107,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
   const run = (mode: "plan" | "refresh" | "reset") => async (options: CommonOptions) => {
     const secrets = secretsFromEnvironment(env);
     const sandboxUrl = sandboxUrlFrom(options.sandboxUrl, env);
-    if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks);
+    if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks, options.allowOutsideRepository === true);
     setExit(
       await runCommand(mode, runFlags(options), {
         ...secrets,
@@ -118,8 +121,9 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .command("validate")
     .description("check stacks/ (schema, ids, profiles, permission names) without sending any request")
     .addOption(stacks())
-    .action((options: { stacks: string }) => {
-      const fleet = loadFleet(options.stacks);
+    .addOption(outside())
+    .action((options: { stacks: string; allowOutsideRepository?: boolean }) => {
+      const fleet = loadFleet(options.stacks, declarationFiles(options.stacks, options.allowOutsideRepository === true));
       const active = fleet.tenants.filter((tenant) => !tenant.excluded);
       output.out(
         `${options.stacks}: valid. ${fleet.tenants.length} ${fleet.tenants.length === 1 ? "tenant" : "tenants"} declared, ${active.length} managed` +
@@ -181,6 +185,7 @@ function runFlags(options: CommonOptions): RunFlags {
     ...(options.quiet ? { quiet: true } : {}),
     ...(options.refreshTokenOut !== undefined ? { refreshTokenOut: options.refreshTokenOut } : {}),
     ...(options.resetRecords !== undefined ? { resetRecords: options.resetRecords } : {}),
+    ...(options.allowOutsideRepository ? { allowOutsideRepository: true } : {}),
   };
 }
 
@@ -201,11 +206,16 @@ function reportError(error: unknown, output: Output): number {
 }
 
 /** The engine would refuse too, but only the CLI can say which flag, variable and file supply the address. */
-function refuseSandboxWithoutAddress(stacksDir: string): void {
-  if (loadFleet(stacksDir).settings.cloud !== "sandbox") return;
+function refuseSandboxWithoutAddress(stacksDir: string, allowOutsideRepository: boolean): void {
+  if (loadFleet(stacksDir, declarationFiles(stacksDir, allowOutsideRepository)).settings.cloud !== "sandbox") return;
   throw new ConfigurationError(
     `${join(stacksDir, SETTINGS_FILE)} sets cloud: sandbox, but the sandbox's address is missing. Start it with ` +
       `\`npx cipp-cpv emulator\` and load the file it writes (set -a; . .cipp-cpv/sandbox.env; set +a), or pass --sandbox-url. ` +
       "For your own tenants, set cloud: public there.",
   );
+}
+
+/** The declaration files as the flag allows: confined to the repository unless --allow-outside-repository. */
+function declarationFiles(stacksDir: string, allowOutsideRepository: boolean): DeclarationFiles {
+  return allowOutsideRepository ? localFiles : repositoryFiles(stacksDir);
 }

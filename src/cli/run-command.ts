@@ -29,6 +29,8 @@ export interface RunFlags {
   readonly refreshTokenOut?: string;
   /** The folder of reset records. */
   readonly resetRecords?: string;
+  /** Read declarations and manifests from outside the repository too. */
+  readonly allowOutsideRepository?: boolean;
 }
 
 export interface RunContext {
@@ -63,6 +65,7 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
     credential: context.credential,
     refreshToken: context.refreshToken,
     ...(flags.resetRecords !== undefined ? { resetRecords: flags.resetRecords } : {}),
+    ...(flags.allowOutsideRepository === true ? { allowOutsideRepository: true } : {}),
     ...(flags.quiet ? {} : { onProgress: (progress) => output.err(progressLine(progress, mode)) }),
   });
   report(mode, outcome, flags, output);
