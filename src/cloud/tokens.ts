@@ -56,6 +56,12 @@ export class TokenError extends Error {
         `${error}${status !== null ? ` (HTTP ${status})` : ""}: ${description}`,
     );
   }
+
+  /** The same refusal for a request in another tenant or flow, not sent because this one is permanent. */
+  again(tenantId: string, resource: TokenResource, flow: "refresh-token" | "client-credentials"): TokenError {
+    const note = this.description.endsWith("(not asked again this run)") ? "" : " (not asked again this run)";
+    return new TokenError(this.aadsts, this.error, this.status, `${this.description}${note}`, tenantId, resource, flow);
+  }
 }
 
 export interface TokenProviderOptions {
@@ -72,9 +78,22 @@ const EXPIRY_MARGIN_MS = 5 * 60_000;
 /** Scopes msal-node adds to every refresh-token request; they say nothing about the API's permissions. */
 const OIDC_SCOPES = new Set(["openid", "profile", "offline_access", "email"]);
 
+/**
+ * AADSTS codes that condemn the refresh token itself, in every tenant: expired (700082, 70008),
+ * revoked (50173), malformed (9002313) or issued to another application (700007). Asking again,
+ * in this tenant or another, cannot succeed.
+ */
+const REFRESH_TOKEN_DEAD = new Set([50173, 700082, 70008, 9002313, 700007]);
+
+/** AADSTS codes that condemn CIPP-SAM's own credential (invalid or expired client secret), in every flow and tenant. */
+const APP_CREDENTIAL_DEAD = new Set([7000215, 7000222]);
+
 /** Issues and caches CIPP-SAM's tokens. One per run; shared by every tenant. */
 export class TokenProvider {
   private refreshToken: string;
+  /** Set by the first permanent credential error: later requests fail with it at once, without the network. */
+  private refreshTokenFailure: TokenError | null = null;
+  private appCredentialFailure: TokenError | null = null;
   private readonly cache = new Map<string, AccessToken>();
   private readonly inflight = new Map<string, Promise<AccessToken>>();
   /** Bumped by every forget, so that an answer to a request sent before it is not cached. */
@@ -101,12 +120,27 @@ export class TokenProvider {
 
   /** The service account's delegated token in `tenantId` (the partner tenant for Partner Center). */
   delegated(tenantId: string, resource: TokenResource, options: TokenOptions = {}): Promise<AccessToken> {
+    const dead = this.appCredentialFailure ?? this.refreshTokenFailure;
+    if (dead !== null) return Promise.reject(dead.again(tenantId, resource, "refresh-token"));
     return this.cached(`delegated|${resource}|${tenantId}`, options, () => this.redeemRefreshToken(tenantId, resource));
   }
 
   /** CIPP-SAM's app-only Graph token in `tenantId`. */
   appOnly(tenantId: string, options: TokenOptions = {}): Promise<AccessToken> {
+    if (this.appCredentialFailure !== null) return Promise.reject(this.appCredentialFailure.again(tenantId, "graph", "client-credentials"));
     return this.cached(`app|graph|${tenantId}`, options, () => this.clientCredentials(tenantId));
+  }
+
+  /** The permanent credential error of this run, if one was met: every later token request fails with it. */
+  permanentFailure(): TokenError | null {
+    return this.appCredentialFailure ?? this.refreshTokenFailure;
+  }
+
+  /** Remembers a permanent error, so that no tenant asks Entra ID again in vain. */
+  private remember(error: TokenError): TokenError {
+    if (error.aadsts !== null && APP_CREDENTIAL_DEAD.has(error.aadsts)) this.appCredentialFailure ??= error;
+    else if (error.aadsts !== null && error.flow === "refresh-token" && REFRESH_TOKEN_DEAD.has(error.aadsts)) this.refreshTokenFailure ??= error;
+    return error;
   }
 
   /**
@@ -165,7 +199,7 @@ export class TokenProvider {
       this.captureRotatedRefreshToken(client, usedRefreshToken);
       return this.toAccessToken(result, tenantId, resource);
     } catch (err) {
-      throw this.tokenError(err, network, tenantId, resource, "refresh-token");
+      throw this.remember(this.tokenError(err, network, tenantId, resource, "refresh-token"));
     } finally {
       this.requestCount += network.requests;
     }
@@ -181,7 +215,7 @@ export class TokenProvider {
       if (!result) throw new Error("msal-node returned no token");
       return this.toAccessToken(result, tenantId, "graph");
     } catch (err) {
-      throw this.tokenError(err, network, tenantId, "graph", "client-credentials");
+      throw this.remember(this.tokenError(err, network, tenantId, "graph", "client-credentials"));
     } finally {
       this.requestCount += network.requests;
     }
