@@ -9,6 +9,7 @@ import { runEngine, type RunOutcome } from "../apply/engine";
 import { SecretRedactor } from "../cloud/secrets";
 import { DeclarationError } from "../desired/declaration-error";
 import { renderPlanJson, renderPlanMarkdown, renderResultJson, renderResultMarkdown } from "../report";
+import { annotationText, logText } from "./log-text";
 import { InputError, parseInputs, secretsToMask, type ActionInputs } from "./inputs";
 import { declarationAnnotations, progressLine, verdictOf, type Annotation } from "./outcome";
 import { runRequestOf } from "./request";
@@ -28,7 +29,7 @@ export async function run(): Promise<void> {
     inputs = parseInputs(getInput, process.env);
   } catch (error) {
     core.setOutput("exit-code", "1");
-    core.setFailed(error instanceof InputError ? error.message : redactor.redact(messageOf(error)));
+    core.setFailed(logText(error instanceof InputError ? error.message : redactor.redact(messageOf(error))));
     return;
   }
 
@@ -36,7 +37,7 @@ export async function run(): Promise<void> {
     const outcome = await runEngine(
       runRequestOf(inputs, {
         getIdToken: (audience) => core.getIDToken(audience),
-        onProgress: (progress) => core.info(redactor.redact(progressLine(progress))),
+        onProgress: (progress) => core.info(logText(redactor.redact(progressLine(progress)))),
       }),
     );
     await report(inputs, outcome, redactor);
@@ -46,14 +47,15 @@ export async function run(): Promise<void> {
       const workspace = process.env["GITHUB_WORKSPACE"] ?? process.cwd();
       for (const annotation of declarationAnnotations(error.problems, workspace)) annotate(annotation, redactor);
     }
-    core.setFailed(`cipp-cpv could not run: ${redactor.redact(messageOf(error))}`);
+    core.setFailed(logText(`cipp-cpv could not run: ${redactor.redact(messageOf(error))}`));
   }
 }
 
 function annotate(annotation: Annotation, redactor: SecretRedactor): void {
-  const message = redactor.redact(annotation.message);
+  const safe = annotationText(annotation);
+  const message = redactor.redact(safe.message);
   const properties = {
-    title: redactor.redact(annotation.title),
+    title: redactor.redact(safe.title),
     ...(annotation.file !== undefined ? { file: annotation.file } : {}),
     ...(annotation.line !== undefined ? { startLine: annotation.line } : {}),
   };
@@ -107,7 +109,7 @@ async function report(inputs: ActionInputs, outcome: RunOutcome, redactor: Secre
     const failed = verdict.failedTenants;
     core.setFailed(
       failed.length > 0
-        ? `${failed.length} tenant(s) failed: ${failed.join(", ")}. See the annotations and the job summary.`
+        ? logText(`${failed.length} tenant(s) failed: ${failed.join(", ")}. See the annotations and the job summary.`)
         : "The run failed; see the job summary.",
     );
   }

@@ -5,6 +5,7 @@
 import { accessSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { SecretRedactor } from "../cloud/secrets";
+import { forTerminal } from "../report/escape";
 import { ConfigurationError } from "./environment";
 
 export interface Output {
@@ -51,7 +52,8 @@ export function createOutput(streams: Streams = process, redactor = new SecretRe
   return {
     redactor,
     out: (text) => void streams.stdout.write(line(redactor.redact(text))),
-    err: (text) => void streams.stderr.write(line(redactor.redact(text))),
+    // Errors and progress carry names and Microsoft's messages: each line is escaped for the terminal.
+    err: (text) => void streams.stderr.write(line(redactor.redact(text).split("\n").map(forTerminal).join("\n"))),
     file: (path, content, mode) => write(path, redactor.redact(content), mode),
     secretFile: (path, secret) => writeSecret(path, secret),
   };

@@ -7,6 +7,7 @@
 import type { RunResult, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
 import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
+import { forMarkdown } from "./escape";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub } from "./lines";
 import { coverageSentence, planSentence, planStatusWords, plannedTenantWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
 
@@ -32,14 +33,9 @@ const SIGN_MARK: Readonly<Record<Sign, string>> = {
   "?": "⚠️",
 };
 
-/** Escapes text from declarations and from Microsoft so it renders as written and cannot inject HTML. */
+/** Escapes text from declarations and from Microsoft so it renders as written: see {@link forMarkdown}. */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/([\\`*_[\]|#~])/g, "\\$1")
-    .replace(/\r?\n/g, " ");
+  return forMarkdown(text);
 }
 
 function bytes(text: string): number {
