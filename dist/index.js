@@ -2160,9 +2160,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve4(data);
             });
           });
         }
@@ -2200,12 +2200,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve4(data);
             });
           });
         }
@@ -4472,8 +4472,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6724,12 +6724,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7399,12 +7399,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7883,16 +7883,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve3(null);
+            resolve4(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7903,7 +7903,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7954,7 +7954,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7966,7 +7966,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -8303,8 +8303,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -9573,7 +9573,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve4, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9586,7 +9586,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve4(null);
             }
           }).on("error", noop).on("data", function(chunk2) {
             limit -= chunk2.length;
@@ -9605,7 +9605,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9622,7 +9622,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -9692,18 +9692,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve4(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve4(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9961,9 +9961,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10187,9 +10187,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10474,9 +10474,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10568,9 +10568,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -14433,7 +14433,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14509,7 +14509,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -14552,7 +14552,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18293,8 +18293,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay2(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve4) => {
+        setTimeout(resolve4, ms).unref();
       });
     }
     module2.exports = {
@@ -21898,9 +21898,9 @@ var require_dispatcher_base2 = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve4(data);
             });
           });
         }
@@ -21938,9 +21938,9 @@ var require_dispatcher_base2 = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err, (err2, data) => {
-              return err2 ? reject(err2) : resolve3(data);
+              return err2 ? reject(err2) : resolve4(data);
             });
           });
         }
@@ -25446,8 +25446,8 @@ var require_promise = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -26873,12 +26873,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -27762,12 +27762,12 @@ var require_client_h22 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -28084,16 +28084,16 @@ var require_client2 = __commonJS({
         return this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve3(null);
+            resolve4(null);
           }
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -28106,7 +28106,7 @@ var require_client2 = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -28513,8 +28513,8 @@ var require_pool_base2 = __commonJS({
           }
           return Promise.all(closeAll);
         } else {
-          return new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          return new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -29636,7 +29636,7 @@ var require_socks5_proxy_agent = __commonJS({
         const proxyHost = this[kProxyUrl].hostname;
         const proxyPort = parseInt(this[kProxyUrl].port) || 1080;
         debug2("creating SOCKS5 connection to", proxyHost, proxyPort);
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           this[kConnector]({
             hostname: proxyHost,
             host: proxyHost,
@@ -29646,7 +29646,7 @@ var require_socks5_proxy_agent = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -29656,14 +29656,14 @@ var require_socks5_proxy_agent = __commonJS({
           socket.destroy();
         });
         await socks5Client.handshake();
-        await new Promise((resolve3, reject) => {
+        await new Promise((resolve4, reject) => {
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 authentication timeout"));
           }, 5e3);
           const onAuthenticated = () => {
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
-            resolve3();
+            resolve4();
           };
           const onError = (err) => {
             clearTimeout(timeout);
@@ -29672,14 +29672,14 @@ var require_socks5_proxy_agent = __commonJS({
           };
           if (socks5Client.state === STATES.AUTHENTICATED) {
             clearTimeout(timeout);
-            resolve3();
+            resolve4();
           } else {
             socks5Client.once("authenticated", onAuthenticated);
             socks5Client.once("error", onError);
           }
         });
         await socks5Client.connect(targetHost, targetPort);
-        await new Promise((resolve3, reject) => {
+        await new Promise((resolve4, reject) => {
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3);
@@ -29687,7 +29687,7 @@ var require_socks5_proxy_agent = __commonJS({
             debug2("SOCKS5 tunnel established to", targetHost, targetPort, "via", info2);
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
-            resolve3();
+            resolve4();
           };
           const onError = (err) => {
             clearTimeout(timeout);
@@ -29730,8 +29730,8 @@ var require_socks5_proxy_agent = __commonJS({
                       socket,
                       servername: this[kRequestTls]?.servername || targetHost
                     });
-                    await new Promise((resolve3, reject) => {
-                      finalSocket.once("secureConnect", resolve3);
+                    await new Promise((resolve4, reject) => {
+                      finalSocket.once("secureConnect", resolve4);
                       finalSocket.once("error", reject);
                     });
                   }
@@ -30864,7 +30864,7 @@ var require_readable2 = __commonJS({
         if (this._readableState.closeEmitted) {
           return Promise.resolve(null);
         }
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           if (this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) {
             this.destroy(new AbortError());
           }
@@ -30878,11 +30878,11 @@ var require_readable2 = __commonJS({
               if (signal.aborted) {
                 reject(signal.reason ?? new AbortError());
               } else {
-                resolve3(null);
+                resolve4(null);
               }
             });
           } else {
-            this.on("close", resolve3);
+            this.on("close", resolve4);
           }
           this.on("error", noop).on("data", () => {
             if (this[kBytesRead] > limit) {
@@ -30910,7 +30910,7 @@ var require_readable2 = __commonJS({
     }
     function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -30925,7 +30925,7 @@ var require_readable2 = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -30999,18 +30999,18 @@ var require_readable2 = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length, encoding));
+          resolve4(chunksDecode(body, length, encoding));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length, encoding)));
+          resolve4(JSON.parse(chunksDecode(body, length, encoding)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -31200,9 +31200,9 @@ var require_api_request2 = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -31414,9 +31414,9 @@ var require_api_stream2 = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -31704,9 +31704,9 @@ var require_api_upgrade2 = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -31799,9 +31799,9 @@ var require_api_connect2 = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -33075,7 +33075,7 @@ var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports2, module2) {
     "use strict";
     var { writeFile: writeFile3, readFile, mkdir: mkdir2 } = require("node:fs/promises");
-    var { dirname: dirname3, resolve: resolve3 } = require("node:path");
+    var { dirname: dirname4, resolve: resolve4 } = require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -33276,7 +33276,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile(resolve3(path5), "utf8");
+          const data = await readFile(resolve4(path5), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -33305,8 +33305,8 @@ var require_snapshot_recorder = __commonJS({
         if (!path5) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve3(path5);
-        await mkdir2(dirname3(resolvedPath), { recursive: true });
+        const resolvedPath = resolve4(path5);
+        await mkdir2(dirname4(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -41285,7 +41285,7 @@ var require_fetch2 = __commonJS({
         const agent = fetchParams.controller.dispatcher;
         const path5 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path5}?` : path5,
             origin: url.origin,
@@ -41373,7 +41373,7 @@ var require_fetch2 = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -41426,7 +41426,7 @@ var require_fetch2 = __commonJS({
                   headersList.append(headerName, String(value), true);
                 }
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -41450,7 +41450,7 @@ var require_fetch2 = __commonJS({
                   headersList.append(nameStr, value.toString("latin1"), true);
                 }
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -60241,7 +60241,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve3.call(this, root, ref);
+      let _sch = resolve4.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a = root.localRefs) === null || _a === void 0 ? void 0 : _a[ref];
         const { schemaId } = this.opts;
@@ -60268,7 +60268,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve3(root, ref) {
+    function resolve4(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -61132,7 +61132,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve3(baseURI, relativeURI, options) {
+    function resolve4(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -61168,50 +61168,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative3, options, skipNormalization) {
+    function resolveComponent(base, relative4, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse2(serialize(base, options), options);
-        relative3 = parse2(serialize(relative3, options), options);
+        relative4 = parse2(serialize(relative4, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative3.scheme) {
-        target.scheme = relative3.scheme;
-        target.userinfo = relative3.userinfo;
-        target.host = relative3.host;
-        target.port = relative3.port;
-        target.path = removeDotSegments(relative3.path || "");
-        target.query = relative3.query;
+      if (!options.tolerant && relative4.scheme) {
+        target.scheme = relative4.scheme;
+        target.userinfo = relative4.userinfo;
+        target.host = relative4.host;
+        target.port = relative4.port;
+        target.path = removeDotSegments(relative4.path || "");
+        target.query = relative4.query;
       } else {
-        if (relative3.userinfo !== void 0 || relative3.host !== void 0 || relative3.port !== void 0) {
-          target.userinfo = relative3.userinfo;
-          target.host = relative3.host;
-          target.port = relative3.port;
-          target.path = removeDotSegments(relative3.path || "");
-          target.query = relative3.query;
+        if (relative4.userinfo !== void 0 || relative4.host !== void 0 || relative4.port !== void 0) {
+          target.userinfo = relative4.userinfo;
+          target.host = relative4.host;
+          target.port = relative4.port;
+          target.path = removeDotSegments(relative4.path || "");
+          target.query = relative4.query;
         } else {
-          if (!relative3.path) {
+          if (!relative4.path) {
             target.path = base.path;
-            if (relative3.query !== void 0) {
-              target.query = relative3.query;
+            if (relative4.query !== void 0) {
+              target.query = relative4.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative3.path[0] === "/") {
-              target.path = removeDotSegments(relative3.path);
+            if (relative4.path[0] === "/") {
+              target.path = removeDotSegments(relative4.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative3.path;
+                target.path = "/" + relative4.path;
               } else if (!base.path) {
-                target.path = relative3.path;
+                target.path = relative4.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative3.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative4.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative3.query;
+            target.query = relative4.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -61219,7 +61219,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative3.fragment;
+      target.fragment = relative4.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -61523,7 +61523,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve3,
+      resolve: resolve4,
       resolveComponent,
       equal,
       serialize,
@@ -64954,11 +64954,11 @@ var tunnel = __toESM(require_tunnel2(), 1);
 var import_undici = __toESM(require_undici(), 1);
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -64974,7 +64974,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65047,26 +65047,26 @@ var HttpClientResponse = class {
   }
   readBody() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve4) => __awaiter(this, void 0, void 0, function* () {
         let output = Buffer.alloc(0);
         this.message.on("data", (chunk2) => {
           output = Buffer.concat([output, chunk2]);
         });
         this.message.on("end", () => {
-          resolve3(output.toString());
+          resolve4(output.toString());
         });
       }));
     });
   }
   readBodyBuffer() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve4) => __awaiter(this, void 0, void 0, function* () {
         const chunks = [];
         this.message.on("data", (chunk2) => {
           chunks.push(chunk2);
         });
         this.message.on("end", () => {
-          resolve3(Buffer.concat(chunks));
+          resolve4(Buffer.concat(chunks));
         });
       }));
     });
@@ -65269,14 +65269,14 @@ var HttpClient = class {
    */
   requestRaw(info2, data) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         function callbackForResult(err, res) {
           if (err) {
             reject(err);
           } else if (!res) {
             reject(new Error("Unknown error"));
           } else {
-            resolve3(res);
+            resolve4(res);
           }
         }
         this.requestRawWithCallback(info2, data, callbackForResult);
@@ -65520,12 +65520,12 @@ var HttpClient = class {
     return __awaiter(this, void 0, void 0, function* () {
       retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
       const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-      return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
+      return new Promise((resolve4) => setTimeout(() => resolve4(), ms));
     });
   }
   _processResponse(res, options) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3, reject) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve4, reject) => __awaiter(this, void 0, void 0, function* () {
         const statusCode = res.message.statusCode || 0;
         const response = {
           statusCode,
@@ -65533,7 +65533,7 @@ var HttpClient = class {
           headers: {}
         };
         if (statusCode === HttpCodes.NotFound) {
-          resolve3(response);
+          resolve4(response);
         }
         function dateTimeDeserializer(key, value) {
           if (typeof value === "string") {
@@ -65572,7 +65572,7 @@ var HttpClient = class {
           err.result = response.result;
           reject(err);
         } else {
-          resolve3(response);
+          resolve4(response);
         }
       }));
     });
@@ -65583,11 +65583,11 @@ var lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => (c[k.toLowerCase(
 // node_modules/@actions/http-client/lib/auth.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65603,7 +65603,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65634,11 +65634,11 @@ var BearerCredentialHandler = class {
 // node_modules/@actions/core/lib/oidc-utils.js
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65654,7 +65654,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65723,11 +65723,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65743,7 +65743,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -66022,11 +66022,11 @@ var arch = import_os2.default.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter5 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -66042,7 +66042,7 @@ var __awaiter5 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -66103,7 +66103,7 @@ var import_promises = require("node:fs/promises");
 var path4 = __toESM(require("node:path"));
 
 // src/apply/engine.ts
-var import_node_path2 = require("node:path");
+var import_node_path4 = require("node:path");
 
 // src/cloud/http.ts
 var import_node_tls = require("node:tls");
@@ -66146,7 +66146,7 @@ function encodedForms(value) {
 
 // src/cloud/http.ts
 var realClock = () => Date.now();
-var realSleep = (ms) => new Promise((resolve3) => setTimeout(resolve3, ms));
+var realSleep = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
 var DEFAULT_RETRY_POLICY = {
   maxAttempts: 6,
   maxTotalMs: 10 * 6e4,
@@ -68386,7 +68386,7 @@ function wasClockTurnedBack(cachedAt) {
   return cachedAtSec > nowSeconds();
 }
 function delay(t, value) {
-  return new Promise((resolve3) => setTimeout(() => resolve3(value), t));
+  return new Promise((resolve4) => setTimeout(() => resolve4(value), t));
 }
 
 // node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
@@ -76561,7 +76561,7 @@ function parseJson(text) {
 }
 
 // src/cloud/tokens.ts
-var TokenError = class extends Error {
+var TokenError = class _TokenError extends Error {
   constructor(aadsts, error2, status, description, tenantId, resource, flow) {
     super(
       `Token request (${flow === "refresh-token" ? "delegated" : "app-only"}, ${resource}) in tenant ${tenantId} failed: ` + (aadsts !== null ? `AADSTS${aadsts} ` : "") + `${error2}${status !== null ? ` (HTTP ${status})` : ""}: ${description}`
@@ -76582,9 +76582,16 @@ var TokenError = class extends Error {
   resource;
   flow;
   name = "TokenError";
+  /** The same refusal for a request in another tenant or flow, not sent because this one is permanent. */
+  again(tenantId, resource, flow) {
+    const note = this.description.endsWith("(not asked again this run)") ? "" : " (not asked again this run)";
+    return new _TokenError(this.aadsts, this.error, this.status, `${this.description}${note}`, tenantId, resource, flow);
+  }
 };
 var EXPIRY_MARGIN_MS = 5 * 6e4;
 var OIDC_SCOPES2 = /* @__PURE__ */ new Set(["openid", "profile", "offline_access", "email"]);
+var REFRESH_TOKEN_DEAD = /* @__PURE__ */ new Set([50173, 700082, 70008, 9002313, 700007]);
+var APP_CREDENTIAL_DEAD = /* @__PURE__ */ new Set([7000215, 7000222]);
 var TokenProvider = class {
   constructor(options) {
     this.options = options;
@@ -76601,6 +76608,9 @@ var TokenProvider = class {
   }
   options;
   refreshToken;
+  /** Set by the first permanent credential error: later requests fail with it at once, without the network. */
+  refreshTokenFailure = null;
+  appCredentialFailure = null;
   cache = /* @__PURE__ */ new Map();
   inflight = /* @__PURE__ */ new Map();
   /** Bumped by every forget, so that an answer to a request sent before it is not cached. */
@@ -76610,11 +76620,24 @@ var TokenProvider = class {
   requestCount = 0;
   /** The service account's delegated token in `tenantId` (the partner tenant for Partner Center). */
   delegated(tenantId, resource, options = {}) {
+    const dead = this.appCredentialFailure ?? this.refreshTokenFailure;
+    if (dead !== null) return Promise.reject(dead.again(tenantId, resource, "refresh-token"));
     return this.cached(`delegated|${resource}|${tenantId}`, options, () => this.redeemRefreshToken(tenantId, resource));
   }
   /** CIPP-SAM's app-only Graph token in `tenantId`. */
   appOnly(tenantId, options = {}) {
+    if (this.appCredentialFailure !== null) return Promise.reject(this.appCredentialFailure.again(tenantId, "graph", "client-credentials"));
     return this.cached(`app|graph|${tenantId}`, options, () => this.clientCredentials(tenantId));
+  }
+  /** The permanent credential error of this run, if one was met: every later token request fails with it. */
+  permanentFailure() {
+    return this.appCredentialFailure ?? this.refreshTokenFailure;
+  }
+  /** Remembers a permanent error, so that no tenant asks Entra ID again in vain. */
+  remember(error2) {
+    if (error2.aadsts !== null && APP_CREDENTIAL_DEAD.has(error2.aadsts)) this.appCredentialFailure ??= error2;
+    else if (error2.aadsts !== null && error2.flow === "refresh-token" && REFRESH_TOKEN_DEAD.has(error2.aadsts)) this.refreshTokenFailure ??= error2;
+    return error2;
   }
   /**
    * Forgets every token for the tenant, e.g. after its consent or grants changed: cached ones, and
@@ -76664,7 +76687,7 @@ var TokenProvider = class {
       this.captureRotatedRefreshToken(client, usedRefreshToken);
       return this.toAccessToken(result, tenantId, resource);
     } catch (err) {
-      throw this.tokenError(err, network, tenantId, resource, "refresh-token");
+      throw this.remember(this.tokenError(err, network, tenantId, resource, "refresh-token"));
     } finally {
       this.requestCount += network.requests;
     }
@@ -76679,7 +76702,7 @@ var TokenProvider = class {
       if (!result) throw new Error("msal-node returned no token");
       return this.toAccessToken(result, tenantId, "graph");
     } catch (err) {
-      throw this.tokenError(err, network, tenantId, "graph", "client-credentials");
+      throw this.remember(this.tokenError(err, network, tenantId, "graph", "client-credentials"));
     } finally {
       this.requestCount += network.requests;
     }
@@ -76878,8 +76901,7 @@ var path = __toESM(require("node:path"));
 var import_yaml2 = __toESM(require_dist());
 
 // src/desired/load.ts
-var import_node_fs = require("node:fs");
-var import_node_path = require("node:path");
+var import_node_path2 = require("node:path");
 
 // src/desired/partner-center.ts
 var PARTNER_CENTER_APP_ID = "fa3d9a0c-3fb0-42cc-9193-47c7ecd2edbd";
@@ -79011,10 +79033,13 @@ function distance(a, b) {
   }
   return previous[y.length] ?? 0;
 }
+var LONGEST_SUGGESTED = 100;
 function closestMatch(wanted, candidates) {
+  if (wanted.length > LONGEST_SUGGESTED) return void 0;
   let best;
   let bestDistance = Math.max(2, Math.floor(wanted.length / 3)) + 1;
   for (const candidate of candidates) {
+    if (Math.abs(candidate.length - wanted.length) >= bestDistance) continue;
     const d = distance(wanted, candidate);
     if (d < bestDistance) {
       best = candidate;
@@ -79026,6 +79051,11 @@ function closestMatch(wanted, candidates) {
 function didYouMean(wanted, candidates) {
   const match = closestMatch(wanted, candidates);
   return match === void 0 ? "" : ` (did you mean "${match}"?)`;
+}
+var LONGEST_QUOTED = 80;
+function quoted(value) {
+  const cut = value.length > LONGEST_QUOTED ? `${value.slice(0, LONGEST_QUOTED)}\u2026` : value;
+  return JSON.stringify(cut);
 }
 
 // src/desired/catalogue.ts
@@ -79166,6 +79196,103 @@ function permissionSetFromCippFiles(samManifest, additionalPermissions) {
   return toSet(byApp);
 }
 
+// src/desired/declaration-files.ts
+var import_node_fs = require("node:fs");
+var import_node_path = require("node:path");
+var MAX_DECLARATION_BYTES = 1024 * 1024;
+var DeclarationFileError = class extends Error {
+  name = "DeclarationFileError";
+};
+function repositoryRoot(stacksDir) {
+  const start = (0, import_node_fs.existsSync)(stacksDir) ? (0, import_node_fs.realpathSync)(stacksDir) : (0, import_node_path.resolve)(stacksDir);
+  for (let folder = start; ; folder = (0, import_node_path.dirname)(folder)) {
+    if ((0, import_node_fs.existsSync)((0, import_node_path.join)(folder, ".git"))) return folder;
+    if ((0, import_node_path.dirname)(folder) === folder) return (0, import_node_path.dirname)(start);
+  }
+}
+function isInside(path5, root) {
+  const rel = (0, import_node_path.relative)(root, path5);
+  return rel === "" || !rel.startsWith("..") && !(0, import_node_path.isAbsolute)(rel);
+}
+var utf8 = new TextDecoder("utf-8", { fatal: true });
+function codeOf(error2) {
+  return error2.code ?? "unreadable";
+}
+function readBounded(path5, limit) {
+  const fd = (0, import_node_fs.openSync)(path5, "r");
+  try {
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length <= limit; length += n) n = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    return buffer.subarray(0, length);
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+function confinedFiles(root) {
+  const realRoot = root === null ? null : (0, import_node_fs.existsSync)(root) ? (0, import_node_fs.realpathSync)(root) : (0, import_node_path.resolve)(root);
+  return {
+    read(path5) {
+      let link;
+      try {
+        link = (0, import_node_fs.lstatSync)(path5);
+      } catch (error2) {
+        if (codeOf(error2) === "ENOENT" || codeOf(error2) === "ENOTDIR") return void 0;
+        throw new DeclarationFileError(`cannot be read (${codeOf(error2)})`);
+      }
+      let real;
+      try {
+        real = (0, import_node_fs.realpathSync)(path5);
+      } catch (error2) {
+        throw new DeclarationFileError(
+          link.isSymbolicLink() ? "is a symbolic link to something that does not exist" : `cannot be resolved (${codeOf(error2)})`
+        );
+      }
+      if (realRoot !== null && !isInside(real, realRoot)) {
+        throw new DeclarationFileError(
+          `${link.isSymbolicLink() ? `is a symbolic link to ${real}` : `resolves to ${real}`}, outside the repository (${realRoot}); declarations and manifests are read only from inside it (--allow-outside-repository reads it anyway)`
+        );
+      }
+      const stat2 = (0, import_node_fs.statSync)(real);
+      if (stat2.isDirectory()) throw new DeclarationFileError("is a folder, not a file");
+      if (!stat2.isFile()) throw new DeclarationFileError("is not a regular file");
+      const limit = `declarations and manifests are at most ${MAX_DECLARATION_BYTES / 1024 / 1024} MiB`;
+      if (stat2.size > MAX_DECLARATION_BYTES) throw new DeclarationFileError(`is ${stat2.size} bytes; ${limit}`);
+      let bytes2;
+      try {
+        bytes2 = readBounded(real, MAX_DECLARATION_BYTES);
+      } catch (error2) {
+        throw new DeclarationFileError(`cannot be read (${codeOf(error2)})`);
+      }
+      if (bytes2.length > MAX_DECLARATION_BYTES) throw new DeclarationFileError(`is larger than ${limit.replace("are at most ", "may be ")}`);
+      try {
+        return utf8.decode(bytes2);
+      } catch {
+        throw new DeclarationFileError(`is not UTF-8 text${whereInvalid(bytes2)}; declarations and manifests are read as UTF-8`);
+      }
+    },
+    list(directory) {
+      try {
+        return (0, import_node_fs.readdirSync)(directory).sort();
+      } catch (error2) {
+        if (codeOf(error2) === "ENOENT") return [];
+        throw new DeclarationFileError(`${directory} cannot be listed (${codeOf(error2)})`);
+      }
+    }
+  };
+}
+function whereInvalid(bytes2) {
+  for (let i = 0; i < bytes2.length; ) {
+    const lead = bytes2[i] ?? 0;
+    const continuation = lead < 128 ? 0 : lead >= 194 && lead <= 223 ? 1 : lead >= 224 && lead <= 239 ? 2 : lead >= 240 && lead <= 244 ? 3 : -1;
+    let valid = continuation >= 0;
+    for (let k = 1; valid && k <= continuation; k++) valid = ((bytes2[i + k] ?? 0) & 192) === 128;
+    if (!valid) return ` (on line ${bytes2.subarray(0, i).toString("latin1").split("\n").length})`;
+    i += continuation + 1;
+  }
+  return "";
+}
+
 // src/desired/yaml-source.ts
 var import_yaml = __toESM(require_dist());
 
@@ -79178,13 +79305,16 @@ function inFileOrder(problems) {
   const byField = new Intl.Collator("en", { numeric: true });
   return [...problems].sort((a, b) => a.file !== b.file ? a.file < b.file ? -1 : 1 : a.line - b.line || byField.compare(a.field, b.field));
 }
+var MAX_LISTED = 100;
 var DeclarationError = class extends Error {
   problems;
   constructor(problems) {
     const ordered = inFileOrder(problems);
     const count = ordered.length === 1 ? "1 problem" : `${ordered.length} problems`;
+    const listed = ordered.slice(0, MAX_LISTED).map((p) => `  ${formatProblem(p)}`);
+    if (ordered.length > MAX_LISTED) listed.push(`  \u2026 and ${ordered.length - MAX_LISTED} more`);
     super(`The declarations have ${count}:
-${ordered.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
+${listed.join("\n")}`);
     this.name = "DeclarationError";
     this.problems = ordered;
   }
@@ -79194,6 +79324,7 @@ function fieldPath(path5) {
 }
 
 // src/desired/yaml-source.ts
+var MAX_ALIAS_COUNT = 100;
 function isMapping(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -79231,10 +79362,17 @@ function parseYamlSource(file, text) {
     })
   );
   if (doc.errors.length > 0) return { problems };
+  let value;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error2) {
+    const why = error2 instanceof ReferenceError && /alias/i.test(error2.message) ? "its aliases expand too far (more than a declaration needs)" : "it cannot be read as data";
+    return { problems: [...problems, { file, line: 1, field: "", message: `YAML: ${why}` }] };
+  }
   const lineOf = (path5, key = false) => lineCounter.linePos(locate(doc, path5, key)).line;
   const source = {
     file,
-    value: doc.toJS(),
+    value,
     lineOf,
     problemAt: (path5, message, key = false) => ({ file, line: lineOf(path5, key), field: fieldPath(path5), message })
   };
@@ -79252,6 +79390,7 @@ function resourceFor(reference) {
   if (known) return known;
   return isGuid(reference) ? { appId: reference.toLowerCase(), displayName: reference.toLowerCase(), published: false } : void 0;
 }
+var SUGGESTIONS_PER_FILE = 20;
 var ChangeReader = class {
   constructor(source, findings, problems) {
     this.source = source;
@@ -79261,10 +79400,17 @@ var ChangeReader = class {
   source;
   findings;
   problems;
+  suggestionsLeft = SUGGESTIONS_PER_FILE;
+  /** `search()` while the file's suggestion budget lasts, then nothing. */
+  suggest(search) {
+    if (this.suggestionsLeft <= 0) return void 0;
+    this.suggestionsLeft -= 1;
+    return search();
+  }
   /** The names of one list of an entry that passed the schema, each with its path. */
   names(entry2, at, list2) {
     const value = entry2[list2];
-    if (!Array.isArray(value)) return [];
+    if (!Array.isArray(value) || this.findings.faultAt([...at, list2])) return [];
     return value.flatMap((ref, i) => {
       const path5 = [...at, list2, i];
       return typeof ref === "string" && !this.findings.faultAt(path5) ? [{ ref, at: path5 }] : [];
@@ -79282,9 +79428,9 @@ var ChangeReader = class {
       return void 0;
     }
     if (permissionId(resource.appId, type, ref) !== void 0) return ref;
-    const suggestion = suggestPermission(resource.appId, type, ref);
+    const suggestion = this.suggest(() => suggestPermission(resource.appId, type, ref));
     const hint = permissionId(resource.appId, other, ref) !== void 0 ? ` (it is ${TYPE_WORDS[other].one}: list it under ${TYPE_WORDS[other].list})` : suggestion === void 0 ? "" : ` (did you mean "${suggestion}"?)`;
-    this.problems.push(this.source.problemAt(at, `"${ref}" is not ${TYPE_WORDS[type].one} of ${resource.displayName}${hint}`));
+    this.problems.push(this.source.problemAt(at, `${quoted(ref)} is not ${TYPE_WORDS[type].one} of ${resource.displayName}${hint}`));
     return void 0;
   }
   entry(entry2, at, removal) {
@@ -79293,9 +79439,9 @@ var ChangeReader = class {
     if (typeof reference !== "string" || this.findings.faultAt([...at, "resource"])) return void 0;
     const resource = resourceFor(reference);
     if (!resource) {
-      const suggestion = suggestResource(reference);
+      const suggestion = this.suggest(() => suggestResource(reference));
       const hint = suggestion === void 0 ? "" : ` (did you mean "${suggestion}"?)`;
-      this.problems.push(this.source.problemAt([...at, "resource"], `unknown resource "${reference}"${hint}; a resource outside the catalogue is named by its appId`));
+      this.problems.push(this.source.problemAt([...at, "resource"], `unknown resource ${quoted(reference)}${hint}; a resource outside the catalogue is named by its appId`));
       return void 0;
     }
     const appRoles = this.names(entry2, at, "appRoles").flatMap((name3) => this.permission(resource, "appRole", name3.ref, name3.at) ?? []);
@@ -79840,8 +79986,12 @@ function pathOf(instancePath) {
   if (instancePath === "") return [];
   return instancePath.slice(1).split("/").map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~")).map((part) => /^\d+$/.test(part) ? Number(part) : part);
 }
+var LONGEST_SHOWN = 80;
 function shown(value) {
-  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  if (typeof value === "string") return quoted(value);
+  if (typeof value !== "object" || value === null) return String(value);
+  const json = JSON.stringify(value);
+  return json.length <= LONGEST_SHOWN ? json : Array.isArray(value) ? "a list" : "a mapping";
 }
 function customMessage(error2) {
   const messages = error2.parentSchema?.["x-error"];
@@ -79892,7 +80042,23 @@ function checkSchema(kind, source) {
     wholeExcept: (fields) => faults.every((fault) => typeof fault[0] === "string" && fields.includes(fault[0]))
   };
 }
+var MAX_LIST_ENTRIES = 1e3;
+function overlongLists(value, path5 = []) {
+  if (Array.isArray(value)) {
+    if (value.length > MAX_LIST_ENTRIES) return [{ path: path5, length: value.length }];
+    return value.flatMap((item, i) => overlongLists(item, [...path5, i]));
+  }
+  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([key, item]) => overlongLists(item, [...path5, key]));
+  return [];
+}
 function schemaFindings(kind, source) {
+  const overlong = overlongLists(source.value);
+  if (overlong.length > 0) {
+    return overlong.map(({ path: path5, length }) => ({
+      path: path5,
+      problem: source.problemAt(path5, `lists ${length} entries; a declaration's lists hold at most ${MAX_LIST_ENTRIES}`)
+    }));
+  }
   const validate = validators[kind];
   if (validate(source.value)) return [];
   const errors = validate.errors ?? [];
@@ -79911,10 +80077,10 @@ function schemaFindings(kind, source) {
 }
 
 // src/desired/load.ts
-var localFiles = {
-  read: (path5) => (0, import_node_fs.existsSync)(path5) ? (0, import_node_fs.readFileSync)(path5, "utf8") : void 0,
-  list: (directory) => (0, import_node_fs.existsSync)(directory) ? (0, import_node_fs.readdirSync)(directory).sort() : []
-};
+var localFiles = confinedFiles(null);
+function repositoryFiles(stacksDir) {
+  return confinedFiles(repositoryRoot(stacksDir));
+}
 var SETTINGS_FILE = "cipp-cpv.yaml";
 var PERMISSION_NEUTRAL_TENANT_FIELDS = ["tenantId", "defaultDomain", "displayName", "excluded", "extras"];
 var PERMISSION_NEUTRAL_PROFILE_FIELDS = ["description"];
@@ -79939,10 +80105,22 @@ var FleetLoader = class {
   files;
   problems = [];
   reportedRemovals = /* @__PURE__ */ new Set();
-  /** A file parsed and checked against its schema, or undefined when it is missing or not YAML. */
-  declaration(kind, file) {
-    const text = this.files.read(file);
-    if (text === void 0) return void 0;
+  /**
+   * A file's text; undefined when it does not exist, null when it may not be read (the problem,
+   * which never quotes the file, is recorded at `refusedAt`).
+   */
+  read(file, refusedAt = (message) => ({ file, line: 1, field: "", message })) {
+    try {
+      return this.files.read(file);
+    } catch (error2) {
+      if (!(error2 instanceof DeclarationFileError)) throw error2;
+      this.problems.push(refusedAt(error2.message));
+      return null;
+    }
+  }
+  /** A file parsed and checked against its schema, or undefined when it is missing, refused or not YAML. */
+  declaration(kind, file, text = this.read(file)) {
+    if (text === void 0 || text === null) return void 0;
     const { source, problems } = parseYamlSource(file, text);
     this.problems.push(...problems);
     if (!source) return void 0;
@@ -79951,17 +80129,26 @@ var FleetLoader = class {
     return { source, findings };
   }
   yamlFiles(subdirectory) {
-    const directory = (0, import_node_path.join)(this.stacksDir, subdirectory);
-    return this.files.list(directory).filter(isYaml).map((entry2) => ({ name: entry2.replace(/\.ya?ml$/i, ""), file: (0, import_node_path.join)(directory, entry2) }));
+    const directory = (0, import_node_path2.join)(this.stacksDir, subdirectory);
+    let entries2;
+    try {
+      entries2 = this.files.list(directory);
+    } catch (error2) {
+      if (!(error2 instanceof DeclarationFileError)) throw error2;
+      this.problems.push({ file: directory, line: 1, field: "", message: error2.message });
+      return [];
+    }
+    return entries2.filter(isYaml).map((entry2) => ({ name: entry2.replace(/\.ya?ml$/i, ""), file: (0, import_node_path2.join)(directory, entry2) }));
   }
   /** The settings, or undefined when the base set is unknown (the problems say why). */
   settings() {
-    const file = (0, import_node_path.join)(this.stacksDir, SETTINGS_FILE);
-    if (this.files.read(file) === void 0) {
+    const file = (0, import_node_path2.join)(this.stacksDir, SETTINGS_FILE);
+    const text = this.read(file);
+    if (text === void 0) {
       this.problems.push({ file, line: 1, field: "", message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)" });
       return void 0;
     }
-    const checked = this.declaration("settings", file);
+    const checked = this.declaration("settings", file, text);
     if (!checked || !isMapping(checked.source.value) || !checked.findings.whole(["base"])) return void 0;
     const base = this.base(checked.source, checked.source.value.base);
     return base && { ...checked, base, partnerTenantId: stringField(checked, "partnerTenantId") };
@@ -79970,18 +80157,19 @@ var FleetLoader = class {
     if (base === void 0 || base === "cipp") return { resources: CIPP_REQUIRED_RESOURCES };
     const documents = {};
     for (const field of ["samManifest", "additionalPermissions"]) {
-      const relative3 = base[field];
-      if (relative3 === void 0) continue;
-      const path5 = (0, import_node_path.join)((0, import_node_path.dirname)(source.file), relative3);
-      const text = this.files.read(path5);
+      const relative4 = base[field];
+      if (relative4 === void 0) continue;
+      const path5 = (0, import_node_path2.join)((0, import_node_path2.dirname)(source.file), relative4);
+      const text = this.read(path5, (message) => source.problemAt(["base", field], `${path5} ${message}`));
+      if (text === null) continue;
       if (text === void 0) {
         this.problems.push(source.problemAt(["base", field], `${path5} does not exist`));
         continue;
       }
       try {
         documents[field] = JSON.parse(text);
-      } catch (error2) {
-        this.problems.push(source.problemAt(["base", field], `${path5} is not valid JSON (${error2.message})`));
+      } catch {
+        this.problems.push(source.problemAt(["base", field], `${path5} is not valid JSON`));
       }
     }
     if (documents.samManifest === void 0 || base.additionalPermissions !== void 0 && documents.additionalPermissions === void 0) return void 0;
@@ -79989,7 +80177,7 @@ var FleetLoader = class {
       return permissionSetFromCippFiles(documents.samManifest, documents.additionalPermissions);
     } catch (error2) {
       if (!(error2 instanceof ManifestFormatError)) throw error2;
-      const path5 = (0, import_node_path.join)((0, import_node_path.dirname)(source.file), base[error2.document] ?? "");
+      const path5 = (0, import_node_path2.join)((0, import_node_path2.dirname)(source.file), base[error2.document] ?? "");
       this.problems.push(source.problemAt(["base", error2.document], `${path5}: ${error2.message}`));
       return void 0;
     }
@@ -80043,7 +80231,7 @@ var FleetLoader = class {
     const layers = listed.map((name3, i) => {
       if (typeof name3 !== "string" || findings.faultAt(["profiles", i])) return void 0;
       if (!profiles.has(name3)) {
-        this.problems.push(source.problemAt(["profiles", i], `unknown profile "${name3}"${didYouMean(name3, names)}; profiles are the files in ${(0, import_node_path.join)(this.stacksDir, "profiles")}`));
+        this.problems.push(source.problemAt(["profiles", i], `unknown profile ${quoted(name3)}${didYouMean(name3, names)}; profiles are the files in ${(0, import_node_path2.join)(this.stacksDir, "profiles")}`));
       }
       return profiles.get(name3);
     });
@@ -80090,7 +80278,7 @@ function fleetOf(settings, tenants) {
     })
   };
 }
-function loadFleet(stacksDir, files = localFiles) {
+function loadFleet(stacksDir, files = repositoryFiles(stacksDir)) {
   const loader = new FleetLoader(stacksDir, files);
   const settings = loader.settings();
   const profiles = loader.profiles();
@@ -80108,7 +80296,7 @@ function affectedTenants(fleet, stacksDir, changedPaths, options = {}) {
   const managed = fleet.tenants.filter((tenant) => !tenant.excluded);
   const stacks = absolute(stacksDir);
   const everything = [path.join(stacks, SETTINGS_FILE), ...(options.baseFiles ?? []).map(absolute)];
-  if (everything.some((file) => [...changed].some((entry2) => entry2 === file || isInside(file, entry2)))) return managed;
+  if (everything.some((file) => [...changed].some((entry2) => entry2 === file || isInside2(file, entry2)))) return managed;
   const profilesDir = path.join(stacks, "profiles");
   const changedProfiles = new Set(
     [...changed].filter((file) => path.dirname(file) === profilesDir && YAML_FILE.test(file)).map((file) => path.basename(file).replace(YAML_FILE, ""))
@@ -80132,9 +80320,9 @@ function parseChangedPaths(text) {
   return text.split(/\r?\n/).map((entry2) => entry2.trim()).filter((entry2) => entry2 !== "");
 }
 var YAML_FILE = /\.ya?ml$/i;
-function isInside(file, folder) {
-  const relative3 = path.relative(folder, file);
-  return relative3 !== "" && !relative3.startsWith("..") && !path.isAbsolute(relative3);
+function isInside2(file, folder) {
+  const relative4 = path.relative(folder, file);
+  return relative4 !== "" && !relative4.startsWith("..") && !path.isAbsolute(relative4);
 }
 function isRecord2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -80209,10 +80397,14 @@ function planTenant(desired, reading, options = {}) {
   switch (reading.kind) {
     case "inaccessible":
       return inaccessiblePlan(tenant, reading.problem);
-    case "not-consented":
-      return desired.isPartner ? partnerConsentProblem(tenant) : notConsentedPlan(tenant, desired, reading.problem);
-    case "read":
-      return readTenantPlan(tenant, desired, reading.live, options);
+    case "not-consented": {
+      const plan = desired.isPartner ? partnerConsentProblem(tenant) : notConsentedPlan(tenant, desired, reading.problem);
+      return reading.domainProof === void 0 ? plan : { ...plan, domainProof: reading.domainProof };
+    }
+    case "read": {
+      const plan = readTenantPlan(tenant, desired, reading.live, options);
+      return reading.live.domainProof === void 0 ? plan : { ...plan, domainProof: reading.live.domainProof };
+    }
   }
 }
 function emptyPart() {
@@ -80558,12 +80750,12 @@ function backoffDelay(policy, attempt, random) {
   const capped = Math.min(policy.maxDelayMs, exponential);
   return Math.round(capped * (0.5 + random() / 2));
 }
-async function pollUntil(attempt, accept, policy, timing) {
+async function pollUntil(attempt, accept, policy, timing, hopeless = () => false) {
   let waited = 0;
   for (let n = 1; ; n++) {
     const value = await attempt();
     if (accept(value)) return { done: true, value, attempts: n };
-    if (n >= policy.maxAttempts || waited >= policy.maxTotalMs) return { done: false, last: value, attempts: n };
+    if (hopeless(value) || n >= policy.maxAttempts || waited >= policy.maxTotalMs) return { done: false, last: value, attempts: n };
     const delay2 = Math.min(backoffDelay(policy, n, timing.random), policy.maxTotalMs - waited);
     waited += delay2;
     await timing.sleep(delay2);
@@ -80610,6 +80802,29 @@ function gdapProblem(customerTenantId, check, tokenCause) {
     };
   }
   return null;
+}
+
+// src/cloud/tenant-discovery.ts
+var GUID2 = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+async function discoverTenant(http2, login, domain) {
+  const url = `${login.replace(/\/+$/, "")}/${encodeURIComponent(domain)}/v2.0/.well-known/openid-configuration`;
+  const response = await http2.send({ method: "GET", url });
+  let body;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    body = null;
+  }
+  const field = (name3) => {
+    const value = typeof body === "object" && body !== null ? body[name3] : void 0;
+    return typeof value === "string" ? value : void 0;
+  };
+  if (response.status === 400 || response.status === 404) {
+    return { kind: "unknown-domain", detail: (field("error_description") ?? `HTTP ${response.status}`).split(/\r?\n/)[0] ?? "" };
+  }
+  const tenantId = response.status === 200 ? GUID2.exec(field("issuer") ?? "")?.[0] : void 0;
+  if (tenantId === void 0) throw new Error(`Entra ID's tenant discovery for ${domain} gave no tenant (HTTP ${response.status}).`);
+  return { kind: "tenant", tenantId: tenantId.toLowerCase() };
 }
 
 // src/live/access.ts
@@ -80682,6 +80897,56 @@ function tokenProblem(err) {
 function capitalised(text) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+function isPermanentCredentialProblem(problem) {
+  return problem !== null && problem !== void 0 && ["refresh-token-expired", "refresh-token-revoked", "client-credential-invalid"].includes(problem.kind);
+}
+
+// src/live/domain-proof.ts
+var fix = (desired) => `Correct tenantId or defaultDomain in ${desired.source.file} so that both name the same tenant. Nothing is sent to a tenant whose domain is not proven.`;
+function proofFromOrganization(desired, organizations) {
+  const organization = organizations[0];
+  if (organization === void 0 || organization.id.toLowerCase() !== desired.tenantId.toLowerCase()) {
+    return {
+      kind: "domain-mismatch",
+      message: `The organization read with a token for tenant ${desired.tenantId} is ${organization?.id ?? "missing"}; the declared domain ${desired.defaultDomain} cannot be proven.`,
+      action: fix(desired)
+    };
+  }
+  const verified = (organization.verifiedDomains ?? []).flatMap((d) => typeof d.name === "string" ? [d.name] : []);
+  const match = verified.find((name3) => name3.toLowerCase() === desired.defaultDomain.toLowerCase());
+  if (match !== void 0) return { domain: match, by: "verified-domains" };
+  const shown2 = verified.slice(0, 5).join(", ") + (verified.length > 5 ? `, \u2026 (${verified.length} in all)` : "");
+  return {
+    kind: "domain-mismatch",
+    message: `The declaration names defaultDomain ${desired.defaultDomain}, but tenant ${desired.tenantId} does not own it: its verified domains are ${shown2 === "" ? "none" : shown2}.`,
+    action: fix(desired)
+  };
+}
+function proofFromDiscovery(desired, discovered) {
+  if (discovered.kind === "unknown-domain") {
+    return {
+      kind: "domain-mismatch",
+      message: `The declared defaultDomain ${desired.defaultDomain} belongs to no tenant Entra ID knows (${discovered.detail}), so it cannot be tenant ${desired.tenantId}'s.`,
+      action: fix(desired)
+    };
+  }
+  if (discovered.tenantId === desired.tenantId.toLowerCase()) return { domain: desired.defaultDomain, by: "tenant-discovery" };
+  return {
+    kind: "domain-mismatch",
+    message: `The declaration names defaultDomain ${desired.defaultDomain} and tenantId ${desired.tenantId}, but Entra ID says ${desired.defaultDomain} belongs to tenant ${discovered.tenantId}.`,
+    action: fix(desired)
+  };
+}
+function unprovenDomain(desired, why) {
+  return {
+    kind: "domain-mismatch",
+    message: `Whether ${desired.defaultDomain} belongs to tenant ${desired.tenantId} could not be checked: ${why}`,
+    action: "Run again; nothing is sent to a tenant whose declared domain is not proven."
+  };
+}
+function isProof(value) {
+  return "domain" in value && "by" in value;
+}
 
 // src/live/licensing.ts
 var LICENSED_WORKLOADS = [
@@ -80752,6 +81017,8 @@ async function readTenant(clients, desired, settings) {
   const app = settings.applicationId.toLowerCase();
   const resourceAppIds = [...new Set(desired.permissions.resources.map((r) => r.appId.toLowerCase()))];
   const requests = [
+    // The domain proof rides in the same batch: a converged tenant still costs one token and one $batch.
+    { id: "organization", method: "GET", url: "/organization?$select=id,verifiedDomains" },
     { id: "client", method: "GET", url: `/servicePrincipals(appId='${app}')?$select=id,displayName` },
     { id: "assignments", method: "GET", url: `/servicePrincipals(appId='${app}')/appRoleAssignments` },
     { id: "grants", method: "GET", url: `/servicePrincipals(appId='${app}')/oauth2PermissionGrants` },
@@ -80765,6 +81032,12 @@ async function readTenant(clients, desired, settings) {
   const answers = new Map((await graph.batch(requests)).map((r) => [r.id, r]));
   const answer = (id) => answers.get(id);
   const failure = (id) => batchItemError(answer(id), requests.find((r) => r.id === id), (t) => clients.redactor.redact(t));
+  const organization = answer("organization");
+  if (organization.status !== 200) {
+    return { kind: "inaccessible", problem: unprovenDomain(desired, `reading the organization answered ${failure("organization").message}`) };
+  }
+  const proof = proofFromOrganization(desired, organization.body.value ?? []);
+  if (!isProof(proof)) return { kind: "inaccessible", problem: proof };
   const clientAnswer = answer("client");
   if (clientAnswer.status !== 200 && clientAnswer.status !== 404) throw failure("client");
   const clientSp = clientAnswer.status === 200 ? clientAnswer.body : null;
@@ -80804,7 +81077,8 @@ async function readTenant(clients, desired, settings) {
         scopes: g.scope.split(" ").filter((s) => s !== "")
       })
     ),
-    tokenScopes: token.scopes
+    tokenScopes: token.scopes,
+    domainProof: proof
   };
   return { kind: "read", live };
 }
@@ -80819,10 +81093,20 @@ async function explainTokenFailure(clients, desired, settings, err) {
     } catch (gdapErr) {
       const why = gdapErr instanceof Error ? clients.redactor.redact(gdapErr.message) : String(gdapErr);
       const withNote = { ...problem, message: `${problem.message} (The GDAP check could not run: ${why})` };
-      return problem.kind === "consent-missing" ? { kind: "not-consented", problem: withNote } : { kind: "inaccessible", problem: withNote };
+      return problem.kind === "consent-missing" ? notConsented(clients, desired, withNote) : { kind: "inaccessible", problem: withNote };
     }
   }
-  return problem.kind === "consent-missing" ? { kind: "not-consented", problem } : { kind: "inaccessible", problem };
+  return problem.kind === "consent-missing" ? notConsented(clients, desired, problem) : { kind: "inaccessible", problem };
+}
+async function notConsented(clients, desired, problem) {
+  let discovered;
+  try {
+    discovered = await discoverTenant(clients.http, clients.endpoints.login, desired.defaultDomain);
+  } catch (error2) {
+    return { kind: "inaccessible", problem: unprovenDomain(desired, clients.redactor.redact(error2 instanceof Error ? error2.message : String(error2))) };
+  }
+  const proof = proofFromDiscovery(desired, discovered);
+  return isProof(proof) ? { kind: "not-consented", problem, domainProof: proof } : { kind: "inaccessible", problem: proof };
 }
 async function addResourcesOutsideDeclaration(graph, resources, assignments, grants, clients) {
   const known = new Set([...resources.values()].map((r) => r.servicePrincipalId));
@@ -81338,8 +81622,12 @@ async function convergeTenant(ledger, desired, port, settings, options) {
       live = { ...live, resources };
       plan = planOf({ kind: "read", live });
     } else if (expected.length > 0) {
-      const visible = await waitForRead(port, settings, (r) => expected.every((appId) => r.live.resources.has(appId)));
-      if (visible === null) {
+      const visible2 = await waitForRead(port, settings, (r) => expected.every((appId) => r.live.resources.has(appId)));
+      if (visible2 !== null && !("kind" in visible2 && visible2.kind === "read")) {
+        ledger.fail(visible2);
+        return initial;
+      }
+      if (visible2 === null) {
         ledger.fail({
           kind: "unknown",
           message: `New resource service principals (${expected.join(", ")}) did not become readable in time.`,
@@ -81347,9 +81635,9 @@ async function convergeTenant(ledger, desired, port, settings, options) {
         });
         return initial;
       }
-      reading = visible;
-      live = visible.live;
-      plan = planOf(visible);
+      reading = visible2;
+      live = visible2.live;
+      plan = planOf(visible2);
     }
   }
   const writable = (p) => p.actions.filter((a) => a.kind !== "consent" && a.kind !== "create-resource" && !unavailable.has(a.resource.appId));
@@ -81389,7 +81677,8 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     },
     (v) => v.residual !== null && v.residual.converged,
     verifyPolicy,
-    settings.timing
+    settings.timing,
+    (v) => deadCredential(v.reading) !== null
   );
   const last = verified.done ? verified.value : verified.last;
   if (last.reading !== null && last.reading.kind === "read") live = last.reading.live;
@@ -81449,8 +81738,14 @@ async function consent(ledger, desired, before, port, settings, options) {
     },
     (r) => r !== null && r.kind === "read" && r.live.client !== null && missingWriteScopes(r.live.tokenScopes).length === 0,
     unchanged ? { ...settings.replication, maxAttempts: 1 } : settings.replication,
-    settings.timing
+    settings.timing,
+    (r) => deadCredential(r) !== null
   );
+  const dead = ready.done ? null : deadCredential(ready.last);
+  if (dead !== null) {
+    ledger.fail({ ...dead, message: `Waiting for CIPP-SAM to become usable after the consent ended: ${dead.message}` });
+    return null;
+  }
   if ((!ready.done || ready.value === null) && unchanged) {
     const tenant = desired.defaultDomain;
     ledger.fail({
@@ -81482,9 +81777,14 @@ async function waitForRead(port, settings, accept) {
     },
     (r) => r !== null && r.kind === "read" && accept(r),
     settings.replication,
-    settings.timing
+    settings.timing,
+    (r) => deadCredential(r) !== null
   );
-  return outcome.done && outcome.value !== null && outcome.value.kind === "read" ? outcome.value : null;
+  if (!outcome.done) return deadCredential(outcome.last);
+  return outcome.value !== null && outcome.value.kind === "read" ? outcome.value : null;
+}
+function deadCredential(reading) {
+  return reading !== null && reading.kind === "inaccessible" && isPermanentCredentialProblem(reading.problem) ? reading.problem : null;
 }
 async function readOrFail(ledger, port, what) {
   try {
@@ -81594,6 +81894,25 @@ async function resetTenant(desired, port, settings) {
   }
   const live = before.kind === "read" ? before.live : null;
   const snapshot = live !== null && live.client !== null ? snapshotOf(live) : null;
+  let recordFile = null;
+  if (settings.resetRecords !== void 0) {
+    try {
+      recordFile = settings.resetRecords.begin(tenantRefOf(desired), snapshot, new Date(settings.timing.now()).toISOString());
+    } catch (error2) {
+      const why = error2.code ?? "unwritable";
+      ledger.reset = { removed: false, snapshot, error: null };
+      ledger.fail({
+        kind: "unknown",
+        message: `The reset's record could not be written to ${settings.resetRecords.folder} (${why}). Nothing was removed.`,
+        action: "Make the folder writable (or choose another for the records), then run the reset again."
+      });
+      return finish(plan);
+    }
+  }
+  const finishRecorded = (run2) => {
+    if (recordFile !== null) settings.resetRecords?.finish(recordFile, run2.result.status, new Date(settings.timing.now()).toISOString());
+    return run2;
+  };
   const tenantName = desired.defaultDomain;
   const readd = {
     forceConsent: true,
@@ -81609,7 +81928,7 @@ async function resetTenant(desired, port, settings) {
     ledger.reset = { removed: readded, snapshot, error: operationErrorOf(error2) };
     const state = readded ? "The removal had taken effect after all, and CIPP-SAM was added back." : "CIPP-SAM is still in the tenant.";
     ledger.fail(problemOf("Removing the Partner Center consent", error2, `${state} Fix the cause above and run the reset again.`), operationErrorOf(error2));
-    return finish(plan);
+    return finishRecorded(finish(plan));
   }
   let leftoverError = null;
   if (snapshot !== null) leftoverError = await deleteLeftoverServicePrincipal(port, snapshot.servicePrincipalId, settings);
@@ -81623,7 +81942,7 @@ async function resetTenant(desired, port, settings) {
   }
   port.renewTokens();
   await convergeTenant(ledger, desired, port, settings, readd);
-  return finish(plan);
+  return finishRecorded(finish(plan));
 }
 async function deleteLeftoverServicePrincipal(port, servicePrincipalId, settings) {
   let gone;
@@ -81678,6 +81997,76 @@ function snapshotOf(live) {
     }))
   };
 }
+
+// src/apply/reset-record.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path3 = require("node:path");
+var DEFAULT_RESET_RECORDS = (0, import_node_path3.join)(".cipp-cpv", "resets");
+function writeDurably(file, content) {
+  const temporary = `${file}.partial`;
+  const fd = (0, import_node_fs2.openSync)(temporary, "w", 384);
+  try {
+    (0, import_node_fs2.writeSync)(fd, content);
+    (0, import_node_fs2.fsyncSync)(fd);
+  } finally {
+    (0, import_node_fs2.closeSync)(fd);
+  }
+  (0, import_node_fs2.renameSync)(temporary, file);
+  const folder = (0, import_node_fs2.openSync)((0, import_node_path3.join)(file, ".."), "r");
+  try {
+    (0, import_node_fs2.fsyncSync)(folder);
+  } finally {
+    (0, import_node_fs2.closeSync)(folder);
+  }
+}
+var ResetRecords = class {
+  constructor(folder) {
+    this.folder = folder;
+  }
+  folder;
+  /** The files this run wrote, in order. */
+  written = [];
+  /**
+   * Records the snapshot before anything is removed; returns the file. Throws when it cannot be
+   * written: a reset without its record must not start.
+   */
+  begin(tenant, snapshot, startedAt) {
+    (0, import_node_fs2.mkdirSync)(this.folder, { recursive: true, mode: 448 });
+    const file = (0, import_node_path3.join)(this.folder, `${tenant.defaultDomain}-${startedAt.replace(/[:.]/g, "-")}.json`);
+    const record = { kind: "cipp-cpv-reset-record", tenant, startedAt, finishedAt: null, outcome: null, snapshot };
+    writeDurably(file, `${JSON.stringify(record, null, 2)}
+`);
+    this.written.push(file);
+    return file;
+  }
+  /** Marks a record's reset as ended, with its outcome. */
+  finish(file, outcome, finishedAt) {
+    const record = JSON.parse((0, import_node_fs2.readFileSync)(file, "utf8"));
+    writeDurably(file, `${JSON.stringify({ ...record, finishedAt, outcome }, null, 2)}
+`);
+  }
+  /** The records of resets of these tenants that never ended, oldest first. Unreadable files are passed over. */
+  unfinished(tenantIds) {
+    let names;
+    try {
+      names = (0, import_node_fs2.readdirSync)(this.folder).filter((name3) => name3.endsWith(".json"));
+    } catch {
+      return [];
+    }
+    const found = [];
+    for (const name3 of names.sort()) {
+      const file = (0, import_node_path3.join)(this.folder, name3);
+      try {
+        const record = JSON.parse((0, import_node_fs2.readFileSync)(file, "utf8"));
+        if (record.kind !== "cipp-cpv-reset-record" || record.finishedAt !== null || !record.tenant || !record.startedAt) continue;
+        if (tenantIds.has(record.tenant.tenantId)) found.push({ tenant: record.tenant, startedAt: record.startedAt, file });
+      } catch {
+        continue;
+      }
+    }
+    return found;
+  }
+};
 
 // src/apply/result.ts
 var RESULT_SCHEMA_VERSION = 1;
@@ -81755,7 +82144,7 @@ async function runJobs(jobs, options) {
 // src/apply/timing.ts
 var realTiming = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve3) => setTimeout(resolve3, ms)),
+  sleep: (ms) => new Promise((resolve4) => setTimeout(resolve4, ms)),
   random: () => Math.random()
 };
 function timingWith(overrides) {
@@ -81778,9 +82167,10 @@ async function runEngine(request2, deps = {}) {
     ...deps.random ? { random: deps.random } : {}
   });
   if (request2.mode === "reset") checkResetConfirmation(request2);
-  const fleet = loadFleet(request2.stacksDir);
+  const files = request2.allowOutsideRepository === true ? localFiles : repositoryFiles(request2.stacksDir);
+  const fleet = loadFleet(request2.stacksDir, files);
   const changedFiles = request2.tenant === void 0 ? request2.changedFiles : void 0;
-  const selected = changedFiles === void 0 ? selectTenants(fleet, request2.tenant) : tenantsChangedBy(fleet, request2.stacksDir, changedFiles);
+  const selected = changedFiles === void 0 ? selectTenants(fleet, request2.tenant) : tenantsChangedBy(fleet, request2.stacksDir, changedFiles, files);
   if (request2.mode === "reset") refusePartnerReset(selected);
   const skipped = request2.tenant === void 0 && changedFiles === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === void 0 ? {} : { changedFiles: changedFiles.length };
@@ -81800,11 +82190,15 @@ async function runEngine(request2, deps = {}) {
     writeBudget
   });
   const portFor = (tenant) => cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget });
+  const records = new ResetRecords(request2.resetRecords ?? DEFAULT_RESET_RECORDS);
+  const unfinished = records.unfinished(new Set(selected.map((tenant) => tenant.tenantId)));
+  const recordsOf = () => ({ written: [...records.written], unfinished });
   const steps = {
     timing,
     replication: REPLICATION_WAIT,
     writeRetry: WRITE_LAG_RETRY,
-    planOptions: { bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES }
+    planOptions: { bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES },
+    resetRecords: records
   };
   const startedAt = new Date(timing.now()).toISOString();
   const rotated = () => rotatedToken(clients, request2.refreshToken);
@@ -81820,7 +82214,7 @@ async function runEngine(request2, deps = {}) {
       }
     );
     const exitCode = plans.some((p) => p.status === "inaccessible") ? 1 : plans.some((p) => p.status === "changes") ? 2 : 0;
-    return { exitCode, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated() };
+    return { exitCode, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), resetRecords: recordsOf() };
   }
   const runOne = (tenant) => request2.mode === "reset" ? resetTenant(tenant, portFor(tenant), steps) : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request2.forceConsent === true });
   const runs = await runJobs(
@@ -81835,11 +82229,11 @@ async function runEngine(request2, deps = {}) {
   );
   const tenants = [...runs.map((run2) => run2.result), ...skipped.map(skippedResult)];
   const result = runResultOf(request2.mode, startedAt, new Date(timing.now()).toISOString(), tenants);
-  return { exitCode: result.exitCode, plan: { tenants: runs.map((run2) => run2.plan), ...coverage }, result, rotatedRefreshToken: rotated() };
+  return { exitCode: result.exitCode, plan: { tenants: runs.map((run2) => run2.plan), ...coverage }, result, rotatedRefreshToken: rotated(), resetRecords: recordsOf() };
 }
-function tenantsChangedBy(fleet, stacksDir, changedFiles) {
-  const settingsFile = (0, import_node_path2.join)(stacksDir, SETTINGS_FILE);
-  const baseFiles = baseFilesOf(settingsFile, localFiles.read(settingsFile) ?? "");
+function tenantsChangedBy(fleet, stacksDir, changedFiles, files) {
+  const settingsFile = (0, import_node_path4.join)(stacksDir, SETTINGS_FILE);
+  const baseFiles = baseFilesOf(settingsFile, files.read(settingsFile) ?? "");
   return affectedTenants(fleet, stacksDir, changedFiles, { baseFiles });
 }
 function checkResetConfirmation(request2) {
@@ -82141,6 +82535,29 @@ function resultLines(result) {
   };
 }
 
+// src/report/escape.ts
+var UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
+var NAMED = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+function visible(char) {
+  const named = NAMED[char];
+  if (named !== void 0) return named;
+  const code = char.charCodeAt(0);
+  return code <= 255 ? `\\x${code.toString(16).toUpperCase().padStart(2, "0")}` : `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+function forTerminal(text) {
+  return text.replace(UNSAFE, visible);
+}
+function terminalExact(text) {
+  return forTerminal(text.replace(/\\/g, "\\\\"));
+}
+function forMarkdown(text) {
+  return terminalExact(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/([`*_[\]|#~])/g, "\\$1").replace(/\\\\/g, "&#92;").replace(/@/g, "&#64;").replace(/:\/\//g, "&#58;//").replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}&#46;`);
+}
+function forActionLog(text) {
+  const safe = forTerminal(text);
+  return /^\s*(::|##\[)/.test(safe) ? `(log) ${safe}` : safe;
+}
+
 // src/report/sentences.ts
 function plural(count, one, many = `${one}s`) {
   return `${count} ${count === 1 ? one : many}`;
@@ -82162,6 +82579,11 @@ function coverageSentence(plan) {
 var MODE_WORDS = { plan: "Plan", refresh: "Refresh", reset: "Reset" };
 function resultSentence(mode, totals, exitCode) {
   return `${MODE_WORDS[mode]}: ${plural(totals.tenants, "tenant")}, ${totals.converged} converged, ${totals.changed} changed, ${totals.failed} failed, ${totals.skipped} skipped; ${plural(totals.applied, "permission")} applied, ${totals.removed} removed, ${totals.blocked} blocked, ${totals.permissionsFailed} failed; exit code ${exitCode}`;
+}
+function plannedTenantWords(plan) {
+  if (plan.domainProof === void 0) return tenantWords(plan.tenant);
+  const domain = plan.domainProof.domain;
+  return plan.tenant.displayName === plan.tenant.defaultDomain ? `${domain} (verified)` : `${plan.tenant.displayName} (${domain}, verified)`;
 }
 function tenantWords(tenant) {
   return tenant.displayName === tenant.defaultDomain ? tenant.defaultDomain : `${tenant.displayName} (${tenant.defaultDomain})`;
@@ -82201,7 +82623,7 @@ var SIGN_MARK = {
   "?": "\u26A0\uFE0F"
 };
 function escapeMarkdown(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|#~])/g, "\\$1").replace(/\r?\n/g, " ");
+  return forMarkdown(text);
 }
 function bytes(text) {
   return Buffer.byteLength(text, "utf8");
@@ -82278,7 +82700,7 @@ function tenantPlanSection(plan, collapseAfter) {
   const hasContent = plan.problem !== null || lines.changes.length + lines.blocked.length + lines.warnings.length + lines.kept.length > 0;
   if (!hasContent) return null;
   const out = [
-    `### ${escapeMarkdown(tenantWords(plan.tenant))}`,
+    `### ${escapeMarkdown(plannedTenantWords(plan))}`,
     "",
     `${PLAN_MARK[plan.status]} ${escapeMarkdown(planStatusWords(plan.status, countTenantPlan(plan)))} \xB7 tenant id ${plan.tenant.tenantId}`,
     ""
@@ -82414,6 +82836,14 @@ function renderResultJson(result) {
 `;
 }
 
+// src/action/log-text.ts
+function logText(text) {
+  return text.split("\n").map(forActionLog).join("\n");
+}
+function annotationText(annotation) {
+  return { title: forActionLog(annotation.title), message: logText(annotation.message) };
+}
+
 // src/action/inputs.ts
 var import_node_crypto4 = require("node:crypto");
 var path2 = __toESM(require("node:path"));
@@ -82440,7 +82870,7 @@ var InputError = class extends Error {
   input;
 };
 var MODES = ["plan", "refresh", "reset"];
-var GUID2 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var GUID3 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 var DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 var MAX_CONCURRENCY = 100;
 var PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
@@ -82448,7 +82878,7 @@ function parseInputs(getInput2, env) {
   const read = (name3) => getInput2(name3).trim();
   const mode = parseMode(read("mode"));
   const tenant = optional(read("tenant"));
-  if (tenant !== void 0 && !GUID2.test(tenant) && !DOMAIN.test(tenant)) {
+  if (tenant !== void 0 && !GUID3.test(tenant) && !DOMAIN.test(tenant)) {
     throw new InputError("tenant", `'${tenant}' is neither a tenant id (GUID) nor a domain name.`);
   }
   const confirm = optional(read("confirm"));
@@ -82762,14 +83192,14 @@ async function run() {
     inputs = parseInputs(getInput2, process.env);
   } catch (error2) {
     setOutput("exit-code", "1");
-    setFailed(error2 instanceof InputError ? error2.message : redactor2.redact(messageOf(error2)));
+    setFailed(logText(error2 instanceof InputError ? error2.message : redactor2.redact(messageOf(error2))));
     return;
   }
   try {
     const outcome = await runEngine(
       runRequestOf(inputs, {
         getIdToken: (audience) => getIDToken(audience),
-        onProgress: (progress) => info(redactor2.redact(progressLine(progress)))
+        onProgress: (progress) => info(logText(redactor2.redact(progressLine(progress))))
       })
     );
     await report(inputs, outcome, redactor2);
@@ -82779,13 +83209,14 @@ async function run() {
       const workspace = process.env["GITHUB_WORKSPACE"] ?? process.cwd();
       for (const annotation of declarationAnnotations(error2.problems, workspace)) annotate(annotation, redactor2);
     }
-    setFailed(`cipp-cpv could not run: ${redactor2.redact(messageOf(error2))}`);
+    setFailed(logText(`cipp-cpv could not run: ${redactor2.redact(messageOf(error2))}`));
   }
 }
 function annotate(annotation, redactor2) {
-  const message = redactor2.redact(annotation.message);
+  const safe = annotationText(annotation);
+  const message = redactor2.redact(safe.message);
   const properties = {
-    title: redactor2.redact(annotation.title),
+    title: redactor2.redact(safe.title),
     ...annotation.file !== void 0 ? { file: annotation.file } : {},
     ...annotation.line !== void 0 ? { startLine: annotation.line } : {}
   };
@@ -82826,7 +83257,7 @@ async function report(inputs, outcome, redactor2) {
   if (outcome.exitCode === 1) {
     const failed = verdict.failedTenants;
     setFailed(
-      failed.length > 0 ? `${failed.length} tenant(s) failed: ${failed.join(", ")}. See the annotations and the job summary.` : "The run failed; see the job summary."
+      failed.length > 0 ? logText(`${failed.length} tenant(s) failed: ${failed.join(", ")}. See the annotations and the job summary.`) : "The run failed; see the job summary."
     );
   }
 }
