@@ -2160,9 +2160,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve4(data);
             });
           });
         }
@@ -2200,12 +2200,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve3(data);
+              ) : resolve4(data);
             });
           });
         }
@@ -4472,8 +4472,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6724,12 +6724,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7399,12 +7399,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7883,16 +7883,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve3(null);
+            resolve4(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request3 = requests[i2];
@@ -7903,7 +7903,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -7954,7 +7954,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7966,7 +7966,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -8303,8 +8303,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c2) => c2.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -9573,7 +9573,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve4, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9586,7 +9586,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve4(null);
             }
           }).on("error", noop).on("data", function(chunk2) {
             limit -= chunk2.length;
@@ -9605,7 +9605,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9622,7 +9622,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -9692,18 +9692,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve4(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve4(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9961,9 +9961,9 @@ var require_api_request = __commonJS({
     };
     function request3(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           request3.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10187,9 +10187,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10474,9 +10474,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -10568,9 +10568,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -14433,7 +14433,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request3);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14509,7 +14509,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -14552,7 +14552,7 @@ var require_fetch = __commonJS({
               for (let i2 = 0; i2 < rawHeaders.length; i2 += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i2]), rawHeaders[i2 + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18293,8 +18293,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay2(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve4) => {
+        setTimeout(resolve4, ms).unref();
       });
     }
     module2.exports = {
@@ -21898,9 +21898,9 @@ var require_dispatcher_base2 = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve3(data);
+              return err ? reject(err) : resolve4(data);
             });
           });
         }
@@ -21938,9 +21938,9 @@ var require_dispatcher_base2 = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err, (err2, data) => {
-              return err2 ? reject(err2) : resolve3(data);
+              return err2 ? reject(err2) : resolve4(data);
             });
           });
         }
@@ -25446,8 +25446,8 @@ var require_promise = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -26873,12 +26873,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -27762,12 +27762,12 @@ var require_client_h22 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -28084,16 +28084,16 @@ var require_client2 = __commonJS({
         return this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve3(null);
+            resolve4(null);
           }
         });
       }
       [kDestroy](err) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i2 = 0; i2 < requests.length; i2++) {
             const request3 = requests[i2];
@@ -28106,7 +28106,7 @@ var require_client2 = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -28513,8 +28513,8 @@ var require_pool_base2 = __commonJS({
           }
           return Promise.all(closeAll);
         } else {
-          return new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          return new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -29636,7 +29636,7 @@ var require_socks5_proxy_agent = __commonJS({
         const proxyHost = this[kProxyUrl].hostname;
         const proxyPort = parseInt(this[kProxyUrl].port) || 1080;
         debug2("creating SOCKS5 connection to", proxyHost, proxyPort);
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           this[kConnector]({
             hostname: proxyHost,
             host: proxyHost,
@@ -29646,7 +29646,7 @@ var require_socks5_proxy_agent = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve3(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -29656,14 +29656,14 @@ var require_socks5_proxy_agent = __commonJS({
           socket.destroy();
         });
         await socks5Client.handshake();
-        await new Promise((resolve3, reject) => {
+        await new Promise((resolve4, reject) => {
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 authentication timeout"));
           }, 5e3);
           const onAuthenticated = () => {
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
-            resolve3();
+            resolve4();
           };
           const onError = (err) => {
             clearTimeout(timeout);
@@ -29672,14 +29672,14 @@ var require_socks5_proxy_agent = __commonJS({
           };
           if (socks5Client.state === STATES.AUTHENTICATED) {
             clearTimeout(timeout);
-            resolve3();
+            resolve4();
           } else {
             socks5Client.once("authenticated", onAuthenticated);
             socks5Client.once("error", onError);
           }
         });
         await socks5Client.connect(targetHost, targetPort);
-        await new Promise((resolve3, reject) => {
+        await new Promise((resolve4, reject) => {
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3);
@@ -29687,7 +29687,7 @@ var require_socks5_proxy_agent = __commonJS({
             debug2("SOCKS5 tunnel established to", targetHost, targetPort, "via", info2);
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
-            resolve3();
+            resolve4();
           };
           const onError = (err) => {
             clearTimeout(timeout);
@@ -29730,8 +29730,8 @@ var require_socks5_proxy_agent = __commonJS({
                       socket,
                       servername: this[kRequestTls]?.servername || targetHost
                     });
-                    await new Promise((resolve3, reject) => {
-                      finalSocket.once("secureConnect", resolve3);
+                    await new Promise((resolve4, reject) => {
+                      finalSocket.once("secureConnect", resolve4);
                       finalSocket.once("error", reject);
                     });
                   }
@@ -30864,7 +30864,7 @@ var require_readable2 = __commonJS({
         if (this._readableState.closeEmitted) {
           return Promise.resolve(null);
         }
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           if (this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) {
             this.destroy(new AbortError());
           }
@@ -30878,11 +30878,11 @@ var require_readable2 = __commonJS({
               if (signal.aborted) {
                 reject(signal.reason ?? new AbortError());
               } else {
-                resolve3(null);
+                resolve4(null);
               }
             });
           } else {
-            this.on("close", resolve3);
+            this.on("close", resolve4);
           }
           this.on("error", noop).on("data", () => {
             if (this[kBytesRead] > limit) {
@@ -30910,7 +30910,7 @@ var require_readable2 = __commonJS({
     }
     function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -30925,7 +30925,7 @@ var require_readable2 = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -30999,18 +30999,18 @@ var require_readable2 = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length, encoding));
+          resolve4(chunksDecode(body, length, encoding));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length, encoding)));
+          resolve4(JSON.parse(chunksDecode(body, length, encoding)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -31200,9 +31200,9 @@ var require_api_request2 = __commonJS({
     };
     function request3(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           request3.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -31414,9 +31414,9 @@ var require_api_stream2 = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -31704,9 +31704,9 @@ var require_api_upgrade2 = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -31799,9 +31799,9 @@ var require_api_connect2 = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve4, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve3(data);
+            return err ? reject(err) : resolve4(data);
           });
         });
       }
@@ -33075,7 +33075,7 @@ var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports2, module2) {
     "use strict";
     var { writeFile: writeFile3, readFile, mkdir: mkdir2 } = require("node:fs/promises");
-    var { dirname: dirname4, resolve: resolve3 } = require("node:path");
+    var { dirname: dirname5, resolve: resolve4 } = require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -33276,7 +33276,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile(resolve3(path5), "utf8");
+          const data = await readFile(resolve4(path5), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -33305,8 +33305,8 @@ var require_snapshot_recorder = __commonJS({
         if (!path5) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve3(path5);
-        await mkdir2(dirname4(resolvedPath), { recursive: true });
+        const resolvedPath = resolve4(path5);
+        await mkdir2(dirname5(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
           snapshot
@@ -41285,7 +41285,7 @@ var require_fetch2 = __commonJS({
         const agent = fetchParams.controller.dispatcher;
         const path5 = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path5}?` : path5,
             origin: url.origin,
@@ -41373,7 +41373,7 @@ var require_fetch2 = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -41426,7 +41426,7 @@ var require_fetch2 = __commonJS({
                   headersList.append(headerName, String(value), true);
                 }
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -41450,7 +41450,7 @@ var require_fetch2 = __commonJS({
                   headersList.append(nameStr, value.toString("latin1"), true);
                 }
               }
-              resolve3({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -60241,7 +60241,7 @@ var require_compile = __commonJS({
       const schOrFunc = root.refs[ref];
       if (schOrFunc)
         return schOrFunc;
-      let _sch = resolve3.call(this, root, ref);
+      let _sch = resolve4.call(this, root, ref);
       if (_sch === void 0) {
         const schema = (_a2 = root.localRefs) === null || _a2 === void 0 ? void 0 : _a2[ref];
         const { schemaId } = this.opts;
@@ -60268,7 +60268,7 @@ var require_compile = __commonJS({
     function sameSchemaEnv(s1, s2) {
       return s1.schema === s2.schema && s1.root === s2.root && s1.baseId === s2.baseId;
     }
-    function resolve3(root, ref) {
+    function resolve4(root, ref) {
       let sch;
       while (typeof (sch = this.refs[ref]) == "string")
         ref = sch;
@@ -61132,7 +61132,7 @@ var require_fast_uri = __commonJS({
       }
       return uri;
     }
-    function resolve3(baseURI, relativeURI, options) {
+    function resolve4(baseURI, relativeURI, options) {
       const schemelessOptions = options ? Object.assign({ scheme: "null" }, options) : { scheme: "null" };
       const {
         parsed: baseParsed,
@@ -61168,50 +61168,50 @@ var require_fast_uri = __commonJS({
       schemelessOptions.skipEscape = true;
       return serialize(resolved, schemelessOptions);
     }
-    function resolveComponent(base, relative4, options, skipNormalization) {
+    function resolveComponent(base, relative5, options, skipNormalization) {
       const target = {};
       if (!skipNormalization) {
         base = parse2(serialize(base, options), options);
-        relative4 = parse2(serialize(relative4, options), options);
+        relative5 = parse2(serialize(relative5, options), options);
       }
       options = options || {};
-      if (!options.tolerant && relative4.scheme) {
-        target.scheme = relative4.scheme;
-        target.userinfo = relative4.userinfo;
-        target.host = relative4.host;
-        target.port = relative4.port;
-        target.path = removeDotSegments(relative4.path || "");
-        target.query = relative4.query;
+      if (!options.tolerant && relative5.scheme) {
+        target.scheme = relative5.scheme;
+        target.userinfo = relative5.userinfo;
+        target.host = relative5.host;
+        target.port = relative5.port;
+        target.path = removeDotSegments(relative5.path || "");
+        target.query = relative5.query;
       } else {
-        if (relative4.userinfo !== void 0 || relative4.host !== void 0 || relative4.port !== void 0) {
-          target.userinfo = relative4.userinfo;
-          target.host = relative4.host;
-          target.port = relative4.port;
-          target.path = removeDotSegments(relative4.path || "");
-          target.query = relative4.query;
+        if (relative5.userinfo !== void 0 || relative5.host !== void 0 || relative5.port !== void 0) {
+          target.userinfo = relative5.userinfo;
+          target.host = relative5.host;
+          target.port = relative5.port;
+          target.path = removeDotSegments(relative5.path || "");
+          target.query = relative5.query;
         } else {
-          if (!relative4.path) {
+          if (!relative5.path) {
             target.path = base.path;
-            if (relative4.query !== void 0) {
-              target.query = relative4.query;
+            if (relative5.query !== void 0) {
+              target.query = relative5.query;
             } else {
               target.query = base.query;
             }
           } else {
-            if (relative4.path[0] === "/") {
-              target.path = removeDotSegments(relative4.path);
+            if (relative5.path[0] === "/") {
+              target.path = removeDotSegments(relative5.path);
             } else {
               const baseHasAuthority = base.userinfo !== void 0 || base.host !== void 0 || base.port !== void 0;
               if (baseHasAuthority && !base.path) {
-                target.path = "/" + relative4.path;
+                target.path = "/" + relative5.path;
               } else if (!base.path) {
-                target.path = relative4.path;
+                target.path = relative5.path;
               } else {
-                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative4.path;
+                target.path = base.path.slice(0, base.path.lastIndexOf("/") + 1) + relative5.path;
               }
               target.path = base.scheme === void 0 && !baseHasAuthority && target.path[0] !== "/" ? removeDotSegmentsRelative(target.path) : removeDotSegments(target.path);
             }
-            target.query = relative4.query;
+            target.query = relative5.query;
           }
           target.userinfo = base.userinfo;
           target.host = base.host;
@@ -61219,7 +61219,7 @@ var require_fast_uri = __commonJS({
         }
         target.scheme = base.scheme;
       }
-      target.fragment = relative4.fragment;
+      target.fragment = relative5.fragment;
       return target;
     }
     function equal(uriA, uriB, options) {
@@ -61523,7 +61523,7 @@ var require_fast_uri = __commonJS({
     var fastUri = {
       SCHEMES,
       normalize,
-      resolve: resolve3,
+      resolve: resolve4,
       resolveComponent,
       equal,
       serialize,
@@ -64957,11 +64957,11 @@ var tunnel = __toESM(require_tunnel2(), 1);
 var import_undici = __toESM(require_undici(), 1);
 var __awaiter = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve3) {
-      resolve3(value);
+    return value instanceof P2 ? value : new P2(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -64977,7 +64977,7 @@ var __awaiter = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65050,26 +65050,26 @@ var HttpClientResponse = class {
   }
   readBody() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve4) => __awaiter(this, void 0, void 0, function* () {
         let output = Buffer.alloc(0);
         this.message.on("data", (chunk2) => {
           output = Buffer.concat([output, chunk2]);
         });
         this.message.on("end", () => {
-          resolve3(output.toString());
+          resolve4(output.toString());
         });
       }));
     });
   }
   readBodyBuffer() {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve4) => __awaiter(this, void 0, void 0, function* () {
         const chunks = [];
         this.message.on("data", (chunk2) => {
           chunks.push(chunk2);
         });
         this.message.on("end", () => {
-          resolve3(Buffer.concat(chunks));
+          resolve4(Buffer.concat(chunks));
         });
       }));
     });
@@ -65272,14 +65272,14 @@ var HttpClient = class {
    */
   requestRaw(info2, data) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve4, reject) => {
         function callbackForResult(err, res) {
           if (err) {
             reject(err);
           } else if (!res) {
             reject(new Error("Unknown error"));
           } else {
-            resolve3(res);
+            resolve4(res);
           }
         }
         this.requestRawWithCallback(info2, data, callbackForResult);
@@ -65523,12 +65523,12 @@ var HttpClient = class {
     return __awaiter(this, void 0, void 0, function* () {
       retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
       const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-      return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
+      return new Promise((resolve4) => setTimeout(() => resolve4(), ms));
     });
   }
   _processResponse(res, options) {
     return __awaiter(this, void 0, void 0, function* () {
-      return new Promise((resolve3, reject) => __awaiter(this, void 0, void 0, function* () {
+      return new Promise((resolve4, reject) => __awaiter(this, void 0, void 0, function* () {
         const statusCode = res.message.statusCode || 0;
         const response = {
           statusCode,
@@ -65536,7 +65536,7 @@ var HttpClient = class {
           headers: {}
         };
         if (statusCode === HttpCodes.NotFound) {
-          resolve3(response);
+          resolve4(response);
         }
         function dateTimeDeserializer(key, value) {
           if (typeof value === "string") {
@@ -65575,7 +65575,7 @@ var HttpClient = class {
           err.result = response.result;
           reject(err);
         } else {
-          resolve3(response);
+          resolve4(response);
         }
       }));
     });
@@ -65586,11 +65586,11 @@ var lowercaseKeys = (obj) => Object.keys(obj).reduce((c2, k2) => (c2[k2.toLowerC
 // node_modules/@actions/http-client/lib/auth.js
 var __awaiter2 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve3) {
-      resolve3(value);
+    return value instanceof P2 ? value : new P2(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65606,7 +65606,7 @@ var __awaiter2 = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65637,11 +65637,11 @@ var BearerCredentialHandler = class {
 // node_modules/@actions/core/lib/oidc-utils.js
 var __awaiter3 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve3) {
-      resolve3(value);
+    return value instanceof P2 ? value : new P2(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65657,7 +65657,7 @@ var __awaiter3 = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65726,11 +65726,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter4 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve3) {
-      resolve3(value);
+    return value instanceof P2 ? value : new P2(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65746,7 +65746,7 @@ var __awaiter4 = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -66025,11 +66025,11 @@ var arch = import_os2.default.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter5 = function(thisArg, _arguments, P2, generator) {
   function adopt(value) {
-    return value instanceof P2 ? value : new P2(function(resolve3) {
-      resolve3(value);
+    return value instanceof P2 ? value : new P2(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P2 || (P2 = Promise))(function(resolve3, reject) {
+  return new (P2 || (P2 = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -66045,7 +66045,7 @@ var __awaiter5 = function(thisArg, _arguments, P2, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -66109,8 +66109,8 @@ var path4 = __toESM(require("node:path"));
 
 // src/apply/engine.ts
 var import_node_async_hooks = require("node:async_hooks");
-var import_node_fs2 = require("node:fs");
-var import_node_path2 = require("node:path");
+var import_node_fs3 = require("node:fs");
+var import_node_path4 = require("node:path");
 
 // src/cloud/http.ts
 var import_node_tls = require("node:tls");
@@ -66153,7 +66153,7 @@ function encodedForms(value) {
 
 // src/cloud/http.ts
 var realClock = () => Date.now();
-var realSleep = (ms) => new Promise((resolve3) => setTimeout(resolve3, ms));
+var realSleep = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
 var DEFAULT_RETRY_POLICY = {
   maxAttempts: 6,
   maxTotalMs: 10 * 6e4,
@@ -68419,7 +68419,7 @@ function wasClockTurnedBack(cachedAt) {
   return cachedAtSec > nowSeconds();
 }
 function delay(t2, value) {
-  return new Promise((resolve3) => setTimeout(() => resolve3(value), t2));
+  return new Promise((resolve4) => setTimeout(() => resolve4(value), t2));
 }
 
 // node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
@@ -76737,7 +76737,7 @@ var TokenProvider = class {
     if (this.proven.has(flow)) return this.attempt(request3);
     const before = this.firstSignIns.get(flow) ?? Promise.resolve();
     let release = () => void 0;
-    const mine = new Promise((resolve3) => release = resolve3);
+    const mine = new Promise((resolve4) => release = resolve4);
     this.firstSignIns.set(flow, before.then(() => mine));
     await before;
     if (this.proven.has(flow)) {
@@ -77013,8 +77013,7 @@ var path = __toESM(require("node:path"));
 var import_yaml2 = __toESM(require_dist());
 
 // src/desired/load.ts
-var import_node_fs = require("node:fs");
-var import_node_path = require("node:path");
+var import_node_path2 = require("node:path");
 
 // src/desired/partner-center.ts
 var PARTNER_CENTER_APP_ID = "fa3d9a0c-3fb0-42cc-9193-47c7ecd2edbd";
@@ -79146,10 +79145,13 @@ function distance(a2, b2) {
   }
   return previous[y2.length] ?? 0;
 }
+var LONGEST_SUGGESTED = 100;
 function closestMatch(wanted, candidates) {
+  if (wanted.length > LONGEST_SUGGESTED) return void 0;
   let best;
   let bestDistance = Math.max(2, Math.floor(wanted.length / 3)) + 1;
   for (const candidate of candidates) {
+    if (Math.abs(candidate.length - wanted.length) >= bestDistance) continue;
     const d2 = distance(wanted, candidate);
     if (d2 < bestDistance) {
       best = candidate;
@@ -79161,6 +79163,11 @@ function closestMatch(wanted, candidates) {
 function didYouMean(wanted, candidates) {
   const match = closestMatch(wanted, candidates);
   return match === void 0 ? "" : ` (did you mean "${match}"?)`;
+}
+var LONGEST_QUOTED = 80;
+function quoted(value) {
+  const cut = value.length > LONGEST_QUOTED ? `${value.slice(0, LONGEST_QUOTED)}\u2026` : value;
+  return JSON.stringify(cut);
 }
 
 // src/desired/catalogue.ts
@@ -79301,6 +79308,103 @@ function permissionSetFromCippFiles(samManifest, additionalPermissions) {
   return toSet(byApp);
 }
 
+// src/desired/declaration-files.ts
+var import_node_fs = require("node:fs");
+var import_node_path = require("node:path");
+var MAX_DECLARATION_BYTES = 1024 * 1024;
+var DeclarationFileError = class extends Error {
+  name = "DeclarationFileError";
+};
+function repositoryRoot(stacksDir) {
+  const start = (0, import_node_fs.existsSync)(stacksDir) ? (0, import_node_fs.realpathSync)(stacksDir) : (0, import_node_path.resolve)(stacksDir);
+  for (let folder = start; ; folder = (0, import_node_path.dirname)(folder)) {
+    if ((0, import_node_fs.existsSync)((0, import_node_path.join)(folder, ".git"))) return folder;
+    if ((0, import_node_path.dirname)(folder) === folder) return (0, import_node_path.dirname)(start);
+  }
+}
+function isInside(path5, root) {
+  const rel = (0, import_node_path.relative)(root, path5);
+  return rel === "" || !rel.startsWith("..") && !(0, import_node_path.isAbsolute)(rel);
+}
+var utf8 = new TextDecoder("utf-8", { fatal: true });
+function codeOf(error2) {
+  return error2.code ?? "unreadable";
+}
+function readBounded(path5, limit) {
+  const fd = (0, import_node_fs.openSync)(path5, "r");
+  try {
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    for (let n2 = -1; n2 !== 0 && length <= limit; length += n2) n2 = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    return buffer.subarray(0, length);
+  } finally {
+    (0, import_node_fs.closeSync)(fd);
+  }
+}
+function confinedFiles(root) {
+  const realRoot = root === null ? null : (0, import_node_fs.existsSync)(root) ? (0, import_node_fs.realpathSync)(root) : (0, import_node_path.resolve)(root);
+  return {
+    read(path5) {
+      let link;
+      try {
+        link = (0, import_node_fs.lstatSync)(path5);
+      } catch (error2) {
+        if (codeOf(error2) === "ENOENT" || codeOf(error2) === "ENOTDIR") return void 0;
+        throw new DeclarationFileError(`cannot be read (${codeOf(error2)})`);
+      }
+      let real;
+      try {
+        real = (0, import_node_fs.realpathSync)(path5);
+      } catch (error2) {
+        throw new DeclarationFileError(
+          link.isSymbolicLink() ? "is a symbolic link to something that does not exist" : `cannot be resolved (${codeOf(error2)})`
+        );
+      }
+      if (realRoot !== null && !isInside(real, realRoot)) {
+        throw new DeclarationFileError(
+          `${link.isSymbolicLink() ? `is a symbolic link to ${real}` : `resolves to ${real}`}, outside the repository (${realRoot}); declarations and manifests are read only from inside it (--allow-outside-repository reads it anyway)`
+        );
+      }
+      const stat2 = (0, import_node_fs.statSync)(real);
+      if (stat2.isDirectory()) throw new DeclarationFileError("is a folder, not a file");
+      if (!stat2.isFile()) throw new DeclarationFileError("is not a regular file");
+      const limit = `declarations and manifests are at most ${MAX_DECLARATION_BYTES / 1024 / 1024} MiB`;
+      if (stat2.size > MAX_DECLARATION_BYTES) throw new DeclarationFileError(`is ${stat2.size} bytes; ${limit}`);
+      let bytes2;
+      try {
+        bytes2 = readBounded(real, MAX_DECLARATION_BYTES);
+      } catch (error2) {
+        throw new DeclarationFileError(`cannot be read (${codeOf(error2)})`);
+      }
+      if (bytes2.length > MAX_DECLARATION_BYTES) throw new DeclarationFileError(`is larger than ${limit.replace("are at most ", "may be ")}`);
+      try {
+        return utf8.decode(bytes2);
+      } catch {
+        throw new DeclarationFileError(`is not UTF-8 text${whereInvalid(bytes2)}; declarations and manifests are read as UTF-8`);
+      }
+    },
+    list(directory) {
+      try {
+        return (0, import_node_fs.readdirSync)(directory).sort();
+      } catch (error2) {
+        if (codeOf(error2) === "ENOENT") return [];
+        throw new DeclarationFileError(`${directory} cannot be listed (${codeOf(error2)})`);
+      }
+    }
+  };
+}
+function whereInvalid(bytes2) {
+  for (let i2 = 0; i2 < bytes2.length; ) {
+    const lead = bytes2[i2] ?? 0;
+    const continuation = lead < 128 ? 0 : lead >= 194 && lead <= 223 ? 1 : lead >= 224 && lead <= 239 ? 2 : lead >= 240 && lead <= 244 ? 3 : -1;
+    let valid = continuation >= 0;
+    for (let k2 = 1; valid && k2 <= continuation; k2++) valid = ((bytes2[i2 + k2] ?? 0) & 192) === 128;
+    if (!valid) return ` (on line ${bytes2.subarray(0, i2).toString("latin1").split("\n").length})`;
+    i2 += continuation + 1;
+  }
+  return "";
+}
+
 // src/desired/yaml-source.ts
 var import_yaml = __toESM(require_dist());
 
@@ -79313,13 +79417,16 @@ function inFileOrder(problems) {
   const byField = new Intl.Collator("en", { numeric: true });
   return [...problems].sort((a2, b2) => a2.file !== b2.file ? a2.file < b2.file ? -1 : 1 : a2.line - b2.line || byField.compare(a2.field, b2.field));
 }
+var MAX_LISTED = 100;
 var DeclarationError = class extends Error {
   problems;
   constructor(problems) {
     const ordered = inFileOrder(problems);
     const count = ordered.length === 1 ? "1 problem" : `${ordered.length} problems`;
+    const listed = ordered.slice(0, MAX_LISTED).map((p2) => `  ${formatProblem(p2)}`);
+    if (ordered.length > MAX_LISTED) listed.push(`  \u2026 and ${ordered.length - MAX_LISTED} more`);
     super(`The declarations have ${count}:
-${ordered.map((p2) => `  ${formatProblem(p2)}`).join("\n")}`);
+${listed.join("\n")}`);
     this.name = "DeclarationError";
     this.problems = ordered;
   }
@@ -79329,6 +79436,7 @@ function fieldPath(path5) {
 }
 
 // src/desired/yaml-source.ts
+var MAX_ALIAS_COUNT = 100;
 function isMapping(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -79366,10 +79474,17 @@ function parseYamlSource(file, text) {
     })
   );
   if (doc.errors.length > 0) return { problems };
+  let value;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error2) {
+    const why = error2 instanceof ReferenceError && /alias/i.test(error2.message) ? "its aliases expand too far (more than a declaration needs)" : "it cannot be read as data";
+    return { problems: [...problems, { file, line: 1, field: "", message: `YAML: ${why}` }] };
+  }
   const lineOf = (path5, key = false) => lineCounter.linePos(locate(doc, path5, key)).line;
   const source = {
     file,
-    value: doc.toJS(),
+    value,
     lineOf,
     problemAt: (path5, message, key = false) => ({ file, line: lineOf(path5, key), field: fieldPath(path5), message })
   };
@@ -79387,6 +79502,7 @@ function resourceFor(reference) {
   if (known) return known;
   return isGuid(reference) ? { appId: reference.toLowerCase(), displayName: reference.toLowerCase(), published: false } : void 0;
 }
+var SUGGESTIONS_PER_FILE = 20;
 var ChangeReader = class {
   constructor(source, findings, problems) {
     this.source = source;
@@ -79396,10 +79512,17 @@ var ChangeReader = class {
   source;
   findings;
   problems;
+  suggestionsLeft = SUGGESTIONS_PER_FILE;
+  /** `search()` while the file's suggestion budget lasts, then nothing. */
+  suggest(search) {
+    if (this.suggestionsLeft <= 0) return void 0;
+    this.suggestionsLeft -= 1;
+    return search();
+  }
   /** The names of one list of an entry that passed the schema, each with its path. */
   names(entry2, at2, list2) {
     const value = entry2[list2];
-    if (!Array.isArray(value)) return [];
+    if (!Array.isArray(value) || this.findings.faultAt([...at2, list2])) return [];
     return value.flatMap((ref, i2) => {
       const path5 = [...at2, list2, i2];
       return typeof ref === "string" && !this.findings.faultAt(path5) ? [{ ref, at: path5 }] : [];
@@ -79417,9 +79540,9 @@ var ChangeReader = class {
       return void 0;
     }
     if (permissionId(resource.appId, type, ref) !== void 0) return ref;
-    const suggestion = suggestPermission(resource.appId, type, ref);
+    const suggestion = this.suggest(() => suggestPermission(resource.appId, type, ref));
     const hint = permissionId(resource.appId, other, ref) !== void 0 ? ` (it is ${TYPE_WORDS[other].one}: list it under ${TYPE_WORDS[other].list})` : suggestion === void 0 ? "" : ` (did you mean "${suggestion}"?)`;
-    this.problems.push(this.source.problemAt(at2, `"${ref}" is not ${TYPE_WORDS[type].one} of ${resource.displayName}${hint}`));
+    this.problems.push(this.source.problemAt(at2, `${quoted(ref)} is not ${TYPE_WORDS[type].one} of ${resource.displayName}${hint}`));
     return void 0;
   }
   entry(entry2, at2, removal) {
@@ -79428,9 +79551,9 @@ var ChangeReader = class {
     if (typeof reference !== "string" || this.findings.faultAt([...at2, "resource"])) return void 0;
     const resource = resourceFor(reference);
     if (!resource) {
-      const suggestion = suggestResource(reference);
+      const suggestion = this.suggest(() => suggestResource(reference));
       const hint = suggestion === void 0 ? "" : ` (did you mean "${suggestion}"?)`;
-      this.problems.push(this.source.problemAt([...at2, "resource"], `unknown resource "${reference}"${hint}; a resource outside the catalogue is named by its appId`));
+      this.problems.push(this.source.problemAt([...at2, "resource"], `unknown resource ${quoted(reference)}${hint}; a resource outside the catalogue is named by its appId`));
       return void 0;
     }
     const appRoles = this.names(entry2, at2, "appRoles").flatMap((name3) => this.permission(resource, "appRole", name3.ref, name3.at) ?? []);
@@ -79975,8 +80098,12 @@ function pathOf(instancePath) {
   if (instancePath === "") return [];
   return instancePath.slice(1).split("/").map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~")).map((part) => /^\d+$/.test(part) ? Number(part) : part);
 }
+var LONGEST_SHOWN = 80;
 function shown(value) {
-  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  if (typeof value === "string") return quoted(value);
+  if (typeof value !== "object" || value === null) return String(value);
+  const json = JSON.stringify(value);
+  return json.length <= LONGEST_SHOWN ? json : Array.isArray(value) ? "a list" : "a mapping";
 }
 function customMessage(error2) {
   const messages = error2.parentSchema?.["x-error"];
@@ -80027,7 +80154,23 @@ function checkSchema(kind, source) {
     wholeExcept: (fields) => faults.every((fault) => typeof fault[0] === "string" && fields.includes(fault[0]))
   };
 }
+var MAX_LIST_ENTRIES = 1e3;
+function overlongLists(value, path5 = []) {
+  if (Array.isArray(value)) {
+    if (value.length > MAX_LIST_ENTRIES) return [{ path: path5, length: value.length }];
+    return value.flatMap((item, i2) => overlongLists(item, [...path5, i2]));
+  }
+  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([key, item]) => overlongLists(item, [...path5, key]));
+  return [];
+}
 function schemaFindings(kind, source) {
+  const overlong = overlongLists(source.value);
+  if (overlong.length > 0) {
+    return overlong.map(({ path: path5, length }) => ({
+      path: path5,
+      problem: source.problemAt(path5, `lists ${length} entries; a declaration's lists hold at most ${MAX_LIST_ENTRIES}`)
+    }));
+  }
   const validate = validators[kind];
   if (validate(source.value)) return [];
   const errors = validate.errors ?? [];
@@ -80046,10 +80189,10 @@ function schemaFindings(kind, source) {
 }
 
 // src/desired/load.ts
-var localFiles = {
-  read: (path5) => (0, import_node_fs.existsSync)(path5) ? (0, import_node_fs.readFileSync)(path5, "utf8") : void 0,
-  list: (directory) => (0, import_node_fs.existsSync)(directory) ? (0, import_node_fs.readdirSync)(directory).sort() : []
-};
+var localFiles = confinedFiles(null);
+function repositoryFiles(stacksDir) {
+  return confinedFiles(repositoryRoot(stacksDir));
+}
 var SETTINGS_FILE = "cipp-cpv.yaml";
 var PERMISSION_NEUTRAL_TENANT_FIELDS = ["tenantId", "defaultDomain", "displayName", "excluded", "extras"];
 var PERMISSION_NEUTRAL_PROFILE_FIELDS = ["description"];
@@ -80074,10 +80217,22 @@ var FleetLoader = class {
   files;
   problems = [];
   reportedRemovals = /* @__PURE__ */ new Set();
-  /** A file parsed and checked against its schema, or undefined when it is missing or not YAML. */
-  declaration(kind, file) {
-    const text = this.files.read(file);
-    if (text === void 0) return void 0;
+  /**
+   * A file's text; undefined when it does not exist, null when it may not be read (the problem,
+   * which never quotes the file, is recorded at `refusedAt`).
+   */
+  read(file, refusedAt = (message) => ({ file, line: 1, field: "", message })) {
+    try {
+      return this.files.read(file);
+    } catch (error2) {
+      if (!(error2 instanceof DeclarationFileError)) throw error2;
+      this.problems.push(refusedAt(error2.message));
+      return null;
+    }
+  }
+  /** A file parsed and checked against its schema, or undefined when it is missing, refused or not YAML. */
+  declaration(kind, file, text = this.read(file)) {
+    if (text === void 0 || text === null) return void 0;
     const { source, problems } = parseYamlSource(file, text);
     this.problems.push(...problems);
     if (!source) return void 0;
@@ -80086,17 +80241,26 @@ var FleetLoader = class {
     return { source, findings };
   }
   yamlFiles(subdirectory) {
-    const directory = (0, import_node_path.join)(this.stacksDir, subdirectory);
-    return this.files.list(directory).filter(isYaml).map((entry2) => ({ name: entry2.replace(/\.ya?ml$/i, ""), file: (0, import_node_path.join)(directory, entry2) }));
+    const directory = (0, import_node_path2.join)(this.stacksDir, subdirectory);
+    let entries2;
+    try {
+      entries2 = this.files.list(directory);
+    } catch (error2) {
+      if (!(error2 instanceof DeclarationFileError)) throw error2;
+      this.problems.push({ file: directory, line: 1, field: "", message: error2.message });
+      return [];
+    }
+    return entries2.filter(isYaml).map((entry2) => ({ name: entry2.replace(/\.ya?ml$/i, ""), file: (0, import_node_path2.join)(directory, entry2) }));
   }
   /** The settings, or undefined when the base set is unknown (the problems say why). */
   settings() {
-    const file = (0, import_node_path.join)(this.stacksDir, SETTINGS_FILE);
-    if (this.files.read(file) === void 0) {
+    const file = (0, import_node_path2.join)(this.stacksDir, SETTINGS_FILE);
+    const text = this.read(file);
+    if (text === void 0) {
       this.problems.push({ file, line: 1, field: "", message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)" });
       return void 0;
     }
-    const checked = this.declaration("settings", file);
+    const checked = this.declaration("settings", file, text);
     if (!checked || !isMapping(checked.source.value) || !checked.findings.whole(["base"])) return void 0;
     const base = this.base(checked.source, checked.source.value.base);
     return base && { ...checked, base, partnerTenantId: stringField(checked, "partnerTenantId") };
@@ -80105,18 +80269,19 @@ var FleetLoader = class {
     if (base === void 0 || base === "cipp") return { resources: CIPP_REQUIRED_RESOURCES };
     const documents = {};
     for (const field of ["samManifest", "additionalPermissions"]) {
-      const relative4 = base[field];
-      if (relative4 === void 0) continue;
-      const path5 = (0, import_node_path.join)((0, import_node_path.dirname)(source.file), relative4);
-      const text = this.files.read(path5);
+      const relative5 = base[field];
+      if (relative5 === void 0) continue;
+      const path5 = (0, import_node_path2.join)((0, import_node_path2.dirname)(source.file), relative5);
+      const text = this.read(path5, (message) => source.problemAt(["base", field], `${path5} ${message}`));
+      if (text === null) continue;
       if (text === void 0) {
         this.problems.push(source.problemAt(["base", field], `${path5} does not exist`));
         continue;
       }
       try {
         documents[field] = JSON.parse(text);
-      } catch (error2) {
-        this.problems.push(source.problemAt(["base", field], `${path5} is not valid JSON (${error2.message})`));
+      } catch {
+        this.problems.push(source.problemAt(["base", field], `${path5} is not valid JSON`));
       }
     }
     if (documents.samManifest === void 0 || base.additionalPermissions !== void 0 && documents.additionalPermissions === void 0) return void 0;
@@ -80124,7 +80289,7 @@ var FleetLoader = class {
       return permissionSetFromCippFiles(documents.samManifest, documents.additionalPermissions);
     } catch (error2) {
       if (!(error2 instanceof ManifestFormatError)) throw error2;
-      const path5 = (0, import_node_path.join)((0, import_node_path.dirname)(source.file), base[error2.document] ?? "");
+      const path5 = (0, import_node_path2.join)((0, import_node_path2.dirname)(source.file), base[error2.document] ?? "");
       this.problems.push(source.problemAt(["base", error2.document], `${path5}: ${error2.message}`));
       return void 0;
     }
@@ -80178,7 +80343,7 @@ var FleetLoader = class {
     const layers = listed.map((name3, i2) => {
       if (typeof name3 !== "string" || findings.faultAt(["profiles", i2])) return void 0;
       if (!profiles.has(name3)) {
-        this.problems.push(source.problemAt(["profiles", i2], `unknown profile "${name3}"${didYouMean(name3, names)}; profiles are the files in ${(0, import_node_path.join)(this.stacksDir, "profiles")}`));
+        this.problems.push(source.problemAt(["profiles", i2], `unknown profile ${quoted(name3)}${didYouMean(name3, names)}; profiles are the files in ${(0, import_node_path2.join)(this.stacksDir, "profiles")}`));
       }
       return profiles.get(name3);
     });
@@ -80226,7 +80391,7 @@ function fleetOf(settings, tenants) {
     })
   };
 }
-function loadFleet(stacksDir, files = localFiles) {
+function loadFleet(stacksDir, files = repositoryFiles(stacksDir)) {
   const loader = new FleetLoader(stacksDir, files);
   const settings = loader.settings();
   const profiles = loader.profiles();
@@ -80244,7 +80409,7 @@ function affectedTenants(fleet, stacksDir, changedPaths, options = {}) {
   const managed = fleet.tenants.filter((tenant) => !tenant.excluded);
   const stacks = absolute(stacksDir);
   const everything = [path.join(stacks, SETTINGS_FILE), ...(options.baseFiles ?? []).map(absolute)];
-  if (everything.some((file) => [...changed].some((entry2) => entry2 === file || isInside(file, entry2)))) return managed;
+  if (everything.some((file) => [...changed].some((entry2) => entry2 === file || isInside2(file, entry2)))) return managed;
   const profilesDir = path.join(stacks, "profiles");
   const changedProfiles = new Set(
     [...changed].filter((file) => path.dirname(file) === profilesDir && YAML_FILE.test(file)).map((file) => path.basename(file).replace(YAML_FILE, ""))
@@ -80274,9 +80439,9 @@ function parseChangedPaths(text) {
   return text.split(/\r?\n/).map((entry2) => entry2.trim()).filter((entry2) => entry2 !== "");
 }
 var YAML_FILE = /\.ya?ml$/i;
-function isInside(file, folder) {
-  const relative4 = path.relative(folder, file);
-  return relative4 !== "" && !relative4.startsWith("..") && !path.isAbsolute(relative4);
+function isInside2(file, folder) {
+  const relative5 = path.relative(folder, file);
+  return relative5 !== "" && !relative5.startsWith("..") && !path.isAbsolute(relative5);
 }
 function isRecord2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -80353,6 +80518,9 @@ function tokenProblem(err) {
 function capitalised(text) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+function isPermanentCredentialProblem(problem) {
+  return problem !== null && problem !== void 0 && ["refresh-token-expired", "refresh-token-revoked", "client-credential-invalid"].includes(problem.kind);
+}
 
 // src/desired/select.ts
 var TenantSelectionError = class extends Error {
@@ -80423,10 +80591,14 @@ function planTenant(desired, reading, options = {}) {
   switch (reading.kind) {
     case "inaccessible":
       return inaccessiblePlan(tenant, reading.problem);
-    case "not-consented":
-      return desired.isPartner ? partnerConsentProblem(tenant) : notConsentedPlan(tenant, desired, reading.problem);
-    case "read":
-      return readTenantPlan(tenant, desired, reading.live, options);
+    case "not-consented": {
+      const plan = desired.isPartner ? partnerConsentProblem(tenant) : notConsentedPlan(tenant, desired, reading.problem);
+      return reading.domainProof === void 0 ? plan : { ...plan, domainProof: reading.domainProof };
+    }
+    case "read": {
+      const plan = readTenantPlan(tenant, desired, reading.live, options);
+      return reading.live.domainProof === void 0 ? plan : { ...plan, domainProof: reading.live.domainProof };
+    }
   }
 }
 function emptyPart() {
@@ -80772,12 +80944,12 @@ function backoffDelay(policy, attempt, random) {
   const capped = Math.min(policy.maxDelayMs, exponential);
   return Math.round(capped * (0.5 + random() / 2));
 }
-async function pollUntil(attempt, accept, policy, timing) {
+async function pollUntil(attempt, accept, policy, timing, hopeless = () => false) {
   let waited = 0;
   for (let n2 = 1; ; n2++) {
     const value = await attempt();
     if (accept(value)) return { done: true, value, attempts: n2 };
-    if (n2 >= policy.maxAttempts || waited >= policy.maxTotalMs) return { done: false, last: value, attempts: n2 };
+    if (hopeless(value) || n2 >= policy.maxAttempts || waited >= policy.maxTotalMs) return { done: false, last: value, attempts: n2 };
     const delay2 = Math.min(backoffDelay(policy, n2, timing.random), policy.maxTotalMs - waited);
     waited += delay2;
     await timing.sleep(delay2);
@@ -80824,6 +80996,76 @@ function gdapProblem(customerTenantId, check, tokenCause) {
     };
   }
   return null;
+}
+
+// src/cloud/tenant-discovery.ts
+var GUID2 = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+async function discoverTenant(http2, login, domain) {
+  const url = `${login.replace(/\/+$/, "")}/${encodeURIComponent(domain)}/v2.0/.well-known/openid-configuration`;
+  const response = await http2.send({ method: "GET", url });
+  let body;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    body = null;
+  }
+  const field = (name3) => {
+    const value = typeof body === "object" && body !== null ? body[name3] : void 0;
+    return typeof value === "string" ? value : void 0;
+  };
+  if (response.status === 400 || response.status === 404) {
+    return { kind: "unknown-domain", detail: (field("error_description") ?? `HTTP ${response.status}`).split(/\r?\n/)[0] ?? "" };
+  }
+  const tenantId = response.status === 200 ? GUID2.exec(field("issuer") ?? "")?.[0] : void 0;
+  if (tenantId === void 0) throw new Error(`Entra ID's tenant discovery for ${domain} gave no tenant (HTTP ${response.status}).`);
+  return { kind: "tenant", tenantId: tenantId.toLowerCase() };
+}
+
+// src/live/domain-proof.ts
+var fix = (desired) => `Correct tenantId or defaultDomain in ${desired.source.file} so that both name the same tenant. Nothing is sent to a tenant whose domain is not proven.`;
+function proofFromOrganization(desired, organizations) {
+  const organization = organizations[0];
+  if (organization === void 0 || organization.id.toLowerCase() !== desired.tenantId.toLowerCase()) {
+    return {
+      kind: "domain-mismatch",
+      message: `The organization read with a token for tenant ${desired.tenantId} is ${organization?.id ?? "missing"}; the declared domain ${desired.defaultDomain} cannot be proven.`,
+      action: fix(desired)
+    };
+  }
+  const verified = (organization.verifiedDomains ?? []).flatMap((d2) => typeof d2.name === "string" ? [d2.name] : []);
+  const match = verified.find((name3) => name3.toLowerCase() === desired.defaultDomain.toLowerCase());
+  if (match !== void 0) return { domain: match, by: "verified-domains" };
+  const shown2 = verified.slice(0, 5).join(", ") + (verified.length > 5 ? `, \u2026 (${verified.length} in all)` : "");
+  return {
+    kind: "domain-mismatch",
+    message: `The declaration names defaultDomain ${desired.defaultDomain}, but tenant ${desired.tenantId} does not own it: its verified domains are ${shown2 === "" ? "none" : shown2}.`,
+    action: fix(desired)
+  };
+}
+function proofFromDiscovery(desired, discovered) {
+  if (discovered.kind === "unknown-domain") {
+    return {
+      kind: "domain-mismatch",
+      message: `The declared defaultDomain ${desired.defaultDomain} belongs to no tenant Entra ID knows (${discovered.detail}), so it cannot be tenant ${desired.tenantId}'s.`,
+      action: fix(desired)
+    };
+  }
+  if (discovered.tenantId === desired.tenantId.toLowerCase()) return { domain: desired.defaultDomain, by: "tenant-discovery" };
+  return {
+    kind: "domain-mismatch",
+    message: `The declaration names defaultDomain ${desired.defaultDomain} and tenantId ${desired.tenantId}, but Entra ID says ${desired.defaultDomain} belongs to tenant ${discovered.tenantId}.`,
+    action: fix(desired)
+  };
+}
+function unprovenDomain(desired, why) {
+  return {
+    kind: "domain-mismatch",
+    message: `Whether ${desired.defaultDomain} belongs to tenant ${desired.tenantId} could not be checked: ${why}`,
+    action: "Run again; nothing is sent to a tenant whose declared domain is not proven."
+  };
+}
+function isProof(value) {
+  return "domain" in value && "by" in value;
 }
 
 // src/live/licensing.ts
@@ -80895,6 +81137,8 @@ async function readTenant(clients, desired, settings) {
   const app = settings.applicationId.toLowerCase();
   const resourceAppIds = [...new Set(desired.permissions.resources.map((r2) => r2.appId.toLowerCase()))];
   const requests = [
+    // The domain proof rides in the same batch: a converged tenant still costs one token and one $batch.
+    { id: "organization", method: "GET", url: "/organization?$select=id,verifiedDomains" },
     { id: "client", method: "GET", url: `/servicePrincipals(appId='${app}')?$select=id,displayName` },
     { id: "assignments", method: "GET", url: `/servicePrincipals(appId='${app}')/appRoleAssignments` },
     { id: "grants", method: "GET", url: `/servicePrincipals(appId='${app}')/oauth2PermissionGrants` },
@@ -80908,6 +81152,12 @@ async function readTenant(clients, desired, settings) {
   const answers = new Map((await graph.batch(requests)).map((r2) => [r2.id, r2]));
   const answer = (id) => answers.get(id);
   const failure = (id) => batchItemError(answer(id), requests.find((r2) => r2.id === id), (t2) => clients.redactor.redact(t2));
+  const organization = answer("organization");
+  if (organization.status !== 200) {
+    return { kind: "inaccessible", problem: unprovenDomain(desired, `reading the organization answered ${failure("organization").message}`) };
+  }
+  const proof = proofFromOrganization(desired, organization.body.value ?? []);
+  if (!isProof(proof)) return { kind: "inaccessible", problem: proof };
   const clientAnswer = answer("client");
   if (clientAnswer.status !== 200 && clientAnswer.status !== 404) throw failure("client");
   const clientSp = clientAnswer.status === 200 ? clientAnswer.body : null;
@@ -80947,7 +81197,8 @@ async function readTenant(clients, desired, settings) {
         scopes: g2.scope.split(" ").filter((s2) => s2 !== "")
       })
     ),
-    tokenScopes: token.scopes
+    tokenScopes: token.scopes,
+    domainProof: proof
   };
   return { kind: "read", live };
 }
@@ -80962,10 +81213,20 @@ async function explainTokenFailure(clients, desired, settings, err) {
     } catch (gdapErr) {
       const why = gdapErr instanceof Error ? clients.redactor.redact(gdapErr.message) : String(gdapErr);
       const withNote = { ...problem, message: `${problem.message} (The GDAP check could not run: ${why})` };
-      return problem.kind === "consent-missing" ? { kind: "not-consented", problem: withNote } : { kind: "inaccessible", problem: withNote };
+      return problem.kind === "consent-missing" ? notConsented(clients, desired, withNote) : { kind: "inaccessible", problem: withNote };
     }
   }
-  return problem.kind === "consent-missing" ? { kind: "not-consented", problem } : { kind: "inaccessible", problem };
+  return problem.kind === "consent-missing" ? notConsented(clients, desired, problem) : { kind: "inaccessible", problem };
+}
+async function notConsented(clients, desired, problem) {
+  let discovered;
+  try {
+    discovered = await discoverTenant(clients.http, clients.endpoints.login, desired.defaultDomain);
+  } catch (error2) {
+    return { kind: "inaccessible", problem: unprovenDomain(desired, clients.redactor.redact(error2 instanceof Error ? error2.message : String(error2))) };
+  }
+  const proof = proofFromDiscovery(desired, discovered);
+  return isProof(proof) ? { kind: "not-consented", problem, domainProof: proof } : { kind: "inaccessible", problem: proof };
 }
 async function addResourcesOutsideDeclaration(graph, resources, assignments, grants, clients) {
   const known = new Set([...resources.values()].map((r2) => r2.servicePrincipalId));
@@ -81481,8 +81742,12 @@ async function convergeTenant(ledger, desired, port, settings, options) {
       live = { ...live, resources };
       plan = planOf({ kind: "read", live });
     } else if (expected.length > 0) {
-      const visible = await waitForRead(port, settings, (r2) => expected.every((appId) => r2.live.resources.has(appId)));
-      if (visible === null) {
+      const visible2 = await waitForRead(port, settings, (r2) => expected.every((appId) => r2.live.resources.has(appId)));
+      if (visible2 !== null && !("kind" in visible2 && visible2.kind === "read")) {
+        ledger.fail(visible2);
+        return initial;
+      }
+      if (visible2 === null) {
         ledger.fail({
           kind: "unknown",
           message: `New resource service principals (${expected.join(", ")}) did not become readable in time.`,
@@ -81490,9 +81755,9 @@ async function convergeTenant(ledger, desired, port, settings, options) {
         });
         return initial;
       }
-      reading = visible;
-      live = visible.live;
-      plan = planOf(visible);
+      reading = visible2;
+      live = visible2.live;
+      plan = planOf(visible2);
     }
   }
   const writable = (p2) => p2.actions.filter((a2) => a2.kind !== "consent" && a2.kind !== "create-resource" && !unavailable.has(a2.resource.appId));
@@ -81532,7 +81797,8 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     },
     (v2) => v2.residual !== null && v2.residual.converged,
     verifyPolicy,
-    settings.timing
+    settings.timing,
+    (v2) => deadCredential(v2.reading) !== null
   );
   const last = verified.done ? verified.value : verified.last;
   if (last.reading !== null && last.reading.kind === "read") live = last.reading.live;
@@ -81592,8 +81858,14 @@ async function consent(ledger, desired, before, port, settings, options) {
     },
     (r2) => r2 !== null && r2.kind === "read" && r2.live.client !== null && missingWriteScopes(r2.live.tokenScopes).length === 0,
     unchanged ? { ...settings.replication, maxAttempts: 1 } : settings.replication,
-    settings.timing
+    settings.timing,
+    (r2) => deadCredential(r2) !== null
   );
+  const dead = ready.done ? null : deadCredential(ready.last);
+  if (dead !== null) {
+    ledger.fail({ ...dead, message: `Waiting for CIPP-SAM to become usable after the consent ended: ${dead.message}` });
+    return null;
+  }
   if ((!ready.done || ready.value === null) && unchanged) {
     const tenant = desired.defaultDomain;
     ledger.fail({
@@ -81625,9 +81897,14 @@ async function waitForRead(port, settings, accept) {
     },
     (r2) => r2 !== null && r2.kind === "read" && accept(r2),
     settings.replication,
-    settings.timing
+    settings.timing,
+    (r2) => deadCredential(r2) !== null
   );
-  return outcome.done && outcome.value !== null && outcome.value.kind === "read" ? outcome.value : null;
+  if (!outcome.done) return deadCredential(outcome.last);
+  return outcome.value !== null && outcome.value.kind === "read" ? outcome.value : null;
+}
+function deadCredential(reading) {
+  return reading !== null && reading.kind === "inaccessible" && isPermanentCredentialProblem(reading.problem) ? reading.problem : null;
 }
 async function readOrFail(ledger, port, what) {
   try {
@@ -81737,6 +82014,25 @@ async function resetTenant(desired, port, settings) {
   }
   const live = before.kind === "read" ? before.live : null;
   const snapshot = live !== null && live.client !== null ? snapshotOf(live) : null;
+  let recordFile = null;
+  if (settings.resetRecords !== void 0) {
+    try {
+      recordFile = settings.resetRecords.begin(tenantRefOf(desired), snapshot, new Date(settings.timing.now()).toISOString());
+    } catch (error2) {
+      const why = error2.code ?? "unwritable";
+      ledger.reset = { removed: false, snapshot, error: null };
+      ledger.fail({
+        kind: "unknown",
+        message: `The reset's record could not be written to ${settings.resetRecords.folder} (${why}). Nothing was removed.`,
+        action: "Make the folder writable (or choose another for the records), then run the reset again."
+      });
+      return finish(plan);
+    }
+  }
+  const finishRecorded = (run2) => {
+    if (recordFile !== null) settings.resetRecords?.finish(recordFile, run2.result.status, new Date(settings.timing.now()).toISOString());
+    return run2;
+  };
   const tenantName = desired.defaultDomain;
   const readd = {
     forceConsent: true,
@@ -81752,7 +82048,7 @@ async function resetTenant(desired, port, settings) {
     ledger.reset = { removed: readded, snapshot, error: operationErrorOf(error2) };
     const state = readded ? "The removal had taken effect after all, and CIPP-SAM was added back." : "CIPP-SAM is still in the tenant.";
     ledger.fail(problemOf("Removing the Partner Center consent", error2, `${state} Fix the cause above and run the reset again.`), operationErrorOf(error2));
-    return finish(plan);
+    return finishRecorded(finish(plan));
   }
   let leftoverError = null;
   if (snapshot !== null) leftoverError = await deleteLeftoverServicePrincipal(port, snapshot.servicePrincipalId, settings);
@@ -81766,7 +82062,7 @@ async function resetTenant(desired, port, settings) {
   }
   port.renewTokens();
   await convergeTenant(ledger, desired, port, settings, readd);
-  return finish(plan);
+  return finishRecorded(finish(plan));
 }
 async function deleteLeftoverServicePrincipal(port, servicePrincipalId, settings) {
   let gone;
@@ -81821,6 +82117,76 @@ function snapshotOf(live) {
     }))
   };
 }
+
+// src/apply/reset-record.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path3 = require("node:path");
+var DEFAULT_RESET_RECORDS = (0, import_node_path3.join)(".cipp-cpv", "resets");
+function writeDurably(file, content) {
+  const temporary = `${file}.partial`;
+  const fd = (0, import_node_fs2.openSync)(temporary, "w", 384);
+  try {
+    (0, import_node_fs2.writeSync)(fd, content);
+    (0, import_node_fs2.fsyncSync)(fd);
+  } finally {
+    (0, import_node_fs2.closeSync)(fd);
+  }
+  (0, import_node_fs2.renameSync)(temporary, file);
+  const folder = (0, import_node_fs2.openSync)((0, import_node_path3.join)(file, ".."), "r");
+  try {
+    (0, import_node_fs2.fsyncSync)(folder);
+  } finally {
+    (0, import_node_fs2.closeSync)(folder);
+  }
+}
+var ResetRecords = class {
+  constructor(folder) {
+    this.folder = folder;
+  }
+  folder;
+  /** The files this run wrote, in order. */
+  written = [];
+  /**
+   * Records the snapshot before anything is removed; returns the file. Throws when it cannot be
+   * written: a reset without its record must not start.
+   */
+  begin(tenant, snapshot, startedAt) {
+    (0, import_node_fs2.mkdirSync)(this.folder, { recursive: true, mode: 448 });
+    const file = (0, import_node_path3.join)(this.folder, `${tenant.defaultDomain}-${startedAt.replace(/[:.]/g, "-")}.json`);
+    const record = { kind: "cipp-cpv-reset-record", tenant, startedAt, finishedAt: null, outcome: null, snapshot };
+    writeDurably(file, `${JSON.stringify(record, null, 2)}
+`);
+    this.written.push(file);
+    return file;
+  }
+  /** Marks a record's reset as ended, with its outcome. */
+  finish(file, outcome, finishedAt) {
+    const record = JSON.parse((0, import_node_fs2.readFileSync)(file, "utf8"));
+    writeDurably(file, `${JSON.stringify({ ...record, finishedAt, outcome }, null, 2)}
+`);
+  }
+  /** The records of resets of these tenants that never ended, oldest first. Unreadable files are passed over. */
+  unfinished(tenantIds) {
+    let names;
+    try {
+      names = (0, import_node_fs2.readdirSync)(this.folder).filter((name3) => name3.endsWith(".json"));
+    } catch {
+      return [];
+    }
+    const found = [];
+    for (const name3 of names.sort()) {
+      const file = (0, import_node_path3.join)(this.folder, name3);
+      try {
+        const record = JSON.parse((0, import_node_fs2.readFileSync)(file, "utf8"));
+        if (record.kind !== "cipp-cpv-reset-record" || record.finishedAt !== null || !record.tenant || !record.startedAt) continue;
+        if (tenantIds.has(record.tenant.tenantId)) found.push({ tenant: record.tenant, startedAt: record.startedAt, file });
+      } catch {
+        continue;
+      }
+    }
+    return found;
+  }
+};
 
 // src/apply/result.ts
 var RESULT_SCHEMA_VERSION = 1;
@@ -81898,7 +82264,7 @@ async function runJobs(jobs, options) {
 // src/apply/timing.ts
 var realTiming = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve3) => setTimeout(resolve3, ms)),
+  sleep: (ms) => new Promise((resolve4) => setTimeout(resolve4, ms)),
   random: () => Math.random()
 };
 function timingWith(overrides) {
@@ -81921,10 +82287,11 @@ async function runEngine(request3, deps = {}) {
     ...deps.random ? { random: deps.random } : {}
   });
   if (request3.mode === "reset") checkResetConfirmation(request3);
-  const fleet = loadFleet(request3.stacksDir);
+  const files = request3.allowOutsideRepository === true ? localFiles : repositoryFiles(request3.stacksDir);
+  const fleet = loadFleet(request3.stacksDir, files);
   if (fleet.tenants.length === 0 && request3.allowEmpty !== true) refuseEmptyFleet(request3.stacksDir);
   const changedFiles = request3.tenant === void 0 ? request3.changedFiles : void 0;
-  const selected = changedFiles === void 0 ? selectTenants(fleet, request3.tenant) : tenantsChangedBy(fleet, request3.stacksDir, changedFiles);
+  const selected = changedFiles === void 0 ? selectTenants(fleet, request3.tenant) : tenantsChangedBy(fleet, request3.stacksDir, changedFiles, files);
   if (request3.mode === "reset") refusePartnerReset(selected);
   const skipped = request3.tenant === void 0 && changedFiles === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === void 0 ? {} : { changedFiles: changedFiles.length, ...deletedIn(request3.stacksDir, changedFiles) };
@@ -81946,11 +82313,15 @@ async function runEngine(request3, deps = {}) {
     writeBudget
   });
   const portFor = (tenant) => cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget });
+  const records = new ResetRecords(request3.resetRecords ?? DEFAULT_RESET_RECORDS);
+  const unfinished = records.unfinished(new Set(selected.map((tenant) => tenant.tenantId)));
+  const recordsOf = () => ({ written: [...records.written], unfinished });
   const steps = {
     timing,
     replication: REPLICATION_WAIT,
     writeRetry: WRITE_LAG_RETRY,
-    planOptions: { bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES }
+    planOptions: { bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES },
+    resetRecords: records
   };
   const startedAt = new Date(timing.now()).toISOString();
   const rotated = () => rotatedToken(clients, request3.refreshToken);
@@ -81973,7 +82344,7 @@ async function runEngine(request3, deps = {}) {
     const plans = planned.filter((plan) => plan !== NOT_ATTEMPTED);
     const stopped2 = guard.stop(selected, planned);
     const exitCode2 = stopped2 !== null || plans.some((p2) => p2.status === "inaccessible") ? 1 : plans.some((p2) => p2.status === "changes") ? 2 : 0;
-    return { exitCode: exitCode2, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), stopped: stopped2, sources };
+    return { exitCode: exitCode2, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), stopped: stopped2, sources, resetRecords: recordsOf() };
   }
   const runOne = (tenant) => request3.mode === "reset" ? resetTenant(tenant, portFor(tenant), steps) : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request3.forceConsent === true });
   const attempted = await runJobs(
@@ -81991,7 +82362,7 @@ async function runEngine(request3, deps = {}) {
   const tenants = [...runs.map((run2) => run2.result), ...skipped.map(skippedResult)];
   const result = runResultOf(request3.mode, startedAt, new Date(timing.now()).toISOString(), tenants);
   const exitCode = stopped !== null ? 1 : result.exitCode;
-  return { exitCode, plan: { tenants: runs.map((run2) => run2.plan), ...coverage }, result, rotatedRefreshToken: rotated(), stopped, sources };
+  return { exitCode, plan: { tenants: runs.map((run2) => run2.plan), ...coverage }, result, rotatedRefreshToken: rotated(), stopped, sources, resetRecords: recordsOf() };
 }
 var NOT_ATTEMPTED = /* @__PURE__ */ Symbol("not attempted");
 var CredentialGuard = class {
@@ -82033,19 +82404,19 @@ function wroteAnything(run2) {
   return result.steps.consent === "created" || result.steps.reset?.removed === true || result.permissions.some((item) => item.outcome === "applied" || item.outcome === "removed");
 }
 function refuseEmptyFleet(stacksDir) {
-  const folder = (0, import_node_path2.join)(stacksDir, "tenants");
+  const folder = (0, import_node_path4.join)(stacksDir, "tenants");
   throw new RunRefusedError(
     `${folder} holds no tenant declarations (*.yaml), so this run would manage nothing. Check the stacks folder (${stacksDir}); to run with no tenants on purpose, pass --allow-empty (Action input allow-empty: true).`
   );
 }
-function tenantsChangedBy(fleet, stacksDir, changedFiles) {
-  const settingsFile = (0, import_node_path2.join)(stacksDir, SETTINGS_FILE);
-  const baseFiles = baseFilesOf(settingsFile, localFiles.read(settingsFile) ?? "");
+function tenantsChangedBy(fleet, stacksDir, changedFiles, files) {
+  const settingsFile = (0, import_node_path4.join)(stacksDir, SETTINGS_FILE);
+  const baseFiles = baseFilesOf(settingsFile, files.read(settingsFile) ?? "");
   return affectedTenants(fleet, stacksDir, changedFiles, { baseFiles });
 }
 function deletedIn(stacksDir, changedFiles) {
-  const deleted = deletedTenantFiles(stacksDir, changedFiles, (file) => (0, import_node_fs2.existsSync)(file));
-  return deleted.length === 0 ? {} : { deletedTenantFiles: deleted.map((file) => (0, import_node_path2.relative)((0, import_node_path2.dirname)(stacksDir), file).split(import_node_path2.sep).join("/")) };
+  const deleted = deletedTenantFiles(stacksDir, changedFiles, (file) => (0, import_node_fs3.existsSync)(file));
+  return deleted.length === 0 ? {} : { deletedTenantFiles: deleted.map((file) => (0, import_node_path4.relative)((0, import_node_path4.dirname)(stacksDir), file).split(import_node_path4.sep).join("/")) };
 }
 function checkResetConfirmation(request3) {
   if (request3.tenant === void 0 || request3.tenant.trim() === "") {
@@ -82372,6 +82743,34 @@ function resultLines(result) {
   };
 }
 
+// src/report/escape.ts
+var UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
+var NAMED = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+function visible(char) {
+  const named = NAMED[char];
+  if (named !== void 0) return named;
+  const code = char.charCodeAt(0);
+  return code <= 255 ? `\\x${code.toString(16).toUpperCase().padStart(2, "0")}` : `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+function forTerminal(text) {
+  return text.replace(UNSAFE, visible);
+}
+function terminalExact(text) {
+  return forTerminal(text.replace(/\\/g, "\\\\"));
+}
+var OWN_LINE_STARTS = /^\s*(plan|refresh|reset|no declared tenant|no tenant|only the tenants|verified|to fix)\b/i;
+function lineStartForTerminal(text) {
+  const safe = forTerminal(text);
+  return OWN_LINE_STARTS.test(safe) ? JSON.stringify(safe) : safe;
+}
+function forMarkdown(text) {
+  return terminalExact(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/([`*_[\]|#~])/g, "\\$1").replace(/\\\\/g, "&#92;").replace(/@/g, "&#64;").replace(/:\/\//g, "&#58;//").replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}&#46;`);
+}
+function forActionLog(text) {
+  const safe = forTerminal(text);
+  return /^\s*(::|##\[)/.test(safe) ? `(log) ${safe}` : safe;
+}
+
 // src/report/sentences.ts
 function plural(count, one, many = `${one}s`) {
   return `${count} ${count === 1 ? one : many}`;
@@ -82403,6 +82802,11 @@ function deletedSentence(files) {
 var MODE_WORDS = { plan: "Plan", refresh: "Refresh", reset: "Reset" };
 function resultSentence(mode, totals, exitCode) {
   return `${MODE_WORDS[mode]}: ${plural(totals.tenants, "tenant")}, ${totals.converged} converged, ${totals.changed} changed, ${totals.failed} failed, ${totals.skipped} skipped; ${plural(totals.applied, "permission")} applied, ${totals.removed} removed, ${totals.blocked} blocked, ${totals.permissionsFailed} failed; exit code ${exitCode}`;
+}
+function plannedTenantWords(plan) {
+  if (plan.domainProof === void 0) return tenantWords(plan.tenant);
+  const domain = plan.domainProof.domain;
+  return plan.tenant.displayName === plan.tenant.defaultDomain ? `${domain} (verified)` : `${plan.tenant.displayName} (${domain}, verified)`;
 }
 function tenantWords(tenant) {
   return tenant.displayName === tenant.defaultDomain ? tenant.defaultDomain : `${tenant.displayName} (${tenant.defaultDomain})`;
@@ -82456,16 +82860,16 @@ function painter(options) {
   return options.colour === true ? (code, text) => `\x1B[${code}m${text}\x1B[0m` : (_code, text) => text;
 }
 function formatLine(line, paint) {
-  const where = line.resource === null ? "" : `${line.resource}: `;
-  const note = line.note === null ? "" : ` \u2014 ${line.note}`;
-  return `  ${paint(SIGN_COLOUR[line.sign], `${line.sign} ${where}${line.subject}`)}${note}`;
+  const where = line.resource === null ? "" : `${forTerminal(line.resource)}: `;
+  const note = line.note === null ? "" : ` \u2014 ${forTerminal(line.note)}`;
+  return `  ${paint(SIGN_COLOUR[line.sign], `${line.sign} ${where}${forTerminal(line.subject)}`)}${note}`;
 }
 function problemLines(problem, paint) {
-  return [`  ${paint(SIGN_COLOUR["!"], `! ${problem.message}`)}`, `    To fix: ${problem.action}`];
+  return [`  ${paint(SIGN_COLOUR["!"], `! ${forTerminal(problem.message)}`)}`, `    To fix: ${forTerminal(problem.action)}`];
 }
 function tenantPlanText(plan, paint) {
   const status = planStatusWords(plan.status, countTenantPlan(plan));
-  const lines = [paint("1", `${tenantWords(plan.tenant)} ${plan.tenant.tenantId}: ${status}`)];
+  const lines = [paint("1", `${lineStartForTerminal(plannedTenantWords(plan))} ${forTerminal(plan.tenant.tenantId)}: ${status}`)];
   if (plan.problem !== null) lines.push(...problemLines(problemWords(plan.problem), paint));
   const grouped = planLines(plan);
   for (const line of [...grouped.changes, ...grouped.blocked, ...grouped.warnings, ...grouped.kept]) {
@@ -82480,16 +82884,16 @@ function renderPlanText(plan, options = {}) {
   return [...coverage === null ? [] : [coverage], ...sections, paint("1", planSentence(summariseFleetPlan(plan)))].join("\n\n") + "\n";
 }
 function tenantResultText(result, paint) {
-  const header = `${tenantWords(result.tenant)} ${result.tenant.tenantId}: ${result.status}`;
+  const header = `${lineStartForTerminal(tenantWords(result.tenant))} ${forTerminal(result.tenant.tenantId)}: ${result.status}`;
   const lines = [paint("1", result.status === "skipped" ? header : `${header} (${resultStepWords(result)})`)];
-  if (result.skippedReason !== null) lines.push(`  ${scrub(result.skippedReason)}`);
+  if (result.skippedReason !== null) lines.push(`  ${forTerminal(scrub(result.skippedReason))}`);
   if (result.problem !== null) lines.push(...problemLines(problemWords(result.problem), paint));
-  if (result.error !== null) lines.push(`  ${paint(SIGN_COLOUR.x, "x Stopped:")} ${errorWords(result.error)}`);
+  if (result.error !== null) lines.push(`  ${paint(SIGN_COLOUR.x, "x Stopped:")} ${forTerminal(errorWords(result.error))}`);
   const grouped = resultLines(result);
   for (const line of [...grouped.changes, ...grouped.failed, ...grouped.blocked]) lines.push(formatLine(line, paint));
   const snapshot = result.steps.reset?.snapshot ?? null;
   if (snapshot !== null) {
-    lines.push(`  CIPP-SAM's service principal ${snapshot.servicePrincipalId} was removed; it held:`);
+    lines.push(`  CIPP-SAM's service principal ${forTerminal(snapshot.servicePrincipalId)} was removed; it held:`);
     for (const line of snapshotSummaryLines(snapshot)) lines.push(formatLine(line, paint));
   }
   if (grouped.alreadyPresent.length > 0) {
@@ -82520,7 +82924,7 @@ var SIGN_MARK = {
   "?": "\u26A0\uFE0F"
 };
 function escapeMarkdown(text) {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|#~])/g, "\\$1").replace(/\r?\n/g, " ");
+  return forMarkdown(text);
 }
 function bytes(text) {
   return Buffer.byteLength(text, "utf8");
@@ -82597,7 +83001,7 @@ function tenantPlanSection(plan, collapseAfter) {
   const hasContent = plan.problem !== null || lines.changes.length + lines.blocked.length + lines.warnings.length + lines.kept.length > 0;
   if (!hasContent) return null;
   const out = [
-    `### ${escapeMarkdown(tenantWords(plan.tenant))}`,
+    `### ${escapeMarkdown(plannedTenantWords(plan))}`,
     "",
     `${PLAN_MARK[plan.status]} ${escapeMarkdown(planStatusWords(plan.status, countTenantPlan(plan)))} \xB7 tenant id ${plan.tenant.tenantId}`,
     ""
@@ -86261,6 +86665,14 @@ async function seal(value, publicKey) {
   return libsodium_wrappers_default.to_base64(libsodium_wrappers_default.crypto_box_seal(libsodium_wrappers_default.from_string(value), key), libsodium_wrappers_default.base64_variants.ORIGINAL);
 }
 
+// src/action/log-text.ts
+function logText(text) {
+  return text.split("\n").map(forActionLog).join("\n");
+}
+function annotationText(annotation) {
+  return { title: forActionLog(annotation.title), message: logText(annotation.message) };
+}
+
 // src/action/inputs.ts
 var import_node_crypto4 = require("node:crypto");
 var path2 = __toESM(require("node:path"));
@@ -86287,7 +86699,7 @@ var InputError = class extends Error {
   input;
 };
 var MODES = ["plan", "refresh", "reset"];
-var GUID2 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var GUID3 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 var DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 var MAX_CONCURRENCY = 100;
 var PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
@@ -86295,7 +86707,7 @@ function parseInputs(getInput2, env) {
   const read = (name3) => getInput2(name3).trim();
   const mode = parseMode(read("mode"));
   const tenant = optional(read("tenant"));
-  if (tenant !== void 0 && !GUID2.test(tenant) && !DOMAIN.test(tenant)) {
+  if (tenant !== void 0 && !GUID3.test(tenant) && !DOMAIN.test(tenant)) {
     throw new InputError("tenant", `'${tenant}' is neither a tenant id (GUID) nor a domain name.`);
   }
   const confirm = optional(read("confirm"));
@@ -86685,7 +87097,7 @@ async function run() {
     const outcome = await runEngine(
       runRequestOf(inputs, {
         getIdToken: (audience) => getIDToken(audience),
-        onProgress: (progress) => info(redactor2.redact(progressLine(progress)))
+        onProgress: (progress) => info(logText(redactor2.redact(progressLine(progress))))
       })
     );
     const written = await persistRotatedToken(outcome.rotatedRefreshToken, secrets, redactor2, annotate);
@@ -86702,9 +87114,10 @@ async function run() {
 }
 function annotator(redactor2) {
   return (annotation) => {
-    const message = redactor2.redact(annotation.message);
+    const safe = annotationText(annotation);
+    const message = redactor2.redact(safe.message);
     const properties = {
-      ...annotation.title !== "" ? { title: redactor2.redact(annotation.title) } : {},
+      ...safe.title !== "" ? { title: redactor2.redact(safe.title) } : {},
       ...annotation.file !== void 0 ? { file: annotation.file } : {},
       ...annotation.line !== void 0 ? { startLine: annotation.line } : {}
     };
@@ -86787,11 +87200,11 @@ async function report(inputs, outcome, redactor2, annotate) {
   await (0, import_promises.writeFile)(files.planMarkdown, planMarkdown);
   if (result !== null) await (0, import_promises.writeFile)(files.resultJson, redactor2.redact(renderResultJson(result)));
   startGroup("Plan");
-  info(redactor2.redact(renderPlanText(plan)));
+  info(logText(redactor2.redact(renderPlanText(plan))));
   endGroup();
   if (result !== null) {
     startGroup(result.mode === "reset" ? "Reset results" : "Refresh results");
-    info(redactor2.redact(renderResultText(result)));
+    info(logText(redactor2.redact(renderResultText(result))));
     endGroup();
   }
   const workspace = process.env["GITHUB_WORKSPACE"] ?? process.cwd();

@@ -11,6 +11,7 @@ import { SecretRedactor } from "../cloud/secrets";
 import { DeclarationError } from "../desired/declaration-error";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText, stopSentence } from "../report";
 import { GitHubSecrets, GitHubSecretsError } from "./github-secrets";
+import { annotationText, logText } from "./log-text";
 import { InputError, parseInputs, secretsToMask, type ActionInputs } from "./inputs";
 import { declarationAnnotations, progressLine, verdictOf, withinLimits, type Annotation } from "./outcome";
 import { runRequestOf } from "./request";
@@ -49,7 +50,7 @@ export async function run(): Promise<void> {
     const outcome = await runEngine(
       runRequestOf(inputs, {
         getIdToken: (audience) => core.getIDToken(audience),
-        onProgress: (progress) => core.info(redactor.redact(progressLine(progress))),
+        onProgress: (progress) => core.info(logText(redactor.redact(progressLine(progress)))),
       }),
     );
     // The token first: whatever reporting does, the new token must not be lost.
@@ -69,14 +70,16 @@ export async function run(): Promise<void> {
 type Annotate = (annotation: Annotation) => void;
 
 /**
- * The one place annotations are written: every message and title passes the redactor here, and
- * any further escaping of text from outside (Microsoft's messages, declaration values) belongs here.
+ * The one place annotations are written: every message and title is escaped for the log (text from
+ * outside, such as Microsoft's messages and declaration values, cannot start a workflow command)
+ * and passes the redactor here.
  */
 function annotator(redactor: SecretRedactor): Annotate {
   return (annotation) => {
-    const message = redactor.redact(annotation.message);
+    const safe = annotationText(annotation);
+    const message = redactor.redact(safe.message);
     const properties = {
-      ...(annotation.title !== "" ? { title: redactor.redact(annotation.title) } : {}),
+      ...(safe.title !== "" ? { title: redactor.redact(safe.title) } : {}),
       ...(annotation.file !== undefined ? { file: annotation.file } : {}),
       ...(annotation.line !== undefined ? { startLine: annotation.line } : {}),
     };
@@ -184,11 +187,11 @@ async function report(inputs: ActionInputs, outcome: RunOutcome, redactor: Secre
 
   // The plan (and results) in the log too, folded: the job summary is not where everyone looks.
   core.startGroup("Plan");
-  core.info(redactor.redact(renderPlanText(plan)));
+  core.info(logText(redactor.redact(renderPlanText(plan))));
   core.endGroup();
   if (result !== null) {
     core.startGroup(result.mode === "reset" ? "Reset results" : "Refresh results");
-    core.info(redactor.redact(renderResultText(result)));
+    core.info(logText(redactor.redact(renderResultText(result))));
     core.endGroup();
   }
 

@@ -42,7 +42,7 @@ export type PollOutcome<T> =
 
 /**
  * Calls `attempt` until `accept` says its value is good, waiting with backoff in between,
- * within the policy's bounds. Errors thrown by `attempt` propagate: only the caller knows
+ * within the policy's bounds, or until `hopeless` says waiting cannot help. Errors thrown by `attempt` propagate: only the caller knows
  * which failures are worth waiting out, and it says so by returning a value instead.
  */
 export async function pollUntil<T>(
@@ -50,12 +50,14 @@ export async function pollUntil<T>(
   accept: (value: T) => boolean,
   policy: BackoffPolicy,
   timing: Timing,
+  hopeless: (value: T) => boolean = () => false,
 ): Promise<PollOutcome<T>> {
   let waited = 0;
   for (let n = 1; ; n++) {
     const value = await attempt();
     if (accept(value)) return { done: true, value, attempts: n };
-    if (n >= policy.maxAttempts || waited >= policy.maxTotalMs) return { done: false, last: value, attempts: n };
+    // A value that no amount of waiting can change (a revoked credential) ends the wait at once.
+    if (hopeless(value) || n >= policy.maxAttempts || waited >= policy.maxTotalMs) return { done: false, last: value, attempts: n };
     const delay = Math.min(backoffDelay(policy, n, timing.random), policy.maxTotalMs - waited);
     waited += delay;
     await timing.sleep(delay);

@@ -11,7 +11,7 @@ import { createMicrosoftClients, WriteBudget, GRAPH_WRITE_LIMITS, type Microsoft
 import type { TokenError } from "../cloud/tokens";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
 import { affectedTenants, baseFilesOf, deletedTenantFiles } from "../desired/affected";
-import { loadFleet, localFiles, SETTINGS_FILE } from "../desired/load";
+import { loadFleet, localFiles, repositoryFiles, SETTINGS_FILE, type DeclarationFiles } from "../desired/load";
 import type { DesiredTenant, Fleet, SourceLocation } from "../desired/model";
 import { tokenProblem } from "../live/access";
 import type { AccessProblem } from "../live/model";
@@ -25,6 +25,7 @@ import { WRITE_LAG_RETRY } from "./execute-writes";
 import { operationErrorOf, problemOf } from "./operation-error";
 import { refreshTenant, tenantRefOf, type StepSettings, type TenantRun } from "./refresh";
 import { resetTenant } from "./reset";
+import { DEFAULT_RESET_RECORDS, ResetRecords, type UnfinishedReset } from "./reset-record";
 import { runResultOf, type RunResult, type TenantResult } from "./result";
 import type { RunRequest } from "./run-request";
 import { runJobs } from "./scheduler";
@@ -52,6 +53,11 @@ export interface RunOutcome {
   readonly stopped: RunStop | null;
   /** Where each covered tenant is declared, by tenant id, for annotations on its file. */
   readonly sources: ReadonlyMap<string, SourceLocation>;
+  /**
+   * Reset records: those this run wrote (what CIPP-SAM held, before it was removed), and those of
+   * earlier resets of the covered tenants that never finished (found before this run started).
+   */
+  readonly resetRecords: { readonly written: readonly string[]; readonly unfinished: readonly UnfinishedReset[] };
 }
 
 /** Why a run stopped before every tenant was attempted. */
@@ -99,10 +105,12 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
     ...(deps.random ? { random: deps.random } : {}),
   });
   if (request.mode === "reset") checkResetConfirmation(request);
-  const fleet = loadFleet(request.stacksDir);
+  const files = request.allowOutsideRepository === true ? localFiles : repositoryFiles(request.stacksDir);
+  const fleet = loadFleet(request.stacksDir, files);
   if (fleet.tenants.length === 0 && request.allowEmpty !== true) refuseEmptyFleet(request.stacksDir);
   const changedFiles = request.tenant === undefined ? request.changedFiles : undefined;
-  const selected = changedFiles === undefined ? selectTenants(fleet, request.tenant) : tenantsChangedBy(fleet, request.stacksDir, changedFiles);
+  const selected =
+    changedFiles === undefined ? selectTenants(fleet, request.tenant) : tenantsChangedBy(fleet, request.stacksDir, changedFiles, files);
   if (request.mode === "reset") refusePartnerReset(selected);
   const skipped = request.tenant === undefined && changedFiles === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === undefined ? {} : { changedFiles: changedFiles.length, ...deletedIn(request.stacksDir, changedFiles) };
@@ -126,11 +134,15 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   });
   const portFor = (tenant: DesiredTenant): TenantPort =>
     cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget });
+  const records = new ResetRecords(request.resetRecords ?? DEFAULT_RESET_RECORDS);
+  const unfinished = records.unfinished(new Set(selected.map((tenant) => tenant.tenantId)));
+  const recordsOf = (): RunOutcome["resetRecords"] => ({ written: [...records.written], unfinished });
   const steps: StepSettings = {
     timing,
     replication: REPLICATION_WAIT,
     writeRetry: WRITE_LAG_RETRY,
     planOptions: { bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES },
+    resetRecords: records,
   };
 
   const startedAt = new Date(timing.now()).toISOString();
@@ -155,7 +167,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
     const plans = planned.filter((plan): plan is TenantPlan => plan !== NOT_ATTEMPTED);
     const stopped = guard.stop(selected, planned);
     const exitCode = stopped !== null || plans.some((p) => p.status === "inaccessible") ? 1 : plans.some((p) => p.status === "changes") ? 2 : 0;
-    return { exitCode, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), stopped, sources };
+    return { exitCode, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), stopped, sources, resetRecords: recordsOf() };
   }
 
   const runOne = (tenant: DesiredTenant): Promise<TenantRun> =>
@@ -177,7 +189,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   const tenants: TenantResult[] = [...runs.map((run) => run.result), ...skipped.map(skippedResult)];
   const result = runResultOf(request.mode, startedAt, new Date(timing.now()).toISOString(), tenants);
   const exitCode = stopped !== null ? 1 : result.exitCode;
-  return { exitCode, plan: { tenants: runs.map((run) => run.plan), ...coverage }, result, rotatedRefreshToken: rotated(), stopped, sources };
+  return { exitCode, plan: { tenants: runs.map((run) => run.plan), ...coverage }, result, rotatedRefreshToken: rotated(), stopped, sources, resetRecords: recordsOf() };
 }
 
 /** A tenant the run did not attempt, because a credential every tenant shares was refused first. */
@@ -244,9 +256,9 @@ function refuseEmptyFleet(stacksDir: string): never {
 }
 
 /** The tenants whose declarations the changed files touch, the settings' base manifests included. */
-function tenantsChangedBy(fleet: Fleet, stacksDir: string, changedFiles: readonly string[]): DesiredTenant[] {
+function tenantsChangedBy(fleet: Fleet, stacksDir: string, changedFiles: readonly string[], files: DeclarationFiles): DesiredTenant[] {
   const settingsFile = join(stacksDir, SETTINGS_FILE);
-  const baseFiles = baseFilesOf(settingsFile, localFiles.read(settingsFile) ?? "");
+  const baseFiles = baseFilesOf(settingsFile, files.read(settingsFile) ?? "");
   return affectedTenants(fleet, stacksDir, changedFiles, { baseFiles });
 }
 

@@ -5,6 +5,7 @@
  */
 import type { DesiredTenant } from "../desired/model";
 import type { AccessProblem, LiveReading, LiveResource, LiveTenant } from "../live/model";
+import { isPermanentCredentialProblem } from "../live/access";
 import { missingWriteScopes } from "../plan/bootstrap";
 import { inaccessiblePlan, planTenant, type PlanOptions } from "../plan/diff";
 import type { BlockedItem, PlanAction, TenantPlan } from "../plan/model";
@@ -16,6 +17,7 @@ import { TenantLedger } from "./ledger";
 import { operationErrorOf, problemOf } from "./operation-error";
 import type { TenantResult } from "./result";
 import type { TenantPort } from "./tenant-port";
+import type { ResetRecords } from "./reset-record";
 import type { Timing } from "./timing";
 
 /** How a tenant's steps wait and retry; shared by refresh and reset. */
@@ -27,6 +29,8 @@ export interface StepSettings {
   readonly writeRetry: BackoffPolicy;
   /** Passed to the planner (bootstrap scopes). */
   readonly planOptions: PlanOptions;
+  /** Where a reset records what it removes before removing it; without it a reset keeps its snapshot in its result only. */
+  readonly resetRecords?: ResetRecords;
 }
 
 /** A tenant's run: the plan as first made (for the run's plan output) and the result. */
@@ -136,6 +140,10 @@ export async function convergeTenant(
       plan = planOf({ kind: "read", live });
     } else if (expected.length > 0) {
       const visible = await waitForRead(port, settings, (r) => expected.every((appId) => r.live.resources.has(appId)));
+      if (visible !== null && !("kind" in visible && visible.kind === "read")) {
+        ledger.fail(visible);
+        return initial;
+      }
       if (visible === null) {
         ledger.fail({
           kind: "unknown",
@@ -193,6 +201,7 @@ export async function convergeTenant(
     (v) => v.residual !== null && v.residual.converged,
     verifyPolicy,
     settings.timing,
+    (v) => deadCredential(v.reading) !== null,
   );
   const last = verified.done ? verified.value : verified.last;
   if (last.reading !== null && last.reading.kind === "read") live = last.reading.live;
@@ -270,7 +279,13 @@ async function consent(
     (r) => r !== null && r.kind === "read" && r.live.client !== null && missingWriteScopes(r.live.tokenScopes).length === 0,
     unchanged ? { ...settings.replication, maxAttempts: 1 } : settings.replication,
     settings.timing,
+    (r) => deadCredential(r) !== null,
   );
+  const dead = ready.done ? null : deadCredential(ready.last);
+  if (dead !== null) {
+    ledger.fail({ ...dead, message: `Waiting for CIPP-SAM to become usable after the consent ended: ${dead.message}` });
+    return null;
+  }
   if ((!ready.done || ready.value === null) && unchanged) {
     const tenant = desired.defaultDomain;
     ledger.fail({
@@ -299,7 +314,7 @@ async function waitForRead(
   port: TenantPort,
   settings: StepSettings,
   accept: (reading: Extract<LiveReading, { kind: "read" }>) => boolean,
-): Promise<Extract<LiveReading, { kind: "read" }> | null> {
+): Promise<Extract<LiveReading, { kind: "read" }> | AccessProblem | null> {
   const outcome = await pollUntil(
     async () => {
       try {
@@ -311,8 +326,15 @@ async function waitForRead(
     (r) => r !== null && r.kind === "read" && accept(r),
     settings.replication,
     settings.timing,
+    (r) => deadCredential(r) !== null,
   );
-  return outcome.done && outcome.value !== null && outcome.value.kind === "read" ? outcome.value : null;
+  if (!outcome.done) return deadCredential(outcome.last);
+  return outcome.value !== null && outcome.value.kind === "read" ? outcome.value : null;
+}
+
+/** The problem of a reading refused for a credential no wait can cure, or null. */
+function deadCredential(reading: LiveReading | null): AccessProblem | null {
+  return reading !== null && reading.kind === "inaccessible" && isPermanentCredentialProblem(reading.problem) ? reading.problem : null;
 }
 
 async function readOrFail(ledger: TenantLedger, port: TenantPort, what: string): Promise<LiveReading | null> {

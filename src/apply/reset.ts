@@ -43,6 +43,28 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
   const live = before.kind === "read" ? before.live : null;
   const snapshot = live !== null && live.client !== null ? snapshotOf(live) : null;
 
+  // The record goes to disk, flushed, before the first destructive call: a process killed after the
+  // removal would otherwise take the only copy of what the tenant held with it.
+  let recordFile: string | null = null;
+  if (settings.resetRecords !== undefined) {
+    try {
+      recordFile = settings.resetRecords.begin(tenantRefOf(desired), snapshot, new Date(settings.timing.now()).toISOString());
+    } catch (error) {
+      const why = (error as NodeJS.ErrnoException).code ?? "unwritable";
+      ledger.reset = { removed: false, snapshot, error: null };
+      ledger.fail({
+        kind: "unknown",
+        message: `The reset's record could not be written to ${settings.resetRecords.folder} (${why}). Nothing was removed.`,
+        action: "Make the folder writable (or choose another for the records), then run the reset again.",
+      });
+      return finish(plan);
+    }
+  }
+  const finishRecorded = (run: TenantRun): TenantRun => {
+    if (recordFile !== null) settings.resetRecords?.finish(recordFile, run.result.status, new Date(settings.timing.now()).toISOString());
+    return run;
+  };
+
   const tenantName = desired.defaultDomain;
   const readd: ConvergeOptions = {
     forceConsent: true,
@@ -66,7 +88,7 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
         ? "The removal had taken effect after all, and CIPP-SAM was added back."
         : "CIPP-SAM is still in the tenant.";
     ledger.fail(problemOf("Removing the Partner Center consent", error, `${state} Fix the cause above and run the reset again.`), operationErrorOf(error));
-    return finish(plan);
+    return finishRecorded(finish(plan));
   }
 
   // Partner Center's DELETE may leave the service principal in place (microsoft-apis.md §2.5).
@@ -84,7 +106,7 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
 
   port.renewTokens();
   await convergeTenant(ledger, desired, port, settings, readd);
-  return finish(plan);
+  return finishRecorded(finish(plan));
 }
 
 /** Deletes CIPP-SAM's service principal if it is still there; null when it is gone. */

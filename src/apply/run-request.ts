@@ -49,4 +49,14 @@ export interface RunRequest {
   /** The CIPP service account's refresh token (app + user, MFA). */
   readonly refreshToken: string;
   readonly onProgress?: (progress: Progress) => void;
+  /**
+   * The folder where a reset records, before removing anything, what CIPP-SAM held in the tenant,
+   * and where every run looks for resets that never finished. @default ".cipp-cpv/resets"
+   */
+  readonly resetRecords?: string;
+  /**
+   * Read declarations and base manifests from outside the repository holding `stacksDir` too
+   * (through symbolic links or `..` paths). Off: a pull request's files must not read the runner's.
+   */
+  readonly allowOutsideRepository?: boolean;
 }

@@ -83,9 +83,23 @@ export function sandboxUrlFrom(flag: string | undefined, env: Env): string | und
     url = undefined;
   }
   if (url?.protocol !== "https:") {
-    throw new ConfigurationError(`${origin}: "${value}" is not an https URL; the sandbox prints its own, e.g. https://127.0.0.1:8443, when it starts.`);
+    throw new ConfigurationError(
+      `${origin}: "${withoutUserinfo(value)}" is not an https URL; the sandbox prints its own, e.g. https://127.0.0.1:8443, when it starts.`,
+    );
+  }
+  // Credentials in a URL end up in error messages, logs and process listings: refuse them rather than carry them.
+  if (url.username !== "" || url.password !== "") {
+    throw new ConfigurationError(`${origin}: "${withoutUserinfo(value)}" carries credentials before its host; the sandbox takes none, so give its URL without them.`);
   }
   return value;
+}
+
+/**
+ * A URL as it may be printed: whatever stands between the scheme and an `@` is masked, also in text
+ * that does not parse as a URL, so a password in it never reaches an error message.
+ */
+export function withoutUserinfo(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#]*@/i, (_whole, scheme: string | undefined) => `${scheme ?? ""}***@`);
 }
 
 function readPem(readFile: ReadFile, path: string, origin: string, kind: string): string {

@@ -2,9 +2,10 @@
  * Where the CLI writes: text to stdout, progress and errors to stderr, reports to files. Every
  * line passes through the redactor, so a secret that reached a message never reaches a terminal.
  */
-import { accessSync, constants, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { SecretRedactor } from "../cloud/secrets";
+import { forTerminal } from "../report/escape";
 import { ConfigurationError } from "./environment";
 
 export interface Output {
@@ -29,14 +30,32 @@ function write(path: string, content: string, mode: number | undefined): void {
   writeFileSync(path, content, mode === undefined ? {} : { mode });
 }
 
+/**
+ * Writes a secret readable by its owner only. A creation mode applies to new files only, so an
+ * existing file (mode 644, say) is narrowed to 600 before a byte of the secret is in it, and the
+ * secret is flushed to disk before the run reports it written.
+ */
+function writeSecret(path: string, secret: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, secret);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function createOutput(streams: Streams = process, redactor = new SecretRedactor()): Output {
   const line = (text: string): string => (text.endsWith("\n") ? text : `${text}\n`);
   return {
     redactor,
     out: (text) => void streams.stdout.write(line(redactor.redact(text))),
-    err: (text) => void streams.stderr.write(line(redactor.redact(text))),
+    // Errors and progress carry names and Microsoft's messages: each line is escaped for the terminal.
+    err: (text) => void streams.stderr.write(line(redactor.redact(text).split("\n").map(forTerminal).join("\n"))),
     file: (path, content, mode) => write(path, redactor.redact(content), mode),
-    secretFile: (path, secret) => write(path, secret, 0o600),
+    secretFile: (path, secret) => writeSecret(path, secret),
   };
 }
 

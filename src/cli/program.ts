@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { RunRefusedError, checkResetConfirmation } from "../apply/engine";
 import { DeclarationError } from "../desired/declaration-error";
-import { SETTINGS_FILE, loadFleet } from "../desired/load";
+import { SETTINGS_FILE, loadFleet, localFiles, repositoryFiles, type DeclarationFiles } from "../desired/load";
 import { TenantSelectionError } from "../desired/select";
 import { demoCommand } from "./demo";
 import { emulatorCommand } from "./emulator-command";
@@ -39,6 +39,8 @@ interface CommonOptions {
   quiet?: boolean;
   refreshTokenOut?: string;
   allowEmpty?: boolean;
+  resetRecords?: string;
+  allowOutsideRepository?: boolean;
   sandboxUrl?: string;
   caFile?: string;
 }
@@ -66,6 +68,8 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .addHelpText("after", `\nRun cipp-cpv <command> --help for its options.\n${CREDENTIALS_HELP}`);
 
   const stacks = (): Option => new Option("--stacks <dir>", "folder with cipp-cpv.yaml, profiles/ and tenants/").default("stacks");
+  const outside = (): Option =>
+    new Option("--allow-outside-repository", "also read declarations and manifests outside the repository holding --stacks (symbolic links, ../ paths)");
   const withRunOptions = (command: Command, mode: "plan" | "refresh" | "reset"): Command => {
     if (mode === "reset") {
       command
@@ -81,7 +85,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
           ).conflicts("tenant"),
         );
     }
-    command.addOption(stacks());
+    command.addOption(stacks()).addOption(outside());
     // A reset always posts the consent, and for one tenant: neither option would change it.
     if (mode !== "reset") {
       command
@@ -96,6 +100,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
       .option("--no-color", "plain text report")
       .option("--quiet", "no progress lines on stderr")
       .option("--refresh-token-out <file>", "write the service account's rotated refresh token here (mode 600)")
+      .option("--reset-records <dir>", "where a reset records what CIPP-SAM held before removing it, and where unfinished resets are looked for", ".cipp-cpv/resets")
       .option("--sandbox-url <url>", `the sandbox emulator's base URL (or ${ENV.sandboxUrl}); required when cloud is "sandbox"`)
       .option("--ca-file <file>", `extra CA certificate to trust, PEM (or ${ENV.caFile})`)
       .addHelpText("after", CREDENTIALS_HELP);
@@ -106,7 +111,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     if (mode === "reset") checkResetConfirmation(options);
     const secrets = secretsFromEnvironment(env);
     const sandboxUrl = sandboxUrlFrom(options.sandboxUrl, env);
-    if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks);
+    if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks, options.allowOutsideRepository === true);
     setExit(
       await runCommand(mode, runFlags(options), {
         ...secrets,
@@ -120,8 +125,9 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .command("validate")
     .description("check stacks/ (schema, ids, profiles, permission names) without sending any request")
     .addOption(stacks())
-    .action((options: { stacks: string }) => {
-      const fleet = loadFleet(options.stacks);
+    .addOption(outside())
+    .action((options: { stacks: string; allowOutsideRepository?: boolean }) => {
+      const fleet = loadFleet(options.stacks, declarationFiles(options.stacks, options.allowOutsideRepository === true));
       const active = fleet.tenants.filter((tenant) => !tenant.excluded);
       output.out(
         `${options.stacks}: valid. ${fleet.tenants.length} ${fleet.tenants.length === 1 ? "tenant" : "tenants"} declared, ${active.length} managed` +
@@ -183,6 +189,8 @@ function runFlags(options: CommonOptions): RunFlags {
     ...(options.quiet ? { quiet: true } : {}),
     ...(options.refreshTokenOut !== undefined ? { refreshTokenOut: options.refreshTokenOut } : {}),
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
+    ...(options.resetRecords !== undefined ? { resetRecords: options.resetRecords } : {}),
+    ...(options.allowOutsideRepository ? { allowOutsideRepository: true } : {}),
   };
 }
 
@@ -203,11 +211,16 @@ function reportError(error: unknown, output: Output): number {
 }
 
 /** The engine would refuse too, but only the CLI can say which flag, variable and file supply the address. */
-function refuseSandboxWithoutAddress(stacksDir: string): void {
-  if (loadFleet(stacksDir).settings.cloud !== "sandbox") return;
+function refuseSandboxWithoutAddress(stacksDir: string, allowOutsideRepository: boolean): void {
+  if (loadFleet(stacksDir, declarationFiles(stacksDir, allowOutsideRepository)).settings.cloud !== "sandbox") return;
   throw new ConfigurationError(
     `${join(stacksDir, SETTINGS_FILE)} sets cloud: sandbox, but the sandbox's address is missing. Start it with ` +
       `\`npx cipp-cpv emulator\` and load the file it writes (set -a; . .cipp-cpv/sandbox.env; set +a), or pass --sandbox-url. ` +
       "For your own tenants, set cloud: public there.",
   );
+}
+
+/** The declaration files as the flag allows: confined to the repository unless --allow-outside-repository. */
+function declarationFiles(stacksDir: string, allowOutsideRepository: boolean): DeclarationFiles {
+  return allowOutsideRepository ? localFiles : repositoryFiles(stacksDir);
 }

@@ -29,6 +29,10 @@ export interface RunFlags {
   readonly refreshTokenOut?: string;
   /** Accept a stacks folder that declares no tenant. */
   readonly allowEmpty?: boolean;
+  /** The folder of reset records. */
+  readonly resetRecords?: string;
+  /** Read declarations and manifests from outside the repository too. */
+  readonly allowOutsideRepository?: boolean;
 }
 
 export interface RunContext {
@@ -63,6 +67,8 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
     caCertificates: context.caCertificates,
     credential: context.credential,
     refreshToken: context.refreshToken,
+    ...(flags.resetRecords !== undefined ? { resetRecords: flags.resetRecords } : {}),
+    ...(flags.allowOutsideRepository === true ? { allowOutsideRepository: true } : {}),
     ...(flags.quiet ? {} : { onProgress: (progress) => output.err(progressLine(progress, mode)) }),
   });
   report(mode, outcome, flags, output);
@@ -83,6 +89,13 @@ function changedPathsIn(file: string): string[] {
 
 function report(mode: RunMode, outcome: RunOutcome, flags: RunFlags, output: Output): void {
   const colour = flags.colour === true;
+  for (const earlier of outcome.resetRecords.unfinished) {
+    output.err(
+      `A reset of ${earlier.tenant.defaultDomain} started ${earlier.startedAt} never finished; what CIPP-SAM held before it is recorded in ` +
+        `${earlier.file}. Restore from it what the declaration does not grant, then delete the file.`,
+    );
+  }
+  for (const file of outcome.resetRecords.written) output.err(`What CIPP-SAM held before the reset is recorded in ${file}.`);
   if (outcome.rotatedRefreshToken !== null) {
     output.redactor.register(outcome.rotatedRefreshToken);
     if (flags.refreshTokenOut !== undefined) {

@@ -56,6 +56,7 @@ export class TokenError extends Error {
         `${error}${status !== null ? ` (HTTP ${status})` : ""}: ${description}`,
     );
   }
+
 }
 
 export interface TokenProviderOptions {

@@ -26,6 +26,9 @@ function inFileOrder(problems: readonly DeclarationProblem[]): DeclarationProble
   return [...problems].sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.line - b.line || byField.compare(a.field, b.field)));
 }
 
+/** The message lists this many problems at most; `problems` holds them all. */
+const MAX_LISTED = 100;
+
 /** Thrown by the loader when any declaration is wrong; carries every problem found, by file and line. */
 export class DeclarationError extends Error {
   readonly problems: readonly DeclarationProblem[];
@@ -33,7 +36,9 @@ export class DeclarationError extends Error {
   constructor(problems: readonly DeclarationProblem[]) {
     const ordered = inFileOrder(problems);
     const count = ordered.length === 1 ? "1 problem" : `${ordered.length} problems`;
-    super(`The declarations have ${count}:\n${ordered.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
+    const listed = ordered.slice(0, MAX_LISTED).map((p) => `  ${formatProblem(p)}`);
+    if (ordered.length > MAX_LISTED) listed.push(`  … and ${ordered.length - MAX_LISTED} more`);
+    super(`The declarations have ${count}:\n${listed.join("\n")}`);
     this.name = "DeclarationError";
     this.problems = ordered;
   }

@@ -16,6 +16,7 @@ import {
 import type { DeclarationProblem } from "./declaration-error";
 import type { ResourceChange } from "./resolve";
 import type { SchemaFindings } from "./schema-check";
+import { quoted } from "./suggest";
 import { isMapping, type FieldPath, type YamlSource } from "./yaml-source";
 
 /** The lists of permission names an add or remove entry may hold. */
@@ -40,7 +41,22 @@ function resourceFor(reference: string): CatalogueResource | undefined {
   return isGuid(reference) ? { appId: reference.toLowerCase(), displayName: reference.toLowerCase(), published: false } : undefined;
 }
 
+/**
+ * Near-miss suggestions searched per file: a typo or two is what they help with, and a file of
+ * thousands of unknown names must not make validation search the catalogue for each.
+ */
+const SUGGESTIONS_PER_FILE = 20;
+
 class ChangeReader {
+  private suggestionsLeft = SUGGESTIONS_PER_FILE;
+
+  /** `search()` while the file's suggestion budget lasts, then nothing. */
+  private suggest(search: () => string | undefined): string | undefined {
+    if (this.suggestionsLeft <= 0) return undefined;
+    this.suggestionsLeft -= 1;
+    return search();
+  }
+
   constructor(
     private readonly source: YamlSource,
     private readonly findings: SchemaFindings,
@@ -50,7 +66,8 @@ class ChangeReader {
   /** The names of one list of an entry that passed the schema, each with its path. */
   private names(entry: Readonly<Record<string, unknown>>, at: FieldPath, list: NameList): { ref: string; at: FieldPath }[] {
     const value = entry[list];
-    if (!Array.isArray(value)) return [];
+    // A list the schema refused as a whole (too long) is not checked name by name.
+    if (!Array.isArray(value) || this.findings.faultAt([...at, list])) return [];
     return value.flatMap((ref: unknown, i) => {
       const path = [...at, list, i];
       return typeof ref === "string" && !this.findings.faultAt(path) ? [{ ref, at: path }] : [];
@@ -69,14 +86,14 @@ class ChangeReader {
       return undefined;
     }
     if (permissionId(resource.appId, type, ref) !== undefined) return ref;
-    const suggestion = suggestPermission(resource.appId, type, ref);
+    const suggestion = this.suggest(() => suggestPermission(resource.appId, type, ref));
     const hint =
       permissionId(resource.appId, other, ref) !== undefined
         ? ` (it is ${TYPE_WORDS[other].one}: list it under ${TYPE_WORDS[other].list})`
         : suggestion === undefined
           ? ""
           : ` (did you mean "${suggestion}"?)`;
-    this.problems.push(this.source.problemAt(at, `"${ref}" is not ${TYPE_WORDS[type].one} of ${resource.displayName}${hint}`));
+    this.problems.push(this.source.problemAt(at, `${quoted(ref)} is not ${TYPE_WORDS[type].one} of ${resource.displayName}${hint}`));
     return undefined;
   }
 
@@ -86,9 +103,9 @@ class ChangeReader {
     if (typeof reference !== "string" || this.findings.faultAt([...at, "resource"])) return undefined;
     const resource = resourceFor(reference);
     if (!resource) {
-      const suggestion = suggestResource(reference);
+      const suggestion = this.suggest(() => suggestResource(reference));
       const hint = suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`;
-      this.problems.push(this.source.problemAt([...at, "resource"], `unknown resource "${reference}"${hint}; a resource outside the catalogue is named by its appId`));
+      this.problems.push(this.source.problemAt([...at, "resource"], `unknown resource ${quoted(reference)}${hint}; a resource outside the catalogue is named by its appId`));
       return undefined;
     }
     const appRoles = this.names(entry, at, "appRoles").flatMap((name) => this.permission(resource, "appRole", name.ref, name.at) ?? []);

@@ -4,31 +4,27 @@
  * and every problem is reported in one {@link DeclarationError}. The only module of src/desired that
  * touches files; it reads and never writes.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CIPP_REQUIRED_RESOURCES } from "./cipp-default-set";
 import { ManifestFormatError, permissionSetFromCippFiles, type CippFile } from "./cipp-manifest";
+import { confinedFiles, DeclarationFileError, repositoryRoot, type DeclarationFiles } from "./declaration-files";
 import { readChanges } from "./declarations";
 import { DeclarationError, type DeclarationProblem } from "./declaration-error";
 import type { DesiredTenant, ExtraPolicy, Fleet, PermissionSet } from "./model";
 import { resolveExtras, resolvePermissions, type IneffectiveRemoval, type Layer } from "./resolve";
 import { checkSchema, type DeclarationKind, type SchemaFindings } from "./schema-check";
-import { didYouMean } from "./suggest";
+import { didYouMean, quoted } from "./suggest";
 import { isMapping, parseYamlSource, type YamlSource } from "./yaml-source";
 
-/** How the loader reads files; replaceable so tests and other hosts can serve declarations from memory. */
-export interface DeclarationFiles {
-  /** The file's text, or undefined when there is no such file. */
-  read(path: string): string | undefined;
-  /** The names of the files in a directory (not paths), or none when it does not exist. */
-  list(directory: string): string[];
-}
+export type { DeclarationFiles };
 
-/** Reads declarations from the local file system. */
-export const localFiles: DeclarationFiles = {
-  read: (path) => (existsSync(path) ? readFileSync(path, "utf8") : undefined),
-  list: (directory) => (existsSync(directory) ? readdirSync(directory).sort() : []),
-};
+/** Reads declarations from the local file system, anywhere (what `--allow-outside-repository` asks for). */
+export const localFiles: DeclarationFiles = confinedFiles(null);
+
+/** Reads declarations from the local file system, only from inside the repository holding `stacksDir`. */
+export function repositoryFiles(stacksDir: string): DeclarationFiles {
+  return confinedFiles(repositoryRoot(stacksDir));
+}
 
 /** The settings file's name inside the stacks directory. */
 export const SETTINGS_FILE = "cipp-cpv.yaml";
@@ -106,10 +102,23 @@ class FleetLoader {
     private readonly files: DeclarationFiles,
   ) {}
 
-  /** A file parsed and checked against its schema, or undefined when it is missing or not YAML. */
-  private declaration(kind: DeclarationKind, file: string): CheckedFile | undefined {
-    const text = this.files.read(file);
-    if (text === undefined) return undefined;
+  /**
+   * A file's text; undefined when it does not exist, null when it may not be read (the problem,
+   * which never quotes the file, is recorded at `refusedAt`).
+   */
+  private read(file: string, refusedAt: (message: string) => DeclarationProblem = (message) => ({ file, line: 1, field: "", message })): string | undefined | null {
+    try {
+      return this.files.read(file);
+    } catch (error) {
+      if (!(error instanceof DeclarationFileError)) throw error;
+      this.problems.push(refusedAt(error.message));
+      return null;
+    }
+  }
+
+  /** A file parsed and checked against its schema, or undefined when it is missing, refused or not YAML. */
+  private declaration(kind: DeclarationKind, file: string, text: string | undefined | null = this.read(file)): CheckedFile | undefined {
+    if (text === undefined || text === null) return undefined;
     const { source, problems } = parseYamlSource(file, text);
     this.problems.push(...problems);
     if (!source) return undefined;
@@ -120,8 +129,15 @@ class FleetLoader {
 
   private yamlFiles(subdirectory: string): { name: string; file: string }[] {
     const directory = join(this.stacksDir, subdirectory);
-    return this.files
-      .list(directory)
+    let entries: string[];
+    try {
+      entries = this.files.list(directory);
+    } catch (error) {
+      if (!(error instanceof DeclarationFileError)) throw error;
+      this.problems.push({ file: directory, line: 1, field: "", message: error.message });
+      return [];
+    }
+    return entries
       .filter(isYaml)
       .map((entry) => ({ name: entry.replace(/\.ya?ml$/i, ""), file: join(directory, entry) }));
   }
@@ -129,11 +145,12 @@ class FleetLoader {
   /** The settings, or undefined when the base set is unknown (the problems say why). */
   settings(): SettingsDeclaration | undefined {
     const file = join(this.stacksDir, SETTINGS_FILE);
-    if (this.files.read(file) === undefined) {
+    const text = this.read(file);
+    if (text === undefined) {
       this.problems.push({ file, line: 1, field: "", message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)" });
       return undefined;
     }
-    const checked = this.declaration("settings", file);
+    const checked = this.declaration("settings", file, text);
     if (!checked || !isMapping(checked.source.value) || !checked.findings.whole(["base"])) return undefined;
     const base = this.base(checked.source, checked.source.value.base as SettingsFile["base"]);
     return base && { ...checked, base, partnerTenantId: stringField(checked, "partnerTenantId") };
@@ -146,15 +163,17 @@ class FleetLoader {
       const relative = base[field];
       if (relative === undefined) continue;
       const path = join(dirname(source.file), relative);
-      const text = this.files.read(path);
+      const text = this.read(path, (message) => source.problemAt(["base", field], `${path} ${message}`));
+      if (text === null) continue;
       if (text === undefined) {
         this.problems.push(source.problemAt(["base", field], `${path} does not exist`));
         continue;
       }
       try {
         documents[field] = JSON.parse(text) as unknown;
-      } catch (error) {
-        this.problems.push(source.problemAt(["base", field], `${path} is not valid JSON (${(error as Error).message})`));
+      } catch {
+        // JSON.parse's message quotes the text around the fault: say where, not what.
+        this.problems.push(source.problemAt(["base", field], `${path} is not valid JSON`));
       }
     }
     if (documents.samManifest === undefined || (base.additionalPermissions !== undefined && documents.additionalPermissions === undefined)) return undefined;
@@ -220,7 +239,7 @@ class FleetLoader {
     const layers = listed.map((name: unknown, i) => {
       if (typeof name !== "string" || findings.faultAt(["profiles", i])) return undefined;
       if (!profiles.has(name)) {
-        this.problems.push(source.problemAt(["profiles", i], `unknown profile "${name}"${didYouMean(name, names)}; profiles are the files in ${join(this.stacksDir, "profiles")}`));
+        this.problems.push(source.problemAt(["profiles", i], `unknown profile ${quoted(name)}${didYouMean(name, names)}; profiles are the files in ${join(this.stacksDir, "profiles")}`));
       }
       return profiles.get(name);
     });
@@ -277,7 +296,7 @@ function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclarat
  * listing every problem (file, line, field) when any declaration is wrong: each file is checked
  * as far as its mistakes allow, so that one run reports everything there is to fix.
  */
-export function loadFleet(stacksDir: string, files: DeclarationFiles = localFiles): Fleet {
+export function loadFleet(stacksDir: string, files: DeclarationFiles = repositoryFiles(stacksDir)): Fleet {
   const loader = new FleetLoader(stacksDir, files);
   const settings = loader.settings();
   const profiles = loader.profiles();

@@ -7,7 +7,7 @@ import profileSchema from "../../schema/profile.schema.json";
 import settingsSchema from "../../schema/settings.schema.json";
 import tenantSchema from "../../schema/tenant.schema.json";
 import type { DeclarationProblem } from "./declaration-error";
-import { didYouMean } from "./suggest";
+import { didYouMean, quoted } from "./suggest";
 import type { FieldPath, YamlSource } from "./yaml-source";
 
 /** The kinds of declaration file. */
@@ -31,8 +31,15 @@ function pathOf(instancePath: string): (string | number)[] {
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
+/** A short list or mapping is quoted whole; a longer one by its kind only, so a message never carries a file's bulk. */
+const LONGEST_SHOWN = 80;
+
+/** A value as a problem quotes it: a string quoted and cut short, a list or mapping whole only when short. */
 function shown(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  if (typeof value === "string") return quoted(value);
+  if (typeof value !== "object" || value === null) return String(value);
+  const json = JSON.stringify(value);
+  return json.length <= LONGEST_SHOWN ? json : Array.isArray(value) ? "a list" : "a mapping";
 }
 
 function customMessage(error: ErrorObject): string | undefined {
@@ -113,7 +120,31 @@ export function checkSchema(kind: DeclarationKind, source: YamlSource): SchemaFi
   };
 }
 
+/**
+ * No list in a declaration can hold more: Microsoft Graph, the largest resource, publishes fewer
+ * than 1,000 permissions. Checked before the schema, whose uniqueness check grows with the square
+ * of a list's length.
+ */
+export const MAX_LIST_ENTRIES = 1000;
+
+/** The lists longer than {@link MAX_LIST_ENTRIES}, with their paths. */
+function overlongLists(value: unknown, path: FieldPath = []): { path: FieldPath; length: number }[] {
+  if (Array.isArray(value)) {
+    if (value.length > MAX_LIST_ENTRIES) return [{ path, length: value.length }];
+    return value.flatMap((item: unknown, i) => overlongLists(item, [...path, i]));
+  }
+  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([key, item]) => overlongLists(item, [...path, key]));
+  return [];
+}
+
 function schemaFindings(kind: DeclarationKind, source: YamlSource): Finding[] {
+  const overlong = overlongLists(source.value);
+  if (overlong.length > 0) {
+    return overlong.map(({ path, length }) => ({
+      path,
+      problem: source.problemAt(path, `lists ${length} entries; a declaration's lists hold at most ${MAX_LIST_ENTRIES}`),
+    }));
+  }
   const validate = validators[kind];
   if (validate(source.value)) return [];
   const errors = validate.errors ?? [];

@@ -18,14 +18,20 @@ function distance(a: string, b: string): number {
   return previous[y.length] ?? 0;
 }
 
+/** Names longer than this are not typos of anything a declaration refers to, and are not searched. */
+const LONGEST_SUGGESTED = 100;
+
 /**
  * The closest candidate to `wanted`, or undefined when none is close enough to be a plausible
  * typo (more than a third of the name would have to change).
  */
 export function closestMatch(wanted: string, candidates: Iterable<string>): string | undefined {
+  if (wanted.length > LONGEST_SUGGESTED) return undefined;
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(wanted.length / 3)) + 1;
   for (const candidate of candidates) {
+    // No candidate whose length differs by the best distance or more can beat it.
+    if (Math.abs(candidate.length - wanted.length) >= bestDistance) continue;
     const d = distance(wanted, candidate);
     if (d < bestDistance) {
       best = candidate;
@@ -39,4 +45,13 @@ export function closestMatch(wanted: string, candidates: Iterable<string>): stri
 export function didYouMean(wanted: string, candidates: Iterable<string>): string {
   const match = closestMatch(wanted, candidates);
   return match === undefined ? "" : ` (did you mean "${match}"?)`;
+}
+
+/** The longest value a problem message quotes; longer ones are cut, so a message never carries a file's bulk. */
+const LONGEST_QUOTED = 80;
+
+/** A value from a declaration quoted for a problem message: JSON-escaped (control characters shown), cut to a bounded length. */
+export function quoted(value: string): string {
+  const cut = value.length > LONGEST_QUOTED ? `${value.slice(0, LONGEST_QUOTED)}…` : value;
+  return JSON.stringify(cut);
 }

@@ -6,6 +6,9 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import type { DeclarationProblem } from "./declaration-error";
 import { fieldPath } from "./declaration-error";
 
+/** The most alias expansions a declaration may make (yaml's own default, stated so the limit is visible). */
+const MAX_ALIAS_COUNT = 100;
+
 /** A path into a declaration: keys and array indexes. */
 export type FieldPath = readonly (string | number)[];
 
@@ -65,10 +68,18 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
     }),
   );
   if (doc.errors.length > 0) return { problems };
+  let value: unknown;
+  try {
+    // Aliases are expanded here; yaml refuses a document whose aliases would multiply it (an alias bomb).
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    const why = error instanceof ReferenceError && /alias/i.test(error.message) ? "its aliases expand too far (more than a declaration needs)" : "it cannot be read as data";
+    return { problems: [...problems, { file, line: 1, field: "", message: `YAML: ${why}` }] };
+  }
   const lineOf = (path: FieldPath, key = false): number => lineCounter.linePos(locate(doc, path, key)).line;
   const source: YamlSource = {
     file,
-    value: doc.toJS(),
+    value,
     lineOf,
     problemAt: (path, message, key = false) => ({ file, line: lineOf(path, key), field: fieldPath(path), message }),
   };

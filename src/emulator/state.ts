@@ -109,6 +109,7 @@ const WORLD_SCHEMA = {
         properties: {
           tenantId: str,
           defaultDomain: str,
+          domains: strArr,
           displayName: str,
           size: { enum: ["S", "M", "L"] },
           conditionalAccessBlocks: { type: "boolean" },

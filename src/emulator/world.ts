@@ -103,6 +103,8 @@ export interface TenantSpec {
   readonly tenantId: string;
   readonly defaultDomain: string;
   readonly displayName: string;
+  /** Verified domains besides the default one (custom domains), as `/organization` and `/domains` list them. */
+  readonly domains?: readonly string[];
   /** Fewer than 50 users: S; 50–500: M; more: L (decides the resource-unit quota). */
   readonly size?: "S" | "M" | "L";
   readonly subscribedSkus?: readonly SubscribedSkuSpec[];

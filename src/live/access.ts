@@ -119,3 +119,11 @@ export function accessProblemOf(err: unknown): AccessProblem | null {
   if (err instanceof PartnerCenterError) return partnerCenterProblem(err);
   return null;
 }
+
+/**
+ * Problems no wait can cure, in any tenant: the service account's refresh token is expired or
+ * revoked, or CIPP-SAM's own credential is refused. Replication waits end at once on them.
+ */
+export function isPermanentCredentialProblem(problem: AccessProblem | null | undefined): boolean {
+  return problem !== null && problem !== undefined && ["refresh-token-expired", "refresh-token-revoked", "client-credential-invalid"].includes(problem.kind);
+}

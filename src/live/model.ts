@@ -65,6 +65,11 @@ export interface LiveTenant {
   readonly grants: readonly LiveGrant[];
   /** Scopes the delegated token used for the read carried (decides what the refresh can write). */
   readonly tokenScopes: readonly string[];
+  /**
+   * The declared default domain, proven to be one of the tenant's verified domains. Reading a tenant
+   * always proves it (or refuses the tenant); readings assembled without the wire may leave it out.
+   */
+  readonly domainProof?: DomainProof;
 }
 
 /**
@@ -81,7 +86,16 @@ export type AccessProblemKind =
   | "mfa-required"
   | "client-credential-invalid"
   | "tenant-not-found"
+  | "domain-mismatch"
   | "unknown";
+
+/** How the declared default domain was proven to belong to the tenant before anything was written. */
+export interface DomainProof {
+  /** The domain as the tenant spells it. */
+  readonly domain: string;
+  /** `verified-domains`: among the organization's verifiedDomains in Graph; `tenant-discovery`: Entra ID's discovery names the tenant. */
+  readonly by: "verified-domains" | "tenant-discovery";
+}
 
 export interface AccessProblem {
   readonly kind: AccessProblemKind;
@@ -94,5 +108,5 @@ export interface AccessProblem {
 /** The result of reading a tenant: its live state, or the reason it could not be read. */
 export type LiveReading =
   | { readonly kind: "read"; readonly live: LiveTenant }
-  | { readonly kind: "not-consented"; readonly problem: AccessProblem }
+  | { readonly kind: "not-consented"; readonly problem: AccessProblem; readonly domainProof?: DomainProof }
   | { readonly kind: "inaccessible"; readonly problem: AccessProblem };

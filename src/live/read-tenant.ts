@@ -19,10 +19,12 @@ import {
 } from "../cloud/graph";
 import { TokenError, type AccessToken } from "../cloud/tokens";
 import type { DesiredTenant, FleetSettings, Guid } from "../desired/model";
+import { discoverTenant, type DiscoveredTenant } from "../cloud/tenant-discovery";
 import { tokenProblem } from "./access";
+import { isProof, proofFromDiscovery, proofFromOrganization, unprovenDomain, type GraphOrganization } from "./domain-proof";
 import { checkGdap, gdapProblem } from "./gdap";
 import { activeServicePlans, unlicensedReason } from "./licensing";
-import type { LiveAppRoleAssignment, LiveGrant, LiveReading, LiveResource, LiveTenant, UnavailableResource } from "./model";
+import type { AccessProblem, LiveAppRoleAssignment, LiveGrant, LiveReading, LiveResource, LiveTenant, UnavailableResource } from "./model";
 import { liveResourceOf } from "./resource";
 
 /** Graph refuses more than 15 values in one `in (...)` filter. */
@@ -44,6 +46,8 @@ export async function readTenant(clients: MicrosoftClients, desired: DesiredTena
   const app = settings.applicationId.toLowerCase();
   const resourceAppIds = [...new Set(desired.permissions.resources.map((r) => r.appId.toLowerCase()))];
   const requests: BatchRequest[] = [
+    // The domain proof rides in the same batch: a converged tenant still costs one token and one $batch.
+    { id: "organization", method: "GET", url: "/organization?$select=id,verifiedDomains" },
     { id: "client", method: "GET", url: `/servicePrincipals(appId='${app}')?$select=id,displayName` },
     { id: "assignments", method: "GET", url: `/servicePrincipals(appId='${app}')/appRoleAssignments` },
     { id: "grants", method: "GET", url: `/servicePrincipals(appId='${app}')/oauth2PermissionGrants` },
@@ -57,6 +61,13 @@ export async function readTenant(clients: MicrosoftClients, desired: DesiredTena
   const answers = new Map((await graph.batch(requests)).map((r) => [r.id, r]));
   const answer = (id: string): BatchResponse => answers.get(id) as BatchResponse;
   const failure = (id: string): Error => batchItemError(answer(id), requests.find((r) => r.id === id) as BatchRequest, (t) => clients.redactor.redact(t));
+
+  const organization = answer("organization");
+  if (organization.status !== 200) {
+    return { kind: "inaccessible", problem: unprovenDomain(desired, `reading the organization answered ${failure("organization").message}`) };
+  }
+  const proof = proofFromOrganization(desired, (organization.body as GraphCollection<GraphOrganization>).value ?? []);
+  if (!isProof(proof)) return { kind: "inaccessible", problem: proof };
 
   const clientAnswer = answer("client");
   if (clientAnswer.status !== 200 && clientAnswer.status !== 404) throw failure("client");
@@ -106,6 +117,7 @@ export async function readTenant(clients: MicrosoftClients, desired: DesiredTena
         }),
       ),
     tokenScopes: token.scopes,
+    domainProof: proof,
   };
   return { kind: "read", live };
 }
@@ -131,10 +143,25 @@ async function explainTokenFailure(
       // The pre-check is an explanation, not a gate: without it the token failure still stands.
       const why = gdapErr instanceof Error ? clients.redactor.redact(gdapErr.message) : String(gdapErr);
       const withNote = { ...problem, message: `${problem.message} (The GDAP check could not run: ${why})` };
-      return problem.kind === "consent-missing" ? { kind: "not-consented", problem: withNote } : { kind: "inaccessible", problem: withNote };
+      return problem.kind === "consent-missing" ? notConsented(clients, desired, withNote) : { kind: "inaccessible", problem: withNote };
     }
   }
-  return problem.kind === "consent-missing" ? { kind: "not-consented", problem } : { kind: "inaccessible", problem };
+  return problem.kind === "consent-missing" ? notConsented(clients, desired, problem) : { kind: "inaccessible", problem };
+}
+
+/**
+ * A tenant CIPP-SAM is not consented in yet cannot be read, so its domain is proven by Entra ID's
+ * tenant discovery before a consent may be planned: the consent is the first write in the tenant.
+ */
+async function notConsented(clients: MicrosoftClients, desired: DesiredTenant, problem: AccessProblem): Promise<LiveReading> {
+  let discovered: DiscoveredTenant;
+  try {
+    discovered = await discoverTenant(clients.http, clients.endpoints.login, desired.defaultDomain);
+  } catch (error) {
+    return { kind: "inaccessible", problem: unprovenDomain(desired, clients.redactor.redact(error instanceof Error ? error.message : String(error))) };
+  }
+  const proof = proofFromDiscovery(desired, discovered);
+  return isProof(proof) ? { kind: "not-consented", problem, domainProof: proof } : { kind: "inaccessible", problem: proof };
 }
 
 /**

@@ -54,10 +54,14 @@ export function planTenant(desired: DesiredTenant, reading: LiveReading, options
   switch (reading.kind) {
     case "inaccessible":
       return inaccessiblePlan(tenant, reading.problem);
-    case "not-consented":
-      return desired.isPartner ? partnerConsentProblem(tenant) : notConsentedPlan(tenant, desired, reading.problem);
-    case "read":
-      return readTenantPlan(tenant, desired, reading.live, options);
+    case "not-consented": {
+      const plan = desired.isPartner ? partnerConsentProblem(tenant) : notConsentedPlan(tenant, desired, reading.problem);
+      return reading.domainProof === undefined ? plan : { ...plan, domainProof: reading.domainProof };
+    }
+    case "read": {
+      const plan = readTenantPlan(tenant, desired, reading.live, options);
+      return reading.live.domainProof === undefined ? plan : { ...plan, domainProof: reading.live.domainProof };
+    }
   }
 }
 

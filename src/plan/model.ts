@@ -3,7 +3,7 @@
  * Produced by a pure function of desired × live (src/plan/diff.ts), rendered by src/report/.
  */
 import type { Guid } from "../desired/model";
-import type { AccessProblem } from "../live/model";
+import type { AccessProblem, DomainProof } from "../live/model";
 
 /** A tenant as plans and reports name it. */
 export interface TenantRef {
@@ -105,6 +105,8 @@ export interface TenantPlan {
   /** E.g. a delegated scope the resource does not publish and the declaration does not mark as unpublished. */
   readonly warnings: readonly PlanWarning[];
   readonly problem: AccessProblem | null;
+  /** How the declared default domain was proven to be the tenant's; absent when the tenant could not be read. */
+  readonly domainProof?: DomainProof;
 }
 
 /** A plan over several tenants. */

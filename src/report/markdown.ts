@@ -7,8 +7,9 @@
 import type { RunResult, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
 import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
+import { forMarkdown } from "./escape";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub } from "./lines";
-import { coverageSentence, planSentence, planStatusWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
+import { coverageSentence, planSentence, planStatusWords, plannedTenantWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
 
 /** GitHub's limit for one step's job summary is 1 MiB; stay clearly below it. */
 export const DEFAULT_MARKDOWN_BUDGET_BYTES = 1_000_000;
@@ -32,14 +33,9 @@ const SIGN_MARK: Readonly<Record<Sign, string>> = {
   "?": "⚠️",
 };
 
-/** Escapes text from declarations and from Microsoft so it renders as written and cannot inject HTML. */
+/** Escapes text from declarations and from Microsoft so it renders as written: see {@link forMarkdown}. */
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/([\\`*_[\]|#~])/g, "\\$1")
-    .replace(/\r?\n/g, " ");
+  return forMarkdown(text);
 }
 
 function bytes(text: string): number {
@@ -147,7 +143,7 @@ function tenantPlanSection(plan: TenantPlan, collapseAfter: number): string | nu
     plan.problem !== null || lines.changes.length + lines.blocked.length + lines.warnings.length + lines.kept.length > 0;
   if (!hasContent) return null;
   const out = [
-    `### ${escapeMarkdown(tenantWords(plan.tenant))}`,
+    `### ${escapeMarkdown(plannedTenantWords(plan))}`,
     "",
     `${PLAN_MARK[plan.status]} ${escapeMarkdown(planStatusWords(plan.status, countTenantPlan(plan)))} · tenant id ${plan.tenant.tenantId}`,
     "",

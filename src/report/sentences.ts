@@ -62,6 +62,16 @@ export function resultSentence(mode: RunMode, totals: RunTotals, exitCode: 0 | 1
   );
 }
 
+/**
+ * A planned tenant as its header names it, saying when its domain was proven to be the tenant's:
+ * "Contoso (contoso.onmicrosoft.com, verified)".
+ */
+export function plannedTenantWords(plan: TenantPlan): string {
+  if (plan.domainProof === undefined) return tenantWords(plan.tenant);
+  const domain = plan.domainProof.domain;
+  return plan.tenant.displayName === plan.tenant.defaultDomain ? `${domain} (verified)` : `${plan.tenant.displayName} (${domain}, verified)`;
+}
+
 /** A tenant as headers name it: "Contoso (contoso.onmicrosoft.com)". */
 export function tenantWords(tenant: TenantRef): string {
   return tenant.displayName === tenant.defaultDomain ? tenant.defaultDomain : `${tenant.displayName} (${tenant.defaultDomain})`;

@@ -6,7 +6,8 @@ import type { RunResult, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
 import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub, snapshotSummaryLines } from "./lines";
-import { coverageSentence, planStatusWords, planSentence, resultSentence, resultStepWords, tenantWords } from "./sentences";
+import { forTerminal as t, lineStartForTerminal } from "./escape";
+import { coverageSentence, planStatusWords, planSentence, plannedTenantWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
 
 export interface TextOptions {
   /** ANSI colours. @default false */
@@ -29,19 +30,21 @@ function painter(options: TextOptions): Paint {
   return options.colour === true ? (code, text) => `\u001b[${code}m${text}\u001b[0m` : (_code, text) => text;
 }
 
+// Every foreign string (names from files and Graph, Microsoft's messages) passes through the
+// terminal escaping before it is painted, so only the painter's own codes reach the terminal.
 function formatLine(line: ReportLine, paint: Paint): string {
-  const where = line.resource === null ? "" : `${line.resource}: `;
-  const note = line.note === null ? "" : ` — ${line.note}`;
-  return `  ${paint(SIGN_COLOUR[line.sign], `${line.sign} ${where}${line.subject}`)}${note}`;
+  const where = line.resource === null ? "" : `${t(line.resource)}: `;
+  const note = line.note === null ? "" : ` — ${t(line.note)}`;
+  return `  ${paint(SIGN_COLOUR[line.sign], `${line.sign} ${where}${t(line.subject)}`)}${note}`;
 }
 
 function problemLines(problem: { message: string; action: string }, paint: Paint): string[] {
-  return [`  ${paint(SIGN_COLOUR["!"], `! ${problem.message}`)}`, `    To fix: ${problem.action}`];
+  return [`  ${paint(SIGN_COLOUR["!"], `! ${t(problem.message)}`)}`, `    To fix: ${t(problem.action)}`];
 }
 
 function tenantPlanText(plan: TenantPlan, paint: Paint): string[] {
   const status = planStatusWords(plan.status, countTenantPlan(plan));
-  const lines = [paint("1", `${tenantWords(plan.tenant)} ${plan.tenant.tenantId}: ${status}`)];
+  const lines = [paint("1", `${lineStartForTerminal(plannedTenantWords(plan))} ${t(plan.tenant.tenantId)}: ${status}`)];
   if (plan.problem !== null) lines.push(...problemLines(problemWords(plan.problem), paint));
   const grouped = planLines(plan);
   for (const line of [...grouped.changes, ...grouped.blocked, ...grouped.warnings, ...grouped.kept]) {
@@ -59,16 +62,16 @@ export function renderPlanText(plan: FleetPlan, options: TextOptions = {}): stri
 }
 
 function tenantResultText(result: TenantResult, paint: Paint): string[] {
-  const header = `${tenantWords(result.tenant)} ${result.tenant.tenantId}: ${result.status}`;
+  const header = `${lineStartForTerminal(tenantWords(result.tenant))} ${t(result.tenant.tenantId)}: ${result.status}`;
   const lines = [paint("1", result.status === "skipped" ? header : `${header} (${resultStepWords(result)})`)];
-  if (result.skippedReason !== null) lines.push(`  ${scrub(result.skippedReason)}`);
+  if (result.skippedReason !== null) lines.push(`  ${t(scrub(result.skippedReason))}`);
   if (result.problem !== null) lines.push(...problemLines(problemWords(result.problem), paint));
-  if (result.error !== null) lines.push(`  ${paint(SIGN_COLOUR.x, "x Stopped:")} ${errorWords(result.error)}`);
+  if (result.error !== null) lines.push(`  ${paint(SIGN_COLOUR.x, "x Stopped:")} ${t(errorWords(result.error))}`);
   const grouped = resultLines(result);
   for (const line of [...grouped.changes, ...grouped.failed, ...grouped.blocked]) lines.push(formatLine(line, paint));
   const snapshot = result.steps.reset?.snapshot ?? null;
   if (snapshot !== null) {
-    lines.push(`  CIPP-SAM's service principal ${snapshot.servicePrincipalId} was removed; it held:`);
+    lines.push(`  CIPP-SAM's service principal ${t(snapshot.servicePrincipalId)} was removed; it held:`);
     for (const line of snapshotSummaryLines(snapshot)) lines.push(formatLine(line, paint));
   }
   if (grouped.alreadyPresent.length > 0) {

@@ -164,10 +164,21 @@ export const PERMISSION_TABLE = {
     source: "List delegatedAdminRelationships",
   },
   "GET /organization": {
-    delegated: { leastPrivileged: one("User.Read"), higherPrivileged: one("Directory.Read.All", "Directory.ReadWrite.All") },
-    application: { leastPrivileged: one("Directory.Read.All"), higherPrivileged: one("Directory.ReadWrite.All") },
+    delegated: {
+      leastPrivileged: one("User.Read"),
+      higherPrivileged: one("Directory.Read.All", "Directory.ReadWrite.All", "Organization.Read.All", "Organization.ReadWrite.All"),
+    },
+    application: {
+      leastPrivileged: one("Organization.Read.All"),
+      higherPrivileged: one("Directory.Read.All", "Directory.ReadWrite.All", "Organization.ReadWrite.All"),
+    },
     gdapRoles: "anyRole",
     source: "List organization",
+  },
+  "GET /domains": {
+    ...same({ leastPrivileged: one("Domain.Read.All"), higherPrivileged: one("Directory.Read.All", "Directory.ReadWrite.All", "Domain.ReadWrite.All") }),
+    gdapRoles: "anyRole",
+    source: "List domains",
   },
   "POST /$batch": {
     ...same({ leastPrivileged: [[]], higherPrivileged: [] }),

@@ -7,6 +7,7 @@ import { PERMISSION_TABLE, type RouteKey } from "./permission-table";
 import { type AssignmentSide, createAssignment, deleteAssignment, listAssignments } from "./app-role-assignments";
 import type { GraphCall, GraphResult } from "./call";
 import { GraphError } from "./errors";
+import { listDomains, listOrganization } from "./organization";
 import { createGrant, deleteGrant, getGrant, listClientGrants, listGrants, updateGrant } from "./permission-grants";
 import {
   countServicePrincipals,
@@ -84,6 +85,10 @@ function routeMethods(segments: readonly string[]): Methods {
   }
   if (is(first, "subscribedSkus")) {
     if (segments.length === 1) return { GET: read("GET /subscribedSkus", listSubscribedSkus) };
+    throw notFoundSegment(second);
+  }
+  if (is(first, "organization") || is(first, "domains")) {
+    if (segments.length === 1) return { GET: is(first, "organization") ? read("GET /organization", listOrganization) : read("GET /domains", listDomains) };
     throw notFoundSegment(second);
   }
   if (is(first, "tenantRelationships")) {
