@@ -117,9 +117,10 @@ export function resolveServicePrincipal(call: GraphCall, ref: ServicePrincipalRe
 /**
  * The service principal a path names, as reads see it: one deleted a moment ago is still found
  * while its deletion replicates.
- * @throws GraphError 404 Request_ResourceNotFound.
+ * @throws GraphError 400 Request_BadRequest for an id that is not a GUID; 404 Request_ResourceNotFound.
  */
 export function readServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): ServicePrincipal {
+  if (ref.by === "id" && !isGuid(ref.id)) throw invalidObjectId(ref.id);
   const sp = readableServicePrincipals(call.tenant, call.now).find((s) => (ref.by === "id" ? s.id === ref.id : s.appId === ref.appId));
   if (!sp) throw resourceNotFound(ref.by === "id" ? ref.id : ref.appId);
   return sp;
