@@ -9,7 +9,7 @@ import { createMicrosoftClients, WriteBudget, GRAPH_WRITE_LIMITS, type Microsoft
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
 import { affectedTenants, baseFilesOf } from "../desired/affected";
 import { loadFleet, localFiles, SETTINGS_FILE } from "../desired/load";
-import type { DesiredTenant, Fleet } from "../desired/model";
+import { managedByOf, type DesiredTenant, type Fleet } from "../desired/model";
 import { selectTenants } from "../desired/select";
 import { DEFAULT_BOOTSTRAP_SCOPES } from "../plan/bootstrap";
 import { inaccessiblePlan, planTenant } from "../plan/diff";
@@ -18,7 +18,7 @@ import { REPLICATION_WAIT } from "./backoff";
 import { cloudTenantPort } from "./cloud-port";
 import { WRITE_LAG_RETRY } from "./execute-writes";
 import { operationErrorOf, problemOf } from "./operation-error";
-import { refreshTenant, tenantRefOf, type StepSettings, type TenantRun } from "./refresh";
+import { refreshTenant, refreshTerraformManaged, tenantRefOf, type StepSettings, type TenantRun } from "./refresh";
 import { resetTenant } from "./reset";
 import { runResultOf, type RunResult, type TenantResult } from "./result";
 import type { RunRequest } from "./run-request";
@@ -123,7 +123,9 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   const runOne = (tenant: DesiredTenant): Promise<TenantRun> =>
     request.mode === "reset"
       ? resetTenant(tenant, portFor(tenant), steps)
-      : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request.forceConsent === true });
+      : managedByOf(tenant) === "terraform"
+        ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: request.forceConsent === true })
+        : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request.forceConsent === true });
   const runs = await runJobs(
     selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => runOne(tenant) })),
     {
@@ -165,6 +167,13 @@ function checkResetConfirmation(request: RunRequest): void {
  * could remove CIPP-SAM with no way to add it back.
  */
 function refusePartnerReset(selected: readonly DesiredTenant[]): void {
+  const terraform = selected.find((tenant) => managedByOf(tenant) === "terraform");
+  if (terraform !== undefined) {
+    throw new RunRefusedError(
+      `Reset refused: ${terraform.defaultDomain} is managed by Terraform (${terraform.source.file}), which owns its app role assignments and grants; ` +
+        "a reset would remove them behind Terraform's back. Change its managedBy to cipp-cpv first, or reset it with Terraform; nothing was sent.",
+    );
+  }
   const partner = selected.find((tenant) => tenant.isPartner);
   if (partner === undefined) return;
   throw new RunRefusedError(
@@ -173,7 +182,7 @@ function refusePartnerReset(selected: readonly DesiredTenant[]): void {
   );
 }
 
-function endpointsFor(request: RunRequest, fleet: Fleet): CloudEndpoints {
+export function endpointsFor(request: Pick<RunRequest, "endpoints">, fleet: Fleet): CloudEndpoints {
   if (request.endpoints) return request.endpoints;
   const cloud = fleet.settings.cloud;
   if (cloud in CLOUDS) return CLOUDS[cloud as CloudName];
