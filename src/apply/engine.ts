@@ -163,8 +163,9 @@ function checkResetConfirmation(request: RunRequest): void {
 }
 
 /**
- * Partner Center cannot consent an application in the partner's own tenant, so a reset there
- * could remove CIPP-SAM with no way to add it back.
+ * A tenant managed by Terraform: Terraform owns its assignments and grants, so a reset would pull
+ * them from under its state. The partner's own tenant: Partner Center cannot consent an
+ * application there, so a reset could remove CIPP-SAM with no way to add it back.
  */
 function refusePartnerReset(selected: readonly DesiredTenant[]): void {
   const terraform = selected.find((tenant) => managedByOf(tenant) === "terraform");
