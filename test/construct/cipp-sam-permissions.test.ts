@@ -215,6 +215,21 @@ describe("the fleet app", () => {
   });
 });
 
+describe("the identity's rights in the stack", () => {
+  it("declares the terraform profile's application permissions for a tenant that lists it, so Terraform keeps them", () => {
+    const dir = terraformStacks();
+    appendFileSync(join(dir, "tenants", "fabrikam.yaml"), "profiles: [terraform]\n");
+    const fleet = loadFleet(dir);
+    const { stacks } = addFleetStacks(Testing.app(), fleet);
+    const fabrikam = stacks.find((s) => s.node.id === "fabrikam-onmicrosoft-com") as TerraformStack;
+    const northwind = stacks.find((s) => s.node.id === "northwind-onmicrosoft-com") as TerraformStack;
+    const roles = ["AppRoleAssignment.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"];
+    const wanted = Object.fromEntries(roles.map((role) => [`${GRAPH_APP_ID}/${role}`, { resource: GRAPH_APP_ID, role, role_id: "" }]));
+    expect(Testing.synth(fabrikam)).toHaveResourceWithProperties(AppRoleAssignment, { for_each: expect.objectContaining(wanted) });
+    expect(Testing.synth(northwind)).not.toHaveResourceWithProperties(AppRoleAssignment, { for_each: expect.objectContaining(wanted) });
+  });
+});
+
 describe("the provider's cloud", () => {
   it("follows the settings' cloud", () => {
     const dir = join(__dirname, "..", "fixtures", "desired", "stacks-cipp-files");
