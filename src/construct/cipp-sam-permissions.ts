@@ -104,17 +104,16 @@ export class CippSamPermissions extends Construct {
     resources.addOverride("for_each", Object.fromEntries(appIds.map((appId) => [appId, appId])));
     this.resources = resources;
     const clientObjectId = `\${data.${this.client.terraformResourceType}.${this.client.friendlyUniqueId}.object_id}`;
-    // One instance of the data source per appId, addressed by the appId the for_each value carries.
-    const resourceAt = `data.${resources.terraformResourceType}.${resources.friendlyUniqueId}[each.value.resource]`;
+    const resourceOf = (appIdExpression: string): string => `data.${resources.terraformResourceType}.${resources.friendlyUniqueId}[${appIdExpression}]`;
 
     if (declaration.assignments.length > 0) {
-      const entries = declaration.assignments.map((a) => {
-        const roleId = a.appRoleId ?? (isGuid(a.permission) ? a.permission : "");
-        return [assignmentKey(a.resource.appId, a.permission), { resource: a.resource.appId, role: a.permission, role_id: roleId }] as const;
-      });
+      // Keyed "<appId>/<permission>" (names hold no "/"), valued with the app role's id when known:
+      // the fewest strings a large synth must walk, and keys a reader recognises in the plan.
+      const entries = declaration.assignments.map((a) => [assignmentKey(a.resource.appId, a.permission), a.appRoleId ?? (isGuid(a.permission) ? a.permission : "")] as const);
+      const resourceAt = resourceOf(`split("/", each.key)[0]`);
       this.appRoleAssignments = new AppRoleAssignment(this, "app-roles", {
         // Names resolve through the tenant's own service principal, as Graph publishes them there.
-        appRoleId: `\${each.value.role_id != "" ? each.value.role_id : ${resourceAt}.app_role_ids[each.value.role]}`,
+        appRoleId: `\${each.value != "" ? each.value : ${resourceAt}.app_role_ids[split("/", each.key)[1]]}`,
         principalObjectId: clientObjectId,
         resourceObjectId: `\${${resourceAt}.object_id}`,
         ...provider,
@@ -128,14 +127,15 @@ export class CippSamPermissions extends Construct {
     }
 
     if (declaration.grants.length > 0) {
+      // Keyed by the resource's appId, valued with the grant's scopes.
       this.delegatedGrants = new ServicePrincipalDelegatedPermissionGrant(this, "delegated", {
         servicePrincipalObjectId: clientObjectId,
-        resourceServicePrincipalObjectId: `\${${resourceAt}.object_id}`,
-        claimValues: ["${each.value.scopes}"],
+        resourceServicePrincipalObjectId: `\${${resourceOf("each.key")}.object_id}`,
+        claimValues: ["${each.value}"],
         ...provider,
       });
-      this.delegatedGrants.addOverride("claim_values", "${each.value.scopes}");
-      this.delegatedGrants.addOverride("for_each", Object.fromEntries(declaration.grants.map((g) => [g.resource.appId, { resource: g.resource.appId, scopes: [...g.scopes] }])));
+      this.delegatedGrants.addOverride("claim_values", "${each.value}");
+      this.delegatedGrants.addOverride("for_each", Object.fromEntries(declaration.grants.map((g) => [g.resource.appId, [...g.scopes]])));
       for (const g of declaration.grants) {
         if (g.importId !== null) imports.add(this.delegatedGrants, g.resource.appId, g.importId, props.provider);
       }

@@ -40,8 +40,8 @@ interface Synthesized {
   import?: { to: string; id: string }[];
   data: { azuread_service_principal: Record<string, { client_id: string; for_each?: Record<string, string> }> };
   resource?: {
-    azuread_app_role_assignment?: Record<string, { for_each: Record<string, { resource: string; role: string; role_id: string }>; app_role_id: string; principal_object_id: string; resource_object_id: string }>;
-    azuread_service_principal_delegated_permission_grant?: Record<string, { for_each: Record<string, { resource: string; scopes: string[] }>; claim_values: string }>;
+    azuread_app_role_assignment?: Record<string, { for_each: Record<string, string>; app_role_id: string; principal_object_id: string; resource_object_id: string }>;
+    azuread_service_principal_delegated_permission_grant?: Record<string, { for_each: Record<string, string[]>; claim_values: string }>;
   };
 }
 
@@ -59,9 +59,9 @@ function synthesize(permissions: PermissionSet): { json: string; out: Synthesize
 
 /** The (resource appId, permission) pairs a synthesized stack declares: app roles as "role:<name>", scopes as "scope:<name>". */
 function pairsOf(out: Synthesized): string[] {
-  const roles = Object.values(out.resource?.azuread_app_role_assignment ?? {}).flatMap((r) => Object.values(r.for_each).map((v) => `${v.resource} role:${v.role}`));
+  const roles = Object.values(out.resource?.azuread_app_role_assignment ?? {}).flatMap((r) => Object.keys(r.for_each).map((key) => key.replace("/", " role:")));
   const scopes = Object.values(out.resource?.azuread_service_principal_delegated_permission_grant ?? {}).flatMap((g) =>
-    Object.values(g.for_each).flatMap((v) => v.scopes.map((s) => `${v.resource} scope:${s}`)),
+    Object.entries(g.for_each).flatMap(([appId, values]) => values.map((s) => `${appId} scope:${s}`)),
   );
   return [...roles, ...scopes].sort();
 }
@@ -86,20 +86,21 @@ describe("CippSamPermissions", () => {
   it("assigns one app role per application permission: by name through the data source, by GUID as given", () => {
     expect(json).toHaveResourceWithProperties(AppRoleAssignment, {
       for_each: {
-        [`${GRAPH_APP_ID}/AuditLog.Read.All`]: { resource: GRAPH_APP_ID, role: "AuditLog.Read.All", role_id: "" },
-        [`${GRAPH_APP_ID}/b0afded3-3588-46d8-8b3d-9842eff778da`]: { resource: GRAPH_APP_ID, role: "b0afded3-3588-46d8-8b3d-9842eff778da", role_id: "b0afded3-3588-46d8-8b3d-9842eff778da" },
+        [`${GRAPH_APP_ID}/AuditLog.Read.All`]: "",
+        [`${GRAPH_APP_ID}/b0afded3-3588-46d8-8b3d-9842eff778da`]: "b0afded3-3588-46d8-8b3d-9842eff778da",
       },
     });
     const [assignments] = Object.values(out.resource?.azuread_app_role_assignment ?? {});
-    expect(assignments?.app_role_id).toMatch(/^\$\{each\.value\.role_id != "" \? each\.value\.role_id : data\.azuread_service_principal\.[\w-]+\[each\.value\.resource\]\.app_role_ids\[each\.value\.role\]\}$/);
+    expect(assignments?.app_role_id).toMatch(/^\$\{each\.value != "" \? each\.value : data\.azuread_service_principal\.[\w-]+\[split\("\/", each\.key\)\[0\]\]\.app_role_ids\[split\("\/", each\.key\)\[1\]\]\}$/);
     expect(assignments?.principal_object_id).toMatch(/^\$\{data\.azuread_service_principal\.cipp-sam_client_\w+\.object_id\}$/);
-    expect(assignments?.resource_object_id).toMatch(/^\$\{data\.azuread_service_principal\.cipp-sam_resources_\w+\[each\.value\.resource\]\.object_id\}$/);
+    expect(assignments?.resource_object_id).toMatch(/^\$\{data\.azuread_service_principal\.cipp-sam_resources_\w+\[split\("\/", each\.key\)\[0\]\]\.object_id\}$/);
   });
 
   it("grants each resource's delegated scopes, unpublished ones included, in one grant per resource", () => {
     expect(json).toHaveResourceWithProperties(ServicePrincipalDelegatedPermissionGrant, {
-      claim_values: "${each.value.scopes}",
-      for_each: { [GRAPH_APP_ID]: { resource: GRAPH_APP_ID, scopes: ["openid", "User.Read"] }, [REPORTS]: { resource: REPORTS, scopes: ["user_impersonation"] } },
+      claim_values: "${each.value}",
+      resource_service_principal_object_id: expect.stringMatching(/^\$\{data\.azuread_service_principal\.cipp-sam_resources_\w+\[each\.key\]\.object_id\}$/),
+      for_each: { [GRAPH_APP_ID]: ["openid", "User.Read"], [REPORTS]: ["user_impersonation"] },
     });
   });
 
@@ -141,15 +142,15 @@ describe("adoption from live state (tenantStack)", () => {
     // Ids known from the tenant's own service principal are written as GUIDs, not looked up.
     expect(json).toHaveResourceWithProperties(AppRoleAssignment, {
       for_each: expect.objectContaining({
-        [`${GRAPH_APP_ID}/Directory.Read.All`]: { resource: GRAPH_APP_ID, role: "Directory.Read.All", role_id: ROLE["Directory.Read.All"] },
-        [`${EXCHANGE_APP_ID}/Exchange.ManageAsApp`]: { resource: EXCHANGE_APP_ID, role: "Exchange.ManageAsApp", role_id: "dc50a0fb-09a3-484d-be87-e023b12c6440" },
+        [`${GRAPH_APP_ID}/Directory.Read.All`]: ROLE["Directory.Read.All"],
+        [`${EXCHANGE_APP_ID}/Exchange.ManageAsApp`]: "dc50a0fb-09a3-484d-be87-e023b12c6440",
       }),
     });
   });
 
   it("keeps the grant's extra scopes under the keep policy, so the import changes nothing held", () => {
     expect(json).toHaveResourceWithProperties(ServicePrincipalDelegatedPermissionGrant, {
-      for_each: { [GRAPH_APP_ID]: { resource: GRAPH_APP_ID, scopes: ["Directory.Read.All", "User.Read", "Mail.Send"] } },
+      for_each: { [GRAPH_APP_ID]: ["Directory.Read.All", "User.Read", "Mail.Send"] },
     });
   });
 
@@ -224,7 +225,7 @@ describe("the identity's rights in the stack", () => {
     const fabrikam = stacks.find((s) => s.node.id === "fabrikam-onmicrosoft-com") as TerraformStack;
     const northwind = stacks.find((s) => s.node.id === "northwind-onmicrosoft-com") as TerraformStack;
     const roles = ["AppRoleAssignment.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"];
-    const wanted = Object.fromEntries(roles.map((role) => [`${GRAPH_APP_ID}/${role}`, { resource: GRAPH_APP_ID, role, role_id: "" }]));
+    const wanted = Object.fromEntries(roles.map((role) => [`${GRAPH_APP_ID}/${role}`, ""]));
     expect(Testing.synth(fabrikam)).toHaveResourceWithProperties(AppRoleAssignment, { for_each: expect.objectContaining(wanted) });
     expect(Testing.synth(northwind)).not.toHaveResourceWithProperties(AppRoleAssignment, { for_each: expect.objectContaining(wanted) });
   });

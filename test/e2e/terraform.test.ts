@@ -26,8 +26,8 @@ const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 interface StackJson {
   import?: { to: string; id: string }[];
   resource?: {
-    azuread_app_role_assignment?: Record<string, { for_each: Record<string, { resource: string; role: string }> }>;
-    azuread_service_principal_delegated_permission_grant?: Record<string, { for_each: Record<string, { resource: string; scopes: string[] }> }>;
+    azuread_app_role_assignment?: Record<string, { for_each: Record<string, string> }>;
+    azuread_service_principal_delegated_permission_grant?: Record<string, { for_each: Record<string, string[]> }>;
   };
 }
 
@@ -95,9 +95,9 @@ function addresses(stack: StackJson): string[] {
 
 /** (resource appId, permission) pairs: "appId role:Name" and "appId scope:name". */
 function stackPairs(stack: StackJson): string[] {
-  const roles = Object.values(stack.resource?.azuread_app_role_assignment ?? {}).flatMap((r) => Object.values(r.for_each).map((v) => `${v.resource} role:${v.role}`));
+  const roles = Object.values(stack.resource?.azuread_app_role_assignment ?? {}).flatMap((r) => Object.keys(r.for_each).map((key) => key.replace("/", " role:")));
   const scopes = Object.values(stack.resource?.azuread_service_principal_delegated_permission_grant ?? {}).flatMap((g) =>
-    Object.values(g.for_each).flatMap((v) => v.scopes.map((s) => `${v.resource} scope:${s}`)),
+    Object.entries(g.for_each).flatMap(([appId, values]) => values.map((s) => `${appId} scope:${s}`)),
   );
   return [...roles, ...scopes].sort();
 }
@@ -148,7 +148,7 @@ describe("cipp-cpv synth --adopt against the sandbox", () => {
     const created = addresses(stack).filter((address) => !imported.has(address));
     expect(created).toEqual([expect.stringMatching(new RegExp(`^azuread_app_role_assignment\\.[\\w-]+\\["${GRAPH_APP_ID}/AuditLog\\.Read\\.All"\\]$`))]);
     const graphGrant = Object.values(stack.resource?.azuread_service_principal_delegated_permission_grant ?? {})[0]?.for_each[GRAPH_APP_ID];
-    expect(graphGrant?.scopes).toContain("Policy.Read.All");
+    expect(graphGrant).toContain("Policy.Read.All");
     expect(run.stdout).toContain("Northwind Traders (northwind.onmicrosoft.com): stack northwind-onmicrosoft-com, 80 to import, 1 to create");
   });
 
