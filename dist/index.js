@@ -79673,6 +79673,14 @@ var profile_schema_default = {
       type: "string",
       description: "What the profile is for."
     },
+    managedBy: {
+      type: "string",
+      enum: [
+        "cipp-cpv",
+        "terraform"
+      ],
+      description: "Who writes this tenant's permissions: cipp-cpv (the CLI and Action refresh it; default) or terraform (the CDKTF stack applies them; the CLI and Action only plan it, and refresh posts nothing but the Partner Center consent Terraform cannot give). A tenant's own managedBy wins over its profiles'; among profiles, the last listed that sets it wins."
+    },
     add: {
       type: "array",
       items: {
@@ -79857,6 +79865,19 @@ var settings_schema_default = {
     extras: {
       $ref: "#/$defs/extras",
       description: "The default extras policy; a tenant's own `extras` wins."
+    },
+    terraform: {
+      type: "object",
+      additionalProperties: false,
+      required: [
+        "backend"
+      ],
+      description: "Settings of the CDKTF stacks (cipp-cpv synth) of the tenants managed by Terraform.",
+      properties: {
+        backend: {
+          $ref: "#/$defs/backend"
+        }
+      }
     }
   },
   $defs: {
@@ -79890,6 +79911,169 @@ var settings_schema_default = {
           description: "Extra delegated scopes in CIPP-SAM's grants."
         }
       }
+    },
+    backend: {
+      type: "object",
+      required: [
+        "type"
+      ],
+      additionalProperties: false,
+      description: "Where each tenant's Terraform state is kept, one state per tenant. Default: type local, directory terraform-state.",
+      properties: {
+        type: {
+          type: "string",
+          enum: [
+            "local",
+            "azurerm",
+            "s3",
+            "remote",
+            "cloud"
+          ],
+          description: "local (a file per tenant), azurerm (an Azure storage container), s3, remote or cloud (HCP Terraform / Terraform Enterprise)."
+        },
+        directory: {
+          type: "string",
+          minLength: 1,
+          description: "local: the folder of the state files, relative to where synth runs (default terraform-state); never absolute, so that the stacks work from any checkout."
+        },
+        resourceGroupName: {
+          type: "string",
+          minLength: 1,
+          description: "azurerm: the storage account's resource group."
+        },
+        storageAccountName: {
+          type: "string",
+          minLength: 1,
+          description: "azurerm: the storage account."
+        },
+        containerName: {
+          type: "string",
+          minLength: 1,
+          description: "azurerm: the blob container."
+        },
+        useOidc: {
+          type: "boolean",
+          description: "azurerm: authenticate to the storage account with the workflow's OIDC token."
+        },
+        bucket: {
+          type: "string",
+          minLength: 1,
+          description: "s3: the bucket."
+        },
+        region: {
+          type: "string",
+          minLength: 1,
+          description: "s3: the bucket's region."
+        },
+        dynamodbTable: {
+          type: "string",
+          minLength: 1,
+          description: "s3: the DynamoDB table for state locking."
+        },
+        keyPrefix: {
+          type: "string",
+          description: "azurerm, s3: prefix of each tenant's state key, <keyPrefix><stack>.tfstate (default cipp-cpv/)."
+        },
+        organization: {
+          type: "string",
+          minLength: 1,
+          description: "remote, cloud: the organization."
+        },
+        hostname: {
+          type: "string",
+          minLength: 1,
+          description: "remote, cloud: the host (default app.terraform.io)."
+        },
+        workspacePrefix: {
+          type: "string",
+          description: "remote, cloud: prefix of each tenant's workspace name, <workspacePrefix><stack> (default cipp-cpv-)."
+        }
+      },
+      allOf: [
+        {
+          if: {
+            properties: {
+              type: {
+                const: "local"
+              }
+            }
+          },
+          then: {
+            properties: {
+              directory: {
+                not: {
+                  type: "string",
+                  pattern: "^(/|[A-Za-z]:[\\\\/]|\\\\\\\\)"
+                },
+                "x-error": {
+                  not: "must be a relative path (state at an absolute path works only on the machine that synthesized it)"
+                },
+                type: "string"
+              }
+            }
+          }
+        },
+        {
+          if: {
+            properties: {
+              type: {
+                const: "azurerm"
+              }
+            }
+          },
+          then: {
+            required: [
+              "resourceGroupName",
+              "storageAccountName",
+              "containerName"
+            ],
+            properties: {
+              resourceGroupName: true,
+              storageAccountName: true,
+              containerName: true
+            }
+          }
+        },
+        {
+          if: {
+            properties: {
+              type: {
+                const: "s3"
+              }
+            }
+          },
+          then: {
+            required: [
+              "bucket",
+              "region"
+            ],
+            properties: {
+              bucket: true,
+              region: true
+            }
+          }
+        },
+        {
+          if: {
+            properties: {
+              type: {
+                enum: [
+                  "remote",
+                  "cloud"
+                ]
+              }
+            }
+          },
+          then: {
+            required: [
+              "organization"
+            ],
+            properties: {
+              organization: true
+            }
+          }
+        }
+      ]
     }
   }
 };
@@ -79955,6 +80139,14 @@ var tenant_schema_default = {
       type: "boolean",
       default: false,
       description: "true: declared, but never planned nor applied."
+    },
+    managedBy: {
+      type: "string",
+      enum: [
+        "cipp-cpv",
+        "terraform"
+      ],
+      description: "Who writes this tenant's permissions: cipp-cpv (the CLI and Action refresh it; default) or terraform (the CDKTF stack applies them; the CLI and Action only plan it, and refresh posts nothing but the Partner Center consent Terraform cannot give)."
     },
     extras: {
       $ref: "#/$defs/extras"
@@ -80176,7 +80368,7 @@ function schemaFindings(kind, source) {
   const errors = validate.errors ?? [];
   const folded = errors.filter((e) => e.keyword === "anyOf" && customMessage(e) !== void 0);
   const kept = errors.filter(
-    (e) => folded.includes(e) || !folded.some((f2) => e.schemaPath.startsWith(`${f2.schemaPath}/`) && e.instancePath.startsWith(f2.instancePath))
+    (e) => e.keyword !== "if" && (folded.includes(e) || !folded.some((f2) => e.schemaPath.startsWith(`${f2.schemaPath}/`) && e.instancePath.startsWith(f2.instancePath)))
   );
   const findings = kept.map((e) => findingFor(source, e));
   const seen = /* @__PURE__ */ new Set();
@@ -80194,8 +80386,8 @@ function repositoryFiles(stacksDir) {
   return confinedFiles(repositoryRoot(stacksDir));
 }
 var SETTINGS_FILE = "cipp-cpv.yaml";
-var PERMISSION_NEUTRAL_TENANT_FIELDS = ["tenantId", "defaultDomain", "displayName", "excluded", "extras"];
-var PERMISSION_NEUTRAL_PROFILE_FIELDS = ["description"];
+var PERMISSION_NEUTRAL_TENANT_FIELDS = ["tenantId", "defaultDomain", "displayName", "excluded", "extras", "managedBy"];
+var PERMISSION_NEUTRAL_PROFILE_FIELDS = ["description", "managedBy"];
 var isYaml = (name3) => /\.ya?ml$/i.test(name3);
 function stringField({ source, findings }, field) {
   const value = isMapping(source.value) ? source.value[field] : void 0;
@@ -80216,6 +80408,8 @@ var FleetLoader = class {
   stacksDir;
   files;
   problems = [];
+  /** The owner each profile names, for the tenants that list it. */
+  profileOwners = /* @__PURE__ */ new Map();
   reportedRemovals = /* @__PURE__ */ new Set();
   /**
    * A file's text; undefined when it does not exist, null when it may not be read (the problem,
@@ -80301,6 +80495,8 @@ var FleetLoader = class {
       layers.set(name3, void 0);
       const checked = this.declaration("profile", file);
       if (!checked) continue;
+      const owner = stringField(checked, "managedBy");
+      if (owner === "terraform" || owner === "cipp-cpv") this.profileOwners.set(name3, owner);
       const changes = readChanges(checked.source, checked.findings, this.problems);
       if (changes && checked.findings.wholeExcept(PERMISSION_NEUTRAL_PROFILE_FIELDS)) layers.set(name3, { name: `profile "${name3}"`, ...changes });
     }
@@ -80367,11 +80563,12 @@ var FleetLoader = class {
     }
   }
 };
-function fleetOf(settings, tenants) {
+function fleetOf(settings, tenants, profileOwners) {
   const declared = settings.source.value;
   const partnerTenantId = declared.partnerTenantId.toLowerCase();
+  const terraform = terraformSettings(declared);
   return {
-    settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud },
+    settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud, ...terraform ? { terraform } : {} },
     tenants: tenants.map(({ source, layers }) => {
       const value = source.value;
       const tenantId = value.tenantId.toLowerCase();
@@ -80385,6 +80582,7 @@ function fleetOf(settings, tenants) {
         profiles: value.profiles ?? [],
         permissions: resolvePermissions(settings.base, isPartner, layers).permissions,
         extras: resolveExtras(declared.extras, value.extras),
+        managedBy: value.managedBy ?? [...value.profiles ?? []].reverse().map((name3) => profileOwners.get(name3)).find((owner) => owner !== void 0) ?? "cipp-cpv",
         // The line naming the tenant, where an annotation about the tenant as a whole belongs.
         source: { file: source.file, line: source.lineOf(["defaultDomain"], true) }
       };
@@ -80398,7 +80596,50 @@ function loadFleet(stacksDir, files = repositoryFiles(stacksDir)) {
   const tenants = loader.tenants(profiles);
   if (settings) for (const tenant of tenants) loader.checkRemovals(settings, tenant);
   if (!settings || loader.problems.length > 0) throw new DeclarationError(loader.problems);
-  return fleetOf(settings, tenants);
+  return fleetOf(settings, tenants, loader.profileOwners);
+}
+function terraformSettings(declared) {
+  const backend = declared.terraform?.backend;
+  if (backend === void 0) return void 0;
+  const text = (field, fallback) => {
+    const value = backend[field];
+    return typeof value === "string" ? value : fallback;
+  };
+  switch (backend.type) {
+    case "local":
+      return { backend: { type: "local", directory: text("directory", "terraform-state") } };
+    case "azurerm":
+      return {
+        backend: {
+          type: "azurerm",
+          resourceGroupName: text("resourceGroupName", ""),
+          storageAccountName: text("storageAccountName", ""),
+          containerName: text("containerName", ""),
+          keyPrefix: text("keyPrefix", "cipp-cpv/"),
+          ...typeof backend["useOidc"] === "boolean" ? { useOidc: backend["useOidc"] } : {}
+        }
+      };
+    case "s3":
+      return {
+        backend: {
+          type: "s3",
+          bucket: text("bucket", ""),
+          region: text("region", ""),
+          keyPrefix: text("keyPrefix", "cipp-cpv/"),
+          ...typeof backend["dynamodbTable"] === "string" ? { dynamodbTable: backend["dynamodbTable"] } : {}
+        }
+      };
+    case "remote":
+    case "cloud":
+      return {
+        backend: {
+          type: backend.type,
+          organization: text("organization", ""),
+          workspacePrefix: text("workspacePrefix", "cipp-cpv-"),
+          ...typeof backend["hostname"] === "string" ? { hostname: backend["hostname"] } : {}
+        }
+      };
+  }
 }
 
 // src/desired/affected.ts
@@ -80445,6 +80686,11 @@ function isInside2(file, folder) {
 }
 function isRecord2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// src/desired/model.ts
+function managedByOf(tenant) {
+  return tenant.managedBy ?? "cipp-cpv";
 }
 
 // src/live/access.ts
@@ -81686,6 +81932,16 @@ async function refreshTenant(desired, port, settings, options) {
   const plan = await convergeTenant(ledger, desired, port, settings, { forceConsent: options.forceConsent, consentAttempts: 1 });
   return { plan, result: ledger.toResult(settings.timing.now(), port.requestCounts()) };
 }
+async function refreshTerraformManaged(desired, port, settings, options) {
+  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
+  const plan = await convergeTenant(ledger, desired, port, settings, { forceConsent: options.forceConsent, consentAttempts: 1, consentOnly: true });
+  const result = ledger.toResult(settings.timing.now(), port.requestCounts());
+  if (result.status === "failed") return { plan, result };
+  const pending = plan.actions.filter((action) => action.kind !== "consent").length;
+  const consent2 = result.steps.consent === "created" ? "posted the Partner Center consent (which Terraform cannot give) and wrote nothing else" : "nothing written";
+  const left = pending === 0 ? "its plan has no other change" : `${pending} ${pending === 1 ? "change" : "changes"} in its plan are left to terraform apply (cipp-cpv synth --adopt)`;
+  return { plan, result: { ...result, status: "skipped", skippedReason: `managed by Terraform (${desired.source.file}): ${consent2}; ${left}` } };
+}
 async function convergeTenant(ledger, desired, port, settings, options) {
   const planOf = (reading2, forceConsent = false) => planTenant(desired, reading2, { ...settings.planOptions, forceConsent });
   const first = await readOrFail(ledger, port, "Reading the tenant");
@@ -81701,6 +81957,7 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     if (consented === null) return initial;
     reading = consented;
   }
+  if (options.consentOnly === true) return initial;
   if (reading.kind !== "read") {
     ledger.fail({ kind: "unknown", message: "The tenant could not be read after the consent.", action: "Run the refresh again." });
     return initial;
@@ -82346,7 +82603,7 @@ async function runEngine(request3, deps = {}) {
     const exitCode2 = stopped2 !== null || plans.some((p2) => p2.status === "inaccessible") ? 1 : plans.some((p2) => p2.status === "changes") ? 2 : 0;
     return { exitCode: exitCode2, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), stopped: stopped2, sources, resetRecords: recordsOf() };
   }
-  const runOne = (tenant) => request3.mode === "reset" ? resetTenant(tenant, portFor(tenant), steps) : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request3.forceConsent === true });
+  const runOne = (tenant) => request3.mode === "reset" ? resetTenant(tenant, portFor(tenant), steps) : managedByOf(tenant) === "terraform" ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: request3.forceConsent === true }) : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request3.forceConsent === true });
   const attempted = await runJobs(
     selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant), wroteAnything) })),
     {
@@ -82429,6 +82686,12 @@ function checkResetConfirmation(request3) {
   }
 }
 function refusePartnerReset(selected) {
+  const terraform = selected.find((tenant) => managedByOf(tenant) === "terraform");
+  if (terraform !== void 0) {
+    throw new RunRefusedError(
+      `Reset refused: ${terraform.defaultDomain} is managed by Terraform (${terraform.source.file}), which owns its app role assignments and grants; a reset would remove them behind Terraform's back. Change its managedBy to cipp-cpv first, or reset it with Terraform; nothing was sent.`
+    );
+  }
   const partner = selected.find((tenant) => tenant.isPartner);
   if (partner === void 0) return;
   throw new RunRefusedError(

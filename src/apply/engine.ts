@@ -12,7 +12,7 @@ import type { TokenError } from "../cloud/tokens";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
 import { affectedTenants, baseFilesOf, deletedTenantFiles } from "../desired/affected";
 import { loadFleet, localFiles, repositoryFiles, SETTINGS_FILE, type DeclarationFiles } from "../desired/load";
-import type { DesiredTenant, Fleet, SourceLocation } from "../desired/model";
+import { managedByOf, type DesiredTenant, type Fleet, type SourceLocation } from "../desired/model";
 import { tokenProblem } from "../live/access";
 import type { AccessProblem } from "../live/model";
 import { selectTenants } from "../desired/select";
@@ -23,7 +23,7 @@ import { REPLICATION_WAIT } from "./backoff";
 import { cloudTenantPort } from "./cloud-port";
 import { WRITE_LAG_RETRY } from "./execute-writes";
 import { operationErrorOf, problemOf } from "./operation-error";
-import { refreshTenant, tenantRefOf, type StepSettings, type TenantRun } from "./refresh";
+import { refreshTenant, refreshTerraformManaged, tenantRefOf, type StepSettings, type TenantRun } from "./refresh";
 import { resetTenant } from "./reset";
 import { DEFAULT_RESET_RECORDS, ResetRecords, type UnfinishedReset } from "./reset-record";
 import { runResultOf, type RunResult, type TenantResult } from "./result";
@@ -173,7 +173,9 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   const runOne = (tenant: DesiredTenant): Promise<TenantRun> =>
     request.mode === "reset"
       ? resetTenant(tenant, portFor(tenant), steps)
-      : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request.forceConsent === true });
+      : managedByOf(tenant) === "terraform"
+        ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: request.forceConsent === true })
+        : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request.forceConsent === true });
   const attempted = await runJobs(
     selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant), wroteAnything) })),
     {
@@ -286,10 +288,18 @@ export function checkResetConfirmation(request: Pick<RunRequest, "tenant" | "con
 }
 
 /**
- * Partner Center cannot consent an application in the partner's own tenant, so a reset there
- * could remove CIPP-SAM with no way to add it back.
+ * A tenant managed by Terraform: Terraform owns its assignments and grants, so a reset would pull
+ * them from under its state. The partner's own tenant: Partner Center cannot consent an
+ * application there, so a reset could remove CIPP-SAM with no way to add it back.
  */
 function refusePartnerReset(selected: readonly DesiredTenant[]): void {
+  const terraform = selected.find((tenant) => managedByOf(tenant) === "terraform");
+  if (terraform !== undefined) {
+    throw new RunRefusedError(
+      `Reset refused: ${terraform.defaultDomain} is managed by Terraform (${terraform.source.file}), which owns its app role assignments and grants; ` +
+        "a reset would remove them behind Terraform's back. Change its managedBy to cipp-cpv first, or reset it with Terraform; nothing was sent.",
+    );
+  }
   const partner = selected.find((tenant) => tenant.isPartner);
   if (partner === undefined) return;
   throw new RunRefusedError(
@@ -298,7 +308,7 @@ function refusePartnerReset(selected: readonly DesiredTenant[]): void {
   );
 }
 
-function endpointsFor(request: RunRequest, fleet: Fleet): CloudEndpoints {
+export function endpointsFor(request: Pick<RunRequest, "endpoints">, fleet: Fleet): CloudEndpoints {
   if (request.endpoints) return request.endpoints;
   const cloud = fleet.settings.cloud;
   if (cloud in CLOUDS) return CLOUDS[cloud as CloudName];

@@ -51,6 +51,27 @@ export async function refreshTenant(
   return { plan, result: ledger.toResult(settings.timing.now(), port.requestCounts()) };
 }
 
+/**
+ * A refresh of a tenant managed by Terraform: planned, never written, except the Partner Center
+ * consent, which Terraform cannot give and which the refresh still posts when the plan needs it.
+ * The result is `skipped` (unless the consent failed), and says why and what is left to Terraform.
+ */
+export async function refreshTerraformManaged(
+  desired: DesiredTenant,
+  port: TenantPort,
+  settings: StepSettings,
+  options: { readonly forceConsent: boolean },
+): Promise<TenantRun> {
+  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
+  const plan = await convergeTenant(ledger, desired, port, settings, { forceConsent: options.forceConsent, consentAttempts: 1, consentOnly: true });
+  const result = ledger.toResult(settings.timing.now(), port.requestCounts());
+  if (result.status === "failed") return { plan, result };
+  const pending = plan.actions.filter((action) => action.kind !== "consent").length;
+  const consent = result.steps.consent === "created" ? "posted the Partner Center consent (which Terraform cannot give) and wrote nothing else" : "nothing written";
+  const left = pending === 0 ? "its plan has no other change" : `${pending} ${pending === 1 ? "change" : "changes"} in its plan are left to terraform apply (cipp-cpv synth --adopt)`;
+  return { plan, result: { ...result, status: "skipped", skippedReason: `managed by Terraform (${desired.source.file}): ${consent}; ${left}` } };
+}
+
 /** Options of the converge loop that differ between a refresh and the re-add of a reset. */
 export interface ConvergeOptions {
   readonly forceConsent: boolean;
@@ -58,6 +79,8 @@ export interface ConvergeOptions {
   readonly consentAttempts: number;
   /** Said when the consent cannot be posted, e.g. that the tenant is left without CIPP-SAM. */
   readonly consentFailureAction?: string;
+  /** Stop after the consent: the tenant's permissions are Terraform's to write (managedBy: terraform). */
+  readonly consentOnly?: boolean;
 }
 
 /**
@@ -88,6 +111,7 @@ export async function convergeTenant(
     if (consented === null) return initial;
     reading = consented;
   }
+  if (options.consentOnly === true) return initial;
   if (reading.kind !== "read") {
     ledger.fail({ kind: "unknown", message: "The tenant could not be read after the consent.", action: "Run the refresh again." });
     return initial;

@@ -62,7 +62,7 @@ export function fleetWorld(kind: FleetKind, tenants: readonly FleetTenant[]): Wo
  * Writes a stacks directory into `dir` (which must exist): cipp-cpv.yaml for the demo partner and
  * CIPP-SAM on the sandbox cloud with CIPP's default set, and one tenants/*.yaml per tenant.
  */
-export function writeFleetStacks(dir: string, tenants: readonly FleetTenant[]): void {
+export function writeFleetStacks(dir: string, tenants: readonly FleetTenant[], options: { readonly managedBy?: "terraform" | "cipp-cpv" } = {}): void {
   writeFileSync(
     join(dir, "cipp-cpv.yaml"),
     [
@@ -80,7 +80,8 @@ export function writeFleetStacks(dir: string, tenants: readonly FleetTenant[]): 
     const name = t.defaultDomain.split(".")[0] ?? t.tenantId;
     writeFileSync(
       join(tenantsDir, `${name}.yaml`),
-      `tenantId: ${t.tenantId}\ndefaultDomain: ${t.defaultDomain}\ndisplayName: ${JSON.stringify(t.displayName)}\n`,
+      `tenantId: ${t.tenantId}\ndefaultDomain: ${t.defaultDomain}\ndisplayName: ${JSON.stringify(t.displayName)}\n` +
+        (options.managedBy === undefined ? "" : `managedBy: ${options.managedBy}\n`),
     );
   }
 }

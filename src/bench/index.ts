@@ -12,6 +12,7 @@ import { measureFirstRefresh } from "./first-refresh-scenario";
 import { measurePlan } from "./plan-scenario";
 import { benchRows, renderTable, type BenchResults } from "./report-table";
 import { measureRollout } from "./rollout-scenario";
+import { measureSynth } from "./synth-scenario";
 
 interface BenchOptions {
   readonly tenants: number;
@@ -43,14 +44,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const tenants = options.quick ? QUICK_TENANTS : options.tenants;
   const startedAt = new Date().toISOString();
 
-  progress(`1/3 Planning a converged fleet of ${tenants} tenants (and 1 tenant alone for the baseline)...`);
+  progress(`1/4 Planning a converged fleet of ${tenants} tenants (and 1 tenant alone for the baseline)...`);
   const plan = await measurePlan(tenants, options.concurrency);
-  progress("2/3 First refresh of one never-consented tenant...");
+  progress("2/4 First refresh of one never-consented tenant...");
   const firstRefresh = await measureFirstRefresh();
-  progress(`3/3 First-time rollout of ${tenants} tenants under the documented limits at clock speed ${options.speed}...`);
+  progress(`3/4 First-time rollout of ${tenants} tenants under the documented limits at clock speed ${options.speed}...`);
   const rollout = await measureRollout(tenants, options.speed, options.concurrency);
 
-  const results: BenchResults = { plan, firstRefresh, rollout };
+  progress(`4/4 Synthesizing the Terraform stacks of ${tenants} tenants...`);
+  const synth = await measureSynth(tenants);
+
+  const results: BenchResults = { plan, firstRefresh, rollout, synth };
   process.stdout.write(`${renderTable(benchRows(results))}\n`);
   if (options.json !== undefined) {
     const machine = { node: process.version, platform: process.platform, processors: cpus().length };
@@ -69,6 +73,7 @@ function runFailures(results: BenchResults): string[] {
   const { plan, firstRefresh, rollout } = results;
   if ((plan.statuses["converged"] ?? 0) !== plan.tenants) failures.push(`not every tenant of the converged fleet planned converged (${JSON.stringify(plan.statuses)}).`);
   if (firstRefresh.status !== "changed" || !firstRefresh.converged) failures.push(`the first refresh ended "${firstRefresh.status}"${firstRefresh.converged ? "" : " without converging"}.`);
+  if (results.synth.stacks !== results.synth.tenants) failures.push(`synth wrote ${results.synth.stacks} stacks for ${results.synth.tenants} tenants.`);
   if ((rollout.statuses["changed"] ?? 0) !== rollout.tenants) failures.push(`not every tenant of the rollout was changed (${JSON.stringify(rollout.statuses)}).`);
   return failures;
 }

@@ -6,12 +6,14 @@ import type { FirstRefreshMeasurement } from "./first-refresh-scenario";
 import type { PlanMeasurement } from "./plan-scenario";
 import { CIPP_ESTIMATE, type Range } from "./reference-figures";
 import type { RolloutMeasurement } from "./rollout-scenario";
+import type { SynthMeasurement } from "./synth-scenario";
 
 /** Everything one bench run measured. */
 export interface BenchResults {
   readonly plan: PlanMeasurement;
   readonly firstRefresh: FirstRefreshMeasurement;
   readonly rollout: RolloutMeasurement;
+  readonly synth: SynthMeasurement;
 }
 
 /** One line of the table: a section heading when `value` is absent. */
@@ -25,7 +27,24 @@ export interface Row {
 const CPU_HEAVY_SHARE = 0.5;
 
 export function benchRows(results: BenchResults): Row[] {
-  return [...planRows(results.plan), ...firstRefreshRows(results.firstRefresh), ...rolloutRows(results.rollout)];
+  return [...planRows(results.plan), ...firstRefreshRows(results.firstRefresh), ...rolloutRows(results.rollout), ...synthRows(results.synth, results.plan)];
+}
+
+function synthRows(s: SynthMeasurement, p: PlanMeasurement): Row[] {
+  const reads = s.planReadsPerTenant.dataSources + s.planReadsPerTenant.resources;
+  const ours = p.requestsPerTenant.token + p.requestsPerTenant.api;
+  return [
+    { label: `4. Terraform stacks of ${s.tenants} tenants managed by Terraform (cipp-cpv synth, no live state), in a child process` },
+    { label: "Stacks written", value: `${s.stacks} of ${s.tenants}`, note: `${(s.outputBytes / 1_000_000).toFixed(1)} MB of configuration` },
+    { label: "Synth wall time", value: seconds(s.wallMs), note: `target < 20 s; declarations load ${seconds(s.child.loadMs)}, synth ${seconds(s.child.synthMs)}, processor time ${seconds(s.child.cpuMs)}` },
+    { label: "Synth peak memory (child's peak RSS)", value: `${Math.round(s.child.maxRssBytes / 1_048_576)} MB`, note: "target < 400 MB" },
+    {
+      label: "Graph reads per tenant, terraform plan",
+      value: `>= ${reads}`,
+      note: `one per instance refreshed: ${s.planReadsPerTenant.dataSources} data sources, ${s.planReadsPerTenant.resources} assignments and grants; tokens besides`,
+    },
+    { label: "Requests per tenant, terraform plan / cipp-cpv plan", value: `>= ${fixed(reads / ours, 1)}`, note: `cipp-cpv plan: ${fixed(ours, 2)} (section 1)` },
+  ];
 }
 
 function planRows(p: PlanMeasurement): Row[] {

@@ -1,5 +1,5 @@
 /**
- * The command line: `cipp-cpv validate | plan | refresh | reset | emulator | demo`.
+ * The command line: `cipp-cpv validate | plan | refresh | reset | synth | emulator | demo`.
  * Exit codes: 0 success / no changes; 2 changes pending (plan); 1 any error or failed tenant.
  */
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import { emulatorCommand } from "./emulator-command";
 import { ConfigurationError, ENV, caCertificatesFrom, sandboxUrlFrom, secretsFromEnvironment } from "./environment";
 import { createOutput, type Output } from "./output";
 import { runCommand, type RunFlags } from "./run-command";
+import { synthCommand, type SynthFlags } from "./synth-command";
 import { positiveInteger, portNumber } from "./arguments";
 
 /** Where plan, refresh and reset take their credentials from, since no flag carries them. */
@@ -146,6 +147,29 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
       .description("remove CIPP-SAM from one tenant and add it back with the declared permissions (needs --confirm repeating --tenant)"),
     "reset",
   ).action(run("reset"));
+
+  program
+    .command("synth")
+    .description("write the Terraform stacks (CDKTF) of the tenants declared managedBy: terraform; --adopt imports what each tenant holds")
+    .addOption(stacks())
+    .option("--adopt", "read each tenant live (as plan does) and import every assignment and grant it holds; leave out what is blocked")
+    .option("--tenant <id-or-domain>", "one tenant, by id or default domain (default: every tenant managed by Terraform)")
+    .option("--out <dir>", "output folder (cdktf's outdir)", "cdktf.out")
+    .option("--json <file>", "also write the synth report as JSON")
+    .option("--concurrency <n>", "tenants read at once (--adopt)", positiveInteger, 10)
+    .option("--quiet", "no progress lines on stderr")
+    .option("--sandbox-url <url>", `the sandbox emulator's base URL (or ${ENV.sandboxUrl}); --adopt with cloud "sandbox"`)
+    .option("--ca-file <file>", `extra CA certificate to trust, PEM (or ${ENV.caFile})`)
+    .addHelpText("after", CREDENTIALS_HELP.replace("Environment (", "Environment, --adopt only ("))
+    .action(async (options: SynthFlags & { sandboxUrl?: string; caFile?: string }) => {
+      const context = () => {
+        const secrets = secretsFromEnvironment(env);
+        const sandboxUrl = sandboxUrlFrom(options.sandboxUrl, env);
+        if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks, false);
+        return { ...secrets, caCertificates: caCertificatesFrom(options.caFile, env), ...(sandboxUrl !== undefined ? { sandboxUrl } : {}) };
+      };
+      setExit(await synthCommand(options, context, output));
+    });
 
   program
     .command("emulator")

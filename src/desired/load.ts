@@ -10,7 +10,7 @@ import { ManifestFormatError, permissionSetFromCippFiles, type CippFile } from "
 import { confinedFiles, DeclarationFileError, repositoryRoot, type DeclarationFiles } from "./declaration-files";
 import { readChanges } from "./declarations";
 import { DeclarationError, type DeclarationProblem } from "./declaration-error";
-import type { DesiredTenant, ExtraPolicy, Fleet, PermissionSet } from "./model";
+import type { DesiredTenant, ExtraPolicy, Fleet, ManagedBy, PermissionSet, TerraformBackend, TerraformSettings } from "./model";
 import { resolveExtras, resolvePermissions, type IneffectiveRemoval, type Layer } from "./resolve";
 import { checkSchema, type DeclarationKind, type SchemaFindings } from "./schema-check";
 import { didYouMean, quoted } from "./suggest";
@@ -38,6 +38,7 @@ interface SettingsFile {
   readonly cloud: string;
   readonly base?: "cipp" | { readonly samManifest: string; readonly additionalPermissions?: string };
   readonly extras?: Extras;
+  readonly terraform?: { readonly backend: Readonly<Record<string, string | boolean>> & { readonly type: TerraformBackend["type"] } };
 }
 
 /** A tenant file as its schema describes it (its add and remove lists are read as layers). */
@@ -48,6 +49,7 @@ interface TenantFile {
   readonly profiles?: readonly string[];
   readonly excluded?: boolean;
   readonly extras?: Extras;
+  readonly managedBy?: ManagedBy;
 }
 
 /** A declaration file that parsed, with what its schema check found. */
@@ -73,8 +75,8 @@ interface TenantDeclaration extends CheckedFile {
 
 // The tenant fields that do not change which permissions its layers hold: a fault in them leaves
 // its removals worth checking. (tenantId decides whether it is the partner; see checkRemovals.)
-const PERMISSION_NEUTRAL_TENANT_FIELDS = ["tenantId", "defaultDomain", "displayName", "excluded", "extras"];
-const PERMISSION_NEUTRAL_PROFILE_FIELDS = ["description"];
+const PERMISSION_NEUTRAL_TENANT_FIELDS = ["tenantId", "defaultDomain", "displayName", "excluded", "extras", "managedBy"];
+const PERMISSION_NEUTRAL_PROFILE_FIELDS = ["description", "managedBy"];
 
 const isYaml = (name: string): boolean => /\.ya?ml$/i.test(name);
 
@@ -95,6 +97,8 @@ function ineffectiveRemovals(base: PermissionSet, isPartner: boolean | undefined
 
 class FleetLoader {
   readonly problems: DeclarationProblem[] = [];
+  /** The owner each profile names, for the tenants that list it. */
+  readonly profileOwners = new Map<string, ManagedBy>();
   private readonly reportedRemovals = new Set<string>();
 
   constructor(
@@ -195,6 +199,8 @@ class FleetLoader {
       layers.set(name, undefined);
       const checked = this.declaration("profile", file);
       if (!checked) continue;
+      const owner = stringField(checked, "managedBy");
+      if (owner === "terraform" || owner === "cipp-cpv") this.profileOwners.set(name, owner);
       const changes = readChanges(checked.source, checked.findings, this.problems);
       if (changes && checked.findings.wholeExcept(PERMISSION_NEUTRAL_PROFILE_FIELDS)) layers.set(name, { name: `profile "${name}"`, ...changes });
     }
@@ -266,11 +272,12 @@ class FleetLoader {
 }
 
 /** The fleet, from declarations that have no problem at all (so their values are as the schemas say). */
-function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclaration[]): Fleet {
+function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclaration[], profileOwners: ReadonlyMap<string, ManagedBy>): Fleet {
   const declared = settings.source.value as SettingsFile;
   const partnerTenantId = declared.partnerTenantId.toLowerCase();
+  const terraform = terraformSettings(declared);
   return {
-    settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud },
+    settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud, ...(terraform ? { terraform } : {}) },
     tenants: tenants.map(({ source, layers }): DesiredTenant => {
       const value = source.value as TenantFile;
       const tenantId = value.tenantId.toLowerCase();
@@ -284,6 +291,7 @@ function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclarat
         profiles: value.profiles ?? [],
         permissions: resolvePermissions(settings.base, isPartner, layers).permissions,
         extras: resolveExtras(declared.extras, value.extras),
+        managedBy: value.managedBy ?? [...(value.profiles ?? [])].reverse().map((name) => profileOwners.get(name)).find((owner) => owner !== undefined) ?? "cipp-cpv",
         // The line naming the tenant, where an annotation about the tenant as a whole belongs.
         source: { file: source.file, line: source.lineOf(["defaultDomain"], true) },
       };
@@ -303,5 +311,50 @@ export function loadFleet(stacksDir: string, files: DeclarationFiles = repositor
   const tenants = loader.tenants(profiles);
   if (settings) for (const tenant of tenants) loader.checkRemovals(settings, tenant);
   if (!settings || loader.problems.length > 0) throw new DeclarationError(loader.problems);
-  return fleetOf(settings, tenants);
+  return fleetOf(settings, tenants, loader.profileOwners);
+}
+
+/** The Terraform settings with their defaults filled in, from a settings file that passed its schema. */
+function terraformSettings(declared: SettingsFile): TerraformSettings | undefined {
+  const backend = declared.terraform?.backend;
+  if (backend === undefined) return undefined;
+  const text = (field: string, fallback: string): string => {
+    const value = backend[field];
+    return typeof value === "string" ? value : fallback;
+  };
+  switch (backend.type) {
+    case "local":
+      return { backend: { type: "local", directory: text("directory", "terraform-state") } };
+    case "azurerm":
+      return {
+        backend: {
+          type: "azurerm",
+          resourceGroupName: text("resourceGroupName", ""),
+          storageAccountName: text("storageAccountName", ""),
+          containerName: text("containerName", ""),
+          keyPrefix: text("keyPrefix", "cipp-cpv/"),
+          ...(typeof backend["useOidc"] === "boolean" ? { useOidc: backend["useOidc"] } : {}),
+        },
+      };
+    case "s3":
+      return {
+        backend: {
+          type: "s3",
+          bucket: text("bucket", ""),
+          region: text("region", ""),
+          keyPrefix: text("keyPrefix", "cipp-cpv/"),
+          ...(typeof backend["dynamodbTable"] === "string" ? { dynamodbTable: backend["dynamodbTable"] } : {}),
+        },
+      };
+    case "remote":
+    case "cloud":
+      return {
+        backend: {
+          type: backend.type,
+          organization: text("organization", ""),
+          workspacePrefix: text("workspacePrefix", "cipp-cpv-"),
+          ...(typeof backend["hostname"] === "string" ? { hostname: backend["hostname"] } : {}),
+        },
+      };
+  }
 }

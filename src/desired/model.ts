@@ -17,6 +17,12 @@ export type PermissionRef = string;
 /** What to do with permissions found in a tenant that the declaration does not ask for. */
 export type ExtraPolicy = "keep" | "remove";
 
+/**
+ * Who writes a tenant's permissions: the cipp-cpv CLI and Action (refresh), or Terraform through
+ * the CDKTF construct. One owner per tenant: the other only reads it (README, Terraform).
+ */
+export type ManagedBy = "cipp-cpv" | "terraform";
+
 /** The permissions wanted on one resource application (Microsoft Graph, Exchange Online, ...). */
 export interface DesiredResource {
   /** The resource application's appId, e.g. Microsoft Graph "00000003-0000-0000-c000-000000000000". */
@@ -57,7 +63,14 @@ export interface DesiredTenant {
   readonly profiles: readonly string[];
   readonly permissions: PermissionSet;
   readonly extras: { readonly appRoles: ExtraPolicy; readonly scopes: ExtraPolicy };
+  /** Who writes its permissions; absent means "cipp-cpv". */
+  readonly managedBy?: ManagedBy;
   readonly source: SourceLocation;
+}
+
+/** A tenant's owner, "cipp-cpv" unless its declaration (or a profile) says otherwise. */
+export function managedByOf(tenant: DesiredTenant): ManagedBy {
+  return tenant.managedBy ?? "cipp-cpv";
 }
 
 /** The project-wide settings from stacks/cipp-cpv.yaml. */
@@ -68,6 +81,30 @@ export interface FleetSettings {
   readonly applicationId: Guid;
   /** Which Microsoft cloud; "sandbox" points every endpoint at the emulator. */
   readonly cloud: string;
+  /** Where the Terraform stacks keep their state; absent means a local file per tenant. */
+  readonly terraform?: TerraformSettings;
+}
+
+/**
+ * The Terraform backend of the tenants' stacks, as cipp-cpv.yaml names it. Each tenant gets its
+ * own state: `<keyPrefix><stack>.tfstate` (azurerm, s3), workspace `<workspacePrefix><stack>`
+ * (remote, cloud), or `<directory>/<stack>.tfstate` (local, relative to where synth runs).
+ */
+export type TerraformBackend =
+  | { readonly type: "local"; readonly directory: string }
+  | {
+      readonly type: "azurerm";
+      readonly resourceGroupName: string;
+      readonly storageAccountName: string;
+      readonly containerName: string;
+      readonly keyPrefix: string;
+      readonly useOidc?: boolean;
+    }
+  | { readonly type: "s3"; readonly bucket: string; readonly region: string; readonly keyPrefix: string; readonly dynamodbTable?: string }
+  | { readonly type: "remote" | "cloud"; readonly organization: string; readonly hostname?: string; readonly workspacePrefix: string };
+
+export interface TerraformSettings {
+  readonly backend: TerraformBackend;
 }
 
 /** Everything declared in stacks/: settings and every tenant, resolved and validated. */

@@ -149,8 +149,9 @@ function schemaFindings(kind: DeclarationKind, source: YamlSource): Finding[] {
   if (validate(source.value)) return [];
   const errors = validate.errors ?? [];
   const folded = errors.filter((e) => e.keyword === "anyOf" && customMessage(e) !== undefined);
+  // An `if` failing only says that its `then` did; the `then`'s own findings say what is wrong.
   const kept = errors.filter(
-    (e) => folded.includes(e) || !folded.some((f) => e.schemaPath.startsWith(`${f.schemaPath}/`) && e.instancePath.startsWith(f.instancePath)),
+    (e) => e.keyword !== "if" && (folded.includes(e) || !folded.some((f) => e.schemaPath.startsWith(`${f.schemaPath}/`) && e.instancePath.startsWith(f.instancePath))),
   );
   const findings = kept.map((e) => findingFor(source, e));
   // The same finding can be reached twice (e.g. through two $refs): report it once.

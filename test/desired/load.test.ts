@@ -382,3 +382,72 @@ describe("validation reports every problem in one run, and none that only follow
     ]);
   });
 });
+
+describe("managedBy: one owner per tenant", () => {
+  const ID_A = "1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01";
+  const ID_B = "2f6c3d8e-9b0a-4c4d-b2e3-4f5a6b7c8d02";
+  const ID_C = "3a7d4e9f-0c1b-4d5e-83f4-5a6b7c8d9e03";
+  const ID_D = "4b8e5f0a-1d2c-4e6f-94a5-6b7c8d9e0f04";
+
+  it("is cipp-cpv by default, a tenant's own value wins, else the last profile listed that names one", () => {
+    const fleet = loadFleet(
+      stacks({
+        "profiles/tf.yaml": "managedBy: terraform\n",
+        "profiles/back.yaml": "managedBy: cipp-cpv\n",
+        "profiles/plain.yaml": "description: names no owner\n",
+        "tenants/a.yaml": tenantFile(ID_A, "a.com"),
+        "tenants/b.yaml": tenantFile(ID_B, "b.com", "profiles: [back, tf, plain]\n"),
+        "tenants/c.yaml": tenantFile(ID_C, "c.com", "profiles: [tf]\nmanagedBy: cipp-cpv\n"),
+        "tenants/d.yaml": tenantFile(ID_D, "d.com", "managedBy: terraform\n"),
+      }),
+    );
+    expect(Object.fromEntries(fleet.tenants.map((t) => [t.defaultDomain, t.managedBy]))).toEqual({
+      "a.com": "cipp-cpv",
+      "b.com": "terraform",
+      "c.com": "cipp-cpv",
+      "d.com": "terraform",
+    });
+  });
+
+  it("names the file, line and field of an owner that does not exist", () => {
+    expect(problems(stacks({ "tenants/a.yaml": tenantFile(ID_A, "a.com", "managedBy: terrafrom\n") }))).toEqual([
+      { file: "tenants/a.yaml", line: 4, field: "managedBy", message: '"terrafrom" must be one of cipp-cpv, terraform (did you mean "terraform"?)' },
+    ]);
+  });
+
+  it("declares the terraform profile in the repository's stacks: the identity's three application permissions on Microsoft Graph", () => {
+    const repository = join(__dirname, "..", "..", "stacks");
+    const withProfile = stacks({
+      "tenants/a.yaml": tenantFile(ID_A, "a.com", "profiles: [terraform]\n"),
+      "profiles/terraform.yaml": require("node:fs").readFileSync(join(repository, "profiles", "terraform.yaml"), "utf8") as string,
+    });
+    const graph = loadFleet(withProfile).tenants[0]?.permissions.resources.find((r) => r.appId === GRAPH);
+    expect(graph?.appRoles).toEqual(expect.arrayContaining(["AppRoleAssignment.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"]));
+  });
+});
+
+describe("the Terraform backend in cipp-cpv.yaml", () => {
+  const withBackend = (backend: string): string => stacks({ "cipp-cpv.yaml": `${SETTINGS}terraform:\n  backend:\n${backend}` });
+
+  it("fills in defaults: a state key prefix, a workspace prefix, a relative folder", () => {
+    expect(loadFleet(withBackend("    type: local\n")).settings.terraform).toEqual({ backend: { type: "local", directory: "terraform-state" } });
+    expect(loadFleet(withBackend("    type: azurerm\n    resourceGroupName: rg\n    storageAccountName: sa\n    containerName: tfstate\n    useOidc: true\n")).settings.terraform).toEqual({
+      backend: { type: "azurerm", resourceGroupName: "rg", storageAccountName: "sa", containerName: "tfstate", keyPrefix: "cipp-cpv/", useOidc: true },
+    });
+    expect(loadFleet(withBackend("    type: cloud\n    organization: msp\n")).settings.terraform).toEqual({
+      backend: { type: "cloud", organization: "msp", workspacePrefix: "cipp-cpv-" },
+    });
+  });
+
+  it("refuses a local state folder at an absolute path, and a backend without what it needs, by line and field", () => {
+    expect(problems(withBackend("    type: local\n    directory: /var/state\n"))).toEqual([
+      { file: "cipp-cpv.yaml", line: 7, field: "terraform.backend.directory", message: expect.stringContaining("must be a relative path") },
+    ]);
+    expect(problems(withBackend("    type: s3\n    bucket: b\n"))).toEqual([
+      { file: "cipp-cpv.yaml", line: 6, field: "terraform.backend.region", message: "is required" },
+    ]);
+    expect(problems(withBackend("    type: consul\n"))).toEqual([
+      expect.objectContaining({ file: "cipp-cpv.yaml", field: "terraform.backend.type", message: expect.stringContaining("must be one of local, azurerm, s3, remote, cloud") }),
+    ]);
+  });
+});
