@@ -82113,7 +82113,7 @@ async function consent(ledger, desired, before, port, settings, options) {
         return null;
       }
     },
-    (r2) => r2 !== null && r2.kind === "read" && r2.live.client !== null && missingWriteScopes(r2.live.tokenScopes).length === 0,
+    (r2) => r2 !== null && r2.kind === "read" && r2.live.client !== null && r2.live.client.servicePrincipalId !== options.replacedServicePrincipalId && missingWriteScopes(r2.live.tokenScopes).length === 0,
     unchanged ? { ...settings.replication, maxAttempts: 1 } : settings.replication,
     settings.timing,
     (r2) => deadCredential(r2) !== null
@@ -82318,7 +82318,8 @@ async function resetTenant(desired, port, settings) {
     });
   }
   port.renewTokens();
-  await convergeTenant(ledger, desired, port, settings, readd);
+  const replaced = snapshot === null ? {} : { replacedServicePrincipalId: snapshot.servicePrincipalId };
+  await convergeTenant(ledger, desired, port, settings, { ...readd, ...replaced });
   return finishRecorded(finish(plan));
 }
 async function deleteLeftoverServicePrincipal(port, servicePrincipalId, settings) {

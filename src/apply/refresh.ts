@@ -81,6 +81,11 @@ export interface ConvergeOptions {
   readonly consentFailureAction?: string;
   /** Stop after the consent: the tenant's permissions are Terraform's to write (managedBy: terraform). */
   readonly consentOnly?: boolean;
+  /**
+   * The service principal a reset removed: reads may list it for a while after its deletion, and
+   * until they show CIPP-SAM under another id the consent has not replicated.
+   */
+  readonly replacedServicePrincipalId?: string;
 }
 
 /**
@@ -300,7 +305,12 @@ async function consent(
         return null;
       }
     },
-    (r) => r !== null && r.kind === "read" && r.live.client !== null && missingWriteScopes(r.live.tokenScopes).length === 0,
+    (r) =>
+      r !== null &&
+      r.kind === "read" &&
+      r.live.client !== null &&
+      r.live.client.servicePrincipalId !== options.replacedServicePrincipalId &&
+      missingWriteScopes(r.live.tokenScopes).length === 0,
     unchanged ? { ...settings.replication, maxAttempts: 1 } : settings.replication,
     settings.timing,
     (r) => deadCredential(r) !== null,

@@ -13,7 +13,7 @@ export class VirtualClock implements Clock {
   private anchorVirtual: number;
   private anchorReal: number;
   private currentSpeed: number;
-  private readonly sleepers = new Set<{ readonly due: number; readonly wake: () => void }>();
+  private readonly sleepers = new Set<{ readonly due: number; readonly wake: () => void; readonly passive: boolean }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private jump: ReturnType<typeof setImmediate> | undefined;
   /**
@@ -60,13 +60,15 @@ export class VirtualClock implements Clock {
 
   /**
    * Resolves once `ms` virtual milliseconds have passed: by themselves at the clock's speed, or at
-   * once when `advance` jumps past them. On a frozen clock it waits for `advance` alone.
+   * once when `advance` jumps past them. On a frozen clock it waits for `advance` alone. A passive
+   * sleeper (a client's timeout) is never what `jumpToSleepers` jumps to: a timeout fires when time
+   * passes for something else, never because nothing else is waiting yet.
    */
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, options: { readonly passive?: boolean } = {}): Promise<void> {
     if (!(ms > 0)) return Promise.resolve();
     const due = this.now() + ms;
     return new Promise((wake) => {
-      this.sleepers.add({ due, wake });
+      this.sleepers.add({ due, wake, passive: options.passive === true });
       this.schedule();
     });
   }
@@ -97,8 +99,9 @@ export class VirtualClock implements Clock {
       if (this.jumpToSleepers && this.jump === undefined) {
         this.jump = setImmediate(() => {
           this.jump = undefined;
-          if (this.sleepers.size === 0 || this.currentSpeed !== 0) return;
-          const earliest = Math.min(...[...this.sleepers].map((s) => s.due));
+          const active = [...this.sleepers].filter((s) => !s.passive);
+          if (active.length === 0 || this.currentSpeed !== 0) return;
+          const earliest = Math.min(...active.map((s) => s.due));
           this.advance(Math.max(0, earliest - this.now()));
         });
       }

@@ -50,7 +50,7 @@ describe(`the bundled Action over a fleet, on ${NODE_LABEL}`, () => {
     expect(adatum?.properties).toContain("file=stacks/tenants/adatum.yaml");
     // The plan's text, folded in the log.
     const group = /::group::Plan\n([\s\S]*?)::endgroup::/.exec(run.stdout);
-    expect(group?.[1]).toMatch(/Northwind Traders \(northwind\.onmicrosoft\.com\) .*: 2 to add/);
+    expect(group?.[1]).toMatch(/Northwind Traders \(northwind\.onmicrosoft\.com, verified\) .*: 2 to add/);
     expect(group?.[1]).toMatch(/^Plan: /m);
   });
 

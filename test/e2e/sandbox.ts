@@ -63,7 +63,7 @@ export async function startSandbox(world?: WorldSpec, options: SandboxOptions = 
     },
     random: () => 0.5,
     dispatcher: agent,
-    ...(options.virtualTimeouts ? { timer: (ms: number) => emulator.clock.sleep(ms) } : {}),
+    ...(options.virtualTimeouts ? { timer: (ms: number) => emulator.clock.sleep(ms, { passive: true }) } : {}),
   };
   return {
     emulator,

@@ -16,7 +16,7 @@ import { createOutput } from "../../src/cli/output";
 import { loadFleet } from "../../src/desired/load";
 import type { DesiredTenant } from "../../src/desired/model";
 import type { TenantPlan } from "../../src/plan/model";
-import { DEMO, DEMO_CREDENTIALS } from "../../src/emulator";
+import { DEMO, DEMO_CREDENTIALS, REALISTIC_DELAYS } from "../../src/emulator";
 import { authorityHost, call, msalNetworkClient, trustingAgent } from "../helpers/emulator-client";
 import type { RequestCount } from "../../src/emulator";
 import { countOf, heldByName, startSandbox, STACKS, type Sandbox } from "./sandbox";
@@ -308,6 +308,8 @@ describe("the identity the azuread provider uses: CIPP-SAM, app-only", () => {
     // azuread_app_role_assignment: create, read, destroy.
     const created = await assign(after);
     expect(created.status).toBe(201);
+    // The provider reads a new object back until Graph lists it before it goes on; here time moves past the lag.
+    await sandbox.control("POST", "/clock", { advanceMs: REALISTIC_DELAYS.replicationLagMs });
     expect((await call(agent, "GET", graph(`/servicePrincipals/${graphSpId}/appRoleAssignedTo`), as(after))).status).toBe(200);
     expect((await call(agent, "DELETE", graph(`/servicePrincipals/${graphSpId}/appRoleAssignedTo/${created.body.id}`), as(after))).status).toBe(204);
     // azuread_service_principal_delegated_permission_grant: read, update in place, destroy, create.

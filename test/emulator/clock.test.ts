@@ -37,6 +37,22 @@ describe("VirtualClock.sleep", () => {
     expect([clock.now(), clock.sleeping]).toEqual([1_420, 0]);
   });
 
+  it("never jumps to a passive sleeper (a client's timeout), which still ends when time passes for another", async () => {
+    const clock = new VirtualClock(0, () => 0, 1_000);
+    clock.jumpToSleepers = true;
+    const timeout = watch(clock.sleep(60_000, { passive: true }));
+    await settle();
+    await settle();
+    // Alone, a timeout must not pull time forward: the request it guards has not even reached the server.
+    expect([timeout.woke(), clock.now()]).toEqual([false, 1_000]);
+    const latency = watch(clock.sleep(120));
+    await latency.done;
+    expect([timeout.woke(), clock.now()]).toEqual([false, 1_120]);
+    clock.advance(60_000);
+    await timeout.done;
+    expect(clock.sleeping).toBe(0);
+  });
+
   it("wakes sleepers in the order they are due, each at its own time", async () => {
     const clock = new VirtualClock(0, () => 0, 0);
     const long = watch(clock.sleep(300));
