@@ -45,6 +45,7 @@ export const REQUIREMENTS = {
     permissions: ["Organization.Read.All", "Organization.ReadWrite.All", "LicenseAssignment.Read.All", ...DIRECTORY_READ],
     gdapRoles: "anyRole",
   },
+  readTenantInformation: { permissions: ["CrossTenantInformation.ReadBasic.All"], gdapRoles: "anyRole" },
   readDelegatedAdminRelationships: {
     permissions: ["DelegatedAdminRelationship.Read.All", "DelegatedAdminRelationship.ReadWrite.All"],
     gdapRoles: "anyRole",

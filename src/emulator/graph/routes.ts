@@ -14,7 +14,8 @@ import {
   listServicePrincipals,
   type ServicePrincipalRef,
 } from "./service-principals";
-import { listDelegatedAdminRelationships, listSubscribedSkus } from "./tenant-info";
+import { tenantRelationshipMethods } from "./gdap";
+import { listSubscribedSkus } from "./tenant-info";
 
 export interface Operation {
   readonly requirement: Requirement;
@@ -81,10 +82,9 @@ function routeMethods(segments: readonly string[]): Methods {
     throw notFoundSegment(second);
   }
   if (is(first, "tenantRelationships")) {
-    if (segments.length === 2 && is(second, "delegatedAdminRelationships")) {
-      return { GET: read(REQUIREMENTS.readDelegatedAdminRelationships, listDelegatedAdminRelationships) };
-    }
-    throw notFoundSegment(segments.length === 1 ? first : second);
+    const methods = tenantRelationshipMethods(segments.slice(1));
+    if (methods) return methods;
+    throw notFoundSegment(segments.length === 1 ? first : segments[segments.length - 1]);
   }
   throw notFoundSegment(first);
 }
