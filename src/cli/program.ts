@@ -1,5 +1,5 @@
 /**
- * The command line: `cipp-cpv validate | plan | refresh | reset | emulator | demo`.
+ * The command line: `cipp-cpv validate | plan | refresh | reset | discover | emulator | demo`.
  * Exit codes: 0 success / no changes; 2 changes pending (plan); 1 any error or failed tenant.
  */
 import { join } from "node:path";
@@ -8,12 +8,14 @@ import { RunRefusedError } from "../apply/engine";
 import { DeclarationError } from "../desired/declaration-error";
 import { SETTINGS_FILE, loadFleet } from "../desired/load";
 import { TenantSelectionError } from "../desired/select";
+import { DiscoverRefusedError } from "../discover/run";
 import { demoCommand } from "./demo";
+import { discoverCommand } from "./discover-command";
 import { emulatorCommand } from "./emulator-command";
 import { ConfigurationError, ENV, caCertificatesFrom, sandboxUrlFrom, secretsFromEnvironment } from "./environment";
 import { createOutput, type Output } from "./output";
 import { runCommand, type RunFlags } from "./run-command";
-import { positiveInteger, portNumber } from "./arguments";
+import { nonNegativeInteger, positiveInteger, portNumber } from "./arguments";
 
 /** Where plan, refresh and reset take their credentials from, since no flag carries them. */
 const CREDENTIALS_HELP = `
@@ -138,6 +140,52 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
   ).action(run("reset"));
 
   program
+    .command("discover")
+    .description("compare the partner's GDAP customers with stacks/tenants/ and propose files for new ones (exit 0 nothing new, 2 new files, 1 error)")
+    .addOption(stacks())
+    .option("--write", "write the new tenant files (never over an existing file)")
+    .option("--expiring-within <days>", "report declared tenants whose GDAP access ends within this many days without auto-extend", nonNegativeInteger, 30)
+    .option("--profile <name>", "profile for new tenant files, repeatable (default: default, when profiles/default.yaml exists)", (value: string, previous: string[] = []) => [...previous, value])
+    .option("--json <file>", "also write the report as JSON")
+    .option("--markdown <file>", "also write the report as Markdown (the discovery pull request's body)")
+    .option("--refresh-token-out <file>", "write the service account's rotated refresh token here (mode 600)")
+    .option("--sandbox-url <url>", `the sandbox emulator's base URL (or ${ENV.sandboxUrl}); required when cloud is "sandbox"`)
+    .option("--ca-file <file>", `extra CA certificate to trust, PEM (or ${ENV.caFile})`)
+    .addHelpText("after", CREDENTIALS_HELP)
+    .action(
+      async (options: {
+        stacks: string;
+        write?: boolean;
+        expiringWithin: number;
+        profile?: string[];
+        json?: string;
+        markdown?: string;
+        refreshTokenOut?: string;
+        sandboxUrl?: string;
+        caFile?: string;
+      }) => {
+        const secrets = secretsFromEnvironment(env);
+        const sandboxUrl = sandboxUrlFrom(options.sandboxUrl, env);
+        if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks);
+        setExit(
+          await discoverCommand(
+            {
+              stacks: options.stacks,
+              write: options.write === true,
+              expiringWithin: options.expiringWithin,
+              ...(options.profile !== undefined ? { profiles: options.profile } : {}),
+              ...(options.json !== undefined ? { json: options.json } : {}),
+              ...(options.markdown !== undefined ? { markdown: options.markdown } : {}),
+              ...(options.refreshTokenOut !== undefined ? { refreshTokenOut: options.refreshTokenOut } : {}),
+            },
+            { ...secrets, caCertificates: caCertificatesFrom(options.caFile, env), ...(sandboxUrl !== undefined ? { sandboxUrl } : {}) },
+            output,
+          ),
+        );
+      },
+    );
+
+  program
     .command("emulator")
     .description("start the sandbox emulator of Entra ID, Microsoft Graph and Partner Center; prints its base URL")
     .option("--port <n>", "port (default: chosen by the OS)", portNumber)
@@ -187,7 +235,7 @@ function reportError(error: unknown, output: Output): number {
     // Help and version exit 0; usage errors were already printed by commander.
     return error.exitCode === 0 ? 0 : 1;
   }
-  if (error instanceof DeclarationError || error instanceof TenantSelectionError || error instanceof ConfigurationError || error instanceof RunRefusedError) {
+  if (error instanceof DeclarationError || error instanceof TenantSelectionError || error instanceof ConfigurationError || error instanceof RunRefusedError || error instanceof DiscoverRefusedError) {
     output.err(`Error: ${error.message}`);
     return 1;
   }
