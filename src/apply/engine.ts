@@ -73,9 +73,15 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   if (request.mode === "reset") checkResetConfirmation(request);
   const fleet = loadFleet(request.stacksDir);
   const changedFiles = request.tenant === undefined ? request.changedFiles : undefined;
-  const selected = changedFiles === undefined ? selectTenants(fleet, request.tenant) : tenantsChangedBy(fleet, request.stacksDir, changedFiles);
+  const tenantIds = request.tenant === undefined && changedFiles === undefined ? request.tenantIds : undefined;
+  const selected =
+    tenantIds !== undefined
+      ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.includes(tenant.tenantId))
+      : changedFiles === undefined
+        ? selectTenants(fleet, request.tenant)
+        : tenantsChangedBy(fleet, request.stacksDir, changedFiles);
   if (request.mode === "reset") refusePartnerReset(selected);
-  const skipped = request.tenant === undefined && changedFiles === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
+  const skipped = request.tenant === undefined && changedFiles === undefined && tenantIds === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === undefined ? {} : { changedFiles: changedFiles.length };
   const endpoints = endpointsFor(request, fleet);
 

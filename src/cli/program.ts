@@ -8,6 +8,7 @@ import { RunRefusedError } from "../apply/engine";
 import { DeclarationError } from "../desired/declaration-error";
 import { SETTINGS_FILE, loadFleet } from "../desired/load";
 import { TenantSelectionError } from "../desired/select";
+import { GdapStateError } from "../discover/gdap-roles";
 import { DiscoverRefusedError } from "../discover/run";
 import { demoCommand } from "./demo";
 import { discoverCommand } from "./discover-command";
@@ -42,6 +43,8 @@ interface CommonOptions {
   refreshTokenOut?: string;
   sandboxUrl?: string;
   caFile?: string;
+  gdapChanged?: boolean;
+  gdapState?: string;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -88,6 +91,14 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
       command
         .option("--force-consent", "post the Partner Center consent even where the plan does not need it")
         .option("--concurrency <n>", "tenants processed at once", positiveInteger, 10);
+    }
+    if (mode === "refresh") {
+      command
+        .addOption(
+          new Option("--gdap-changed", "refresh only the tenants whose GDAP roles changed since the last record, each with a fresh Partner Center consent")
+            .conflicts(["tenant", "changedFiles"]),
+        )
+        .option("--gdap-state <file>", "the GDAP role record to compare with and update (default with --gdap-changed: .cipp-cpv/gdap-roles.json)");
     }
     return command
       .option("--json <file>", "also write the report as JSON")
@@ -226,6 +237,8 @@ function runFlags(options: CommonOptions): RunFlags {
     ...(options.color ? { colour: true } : {}),
     ...(options.quiet ? { quiet: true } : {}),
     ...(options.refreshTokenOut !== undefined ? { refreshTokenOut: options.refreshTokenOut } : {}),
+    ...(options.gdapChanged ? { gdapChanged: true } : {}),
+    ...(options.gdapState !== undefined ? { gdapState: options.gdapState } : {}),
   };
 }
 
@@ -235,7 +248,7 @@ function reportError(error: unknown, output: Output): number {
     // Help and version exit 0; usage errors were already printed by commander.
     return error.exitCode === 0 ? 0 : 1;
   }
-  if (error instanceof DeclarationError || error instanceof TenantSelectionError || error instanceof ConfigurationError || error instanceof RunRefusedError || error instanceof DiscoverRefusedError) {
+  if (error instanceof DeclarationError || error instanceof TenantSelectionError || error instanceof ConfigurationError || error instanceof RunRefusedError || error instanceof DiscoverRefusedError || error instanceof GdapStateError) {
     output.err(`Error: ${error.message}`);
     return 1;
   }

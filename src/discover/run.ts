@@ -7,14 +7,15 @@
 import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Dispatcher } from "undici";
-import { createMicrosoftClients } from "../cloud";
+import { createMicrosoftClients, type MicrosoftClients } from "../cloud";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
 import type { AppCredential } from "../cloud/tokens";
 import { DeclarationError } from "../desired/declaration-error";
 import { loadFleet } from "../desired/load";
-import type { Fleet } from "../desired/model";
+import type { Fleet, Guid } from "../desired/model";
 import { listGdapRelationships, readAssignedRoles, readTenantFacts } from "../live/gdap-directory";
 import { checkAssignments, propose, relationshipsToCheck, triage } from "./compare";
+import { roleSetsOf } from "./gdap-roles";
 import type { DiscoveryProblem, DiscoveryReport } from "./model";
 
 export const DEFAULT_EXPIRING_WITHIN_DAYS = 30;
@@ -45,23 +46,43 @@ export class DiscoverRefusedError extends Error {
   override readonly name = "DiscoverRefusedError";
 }
 
-export async function runDiscovery(request: DiscoverRequest, deps: DiscoverDeps = {}): Promise<{ report: DiscoveryReport; rotatedRefreshToken: string | null }> {
+/** The current GDAP role set of every customer, from the relationship list alone (see gdap-roles.ts). */
+export async function readGdapRoleSets(
+  request: Pick<DiscoverRequest, "stacksDir" | "endpoints" | "caCertificates" | "credential" | "refreshToken">,
+  deps: DiscoverDeps = {},
+): Promise<{ roles: Map<Guid, Guid[]>; fleet: Fleet; readAt: number; refreshToken: string }> {
   const fleet = loadFleet(request.stacksDir);
-  const profiles = profilesFor(request);
-  const endpoints = endpointsFor(request, fleet);
-  const clock = deps.clock ?? Date.now;
-  const clients = createMicrosoftClients({
-    endpoints,
+  const clients = clientsFor(request, fleet, deps);
+  const listing = await listGdapRelationships(clients.graph(fleet.settings.partnerTenantId));
+  const readAt = (deps.clock ?? Date.now)();
+  // Entra ID may rotate the refresh token: the caller goes on with the newest one.
+  return { roles: roleSetsOf(listing.relationships, readAt), fleet, readAt, refreshToken: clients.tokens.currentRefreshToken() };
+}
+
+function clientsFor(
+  request: Pick<DiscoverRequest, "endpoints" | "caCertificates" | "credential" | "refreshToken">,
+  fleet: Fleet,
+  deps: DiscoverDeps,
+): MicrosoftClients {
+  return createMicrosoftClients({
+    endpoints: endpointsFor(request, fleet),
     credentials: request.credential,
     partnerTenantId: fleet.settings.partnerTenantId,
     applicationId: fleet.settings.applicationId,
     refreshToken: request.refreshToken,
     ...(request.caCertificates ? { caCertificates: request.caCertificates } : {}),
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
-    clock,
+    ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.random ? { random: deps.random } : {}),
   });
+}
+
+export async function runDiscovery(request: DiscoverRequest, deps: DiscoverDeps = {}): Promise<{ report: DiscoveryReport; rotatedRefreshToken: string | null }> {
+  const fleet = loadFleet(request.stacksDir);
+  const profiles = profilesFor(request);
+  const clock = deps.clock ?? Date.now;
+  const clients = clientsFor(request, fleet, deps);
   // Relationships and access assignments need the service account (DelegatedAdminRelationship.*,
   // delegated); tenant information needs CIPP-SAM's own application permission.
   const partnerGraph = clients.graph(fleet.settings.partnerTenantId);
@@ -119,7 +140,7 @@ function profilesFor(request: DiscoverRequest): string[] {
   return [...request.profiles];
 }
 
-function endpointsFor(request: DiscoverRequest, fleet: Fleet): CloudEndpoints {
+function endpointsFor(request: Pick<DiscoverRequest, "endpoints">, fleet: Fleet): CloudEndpoints {
   if (request.endpoints) return request.endpoints;
   const cloud = fleet.settings.cloud;
   if (cloud in CLOUDS) return CLOUDS[cloud as CloudName];
