@@ -24,6 +24,7 @@ Environment (credentials are never flags, which would show in shell history and 
   ${ENV.clientSecret.padEnd(31)}CIPP-SAM's client secret, or
   ${ENV.certificateFile.padEnd(31)}CIPP-SAM's certificate (PEM), with
   ${ENV.certificateKeyFile.padEnd(31)}its private key (PEM)
+  ${ENV.federatedTokenFile.padEnd(31)}or a file holding a federated assertion (GitHub OIDC token) for CIPP-SAM
   ${ENV.refreshToken.padEnd(31)}the CIPP service account's refresh token
   ${ENV.sandboxUrl.padEnd(31)}as --sandbox-url
   ${ENV.caFile.padEnd(31)}as --ca-file
