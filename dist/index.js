@@ -81780,9 +81780,10 @@ async function runEngine(request2, deps = {}) {
   if (request2.mode === "reset") checkResetConfirmation(request2);
   const fleet = loadFleet(request2.stacksDir);
   const changedFiles = request2.tenant === void 0 ? request2.changedFiles : void 0;
-  const selected = changedFiles === void 0 ? selectTenants(fleet, request2.tenant) : tenantsChangedBy(fleet, request2.stacksDir, changedFiles);
+  const tenantIds = request2.tenant === void 0 && changedFiles === void 0 ? request2.tenantIds : void 0;
+  const selected = tenantIds !== void 0 ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.includes(tenant.tenantId)) : changedFiles === void 0 ? selectTenants(fleet, request2.tenant) : tenantsChangedBy(fleet, request2.stacksDir, changedFiles);
   if (request2.mode === "reset") refusePartnerReset(selected);
-  const skipped = request2.tenant === void 0 && changedFiles === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
+  const skipped = request2.tenant === void 0 && changedFiles === void 0 && tenantIds === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === void 0 ? {} : { changedFiles: changedFiles.length };
   const endpoints = endpointsFor(request2, fleet);
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
