@@ -1,7 +1,8 @@
 /**
  * The sandbox's default world: a partner with CIPP-SAM and five customers, one per situation the
- * tool must handle (healthy, drifted, never consented, unlicensed, unreachable). All identifiers
- * and credentials are illustrative.
+ * tool must handle (healthy, drifted, never consented, unlicensed and expiring GDAP, unreachable),
+ * plus two GDAP customers stacks/ does not declare, for `discover` (one to propose, one with too
+ * few roles). All identifiers and credentials are illustrative.
  */
 import cippSamGrants from "./fixtures/cipp-sam-grants.json";
 import firstPartyAppsJson from "./fixtures/first-party-apps.json";
