@@ -92,3 +92,22 @@ it("a customer tenant sees no relationships as a partner", async () => {
   const answer = await h.send("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships", { token: h.userToken(CUSTOMER, READ) });
   expect((answer.body as Page).value).toEqual([]);
 });
+
+describe("what a relationship gives in the customer tenant", () => {
+  const withCustomer = (change: Record<string, unknown>) => {
+    const spec = worldSpec();
+    return createHarness({ ...spec, gdapRelationships: spec.gdapRelationships.map((r) => (r.customerTenantId === CUSTOMER ? { ...r, ...change } : r)) });
+  };
+  const readSps = (h: ReturnType<typeof createHarness>) => h.send("GET", "/v1.0/servicePrincipals", { token: h.userToken(CUSTOMER, "Directory.Read.All") });
+
+  it("nothing once past its end date without auto-extend, whatever its status says", async () => {
+    expect((await readSps(withCustomer({ endDateTime: "2026-11-25T00:00:00Z" }))).status).toBe(403);
+    expect((await readSps(withCustomer({ endDateTime: "2026-11-25T00:00:00Z", autoExtendDuration: "P180D" }))).status).toBe(200);
+    expect((await readSps(withCustomer({ endDateTime: "2026-12-25T00:00:00Z" }))).status).toBe(200);
+  });
+
+  it("only the roles of its active access assignments", async () => {
+    const pending = withCustomer({ accessAssignments: [{ roleTemplateIds: ["158c047a-c907-4556-b7ef-446551a6b5f7"], status: "pending" }] });
+    expect((await readSps(pending)).status).toBe(403);
+  });
+});

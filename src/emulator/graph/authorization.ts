@@ -6,6 +6,7 @@
  * relationship grants.
  */
 import type { AccessTokenClaims, EmulatorContext, TokenCheck } from "../context";
+import { effectiveGdapRoles } from "../gdap-access";
 import { GRAPH_APP_ID, ROLE_TEMPLATES, type TenantState } from "../world";
 import { GraphError, insufficientPrivileges } from "./errors";
 
@@ -91,7 +92,7 @@ export function authorize(caller: Caller, requirement: Requirement, ctx: Emulato
   const delegatedFullAccess = claims.idtyp === "user" && held.has("Directory.AccessAsUser.All");
   if (!delegatedFullAccess && !requirement.permissions.some((p) => held.has(p))) throw insufficientPrivileges();
   if (claims.idtyp === "user" && needsGdap(caller, ctx)) {
-    const roles = gdapRoles(ctx, caller.tenant.tenantId);
+    const roles = effectiveGdapRoles(ctx.world, caller.tenant.tenantId, ctx.clock.now());
     const allowed = requirement.gdapRoles === "anyRole" ? roles.size > 0 : requirement.gdapRoles.some((r) => roles.has(r));
     if (!allowed) throw insufficientPrivileges();
   }
@@ -101,13 +102,4 @@ export function authorize(caller: Caller, requirement: Requirement, ctx: Emulato
 function needsGdap(caller: Caller, ctx: EmulatorContext): boolean {
   const oid = caller.claims.oid;
   return oid !== undefined && ctx.world.users.has(oid) && caller.tenant.tenantId !== ctx.world.partnerTenantId;
-}
-
-/** The Entra role templates the partner's active GDAP relationships grant in a customer tenant. */
-function gdapRoles(ctx: EmulatorContext, customerTenantId: string): Set<string> {
-  const roles = new Set<string>();
-  for (const r of ctx.world.gdapRelationships) {
-    if (r.customerTenantId === customerTenantId && r.status === "active") for (const id of r.roleTemplateIds) roles.add(id);
-  }
-  return roles;
 }

@@ -10,6 +10,7 @@
  * page with `$top` (at most 300, as documented for them) and `@odata.nextLink`.
  */
 import { createHash } from "node:crypto";
+import { accessAssignmentsOf } from "../gdap-access";
 import type { GdapAccessAssignmentSpec, GdapRelationshipSpec, World } from "../world";
 import { REQUIREMENTS } from "./authorization";
 import { collectionResult, contextUrl, type GraphCall, type GraphResult } from "./call";
@@ -29,11 +30,6 @@ function nameGuid(kind: string, name: string): string {
 /** The partner security group an access assignment names when the world spec names none. */
 export function defaultGdapGroupId(partnerTenantId: string): string {
   return nameGuid("gdap-group", partnerTenantId);
-}
-
-/** The relationship's access assignments: as specified, or one active assignment of all its roles. */
-export function accessAssignmentsOf(r: GdapRelationshipSpec): readonly GdapAccessAssignmentSpec[] {
-  return r.accessAssignments ?? [{ roleTemplateIds: r.roleTemplateIds, status: "active" }];
 }
 
 const RELATIONSHIP_SHAPE: EntityShape<GdapRelationshipSpec> = {
