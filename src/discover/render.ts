@@ -1,6 +1,6 @@
 /**
  * The discovery report as text (terminal), Markdown (the discovery pull request's body) and JSON
- * (schemaVersion 1, kind "discovery"). All three show the same findings in the same order.
+ * (schemaVersion 1, kind "discovery", schema/discovery.schema.json). All three show the same findings in the same order.
  */
 import { escapeMarkdown } from "../report/markdown";
 import { scrub } from "../report/lines";

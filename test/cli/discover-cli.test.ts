@@ -5,6 +5,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Ajv from "ajv";
 import { main } from "../../src/cli/program";
 import { ENV, secretsFromEnvironment } from "../../src/cli/environment";
 import { createOutput, type Output } from "../../src/cli/output";
@@ -63,6 +64,10 @@ it("discover exits 2 with a proposal, writes the Markdown and JSON reports, and 
   expect(readFileSync(md, "utf8")).toContain("## GDAP discovery");
   const report = JSON.parse(readFileSync(json, "utf8")) as { kind: string; proposed: { tenantId: string }[] };
   expect(report.kind).toBe("discovery");
+  const checkSchema = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(path.resolve(__dirname, "../../schema/discovery.schema.json"), "utf8")) as object);
+  const valid = checkSchema(report);
+  expect(checkSchema.errors ?? []).toEqual([]);
+  expect(valid).toBe(true);
   expect(report.proposed.map((p) => p.tenantId)).toEqual([DEMO.newCustomer.tenantId]);
   for (const text of [io.stdout(), io.stderr(), readFileSync(md, "utf8"), readFileSync(json, "utf8")]) expectNoSecrets(text);
 
