@@ -82549,9 +82549,10 @@ async function runEngine(request3, deps = {}) {
   const fleet = loadFleet(request3.stacksDir, files);
   if (fleet.tenants.length === 0 && request3.allowEmpty !== true) refuseEmptyFleet(request3.stacksDir);
   const changedFiles = request3.tenant === void 0 ? request3.changedFiles : void 0;
-  const selected = changedFiles === void 0 ? selectTenants(fleet, request3.tenant) : tenantsChangedBy(fleet, request3.stacksDir, changedFiles, files);
+  const tenantIds = request3.tenant === void 0 && changedFiles === void 0 ? request3.tenantIds : void 0;
+  const selected = tenantIds !== void 0 ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.includes(tenant.tenantId)) : changedFiles === void 0 ? selectTenants(fleet, request3.tenant) : tenantsChangedBy(fleet, request3.stacksDir, changedFiles, files);
   if (request3.mode === "reset") refusePartnerReset(selected);
-  const skipped = request3.tenant === void 0 && changedFiles === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
+  const skipped = request3.tenant === void 0 && changedFiles === void 0 && tenantIds === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === void 0 ? {} : { changedFiles: changedFiles.length, ...deletedIn(request3.stacksDir, changedFiles) };
   const endpoints = endpointsFor(request3, fleet);
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);

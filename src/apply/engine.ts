@@ -109,10 +109,15 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   const fleet = loadFleet(request.stacksDir, files);
   if (fleet.tenants.length === 0 && request.allowEmpty !== true) refuseEmptyFleet(request.stacksDir);
   const changedFiles = request.tenant === undefined ? request.changedFiles : undefined;
+  const tenantIds = request.tenant === undefined && changedFiles === undefined ? request.tenantIds : undefined;
   const selected =
-    changedFiles === undefined ? selectTenants(fleet, request.tenant) : tenantsChangedBy(fleet, request.stacksDir, changedFiles, files);
+    tenantIds !== undefined
+      ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.includes(tenant.tenantId))
+      : changedFiles === undefined
+        ? selectTenants(fleet, request.tenant)
+        : tenantsChangedBy(fleet, request.stacksDir, changedFiles, files);
   if (request.mode === "reset") refusePartnerReset(selected);
-  const skipped = request.tenant === undefined && changedFiles === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
+  const skipped = request.tenant === undefined && changedFiles === undefined && tenantIds === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === undefined ? {} : { changedFiles: changedFiles.length, ...deletedIn(request.stacksDir, changedFiles) };
   const endpoints = endpointsFor(request, fleet);
 

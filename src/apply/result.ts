@@ -111,6 +111,11 @@ export interface TenantResult {
   readonly error: OperationError | null;
   readonly durationMs: number;
   readonly requests: RequestCounts;
+  /**
+   * The Entra role template ids (sorted) the partner's active GDAP relationships with this tenant
+   * grant, when the run read them (`refresh --gdap-changed` or `--gdap-state`); see src/discover/gdap-roles.ts.
+   */
+  readonly gdapRoles?: readonly string[];
 }
 
 /** Counts over a run, by tenant status and by permission outcome. */

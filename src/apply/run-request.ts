@@ -33,6 +33,11 @@ export interface RunRequest {
    * covered, and none touched is a valid, empty run. See src/desired/affected.ts.
    */
   readonly changedFiles?: readonly string[];
+  /**
+   * Without `tenant` and `changedFiles`: only the declared, non-excluded tenants with these ids
+   * (lower case); an empty list is a valid, empty run (`refresh --gdap-changed` with no change).
+   */
+  readonly tenantIds?: readonly string[];
   /** Reset only: must repeat `tenant` exactly, or the reset is refused. */
   readonly confirm?: string;
   /** Post the Partner Center consent even when the plan does not need it (CIPP's manual refresh). */

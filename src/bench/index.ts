@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { Command } from "commander";
 import { positiveInteger, positiveNumber } from "../cli/arguments";
+import { measureDiscovery, type DiscoveryMeasurement } from "./discovery-scenario";
 import { measureFirstRefresh } from "./first-refresh-scenario";
 import { measurePlan } from "./plan-scenario";
 import { benchRows, renderTable, type BenchResults } from "./report-table";
@@ -20,6 +21,7 @@ interface BenchOptions {
   readonly concurrency: number;
   readonly quick?: boolean;
   readonly json?: string;
+  readonly customers: number;
 }
 
 const QUICK_TENANTS = 50;
@@ -37,7 +39,8 @@ async function main(argv: readonly string[]): Promise<number> {
     .option("--tenants <n>", "tenants in the generated fleets", positiveInteger, 1000)
     .option("--speed <s>", "virtual ms per real ms for the throttled rollout", positiveNumber, DEFAULT_SPEED)
     .option("--concurrency <n>", "tenants processed at once (the engine's default is 10)", positiveInteger, 10)
-    .option("--quick", `a smoke run: ${QUICK_TENANTS} tenants`)
+    .option("--customers <n>", "GDAP customers of the discovery scenario (a tenth of them declared)", positiveInteger, 10_000)
+    .option("--quick", `a smoke run: ${QUICK_TENANTS} tenants, ${QUICK_TENANTS * 10} GDAP customers`)
     .option("--json <file>", "also write every measured figure as JSON to this file")
     .parse(argv);
   const options = program.opts<BenchOptions>();
@@ -51,18 +54,25 @@ async function main(argv: readonly string[]): Promise<number> {
   progress(`3/4 First-time rollout of ${tenants} tenants under the documented limits at clock speed ${options.speed}...`);
   const rollout = await measureRollout(tenants, options.speed, options.concurrency);
 
-  progress(`4/4 Synthesizing the Terraform stacks of ${tenants} tenants...`);
+  progress(`4/5 Synthesizing the Terraform stacks of ${tenants} tenants...`);
   const synth = await measureSynth(tenants);
+
+  const customers = options.quick ? QUICK_TENANTS * 10 : options.customers;
+  const declared = Math.max(1, Math.floor(customers / 10));
+  progress(`5/5 Discovering ${customers} GDAP customers, ${declared} of them declared...`);
+  const discovery = await measureDiscovery(customers, declared);
 
   const results: BenchResults = { plan, firstRefresh, rollout, synth };
   process.stdout.write(`${renderTable(benchRows(results))}\n`);
+  process.stdout.write(`${discoveryTable(discovery)}\n`);
   if (options.json !== undefined) {
     const machine = { node: process.version, platform: process.platform, processors: cpus().length };
-    writeFileSync(options.json, `${JSON.stringify({ startedAt, machine, options: { ...options, tenants }, results }, null, 2)}\n`);
+    writeFileSync(options.json, `${JSON.stringify({ startedAt, machine, options: { ...options, tenants }, results: { ...results, discovery } }, null, 2)}\n`);
     progress(`Wrote ${options.json}.`);
   }
 
   const failures = runFailures(results);
+  if (discovery.proposed !== customers - declared) failures.push(`discovery proposed ${discovery.proposed} files, not ${customers - declared}.`);
   for (const failure of failures) process.stderr.write(`The run failed: ${failure}\n`);
   return failures.length > 0 ? 1 : 0;
 }
@@ -76,6 +86,17 @@ function runFailures(results: BenchResults): string[] {
   if (results.synth.stacks !== results.synth.tenants) failures.push(`synth wrote ${results.synth.stacks} stacks for ${results.synth.tenants} tenants.`);
   if ((rollout.statuses["changed"] ?? 0) !== rollout.tenants) failures.push(`not every tenant of the rollout was changed (${JSON.stringify(rollout.statuses)}).`);
   return failures;
+}
+
+/** The discovery figures, with the ratio to the one-request-per-page-plus-one-per-relationship bound. */
+function discoveryTable(d: DiscoveryMeasurement): string {
+  const rows: [string, string][] = [
+    [`discovery, ${d.customers.toLocaleString("en")} GDAP customers (${d.declared.toLocaleString("en")} declared)`, `${d.proposed.toLocaleString("en")} files proposed in ${(d.ms / 1000).toFixed(1)} s`],
+    ["  requests", `${d.graphRequests} Graph (${d.relationshipPages} pages, ${d.graphRequests - d.relationshipPages} $batch carrying ${d.batchItems} reads), ${d.tokenRequests} tokens`],
+    ["  against the bound", `${d.graphRequests} / ${d.bound} (1 per page + 1 per relationship checked) = ${(d.graphRequests / d.bound).toFixed(2)}`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
 }
 
 function progress(message: string): void {

@@ -11,6 +11,7 @@ export const ENV = {
   certificateFile: "CIPP_CPV_CERTIFICATE_FILE",
   certificateKeyFile: "CIPP_CPV_CERTIFICATE_KEY_FILE",
   refreshToken: "CIPP_CPV_REFRESH_TOKEN",
+  federatedTokenFile: "CIPP_CPV_FEDERATED_TOKEN_FILE",
   caFile: "CIPP_CPV_CA_FILE",
   sandboxUrl: "CIPP_CPV_SANDBOX_URL",
 } as const;
@@ -36,9 +37,15 @@ export function secretsFromEnvironment(env: Env, readFile: ReadFile = readText):
   const certFile = nonEmpty(env[ENV.certificateFile]);
   const keyFile = nonEmpty(env[ENV.certificateKeyFile]);
   const refreshToken = nonEmpty(env[ENV.refreshToken]);
+  const federatedFile = nonEmpty(env[ENV.federatedTokenFile]);
   const problems: string[] = [];
 
-  if (secret !== undefined && (certFile !== undefined || keyFile !== undefined)) {
+  if (federatedFile !== undefined && (secret !== undefined || certFile !== undefined || keyFile !== undefined)) {
+    problems.push(`set one CIPP-SAM credential: ${ENV.federatedTokenFile}, ${ENV.clientSecret}, or ${ENV.certificateFile} with ${ENV.certificateKeyFile}`);
+  } else if (federatedFile !== undefined) {
+    // A federated assertion (e.g. a GitHub Actions OIDC token saved to a file), as Azure's
+    // workload identity does with AZURE_FEDERATED_TOKEN_FILE: read again for every token request.
+  } else if (secret !== undefined && (certFile !== undefined || keyFile !== undefined)) {
     problems.push(`set either ${ENV.clientSecret} or ${ENV.certificateFile} with ${ENV.certificateKeyFile}, not both`);
   } else if (secret === undefined && certFile === undefined && keyFile === undefined) {
     problems.push(`CIPP-SAM's credential is missing: set ${ENV.clientSecret}, or ${ENV.certificateFile} and ${ENV.certificateKeyFile}`);
@@ -51,7 +58,9 @@ export function secretsFromEnvironment(env: Env, readFile: ReadFile = readText):
   if (problems.length > 0) throw new ConfigurationError(problems.join("; ") + ".");
 
   const credential: AppCredential =
-    secret !== undefined
+    federatedFile !== undefined
+      ? { kind: "assertion", getAssertion: async () => readFederatedToken(readFile, federatedFile) }
+      : secret !== undefined
       ? { kind: "secret", clientSecret: secret }
       : {
           kind: "certificate",
@@ -113,6 +122,17 @@ function readPem(readFile: ReadFile, path: string, origin: string, kind: string)
   if (!text.includes(`-----BEGIN`) || !text.includes(kind)) {
     throw new ConfigurationError(`${origin}: ${path} is not a PEM file holding a ${kind.toLowerCase()}.`);
   }
+  return text;
+}
+
+function readFederatedToken(readFile: ReadFile, path: string): string {
+  let text: string;
+  try {
+    text = readFile(path).trim();
+  } catch (error) {
+    throw new ConfigurationError(`${ENV.federatedTokenFile}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "unreadable"}).`);
+  }
+  if (text === "") throw new ConfigurationError(`${ENV.federatedTokenFile}: ${path} is empty.`);
   return text;
 }
 

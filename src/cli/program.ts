@@ -1,5 +1,5 @@
 /**
- * The command line: `cipp-cpv validate | plan | refresh | reset | synth | emulator | demo`.
+ * The command line: `cipp-cpv validate | plan | refresh | reset | discover | synth | emulator | demo`.
  * Exit codes: 0 success / no changes; 2 changes pending (plan); 1 any error or failed tenant.
  */
 import { join } from "node:path";
@@ -8,13 +8,16 @@ import { RunRefusedError, checkResetConfirmation } from "../apply/engine";
 import { DeclarationError } from "../desired/declaration-error";
 import { SETTINGS_FILE, loadFleet, localFiles, repositoryFiles, type DeclarationFiles } from "../desired/load";
 import { TenantSelectionError } from "../desired/select";
+import { GdapStateError } from "../discover/gdap-roles";
+import { DiscoverRefusedError } from "../discover/run";
 import { demoCommand } from "./demo";
+import { discoverCommand } from "./discover-command";
 import { emulatorCommand } from "./emulator-command";
 import { ConfigurationError, ENV, caCertificatesFrom, sandboxUrlFrom, secretsFromEnvironment } from "./environment";
 import { createOutput, type Output } from "./output";
 import { runCommand, type RunFlags } from "./run-command";
 import { synthCommand, type SynthFlags } from "./synth-command";
-import { positiveInteger, portNumber } from "./arguments";
+import { nonNegativeInteger, positiveInteger, portNumber } from "./arguments";
 
 /** Where plan, refresh and reset take their credentials from, since no flag carries them. */
 const CREDENTIALS_HELP = `
@@ -22,6 +25,7 @@ Environment (credentials are never flags, which would show in shell history and 
   ${ENV.clientSecret.padEnd(31)}CIPP-SAM's client secret, or
   ${ENV.certificateFile.padEnd(31)}CIPP-SAM's certificate (PEM), with
   ${ENV.certificateKeyFile.padEnd(31)}its private key (PEM)
+  ${ENV.federatedTokenFile.padEnd(31)}or a file holding a federated assertion (GitHub OIDC token) for CIPP-SAM
   ${ENV.refreshToken.padEnd(31)}the CIPP service account's refresh token
   ${ENV.sandboxUrl.padEnd(31)}as --sandbox-url
   ${ENV.caFile.padEnd(31)}as --ca-file
@@ -44,6 +48,8 @@ interface CommonOptions {
   allowOutsideRepository?: boolean;
   sandboxUrl?: string;
   caFile?: string;
+  gdapChanged?: boolean;
+  gdapState?: string;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -93,6 +99,14 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
         .option("--force-consent", "post the Partner Center consent even where the plan does not need it")
         .option("--allow-empty", "accept a stacks folder that declares no tenant (otherwise refused)")
         .option("--concurrency <n>", "tenants processed at once", positiveInteger, 10);
+    }
+    if (mode === "refresh") {
+      command
+        .addOption(
+          new Option("--gdap-changed", "refresh only the tenants whose GDAP roles changed since the last record, each with a fresh Partner Center consent")
+            .conflicts(["tenant", "changedFiles"]),
+        )
+        .option("--gdap-state <file>", "the GDAP role record to compare with and update (default with --gdap-changed: .cipp-cpv/gdap-roles.json)");
     }
     return command
       .option("--json <file>", "also write the report as JSON")
@@ -172,6 +186,52 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     });
 
   program
+    .command("discover")
+    .description("compare the partner's GDAP customers with stacks/tenants/ and propose files for new ones (exit 0 nothing new, 2 new files, 1 error)")
+    .addOption(stacks())
+    .option("--write", "write the new tenant files (never over an existing file)")
+    .option("--expiring-within <days>", "report declared tenants whose GDAP access ends within this many days without auto-extend", nonNegativeInteger, 30)
+    .option("--profile <name>", "profile for new tenant files, repeatable (default: default, when profiles/default.yaml exists)", (value: string, previous: string[] = []) => [...previous, value])
+    .option("--json <file>", "also write the report as JSON")
+    .option("--markdown <file>", "also write the report as Markdown (the discovery pull request's body)")
+    .option("--refresh-token-out <file>", "write the service account's rotated refresh token here (mode 600)")
+    .option("--sandbox-url <url>", `the sandbox emulator's base URL (or ${ENV.sandboxUrl}); required when cloud is "sandbox"`)
+    .option("--ca-file <file>", `extra CA certificate to trust, PEM (or ${ENV.caFile})`)
+    .addHelpText("after", CREDENTIALS_HELP)
+    .action(
+      async (options: {
+        stacks: string;
+        write?: boolean;
+        expiringWithin: number;
+        profile?: string[];
+        json?: string;
+        markdown?: string;
+        refreshTokenOut?: string;
+        sandboxUrl?: string;
+        caFile?: string;
+      }) => {
+        const secrets = secretsFromEnvironment(env);
+        const sandboxUrl = sandboxUrlFrom(options.sandboxUrl, env);
+        if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks, false);
+        setExit(
+          await discoverCommand(
+            {
+              stacks: options.stacks,
+              write: options.write === true,
+              expiringWithin: options.expiringWithin,
+              ...(options.profile !== undefined ? { profiles: options.profile } : {}),
+              ...(options.json !== undefined ? { json: options.json } : {}),
+              ...(options.markdown !== undefined ? { markdown: options.markdown } : {}),
+              ...(options.refreshTokenOut !== undefined ? { refreshTokenOut: options.refreshTokenOut } : {}),
+            },
+            { ...secrets, caCertificates: caCertificatesFrom(options.caFile, env), ...(sandboxUrl !== undefined ? { sandboxUrl } : {}) },
+            output,
+          ),
+        );
+      },
+    );
+
+  program
     .command("emulator")
     .description("start the sandbox emulator of Entra ID, Microsoft Graph and Partner Center; prints its base URL")
     .option("--port <n>", "port (default: chosen by the OS)", portNumber)
@@ -215,6 +275,8 @@ function runFlags(options: CommonOptions): RunFlags {
     ...(options.allowEmpty ? { allowEmpty: true } : {}),
     ...(options.resetRecords !== undefined ? { resetRecords: options.resetRecords } : {}),
     ...(options.allowOutsideRepository ? { allowOutsideRepository: true } : {}),
+    ...(options.gdapChanged ? { gdapChanged: true } : {}),
+    ...(options.gdapState !== undefined ? { gdapState: options.gdapState } : {}),
   };
 }
 
@@ -224,7 +286,7 @@ function reportError(error: unknown, output: Output): number {
     // Help and version exit 0; usage errors were already printed by commander.
     return error.exitCode === 0 ? 0 : 1;
   }
-  if (error instanceof DeclarationError || error instanceof TenantSelectionError || error instanceof ConfigurationError || error instanceof RunRefusedError) {
+  if (error instanceof DeclarationError || error instanceof TenantSelectionError || error instanceof ConfigurationError || error instanceof RunRefusedError || error instanceof DiscoverRefusedError || error instanceof GdapStateError) {
     output.err(`Error: ${error.message}`);
     return 1;
   }

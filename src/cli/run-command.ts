@@ -5,7 +5,9 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { runEngine, type RunOutcome } from "../apply/engine";
-import type { AppCredential, RunMode } from "../apply/run-request";
+import type { AppCredential, Progress, RunMode } from "../apply/run-request";
+import { refreshOnGdapChange } from "../discover/gdap-refresh";
+import { DEFAULT_GDAP_STATE_FILE } from "../discover/gdap-roles";
 import { sandboxEndpoints, type CloudEndpoints } from "../cloud/endpoints";
 import { stopSentence, renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../report";
 import { parseChangedPaths } from "../desired/affected";
@@ -33,6 +35,10 @@ export interface RunFlags {
   readonly resetRecords?: string;
   /** Read declarations and manifests from outside the repository too. */
   readonly allowOutsideRepository?: boolean;
+  /** Refresh: only the tenants whose GDAP role set changed since the record, with a fresh consent. */
+  readonly gdapChanged?: boolean;
+  /** Refresh: the GDAP role record to compare with and update (default with gdapChanged: .cipp-cpv/gdap-roles.json). */
+  readonly gdapState?: string;
 }
 
 export interface RunContext {
@@ -52,10 +58,10 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
   if (flags.json !== undefined) checkWritable(flags.json, "--json");
   if (flags.markdown !== undefined) checkWritable(flags.markdown, "--markdown");
   if (flags.refreshTokenOut !== undefined) checkWritable(flags.refreshTokenOut, "--refresh-token-out");
+  if (mode === "refresh" && flags.gdapState !== undefined) checkWritable(flags.gdapState, "--gdap-state");
 
   const endpoints: CloudEndpoints | undefined = context.sandboxUrl ? sandboxEndpoints(context.sandboxUrl) : undefined;
-  const outcome = await runEngine({
-    mode,
+  const request = {
     stacksDir: flags.stacks,
     ...(flags.tenant !== undefined ? { tenant: flags.tenant } : {}),
     ...(flags.changedFiles !== undefined ? { changedFiles: changedPathsIn(flags.changedFiles) } : {}),
@@ -69,10 +75,24 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
     refreshToken: context.refreshToken,
     ...(flags.resetRecords !== undefined ? { resetRecords: flags.resetRecords } : {}),
     ...(flags.allowOutsideRepository === true ? { allowOutsideRepository: true } : {}),
-    ...(flags.quiet ? {} : { onProgress: (progress) => output.err(progressLine(progress, mode)) }),
-  });
+    ...(flags.quiet ? {} : { onProgress: (progress: Progress) => output.err(progressLine(progress, mode)) }),
+  };
+  const gdapState = flags.gdapState ?? (flags.gdapChanged ? DEFAULT_GDAP_STATE_FILE : undefined);
+  if (mode === "refresh" && gdapState !== undefined) {
+    const gdap = await refreshOnGdapChange({ ...request, stateFile: gdapState, onlyChanged: flags.gdapChanged === true });
+    if (flags.gdapChanged) output.err(gdapChangeLine(gdap.changed, gdap.previousRecordedAt, gdapState));
+    report(mode, gdap.outcome, flags, output);
+    return gdap.outcome.exitCode;
+  }
+  const outcome = await runEngine({ mode, ...request });
   report(mode, outcome, flags, output);
   return outcome.exitCode;
+}
+
+function gdapChangeLine(changed: readonly string[], since: string | null, file: string): string {
+  if (since === null) return `No GDAP role record in ${file} yet: this run records one; the next --gdap-changed refreshes the tenants whose roles change.`;
+  if (changed.length === 0) return `No tenant's GDAP roles changed since ${since}; nothing to refresh.`;
+  return `GDAP roles changed since ${since} for ${changed.length} ${changed.length === 1 ? "tenant" : "tenants"} (${changed.join(", ")}): refreshing with a fresh Partner Center consent.`;
 }
 
 /** The paths listed in `file` (standard input for "-"), absolute, as the repository root is the current folder. */

@@ -68,8 +68,27 @@ export interface GraphDelegatedAdminRelationship {
   readonly displayName?: string;
   readonly status: string;
   readonly endDateTime?: string | null;
-  readonly customer: { readonly tenantId: string; readonly displayName?: string };
+  /** ISO 8601 duration: "PT0S" or "P0D" (no auto-extend) or e.g. "P180D". */
+  readonly autoExtendDuration?: string | null;
+  readonly customer: { readonly tenantId: string; readonly displayName?: string | null };
   readonly accessDetails: { readonly unifiedRoles: readonly { readonly roleDefinitionId: string }[] };
+}
+
+/** `delegatedAdminAccessAssignment`: roles of a relationship assigned to a partner security group. */
+export interface GraphDelegatedAdminAccessAssignment {
+  readonly id: string;
+  /** "pending", "active", "deleting", "deleted", "error". */
+  readonly status: string;
+  readonly accessContainer?: { readonly accessContainerId: string; readonly accessContainerType: string } | null;
+  readonly accessDetails?: { readonly unifiedRoles: readonly { readonly roleDefinitionId: string }[] } | null;
+}
+
+/** `tenantInformation`, from `findTenantInformationByTenantId`. */
+export interface GraphTenantInformation {
+  readonly tenantId: string;
+  readonly displayName?: string | null;
+  readonly defaultDomainName?: string | null;
+  readonly federationBrandName?: string | null;
 }
 
 export interface GraphCollection<T> {

@@ -14,6 +14,10 @@ export const DEMO = {
   unlicensed: { tenantId: "4b8e5f0a-1d2c-4e6f-94a5-6b7c8d9e0f04", defaultDomain: "adatum.onmicrosoft.com", displayName: "Adatum" },
   /** Consented once, but the GDAP relationship has expired: the service account cannot reach it. */
   noGdap: { tenantId: "5c9f6a1b-2e3d-4f70-a5b6-7c8d9e0f1a05", defaultDomain: "wingtiptoys.onmicrosoft.com", displayName: "Wingtip Toys" },
+  /** Onboarded through GDAP (Application Administrator) but not declared in stacks/: `discover` proposes its file. */
+  newCustomer: { tenantId: "6d0a7b2c-3f4e-4a81-b6c7-8d9e0f1a2b06", defaultDomain: "litware.onmicrosoft.com", displayName: "Litware" },
+  /** An active GDAP relationship with Global Reader and Helpdesk Administrator only: too few roles for CIPP. */
+  fewRoles: { tenantId: "7e1b8c3d-4a5f-4b92-87d8-9e0f1a2b3c07", defaultDomain: "proseware.onmicrosoft.com", displayName: "Proseware" },
   /** CIPP-SAM, the partner's multi-tenant application. */
   applicationId: "6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b",
   /** The partner's CIPP service account. */

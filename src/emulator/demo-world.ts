@@ -1,7 +1,8 @@
 /**
  * The sandbox's default world: a partner with CIPP-SAM and five customers, one per situation the
- * tool must handle (healthy, drifted, never consented, unlicensed, unreachable). All identifiers
- * and credentials are illustrative.
+ * tool must handle (healthy, drifted, never consented, unlicensed and expiring GDAP, unreachable),
+ * plus two GDAP customers stacks/ does not declare, for `discover` (one to propose, one with too
+ * few roles). All identifiers and credentials are illustrative.
  */
 import cippSamGrants from "./fixtures/cipp-sam-grants.json";
 import firstPartyAppsJson from "./fixtures/first-party-apps.json";
@@ -118,8 +119,22 @@ function tenant(o: TenantOptions): TenantSpec {
   };
 }
 
-/** Builds the demo world specification (a fresh object each call, safe to modify). */
-export function demoWorld(): WorldSpec {
+/** Entra role templates a GDAP relationship can hold that cannot consent an application. */
+const READ_ONLY_GDAP_ROLES = [
+  "f2ef992c-3afb-46b9-b7cf-a126ee74c451", // Global Reader
+  "729827e3-9c14-49f7-bb1b-9608f156bbb8", // Helpdesk Administrator
+];
+
+/** Days before Adatum's GDAP relationship ends, without auto-extend: within `discover`'s default warning window. */
+export const DEMO_EXPIRING_IN_DAYS = 12;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Builds the demo world specification (a fresh object each call, safe to modify). `now` places
+ * the one relationship with an end date (Adatum's, ending in DEMO_EXPIRING_IN_DAYS days).
+ */
+export function demoWorld(now: number = Date.now()): WorldSpec {
   return {
     partnerTenantId: DEMO.partner.tenantId,
     applications: [
@@ -150,15 +165,26 @@ export function demoWorld(): WorldSpec {
       tenant({ ids: DEMO.fresh, skus: [SKU.e3], consented: false }),
       tenant({ ids: DEMO.unlicensed, skus: [SKU.businessStandard], consented: true }),
       tenant({ ids: DEMO.noGdap, skus: [SKU.e3], consented: true }),
+      tenant({ ids: DEMO.newCustomer, skus: [SKU.e3], consented: false }),
+      tenant({ ids: DEMO.fewRoles, skus: [SKU.businessStandard], consented: false }),
     ],
     gdapRelationships: [
-      ...[DEMO.healthy, DEMO.drifted, DEMO.fresh, DEMO.unlicensed].map((t) => ({
+      ...[DEMO.healthy, DEMO.drifted, DEMO.fresh, DEMO.newCustomer].map((t) => ({
         displayName: `CIPP ${t.displayName}`,
         customerTenantId: t.tenantId,
         status: "active" as const,
         roleTemplateIds: GDAP_ROLES,
       })),
+      {
+        displayName: `CIPP ${DEMO.unlicensed.displayName}`,
+        customerTenantId: DEMO.unlicensed.tenantId,
+        status: "active",
+        roleTemplateIds: GDAP_ROLES,
+        endDateTime: new Date(now + DEMO_EXPIRING_IN_DAYS * DAY_MS).toISOString(),
+        autoExtendDuration: "PT0S",
+      },
       { displayName: `CIPP ${DEMO.noGdap.displayName}`, customerTenantId: DEMO.noGdap.tenantId, status: "expired", roleTemplateIds: GDAP_ROLES },
+      { displayName: `Helpdesk ${DEMO.fewRoles.displayName}`, customerTenantId: DEMO.fewRoles.tenantId, status: "active", roleTemplateIds: READ_ONLY_GDAP_ROLES },
     ],
   };
 }

@@ -3,6 +3,7 @@
  * credentials with a secret, a certificate assertion or a federated assertion, and partner
  * refresh tokens redeemed in the partner tenant or, through GDAP, in a customer tenant.
  */
+import { effectiveGdapRoles } from "./gdap-access";
 import { X509Certificate, createPublicKey, randomBytes } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { EmuRequest, EmuResponse, IdGenerator } from "./context";
@@ -414,7 +415,7 @@ function refreshToken(app: ApplicationSpec, tenant: TenantState, resource: Reque
   if (!user) return fail(400, "invalid_grant", 50034, "The user account does not exist in the directory.");
 
   if (tenant.tenantId !== world.partnerTenantId) {
-    const active = world.gdapRelationships.some((r) => r.customerTenantId === tenant.tenantId && r.status === "active");
+    const active = effectiveGdapRoles(world, tenant.tenantId, deps.clock.now()).size > 0;
     if (!active) {
       fail(
         400,

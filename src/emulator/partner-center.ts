@@ -2,6 +2,7 @@
  * Partner Center's application consent API (microsoft-apis.md §2): POST creates CIPP-SAM's
  * service principal and AllPrincipals grants in a customer tenant; DELETE removes them.
  */
+import { effectiveGdapRoles } from "./gdap-access";
 import type { EmuRequest, EmuResponse, IdGenerator, TokenVerifier } from "./context";
 import type { VirtualClock } from "./clock";
 import type { ProfileFaultInjector } from "./faults";
@@ -114,11 +115,10 @@ function authenticate(req: EmuRequest, deps: PartnerCenterDeps, world: World): C
 }
 
 /** The caller must be an admin agent with an active GDAP relationship holding an app-consent role. */
-function authorise(caller: CallerClaims, customerId: string, world: World): void {
+function authorise(caller: CallerClaims, customerId: string, world: World, now: number): void {
   const user = world.users.get(caller.userId);
-  const related = world.gdapRelationships.some(
-    (r) => r.customerTenantId === customerId && r.status === "active" && r.roleTemplateIds.some((id) => CONSENT_ROLES.includes(id)),
-  );
+  const roles = effectiveGdapRoles(world, customerId, now);
+  const related = CONSENT_ROLES.some((id) => roles.has(id));
   if (!user?.adminAgent || !related) throw new PartnerCenterError(403, "2032", "Access denied");
 }
 
@@ -147,7 +147,7 @@ function postConsent(req: EmuRequest, customerId: string, caller: CallerClaims, 
     throw new PartnerCenterError(403, "2032", "Access denied: the application in the access token does not match the applicationId of the request.");
   }
   const tenant = customerOf(customerId, world);
-  authorise(caller, customerId, world);
+  authorise(caller, customerId, world, deps.clock.now());
   const app = world.applications.get(applicationId);
   if (!app) throw new PartnerCenterError(400, "600000", `Application '${applicationId}' was not found.`);
 
@@ -214,7 +214,7 @@ function deleteConsent(appId: string, customerId: string, caller: CallerClaims, 
     throw new PartnerCenterError(403, "2032", "Access denied: the application in the access token does not match the application of the request.");
   }
   const tenant = customerOf(customerId, world);
-  authorise(caller, customerId, world);
+  authorise(caller, customerId, world, deps.clock.now());
   const appSp = findServicePrincipal(tenant, appId);
   if (!appSp) throw new PartnerCenterError(404, "600051", `No application consent for '${appId}' exists in the customer tenant.`);
   if (world.behaviour.consentDeleteRemovesServicePrincipal) {

@@ -144,9 +144,25 @@ export interface GdapRelationshipSpec {
   readonly id?: string;
   readonly displayName?: string;
   readonly customerTenantId: string;
-  readonly status: "active" | "expired" | "terminated" | "approvalPending";
+  readonly status: "active" | "expiring" | "expired" | "terminated" | "approvalPending";
   /** Entra role template ids granted through the relationship. */
   readonly roleTemplateIds: readonly string[];
+  /** ISO end date; absent: an active relationship ends a year after each read, an ended one ended 30 days before it. */
+  readonly endDateTime?: string;
+  /** "PT0S" (default: ends at endDateTime) or "P180D" (extended automatically). */
+  readonly autoExtendDuration?: string;
+  /** The access assignments; absent: one active assignment of every role to the partner's GDAP group. See src/emulator/gdap.ts. */
+  readonly accessAssignments?: readonly GdapAccessAssignmentSpec[];
+  /** Answered with `customer: null`, as a relationship no customer has approved yet can be. */
+  readonly withoutCustomer?: boolean;
+}
+
+export interface GdapAccessAssignmentSpec {
+  readonly id?: string;
+  /** The partner security group the roles are assigned to. */
+  readonly securityGroupId?: string;
+  readonly roleTemplateIds: readonly string[];
+  readonly status?: "active" | "pending" | "deleting" | "deleted" | "error";
 }
 
 /** Knobs for behaviour the real services do not document or that vary. */

@@ -6,6 +6,7 @@
  * acting in a customer tenant through GDAP also needs a directory role that the relationship grants.
  */
 import type { AccessTokenClaims, EmulatorContext, TokenCheck } from "../context";
+import { effectiveGdapRoles } from "../gdap-access";
 import { GRAPH_APP_ID, type TenantState } from "../world";
 import { GraphError, insufficientPrivileges } from "./errors";
 import { acceptedSets, type PermissionEntry } from "./permission-table";
@@ -56,7 +57,7 @@ export function authorize(caller: Caller, requirement: Requirement, ctx: Emulato
   const sets = acceptedSets(requirement, claims.idtyp === "app" ? "application" : "delegated");
   if (!sets.some((set) => set.every((p) => held.has(p.toLowerCase())))) throw insufficientPrivileges();
   if (claims.idtyp === "user" && needsGdap(caller, ctx)) {
-    const roles = gdapRoles(ctx, caller.tenant.tenantId);
+    const roles = effectiveGdapRoles(ctx.world, caller.tenant.tenantId, ctx.clock.now());
     const allowed = requirement.gdapRoles === "anyRole" ? roles.size > 0 : requirement.gdapRoles.some((r) => roles.has(r));
     if (!allowed) throw insufficientPrivileges();
   }
@@ -66,13 +67,4 @@ export function authorize(caller: Caller, requirement: Requirement, ctx: Emulato
 function needsGdap(caller: Caller, ctx: EmulatorContext): boolean {
   const oid = caller.claims.oid;
   return oid !== undefined && ctx.world.users.has(oid) && caller.tenant.tenantId !== ctx.world.partnerTenantId;
-}
-
-/** The Entra role templates the partner's active GDAP relationships grant in a customer tenant. */
-function gdapRoles(ctx: EmulatorContext, customerTenantId: string): Set<string> {
-  const roles = new Set<string>();
-  for (const r of ctx.world.gdapRelationships) {
-    if (r.customerTenantId === customerTenantId && r.status === "active") for (const id of r.roleTemplateIds) roles.add(id);
-  }
-  return roles;
 }

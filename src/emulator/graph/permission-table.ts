@@ -163,6 +163,21 @@ export const PERMISSION_TABLE = {
     gdapRoles: "anyRole",
     source: "List delegatedAdminRelationships",
   },
+  "GET /tenantRelationships/delegatedAdminRelationships/{id}": {
+    ...same({ leastPrivileged: one("DelegatedAdminRelationship.Read.All"), higherPrivileged: one("DelegatedAdminRelationship.ReadWrite.All") }),
+    gdapRoles: "anyRole",
+    source: "Get delegatedAdminRelationship",
+  },
+  "GET /tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments": {
+    ...same({ leastPrivileged: one("DelegatedAdminRelationship.Read.All"), higherPrivileged: one("DelegatedAdminRelationship.ReadWrite.All") }),
+    gdapRoles: "anyRole",
+    source: "List accessAssignments",
+  },
+  "GET /tenantRelationships/findTenantInformationByTenantId(tenantId='{tenant-id}')": {
+    ...same({ leastPrivileged: one("CrossTenantInformation.ReadBasic.All"), higherPrivileged: [] }),
+    gdapRoles: "anyRole",
+    source: "tenantRelationship: findTenantInformationByTenantId",
+  },
   "GET /organization": {
     delegated: {
       leastPrivileged: one("User.Read"),

@@ -18,7 +18,8 @@ import {
   type ServicePrincipalRef,
   updateServicePrincipal,
 } from "./service-principals";
-import { listDelegatedAdminRelationships, listSubscribedSkus } from "./tenant-info";
+import { tenantRelationshipMethods } from "./gdap";
+import { listSubscribedSkus } from "./tenant-info";
 
 export interface Operation {
   /** The operation's row in the permission table. */
@@ -92,10 +93,9 @@ function routeMethods(segments: readonly string[]): Methods {
     throw notFoundSegment(second);
   }
   if (is(first, "tenantRelationships")) {
-    if (segments.length === 2 && is(second, "delegatedAdminRelationships")) {
-      return { GET: read("GET /tenantRelationships/delegatedAdminRelationships", listDelegatedAdminRelationships) };
-    }
-    throw notFoundSegment(segments.length === 1 ? first : second);
+    const methods = tenantRelationshipMethods(segments.slice(1));
+    if (methods) return methods;
+    throw notFoundSegment(segments.length === 1 ? first : segments[segments.length - 1]);
   }
   throw notFoundSegment(first);
 }

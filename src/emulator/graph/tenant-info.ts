@@ -1,10 +1,9 @@
 /**
- * Tenant-level reads a client makes before planning: the customer's licences (`subscribedSkus`)
- * and, in the partner tenant, its GDAP relationships
- * (`tenantRelationships/delegatedAdminRelationships`).
+ * Tenant-level reads a client makes before planning: the customer's licences (`subscribedSkus`).
+ * GDAP relationships are in gdap.ts.
  */
 import { createHash } from "node:crypto";
-import type { GdapRelationshipSpec, SubscribedSkuSpec } from "../world";
+import type { SubscribedSkuSpec } from "../world";
 import { collectionResult, type GraphCall, type GraphResult } from "./call";
 import type { EntityShape } from "./odata";
 
@@ -49,50 +48,4 @@ export function listSubscribedSkus(call: GraphCall): GraphResult {
     };
   };
   return collectionResult(call, tenant.subscribedSkus, SKU_SHAPE, toJson, "subscribedSkus");
-}
-
-const GDAP_SHAPE: EntityShape<GdapRelationshipSpec> = {
-  typeName: "microsoft.graph.delegatedAdminRelationship",
-  resourceName: "DelegatedAdminRelationship",
-  properties: ["id", "displayName", "status", "customer", "accessDetails", "duration", "createdDateTime", "activatedDateTime", "lastModifiedDateTime", "endDateTime", "autoExtendDuration"],
-  filterable: {
-    status: { type: "Edm.String", read: (r) => r.status },
-    "customer/tenantId": { type: "Edm.String", read: (r) => r.customerTenantId },
-    displayName: { type: "Edm.String", read: (r) => r.displayName ?? null },
-  },
-};
-
-const DAY_MS = 86_400_000;
-
-/**
- * `GET /tenantRelationships/delegatedAdminRelationships`. Only the partner tenant has
- * relationships as a partner; any other tenant gets an empty collection.
- */
-export function listDelegatedAdminRelationships(call: GraphCall): GraphResult {
-  const { world } = call.ctx;
-  const relationships = call.tenant.tenantId === world.partnerTenantId ? world.gdapRelationships : [];
-  const toJson = (r: GdapRelationshipSpec): Record<string, unknown> => {
-    const customer = world.tenants.get(r.customerTenantId);
-    // The spec has no dates: active relationships end in a year, the others ended a month ago.
-    const end = r.status === "active" ? call.now + 365 * DAY_MS : call.now - 30 * DAY_MS;
-    const start = end - 730 * DAY_MS;
-    const id = r.id ?? `${nameGuid("relationship", r.customerTenantId)}-${r.customerTenantId}`;
-    return {
-      // "The delegatedAdminRelationship object also contains an @odata.etag property as per RFC2616"
-      // (Get delegatedAdminRelationship): a weak tag that changes with the relationship's state.
-      "@odata.etag": `W/"${Buffer.from(`'"${nameGuid("etag", `${id}/${r.status}`)}"'`).toString("base64")}"`,
-      id,
-      displayName: r.displayName ?? `GDAP ${customer?.displayName ?? r.customerTenantId}`,
-      duration: "P730D",
-      status: r.status,
-      autoExtendDuration: "PT0S",
-      createdDateTime: new Date(start).toISOString(),
-      activatedDateTime: new Date(start).toISOString(),
-      lastModifiedDateTime: new Date(start).toISOString(),
-      endDateTime: new Date(end).toISOString(),
-      customer: { tenantId: r.customerTenantId, displayName: customer?.displayName ?? null },
-      accessDetails: { unifiedRoles: r.roleTemplateIds.map((roleDefinitionId) => ({ roleDefinitionId })) },
-    };
-  };
-  return collectionResult(call, relationships, GDAP_SHAPE, toJson, "tenantRelationships/delegatedAdminRelationships");
 }
