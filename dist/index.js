@@ -82318,7 +82318,7 @@ async function resetTenant(desired, port, settings) {
     });
   }
   port.renewTokens();
-  const replaced = snapshot === null ? {} : { replacedServicePrincipalId: snapshot.servicePrincipalId };
+  const replaced = snapshot === null || leftoverError !== null ? {} : { replacedServicePrincipalId: snapshot.servicePrincipalId };
   await convergeTenant(ledger, desired, port, settings, { ...readd, ...replaced });
   return finishRecorded(finish(plan));
 }

@@ -106,8 +106,9 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
 
   port.renewTokens();
   // Graph lists a deleted object for a while after the delete: the re-added CIPP-SAM is the one with
-  // another id, or the convergence would plan against the old one's grants and write nothing.
-  const replaced = snapshot === null ? {} : { replacedServicePrincipalId: snapshot.servicePrincipalId };
+  // another id, or the convergence would plan against the old one's grants and write nothing. (When
+  // the old one could not be deleted, it is the one consented again.)
+  const replaced = snapshot === null || leftoverError !== null ? {} : { replacedServicePrincipalId: snapshot.servicePrincipalId };
   await convergeTenant(ledger, desired, port, settings, { ...readd, ...replaced });
   return finishRecorded(finish(plan));
 }

@@ -174,8 +174,8 @@ describe("cpv-plan.yml: pull requests", () => {
 });
 
 describe("where credentials flow, across every workflow", () => {
-  test("id-token: write and an environment only in the two jobs that run the default branch's Action", () => {
-    const credentialed = ["cpv-plan.yml:plan", "cpv-refresh.yml:apply"];
+  test("id-token: write and an environment only in the jobs that run the default branch's Action or CLI", () => {
+    const credentialed = ["cpv-discover.yml:discover", "cpv-plan.yml:plan", "cpv-refresh.yml:apply"];
     expect(where((job) => job.permissions?.["id-token"] === "write")).toEqual(credentialed);
     expect(where((job) => job.environment !== undefined)).toEqual(credentialed);
   });
@@ -184,8 +184,10 @@ describe("where credentials flow, across every workflow", () => {
     const uses = new Map<string, string[]>();
     for (const j of allJobs) for (const name of secretNames(j.job)) uses.set(name, [...(uses.get(name) ?? []), `${j.file}:${j.name}`].sort());
     expect(Object.fromEntries(uses)).toEqual({
-      CIPP_REFRESH_TOKEN: ["cpv-plan.yml:plan", "cpv-refresh.yml:apply"],
-      CIPP_SAM_CLIENT_SECRET: ["cpv-plan.yml:plan", "cpv-refresh.yml:apply"],
+      // Opens the discovery pull request: writes to this repository only, in the job with no CIPP credential.
+      CIPP_DISCOVERY_PR_TOKEN: ["cpv-discover.yml:pull-request"],
+      CIPP_REFRESH_TOKEN: ["cpv-discover.yml:discover", "cpv-plan.yml:plan", "cpv-refresh.yml:apply"],
+      CIPP_SAM_CLIENT_SECRET: ["cpv-discover.yml:discover", "cpv-plan.yml:plan", "cpv-refresh.yml:apply"],
       CIPP_SECRETS_TOKEN: ["cpv-refresh.yml:apply"],
     });
   });

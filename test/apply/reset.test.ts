@@ -59,7 +59,9 @@ describe("resetTenant after the consent removal", () => {
       kind: "inaccessible",
       problem: { kind: "unknown", message: "Graph answered HTTP 503", action: "Run again." },
     };
-    const port = new ScriptedPort([read(held), unreadable, notConsented, read(held)], () => ({ status: 204, code: null, message: null, body: null }));
+    // Consented again, CIPP-SAM is a new service principal: Graph never reuses an object id.
+    const readded = read({ ...held, client: { servicePrincipalId: "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", displayName: "CIPP-SAM" } });
+    const port = new ScriptedPort([read(held), unreadable, notConsented, readded], () => ({ status: 204, code: null, message: null, body: null }));
 
     const { result } = await resetTenant(desiredTenant(), port, instantSettings());
 

@@ -25,7 +25,8 @@ describe("the permission table", () => {
     route
       .replace("{id}", CIPP_SP)
       .replace("{assignment-id}", "UxOIjjUXr0WvIe4TRFgqTY4z9Wu5KxpBtlEpoTGjw-A")
-      .replace("{grant-id}", "l5eW7x0ga0-WDOntXzHateQDNpSH5-lPk9HjD3Sarjk");
+      .replace("{grant-id}", "l5eW7x0ga0-WDOntXzHateQDNpSH5-lPk9HjD3Sarjk")
+      .replace("{tenant-id}", CIPP_SP);
   const served = (Object.keys(PERMISSION_TABLE) as RouteKey[]).filter((key) => key !== "POST /$batch");
 
   it("resolves every table route to the operation that reads that row", () => {
@@ -48,6 +49,8 @@ describe("the permission table", () => {
       `/servicePrincipals/${CIPP_SP}/appRoleAssignedTo`, `/servicePrincipals/${CIPP_SP}/appRoleAssignedTo/a`,
       `/servicePrincipals/${CIPP_SP}/oauth2PermissionGrants`, "/oauth2PermissionGrants", "/oauth2PermissionGrants/g",
       "/subscribedSkus", "/tenantRelationships/delegatedAdminRelationships", "/organization", "/domains",
+      `/tenantRelationships/delegatedAdminRelationships/${CIPP_SP}`, `/tenantRelationships/delegatedAdminRelationships/${CIPP_SP}/accessAssignments`,
+      `/tenantRelationships/findTenantInformationByTenantId(tenantId='${CIPP_SP}')`,
     ];
     let servedCount = 0;
     for (const path of paths) {

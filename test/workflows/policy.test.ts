@@ -103,8 +103,7 @@ describe("planted into cpv-plan.yml's credentialed plan job", () => {
     expect(findings.filter((f) => f.job === "plan").map((f) => f.message)).toEqual(
       expect.arrayContaining([
         "a credentialed job holds pull-requests: write; give it to a job without credentials",
-        "a credentialed job uses actions/github-script; only actions/checkout, actions/upload-artifact and this repository's Action may run there",
-        "a credentialed job uses actions/setup-node; only actions/checkout, actions/upload-artifact and this repository's Action may run there",
+        "a credentialed job uses actions/github-script; only actions/checkout, actions/upload-artifact, actions/setup-node and this repository's Action may run there",
         "a credentialed job restores a cache, which another branch's run may have written",
       ]),
     );

@@ -3,7 +3,8 @@
  * from the files themselves so that a new workflow, or a change to one, is held to them too.
  *
  * A job is *credentialed* when it can reach something able to write to a customer tenant or to
- * the secrets that can: it names a secret other than GITHUB_TOKEN, may request an OIDC token
+ * the secrets that can: it names a secret other than GITHUB_TOKEN (and the repository-only tokens
+ * below), may request an OIDC token
  * (`id-token: write`), or runs in an environment (whose secrets it then reads).
  */
 import { parse } from "yaml";
@@ -40,8 +41,17 @@ interface Workflow {
 const PULL_REQUEST_CODE = ["pull_request", "pull_request_review", "pull_request_review_comment"];
 /** Triggers that run the default branch's file with its secrets, for an event a pull request causes. */
 const PRIVILEGED_FOR_PULL_REQUESTS = ["pull_request_target", "workflow_run"];
-/** What a credentialed job may use: checking out (data), keeping artifacts, and this repository's Action. */
-const CREDENTIALED_ACTIONS = ["actions/checkout", "actions/upload-artifact"];
+/**
+ * What a credentialed job may use: checking out (data), keeping artifacts, installing Node (GitHub's
+ * own build, pinned; its cache is refused on its own, below) for the CLI, and this repository's Action.
+ */
+const CREDENTIALED_ACTIONS = ["actions/checkout", "actions/upload-artifact", "actions/setup-node"];
+/**
+ * Secrets that can write to this repository alone (a GitHub App or fine-grained token scoped to
+ * contents and pull requests), never to a tenant or to another secret: naming one does not make a
+ * job credentialed. The README's setup says to give such a token no other permission.
+ */
+const REPOSITORY_ONLY_SECRETS = ["CIPP_DISCOVERY_PR_TOKEN"];
 const SHA_PIN = /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/;
 const TAG_COMMENT = /^v\d+(\.\d+){0,2}$/;
 /** Expressions that name the pull request's head: a checkout of it fetches code the pull request controls. */
@@ -71,7 +81,7 @@ function permissionsOf(job: Job): Record<string, string> {
 }
 
 export function isCredentialed(job: Job): boolean {
-  return secretsOf(job).length > 0 || permissionsOf(job)["id-token"] === "write" || job.environment !== undefined;
+  return secretsOf(job).some((name) => !REPOSITORY_ONLY_SECRETS.includes(name)) || permissionsOf(job)["id-token"] === "write" || job.environment !== undefined;
 }
 
 function actionOf(uses: string): string {
