@@ -82532,6 +82532,13 @@ function timingWith(overrides) {
     random: overrides.random ?? realTiming.random
   };
 }
+function timingOf(deps) {
+  return timingWith({
+    ...deps.clock ? { now: deps.clock } : {},
+    ...deps.sleep ? { sleep: deps.sleep } : {},
+    ...deps.random ? { random: deps.random } : {}
+  });
+}
 
 // src/apply/engine.ts
 var RunRefusedError = class extends Error {
@@ -82539,11 +82546,7 @@ var RunRefusedError = class extends Error {
 };
 var DEFAULT_CONCURRENCY = 10;
 async function runEngine(request3, deps = {}) {
-  const timing = timingWith({
-    ...deps.clock ? { now: deps.clock } : {},
-    ...deps.sleep ? { sleep: deps.sleep } : {},
-    ...deps.random ? { random: deps.random } : {}
-  });
+  const timing = timingOf(deps);
   if (request3.mode === "reset") checkResetConfirmation(request3);
   const files = request3.allowOutsideRepository === true ? localFiles : repositoryFiles(request3.stacksDir);
   const fleet = loadFleet(request3.stacksDir, files);
@@ -82556,21 +82559,7 @@ async function runEngine(request3, deps = {}) {
   const coverage = changedFiles === void 0 ? {} : { changedFiles: changedFiles.length, ...deletedIn(request3.stacksDir, changedFiles) };
   const endpoints = endpointsFor(request3, fleet);
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
-  const clients = createMicrosoftClients({
-    endpoints,
-    credentials: request3.credential,
-    partnerTenantId: fleet.settings.partnerTenantId,
-    applicationId: fleet.settings.applicationId,
-    refreshToken: request3.refreshToken,
-    ...request3.caCertificates ? { caCertificates: request3.caCertificates } : {},
-    ...deps.dispatcher ? { dispatcher: deps.dispatcher } : {},
-    ...deps.requestTimeoutMs !== void 0 ? { timeoutMs: deps.requestTimeoutMs } : {},
-    ...deps.timer ? { timer: deps.timer } : {},
-    clock: timing.now,
-    sleep: timing.sleep,
-    random: timing.random,
-    writeBudget
-  });
+  const clients = microsoftClientsFor(endpoints, request3, fleet, deps, timing, writeBudget);
   const portFor = (tenant) => cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget });
   const records = new ResetRecords(request3.resetRecords ?? DEFAULT_RESET_RECORDS);
   const unfinished = records.unfinished(new Set(selected.map((tenant) => tenant.tenantId)));
@@ -82699,6 +82688,23 @@ function refusePartnerReset(selected) {
   throw new RunRefusedError(
     `Reset refused: ${partner.defaultDomain} is the partner tenant, where Partner Center cannot consent CIPP-SAM again. Manage CIPP-SAM's permissions there in the Entra admin center (App registrations \u2192 CIPP-SAM \u2192 API permissions); nothing was sent.`
   );
+}
+function microsoftClientsFor(endpoints, request3, fleet, deps, timing, writeBudget) {
+  return createMicrosoftClients({
+    endpoints,
+    credentials: request3.credential,
+    partnerTenantId: fleet.settings.partnerTenantId,
+    applicationId: fleet.settings.applicationId,
+    refreshToken: request3.refreshToken,
+    ...request3.caCertificates ? { caCertificates: request3.caCertificates } : {},
+    ...deps.dispatcher ? { dispatcher: deps.dispatcher } : {},
+    ...deps.requestTimeoutMs !== void 0 ? { timeoutMs: deps.requestTimeoutMs } : {},
+    ...deps.timer ? { timer: deps.timer } : {},
+    clock: timing.now,
+    sleep: timing.sleep,
+    random: timing.random,
+    ...writeBudget ? { writeBudget } : {}
+  });
 }
 function endpointsFor(request3, fleet) {
   if (request3.endpoints) return request3.endpoints;

@@ -30,7 +30,7 @@ import { runResultOf, type RunResult, type TenantResult } from "./result";
 import type { RunRequest } from "./run-request";
 import { runJobs } from "./scheduler";
 import type { TenantPort } from "./tenant-port";
-import { timingWith } from "./timing";
+import { timingOf, type Timing } from "./timing";
 
 /** What the engine hands back to a delivery surface. */
 export interface RunOutcome {
@@ -99,11 +99,7 @@ const DEFAULT_CONCURRENCY = 10;
  *   the declarations are invalid or name no such tenant. Nothing is sent in those cases.
  */
 export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Promise<RunOutcome> {
-  const timing = timingWith({
-    ...(deps.clock ? { now: deps.clock } : {}),
-    ...(deps.sleep ? { sleep: deps.sleep } : {}),
-    ...(deps.random ? { random: deps.random } : {}),
-  });
+  const timing = timingOf(deps);
   if (request.mode === "reset") checkResetConfirmation(request);
   const files = request.allowOutsideRepository === true ? localFiles : repositoryFiles(request.stacksDir);
   const fleet = loadFleet(request.stacksDir, files);
@@ -122,21 +118,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   const endpoints = endpointsFor(request, fleet);
 
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
-  const clients = createMicrosoftClients({
-    endpoints,
-    credentials: request.credential,
-    partnerTenantId: fleet.settings.partnerTenantId,
-    applicationId: fleet.settings.applicationId,
-    refreshToken: request.refreshToken,
-    ...(request.caCertificates ? { caCertificates: request.caCertificates } : {}),
-    ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
-    ...(deps.requestTimeoutMs !== undefined ? { timeoutMs: deps.requestTimeoutMs } : {}),
-    ...(deps.timer ? { timer: deps.timer } : {}),
-    clock: timing.now,
-    sleep: timing.sleep,
-    random: timing.random,
-    writeBudget,
-  });
+  const clients = microsoftClientsFor(endpoints, request, fleet, deps, timing, writeBudget);
   const portFor = (tenant: DesiredTenant): TenantPort =>
     cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget });
   const records = new ResetRecords(request.resetRecords ?? DEFAULT_RESET_RECORDS);
@@ -311,6 +293,36 @@ function refusePartnerReset(selected: readonly DesiredTenant[]): void {
     `Reset refused: ${partner.defaultDomain} is the partner tenant, where Partner Center cannot consent CIPP-SAM again. ` +
       "Manage CIPP-SAM's permissions there in the Entra admin center (App registrations → CIPP-SAM → API permissions); nothing was sent.",
   );
+}
+
+/**
+ * CIPP-SAM's Microsoft clients for one run over `fleet`: one token cache, the run's clock, chance,
+ * timeouts and network, and its write budget when it writes. The engine, the fleet read and
+ * discovery all build them here, so that a test's clock and network reach every one.
+ */
+export function microsoftClientsFor(
+  endpoints: CloudEndpoints,
+  request: Pick<RunRequest, "caCertificates" | "credential" | "refreshToken">,
+  fleet: Fleet,
+  deps: EngineDeps,
+  timing: Timing,
+  writeBudget?: WriteBudget,
+): MicrosoftClients {
+  return createMicrosoftClients({
+    endpoints,
+    credentials: request.credential,
+    partnerTenantId: fleet.settings.partnerTenantId,
+    applicationId: fleet.settings.applicationId,
+    refreshToken: request.refreshToken,
+    ...(request.caCertificates ? { caCertificates: request.caCertificates } : {}),
+    ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+    ...(deps.requestTimeoutMs !== undefined ? { timeoutMs: deps.requestTimeoutMs } : {}),
+    ...(deps.timer ? { timer: deps.timer } : {}),
+    clock: timing.now,
+    sleep: timing.sleep,
+    random: timing.random,
+    ...(writeBudget ? { writeBudget } : {}),
+  });
 }
 
 export function endpointsFor(request: Pick<RunRequest, "endpoints">, fleet: Fleet): CloudEndpoints {

@@ -3,41 +3,25 @@
  * needs to adopt what each tenant holds. The same two-request read as a plan (one token, one
  * `$batch` for a consented tenant), over the same clients and scheduler as the engine.
  */
-import { createMicrosoftClients, GRAPH_WRITE_LIMITS, WriteBudget } from "../cloud";
+import { GRAPH_WRITE_LIMITS, WriteBudget } from "../cloud";
 import type { DesiredTenant, Fleet } from "../desired/model";
 import type { LiveReading } from "../live/model";
 import { DEFAULT_BOOTSTRAP_SCOPES } from "../plan/bootstrap";
 import { cloudTenantPort } from "./cloud-port";
-import { endpointsFor, type EngineDeps } from "./engine";
+import { endpointsFor, microsoftClientsFor, type EngineDeps } from "./engine";
 import { problemOf } from "./operation-error";
 import type { RunRequest } from "./run-request";
 import { runJobs } from "./scheduler";
-import { timingWith } from "./timing";
+import { timingOf } from "./timing";
 
 /** What reading needs: where, as whom, how many at once. */
 export type ReadRequest = Pick<RunRequest, "endpoints" | "caCertificates" | "credential" | "refreshToken" | "concurrency" | "onProgress">;
 
 /** Each tenant's reading, by tenant id; a read that threw is an inaccessible reading with the cause. */
 export async function readFleet(fleet: Fleet, tenants: readonly DesiredTenant[], request: ReadRequest, deps: EngineDeps = {}): Promise<Map<string, LiveReading>> {
-  const timing = timingWith({
-    ...(deps.clock ? { now: deps.clock } : {}),
-    ...(deps.sleep ? { sleep: deps.sleep } : {}),
-    ...(deps.random ? { random: deps.random } : {}),
-  });
+  const timing = timingOf(deps);
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
-  const clients = createMicrosoftClients({
-    endpoints: endpointsFor(request, fleet),
-    credentials: request.credential,
-    partnerTenantId: fleet.settings.partnerTenantId,
-    applicationId: fleet.settings.applicationId,
-    refreshToken: request.refreshToken,
-    ...(request.caCertificates ? { caCertificates: request.caCertificates } : {}),
-    ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
-    clock: timing.now,
-    sleep: timing.sleep,
-    random: timing.random,
-    writeBudget,
-  });
+  const clients = microsoftClientsFor(endpointsFor(request, fleet), request, fleet, deps, timing, writeBudget);
   const unreadable = (error: unknown): LiveReading => ({
     kind: "inaccessible",
     problem: problemOf("Reading the tenant", error, "Run again; if it keeps failing, check the error above."),

@@ -27,3 +27,12 @@ export function timingWith(overrides: Partial<Timing>): Timing {
     random: overrides.random ?? realTiming.random,
   };
 }
+
+/** The timing of a run's dependencies (`clock`, `sleep`, `random`, each optional): real time for what they leave out. */
+export function timingOf(deps: { readonly clock?: () => number; readonly sleep?: (ms: number) => Promise<void>; readonly random?: () => number }): Timing {
+  return timingWith({
+    ...(deps.clock ? { now: deps.clock } : {}),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+  });
+}

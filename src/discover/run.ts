@@ -7,7 +7,9 @@
 import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Dispatcher } from "undici";
-import { createMicrosoftClients, type MicrosoftClients } from "../cloud";
+import { microsoftClientsFor } from "../apply/engine";
+import { timingOf } from "../apply/timing";
+import type { MicrosoftClients } from "../cloud";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
 import type { AppCredential } from "../cloud/tokens";
 import { DeclarationError } from "../desired/declaration-error";
@@ -64,18 +66,7 @@ function clientsFor(
   fleet: Fleet,
   deps: DiscoverDeps,
 ): MicrosoftClients {
-  return createMicrosoftClients({
-    endpoints: endpointsFor(request, fleet),
-    credentials: request.credential,
-    partnerTenantId: fleet.settings.partnerTenantId,
-    applicationId: fleet.settings.applicationId,
-    refreshToken: request.refreshToken,
-    ...(request.caCertificates ? { caCertificates: request.caCertificates } : {}),
-    ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
-    ...(deps.clock ? { clock: deps.clock } : {}),
-    ...(deps.sleep ? { sleep: deps.sleep } : {}),
-    ...(deps.random ? { random: deps.random } : {}),
-  });
+  return microsoftClientsFor(endpointsFor(request, fleet), request, fleet, deps, timingOf(deps));
 }
 
 export async function runDiscovery(request: DiscoverRequest, deps: DiscoverDeps = {}): Promise<{ report: DiscoveryReport; rotatedRefreshToken: string | null }> {
