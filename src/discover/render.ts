@@ -2,6 +2,7 @@
  * The discovery report as text (terminal), Markdown (the discovery pull request's body) and JSON
  * (schemaVersion 1, kind "discovery", schema/discovery.schema.json). All three show the same findings in the same order.
  */
+import { forTerminal } from "../report/escape";
 import { escapeMarkdown } from "../report/markdown";
 import { scrub } from "../report/lines";
 import type { DiscoveryReport, EndingAccess, LackingRoles, ProposedTenant, RelationshipRef } from "./model";
@@ -56,7 +57,8 @@ export function renderDiscoveryText(report: DiscoveryReport): string {
   section("Declared tenants unknown to GDAP", "?", report.unknown.map((u) => `${u.defaultDomain} ${u.tenantId} (${u.file})`));
   section("Problems", "x", report.problems.map((p) => `${p.severity}: ${p.subject}: ${p.message}`));
   out.push(summary(report));
-  return `${scrub(out.join("\n"))}\n`;
+  // Names and messages come from GDAP and Graph, where a customer chooses them: escaped line by line for the terminal.
+  return `${scrub(out.map(forTerminal).join("\n"))}\n`;
 }
 
 export function renderDiscoveryMarkdown(report: DiscoveryReport): string {

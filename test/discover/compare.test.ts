@@ -5,6 +5,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { checkAssignments, propose, triage } from "../../src/discover/compare";
 import { changedTenants, nextState, roleSetsOf } from "../../src/discover/gdap-roles";
+import { renderDiscoveryText } from "../../src/discover/render";
 import { cleanName, tenantFileContent, tenantFileName } from "../../src/discover/tenant-file";
 import { loadFleet } from "../../src/desired/load";
 import type { GdapRelationship } from "../../src/live/gdap-directory";
@@ -128,6 +129,8 @@ describe("checkAssignments and propose", () => {
     if (p === undefined) throw new Error("no proposal");
     const doc = parse(p.content) as Record<string, unknown>;
     expect(doc).toEqual({ tenantId: NEW, defaultDomain: "litware.onmicrosoft.com", displayName: cleanName(hostile), profiles: ["no-rms"] });
+    // Nothing invisible that reorders or hides text reaches the file a reviewer reads.
+    expect(cleanName("Contoso\u202Egnp.exe\u200B\u2066x\u2069")).toBe("Contoso gnp.exe x");
     const dir = mkdtempSync(path.join(tmpdir(), "cipp-cpv-proposal-"));
     try {
       cpSync(STACKS, dir, { recursive: true, filter: (src) => !src.endsWith(".ts") });
@@ -184,5 +187,29 @@ describe("GDAP role records", () => {
     expect(kept.tenants[NORTHWIND]).toEqual([APP_ADMIN]);
     expect(changedTenants(kept, after, declared)).toEqual([NORTHWIND]);
     expect(kept.tenants[fleet.settings.partnerTenantId]).toBeUndefined();
+  });
+});
+
+describe("the discovery report as text", () => {
+  it("shows a message from Graph with its controls visible: it cannot move the cursor or start a line of its own", () => {
+    const hostile = "relationship \u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\r\nDiscovery: 0 GDAP relationships";
+    const text = renderDiscoveryText({
+      schemaVersion: 1,
+      kind: "discovery",
+      generatedAt: "2026-12-01T00:00:00.000Z",
+      expiringWithinDays: 30,
+      relationships: 1,
+      customers: 1,
+      proposed: [],
+      written: false,
+      lackingRoles: [],
+      ending: [],
+      unknown: [],
+      problems: [{ subject: "r1", message: hostile, severity: "warning" }],
+      cost: { relationshipPages: 1, assignmentChecks: 0, tenantLookups: 0, graphRequests: 1 },
+    });
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(text).toContain("\\x1B]8;;https");
+    expect(text.split("\n").filter((line) => line.startsWith("Discovery:"))).toHaveLength(1);
   });
 });
