@@ -136,12 +136,14 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   const rotated = (): string | null => rotatedToken(clients, request.refreshToken);
   const sources = new Map(selected.map((tenant) => [tenant.tenantId, tenant.source]));
   const guard = new CredentialGuard(clients);
+  const consentFor = new Set((request.consentFor ?? []).map((id) => id.toLowerCase()));
+  const forceConsent = (tenant: DesiredTenant): boolean => request.forceConsent === true || consentFor.has(tenant.tenantId);
 
   if (request.mode === "plan") {
     const planned = await runJobs(
       selected.map((tenant) => ({
         key: tenant.defaultDomain,
-        run: () => guard.run(tenant, () => planOne(tenant, portFor(tenant), request.forceConsent === true)),
+        run: () => guard.run(tenant, () => planOne(tenant, portFor(tenant), forceConsent(tenant))),
       })),
       {
         concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
@@ -161,8 +163,8 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
     request.mode === "reset"
       ? resetTenant(tenant, portFor(tenant), steps)
       : managedByOf(tenant) === "terraform"
-        ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: request.forceConsent === true })
-        : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request.forceConsent === true });
+        ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) })
+        : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) });
   const attempted = await runJobs(
     selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant), wroteAnything) })),
     {

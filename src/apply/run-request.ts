@@ -42,6 +42,11 @@ export interface RunRequest {
   readonly confirm?: string;
   /** Post the Partner Center consent even when the plan does not need it (CIPP's manual refresh). */
   readonly forceConsent?: boolean;
+  /**
+   * Tenant ids (lower case) that get a fresh Partner Center consent as `forceConsent` gives every
+   * tenant, e.g. those whose GDAP access changed; the others are planned and refreshed as usual.
+   */
+  readonly consentFor?: readonly string[];
   /** Accept a stacks folder that declares no tenant at all (otherwise refused, naming the folder). */
   readonly allowEmpty?: boolean;
   /** Tenants processed at once. @default 10 */

@@ -70,6 +70,8 @@ export interface GraphDelegatedAdminRelationship {
   readonly endDateTime?: string | null;
   /** ISO 8601 duration: "PT0S" or "P0D" (no auto-extend) or e.g. "P180D". */
   readonly autoExtendDuration?: string | null;
+  readonly activatedDateTime?: string | null;
+  readonly lastModifiedDateTime?: string | null;
   readonly customer: { readonly tenantId: string; readonly displayName?: string | null };
   readonly accessDetails: { readonly unifiedRoles: readonly { readonly roleDefinitionId: string }[] };
 }
@@ -81,6 +83,8 @@ export interface GraphDelegatedAdminAccessAssignment {
   readonly status: string;
   readonly accessContainer?: { readonly accessContainerId: string; readonly accessContainerType: string } | null;
   readonly accessDetails?: { readonly unifiedRoles: readonly { readonly roleDefinitionId: string }[] } | null;
+  readonly createdDateTime?: string | null;
+  readonly lastModifiedDateTime?: string | null;
 }
 
 /** `tenantInformation`, from `findTenantInformationByTenantId`. */

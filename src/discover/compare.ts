@@ -45,7 +45,8 @@ export function refOf(r: GdapRelationship): RelationshipRef {
   return { id: r.id, displayName: r.displayName, status: r.status, endDateTime: r.endDateTime, autoExtend: r.autoExtend };
 }
 
-function isEffective(r: GdapRelationship, now: number): boolean {
+/** In effect at `now`: active or expiring, and not past an end it does not extend itself beyond. */
+export function isEffective(r: GdapRelationship, now: number): boolean {
   if (!EFFECTIVE.has(r.status.toLowerCase())) return false;
   const end = r.endDateTime === null ? NaN : Date.parse(r.endDateTime);
   return Number.isNaN(end) || r.autoExtend || end > now;

@@ -8,7 +8,7 @@ import { runEngine, type EngineDeps, type RunOutcome } from "../apply/engine";
 import type { RunRequest } from "../apply/run-request";
 import type { Guid } from "../desired/model";
 import { changedTenants, nextState, readGdapState, writeGdapState } from "./gdap-roles";
-import { readGdapRoleSets } from "./run";
+import { readGdapChanges, readGdapRoleSets } from "./run";
 
 export interface GdapRefreshRequest extends Omit<RunRequest, "mode" | "tenantIds"> {
   readonly stateFile: string;
@@ -46,4 +46,35 @@ export async function refreshOnGdapChange(request: GdapRefreshRequest, deps: Eng
   writeGdapState(stateFile, nextState(previous, roles, fleet.tenants, keep, readAt));
   const result = outcome.result === null ? null : { ...outcome.result, tenants: outcome.result.tenants.map((t) => ({ ...t, gdapRoles: roles.get(t.tenant.tenantId) ?? [] })) };
   return { outcome: { ...outcome, result }, changed, previousRecordedAt: previous?.recordedAt ?? null };
+}
+
+export interface GdapChangedSinceOutcome {
+  readonly outcome: RunOutcome;
+  /** Declared tenants whose GDAP access changed after `since`: each was refreshed with a fresh consent. */
+  readonly changed: readonly Guid[];
+  /** Of those, the ones whose access assignments could not be read (counted as changed). */
+  readonly unread: readonly Guid[];
+}
+
+/**
+ * `refresh --gdap-changed-since` and the Action's `gdap-changed-since`: reads GDAP once, then runs
+ * the normal refresh with a fresh Partner Center consent for the tenants whose access changed after
+ * `since` (epoch milliseconds). Keeps no state: the caller chooses the time (the nightly: when the
+ * last successful nightly started).
+ */
+export async function refreshOnGdapChangesSince(request: Omit<RunRequest, "mode">, since: number, deps: EngineDeps = {}): Promise<GdapChangedSinceOutcome> {
+  const { changes, fleet, refreshToken } = await readGdapChanges(request, since, deps);
+  const declared = new Set(fleet.tenants.map((t) => t.tenantId));
+  const changed = changes.tenants.filter((id) => declared.has(id));
+  const ran = await runEngine({ ...request, mode: "refresh", refreshToken, consentFor: changed }, deps);
+  const outcome: RunOutcome = { ...ran, rotatedRefreshToken: ran.rotatedRefreshToken ?? (refreshToken !== request.refreshToken ? refreshToken : null) };
+  return { outcome, changed, unread: changes.unread.filter((id) => declared.has(id)) };
+}
+
+/** The line a run prints about the tenants that get a consent for changed GDAP access. */
+export function gdapChangedSinceLine(since: number, changed: readonly Guid[], unread: readonly Guid[]): string {
+  const when = new Date(since).toISOString();
+  if (changed.length === 0) return `No declared tenant's GDAP access changed since ${when}: no consent forced.`;
+  const unreadNote = unread.length === 0 ? "" : ` (access assignments unreadable, counted as changed: ${unread.join(", ")})`;
+  return `GDAP access changed since ${when} for ${changed.length} ${changed.length === 1 ? "tenant" : "tenants"}: ${changed.join(", ")}${unreadNote}. Each gets a fresh Partner Center consent in this refresh.`;
 }

@@ -17,6 +17,7 @@ import { loadFleet } from "../desired/load";
 import type { Fleet, Guid } from "../desired/model";
 import { listGdapRelationships, readAssignedRoles, readTenantFacts } from "../live/gdap-directory";
 import { checkAssignments, propose, relationshipsToCheck, triage } from "./compare";
+import { gdapChangedSince, relationshipsToRead, type GdapChanges } from "./gdap-changes";
 import { roleSetsOf } from "./gdap-roles";
 import type { DiscoveryProblem, DiscoveryReport } from "./model";
 
@@ -59,6 +60,26 @@ export async function readGdapRoleSets(
   const readAt = (deps.clock ?? Date.now)();
   // Entra ID may rotate the refresh token: the caller goes on with the newest one.
   return { roles: roleSetsOf(listing.relationships, readAt), fleet, readAt, refreshToken: clients.tokens.currentRefreshToken() };
+}
+
+/**
+ * The customers whose GDAP access changed after `since` (see gdap-changes.ts): the relationship
+ * list (one request a page) and the access assignments of the effective relationships (one
+ * `$batch` a 20 relationships).
+ */
+export async function readGdapChanges(
+  request: Pick<DiscoverRequest, "stacksDir" | "endpoints" | "caCertificates" | "credential" | "refreshToken">,
+  since: number,
+  deps: DiscoverDeps = {},
+): Promise<{ changes: GdapChanges; fleet: Fleet; refreshToken: string }> {
+  const fleet = loadFleet(request.stacksDir);
+  const clients = clientsFor(request, fleet, deps);
+  const partnerGraph = clients.graph(fleet.settings.partnerTenantId);
+  const listing = await listGdapRelationships(partnerGraph);
+  const now = (deps.clock ?? Date.now)();
+  const toRead = relationshipsToRead(listing.relationships, now);
+  const assigned = toRead.length > 0 ? await readAssignedRoles(partnerGraph, toRead) : new Map();
+  return { changes: gdapChangedSince(listing.relationships, assigned, since, now), fleet, refreshToken: clients.tokens.currentRefreshToken() };
 }
 
 function clientsFor(

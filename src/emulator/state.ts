@@ -157,12 +157,21 @@ const WORLD_SCHEMA = {
           roleTemplateIds: strArr,
           endDateTime: str,
           autoExtendDuration: { enum: ["PT0S", "P0D", "P180D"] },
+          activatedDateTime: str,
+          lastModifiedDateTime: str,
           accessAssignments: {
             type: "array",
             items: {
               type: "object",
               required: ["roleTemplateIds"],
-              properties: { id: str, securityGroupId: str, roleTemplateIds: strArr, status: { enum: ["active", "pending", "deleting", "deleted", "error"] } },
+              properties: {
+                id: str,
+                securityGroupId: str,
+                roleTemplateIds: strArr,
+                status: { enum: ["active", "pending", "deleting", "deleted", "error"] },
+                createdDateTime: str,
+                lastModifiedDateTime: str,
+              },
             },
           },
           withoutCustomer: { type: "boolean" },

@@ -151,6 +151,9 @@ export interface GdapRelationshipSpec {
   readonly endDateTime?: string;
   /** "PT0S" (default: ends at endDateTime) or "P180D" (extended automatically). */
   readonly autoExtendDuration?: string;
+  /** ISO times Graph answers; absent: the relationship's start, 730 days before its end. */
+  readonly activatedDateTime?: string;
+  readonly lastModifiedDateTime?: string;
   /** The access assignments; absent: one active assignment of every role to the partner's GDAP group. See src/emulator/gdap.ts. */
   readonly accessAssignments?: readonly GdapAccessAssignmentSpec[];
   /** Answered with `customer: null`, as a relationship no customer has approved yet can be. */
@@ -163,6 +166,9 @@ export interface GdapAccessAssignmentSpec {
   readonly securityGroupId?: string;
   readonly roleTemplateIds: readonly string[];
   readonly status?: "active" | "pending" | "deleting" | "deleted" | "error";
+  /** ISO times Graph answers; absent: 30 days before each read. */
+  readonly createdDateTime?: string;
+  readonly lastModifiedDateTime?: string;
 }
 
 /** Knobs for behaviour the real services do not document or that vary. */

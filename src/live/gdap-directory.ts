@@ -25,6 +25,9 @@ export interface GdapRelationship {
   readonly endDateTime: string | null;
   /** Whether Graph extends it automatically at its end (autoExtendDuration other than PT0S / P0D). */
   readonly autoExtend: boolean;
+  /** ISO times Graph gave for its activation and last change, or null (what a nightly compares with the last run). */
+  readonly activatedDateTime: string | null;
+  readonly lastModifiedDateTime: string | null;
 }
 
 /** A relationship Graph answered that cannot be attributed to a customer: reported, never used. */
@@ -84,11 +87,25 @@ function relationshipOf(item: unknown): GdapRelationship | GdapAnomaly {
     roles: Array.isArray(unified) ? unified.map((u) => String(u.roleDefinitionId).toLowerCase()) : [],
     endDateTime: typeof r.endDateTime === "string" ? r.endDateTime : null,
     autoExtend: typeof r.autoExtendDuration === "string" && !NO_EXTENSION.has(r.autoExtendDuration.toUpperCase()),
+    activatedDateTime: typeof r.activatedDateTime === "string" ? r.activatedDateTime : null,
+    lastModifiedDateTime: typeof r.lastModifiedDateTime === "string" ? r.lastModifiedDateTime : null,
   };
 }
 
-/** The roles of one relationship that an active access assignment gives a partner security group, or the error reading them. */
-export type AssignedRoles = { readonly ok: true; readonly roles: readonly Guid[] } | { readonly ok: false; readonly error: string };
+/** When one access assignment was created and last changed, as Graph gave them (null when it gave none). */
+export interface AssignmentTimes {
+  readonly createdDateTime: string | null;
+  readonly lastModifiedDateTime: string | null;
+}
+
+/**
+ * The roles of one relationship that an active access assignment gives a partner security group,
+ * and the times of every assignment (any status: one removed recently changed the access too), or
+ * the error reading them.
+ */
+export type AssignedRoles =
+  | { readonly ok: true; readonly roles: readonly Guid[]; readonly times?: readonly AssignmentTimes[] }
+  | { readonly ok: false; readonly error: string };
 
 /** Reads the access assignments of `relationshipIds` ($batch, 20 a request); by relationship id. */
 export async function readAssignedRoles(partnerGraph: GraphClient, relationshipIds: readonly string[]): Promise<Map<string, AssignedRoles>> {
@@ -115,7 +132,11 @@ export async function readAssignedRoles(partnerGraph: GraphClient, relationshipI
         if (a.status !== "active") continue;
         for (const u of a.accessDetails?.unifiedRoles ?? []) roles.add(String(u.roleDefinitionId).toLowerCase());
       }
-      out.set(id, { ok: true, roles: [...roles].sort() });
+      const times = items.map((a) => ({
+        createdDateTime: typeof a.createdDateTime === "string" ? a.createdDateTime : null,
+        lastModifiedDateTime: typeof a.lastModifiedDateTime === "string" ? a.lastModifiedDateTime : null,
+      }));
+      out.set(id, { ok: true, roles: [...roles].sort(), times });
     } catch (error) {
       out.set(id, { ok: false, error: error instanceof GraphError ? error.message : String(error) });
     }

@@ -30,6 +30,8 @@ function rel(customer: string, over: Partial<GdapRelationship> = {}): GdapRelati
     roles: [APP_ADMIN],
     endDateTime: new Date(NOW + 400 * DAY).toISOString(),
     autoExtend: false,
+    activatedDateTime: null,
+    lastModifiedDateTime: null,
     ...over,
   };
 }
