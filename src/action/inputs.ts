@@ -7,6 +7,7 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as path from "node:path";
 import type { RunMode } from "../apply/run-request";
 import { parseChangedPaths } from "../desired/affected";
+import { parseSinceTime } from "../discover/gdap-changes";
 import type { SecretTarget } from "./github-secrets";
 
 /** Reads one raw input, as `core.getInput` does: "" when not set. */
@@ -31,6 +32,8 @@ export interface ActionInputs {
   readonly changedFiles?: readonly string[];
   readonly confirm?: string;
   readonly forceConsent: boolean;
+  /** Refresh only: epoch milliseconds; tenants whose GDAP access changed after it get a fresh consent. */
+  readonly gdapChangedSince?: number;
   readonly concurrency?: number;
   readonly credential: CredentialInput;
   readonly refreshToken: string;
@@ -120,6 +123,7 @@ export function parseInputs(getInput: InputReader, env: Environment): ActionInpu
   const stacks = read("stacks") || "stacks";
   const changedFiles = parseChangedFiles(read("changed-files"), tenant, workspace);
   const concurrency = parseConcurrency(read("concurrency"));
+  const gdapChangedSince = parseGdapChangedSince(read("gdap-changed-since"), mode);
   const sandboxUrl = parseSandboxUrl(read("sandbox-url"));
   const outputDir = env["RUNNER_TEMP"];
   if (!outputDir) {
@@ -133,6 +137,7 @@ export function parseInputs(getInput: InputReader, env: Environment): ActionInpu
     ...(changedFiles !== undefined ? { changedFiles } : {}),
     ...(confirm !== undefined ? { confirm } : {}),
     forceConsent: parseBoolean("force-consent", read("force-consent"), false),
+    ...optionalEntry("gdapChangedSince", gdapChangedSince),
     ...(concurrency !== undefined ? { concurrency } : {}),
     credential: parseCredential(read, env),
     refreshToken: parseRefreshToken(read("refresh-token")),
@@ -213,6 +218,16 @@ function parseChangedFiles(value: string, tenant: string | undefined, workspace:
     );
   }
   return parseChangedPaths(value).map((file) => path.resolve(workspace, file));
+}
+
+function parseGdapChangedSince(value: string, mode: RunMode): number | undefined {
+  if (value === "") return undefined;
+  if (mode !== "refresh") throw new InputError("gdap-changed-since", `only mode 'refresh' forces a consent for changed GDAP access; mode is '${mode}'.`);
+  const ms = parseSinceTime(value);
+  if (ms === null) {
+    throw new InputError("gdap-changed-since", `'${value}' is not an ISO 8601 date and time with its zone (e.g. 2026-01-31T00:00:00Z), or empty.`);
+  }
+  return ms;
 }
 
 function parseConcurrency(value: string): number | undefined {

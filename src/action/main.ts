@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { runEngine, type RunOutcome } from "../apply/engine";
 import { SecretRedactor } from "../cloud/secrets";
 import { DeclarationError } from "../desired/declaration-error";
+import { gdapChangedSinceLine, refreshOnGdapChangesSince } from "../discover/gdap-refresh";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText, stopSentence } from "../report";
 import { GitHubSecrets, GitHubSecretsError } from "./github-secrets";
 import { annotationText, logText } from "./log-text";
@@ -47,12 +48,18 @@ export async function run(): Promise<void> {
   const secrets = inputs.refreshTokenSecret === undefined ? null : new GitHubSecrets(inputs.refreshTokenSecret);
   try {
     if (secrets !== null) await warnOfTokenAge(secrets, annotate);
-    const outcome = await runEngine(
-      runRequestOf(inputs, {
-        getIdToken: (audience) => core.getIDToken(audience),
-        onProgress: (progress) => core.info(logText(redactor.redact(progressLine(progress)))),
-      }),
-    );
+    const request = runRequestOf(inputs, {
+      getIdToken: (audience) => core.getIDToken(audience),
+      onProgress: (progress) => core.info(logText(redactor.redact(progressLine(progress)))),
+    });
+    let outcome: RunOutcome;
+    if (inputs.gdapChangedSince !== undefined) {
+      const gdap = await refreshOnGdapChangesSince(request, inputs.gdapChangedSince);
+      core.info(logText(redactor.redact(gdapChangedSinceLine(inputs.gdapChangedSince, gdap.changed, gdap.unread))));
+      outcome = gdap.outcome;
+    } else {
+      outcome = await runEngine(request);
+    }
     // The token first: whatever reporting does, the new token must not be lost.
     const written = await persistRotatedToken(outcome.rotatedRefreshToken, secrets, redactor, annotate);
     await report(inputs, outcome, redactor, annotate);

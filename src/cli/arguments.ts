@@ -1,5 +1,13 @@
 /** Parsers for numeric command-line arguments, shared by the CLI and the benchmark. */
 import { InvalidArgumentError } from "commander";
+import { parseSinceTime } from "../discover/gdap-changes";
+
+/** An ISO 8601 date and time with its zone, as epoch milliseconds. */
+export function isoTime(value: string): number {
+  const ms = parseSinceTime(value);
+  if (ms === null) throw new InvalidArgumentError("expected an ISO 8601 date and time with its zone, e.g. 2026-01-31T00:00:00Z.");
+  return ms;
+}
 
 export function positiveInteger(value: string): number {
   const n = Number(value);

@@ -17,7 +17,7 @@ import { ConfigurationError, ENV, caCertificatesFrom, sandboxUrlFrom, secretsFro
 import { createOutput, type Output } from "./output";
 import { runCommand, type RunFlags } from "./run-command";
 import { synthCommand, type SynthFlags } from "./synth-command";
-import { nonNegativeInteger, positiveInteger, portNumber } from "./arguments";
+import { isoTime, nonNegativeInteger, positiveInteger, portNumber } from "./arguments";
 
 /** Where plan, refresh and reset take their credentials from, since no flag carries them. */
 const CREDENTIALS_HELP = `
@@ -50,6 +50,7 @@ interface CommonOptions {
   caFile?: string;
   gdapChanged?: boolean;
   gdapState?: string;
+  gdapChangedSince?: number;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -106,7 +107,15 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
           new Option("--gdap-changed", "refresh only the tenants whose GDAP roles changed since the last record, each with a fresh Partner Center consent")
             .conflicts(["tenant", "changedFiles"]),
         )
-        .option("--gdap-state <file>", "the GDAP role record to compare with and update (default with --gdap-changed: .cipp-cpv/gdap-roles.json)");
+        .option("--gdap-state <file>", "the GDAP role record to compare with and update (default with --gdap-changed: .cipp-cpv/gdap-roles.json)")
+        .addOption(
+          new Option(
+            "--gdap-changed-since <time>",
+            "refresh as usual, with a fresh Partner Center consent for the tenants whose GDAP access changed after this ISO 8601 time (no record kept)",
+          )
+            .argParser(isoTime)
+            .conflicts(["gdapChanged", "gdapState"]),
+        );
     }
     return command
       .option("--json <file>", "also write the report as JSON")
@@ -277,6 +286,7 @@ function runFlags(options: CommonOptions): RunFlags {
     ...(options.allowOutsideRepository ? { allowOutsideRepository: true } : {}),
     ...(options.gdapChanged ? { gdapChanged: true } : {}),
     ...(options.gdapState !== undefined ? { gdapState: options.gdapState } : {}),
+    ...(options.gdapChangedSince !== undefined ? { gdapChangedSince: options.gdapChangedSince } : {}),
   };
 }
 

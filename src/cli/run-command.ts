@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { runEngine, type RunOutcome } from "../apply/engine";
 import type { AppCredential, Progress, RunMode } from "../apply/run-request";
-import { refreshOnGdapChange } from "../discover/gdap-refresh";
+import { gdapChangedSinceLine, refreshOnGdapChange, refreshOnGdapChangesSince } from "../discover/gdap-refresh";
 import { DEFAULT_GDAP_STATE_FILE } from "../discover/gdap-roles";
 import { sandboxEndpoints, type CloudEndpoints } from "../cloud/endpoints";
 import { stopSentence, renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../report";
@@ -39,6 +39,8 @@ export interface RunFlags {
   readonly gdapChanged?: boolean;
   /** Refresh: the GDAP role record to compare with and update (default with gdapChanged: .cipp-cpv/gdap-roles.json). */
   readonly gdapState?: string;
+  /** Refresh: epoch milliseconds; the tenants whose GDAP access changed after it get a fresh consent. */
+  readonly gdapChangedSince?: number;
 }
 
 export interface RunContext {
@@ -77,6 +79,12 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
     ...(flags.allowOutsideRepository === true ? { allowOutsideRepository: true } : {}),
     ...(flags.quiet ? {} : { onProgress: (progress: Progress) => output.err(progressLine(progress, mode)) }),
   };
+  if (mode === "refresh" && flags.gdapChangedSince !== undefined) {
+    const gdap = await refreshOnGdapChangesSince(request, flags.gdapChangedSince);
+    output.err(gdapChangedSinceLine(flags.gdapChangedSince, gdap.changed, gdap.unread));
+    report(mode, gdap.outcome, flags, output);
+    return gdap.outcome.exitCode;
+  }
   const gdapState = flags.gdapState ?? (flags.gdapChanged ? DEFAULT_GDAP_STATE_FILE : undefined);
   if (mode === "refresh" && gdapState !== undefined) {
     const gdap = await refreshOnGdapChange({ ...request, stateFile: gdapState, onlyChanged: flags.gdapChanged === true });
