@@ -63,6 +63,13 @@ describe("parseInputs: accepted inputs", () => {
     expect(inputs.summary).toBe(false);
   });
 
+  test("gdap-changed-since: an ISO 8601 time with its zone, in refresh mode; empty is off", () => {
+    expect(parse({ ...MINIMAL, mode: "refresh", "gdap-changed-since": " 2026-12-01T00:00:12Z " }).gdapChangedSince).toBe(Date.UTC(2026, 11, 1, 0, 0, 12));
+    expect(parse({ ...MINIMAL, mode: "refresh", "gdap-changed-since": "2026-12-01T01:00:00.5+01:00" }).gdapChangedSince).toBe(Date.UTC(2026, 11, 1, 0, 0, 0, 500));
+    expect(parse({ ...MINIMAL, mode: "refresh", "gdap-changed-since": "" })).not.toHaveProperty("gdapChangedSince");
+    expect(parse({ ...MINIMAL, mode: "plan" })).not.toHaveProperty("gdapChangedSince");
+  });
+
   test("reset with a matching confirmation", () => {
     const tenant = "1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01";
     const inputs = parse({ ...MINIMAL, mode: "reset", tenant, confirm: tenant });
@@ -102,6 +109,10 @@ describe("parseInputs: each bad input is refused, naming it", () => {
       /repeat the tenant exactly/,
     ],
     ["confirmation outside reset", { ...MINIMAL, mode: "refresh", confirm: "x.example.com" }, "confirm", /only mode 'reset'/],
+    ["gdap-changed-since not a time", { ...MINIMAL, mode: "refresh", "gdap-changed-since": "yesterday" }, "gdap-changed-since", /not an ISO 8601 date and time/],
+    ["gdap-changed-since without a zone", { ...MINIMAL, mode: "refresh", "gdap-changed-since": "2026-12-01T00:00:00" }, "gdap-changed-since", /with its zone/],
+    ["gdap-changed-since an impossible date", { ...MINIMAL, mode: "refresh", "gdap-changed-since": "2026-13-01T00:00:00Z" }, "gdap-changed-since", /not an ISO 8601/],
+    ["gdap-changed-since outside refresh", { ...MINIMAL, mode: "plan", "gdap-changed-since": "2026-12-01T00:00:00Z" }, "gdap-changed-since", /only mode 'refresh'/],
     ["force-consent not boolean", { ...MINIMAL, "force-consent": "yes" }, "force-consent", /not a boolean/],
     ["summary not boolean", { ...MINIMAL, summary: "1" }, "summary", /not a boolean/],
     ["use-oidc not boolean", { ...MINIMAL, "use-oidc": "on" }, "use-oidc", /not a boolean/],
