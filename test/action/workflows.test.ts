@@ -95,7 +95,10 @@ describe("cpv-refresh.yml: the apply workflow", () => {
   test("one credentialed job, in the cipp-cpv environment, on the default branch, with OIDC and read-only contents", () => {
     expect(refresh.permissions).toEqual({});
     expect(apply?.environment).toBe("cipp-cpv");
-    expect(apply?.if).toBe("github.ref == format('refs/heads/{0}', github.event.repository.default_branch)");
+    expect(apply?.if).toBe(
+      "!cancelled() && (needs.since.result == 'success' || needs.since.result == 'skipped') && " +
+        "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)",
+    );
     expect(apply?.permissions).toEqual({ contents: "read", "id-token": "write" });
   });
 
@@ -113,6 +116,25 @@ describe("cpv-refresh.yml: the apply workflow", () => {
     expect(inputs["refresh-token-secret"]).toBe("CIPP_REFRESH_TOKEN");
     expect(inputs["refresh-token-secret-environment"]).toBe(apply?.environment);
     expect(inputs["secrets-token"]).toBe("${{ secrets.CIPP_SECRETS_TOKEN }}");
+  });
+
+  test("the nightly consents the tenants whose GDAP access changed since the last successful nightly, found by a job without credential", () => {
+    const since = refresh.jobs["since"] as (Job & { outputs?: Record<string, string>; "timeout-minutes"?: number }) | undefined;
+    expect(since?.if).toBe("github.event_name == 'schedule'");
+    // No secret, no OIDC token, no environment, no checkout: it only reads this workflow's run history.
+    expect(since?.permissions).toEqual({ actions: "read" });
+    expect(since?.environment).toBeUndefined();
+    expect(secretNames(since as Job)).toEqual([]);
+    expect(JSON.stringify(since)).not.toMatch(/id-token|secrets\./);
+    expect(since?.steps.some((step) => step.uses !== undefined)).toBe(false);
+    expect(typeof since?.["timeout-minutes"]).toBe("number");
+    const script = since?.steps.map((step) => step.run ?? "").join("\n") ?? "";
+    expect(script).toMatch(/gh run list --workflow cpv-refresh\.yml --branch "\$BRANCH" --event schedule --status success --limit 1/);
+    expect(script).toContain("--json createdAt --jq '.[0].createdAt // empty'");
+    expect(script).toContain("date -u -d '25 hours ago'");
+    expect(since?.outputs).toEqual({ since: "${{ steps.last.outputs.since }}" });
+    expect((apply as Job & { needs?: string }).needs).toBe("since");
+    expect(actionStep(apply)?.with?.["gdap-changed-since"]).toBe("${{ needs.since.outputs.since }}");
   });
 
   test("writes never overlap and a running one is never cancelled; a cancelled one fails the run", () => {
