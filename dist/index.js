@@ -969,7 +969,7 @@ var require_util = __commonJS({
     var net = require("node:net");
     var { Blob: Blob2 } = require("node:buffer");
     var nodeUtil = require("node:util");
-    var { stringify } = require("node:querystring");
+    var { stringify: stringify2 } = require("node:querystring");
     var { EventEmitter: EE } = require("node:events");
     var { InvalidArgumentError } = require_errors();
     var { headerNameLowerCasedRecord } = require_constants();
@@ -1029,7 +1029,7 @@ var require_util = __commonJS({
       if (url.includes("?") || url.includes("#")) {
         throw new Error('Query params cannot be passed when url already contains "?" or "#".');
       }
-      const stringified = stringify(queryParams);
+      const stringified = stringify2(queryParams);
       if (stringified) {
         url += "?" + stringified;
       }
@@ -16239,7 +16239,7 @@ var require_util6 = __commonJS({
         throw new Error("Invalid cookie max-age");
       }
     }
-    function stringify(cookie) {
+    function stringify2(cookie) {
       if (cookie.name.length === 0) {
         return null;
       }
@@ -16297,7 +16297,7 @@ var require_util6 = __commonJS({
       validateCookiePath,
       validateCookieValue,
       toIMFDate,
-      stringify
+      stringify: stringify2
     };
   }
 });
@@ -16443,7 +16443,7 @@ var require_cookies = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/cookies/index.js"(exports2, module2) {
     "use strict";
     var { parseSetCookie } = require_parse();
-    var { stringify } = require_util6();
+    var { stringify: stringify2 } = require_util6();
     var { webidl } = require_webidl();
     var { Headers: Headers3 } = require_headers();
     function getCookies(headers) {
@@ -16486,7 +16486,7 @@ var require_cookies = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       webidl.brandCheck(headers, Headers3, { strict: false });
       cookie = webidl.converters.Cookie(cookie);
-      const str = stringify(cookie);
+      const str = stringify2(cookie);
       if (str) {
         headers.append("Set-Cookie", str);
       }
@@ -20150,7 +20150,7 @@ var require_util9 = __commonJS({
     var { IncomingMessage } = require("node:http");
     var stream = require("node:stream");
     var net = require("node:net");
-    var { stringify } = require("node:querystring");
+    var { stringify: stringify2 } = require("node:querystring");
     var { EventEmitter: EE } = require("node:events");
     var timers = require_timers2();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors2();
@@ -20216,7 +20216,7 @@ var require_util9 = __commonJS({
       if (pathHasQueryOrFragment(url)) {
         throw new Error('Query params cannot be passed when url already contains "?" or "#".');
       }
-      const stringified = stringify(queryParams);
+      const stringified = stringify2(queryParams);
       if (stringified) {
         url += "?" + stringified;
       }
@@ -42318,7 +42318,7 @@ var require_util12 = __commonJS({
         throw new Error("Invalid cookie max-age");
       }
     }
-    function stringify(cookie) {
+    function stringify2(cookie) {
       if (cookie.name.length === 0) {
         return null;
       }
@@ -42380,7 +42380,7 @@ var require_util12 = __commonJS({
       validateCookiePath,
       validateCookieValue,
       toIMFDate,
-      stringify
+      stringify: stringify2
     };
   }
 });
@@ -42527,7 +42527,7 @@ var require_cookies2 = __commonJS({
   "node_modules/undici/lib/web/cookies/index.js"(exports2, module2) {
     "use strict";
     var { parseSetCookie } = require_parse2();
-    var { stringify } = require_util12();
+    var { stringify: stringify2 } = require_util12();
     var { webidl } = require_webidl2();
     var { Headers: Headers3 } = require_headers2();
     var brandChecks = webidl.brandCheckMultiple([Headers3, globalThis.Headers].filter(Boolean));
@@ -42575,7 +42575,7 @@ var require_cookies2 = __commonJS({
       webidl.argumentLengthCheck(arguments, 2, "setCookie");
       brandChecks(headers);
       cookie = webidl.converters.Cookie(cookie);
-      const str = stringify(cookie);
+      const str = stringify2(cookie);
       if (str) {
         headers.append("set-cookie", str, true);
       }
@@ -51430,7 +51430,7 @@ var require_stringify = __commonJS({
         props.push(doc.directives.tagString(tag));
       return props.join(" ");
     }
-    function stringify(item, ctx, onComment, onChompKeep) {
+    function stringify2(item, ctx, onComment, onChompKeep) {
       if (identity.isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
       if (identity.isAlias(item)) {
@@ -51459,7 +51459,7 @@ var require_stringify = __commonJS({
 ${ctx.indent}${str}`;
     }
     exports2.createStringifyContext = createStringifyContext;
-    exports2.stringify = stringify;
+    exports2.stringify = stringify2;
   }
 });
 
@@ -51469,7 +51469,7 @@ var require_stringifyPair = __commonJS({
     "use strict";
     var identity = require_identity();
     var Scalar = require_Scalar();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -51491,7 +51491,7 @@ var require_stringifyPair = __commonJS({
       });
       let keyCommentDone = false;
       let chompKeep = false;
-      let str = stringify.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
+      let str = stringify2.stringify(key, ctx, () => keyCommentDone = true, () => chompKeep = true);
       if (!explicitKey && !ctx.inFlow && str.length > 1024) {
         if (simpleKeys)
           throw new Error("With simple keys, single line scalar must not span more than 1024 characters");
@@ -51543,7 +51543,7 @@ ${indent}:`;
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
-      const valueStr = stringify.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
+      const valueStr = stringify2.stringify(value, ctx, () => valueCommentDone = true, () => chompKeep = true);
       let ws = " ";
       if (keyComment || vsb || vcb) {
         ws = vsb ? "\n" : "";
@@ -51684,7 +51684,7 @@ var require_addPairToJSMap = __commonJS({
     "use strict";
     var log = require_log();
     var merge2 = require_merge();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value }) {
@@ -51720,7 +51720,7 @@ var require_addPairToJSMap = __commonJS({
       if (typeof jsKey !== "object")
         return String(jsKey);
       if (identity.isNode(key) && ctx?.doc) {
-        const strCtx = stringify.createStringifyContext(ctx.doc, {});
+        const strCtx = stringify2.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
           strCtx.anchors.add(node.anchor);
@@ -51787,12 +51787,12 @@ var require_stringifyCollection = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection2, ctx, options) {
       const flow = ctx.inFlow ?? collection2.flow;
-      const stringify2 = flow ? stringifyFlowCollection : stringifyBlockCollection;
-      return stringify2(collection2, ctx, options);
+      const stringify3 = flow ? stringifyFlowCollection : stringifyBlockCollection;
+      return stringify3(collection2, ctx, options);
     }
     function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
       const { indent, options: { commentString } } = ctx;
@@ -51817,7 +51817,7 @@ var require_stringifyCollection = __commonJS({
           }
         }
         chompKeep = false;
-        let str2 = stringify.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
+        let str2 = stringify2.stringify(item, itemCtx, () => comment2 = null, () => chompKeep = true);
         if (comment2)
           str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
@@ -51884,7 +51884,7 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           reqNewline = true;
-        let str = stringify.stringify(item, itemCtx, () => comment = null);
+        let str = stringify2.stringify(item, itemCtx, () => comment = null);
         reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
         if (i2 < items.length - 1) {
           str += ",";
@@ -53245,7 +53245,7 @@ var require_stringifyDocument = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var stringify = require_stringify();
+    var stringify2 = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
       const lines = [];
@@ -53260,7 +53260,7 @@ var require_stringifyDocument = __commonJS({
       }
       if (hasDirectives)
         lines.push("---");
-      const ctx = stringify.createStringifyContext(doc, options);
+      const ctx = stringify2.createStringifyContext(doc, options);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
         if (lines.length !== 1)
@@ -53282,7 +53282,7 @@ var require_stringifyDocument = __commonJS({
           contentComment = doc.contents.comment;
         }
         const onChompKeep = contentComment ? void 0 : () => chompKeep = true;
-        let body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
+        let body = stringify2.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
         if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
@@ -53290,7 +53290,7 @@ var require_stringifyDocument = __commonJS({
         } else
           lines.push(body);
       } else {
-        lines.push(stringify.stringify(doc.contents, ctx));
+        lines.push(stringify2.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
@@ -55426,7 +55426,7 @@ var require_cst_scalar = __commonJS({
 var require_cst_stringify = __commonJS({
   "node_modules/yaml/dist/parse/cst-stringify.js"(exports2) {
     "use strict";
-    var stringify = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
+    var stringify2 = (cst) => "type" in cst ? stringifyToken(cst) : stringifyItem(cst);
     function stringifyToken(token) {
       switch (token.type) {
         case "block-scalar": {
@@ -55479,7 +55479,7 @@ var require_cst_stringify = __commonJS({
         res += stringifyToken(value);
       return res;
     }
-    exports2.stringify = stringify;
+    exports2.stringify = stringify2;
   }
 });
 
@@ -57209,7 +57209,7 @@ var require_public_api = __commonJS({
       }
       return doc.toJS(Object.assign({ reviver: _reviver }, options));
     }
-    function stringify(value, replacer, options) {
+    function stringify2(value, replacer, options) {
       let _replacer = null;
       if (typeof replacer === "function" || Array.isArray(replacer)) {
         _replacer = replacer;
@@ -57234,7 +57234,7 @@ var require_public_api = __commonJS({
     exports2.parse = parse2;
     exports2.parseAllDocuments = parseAllDocuments;
     exports2.parseDocument = parseDocument2;
-    exports2.stringify = stringify;
+    exports2.stringify = stringify2;
   }
 });
 
@@ -57418,10 +57418,10 @@ var require_code = __commonJS({
     function interpolate(x2) {
       return typeof x2 == "number" || typeof x2 == "boolean" || x2 === null ? x2 : safeStringify(Array.isArray(x2) ? x2.join(",") : x2);
     }
-    function stringify(x2) {
+    function stringify2(x2) {
       return new _Code(safeStringify(x2));
     }
-    exports2.stringify = stringify;
+    exports2.stringify = stringify2;
     function safeStringify(x2) {
       return JSON.stringify(x2).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
     }
@@ -82575,11 +82575,13 @@ async function runEngine(request3, deps = {}) {
   const rotated = () => rotatedToken(clients, request3.refreshToken);
   const sources = new Map(selected.map((tenant) => [tenant.tenantId, tenant.source]));
   const guard = new CredentialGuard(clients);
+  const consentFor = new Set((request3.consentFor ?? []).map((id) => id.toLowerCase()));
+  const forceConsent = (tenant) => request3.forceConsent === true || consentFor.has(tenant.tenantId);
   if (request3.mode === "plan") {
     const planned = await runJobs(
       selected.map((tenant) => ({
         key: tenant.defaultDomain,
-        run: () => guard.run(tenant, () => planOne(tenant, portFor(tenant), request3.forceConsent === true))
+        run: () => guard.run(tenant, () => planOne(tenant, portFor(tenant), forceConsent(tenant)))
       })),
       {
         concurrency: request3.concurrency ?? DEFAULT_CONCURRENCY,
@@ -82594,7 +82596,7 @@ async function runEngine(request3, deps = {}) {
     const exitCode2 = stopped2 !== null || plans.some((p2) => p2.status === "inaccessible") ? 1 : plans.some((p2) => p2.status === "changes") ? 2 : 0;
     return { exitCode: exitCode2, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), stopped: stopped2, sources, resetRecords: recordsOf() };
   }
-  const runOne = (tenant) => request3.mode === "reset" ? resetTenant(tenant, portFor(tenant), steps) : managedByOf(tenant) === "terraform" ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: request3.forceConsent === true }) : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: request3.forceConsent === true });
+  const runOne = (tenant) => request3.mode === "reset" ? resetTenant(tenant, portFor(tenant), steps) : managedByOf(tenant) === "terraform" ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) }) : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) });
   const attempted = await runJobs(
     selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant), wroteAnything) })),
     {
@@ -82766,6 +82768,170 @@ function skippedResult(tenant) {
 function rotatedToken(clients, given) {
   const current = clients.tokens.currentRefreshToken();
   return current !== given ? current : null;
+}
+
+// src/live/gdap-directory.ts
+var GUID3 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var RELATIONSHIPS2 = "/tenantRelationships/delegatedAdminRelationships";
+var PAGE = 300;
+var NO_EXTENSION = /* @__PURE__ */ new Set(["PT0S", "P0D", ""]);
+async function listGdapRelationships(partnerGraph) {
+  const relationships = [];
+  const anomalies = [];
+  let pages = 0;
+  for (let next = `${RELATIONSHIPS2}?$top=${PAGE}`; next !== void 0; ) {
+    const page = await partnerGraph.get(next);
+    pages += 1;
+    if (!Array.isArray(page.value)) throw new Error(`Graph GET ${RELATIONSHIPS2} answered a page without a value array; nothing was concluded from it.`);
+    for (const item of page.value) {
+      const read = relationshipOf(item);
+      if ("problem" in read) anomalies.push(read);
+      else relationships.push(read);
+    }
+    next = page["@odata.nextLink"];
+  }
+  return { relationships, anomalies, pages };
+}
+function relationshipOf(item) {
+  const r2 = typeof item === "object" && item !== null ? item : {};
+  const id = typeof r2.id === "string" ? r2.id : "(no id)";
+  const displayName = typeof r2.displayName === "string" ? r2.displayName : null;
+  const customerId = r2.customer?.tenantId;
+  if (typeof customerId !== "string" || !GUID3.test(customerId)) {
+    return { relationshipId: id, displayName, problem: "Graph gave no customer tenant id for this relationship" };
+  }
+  if (typeof r2.status !== "string") return { relationshipId: id, displayName, problem: "Graph gave no status for this relationship" };
+  const unified = r2.accessDetails?.unifiedRoles;
+  return {
+    id,
+    displayName: displayName ?? id,
+    status: r2.status,
+    customerTenantId: customerId.toLowerCase(),
+    customerDisplayName: typeof r2.customer?.displayName === "string" ? r2.customer.displayName : null,
+    roles: Array.isArray(unified) ? unified.map((u2) => String(u2.roleDefinitionId).toLowerCase()) : [],
+    endDateTime: typeof r2.endDateTime === "string" ? r2.endDateTime : null,
+    autoExtend: typeof r2.autoExtendDuration === "string" && !NO_EXTENSION.has(r2.autoExtendDuration.toUpperCase()),
+    activatedDateTime: typeof r2.activatedDateTime === "string" ? r2.activatedDateTime : null,
+    lastModifiedDateTime: typeof r2.lastModifiedDateTime === "string" ? r2.lastModifiedDateTime : null
+  };
+}
+async function readAssignedRoles(partnerGraph, relationshipIds) {
+  const requests = relationshipIds.map((id, i2) => ({
+    id: String(i2),
+    method: "GET",
+    url: `${RELATIONSHIPS2}/${encodeURIComponent(id)}/accessAssignments?$top=${PAGE}`
+  }));
+  const answers = await partnerGraph.batch(requests);
+  const out = /* @__PURE__ */ new Map();
+  for (const [i2, answer] of answers.entries()) {
+    const id = relationshipIds[i2];
+    if (answer.status !== 200) {
+      out.set(id, { ok: false, error: `HTTP ${answer.status} reading its access assignments${errorMessageOf(answer.body)}` });
+      continue;
+    }
+    try {
+      const page = answer.body;
+      const items = [...Array.isArray(page.value) ? page.value : []];
+      if (page["@odata.nextLink"] !== void 0) items.push(...await partnerGraph.list(page["@odata.nextLink"]));
+      const roles = /* @__PURE__ */ new Set();
+      for (const a2 of items) {
+        if (a2.status !== "active") continue;
+        for (const u2 of a2.accessDetails?.unifiedRoles ?? []) roles.add(String(u2.roleDefinitionId).toLowerCase());
+      }
+      const times = items.map((a2) => ({
+        createdDateTime: typeof a2.createdDateTime === "string" ? a2.createdDateTime : null,
+        lastModifiedDateTime: typeof a2.lastModifiedDateTime === "string" ? a2.lastModifiedDateTime : null
+      }));
+      out.set(id, { ok: true, roles: [...roles].sort(), times });
+    } catch (error2) {
+      out.set(id, { ok: false, error: error2 instanceof GraphError ? error2.message : String(error2) });
+    }
+  }
+  return out;
+}
+function errorMessageOf(body) {
+  const e = body?.error;
+  return e && typeof e.message === "string" ? `: ${typeof e.code === "string" ? `${e.code}: ` : ""}${e.message}` : "";
+}
+
+// src/discover/tenant-file.ts
+var import_yaml3 = __toESM(require_dist());
+
+// src/discover/compare.ts
+var EFFECTIVE = /* @__PURE__ */ new Set(["active", "expiring"]);
+var CONSENT_ROLE_NAMES = [...CONSENT_CAPABLE_ROLES.values()];
+function isEffective(r2, now) {
+  if (!EFFECTIVE.has(r2.status.toLowerCase())) return false;
+  const end = r2.endDateTime === null ? NaN : Date.parse(r2.endDateTime);
+  return Number.isNaN(end) || r2.autoExtend || end > now;
+}
+
+// src/discover/gdap-changes.ts
+function parseSinceTime(text) {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i.test(text.trim())) return null;
+  const ms = Date.parse(text.trim());
+  return Number.isNaN(ms) ? null : ms;
+}
+function gdapChangedSince(relationships, assigned, since, now) {
+  const after = (time) => time !== null && Date.parse(time) > since;
+  const tenants = /* @__PURE__ */ new Set();
+  const unread = /* @__PURE__ */ new Set();
+  for (const r2 of relationships) {
+    if (!isEffective(r2, now)) continue;
+    if (after(r2.activatedDateTime) || after(r2.lastModifiedDateTime)) tenants.add(r2.customerTenantId);
+    const assignments = assigned.get(r2.id);
+    if (assignments === void 0) continue;
+    if (!assignments.ok) {
+      tenants.add(r2.customerTenantId);
+      unread.add(r2.customerTenantId);
+    } else if ((assignments.times ?? []).some((t2) => after(t2.createdDateTime) || after(t2.lastModifiedDateTime))) {
+      tenants.add(r2.customerTenantId);
+    }
+  }
+  return { tenants: [...tenants].sort(), unread: [...unread].sort() };
+}
+function relationshipsToRead(relationships, now) {
+  return relationships.filter((r2) => isEffective(r2, now)).map((r2) => r2.id);
+}
+
+// src/discover/run.ts
+var DiscoverRefusedError = class extends Error {
+  name = "DiscoverRefusedError";
+};
+async function readGdapChanges(request3, since, deps = {}) {
+  const fleet = loadFleet(request3.stacksDir);
+  const clients = clientsFor(request3, fleet, deps);
+  const partnerGraph = clients.graph(fleet.settings.partnerTenantId);
+  const listing = await listGdapRelationships(partnerGraph);
+  const now = (deps.clock ?? Date.now)();
+  const toRead = relationshipsToRead(listing.relationships, now);
+  const assigned = toRead.length > 0 ? await readAssignedRoles(partnerGraph, toRead) : /* @__PURE__ */ new Map();
+  return { changes: gdapChangedSince(listing.relationships, assigned, since, now), fleet, refreshToken: clients.tokens.currentRefreshToken() };
+}
+function clientsFor(request3, fleet, deps) {
+  return microsoftClientsFor(endpointsFor2(request3, fleet), request3, fleet, deps, timingOf(deps));
+}
+function endpointsFor2(request3, fleet) {
+  if (request3.endpoints) return request3.endpoints;
+  const cloud = fleet.settings.cloud;
+  if (cloud in CLOUDS) return CLOUDS[cloud];
+  throw new DiscoverRefusedError(`cloud "${cloud}" in cipp-cpv.yaml has no built-in endpoints; nothing was sent.`);
+}
+
+// src/discover/gdap-refresh.ts
+async function refreshOnGdapChangesSince(request3, since, deps = {}) {
+  const { changes, fleet, refreshToken } = await readGdapChanges(request3, since, deps);
+  const declared = new Set(fleet.tenants.map((t2) => t2.tenantId));
+  const changed = changes.tenants.filter((id) => declared.has(id));
+  const ran = await runEngine({ ...request3, mode: "refresh", refreshToken, consentFor: changed }, deps);
+  const outcome = { ...ran, rotatedRefreshToken: ran.rotatedRefreshToken ?? (refreshToken !== request3.refreshToken ? refreshToken : null) };
+  return { outcome, changed, unread: changes.unread.filter((id) => declared.has(id)) };
+}
+function gdapChangedSinceLine(since, changed, unread) {
+  const when = new Date(since).toISOString();
+  if (changed.length === 0) return `No declared tenant's GDAP access changed since ${when}: no consent forced.`;
+  const unreadNote = unread.length === 0 ? "" : ` (access assignments unreadable, counted as changed: ${unread.join(", ")})`;
+  return `GDAP access changed since ${when} for ${changed.length} ${changed.length === 1 ? "tenant" : "tenants"}: ${changed.join(", ")}${unreadNote}. Each gets a fresh Partner Center consent in this refresh.`;
 }
 
 // src/plan/summary.ts
@@ -86970,7 +87136,7 @@ var InputError = class extends Error {
   input;
 };
 var MODES = ["plan", "refresh", "reset"];
-var GUID3 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+var GUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 var DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 var MAX_CONCURRENCY = 100;
 var PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
@@ -86978,7 +87144,7 @@ function parseInputs(getInput2, env) {
   const read = (name3) => getInput2(name3).trim();
   const mode = parseMode(read("mode"));
   const tenant = optional(read("tenant"));
-  if (tenant !== void 0 && !GUID3.test(tenant) && !DOMAIN.test(tenant)) {
+  if (tenant !== void 0 && !GUID4.test(tenant) && !DOMAIN.test(tenant)) {
     throw new InputError("tenant", `'${tenant}' is neither a tenant id (GUID) nor a domain name.`);
   }
   const confirm = optional(read("confirm"));
@@ -86999,6 +87165,7 @@ function parseInputs(getInput2, env) {
   const stacks = read("stacks") || "stacks";
   const changedFiles = parseChangedFiles(read("changed-files"), tenant, workspace);
   const concurrency = parseConcurrency(read("concurrency"));
+  const gdapChangedSince2 = parseGdapChangedSince(read("gdap-changed-since"), mode);
   const sandboxUrl = parseSandboxUrl(read("sandbox-url"));
   const outputDir = env["RUNNER_TEMP"];
   if (!outputDir) {
@@ -87011,6 +87178,7 @@ function parseInputs(getInput2, env) {
     ...changedFiles !== void 0 ? { changedFiles } : {},
     ...confirm !== void 0 ? { confirm } : {},
     forceConsent: parseBoolean("force-consent", read("force-consent"), false),
+    ...optionalEntry("gdapChangedSince", gdapChangedSince2),
     ...concurrency !== void 0 ? { concurrency } : {},
     credential: parseCredential(read, env),
     refreshToken: parseRefreshToken(read("refresh-token")),
@@ -87079,6 +87247,15 @@ function parseChangedFiles(value, tenant, workspace) {
     );
   }
   return parseChangedPaths(value).map((file) => path2.resolve(workspace, file));
+}
+function parseGdapChangedSince(value, mode) {
+  if (value === "") return void 0;
+  if (mode !== "refresh") throw new InputError("gdap-changed-since", `only mode 'refresh' forces a consent for changed GDAP access; mode is '${mode}'.`);
+  const ms = parseSinceTime(value);
+  if (ms === null) {
+    throw new InputError("gdap-changed-since", `'${value}' is not an ISO 8601 date and time with its zone (e.g. 2026-01-31T00:00:00Z), or empty.`);
+  }
+  return ms;
 }
 function parseConcurrency(value) {
   if (value === "") return void 0;
@@ -87365,12 +87542,18 @@ async function run() {
   const secrets = inputs.refreshTokenSecret === void 0 ? null : new GitHubSecrets(inputs.refreshTokenSecret);
   try {
     if (secrets !== null) await warnOfTokenAge(secrets, annotate);
-    const outcome = await runEngine(
-      runRequestOf(inputs, {
-        getIdToken: (audience) => getIDToken(audience),
-        onProgress: (progress) => info(logText(redactor2.redact(progressLine(progress))))
-      })
-    );
+    const request3 = runRequestOf(inputs, {
+      getIdToken: (audience) => getIDToken(audience),
+      onProgress: (progress) => info(logText(redactor2.redact(progressLine(progress))))
+    });
+    let outcome;
+    if (inputs.gdapChangedSince !== void 0) {
+      const gdap = await refreshOnGdapChangesSince(request3, inputs.gdapChangedSince);
+      info(logText(redactor2.redact(gdapChangedSinceLine(inputs.gdapChangedSince, gdap.changed, gdap.unread))));
+      outcome = gdap.outcome;
+    } else {
+      outcome = await runEngine(request3);
+    }
     const written = await persistRotatedToken(outcome.rotatedRefreshToken, secrets, redactor2, annotate);
     await report(inputs, outcome, redactor2, annotate);
     if (!written) fail(annotate, null);

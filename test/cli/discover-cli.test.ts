@@ -112,6 +112,20 @@ it("refresh --gdap-changed refuses a state file that is not a record, before any
   expect(emulator.requests().total).toBe(before);
 });
 
+it("refresh --gdap-changed-since says which tenants get a consent for changed GDAP access", async () => {
+  const io = capture();
+  await main(["refresh", "--stacks", STACKS, "--gdap-changed-since", "2999-01-01T00:00:00+00:00", "--quiet"], env(), io.output);
+  expect(io.stderr()).toContain("No declared tenant's GDAP access changed since 2999-01-01T00:00:00.000Z: no consent forced.");
+});
+
+it("refresh --gdap-changed-since refuses a time that is not ISO 8601 with its zone, before any request", async () => {
+  const io = capture();
+  const before = emulator.requests().total;
+  expect(await main(["refresh", "--stacks", STACKS, "--gdap-changed-since", "2026-12-01"], env(), io.output)).toBe(1);
+  expect(io.stderr()).toMatch(/--gdap-changed-since.*ISO 8601/);
+  expect(emulator.requests().total).toBe(before);
+});
+
 describe("a federated assertion file as CIPP-SAM's credential", () => {
   it("is read for each token request", async () => {
     const file = path.join(work, "oidc-token");
