@@ -1,5 +1,6 @@
 /**
- * The bundled Action with `changed-files`, as a pull request's plan job runs it: against the
+ * The bundled Action with `changed-files` (as a pull request's plan job runs it) and with
+ * `gdap-changed-since` (as the nightly runs it): against the
  * emulator's demo world and the repository's own stacks/ (cloud: sandbox).
  */
 import { DEMO, DEMO_CREDENTIALS, demoWorld, startEmulator, type RunningEmulator } from "../../src/emulator";
@@ -104,5 +105,40 @@ describe(`the bundled Action on ${NODE_LABEL} with changed-files`, () => {
     expect(plannedDomains(run.files["plan-json"])).toEqual([DEMO.drifted.defaultDomain]);
     expect(run.files["plan-markdown"]).toContain("Deleted: stacks/tenants/gone.yaml.");
     expect(run.commands.filter((c) => c.command === "notice" && c.message.startsWith("stacks/tenants/gone.yaml was deleted"))).toHaveLength(1);
+  });
+});
+
+describe(`the bundled Action on ${NODE_LABEL} with gdap-changed-since`, () => {
+  test("the tenant whose GDAP access changed after the time gets a fresh consent, and the log names it", async () => {
+    const now = emulator.clock.now();
+    const relationships = emulator.world().gdapRelationships;
+    const index = relationships.findIndex((r) => r.customerTenantId === DEMO.drifted.tenantId);
+    const northwind = relationships[index];
+    if (northwind === undefined) throw new Error("the demo world has no Northwind relationship");
+    relationships[index] = {
+      ...northwind,
+      accessAssignments: [{ roleTemplateIds: northwind.roleTemplateIds, createdDateTime: new Date(now - 3_600_000).toISOString() }],
+    };
+    const consents = (): number =>
+      emulator
+        .requests()
+        .counts.filter((c) => c.service === "partnerCenter" && c.method === "POST" && c.path.includes(DEMO.drifted.tenantId))
+        .reduce((n, c) => n + c.count, 0);
+    const before = consents();
+    const since = new Date(now - 86_400_000).toISOString();
+    const run = await runAction({ ...planInputs("stacks/tenants/northwind.yaml\n"), mode: "refresh", "gdap-changed-since": since });
+    expect(run.outputs["exit-code"]).toBe("0");
+    expect(run.stdout).toContain(`GDAP access changed since ${since} for 1 tenant: ${DEMO.drifted.tenantId}.`);
+    expect(consents()).toBe(before + 1);
+    const result = JSON.parse(run.files["result-json"] ?? "null") as { tenants: { steps: { consent: string } }[] };
+    expect(result.tenants.map((t) => t.steps.consent)).not.toContain("not-needed");
+  });
+
+  test("a bad time fails the step naming the input, before any request", async () => {
+    const before = emulator.requests().total;
+    const run = await runAction({ ...planInputs(""), mode: "refresh", "gdap-changed-since": "last night" });
+    expect(run.exitCode).toBe(1);
+    expect(run.commands.filter((c) => c.command === "error").map((c) => c.message).join("\n")).toContain("Input 'gdap-changed-since'");
+    expect(emulator.requests().total).toBe(before);
   });
 });
