@@ -58,7 +58,8 @@ test("checkouts keep no credentials", () => {
 
 test("the credentialed job runs only on the default branch and cannot write to the repository", () => {
   if (discover === undefined) throw new Error("job discover is missing");
-  expect(discover.if).toBe("github.ref == format('refs/heads/{0}', github.event.repository.default_branch)");
+  // A schedule's event carries no repository: the default branch is known from the event name there.
+  expect(discover.if).toBe("github.event_name == 'schedule' || github.ref == format('refs/heads/{0}', github.event.repository.default_branch)");
   expect(discover.permissions).toEqual({ contents: "read", "id-token": "write" });
   expect(discover.environment).toBe("cipp-cpv");
   expect(discover.steps.some((s) => (s.run ?? "").includes("discover --write"))).toBe(true);
@@ -74,7 +75,7 @@ test("the job that opens the pull request holds no CIPP credential and builds on
   const own = JSON.stringify(pullRequest);
   expect(own).not.toMatch(/CIPP_REFRESH_TOKEN|CIPP_SAM_CLIENT_SECRET|id-token/);
   const checkout = pullRequest.steps.find((s) => s.uses?.startsWith("actions/checkout@"));
-  expect(checkout?.with?.["ref"]).toBe("${{ github.event.repository.default_branch }}");
+  expect(checkout?.with?.["ref"]).toBe("${{ github.event.repository.default_branch || github.ref_name }}");
   // It runs no code of the repository (no npm, no node): only git and gh on files the artifact holds.
   expect(own).not.toMatch(/npm |node /);
 });

@@ -97,7 +97,7 @@ describe("cpv-refresh.yml: the apply workflow", () => {
     expect(apply?.environment).toBe("cipp-cpv");
     expect(apply?.if).toBe(
       "!cancelled() && (needs.since.result == 'success' || needs.since.result == 'skipped') && " +
-        "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)",
+        "(github.event_name == 'schedule' || github.ref == format('refs/heads/{0}', github.event.repository.default_branch))",
     );
     expect(apply?.permissions).toEqual({ contents: "read", "id-token": "write" });
   });

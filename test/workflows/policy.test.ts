@@ -147,6 +147,16 @@ describe("planted into cpv-refresh.yml", () => {
     expect(rules(findings, "caller")).toEqual(["environment", "secrets", "trigger", "uses"]);
   });
 
+  test("a condition on the default branch that a schedule's event cannot meet is flagged", () => {
+    const findings = checkWorkflow(
+      "cpv-refresh.yml",
+      mutate("cpv-refresh.yml", (doc) => {
+        doc.setIn(["jobs", "apply", "if"], "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)");
+      }),
+    );
+    expect(rules(findings, "apply")).toEqual(["schedule"]);
+  });
+
   test("a pull request's title interpolated into a script is flagged in any job", () => {
     const findings = checkWorkflow(
       "cpv-refresh.yml",

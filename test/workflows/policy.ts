@@ -24,6 +24,7 @@ interface Step {
   readonly "working-directory"?: string;
 }
 interface Job {
+  readonly if?: string;
   readonly permissions?: Record<string, string> | string;
   readonly environment?: unknown;
   readonly "timeout-minutes"?: unknown;
@@ -130,6 +131,16 @@ export function checkWorkflow(file: string, text: string): Finding[] {
       flag(name, "timeout", "no timeout-minutes: a hung job would hold its runner and concurrency group for 6 hours");
     }
     if (job.secrets === "inherit") flag(name, "secrets", "secrets: inherit hands every secret to the called workflow");
+    // A schedule's event carries no repository object: a condition on its default branch is false there,
+    // and the nightly would be skipped without a word.
+    if (
+      triggers.includes("schedule") &&
+      typeof job.if === "string" &&
+      job.if.includes("github.event.repository.default_branch") &&
+      !job.if.includes("github.event_name == 'schedule'")
+    ) {
+      flag(name, "schedule", "a condition on github.event.repository.default_branch, which a schedule's event lacks: the job never runs on the schedule");
+    }
     for (const step of steps) {
       if (step.uses !== undefined && actionOf(step.uses) === "actions/checkout" && step.with?.["persist-credentials"] !== false) {
         flag(name, "persist-credentials", "a checkout without persist-credentials: false leaves the token in .git/config");
