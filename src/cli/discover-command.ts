@@ -8,7 +8,7 @@ import { discoveryExitCode } from "../discover/model";
 import { renderDiscoveryJson, renderDiscoveryMarkdown, renderDiscoveryText } from "../discover/render";
 import { runDiscovery } from "../discover/run";
 import { checkWritable, type Output } from "./output";
-import type { RunContext } from "./run-command";
+import { maskCredentials, type RunContext } from "./run-command";
 
 export interface DiscoverFlags {
   readonly stacks: string;
@@ -21,9 +21,7 @@ export interface DiscoverFlags {
 }
 
 export async function discoverCommand(flags: DiscoverFlags, context: RunContext, output: Output): Promise<number> {
-  output.redactor.register(context.refreshToken);
-  if (context.credential.kind === "secret") output.redactor.register(context.credential.clientSecret);
-  if (context.credential.kind === "certificate") output.redactor.register(context.credential.privateKeyPem);
+  maskCredentials(context, output);
   if (flags.json !== undefined) checkWritable(flags.json, "--json");
   if (flags.markdown !== undefined) checkWritable(flags.markdown, "--markdown");
   if (flags.refreshTokenOut !== undefined) checkWritable(flags.refreshTokenOut, "--refresh-token-out");

@@ -51,11 +51,16 @@ export interface RunContext {
   readonly sandboxUrl?: string;
 }
 
-/** Runs one mode and prints it; returns the process exit code. */
-export async function runCommand(mode: RunMode, flags: RunFlags, context: RunContext, output: Output): Promise<number> {
+/** Registers every credential of the context with the output's redactor, before anything can print. */
+export function maskCredentials(context: Pick<RunContext, "credential" | "refreshToken">, output: Output): void {
   output.redactor.register(context.refreshToken);
   if (context.credential.kind === "secret") output.redactor.register(context.credential.clientSecret);
   if (context.credential.kind === "certificate") output.redactor.register(context.credential.privateKeyPem);
+}
+
+/** Runs one mode and prints it; returns the process exit code. */
+export async function runCommand(mode: RunMode, flags: RunFlags, context: RunContext, output: Output): Promise<number> {
+  maskCredentials(context, output);
 
   if (flags.json !== undefined) checkWritable(flags.json, "--json");
   if (flags.markdown !== undefined) checkWritable(flags.markdown, "--markdown");

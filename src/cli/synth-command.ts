@@ -14,6 +14,7 @@ import type { LiveReading } from "../live/model";
 import type * as FleetApp from "../construct/fleet-app";
 import { checkWritable, type Output } from "./output";
 import { progressLine } from "./progress";
+import { maskCredentials } from "./run-command";
 
 export interface SynthFlags {
   readonly stacks: string;
@@ -42,10 +43,9 @@ export async function synthCommand(flags: SynthFlags, context: () => SynthContex
   const { renderSynthJson, renderSynthText, synthesizeStacks, terraformTenants } = require("../construct/fleet-app") as typeof FleetApp;
   let readings: Map<string, LiveReading> | undefined;
   if (flags.adopt === true) {
-    const { credential, refreshToken, caCertificates, sandboxUrl } = context();
-    output.redactor.register(refreshToken);
-    if (credential.kind === "secret") output.redactor.register(credential.clientSecret);
-    if (credential.kind === "certificate") output.redactor.register(credential.privateKeyPem);
+    const adoptWith = context();
+    maskCredentials(adoptWith, output);
+    const { credential, refreshToken, caCertificates, sandboxUrl } = adoptWith;
     readings = await readFleet(selected, terraformTenants(selected), {
       credential,
       refreshToken,
