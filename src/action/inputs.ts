@@ -5,7 +5,7 @@
  */
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as path from "node:path";
-import type { RunMode } from "../apply/run-request";
+import type { RunMode } from "../run/run-request";
 import { parseChangedPaths } from "../desired/affected";
 import { parseSinceTime } from "../discover/gdap-changes";
 import type { SecretTarget } from "./github-secrets";

@@ -6,7 +6,7 @@
 import * as core from "@actions/core";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { runEngine, type RunOutcome } from "../apply/engine";
+import { runEngine, type RunOutcome } from "../run/engine";
 import { SecretRedactor } from "../cloud/secrets";
 import { DeclarationError } from "../desired/declaration-error";
 import { gdapChangedSinceLine, refreshOnGdapChangesSince } from "../discover/gdap-refresh";

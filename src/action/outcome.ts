@@ -4,7 +4,7 @@
  * the step's outputs and annotations are unit-testable without a runner.
  */
 import * as path from "node:path";
-import type { Progress } from "../apply/run-request";
+import type { Progress } from "../run/run-request";
 import type { DeclarationProblem } from "../desired/declaration-error";
 import type { SourceLocation } from "../desired/model";
 import type { OperationError, RunResult, TenantResult } from "../apply/result";

@@ -3,7 +3,7 @@
  * the OIDC token, comes in as a function so that this module stays free of @actions/core.
  */
 import { sandboxEndpoints } from "../cloud/endpoints";
-import type { AppCredential, Progress, RunRequest } from "../apply/run-request";
+import type { AppCredential, Progress, RunRequest } from "../run/run-request";
 import type { ActionInputs } from "./inputs";
 
 /** The audience Entra ID expects in a federated assertion (workload identity federation). */

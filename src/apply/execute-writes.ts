@@ -6,8 +6,8 @@
 import type { LiveTenant } from "../live/model";
 import type { PlanAction } from "../plan/model";
 import { backoffDelay, type BackoffPolicy } from "./backoff";
-import { graphWriteFor, judgeReply, type WriteVerdict } from "./graph-writes";
-import type { GraphReply, GraphWrite, TenantPort } from "./tenant-port";
+import { graphWriteFor, judgeReply, type WriteVerdict } from "../tenant/graph-writes";
+import type { GraphReply, GraphWrite, TenantPort } from "../tenant/port";
 import type { Timing } from "./timing";
 
 /** What became of one action. `retry` never appears here: it has become `failed` when time ran out. */

@@ -8,7 +8,7 @@ import type { BlockedItem, PlanAction, ResourceRef, TenantPlan, TenantRef } from
 import type { Residual } from "../plan/residual";
 import { compareNames } from "../plan/order";
 import type { ExecutedAction } from "./execute-writes";
-import { describeReply } from "./graph-writes";
+import { describeReply } from "../tenant/graph-writes";
 import type {
   ConsentStep,
   OperationError,

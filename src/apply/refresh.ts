@@ -11,12 +11,12 @@ import { inaccessiblePlan, planTenant, type PlanOptions } from "../plan/diff";
 import type { BlockedItem, PlanAction, TenantPlan } from "../plan/model";
 import { residualDifference, type Residual } from "../plan/residual";
 import { pollUntil, type BackoffPolicy } from "./backoff";
-import { resourceFromCreated } from "./created-resource";
+import { resourceFromCreated } from "../tenant/created-resource";
 import { executeWrites, type ExecutedAction } from "./execute-writes";
 import { TenantLedger } from "./ledger";
 import { operationErrorOf, problemOf } from "./operation-error";
 import type { TenantResult } from "./result";
-import type { TenantPort } from "./tenant-port";
+import type { TenantPort } from "../tenant/port";
 import type { ResetRecords } from "./reset-record";
 import type { Timing } from "./timing";
 

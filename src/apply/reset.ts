@@ -9,12 +9,12 @@ import type { LiveReading, LiveTenant } from "../live/model";
 import { planTenant } from "../plan/diff";
 import type { ResourceRef } from "../plan/model";
 import { pollUntil } from "./backoff";
-import { describeReply } from "./graph-writes";
+import { describeReply } from "../tenant/graph-writes";
 import { TenantLedger } from "./ledger";
 import { operationErrorOf, problemOf } from "./operation-error";
 import { convergeTenant, tenantRefOf, type ConvergeOptions, type StepSettings, type TenantRun } from "./refresh";
 import type { OperationError, ResetSnapshot } from "./result";
-import type { TenantPort } from "./tenant-port";
+import type { TenantPort } from "../tenant/port";
 
 /** Re-adding CIPP-SAM after its removal is retried this often: until it succeeds the tenant is without the app. */
 const READD_ATTEMPTS = 4;

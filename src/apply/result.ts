@@ -7,7 +7,7 @@ import type { Guid } from "../desired/model";
 import type { AccessProblem } from "../live/model";
 import type { BlockReason, ResourceRef, TenantRef } from "../plan/model";
 import type { Residual } from "../plan/residual";
-import type { RunMode } from "./run-request";
+import type { RunMode } from "../run/run-request";
 
 /** The version of this shape; bumped on any incompatible change. */
 export const RESULT_SCHEMA_VERSION = 1;

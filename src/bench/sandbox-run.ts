@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runEngine, type EngineDeps, type RunOutcome } from "../apply/engine";
-import type { RunMode } from "../apply/run-request";
+import { runEngine, type EngineDeps, type RunOutcome } from "../run/engine";
+import type { RunMode } from "../run/run-request";
 import { sandboxEndpoints } from "../cloud/endpoints";
 import { DEMO_CREDENTIALS } from "../emulator";
 import type { EmulatorChild } from "./emulator-child";

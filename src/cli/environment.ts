@@ -3,7 +3,7 @@
  * secret passed as a flag would sit in the shell history and in every `ps` listing.
  */
 import { readFileSync } from "node:fs";
-import type { AppCredential } from "../apply/run-request";
+import type { AppCredential } from "../run/run-request";
 
 /** The environment variables the CLI reads. */
 export const ENV = {

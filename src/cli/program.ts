@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { RunRefusedError, checkResetConfirmation } from "../apply/engine";
+import { RunRefusedError, checkResetConfirmation } from "../run/engine";
 import { DeclarationError } from "../desired/declaration-error";
 import { SETTINGS_FILE, loadFleet, localFiles, repositoryFiles, type DeclarationFiles } from "../desired/load";
 import { TenantSelectionError } from "../desired/select";

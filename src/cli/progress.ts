@@ -1,4 +1,4 @@
-import type { Progress, RunMode } from "../apply/run-request";
+import type { Progress, RunMode } from "../run/run-request";
 
 /**
  * One progress line for long runs: "[12/1000] contoso.onmicrosoft.com converged · 1 failed · about 3 min left".

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { runEngine, type RunOutcome } from "../apply/engine";
-import type { AppCredential, Progress, RunMode } from "../apply/run-request";
+import { runEngine, type RunOutcome } from "../run/engine";
+import type { AppCredential, Progress, RunMode } from "../run/run-request";
 import { gdapChangedSinceLine, refreshOnGdapChange, refreshOnGdapChangesSince } from "../discover/gdap-refresh";
 import { DEFAULT_GDAP_STATE_FILE } from "../discover/gdap-roles";
 import { sandboxEndpoints, type CloudEndpoints } from "../cloud/endpoints";

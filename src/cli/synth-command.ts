@@ -4,8 +4,8 @@
  * read as `plan`, so that every stack imports what its tenant already holds, leaves out what is
  * blocked, and a tenant not yet consented gets no stack but a message to run refresh first.
  */
-import { readFleet } from "../apply/read-fleet";
-import type { AppCredential } from "../apply/run-request";
+import { readFleet } from "../run/read-fleet";
+import type { AppCredential } from "../run/run-request";
 import { sandboxEndpoints } from "../cloud/endpoints";
 import { loadFleet } from "../desired/load";
 import type { Fleet } from "../desired/model";

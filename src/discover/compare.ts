@@ -6,8 +6,8 @@
  */
 import { relative } from "node:path";
 import type { DesiredTenant, Fleet, Guid } from "../desired/model";
-import type { AssignedRoles, GdapAnomaly, GdapRelationship, TenantFacts } from "../live/gdap-directory";
-import { CONSENT_CAPABLE_ROLES } from "../live/gdap";
+import type { AssignedRoles, GdapAnomaly, GdapRelationship, TenantFacts } from "../tenant/gdap-directory";
+import { CONSENT_CAPABLE_ROLES } from "../tenant/gdap";
 import type { DiscoveryProblem, EndingAccess, LackingRoles, ProposedTenant, RelationshipRef, UnknownTenant } from "./model";
 import { cleanName, tenantFileContent, tenantFileName } from "./tenant-file";
 

@@ -5,7 +5,7 @@
  * workflow (README: "Onboarding: GDAP discovery").
  */
 import type { Guid } from "../desired/model";
-import type { AssignedRoles, GdapRelationship } from "../live/gdap-directory";
+import type { AssignedRoles, GdapRelationship } from "../tenant/gdap-directory";
 import { isEffective } from "./compare";
 
 /** Whether `text` is an ISO 8601 date and time with its time zone (Z or an offset); its epoch milliseconds, or null. */

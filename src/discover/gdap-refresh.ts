@@ -4,8 +4,8 @@
  * consent — only the tenants whose set changed (or, with `--gdap-state` alone, the tenants the run
  * selects as usual), put each tenant's set in its result, and write the new record.
  */
-import { runEngine, type EngineDeps, type RunOutcome } from "../apply/engine";
-import type { RunRequest } from "../apply/run-request";
+import { runEngine, type EngineDeps, type RunOutcome } from "../run/engine";
+import type { RunRequest } from "../run/run-request";
 import type { Guid } from "../desired/model";
 import { changedTenants, nextState, readGdapState, writeGdapState } from "./gdap-roles";
 import { readGdapChanges, readGdapRoleSets } from "./run";

@@ -12,7 +12,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DesiredTenant, Guid } from "../desired/model";
-import type { GdapRelationship } from "../live/gdap-directory";
+import type { GdapRelationship } from "../tenant/gdap-directory";
 
 export const DEFAULT_GDAP_STATE_FILE = ".cipp-cpv/gdap-roles.json";
 

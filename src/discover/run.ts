@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Dispatcher } from "undici";
-import { microsoftClientsFor } from "../apply/engine";
+import { microsoftClientsFor } from "../run/engine";
 import { timingOf } from "../apply/timing";
 import type { MicrosoftClients } from "../cloud";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
@@ -15,7 +15,7 @@ import type { AppCredential } from "../cloud/tokens";
 import { DeclarationError } from "../desired/declaration-error";
 import { loadFleet } from "../desired/load";
 import type { Fleet, Guid } from "../desired/model";
-import { listGdapRelationships, readAssignedRoles, readTenantFacts } from "../live/gdap-directory";
+import { listGdapRelationships, readAssignedRoles, readTenantFacts } from "../tenant/gdap-directory";
 import { checkAssignments, propose, relationshipsToCheck, triage } from "./compare";
 import { gdapChangedSince, relationshipsToRead, type GdapChanges } from "./gdap-changes";
 import { roleSetsOf } from "./gdap-roles";

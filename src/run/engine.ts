@@ -19,18 +19,18 @@ import { selectTenants } from "../desired/select";
 import { DEFAULT_BOOTSTRAP_SCOPES } from "../plan/bootstrap";
 import { inaccessiblePlan, planTenant } from "../plan/diff";
 import type { FleetPlan, TenantPlan, TenantRef } from "../plan/model";
-import { REPLICATION_WAIT } from "./backoff";
-import { cloudTenantPort } from "./cloud-port";
-import { WRITE_LAG_RETRY } from "./execute-writes";
-import { operationErrorOf, problemOf } from "./operation-error";
-import { refreshTenant, refreshTerraformManaged, tenantRefOf, type StepSettings, type TenantRun } from "./refresh";
-import { resetTenant } from "./reset";
-import { DEFAULT_RESET_RECORDS, ResetRecords, type UnfinishedReset } from "./reset-record";
-import { runResultOf, type RunResult, type TenantResult } from "./result";
+import { REPLICATION_WAIT } from "../apply/backoff";
+import { cloudTenantPort } from "../tenant/cloud-port";
+import { WRITE_LAG_RETRY } from "../apply/execute-writes";
+import { operationErrorOf, problemOf } from "../apply/operation-error";
+import { refreshTenant, refreshTerraformManaged, tenantRefOf, type StepSettings, type TenantRun } from "../apply/refresh";
+import { resetTenant } from "../apply/reset";
+import { DEFAULT_RESET_RECORDS, ResetRecords, type UnfinishedReset } from "../apply/reset-record";
+import { runResultOf, type RunResult, type TenantResult } from "../apply/result";
 import type { RunRequest } from "./run-request";
 import { runJobs } from "./scheduler";
-import type { TenantPort } from "./tenant-port";
-import { timingOf, type Timing } from "./timing";
+import type { TenantPort } from "../tenant/port";
+import { timingOf, type Timing } from "../apply/timing";
 
 /** What the engine hands back to a delivery surface. */
 export interface RunOutcome {

@@ -7,12 +7,12 @@ import { GRAPH_WRITE_LIMITS, WriteBudget } from "../cloud";
 import type { DesiredTenant, Fleet } from "../desired/model";
 import type { LiveReading } from "../live/model";
 import { DEFAULT_BOOTSTRAP_SCOPES } from "../plan/bootstrap";
-import { cloudTenantPort } from "./cloud-port";
+import { cloudTenantPort } from "../tenant/cloud-port";
 import { endpointsFor, microsoftClientsFor, type EngineDeps } from "./engine";
-import { problemOf } from "./operation-error";
+import { problemOf } from "../apply/operation-error";
 import type { RunRequest } from "./run-request";
 import { runJobs } from "./scheduler";
-import { timingOf } from "./timing";
+import { timingOf } from "../apply/timing";
 
 /** What reading needs: where, as whom, how many at once. */
 export type ReadRequest = Pick<RunRequest, "endpoints" | "caCertificates" | "credential" | "refreshToken" | "concurrency" | "onProgress">;

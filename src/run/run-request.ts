@@ -1,6 +1,6 @@
 /**
  * What a delivery surface (CLI, Action, demo) asks the engine to do, and what it gets back.
- * The engine (src/apply/engine.ts) knows nothing of GitHub or of the command line.
+ * The engine (src/run/engine.ts) knows nothing of GitHub or of the command line.
  */
 import type { CloudEndpoints } from "../cloud/endpoints";
 import type { AppCredential } from "../cloud/tokens";

@@ -6,11 +6,11 @@ import { GraphClient, type MicrosoftClients } from "../cloud";
 import type { BatchRequest } from "../cloud/graph";
 import type { WriteBudget } from "../cloud/rate-limit";
 import type { DesiredTenant, FleetSettings } from "../desired/model";
-import { checkGdap, gdapProblem } from "../live/gdap";
-import { readTenant } from "../live/read-tenant";
+import { checkGdap, gdapProblem } from "./gdap";
+import { readTenant } from "./read-tenant";
 import { MICROSOFT_GRAPH_APP_ID } from "../plan/bootstrap";
-import type { RequestCounts } from "./result";
-import type { GraphReply, TenantPort } from "./tenant-port";
+import type { RequestCounts } from "../apply/result";
+import type { GraphReply, TenantPort } from "./port";
 
 export interface CloudPortOptions {
   readonly clients: MicrosoftClients;

@@ -6,7 +6,7 @@
  */
 import type { GraphClient, GraphDelegatedAdminRelationship } from "../cloud/graph";
 import type { Guid } from "../desired/model";
-import type { AccessProblem } from "./model";
+import type { AccessProblem } from "../live/model";
 
 /**
  * Entra role template ids that allow consenting CIPP-SAM through Partner Center (any one of them).

@@ -5,7 +5,7 @@
  */
 import type { LiveTenant } from "../live/model";
 import type { PlanAction } from "../plan/model";
-import type { GraphReply, GraphWrite } from "./tenant-port";
+import type { GraphReply, GraphWrite } from "./port";
 
 /** The Graph write for an action, or why the action cannot be written with what is known. */
 export type WriteFor = { readonly ok: true; readonly write: GraphWrite } | { readonly ok: false; readonly reason: string };

@@ -4,7 +4,7 @@
  * keeps each step's logic readable and its failure handling in one place.
  */
 import type { AccessProblem, LiveReading } from "../live/model";
-import type { RequestCounts } from "./result";
+import type { RequestCounts } from "../apply/result";
 
 /** One Graph write, as a `$batch` item carries it: a URL relative to the Graph version root. */
 export interface GraphWrite {

@@ -20,12 +20,12 @@ import {
 import { TokenError, type AccessToken } from "../cloud/tokens";
 import type { DesiredTenant, FleetSettings, Guid } from "../desired/model";
 import { discoverTenant, type DiscoveredTenant } from "../cloud/tenant-discovery";
-import { tokenProblem } from "./access";
-import { isProof, proofFromDiscovery, proofFromOrganization, unprovenDomain, type GraphOrganization } from "./domain-proof";
+import { tokenProblem } from "../live/access";
+import { isProof, proofFromDiscovery, proofFromOrganization, unprovenDomain, type GraphOrganization } from "../live/domain-proof";
 import { checkGdap, gdapProblem } from "./gdap";
-import { activeServicePlans, unlicensedReason } from "./licensing";
-import type { AccessProblem, LiveAppRoleAssignment, LiveGrant, LiveReading, LiveResource, LiveTenant, UnavailableResource } from "./model";
-import { liveResourceOf } from "./resource";
+import { activeServicePlans, unlicensedReason } from "../live/licensing";
+import type { AccessProblem, LiveAppRoleAssignment, LiveGrant, LiveReading, LiveResource, LiveTenant, UnavailableResource } from "../live/model";
+import { liveResourceOf } from "../live/resource";
 
 /** Graph refuses more than 15 values in one `in (...)` filter. */
 const MAX_IN_VALUES = 15;

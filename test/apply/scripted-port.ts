@@ -4,7 +4,7 @@
  */
 import type { DesiredTenant } from "../../src/desired/model";
 import type { AccessProblem, LiveReading, LiveResource, LiveTenant } from "../../src/live/model";
-import type { GraphReply, GraphWrite, TenantPort } from "../../src/apply/tenant-port";
+import type { GraphReply, GraphWrite, TenantPort } from "../../src/tenant/port";
 import type { StepSettings } from "../../src/apply/refresh";
 
 export const TENANT = "11111111-2222-4333-8444-555555555555";

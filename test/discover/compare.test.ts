@@ -8,7 +8,7 @@ import { changedTenants, nextState, roleSetsOf } from "../../src/discover/gdap-r
 import { renderDiscoveryText } from "../../src/discover/render";
 import { cleanName, tenantFileContent, tenantFileName } from "../../src/discover/tenant-file";
 import { loadFleet } from "../../src/desired/load";
-import type { GdapRelationship } from "../../src/live/gdap-directory";
+import type { GdapRelationship } from "../../src/tenant/gdap-directory";
 
 const STACKS = path.resolve(__dirname, "../../stacks");
 const fleet = loadFleet(STACKS);

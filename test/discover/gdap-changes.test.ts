@@ -1,5 +1,5 @@
 import { gdapChangedSince, parseSinceTime, relationshipsToRead } from "../../src/discover/gdap-changes";
-import type { AssignedRoles, GdapRelationship } from "../../src/live/gdap-directory";
+import type { AssignedRoles, GdapRelationship } from "../../src/tenant/gdap-directory";
 
 const NOW = Date.UTC(2026, 11, 2, 0, 0, 0);
 const HOUR = 3_600_000;

@@ -7,7 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Agent } from "undici";
-import { runEngine } from "../../src/apply/engine";
+import { runEngine } from "../../src/run/engine";
 import { sandboxEndpoints } from "../../src/cloud/endpoints";
 import { loadFleet } from "../../src/desired/load";
 import { discoveryExitCode } from "../../src/discover/model";

@@ -4,7 +4,7 @@
  * out of band, scope names in another case, stalls timed on the virtual clock, and token
  * lifetimes after the clock jumped.
  */
-import type { RunOutcome } from "../../src/apply/engine";
+import type { RunOutcome } from "../../src/run/engine";
 import type { TenantResult } from "../../src/apply/result";
 import { DEMO, demoWorld, type FaultProfile, type RequestCount, type TenantSnapshot } from "../../src/emulator";
 import { heldByName, startSandbox, worldWithoutResourcesInFreshTenant, type Sandbox } from "./sandbox";

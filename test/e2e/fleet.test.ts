@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Progress } from "../../src/apply/run-request";
+import type { Progress } from "../../src/run/run-request";
 import { DEMO, demoWorld } from "../../src/emulator";
 import { STACKS, startSandbox, type Sandbox } from "./sandbox";
 

@@ -1,4 +1,4 @@
-import { RunRefusedError } from "../../src/apply/engine";
+import { RunRefusedError } from "../../src/run/engine";
 import type { TenantResult } from "../../src/apply/result";
 import { DEMO, demoWorld } from "../../src/emulator";
 import { countOf, heldByName, startSandbox, type Sandbox } from "./sandbox";

@@ -8,8 +8,8 @@
  */
 import path from "node:path";
 import type { Agent } from "undici";
-import { runEngine, type EngineDeps, type RunOutcome } from "../../src/apply/engine";
-import type { RunRequest } from "../../src/apply/run-request";
+import { runEngine, type EngineDeps, type RunOutcome } from "../../src/run/engine";
+import type { RunRequest } from "../../src/run/run-request";
 import { sandboxEndpoints } from "../../src/cloud/endpoints";
 import {
   DEMO, DEMO_CREDENTIALS, demoWorld, REALISTIC_DELAYS, startEmulator,

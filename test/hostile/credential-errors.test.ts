@@ -4,7 +4,7 @@
  * that Entra ID "may still be replicating".
  */
 import type { Dispatcher } from "undici";
-import { runEngine } from "../../src/apply/engine";
+import { runEngine } from "../../src/run/engine";
 import { REPLICATION_WAIT } from "../../src/apply/backoff";
 import { sandboxEndpoints } from "../../src/cloud/endpoints";
 import { DEMO, DEMO_CREDENTIALS, demoWorld, startEmulator, type RunningEmulator } from "../../src/emulator";

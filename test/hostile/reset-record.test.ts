@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Dispatcher } from "undici";
-import { runEngine } from "../../src/apply/engine";
+import { runEngine } from "../../src/run/engine";
 import type { ResetRecord } from "../../src/apply/reset-record";
 import { sandboxEndpoints } from "../../src/cloud/endpoints";
 import { main } from "../../src/cli/program";

@@ -1,7 +1,7 @@
 /** Token failures as causes a person can act on, without the tenant repeated in every message. */
 import { TokenError } from "../../src/cloud/tokens";
 import { tokenProblem } from "../../src/live/access";
-import { gdapProblem } from "../../src/live/gdap";
+import { gdapProblem } from "../../src/tenant/gdap";
 
 const TENANT = "2f6c3d8e-9b0a-4c4d-b2e3-4f5a6b7c8d02";
 const failure = (aadsts: number, error: string, description: string): TokenError =>

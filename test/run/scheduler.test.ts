@@ -1,5 +1,5 @@
-import { runJobs, type Job } from "../../src/apply/scheduler";
-import type { Progress } from "../../src/apply/run-request";
+import { runJobs, type Job } from "../../src/run/scheduler";
+import type { Progress } from "../../src/run/run-request";
 
 /** A job that finishes when the test releases it, so interleavings are explicit. */
 function gate(): { promise: Promise<void>; open: () => void } {

@@ -1,7 +1,7 @@
-import { checkGdap } from "../../src/live/gdap";
-import { readTenant } from "../../src/live/read-tenant";
+import { checkGdap } from "../../src/tenant/gdap";
+import { readTenant } from "../../src/tenant/read-tenant";
 import { DEMO, demoWorld } from "../../src/emulator";
-import { cippTenant, delta, SETTINGS, startSandbox, type Sandbox } from "./sandbox";
+import { cippTenant, delta, SETTINGS, startSandbox, type Sandbox } from "../live/sandbox";
 
 const PRIVILEGED_ROLE_ADMINISTRATOR = "e8611ab8-c189-46e8-94e1-60213ab1f814";
 

@@ -1,6 +1,6 @@
-import { graphWriteFor, judgeReply } from "../../src/apply/graph-writes";
+import { graphWriteFor, judgeReply } from "../../src/tenant/graph-writes";
 import type { PlanAction } from "../../src/plan/model";
-import { CLIENT_SP, EXO, GRAPH, GRAPH_SP, liveTenant, reply } from "./scripted-port";
+import { CLIENT_SP, EXO, GRAPH, GRAPH_SP, liveTenant, reply } from "../apply/scripted-port";
 
 const graph = { appId: GRAPH, displayName: "Microsoft Graph" };
 const addRole: PlanAction = { kind: "add-app-role", resource: graph, permission: "User.Read.All", appRoleId: "df021288-bdef-4463-88db-98f22de89214" };

@@ -1,7 +1,7 @@
-import { readTenant } from "../../src/live/read-tenant";
+import { readTenant } from "../../src/tenant/read-tenant";
 import { DEMO } from "../../src/emulator";
 import { CIPP_SAM_PERMISSIONS, FIRST_PARTY_APPS } from "../../src/emulator/demo-world";
-import { cippTenant, delta, SETTINGS, startSandbox, type Sandbox } from "./sandbox";
+import { cippTenant, delta, SETTINGS, startSandbox, type Sandbox } from "../live/sandbox";
 
 const GRAPH = "00000003-0000-0000-c000-000000000000";
 const AUDIT_LOG_READ_ALL = "b0afded3-3588-46d8-8b3d-9842eff778da";
