@@ -5,9 +5,11 @@
  */
 import type { Guid } from "../desired/model";
 import type { AccessProblem } from "../live/model";
-import type { BlockReason, ResourceRef, TenantRef } from "../plan/model";
+import type { BlockReason, ResourceRef, RunMode, TenantRef } from "../plan/model";
 import type { Residual } from "../plan/residual";
-import type { RunMode } from "../run/run-request";
+import type { RequestCounts } from "../tenant/port";
+
+export type { RequestCounts };
 
 /** The version of this shape; bumped on any incompatible change. */
 export const RESULT_SCHEMA_VERSION = 1;
@@ -72,15 +74,6 @@ export interface ResetStep {
   readonly removed: boolean;
   readonly snapshot: ResetSnapshot | null;
   readonly error: OperationError | null;
-}
-
-/** HTTP requests a tenant cost, for capacity planning against Microsoft's throttling limits. */
-export interface RequestCounts {
-  readonly graph: number;
-  readonly partnerCenter: number;
-  readonly token: number;
-  /** Responses 429 (and 503 with Retry-After) that were retried. */
-  readonly throttled: number;
 }
 
 /**

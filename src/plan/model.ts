@@ -5,6 +5,9 @@
 import type { Guid } from "../desired/model";
 import type { AccessProblem, DomainProof } from "../live/model";
 
+/** What a run does with the plan: show it, apply it as a refresh, or reset the tenant and apply it. */
+export type RunMode = "plan" | "refresh" | "reset";
+
 /** A tenant as plans and reports name it. */
 export interface TenantRef {
   readonly tenantId: Guid;

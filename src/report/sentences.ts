@@ -1,6 +1,6 @@
 /** The one-line summaries every rendering ends or starts with, so text and Markdown say the same thing. */
 import type { RunStop } from "../run/engine";
-import type { RunMode } from "../run/run-request";
+import type { RunMode } from "../plan/model";
 import type { RunTotals, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan, TenantRef } from "../plan/model";
 import type { FleetPlanSummary, TenantPlanCounts } from "../plan/summary";

@@ -4,11 +4,12 @@
  */
 import type { CloudEndpoints } from "../cloud/endpoints";
 import type { AppCredential } from "../cloud/tokens";
+import type { RunMode } from "../plan/model";
 
 /** How CIPP-SAM proves its identity to Entra ID: a secret, a certificate or a federated assertion. */
 export type { AppCredential };
 
-export type RunMode = "plan" | "refresh" | "reset";
+export type { RunMode };
 
 /** Progress of a fleet run, for long runs: done of total, failures so far, time left. */
 export interface Progress {

@@ -9,8 +9,7 @@ import type { DesiredTenant, FleetSettings } from "../desired/model";
 import { checkGdap, gdapProblem } from "./gdap";
 import { readTenant } from "./read-tenant";
 import { MICROSOFT_GRAPH_APP_ID } from "../plan/bootstrap";
-import type { RequestCounts } from "../apply/result";
-import type { GraphReply, TenantPort } from "./port";
+import type { GraphReply, RequestCounts, TenantPort } from "./port";
 
 export interface CloudPortOptions {
   readonly clients: MicrosoftClients;

@@ -4,7 +4,6 @@
  * keeps each step's logic readable and its failure handling in one place.
  */
 import type { AccessProblem, LiveReading } from "../live/model";
-import type { RequestCounts } from "../apply/result";
 
 /** One Graph write, as a `$batch` item carries it: a URL relative to the Graph version root. */
 export interface GraphWrite {
@@ -54,4 +53,13 @@ export interface TenantPort {
   explainDenial(): Promise<AccessProblem | null>;
   /** HTTP requests made for this tenant so far. */
   requestCounts(): RequestCounts;
+}
+
+/** HTTP requests a tenant cost, for capacity planning against Microsoft's throttling limits. */
+export interface RequestCounts {
+  readonly graph: number;
+  readonly partnerCenter: number;
+  readonly token: number;
+  /** Responses 429 (and 503 with Retry-After) that were retried. */
+  readonly throttled: number;
 }
