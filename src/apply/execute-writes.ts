@@ -1,35 +1,112 @@
 /**
- * Sends a set of plan actions as Graph writes and comes back with a verdict for each. Writes
- * that refer to objects other replicas do not know yet (a service principal created seconds ago)
- * are sent again with backoff, within bounds; everything else is judged once.
+ * Executes plan actions as tenant changes and comes back with a verdict for each. Changes that
+ * refer to objects other replicas do not know yet (a service principal created seconds ago) are
+ * made again under the replication-polling policy; everything else is judged once.
  */
-import type { LiveTenant } from "../live/model";
+import type { LiveResource, LiveTenant } from "../live/model";
 import type { PlanAction } from "../plan/model";
-import { backoffDelay, type BackoffPolicy } from "./backoff";
-import { graphWriteFor, judgeReply, type WriteVerdict } from "../tenant/graph-writes";
-import type { GraphReply, GraphWrite, TenantPort } from "../tenant/port";
+import type { ChangeAnswer, ChangeOutcome, ChangeVerdict, TenantChange, TenantPort } from "../tenant/port";
+import { pollUntil, WRITE_LAG_RETRY, type BackoffPolicy } from "./replication-polling";
 import type { Timing } from "./timing";
 
-/** What became of one action. `retry` never appears here: it has become `failed` when time ran out. */
-export interface ExecutedAction {
+/** What became of one change. `retry` never appears here: it has become `failed` when time ran out. */
+export interface SettledChange {
+  readonly verdict: Exclude<ChangeVerdict, { kind: "retry" }>;
+  /** The service's last answer; null when nothing was sent or no answer came. */
+  readonly answer: ChangeAnswer | null;
+  /** For a resource service principal just created: the resource as the answer describes it. */
+  readonly created: LiveResource | null;
+}
+
+/** What became of one action. */
+export interface ExecutedAction extends SettledChange {
   readonly action: PlanAction;
-  readonly verdict: Exclude<WriteVerdict, { kind: "retry" }>;
-  /** Graph's last answer; null when nothing was sent or no answer came. */
-  readonly reply: GraphReply | null;
+}
+
+/** The change that carries out an action, or why it cannot be made with what is known. */
+export type ChangeFor = { readonly ok: true; readonly change: TenantChange } | { readonly ok: false; readonly reason: string };
+
+/**
+ * The tenant change for a plan action against the tenant as last read. The consent is not such a
+ * change; asking for it is a programming error.
+ */
+export function changeFor(action: PlanAction, live: LiveTenant): ChangeFor {
+  const client = live.client;
+  if (client === null) return { ok: false, reason: "CIPP-SAM's service principal is not in the tenant" };
+  const clientId = client.servicePrincipalId;
+  const resourceId = (appId: string): string | null => live.resources.get(appId)?.servicePrincipalId ?? null;
+  switch (action.kind) {
+    case "consent":
+      throw new Error("The Partner Center consent is not a tenant change.");
+    case "create-resource":
+      return { ok: true, change: { kind: "create-service-principal", appId: action.resource.appId } };
+    case "add-app-role": {
+      const resource = resourceId(action.resource.appId);
+      if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
+      if (action.appRoleId === null) return { ok: false, reason: `${action.resource.displayName} publishes no app role ${action.permission}` };
+      return { ok: true, change: { kind: "assign-app-role", clientId, resourceId: resource, appRoleId: action.appRoleId } };
+    }
+    case "remove-app-role":
+      return { ok: true, change: { kind: "remove-app-role", clientId, assignmentId: action.assignmentId } };
+    case "create-grant": {
+      const resource = resourceId(action.resource.appId);
+      if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
+      return { ok: true, change: { kind: "create-grant", clientId, resourceId: resource, scopes: action.scopes } };
+    }
+    case "update-grant":
+      return { ok: true, change: { kind: "patch-grant", grantId: action.grantId, scopes: action.scopes } };
+    case "delete-duplicate-grant":
+      return { ok: true, change: { kind: "delete-grant", grantId: action.grantId } };
+  }
+}
+
+/** A change made, or made again, until it settles, with its last outcome (null before it is first sent). */
+interface Pending {
+  readonly change: TenantChange;
+  last: Omit<ChangeOutcome, "answer"> & { readonly answer: ChangeAnswer | null };
 }
 
 /**
- * Replication of a new object usually takes seconds; writes referring to it are retried for up to
- * about two minutes before the action is reported as failed.
+ * Makes `changes` under the replication-polling policy: what the tenant answers with `retry` is
+ * made again after a backoff, within the policy's bounds; what is still `retry` when they are
+ * spent has failed. One outcome per change, in order.
  */
-export const WRITE_LAG_RETRY: BackoffPolicy = {
-  maxAttempts: 6,
-  initialDelayMs: 2_000,
-  maxDelayMs: 30_000,
-  maxTotalMs: 2 * 60_000,
-};
+export async function changeUntilSettled(
+  port: TenantPort,
+  changes: readonly TenantChange[],
+  timing: Timing,
+  policy: BackoffPolicy = WRITE_LAG_RETRY,
+): Promise<SettledChange[]> {
+  const all: Pending[] = changes.map((change) => ({ change, last: { verdict: { kind: "retry", reason: "not sent" }, answer: null, created: null } }));
+  const unsettled = (): Pending[] => all.filter((entry) => entry.last.verdict.kind === "retry");
+  const outcome = await pollUntil(
+    async () => {
+      const pending = unsettled();
+      try {
+        const outcomes = await port.change(pending.map((entry) => entry.change));
+        pending.forEach((entry, i) => {
+          const got = outcomes[i];
+          entry.last = got ? { verdict: got.verdict, answer: got.answer, created: got.created } : { verdict: { kind: "retry", reason: "no answer" }, answer: null, created: null };
+        });
+      } catch (error) {
+        // The batch itself never got an answer (after the client's own retries): every change in it is in doubt.
+        const reason = error instanceof Error ? error.message : String(error);
+        for (const entry of pending) entry.last = { verdict: { kind: "retry", reason }, answer: null, created: null };
+      }
+      return unsettled().length;
+    },
+    (left) => left === 0,
+    policy,
+    timing,
+  );
+  return all.map(({ last }): SettledChange => {
+    if (last.verdict.kind !== "retry") return { ...last, verdict: last.verdict };
+    const reason = `${last.verdict.reason} (still after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"})`;
+    return { ...last, verdict: { kind: "failed", reason } };
+  });
+}
 
-/** Writes `actions` against the tenant as last read (`live`), retrying what replication lag holds back. */
+/** Executes `actions` against the tenant as last read (`live`), making again what replication lag holds back. */
 export async function executeWrites(
   port: TenantPort,
   actions: readonly PlanAction[],
@@ -38,44 +115,23 @@ export async function executeWrites(
   policy: BackoffPolicy = WRITE_LAG_RETRY,
 ): Promise<ExecutedAction[]> {
   const done = new Map<PlanAction, ExecutedAction>();
-  let pending: { action: PlanAction; write: GraphWrite }[] = [];
+  const sendable: { action: PlanAction; change: TenantChange }[] = [];
   for (const action of actions) {
-    const built = graphWriteFor(action, live);
-    if (built.ok) pending.push({ action, write: built.write });
-    else done.set(action, { action, verdict: { kind: "failed", reason: built.reason }, reply: null });
+    const built = changeFor(action, live);
+    if (built.ok) sendable.push({ action, change: built.change });
+    else done.set(action, { action, verdict: { kind: "failed", reason: built.reason }, answer: null, created: null });
   }
-
-  let waited = 0;
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const again: typeof pending = [];
-    const lastChance = attempt >= policy.maxAttempts || waited >= policy.maxTotalMs;
-    let replies: { reply: GraphReply | null; verdict: WriteVerdict }[];
-    try {
-      replies = (await port.write(pending.map((item) => item.write))).map((reply, i) => ({
-        reply,
-        verdict: judgeReply((pending[i] as { action: PlanAction }).action, reply),
-      }));
-    } catch (error) {
-      // The batch itself never got an answer (after the client's own retries): every item is in doubt.
-      const reason = error instanceof Error ? error.message : String(error);
-      replies = pending.map(() => ({ reply: null, verdict: { kind: "retry", reason } }));
-    }
-    pending.forEach((item, i) => {
-      const { reply, verdict } = replies[i] ?? { reply: null, verdict: { kind: "retry", reason: "no answer" } as WriteVerdict };
-      if (verdict.kind !== "retry") {
-        done.set(item.action, { action: item.action, verdict, reply });
-      } else if (lastChance) {
-        const reason = `${verdict.reason} (still after ${attempt} attempt${attempt === 1 ? "" : "s"})`;
-        done.set(item.action, { action: item.action, verdict: { kind: "failed", reason }, reply });
-      } else {
-        again.push(item);
-      }
+  if (sendable.length > 0) {
+    const settled = await changeUntilSettled(
+      port,
+      sendable.map(({ change }) => change),
+      timing,
+      policy,
+    );
+    sendable.forEach(({ action }, i) => {
+      const outcome = settled[i];
+      if (outcome) done.set(action, { action, ...outcome });
     });
-    if (again.length === 0) break;
-    const delay = Math.min(backoffDelay(policy, attempt, timing.random), Math.max(0, policy.maxTotalMs - waited));
-    waited += delay;
-    await timing.sleep(delay);
-    pending = again;
   }
   return actions.map((action) => done.get(action) as ExecutedAction);
 }

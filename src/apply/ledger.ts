@@ -8,7 +8,7 @@ import type { BlockedItem, PlanAction, ResourceRef, TenantPlan, TenantRef } from
 import type { Residual } from "../plan/residual";
 import { compareNames } from "../plan/order";
 import type { ExecutedAction } from "./execute-writes";
-import { describeReply } from "../tenant/graph-writes";
+import { describeAnswer } from "../tenant/graph-writes";
 import type {
   ConsentStep,
   OperationError,
@@ -84,15 +84,15 @@ export class TenantLedger {
 
   /** Records the outcome of executed writes, permission by permission. */
   noteExecuted(executed: readonly ExecutedAction[]): void {
-    for (const { action, verdict, reply } of executed) {
+    for (const { action, verdict, answer } of executed) {
       if (verdict.kind === "conflict") continue; // settled by a second round, recorded then
       const error: OperationError | null =
         verdict.kind === "failed"
           ? {
               service: "graph",
-              status: reply?.status ?? null,
-              code: reply?.code ?? (reply ? `HTTP${reply.status}` : "not-sent"),
-              message: reply ? describeReply(reply) : verdict.reason,
+              status: answer?.status ?? null,
+              code: answer?.code ?? (answer ? `HTTP${answer.status}` : "not-sent"),
+              message: answer ? describeAnswer(answer) : verdict.reason,
             }
           : null;
       const detail = verdict.kind === "failed" || verdict.kind === "unavailable" ? verdict.reason : null;

@@ -10,8 +10,7 @@ import { missingWriteScopes } from "../plan/bootstrap";
 import { inaccessiblePlan, planTenant, type PlanOptions } from "../plan/diff";
 import type { BlockedItem, PlanAction, TenantPlan } from "../plan/model";
 import { residualDifference, type Residual } from "../plan/residual";
-import { pollUntil, type BackoffPolicy } from "./backoff";
-import { resourceFromCreated } from "../tenant/created-resource";
+import { pollUntil, withAttempts, type BackoffPolicy } from "./replication-polling";
 import { executeWrites, type ExecutedAction } from "./execute-writes";
 import { TenantLedger } from "./ledger";
 import { operationErrorOf, problemOf } from "./operation-error";
@@ -138,7 +137,7 @@ export async function convergeTenant(
   let denied = false;
   const noteFailures = (executed: readonly ExecutedAction[]): void => {
     hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
-    denied ||= executed.some(({ verdict, reply }) => verdict.kind === "failed" && reply?.status === 403);
+    denied ||= executed.some(({ verdict, answer }) => verdict.kind === "failed" && answer?.status === 403);
   };
 
   // Resource service principals first: app roles are resolved against them.
@@ -159,7 +158,7 @@ export async function convergeTenant(
       .map(({ action }) => (action.kind === "create-resource" ? action.resource.appId : ""));
     const described = executed
       .filter(({ verdict }) => verdict.kind === "done")
-      .map(({ reply }) => resourceFromCreated(reply?.body))
+      .map(({ created }) => created)
       .filter((resource): resource is LiveResource => resource !== null);
     if (expected.length > 0 && described.length === expected.length) {
       // Graph's answers describe every new resource: plan on them without reading again.
@@ -217,7 +216,7 @@ export async function convergeTenant(
 
   if (grantsChanged) port.renewTokens();
   const residualOf = (r: LiveReading): Residual => residualDifference(planOf(r), unavailable);
-  const verifyPolicy = hardFailures ? { ...settings.replication, maxAttempts: 1 } : settings.replication;
+  const verifyPolicy = hardFailures ? withAttempts(settings.replication, 1) : settings.replication;
   const verified = await pollUntil(
     async () => {
       try {
@@ -268,21 +267,23 @@ async function consent(
   settings: StepSettings,
   options: ConvergeOptions,
 ): Promise<LiveReading | null> {
-  let lastError: unknown = null;
-  for (let attempt = 1; attempt <= options.consentAttempts; attempt++) {
-    try {
-      const posted = await port.addConsent();
-      ledger.consent = posted === "created" ? "created" : "already-existed";
-      lastError = null;
-      break;
-    } catch (error) {
-      lastError = error;
-      if (attempt < options.consentAttempts) {
-        await settings.timing.sleep(Math.min(settings.replication.maxDelayMs, settings.replication.initialDelayMs * 2 ** attempt));
+  // Partner Center may refuse or drop a consent while a removal is still settling: a reset tries
+  // again under the replication-polling policy, a refresh posts once.
+  const posted = await pollUntil(
+    async (): Promise<{ readonly posted: "created" | "already-exists" } | { readonly error: unknown }> => {
+      try {
+        return { posted: await port.addConsent() };
+      } catch (error) {
+        return { error };
       }
-    }
-  }
-  if (lastError !== null) {
+    },
+    (outcome) => "posted" in outcome,
+    withAttempts(settings.replication, options.consentAttempts),
+    settings.timing,
+  );
+  const lastError = posted.done ? null : "error" in posted.last ? posted.last.error : null;
+  if (posted.done && "posted" in posted.value) ledger.consent = posted.value.posted === "created" ? "created" : "already-existed";
+  if (!posted.done) {
     ledger.consent = "failed";
     ledger.fail(
       problemOf("The Partner Center consent", lastError, options.consentFailureAction ?? "Fix the cause above, then run the refresh again."),
@@ -311,7 +312,7 @@ async function consent(
       r.live.client !== null &&
       r.live.client.servicePrincipalId !== options.replacedServicePrincipalId &&
       missingWriteScopes(r.live.tokenScopes).length === 0,
-    unchanged ? { ...settings.replication, maxAttempts: 1 } : settings.replication,
+    unchanged ? withAttempts(settings.replication, 1) : settings.replication,
     settings.timing,
     (r) => deadCredential(r) !== null,
   );
@@ -437,7 +438,8 @@ async function executeKeepersFirst(port: TenantPort, actions: readonly PlanActio
     .map((action) => ({
       action,
       verdict: { kind: "failed", reason: "not deleted: the grant kept for this resource, which takes over its scopes, could not be written first" },
-      reply: null,
+      answer: null,
+      created: null,
     }));
   const safe = deletes.filter((action) => !unwritten.has(resourceAppIdOf(action)));
   return [...first, ...(await executeWrites(port, safe, live, settings.timing, settings.writeRetry)), ...held];

@@ -8,8 +8,9 @@ import type { DesiredTenant } from "../desired/model";
 import type { LiveReading, LiveTenant } from "../live/model";
 import { planTenant } from "../plan/diff";
 import type { ResourceRef } from "../plan/model";
-import { pollUntil } from "./backoff";
-import { describeReply } from "../tenant/graph-writes";
+import { describeAnswer } from "../tenant/graph-writes";
+import { changeUntilSettled } from "./execute-writes";
+import { withAttempts } from "./replication-polling";
 import { TenantLedger } from "./ledger";
 import { operationErrorOf, problemOf } from "./operation-error";
 import { convergeTenant, tenantRefOf, type ConvergeOptions, type StepSettings, type TenantRun } from "./refresh";
@@ -125,26 +126,14 @@ async function deleteLeftoverServicePrincipal(port: TenantPort, servicePrincipal
     gone = false;
   }
   if (gone) return null;
-  const outcome = await pollUntil(
-    async () => {
-      try {
-        const [reply] = await port.write([{ method: "DELETE", url: `/servicePrincipals/${servicePrincipalId}` }]);
-        return reply ?? null;
-      } catch (error) {
-        return { status: 0, code: null, message: error instanceof Error ? error.message : String(error), body: null };
-      }
-    },
-    (reply) => reply !== null && ((reply.status >= 200 && reply.status < 300) || reply.status === 404),
-    { ...settings.writeRetry, maxAttempts: 3 },
-    settings.timing,
-  );
-  if (outcome.done) return null;
-  const reply = outcome.last;
+  const [settled] = await changeUntilSettled(port, [{ kind: "delete-service-principal", servicePrincipalId }], settings.timing, withAttempts(settings.writeRetry, 3));
+  if (settled === undefined || settled.verdict.kind === "done" || settled.verdict.kind === "already-present") return null;
+  const { answer } = settled;
   return {
     service: "graph",
-    status: reply && reply.status > 0 ? reply.status : null,
-    code: reply?.code ?? "error",
-    message: reply ? describeReply(reply) : "no answer",
+    status: answer && answer.status > 0 ? answer.status : null,
+    code: answer?.code ?? "error",
+    message: answer ? describeAnswer(answer) : settled.verdict.kind === "unavailable" || settled.verdict.kind === "failed" ? settled.verdict.reason : "no answer",
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * The tenant port over the real Microsoft clients: reads through src/live, consents through
- * Partner Center, writes through Graph `$batch`. Counts the requests each tenant costs.
+ * The tenant port over the real Microsoft clients: reads the tenant, consents through Partner
+ * Center, makes changes through Graph `$batch`. Counts the requests each tenant costs.
  */
 import { GraphClient, type MicrosoftClients } from "../cloud";
 import type { BatchRequest } from "../cloud/graph";
@@ -9,7 +9,9 @@ import type { DesiredTenant, FleetSettings } from "../desired/model";
 import { checkGdap, gdapProblem } from "./gdap";
 import { readTenant } from "./read-tenant";
 import { MICROSOFT_GRAPH_APP_ID } from "../plan/bootstrap";
-import type { GraphReply, RequestCounts, TenantPort } from "./port";
+import { resourceFromCreated } from "./created-resource";
+import { graphWriteOf, judgeAnswer } from "./graph-writes";
+import type { ChangeAnswer, ChangeOutcome, RequestCounts, TenantChange, TenantPort } from "./port";
 
 export interface CloudPortOptions {
   readonly clients: MicrosoftClients;
@@ -66,20 +68,24 @@ export function cloudTenantPort(desired: DesiredTenant, options: CloudPortOption
       partnerCenterCalls += 1;
       await clients.partnerCenter.removeConsent(tenantId, settings.applicationId);
     },
-    async write(writes) {
-      const requests = writes.map(
-        (w, i): BatchRequest => ({ id: String(i + 1), method: w.method, url: w.url, ...(w.body !== undefined ? { body: w.body } : {}) }),
-      );
+    async change(changes) {
+      const requests = changes.map((change, i): BatchRequest => {
+        const write = graphWriteOf(change);
+        return { id: String(i + 1), method: write.method, url: write.url, ...(write.body !== undefined ? { body: write.body } : {}) };
+      });
       const answers = await writer.batch(requests);
-      return answers.map((answer): GraphReply => {
-        const envelope = (answer.body ?? {}) as { error?: { code?: unknown; message?: unknown } };
-        const message = typeof envelope.error?.message === "string" ? clients.redactor.redact(envelope.error.message) : null;
-        return {
-          status: answer.status,
+      return answers.map((reply, i): ChangeOutcome => {
+        const change = changes[i] as TenantChange;
+        const envelope = (reply.body ?? {}) as { error?: { code?: unknown; message?: unknown } };
+        const answer: ChangeAnswer = {
+          status: reply.status,
           code: typeof envelope.error?.code === "string" ? envelope.error.code : null,
-          message,
-          body: answer.body,
+          message: typeof envelope.error?.message === "string" ? clients.redactor.redact(envelope.error.message) : null,
         };
+        const verdict = judgeAnswer(change, answer);
+        // Graph's 201 describes the new service principal in full: planning on it saves a read.
+        const created = change.kind === "create-service-principal" && verdict.kind === "done" ? resourceFromCreated(reply.body) : null;
+        return { verdict, answer, created };
       });
     },
     async explainDenial() {

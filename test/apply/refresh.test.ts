@@ -26,13 +26,13 @@ describe("refreshTenant", () => {
         read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["User.Read"])] })),
         read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] })),
       ],
-      (w) => (w.method === "POST" ? { status: 409, code: "Request_MultipleObjectsWithSameKeyValue", message: "Permission entry already exists.", body: null } : reply(204)),
+      (c) => (c.kind === "create-grant" ? { status: 409, code: "Request_MultipleObjectsWithSameKeyValue", message: "Permission entry already exists." } : reply(204)),
     );
 
     const { result } = await refreshTenant(desiredTenant(), port, instantSettings(), { forceConsent: false });
 
-    expect(port.writes.map((w) => `${w.method} ${w.url}`)).toEqual(["POST /oauth2PermissionGrants", "PATCH /oauth2PermissionGrants/grant-1"]);
-    expect(port.writes[1]?.body).toEqual({ scope: "Directory.Read.All User.Read" });
+    expect(port.changes.map((c) => c.kind)).toEqual(["create-grant", "patch-grant"]);
+    expect(port.changes[1]).toEqual({ kind: "patch-grant", grantId: "grant-1", scopes: ["Directory.Read.All", "User.Read"] });
     expect(result.status).toBe("changed");
     expect(result.permissions.find((p) => p.permission === "Directory.Read.All")?.outcome).toBe("applied");
     expect(result.permissions.find((p) => p.permission === "User.Read")?.outcome).toBe("already-present");
@@ -41,13 +41,13 @@ describe("refreshTenant", () => {
 
   it("blocks a resource whose service principal Graph refuses to create, and fails nothing", async () => {
     const withoutExchange = liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] });
-    const port = new ScriptedPort([read(withoutExchange)], (w) =>
+    const port = new ScriptedPort([read(withoutExchange)], () =>
       reply(400, `The appId '${EXO}' of the service principal does not reference a valid application object.`),
     );
 
     const { result } = await refreshTenant(desiredTenant(true), port, instantSettings(), { forceConsent: false });
 
-    expect(port.writes.map((w) => `${w.method} ${w.url}`)).toEqual(["POST /servicePrincipals"]);
+    expect(port.changes).toEqual([{ kind: "create-service-principal", appId: EXO }]);
     expect(result.status).toBe("converged");
     const blocked = result.permissions.filter((p) => p.outcome === "blocked");
     expect(blocked.map((p) => [p.type, p.permission])).toEqual([
@@ -64,7 +64,6 @@ describe("refreshTenant", () => {
       status: 403,
       code: "Authorization_RequestDenied",
       message: "Insufficient privileges to complete the operation.",
-      body: null,
     }));
 
     const { result } = await refreshTenant(desiredTenant(), port, instantSettings(slept), { forceConsent: false });
@@ -77,7 +76,7 @@ describe("refreshTenant", () => {
     expect(result.verification?.actions.map((a) => a.kind)).toEqual(["add-app-role"]);
     expect(result.problem?.message).toContain("User.Read.All");
     // A refused write is not waited for: one write, one read back.
-    expect(port.writes).toHaveLength(1);
+    expect(port.changes).toHaveLength(1);
     expect(port.reads).toBe(2);
     expect(slept).toEqual([]);
   });
@@ -87,17 +86,19 @@ describe("refreshTenant", () => {
     const duplicate = { ...grant(["Directory.Read.All", "Mail.Send"]), id: "grant-duplicate" };
     const held = liveTenant({ appRoleAssignments: [heldRole], grants: [keeper, duplicate] });
 
-    const refused = new ScriptedPort([read(held)], (w) =>
-      w.method === "PATCH" ? { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation.", body: null } : reply(204),
+    const refused = new ScriptedPort([read(held)], (c) =>
+      c.kind === "patch-grant" ? { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } : reply(204),
     );
     const failed = await refreshTenant(desiredTenant(), refused, instantSettings(), { forceConsent: false });
-    expect(refused.writes.map((w) => w.method)).toEqual(["PATCH"]);
+    expect(refused.changes.map((c) => c.kind)).toEqual(["patch-grant"]);
     expect(failed.result.status).toBe("failed");
 
     const accepted = new ScriptedPort([read(held), read(liveTenant({ appRoleAssignments: [heldRole], grants: [{ ...keeper, scopes: ["Directory.Read.All", "Mail.Send", "User.Read"] }] }))]);
     await refreshTenant(desiredTenant(), accepted, instantSettings(), { forceConsent: false });
-    expect(accepted.writes.map((w) => `${w.method} ${w.url}`)).toEqual(["PATCH /oauth2PermissionGrants/grant-keeper", "DELETE /oauth2PermissionGrants/grant-duplicate"]);
-    expect(accepted.writes[0]?.body).toEqual({ scope: "Directory.Read.All Mail.Send User.Read" });
+    expect(accepted.changes).toEqual([
+      { kind: "patch-grant", grantId: "grant-keeper", scopes: ["Directory.Read.All", "Mail.Send", "User.Read"] },
+      { kind: "delete-grant", grantId: "grant-duplicate" },
+    ]);
   });
 
   it("explains a write refused with 403 by the GDAP check, and checks only then", async () => {
@@ -105,7 +106,6 @@ describe("refreshTenant", () => {
       status: 403,
       code: "Authorization_RequestDenied",
       message: "Insufficient privileges to complete the operation.",
-      body: null,
     }));
     refusing.denial = { kind: "gdap-roles-missing", message: "no role that can write", action: "Add Application Administrator." };
     const { result } = await refreshTenant(desiredTenant(), refusing, instantSettings(), { forceConsent: false });
@@ -124,16 +124,16 @@ describe("refreshTenant", () => {
   it("explains by the GDAP check a resource service principal refused with 403, without waiting for its replication", async () => {
     const slept: number[] = [];
     const held = liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] });
-    const port = new ScriptedPort([read(held)], (w) =>
-      w.url === "/servicePrincipals"
-        ? { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation.", body: null }
+    const port = new ScriptedPort([read(held)], (c) =>
+      c.kind === "create-service-principal"
+        ? { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." }
         : reply(201),
     );
     port.denial = { kind: "gdap-roles-missing", message: "no role that can write", action: "Add Application Administrator." };
 
     const { result } = await refreshTenant(desiredTenant(true), port, instantSettings(slept), { forceConsent: false });
 
-    expect(port.writes.map((w) => `${w.method} ${w.url}`)).toEqual(["POST /servicePrincipals"]);
+    expect(port.changes).toEqual([{ kind: "create-service-principal", appId: EXO }]);
     expect(result.status).toBe("failed");
     expect(result.problem).toEqual(port.denial);
     expect(port.denialChecks).toBe(1);
@@ -153,7 +153,7 @@ describe("refreshTenant", () => {
     const { result } = await refreshTenant(desiredTenant(), port, instantSettings(slept), { forceConsent: false });
 
     expect(result.status).toBe("changed");
-    expect(port.writes).toHaveLength(2);
+    expect(port.changes).toHaveLength(2);
     expect(slept).toHaveLength(1);
     expect(result.permissions.find((p) => p.permission === "User.Read.All")?.outcome).toBe("applied");
   });
@@ -170,7 +170,7 @@ describe("refreshTenant", () => {
     expect(result.status).toBe("failed");
     expect(result.steps.consent).toBe("failed");
     expect(result.problem?.message).toContain("Partner Center answered HTTP 500");
-    expect(port.writes).toEqual([]);
+    expect(port.changes).toEqual([]);
     expect(port.consents).toBe(1);
   });
 
@@ -179,7 +179,7 @@ describe("refreshTenant", () => {
     const quiet = new ScriptedPort([converged]);
     const { result } = await refreshTenant(desiredTenant(), quiet, instantSettings(), { forceConsent: false });
     expect(result.status).toBe("converged");
-    expect(quiet.writes).toEqual([]);
+    expect(quiet.changes).toEqual([]);
     expect(quiet.consents).toBe(0);
     expect(quiet.reads).toBe(1);
 
@@ -188,20 +188,16 @@ describe("refreshTenant", () => {
     expect(forced.consents).toBe(1);
     expect(again.result.steps.consent).toBe("already-existed");
     expect(again.result.status).toBe("converged");
-    expect(forced.writes).toEqual([]);
+    expect(forced.changes).toEqual([]);
   });
 
-  it("writes app roles in the documented form on the client's appRoleAssignments", async () => {
+  it("assigns app roles to CIPP-SAM's service principal, by the resource's service principal and role id", async () => {
     const port = new ScriptedPort([
       read(liveTenant({ resources: new Map([[GRAPH, graphResource()], [EXO, exchangeResource()]]), grants: [grant(["Directory.Read.All", "User.Read"])] })),
     ]);
     await refreshTenant(desiredTenant(true), port, instantSettings(), { forceConsent: false });
-    expect(port.writes[0]).toEqual({
-      method: "POST",
-      url: `/servicePrincipals/${CLIENT_SP}/appRoleAssignments`,
-      body: { principalId: CLIENT_SP, resourceId: GRAPH_SP, appRoleId: ROLE_USER_READ_ALL },
-    });
-    expect(port.writes).toHaveLength(2);
+    expect(port.changes[0]).toEqual({ kind: "assign-app-role", clientId: CLIENT_SP, resourceId: GRAPH_SP, appRoleId: ROLE_USER_READ_ALL });
+    expect(port.changes).toHaveLength(2);
   });
 
   it("removes an extra app role under the remove policy and reports it removed by name", async () => {
@@ -217,7 +213,7 @@ describe("refreshTenant", () => {
 
     const { result } = await refreshTenant(desired, port, instantSettings(), { forceConsent: false });
 
-    expect(port.writes).toEqual([{ method: "DELETE", url: `/servicePrincipals/${CLIENT_SP}/appRoleAssignments/assignment-x` }]);
+    expect(port.changes).toEqual([{ kind: "remove-app-role", clientId: CLIENT_SP, assignmentId: "assignment-x" }]);
     expect(result.status).toBe("changed");
     expect(result.permissions.find((p) => p.outcome === "removed")).toEqual(
       expect.objectContaining({ type: "appRole", permission: "Directory.Read.All", resource: expect.objectContaining({ appId: GRAPH }) }),
@@ -235,7 +231,7 @@ describe("refreshTenant when the consent exists but its grant lost a scope CIPP-
     const { result } = await refreshTenant(desiredTenant(), port, instantSettings(slept), { forceConsent: false });
 
     expect(port.consents).toBe(1);
-    expect(port.writes).toEqual([]);
+    expect(port.changes).toEqual([]);
     expect(port.reads).toBe(2);
     expect(slept).toEqual([]);
     expect(result.status).toBe("failed");

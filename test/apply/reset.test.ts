@@ -46,7 +46,7 @@ describe("resetTenant when removing the consent fails", () => {
     const { result } = await resetTenant(desiredTenant(), port, instantSettings());
 
     expect(port.consents).toBe(0);
-    expect(port.writes).toEqual([]);
+    expect(port.changes).toEqual([]);
     expect(result.steps.reset?.removed).toBe(false);
     expect(result.status).toBe("failed");
     expect(result.problem?.action).toMatch(/still in the tenant/);
@@ -61,11 +61,11 @@ describe("resetTenant after the consent removal", () => {
     };
     // Consented again, CIPP-SAM is a new service principal: Graph never reuses an object id.
     const readded = read({ ...held, client: { servicePrincipalId: "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", displayName: "CIPP-SAM" } });
-    const port = new ScriptedPort([read(held), unreadable, notConsented, readded], () => ({ status: 204, code: null, message: null, body: null }));
+    const port = new ScriptedPort([read(held), unreadable, notConsented, readded], () => ({ status: 204, code: null, message: null }));
 
     const { result } = await resetTenant(desiredTenant(), port, instantSettings());
 
-    expect(port.writes.map((w) => `${w.method} ${w.url}`)).toEqual([`DELETE /servicePrincipals/${CLIENT_SP}`]);
+    expect(port.changes).toEqual([{ kind: "delete-service-principal", servicePrincipalId: CLIENT_SP }]);
     expect(result.steps.reset?.removed).toBe(true);
     expect(result.status).toBe("changed");
   });

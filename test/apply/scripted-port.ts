@@ -1,10 +1,12 @@
 /**
- * A tenant port driven by a script: readings in sequence and Graph answers by rule. It stands in
- * for the Microsoft clients so the refresh's decisions can be tested one situation at a time.
+ * A tenant port driven by a script: readings in sequence and Graph's answers to changes by rule,
+ * judged as the tenant adapter judges them. It stands in for the adapter so the refresh's decisions
+ * can be tested one situation at a time, by the domain calls it makes.
  */
 import type { DesiredTenant } from "../../src/desired/model";
 import type { AccessProblem, LiveReading, LiveResource, LiveTenant } from "../../src/live/model";
-import type { GraphReply, GraphWrite, TenantPort } from "../../src/tenant/port";
+import { judgeAnswer } from "../../src/tenant/graph-writes";
+import type { ChangeAnswer, ChangeOutcome, TenantChange, TenantPort } from "../../src/tenant/port";
 import type { StepSettings } from "../../src/apply/refresh";
 
 export const TENANT = "11111111-2222-4333-8444-555555555555";
@@ -78,14 +80,15 @@ export function liveTenant(held: Partial<Pick<LiveTenant, "appRoleAssignments" |
 
 export const read = (live: LiveTenant): LiveReading => ({ kind: "read", live });
 
-export function reply(status: number, message: string | null = null, body: unknown = null): GraphReply {
-  return { status, code: message === null ? null : "Request_BadRequest", message, body };
+export function reply(status: number, message: string | null = null): ChangeAnswer {
+  return { status, code: message === null ? null : "Request_BadRequest", message };
 }
 
-/** A port whose reads follow `readings` (the last one repeats) and whose writes are answered by `answer`. */
+/** A port whose reads follow `readings` (the last one repeats) and whose changes are answered by `answer`. */
 export class ScriptedPort implements TenantPort {
   readonly tenantId = TENANT;
-  readonly writes: GraphWrite[] = [];
+  /** Every change asked for, in order (a change made again appears again). */
+  readonly changes: TenantChange[] = [];
   reads = 0;
   renewals = 0;
   consents = 0;
@@ -95,7 +98,7 @@ export class ScriptedPort implements TenantPort {
 
   constructor(
     private readonly readings: readonly LiveReading[],
-    private readonly answer: (write: GraphWrite, nth: number) => GraphReply = () => reply(201),
+    private readonly answer: (change: TenantChange, nth: number) => ChangeAnswer = () => reply(201),
     private readonly consentOutcome: () => Promise<"created" | "already-exists"> = async () => "created",
   ) {}
 
@@ -112,10 +115,11 @@ export class ScriptedPort implements TenantPort {
     return this.consentOutcome();
   }
   async removeConsent(): Promise<void> {}
-  async write(writes: readonly GraphWrite[]): Promise<GraphReply[]> {
-    return writes.map((w) => {
-      this.writes.push(w);
-      return this.answer(w, this.writes.length);
+  async change(changes: readonly TenantChange[]): Promise<ChangeOutcome[]> {
+    return changes.map((change) => {
+      this.changes.push(change);
+      const answer = this.answer(change, this.changes.length);
+      return { verdict: judgeAnswer(change, answer), answer, created: null };
     });
   }
   async explainDenial(): Promise<AccessProblem | null> {
@@ -123,7 +127,7 @@ export class ScriptedPort implements TenantPort {
     return this.denial;
   }
   requestCounts() {
-    return { graph: this.reads + this.writes.length, partnerCenter: this.consents, token: this.renewals, throttled: 0 };
+    return { graph: this.reads + this.changes.length, partnerCenter: this.consents, token: this.renewals, throttled: 0 };
   }
 }
 

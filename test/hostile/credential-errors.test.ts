@@ -5,7 +5,7 @@
  */
 import type { Dispatcher } from "undici";
 import { runEngine } from "../../src/run/engine";
-import { REPLICATION_WAIT } from "../../src/apply/backoff";
+import { REPLICATION_WAIT } from "../../src/apply/replication-polling";
 import { sandboxEndpoints } from "../../src/cloud/endpoints";
 import { DEMO, DEMO_CREDENTIALS, demoWorld, startEmulator, type RunningEmulator } from "../../src/emulator";
 import { call, trustingAgent } from "../helpers/emulator-client";

@@ -1,5 +1,8 @@
-import { graphWriteFor, judgeReply } from "../../src/tenant/graph-writes";
+import { changeFor } from "../../src/apply/execute-writes";
+import type { LiveTenant } from "../../src/live/model";
 import type { PlanAction } from "../../src/plan/model";
+import { graphWriteOf, judgeAnswer } from "../../src/tenant/graph-writes";
+import type { ChangeAnswer, ChangeVerdict } from "../../src/tenant/port";
 import { CLIENT_SP, EXO, GRAPH, GRAPH_SP, liveTenant, reply } from "../apply/scripted-port";
 
 const graph = { appId: GRAPH, displayName: "Microsoft Graph" };
@@ -8,6 +11,19 @@ const createGrant: PlanAction = { kind: "create-grant", resource: graph, scopes:
 const createResource: PlanAction = { kind: "create-resource", resource: { appId: EXO, displayName: "Exchange" } };
 const removeRole: PlanAction = { kind: "remove-app-role", resource: graph, permission: "User.Read.All", assignmentId: "a/b+c" };
 const updateGrant: PlanAction = { kind: "update-grant", resource: graph, grantId: "g1", add: ["X"], remove: [], scopes: ["User.Read", "X"] };
+
+/** The Graph write a plan action becomes: the executor's tenant change, in the adapter's wire form. */
+function graphWriteFor(action: PlanAction, live: LiveTenant) {
+  const built = changeFor(action, live);
+  return built.ok ? { ok: true as const, write: graphWriteOf(built.change) } : built;
+}
+
+/** The adapter's verdict on Graph's answer to the write made for a plan action. */
+function judgeReply(action: PlanAction, answer: ChangeAnswer): ChangeVerdict {
+  const built = changeFor(action, liveTenant());
+  if (!built.ok) throw new Error(built.reason);
+  return judgeAnswer(built.change, answer);
+}
 
 describe("graphWriteFor", () => {
   it("writes grants with the full, space-separated scope string", () => {
@@ -57,10 +73,23 @@ describe("judgeReply", () => {
     [
       "a refusal to create a service principal, which no licence explains",
       createResource,
-      { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation.", body: null },
+      { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." },
       "failed",
     ],
   ])("%s", (_label, action, answer, verdict) => {
     expect(judgeReply(action, answer).kind).toBe(verdict);
+  });
+});
+
+describe("graphWriteOf", () => {
+  it("deletes CIPP-SAM's own service principal by its object id", () => {
+    expect(graphWriteOf({ kind: "delete-service-principal", servicePrincipalId: CLIENT_SP })).toEqual({ method: "DELETE", url: `/servicePrincipals/${CLIENT_SP}` });
+  });
+
+  it("counts a service principal already deleted as deleted, and retries one Graph is too busy to delete", () => {
+    const change = { kind: "delete-service-principal", servicePrincipalId: CLIENT_SP } as const;
+    expect(judgeAnswer(change, reply(404, `Resource '${CLIENT_SP}' does not exist or one of its queried reference-property objects are not present.`)).kind).toBe("done");
+    expect(judgeAnswer(change, reply(503, "Service unavailable.")).kind).toBe("retry");
+    expect(judgeAnswer(change, reply(403, "Insufficient privileges to complete the operation.")).kind).toBe("failed");
   });
 });

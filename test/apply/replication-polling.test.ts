@@ -1,4 +1,4 @@
-import { backoffDelay, pollUntil, type BackoffPolicy } from "../../src/apply/backoff";
+import { backoffDelay, pollUntil, type BackoffPolicy } from "../../src/apply/replication-polling";
 import type { Timing } from "../../src/apply/timing";
 
 const policy: BackoffPolicy = { maxAttempts: 5, initialDelayMs: 1_000, maxDelayMs: 4_000, maxTotalMs: 60_000 };

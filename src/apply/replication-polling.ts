@@ -1,7 +1,10 @@
 /**
- * Bounded waiting with exponential backoff, for what only time fixes: a service principal that
- * has not replicated yet, a write that refers to an object other replicas do not know yet.
- * Never a fixed sleep (CIPP waits 5 s once and then fails, cipp-behaviour.md §15 #5).
+ * Replication polling: the one policy by which a refresh or reset waits for what only time fixes
+ * in Entra ID — CIPP-SAM's service principal after a consent, a resource service principal just
+ * created, a write that refers to an object other replicas do not know yet, a delete that has not
+ * reached the reads, a consent Partner Center could not post yet. Bounded attempts with
+ * exponential backoff and jitter, never a fixed sleep (CIPP waits 5 s once and then fails). Retries
+ * of one HTTP request (throttling, Retry-After, lost connections) are the HTTP client's, in src/cloud.
  */
 import type { Timing } from "./timing";
 
@@ -18,8 +21,8 @@ export interface BackoffPolicy {
 }
 
 /**
- * Waiting for replication: Entra ID usually converges within seconds, sometimes within a few
- * minutes; CIPP's onboarding waits up to 8 minutes (cipp-behaviour.md §7).
+ * Waiting for a reading to show what replication brings: Entra ID usually converges within
+ * seconds, sometimes within a few minutes; CIPP's onboarding waits up to 8 minutes.
  */
 export const REPLICATION_WAIT: BackoffPolicy = {
   maxAttempts: 12,
@@ -27,6 +30,23 @@ export const REPLICATION_WAIT: BackoffPolicy = {
   maxDelayMs: 60_000,
   maxTotalMs: 8 * 60_000,
 };
+
+/**
+ * Sending again the writes that refer to objects not replicated yet: replication of a new object
+ * usually takes seconds; such writes are retried for up to about two minutes before they are
+ * reported as failed.
+ */
+export const WRITE_LAG_RETRY: BackoffPolicy = {
+  maxAttempts: 6,
+  initialDelayMs: 2_000,
+  maxDelayMs: 30_000,
+  maxTotalMs: 2 * 60_000,
+};
+
+/** The same policy with `maxAttempts` attempts in all (one: look once, do not wait). */
+export function withAttempts(policy: BackoffPolicy, maxAttempts: number): BackoffPolicy {
+  return { ...policy, maxAttempts };
+}
 
 /** The delay before attempt `attempt + 1` (attempt counts from 1), with jitter in [½, 1]. */
 export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () => number): number {
