@@ -90,6 +90,12 @@ export interface ConvergeOptions {
 /**
  * Brings the tenant to its declaration, recording into `ledger`. Returns the plan as first made.
  * Exported for the reset, which converges the tenant again after removing CIPP-SAM.
+ *
+ * Plan, then apply, as Terraform splits them: the tenant is read and planned once, and the plan's
+ * actions are executed in its order — the consent; the resource service principals; the app roles
+ * and grants — by the stages below. The tenant is read again only after a consent (which changes
+ * what can be read and written), when a write finds the reading stale (a grant it did not show),
+ * and to verify.
  */
 export async function convergeTenant(
   ledger: TenantLedger,
@@ -110,7 +116,8 @@ export async function convergeTenant(
   }
 
   let reading: LiveReading = first;
-  if (initial.actions.some((action) => action.kind === "consent")) {
+  const consentPlanned = initial.actions.some((action) => action.kind === "consent");
+  if (consentPlanned) {
     const consented = await consent(ledger, desired, first, port, settings, options);
     if (consented === null) return initial;
     reading = consented;
@@ -120,9 +127,8 @@ export async function convergeTenant(
     ledger.fail({ kind: "unknown", message: "The tenant could not be read after the consent.", action: "Run the refresh again." });
     return initial;
   }
-
-  let live = reading.live;
-  let plan = planOf(reading);
+  // A consent changes what the tenant holds: the rest of the plan is made on what it left.
+  const plan = consentPlanned ? planOf(reading) : initial;
   const consentAgain = plan.actions.find((action) => action.kind === "consent");
   if (consentAgain !== undefined) {
     ledger.fail({
@@ -133,116 +139,153 @@ export async function convergeTenant(
     return initial;
   }
 
-  let hardFailures = false;
-  let denied = false;
-  const noteFailures = (executed: readonly ExecutedAction[]): void => {
-    hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
-    denied ||= executed.some(({ verdict, answer }) => verdict.kind === "failed" && answer?.status === 403);
-  };
+  const execution = new Execution(ledger, port, settings, planOf);
+  const resolved = await execution.createResources(plan, reading.live);
+  if (resolved === null) return initial;
+  const live = await execution.writePermissions(resolved.plan, resolved.live);
+  if (!execution.wrote && ledger.consent !== "created") {
+    // Nothing to write: the reading that planned it is the verification.
+    ledger.noteBlocked(resolved.plan.blocked);
+    ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
+    return initial;
+  }
+  const verified = await execution.verify(resolved.plan, live);
+  ledger.noteAlreadyPresent(declaredPlan(desired, verified, settings.planOptions));
+  return initial;
+}
 
-  // Resource service principals first: app roles are resolved against them.
-  const unavailable = new Map<string, BlockedItem[]>();
-  const creates = plan.actions.filter((action) => action.kind === "create-resource");
-  if (creates.length > 0) {
-    const executed = await executeWrites(port, creates, live, settings.timing, settings.writeRetry);
-    ledger.noteExecuted(executed);
-    noteFailures(executed);
+/** The execution of one tenant's plan after the consent: its stages, and what they learn on the way. */
+class Execution {
+  /** A write Graph refused for good: the read-back is not waited for. */
+  private hardFailures = false;
+  /** A write refused with 403: its cause may be the GDAP relationship. */
+  private denied = false;
+  private grantsChanged = false;
+  /** Whether any write was sent. */
+  wrote = false;
+  /** Resources whose service principal cannot be created here, with what is blocked with them. */
+  private readonly unavailable = new Map<string, BlockedItem[]>();
+
+  constructor(
+    private readonly ledger: TenantLedger,
+    private readonly port: TenantPort,
+    private readonly settings: StepSettings,
+    private readonly planOf: (reading: LiveReading) => TenantPlan,
+  ) {}
+
+  private note(executed: readonly ExecutedAction[]): void {
+    this.ledger.noteExecuted(executed);
+    this.hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
+    this.denied ||= executed.some(({ verdict, answer }) => verdict.kind === "failed" && answer?.status === 403);
+  }
+
+  /**
+   * The plan's resource service principals, first: app roles and grants are resolved against them.
+   * Returns the plan and tenant with the new resources in them, or null when the tenant failed.
+   */
+  async createResources(plan: TenantPlan, live: LiveTenant): Promise<{ plan: TenantPlan; live: LiveTenant } | null> {
+    const creates = plan.actions.filter((action) => action.kind === "create-resource");
+    if (creates.length === 0) return { plan, live };
+    this.wrote = true;
+    const executed = await executeWrites(this.port, creates, live, this.settings.timing, this.settings.writeRetry);
+    this.note(executed);
     for (const { action, verdict } of executed) {
       if (verdict.kind !== "unavailable" || action.kind !== "create-resource") continue;
       const blocked = blockedWithResource(plan.actions, action.resource, verdict.reason);
-      unavailable.set(action.resource.appId, blocked);
-      ledger.noteBlocked(blocked);
+      this.unavailable.set(action.resource.appId, blocked);
+      this.ledger.noteBlocked(blocked);
     }
     const expected = executed
       .filter(({ verdict }) => verdict.kind === "done" || verdict.kind === "already-present")
       .map(({ action }) => (action.kind === "create-resource" ? action.resource.appId : ""));
-    const described = executed
-      .filter(({ verdict }) => verdict.kind === "done")
-      .map(({ created }) => created)
-      .filter((resource): resource is LiveResource => resource !== null);
-    if (expected.length > 0 && described.length === expected.length) {
-      // Graph's answers describe every new resource: plan on them without reading again.
+    if (expected.length === 0) return { plan, live };
+    const described = executed.map(({ created }) => created).filter((resource): resource is LiveResource => resource !== null);
+    if (described.length === expected.length) {
+      // Graph's answers describe every new resource: the plan is resolved on them without reading again.
       const resources = new Map(live.resources);
       for (const resource of described) resources.set(resource.appId, resource);
-      live = { ...live, resources };
-      plan = planOf({ kind: "read", live });
-    } else if (expected.length > 0) {
-      const visible = await waitForRead(port, settings, (r) => expected.every((appId) => r.live.resources.has(appId)));
-      if (visible !== null && !("kind" in visible && visible.kind === "read")) {
-        ledger.fail(visible);
-        return initial;
-      }
-      if (visible === null) {
-        ledger.fail({
-          kind: "unknown",
-          message: `New resource service principals (${expected.join(", ")}) did not become readable in time.`,
-          action: "Run the refresh again in a few minutes: Entra ID is still replicating them.",
-        });
-        return initial;
-      }
-      reading = visible;
-      live = visible.live;
-      plan = planOf(visible);
+      const extended = { ...live, resources };
+      return { plan: this.planOf({ kind: "read", live: extended }), live: extended };
     }
+    const visible = await waitForRead(this.port, this.settings, (r) => expected.every((appId) => r.live.resources.has(appId)));
+    if (visible !== null && !("kind" in visible && visible.kind === "read")) {
+      this.ledger.fail(visible);
+      return null;
+    }
+    if (visible === null) {
+      this.ledger.fail({
+        kind: "unknown",
+        message: `New resource service principals (${expected.join(", ")}) did not become readable in time.`,
+        action: "Run the refresh again in a few minutes: Entra ID is still replicating them.",
+      });
+      return null;
+    }
+    return { plan: this.planOf(visible), live: visible.live };
   }
 
-  const writable = (p: TenantPlan): PlanAction[] =>
-    p.actions.filter((a) => a.kind !== "consent" && a.kind !== "create-resource" && !unavailable.has(a.resource.appId));
-  let actions = writable(plan);
-  let wrote = creates.length > 0;
-  let grantsChanged = false;
-  // A second round only settles grants that existed although the read did not show them (409).
-  for (let round = 1; actions.length > 0 && round <= 2; round++) {
-    wrote = true;
-    const executed = await executeKeepersFirst(port, actions, live, settings);
-    ledger.noteExecuted(executed);
-    grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
-    noteFailures(executed);
-    const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
-    if (conflicted.size === 0) break;
-    port.renewTokens();
-    const again = await readOrFail(ledger, port, "Reading the tenant's grants again");
-    if (again === null || again.kind !== "read") break;
-    live = again.live;
-    actions = writable(planOf(again)).filter((a) => isGrantAction(a) && conflicted.has(resourceAppIdOf(a)));
+  /**
+   * The plan's app roles and grants. A second round only settles grants that existed although the
+   * reading did not show them (409): the one case where a write sends the tenant back to be read.
+   * Returns the tenant as last read.
+   */
+  async writePermissions(plan: TenantPlan, live: LiveTenant): Promise<LiveTenant> {
+    const writable = (p: TenantPlan): PlanAction[] =>
+      p.actions.filter((a) => a.kind !== "consent" && a.kind !== "create-resource" && !this.unavailable.has(a.resource.appId));
+    let actions = writable(plan);
+    let current = live;
+    for (let round = 1; actions.length > 0 && round <= 2; round++) {
+      this.wrote = true;
+      const executed = await executeKeepersFirst(this.port, actions, current, this.settings);
+      this.note(executed);
+      this.grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
+      const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
+      if (conflicted.size === 0) break;
+      this.port.renewTokens();
+      const again = await readOrFail(this.ledger, this.port, "Reading the tenant's grants again");
+      if (again === null || again.kind !== "read") break;
+      current = again.live;
+      actions = writable(this.planOf(again)).filter((a) => isGrantAction(a) && conflicted.has(resourceAppIdOf(a)));
+    }
+    return current;
   }
 
-  if (!wrote && ledger.consent !== "created") {
-    // Nothing to write: the reading that planned it is the verification.
-    ledger.noteBlocked(plan.blocked);
-    ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
-    return initial;
-  }
-
-  if (grantsChanged) port.renewTokens();
-  const residualOf = (r: LiveReading): Residual => residualDifference(planOf(r), unavailable);
-  const verifyPolicy = hardFailures ? withAttempts(settings.replication, 1) : settings.replication;
-  const verified = await pollUntil(
-    async () => {
-      try {
-        const r = await port.read();
-        return { reading: r, residual: residualOf(r) };
-      } catch (error) {
-        return { reading: null, residual: null, error };
-      }
-    },
-    (v) => v.residual !== null && v.residual.converged,
-    verifyPolicy,
-    settings.timing,
-    (v) => deadCredential(v.reading) !== null,
-  );
-  const last = verified.done ? verified.value : verified.last;
-  if (last.reading !== null && last.reading.kind === "read") live = last.reading.live;
-  ledger.verification = last.residual;
-  ledger.noteBlocked(last.residual?.blocked ?? plan.blocked);
-  for (const blocked of unavailable.values()) ledger.noteBlocked(blocked);
-  if (verified.done) {
-    ledger.settleByReadBack([]);
-  } else {
+  /**
+   * Reads the tenant back until it shows the declaration (replication polling), and records what it
+   * shows; a failed write or a read-back that still differs fails the tenant, with the GDAP cause of
+   * a refused write when there is one. Returns the tenant as last read.
+   */
+  async verify(plan: TenantPlan, live: LiveTenant): Promise<LiveTenant> {
+    const { ledger, port, settings } = this;
+    if (this.grantsChanged) port.renewTokens();
+    const residualOf = (r: LiveReading): Residual => residualDifference(this.planOf(r), this.unavailable);
+    const verifyPolicy = this.hardFailures ? withAttempts(settings.replication, 1) : settings.replication;
+    const verified = await pollUntil(
+      async () => {
+        try {
+          const r = await port.read();
+          return { reading: r, residual: residualOf(r) };
+        } catch (error) {
+          return { reading: null, residual: null, error };
+        }
+      },
+      (v) => v.residual !== null && v.residual.converged,
+      verifyPolicy,
+      settings.timing,
+      (v) => deadCredential(v.reading) !== null,
+    );
+    const last = verified.done ? verified.value : verified.last;
+    const readBack = last.reading !== null && last.reading.kind === "read" ? last.reading.live : live;
+    ledger.verification = last.residual;
+    ledger.noteBlocked(last.residual?.blocked ?? plan.blocked);
+    for (const blocked of this.unavailable.values()) ledger.noteBlocked(blocked);
+    if (verified.done) {
+      ledger.settleByReadBack([]);
+      return readBack;
+    }
     const residual = last.residual;
     // A refused write in a customer tenant is most often a GDAP relationship without the roles to
     // write; say so rather than only quoting Graph's "Insufficient privileges".
-    const denial = denied ? await explainDenial(port) : null;
+    const denial = this.denied ? await explainDenial(port) : null;
     const readBackProblem =
       residual === null
         ? problemOf("Reading the tenant back", "error" in last ? last.error : "no answer", "Run the refresh again.")
@@ -253,9 +296,8 @@ export async function convergeTenant(
           });
     ledger.fail(denial ?? readBackProblem);
     if (residual !== null) ledger.settleByReadBack(residual.actions);
+    return readBack;
   }
-  ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
-  return initial;
 }
 
 /** Posts the consent, then waits until CIPP-SAM is readable in the tenant with the scopes it writes with. */

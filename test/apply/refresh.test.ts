@@ -1,4 +1,5 @@
-import { refreshTenant } from "../../src/apply/refresh";
+import { TenantLedger } from "../../src/apply/ledger";
+import { convergeTenant, refreshTenant } from "../../src/apply/refresh";
 import {
   CLIENT_SP,
   EXO,
@@ -6,6 +7,7 @@ import {
   GRAPH_SP,
   ROLE_USER_READ_ALL,
   ScriptedPort,
+  TENANT,
   desiredTenant,
   exchangeResource,
   graphResource,
@@ -238,5 +240,42 @@ describe("refreshTenant when the consent exists but its grant lost a scope CIPP-
     expect(result.steps.consent).toBe("already-existed");
     expect(result.problem?.message).toMatch(/DelegatedPermissionGrant\.ReadWrite\.All/);
     expect(result.problem?.action).toContain("cipp-cpv reset --tenant contoso.onmicrosoft.com --confirm contoso.onmicrosoft.com");
+  });
+});
+
+describe("convergeTenant's consent under the replication-polling policy", () => {
+  it("posts a refused consent again after the policy's backoff, as often as the reset allows", async () => {
+    const notConsented = { kind: "not-consented" as const, problem: { kind: "consent-missing" as const, message: "AADSTS65001", action: "consent" } };
+    const converged = read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] }));
+    let refusals = 2;
+    const port = new ScriptedPort([notConsented, converged], () => reply(201), async () => {
+      if (refusals-- > 0) throw new Error("Partner Center answered HTTP 503");
+      return "created";
+    });
+    const slept: number[] = [];
+    const settings = instantSettings(slept);
+    const ledger = new TenantLedger({ tenantId: TENANT, defaultDomain: "contoso.onmicrosoft.com", displayName: "Contoso" }, 0);
+
+    await convergeTenant(ledger, desiredTenant(), port, settings, { forceConsent: false, consentAttempts: 4 });
+
+    expect(port.consents).toBe(3);
+    expect(ledger.consent).toBe("created");
+    // Backoff of the replication policy (1 s, doubling) with the scripted jitter of ¾.
+    expect(slept.slice(0, 2)).toEqual([750, 1_500]);
+    expect(ledger.toResult(0, port.requestCounts()).status).toBe("changed");
+  });
+
+  it("gives up after the allowed attempts, saying what the consent answered", async () => {
+    const notConsented = { kind: "not-consented" as const, problem: { kind: "consent-missing" as const, message: "AADSTS65001", action: "consent" } };
+    const port = new ScriptedPort([notConsented], () => reply(201), async () => {
+      throw new Error("Partner Center answered HTTP 503");
+    });
+    const ledger = new TenantLedger({ tenantId: TENANT, defaultDomain: "contoso.onmicrosoft.com", displayName: "Contoso" }, 0);
+
+    await convergeTenant(ledger, desiredTenant(), port, instantSettings(), { forceConsent: false, consentAttempts: 2 });
+
+    expect(port.consents).toBe(2);
+    expect(ledger.consent).toBe("failed");
+    expect(ledger.failure?.message).toContain("Partner Center answered HTTP 503");
   });
 });
