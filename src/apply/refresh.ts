@@ -1,7 +1,8 @@
 /**
- * The refresh of one tenant: read and plan; consent through Partner Center when needed and wait
- * for CIPP-SAM to replicate; create missing resource service principals; write app roles and
- * delegated grants; read back and verify. Every permission's fate is recorded by name.
+ * The refresh of one tenant: read and plan; then execute the plan's actions in order over the
+ * tenant port — consent when needed and wait for CIPP-SAM to replicate; create missing resource
+ * service principals; assign app roles and write delegated grants — and read back to verify.
+ * Every permission's fate is recorded by name.
  */
 import type { DesiredTenant } from "../desired/model";
 import type { AccessProblem, LiveReading, LiveResource, LiveTenant } from "../live/model";
@@ -323,9 +324,8 @@ async function consent(
     withAttempts(settings.replication, options.consentAttempts),
     settings.timing,
   );
-  const lastError = posted.done ? null : "error" in posted.last ? posted.last.error : null;
-  if (posted.done && "posted" in posted.value) ledger.consent = posted.value.posted === "created" ? "created" : "already-existed";
-  if (!posted.done) {
+  if (!posted.done || !("posted" in posted.value)) {
+    const lastError = posted.done || !("error" in posted.last) ? null : posted.last.error;
     ledger.consent = "failed";
     ledger.fail(
       problemOf("The Partner Center consent", lastError, options.consentFailureAction ?? "Fix the cause above, then run the refresh again."),
@@ -333,6 +333,7 @@ async function consent(
     );
     return null;
   }
+  ledger.consent = posted.value.posted === "created" ? "created" : "already-existed";
   // An existing consent that CIPP-SAM was already readable under is left as it is: nothing new
   // replicates, so one read with fresh tokens tells all there is to know.
   const unchanged = ledger.consent === "already-existed" && before.kind === "read" && before.live.client !== null;
