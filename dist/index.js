@@ -66107,7 +66107,7 @@ function getIDToken(aud) {
 var import_promises = require("node:fs/promises");
 var path4 = __toESM(require("node:path"));
 
-// src/apply/engine.ts
+// src/run/engine.ts
 var import_node_async_hooks = require("node:async_hooks");
 var import_node_fs3 = require("node:fs");
 var import_node_path4 = require("node:path");
@@ -81178,13 +81178,22 @@ function sortByPermission(actions) {
   return actions.sort((a2, b2) => compareNames(nameOf2(a2), nameOf2(b2)));
 }
 
-// src/apply/backoff.ts
+// src/apply/replication-polling.ts
 var REPLICATION_WAIT = {
   maxAttempts: 12,
   initialDelayMs: 1e3,
   maxDelayMs: 6e4,
   maxTotalMs: 8 * 6e4
 };
+var WRITE_LAG_RETRY = {
+  maxAttempts: 6,
+  initialDelayMs: 2e3,
+  maxDelayMs: 3e4,
+  maxTotalMs: 2 * 6e4
+};
+function withAttempts(policy, maxAttempts) {
+  return { ...policy, maxAttempts };
+}
 function backoffDelay(policy, attempt, random) {
   const exponential = policy.initialDelayMs * 2 ** (attempt - 1);
   const capped = Math.min(policy.maxDelayMs, exponential);
@@ -81202,7 +81211,7 @@ async function pollUntil(attempt, accept, policy, timing, hopeless = () => false
   }
 }
 
-// src/live/gdap.ts
+// src/tenant/gdap.ts
 var CONSENT_CAPABLE_ROLES = /* @__PURE__ */ new Map([
   ["62e90394-69f5-4237-9190-012177145e10", "Global Administrator"],
   ["9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"],
@@ -81367,7 +81376,7 @@ function liveResourceOf(sp) {
   };
 }
 
-// src/live/read-tenant.ts
+// src/tenant/read-tenant.ts
 var MAX_IN_VALUES = 15;
 var RESOURCE_FIELDS = "id,appId,displayName,appRoles,oauth2PermissionScopes";
 async function readTenant(clients, desired, settings) {
@@ -81500,7 +81509,83 @@ function chunk(items, size) {
   return out;
 }
 
-// src/apply/cloud-port.ts
+// src/tenant/created-resource.ts
+function resourceFromCreated(body) {
+  if (typeof body !== "object" || body === null) return null;
+  const sp = body;
+  if (typeof sp.id !== "string" || typeof sp.appId !== "string" || !Array.isArray(sp.appRoles) || !Array.isArray(sp.oauth2PermissionScopes)) {
+    return null;
+  }
+  return liveResourceOf({ ...sp, displayName: typeof sp.displayName === "string" ? sp.displayName : sp.appId });
+}
+
+// src/tenant/graph-writes.ts
+function graphWriteOf(change) {
+  switch (change.kind) {
+    case "create-service-principal":
+      return { method: "POST", url: "/servicePrincipals", body: { appId: change.appId } };
+    case "assign-app-role":
+      return {
+        method: "POST",
+        url: `/servicePrincipals/${change.clientId}/appRoleAssignments`,
+        body: { principalId: change.clientId, resourceId: change.resourceId, appRoleId: change.appRoleId }
+      };
+    case "remove-app-role":
+      return { method: "DELETE", url: `/servicePrincipals/${change.clientId}/appRoleAssignments/${encodeURIComponent(change.assignmentId)}` };
+    case "create-grant":
+      return {
+        method: "POST",
+        url: "/oauth2PermissionGrants",
+        body: { clientId: change.clientId, consentType: "AllPrincipals", resourceId: change.resourceId, scope: change.scopes.join(" ") }
+      };
+    case "patch-grant":
+      return { method: "PATCH", url: `/oauth2PermissionGrants/${encodeURIComponent(change.grantId)}`, body: { scope: change.scopes.join(" ") } };
+    case "delete-grant":
+      return { method: "DELETE", url: `/oauth2PermissionGrants/${encodeURIComponent(change.grantId)}` };
+    case "delete-service-principal":
+      return { method: "DELETE", url: `/servicePrincipals/${encodeURIComponent(change.servicePrincipalId)}` };
+  }
+}
+var ALREADY_ASSIGNED = /already exists on the object/i;
+var ENTRY_EXISTS = /permission entry already exists/i;
+var NAME_IN_USE = /already in use|already exists/i;
+var NOT_VISIBLE_YET = /does not exist|not found|not present|could not be found/i;
+var TRANSIENT_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
+function judgeAnswer(change, answer) {
+  const { status } = answer;
+  const message = answer.message ?? "";
+  if (status >= 200 && status < 300) return { kind: "done" };
+  const said = describeAnswer(answer);
+  switch (change.kind) {
+    case "assign-app-role":
+      if (ALREADY_ASSIGNED.test(message)) return { kind: "already-present" };
+      break;
+    case "create-grant":
+      if (ENTRY_EXISTS.test(message)) return { kind: "conflict" };
+      break;
+    case "create-service-principal":
+      if (status === 409 || NAME_IN_USE.test(message)) return { kind: "already-present" };
+      if (status === 400) return { kind: "unavailable", reason: said };
+      break;
+    case "remove-app-role":
+    case "delete-grant":
+    case "delete-service-principal":
+      if (status === 404) return { kind: "done" };
+      break;
+    case "patch-grant":
+      break;
+  }
+  if (TRANSIENT_STATUSES.has(status)) return { kind: "retry", reason: said };
+  if ((status === 404 || status === 400) && NOT_VISIBLE_YET.test(message)) return { kind: "retry", reason: said };
+  return { kind: "failed", reason: said };
+}
+function describeAnswer(answer) {
+  const parts = [`HTTP ${answer.status}`];
+  if (answer.code) parts.push(answer.code);
+  return answer.message ? `${parts.join(" ")}: ${answer.message}` : parts.join(" ");
+}
+
+// src/tenant/cloud-port.ts
 function cloudTenantPort(desired, options) {
   const { clients, settings } = options;
   const tenantId = desired.tenantId;
@@ -81541,20 +81626,23 @@ function cloudTenantPort(desired, options) {
       partnerCenterCalls += 1;
       await clients.partnerCenter.removeConsent(tenantId, settings.applicationId);
     },
-    async write(writes) {
-      const requests = writes.map(
-        (w2, i2) => ({ id: String(i2 + 1), method: w2.method, url: w2.url, ...w2.body !== void 0 ? { body: w2.body } : {} })
-      );
+    async change(changes) {
+      const requests = changes.map((change, i2) => {
+        const write = graphWriteOf(change);
+        return { id: String(i2 + 1), method: write.method, url: write.url, ...write.body !== void 0 ? { body: write.body } : {} };
+      });
       const answers = await writer.batch(requests);
-      return answers.map((answer) => {
-        const envelope = answer.body ?? {};
-        const message = typeof envelope.error?.message === "string" ? clients.redactor.redact(envelope.error.message) : null;
-        return {
-          status: answer.status,
+      return answers.map((reply, i2) => {
+        const change = changes[i2];
+        const envelope = reply.body ?? {};
+        const answer = {
+          status: reply.status,
           code: typeof envelope.error?.code === "string" ? envelope.error.code : null,
-          message,
-          body: answer.body
+          message: typeof envelope.error?.message === "string" ? clients.redactor.redact(envelope.error.message) : null
         };
+        const verdict = judgeAnswer(change, answer);
+        const created = change.kind === "create-service-principal" && verdict.kind === "done" ? resourceFromCreated(reply.body) : null;
+        return { verdict, answer, created };
       });
     },
     async explainDenial() {
@@ -81571,146 +81659,6 @@ function cloudTenantPort(desired, options) {
       };
     }
   };
-}
-
-// src/apply/graph-writes.ts
-function graphWriteFor(action, live) {
-  const client = live.client;
-  if (client === null) return { ok: false, reason: "CIPP-SAM's service principal is not in the tenant" };
-  const resourceId = (appId) => live.resources.get(appId)?.servicePrincipalId ?? null;
-  switch (action.kind) {
-    case "consent":
-      throw new Error("The Partner Center consent is not a Graph write.");
-    case "create-resource":
-      return { ok: true, write: { method: "POST", url: "/servicePrincipals", body: { appId: action.resource.appId } } };
-    case "add-app-role": {
-      const resource = resourceId(action.resource.appId);
-      if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
-      if (action.appRoleId === null) return { ok: false, reason: `${action.resource.displayName} publishes no app role ${action.permission}` };
-      return {
-        ok: true,
-        write: {
-          method: "POST",
-          url: `/servicePrincipals/${client.servicePrincipalId}/appRoleAssignments`,
-          body: { principalId: client.servicePrincipalId, resourceId: resource, appRoleId: action.appRoleId }
-        }
-      };
-    }
-    case "remove-app-role":
-      return {
-        ok: true,
-        write: {
-          method: "DELETE",
-          url: `/servicePrincipals/${client.servicePrincipalId}/appRoleAssignments/${encodeURIComponent(action.assignmentId)}`
-        }
-      };
-    case "create-grant": {
-      const resource = resourceId(action.resource.appId);
-      if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
-      return {
-        ok: true,
-        write: {
-          method: "POST",
-          url: "/oauth2PermissionGrants",
-          body: { clientId: client.servicePrincipalId, consentType: "AllPrincipals", resourceId: resource, scope: action.scopes.join(" ") }
-        }
-      };
-    }
-    case "update-grant":
-      return {
-        ok: true,
-        write: { method: "PATCH", url: `/oauth2PermissionGrants/${encodeURIComponent(action.grantId)}`, body: { scope: action.scopes.join(" ") } }
-      };
-    case "delete-duplicate-grant":
-      return { ok: true, write: { method: "DELETE", url: `/oauth2PermissionGrants/${encodeURIComponent(action.grantId)}` } };
-  }
-}
-var ALREADY_ASSIGNED = /already exists on the object/i;
-var ENTRY_EXISTS = /permission entry already exists/i;
-var NAME_IN_USE = /already in use|already exists/i;
-var NOT_VISIBLE_YET = /does not exist|not found|not present|could not be found/i;
-var TRANSIENT_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
-function judgeReply(action, reply) {
-  const { status } = reply;
-  const message = reply.message ?? "";
-  if (status >= 200 && status < 300) return { kind: "done" };
-  const said = describeReply(reply);
-  switch (action.kind) {
-    case "add-app-role":
-      if (ALREADY_ASSIGNED.test(message)) return { kind: "already-present" };
-      break;
-    case "create-grant":
-      if (ENTRY_EXISTS.test(message)) return { kind: "conflict" };
-      break;
-    case "create-resource":
-      if (status === 409 || NAME_IN_USE.test(message)) return { kind: "already-present" };
-      if (status === 400) return { kind: "unavailable", reason: said };
-      break;
-    case "remove-app-role":
-    case "delete-duplicate-grant":
-      if (status === 404) return { kind: "done" };
-      break;
-    case "update-grant":
-    case "consent":
-      break;
-  }
-  if (TRANSIENT_STATUSES.has(status)) return { kind: "retry", reason: said };
-  if ((status === 404 || status === 400) && NOT_VISIBLE_YET.test(message)) return { kind: "retry", reason: said };
-  return { kind: "failed", reason: said };
-}
-function describeReply(reply) {
-  const parts = [`HTTP ${reply.status}`];
-  if (reply.code) parts.push(reply.code);
-  return reply.message ? `${parts.join(" ")}: ${reply.message}` : parts.join(" ");
-}
-
-// src/apply/execute-writes.ts
-var WRITE_LAG_RETRY = {
-  maxAttempts: 6,
-  initialDelayMs: 2e3,
-  maxDelayMs: 3e4,
-  maxTotalMs: 2 * 6e4
-};
-async function executeWrites(port, actions, live, timing, policy = WRITE_LAG_RETRY) {
-  const done = /* @__PURE__ */ new Map();
-  let pending = [];
-  for (const action of actions) {
-    const built = graphWriteFor(action, live);
-    if (built.ok) pending.push({ action, write: built.write });
-    else done.set(action, { action, verdict: { kind: "failed", reason: built.reason }, reply: null });
-  }
-  let waited = 0;
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const again = [];
-    const lastChance = attempt >= policy.maxAttempts || waited >= policy.maxTotalMs;
-    let replies;
-    try {
-      replies = (await port.write(pending.map((item) => item.write))).map((reply, i2) => ({
-        reply,
-        verdict: judgeReply(pending[i2].action, reply)
-      }));
-    } catch (error2) {
-      const reason = error2 instanceof Error ? error2.message : String(error2);
-      replies = pending.map(() => ({ reply: null, verdict: { kind: "retry", reason } }));
-    }
-    pending.forEach((item, i2) => {
-      const { reply, verdict } = replies[i2] ?? { reply: null, verdict: { kind: "retry", reason: "no answer" } };
-      if (verdict.kind !== "retry") {
-        done.set(item.action, { action: item.action, verdict, reply });
-      } else if (lastChance) {
-        const reason = `${verdict.reason} (still after ${attempt} attempt${attempt === 1 ? "" : "s"})`;
-        done.set(item.action, { action: item.action, verdict: { kind: "failed", reason }, reply });
-      } else {
-        again.push(item);
-      }
-    });
-    if (again.length === 0) break;
-    const delay2 = Math.min(backoffDelay(policy, attempt, timing.random), Math.max(0, policy.maxTotalMs - waited));
-    waited += delay2;
-    await timing.sleep(delay2);
-    pending = again;
-  }
-  return actions.map((action) => done.get(action));
 }
 
 // src/apply/operation-error.ts
@@ -81763,14 +81711,85 @@ function residualDifference(readBack, unavailable = /* @__PURE__ */ new Map()) {
   return { converged: readBack.status !== "inaccessible" && actions.length === 0, actions, blocked, problem: readBack.problem };
 }
 
-// src/apply/created-resource.ts
-function resourceFromCreated(body) {
-  if (typeof body !== "object" || body === null) return null;
-  const sp = body;
-  if (typeof sp.id !== "string" || typeof sp.appId !== "string" || !Array.isArray(sp.appRoles) || !Array.isArray(sp.oauth2PermissionScopes)) {
-    return null;
+// src/apply/execute-writes.ts
+function changeFor(action, live) {
+  const client = live.client;
+  if (client === null) return { ok: false, reason: "CIPP-SAM's service principal is not in the tenant" };
+  const clientId = client.servicePrincipalId;
+  const resourceId = (appId) => live.resources.get(appId)?.servicePrincipalId ?? null;
+  switch (action.kind) {
+    case "consent":
+      throw new Error("The Partner Center consent is not a tenant change.");
+    case "create-resource":
+      return { ok: true, change: { kind: "create-service-principal", appId: action.resource.appId } };
+    case "add-app-role": {
+      const resource = resourceId(action.resource.appId);
+      if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
+      if (action.appRoleId === null) return { ok: false, reason: `${action.resource.displayName} publishes no app role ${action.permission}` };
+      return { ok: true, change: { kind: "assign-app-role", clientId, resourceId: resource, appRoleId: action.appRoleId } };
+    }
+    case "remove-app-role":
+      return { ok: true, change: { kind: "remove-app-role", clientId, assignmentId: action.assignmentId } };
+    case "create-grant": {
+      const resource = resourceId(action.resource.appId);
+      if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
+      return { ok: true, change: { kind: "create-grant", clientId, resourceId: resource, scopes: action.scopes } };
+    }
+    case "update-grant":
+      return { ok: true, change: { kind: "patch-grant", grantId: action.grantId, scopes: action.scopes } };
+    case "delete-duplicate-grant":
+      return { ok: true, change: { kind: "delete-grant", grantId: action.grantId } };
   }
-  return liveResourceOf({ ...sp, displayName: typeof sp.displayName === "string" ? sp.displayName : sp.appId });
+}
+async function changeUntilSettled(port, changes, timing, policy = WRITE_LAG_RETRY) {
+  const all = changes.map((change) => ({ change, last: { verdict: { kind: "retry", reason: "not sent" }, answer: null, created: null } }));
+  const unsettled = () => all.filter((entry2) => entry2.last.verdict.kind === "retry");
+  const outcome = await pollUntil(
+    async () => {
+      const pending = unsettled();
+      try {
+        const outcomes = await port.change(pending.map((entry2) => entry2.change));
+        pending.forEach((entry2, i2) => {
+          const got = outcomes[i2];
+          entry2.last = got ? { verdict: got.verdict, answer: got.answer, created: got.created } : { verdict: { kind: "retry", reason: "no answer" }, answer: null, created: null };
+        });
+      } catch (error2) {
+        const reason = error2 instanceof Error ? error2.message : String(error2);
+        for (const entry2 of pending) entry2.last = { verdict: { kind: "retry", reason }, answer: null, created: null };
+      }
+      return unsettled().length;
+    },
+    (left) => left === 0,
+    policy,
+    timing
+  );
+  return all.map(({ last }) => {
+    if (last.verdict.kind !== "retry") return { ...last, verdict: last.verdict };
+    const reason = `${last.verdict.reason} (still after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"})`;
+    return { ...last, verdict: { kind: "failed", reason } };
+  });
+}
+async function executeWrites(port, actions, live, timing, policy = WRITE_LAG_RETRY) {
+  const done = /* @__PURE__ */ new Map();
+  const sendable = [];
+  for (const action of actions) {
+    const built = changeFor(action, live);
+    if (built.ok) sendable.push({ action, change: built.change });
+    else done.set(action, { action, verdict: { kind: "failed", reason: built.reason }, answer: null, created: null });
+  }
+  if (sendable.length > 0) {
+    const settled = await changeUntilSettled(
+      port,
+      sendable.map(({ change }) => change),
+      timing,
+      policy
+    );
+    sendable.forEach(({ action }, i2) => {
+      const outcome = settled[i2];
+      if (outcome) done.set(action, { action, ...outcome });
+    });
+  }
+  return actions.map((action) => done.get(action));
 }
 
 // src/apply/ledger.ts
@@ -81822,13 +81841,13 @@ var TenantLedger = class {
   }
   /** Records the outcome of executed writes, permission by permission. */
   noteExecuted(executed) {
-    for (const { action, verdict, reply } of executed) {
+    for (const { action, verdict, answer } of executed) {
       if (verdict.kind === "conflict") continue;
       const error2 = verdict.kind === "failed" ? {
         service: "graph",
-        status: reply?.status ?? null,
-        code: reply?.code ?? (reply ? `HTTP${reply.status}` : "not-sent"),
-        message: reply ? describeReply(reply) : verdict.reason
+        status: answer?.status ?? null,
+        code: answer?.code ?? (answer ? `HTTP${answer.status}` : "not-sent"),
+        message: answer ? describeAnswer(answer) : verdict.reason
       } : null;
       const detail = verdict.kind === "failed" || verdict.kind === "unavailable" ? verdict.reason : null;
       const outcomeFor = (success) => verdict.kind === "failed" ? "failed" : verdict.kind === "already-present" ? "already-present" : success;
@@ -81952,7 +81971,8 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     return initial;
   }
   let reading = first;
-  if (initial.actions.some((action) => action.kind === "consent")) {
+  const consentPlanned = initial.actions.some((action) => action.kind === "consent");
+  if (consentPlanned) {
     const consented = await consent(ledger, desired, first, port, settings, options);
     if (consented === null) return initial;
     reading = consented;
@@ -81962,8 +81982,7 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     ledger.fail({ kind: "unknown", message: "The tenant could not be read after the consent.", action: "Run the refresh again." });
     return initial;
   }
-  let live = reading.live;
-  let plan = planOf(reading);
+  const plan = consentPlanned ? planOf(reading) : initial;
   const consentAgain = plan.actions.find((action) => action.kind === "consent");
   if (consentAgain !== void 0) {
     ledger.fail({
@@ -81973,100 +81992,143 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     });
     return initial;
   }
-  let hardFailures = false;
-  let denied = false;
-  const noteFailures = (executed) => {
-    hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
-    denied ||= executed.some(({ verdict, reply }) => verdict.kind === "failed" && reply?.status === 403);
-  };
-  const unavailable = /* @__PURE__ */ new Map();
-  const creates = plan.actions.filter((action) => action.kind === "create-resource");
-  if (creates.length > 0) {
-    const executed = await executeWrites(port, creates, live, settings.timing, settings.writeRetry);
-    ledger.noteExecuted(executed);
-    noteFailures(executed);
-    for (const { action, verdict } of executed) {
-      if (verdict.kind !== "unavailable" || action.kind !== "create-resource") continue;
-      const blocked = blockedWithResource(plan.actions, action.resource, verdict.reason);
-      unavailable.set(action.resource.appId, blocked);
-      ledger.noteBlocked(blocked);
-    }
-    const expected = executed.filter(({ verdict }) => verdict.kind === "done" || verdict.kind === "already-present").map(({ action }) => action.kind === "create-resource" ? action.resource.appId : "");
-    const described = executed.filter(({ verdict }) => verdict.kind === "done").map(({ reply }) => resourceFromCreated(reply?.body)).filter((resource) => resource !== null);
-    if (expected.length > 0 && described.length === expected.length) {
-      const resources = new Map(live.resources);
-      for (const resource of described) resources.set(resource.appId, resource);
-      live = { ...live, resources };
-      plan = planOf({ kind: "read", live });
-    } else if (expected.length > 0) {
-      const visible2 = await waitForRead(port, settings, (r2) => expected.every((appId) => r2.live.resources.has(appId)));
-      if (visible2 !== null && !("kind" in visible2 && visible2.kind === "read")) {
-        ledger.fail(visible2);
-        return initial;
-      }
-      if (visible2 === null) {
-        ledger.fail({
-          kind: "unknown",
-          message: `New resource service principals (${expected.join(", ")}) did not become readable in time.`,
-          action: "Run the refresh again in a few minutes: Entra ID is still replicating them."
-        });
-        return initial;
-      }
-      reading = visible2;
-      live = visible2.live;
-      plan = planOf(visible2);
-    }
-  }
-  const writable = (p2) => p2.actions.filter((a2) => a2.kind !== "consent" && a2.kind !== "create-resource" && !unavailable.has(a2.resource.appId));
-  let actions = writable(plan);
-  let wrote = creates.length > 0;
-  let grantsChanged = false;
-  for (let round = 1; actions.length > 0 && round <= 2; round++) {
-    wrote = true;
-    const executed = await executeKeepersFirst(port, actions, live, settings);
-    ledger.noteExecuted(executed);
-    grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
-    noteFailures(executed);
-    const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
-    if (conflicted.size === 0) break;
-    port.renewTokens();
-    const again = await readOrFail(ledger, port, "Reading the tenant's grants again");
-    if (again === null || again.kind !== "read") break;
-    live = again.live;
-    actions = writable(planOf(again)).filter((a2) => isGrantAction(a2) && conflicted.has(resourceAppIdOf(a2)));
-  }
-  if (!wrote && ledger.consent !== "created") {
-    ledger.noteBlocked(plan.blocked);
+  const execution = new Execution(ledger, port, settings, planOf);
+  const resolved = await execution.createResources(plan, reading.live);
+  if (resolved === null) return initial;
+  const live = await execution.writePermissions(resolved.plan, resolved.live);
+  if (!execution.wrote && ledger.consent !== "created") {
+    ledger.noteBlocked(resolved.plan.blocked);
     ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
     return initial;
   }
-  if (grantsChanged) port.renewTokens();
-  const residualOf = (r2) => residualDifference(planOf(r2), unavailable);
-  const verifyPolicy = hardFailures ? { ...settings.replication, maxAttempts: 1 } : settings.replication;
-  const verified = await pollUntil(
-    async () => {
-      try {
-        const r2 = await port.read();
-        return { reading: r2, residual: residualOf(r2) };
-      } catch (error2) {
-        return { reading: null, residual: null, error: error2 };
-      }
-    },
-    (v2) => v2.residual !== null && v2.residual.converged,
-    verifyPolicy,
-    settings.timing,
-    (v2) => deadCredential(v2.reading) !== null
-  );
-  const last = verified.done ? verified.value : verified.last;
-  if (last.reading !== null && last.reading.kind === "read") live = last.reading.live;
-  ledger.verification = last.residual;
-  ledger.noteBlocked(last.residual?.blocked ?? plan.blocked);
-  for (const blocked of unavailable.values()) ledger.noteBlocked(blocked);
-  if (verified.done) {
-    ledger.settleByReadBack([]);
-  } else {
+  const verified = await execution.verify(resolved.plan, live);
+  ledger.noteAlreadyPresent(declaredPlan(desired, verified, settings.planOptions));
+  return initial;
+}
+var Execution = class {
+  constructor(ledger, port, settings, planOf) {
+    this.ledger = ledger;
+    this.port = port;
+    this.settings = settings;
+    this.planOf = planOf;
+  }
+  ledger;
+  port;
+  settings;
+  planOf;
+  /** A write Graph refused for good: the read-back is not waited for. */
+  hardFailures = false;
+  /** A write refused with 403: its cause may be the GDAP relationship. */
+  denied = false;
+  grantsChanged = false;
+  /** Whether any write was sent. */
+  wrote = false;
+  /** Resources whose service principal cannot be created here, with what is blocked with them. */
+  unavailable = /* @__PURE__ */ new Map();
+  note(executed) {
+    this.ledger.noteExecuted(executed);
+    this.hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
+    this.denied ||= executed.some(({ verdict, answer }) => verdict.kind === "failed" && answer?.status === 403);
+  }
+  /**
+   * The plan's resource service principals, first: app roles and grants are resolved against them.
+   * Returns the plan and tenant with the new resources in them, or null when the tenant failed.
+   */
+  async createResources(plan, live) {
+    const creates = plan.actions.filter((action) => action.kind === "create-resource");
+    if (creates.length === 0) return { plan, live };
+    this.wrote = true;
+    const executed = await executeWrites(this.port, creates, live, this.settings.timing, this.settings.writeRetry);
+    this.note(executed);
+    for (const { action, verdict } of executed) {
+      if (verdict.kind !== "unavailable" || action.kind !== "create-resource") continue;
+      const blocked = blockedWithResource(plan.actions, action.resource, verdict.reason);
+      this.unavailable.set(action.resource.appId, blocked);
+      this.ledger.noteBlocked(blocked);
+    }
+    const expected = executed.filter(({ verdict }) => verdict.kind === "done" || verdict.kind === "already-present").map(({ action }) => action.kind === "create-resource" ? action.resource.appId : "");
+    if (expected.length === 0) return { plan, live };
+    const described = executed.map(({ created }) => created).filter((resource) => resource !== null);
+    if (described.length === expected.length) {
+      const resources = new Map(live.resources);
+      for (const resource of described) resources.set(resource.appId, resource);
+      const extended = { ...live, resources };
+      return { plan: this.planOf({ kind: "read", live: extended }), live: extended };
+    }
+    const visible2 = await waitForRead(this.port, this.settings, (r2) => expected.every((appId) => r2.live.resources.has(appId)));
+    if (visible2 !== null && !("kind" in visible2 && visible2.kind === "read")) {
+      this.ledger.fail(visible2);
+      return null;
+    }
+    if (visible2 === null) {
+      this.ledger.fail({
+        kind: "unknown",
+        message: `New resource service principals (${expected.join(", ")}) did not become readable in time.`,
+        action: "Run the refresh again in a few minutes: Entra ID is still replicating them."
+      });
+      return null;
+    }
+    return { plan: this.planOf(visible2), live: visible2.live };
+  }
+  /**
+   * The plan's app roles and grants. A second round only settles grants that existed although the
+   * reading did not show them (409): the one case where a write sends the tenant back to be read.
+   * Returns the tenant as last read.
+   */
+  async writePermissions(plan, live) {
+    const writable = (p2) => p2.actions.filter((a2) => a2.kind !== "consent" && a2.kind !== "create-resource" && !this.unavailable.has(a2.resource.appId));
+    let actions = writable(plan);
+    let current = live;
+    for (let round = 1; actions.length > 0 && round <= 2; round++) {
+      this.wrote = true;
+      const executed = await executeKeepersFirst(this.port, actions, current, this.settings);
+      this.note(executed);
+      this.grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
+      const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
+      if (conflicted.size === 0) break;
+      this.port.renewTokens();
+      const again = await readOrFail(this.ledger, this.port, "Reading the tenant's grants again");
+      if (again === null || again.kind !== "read") break;
+      current = again.live;
+      actions = writable(this.planOf(again)).filter((a2) => isGrantAction(a2) && conflicted.has(resourceAppIdOf(a2)));
+    }
+    return current;
+  }
+  /**
+   * Reads the tenant back until it shows the declaration (replication polling), and records what it
+   * shows; a failed write or a read-back that still differs fails the tenant, with the GDAP cause of
+   * a refused write when there is one. Returns the tenant as last read.
+   */
+  async verify(plan, live) {
+    const { ledger, port, settings } = this;
+    if (this.grantsChanged) port.renewTokens();
+    const residualOf = (r2) => residualDifference(this.planOf(r2), this.unavailable);
+    const verifyPolicy = this.hardFailures ? withAttempts(settings.replication, 1) : settings.replication;
+    const verified = await pollUntil(
+      async () => {
+        try {
+          const r2 = await port.read();
+          return { reading: r2, residual: residualOf(r2) };
+        } catch (error2) {
+          return { reading: null, residual: null, error: error2 };
+        }
+      },
+      (v2) => v2.residual !== null && v2.residual.converged,
+      verifyPolicy,
+      settings.timing,
+      (v2) => deadCredential(v2.reading) !== null
+    );
+    const last = verified.done ? verified.value : verified.last;
+    const readBack = last.reading !== null && last.reading.kind === "read" ? last.reading.live : live;
+    ledger.verification = last.residual;
+    ledger.noteBlocked(last.residual?.blocked ?? plan.blocked);
+    for (const blocked of this.unavailable.values()) ledger.noteBlocked(blocked);
+    if (verified.done) {
+      ledger.settleByReadBack([]);
+      return readBack;
+    }
     const residual = last.residual;
-    const denial = denied ? await explainDenial(port) : null;
+    const denial = this.denied ? await explainDenial(port) : null;
     const readBackProblem = residual === null ? problemOf("Reading the tenant back", "error" in last ? last.error : "no answer", "Run the refresh again.") : residual.problem ?? {
       kind: "unknown",
       message: `The read-back still differs from the declaration: ${residual.actions.map(describeAction).join("; ")}.`,
@@ -82074,26 +82136,24 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     };
     ledger.fail(denial ?? readBackProblem);
     if (residual !== null) ledger.settleByReadBack(residual.actions);
+    return readBack;
   }
-  ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
-  return initial;
-}
+};
 async function consent(ledger, desired, before, port, settings, options) {
-  let lastError = null;
-  for (let attempt = 1; attempt <= options.consentAttempts; attempt++) {
-    try {
-      const posted = await port.addConsent();
-      ledger.consent = posted === "created" ? "created" : "already-existed";
-      lastError = null;
-      break;
-    } catch (error2) {
-      lastError = error2;
-      if (attempt < options.consentAttempts) {
-        await settings.timing.sleep(Math.min(settings.replication.maxDelayMs, settings.replication.initialDelayMs * 2 ** attempt));
+  const posted = await pollUntil(
+    async () => {
+      try {
+        return { posted: await port.addConsent() };
+      } catch (error2) {
+        return { error: error2 };
       }
-    }
-  }
-  if (lastError !== null) {
+    },
+    (outcome) => "posted" in outcome,
+    withAttempts(settings.replication, options.consentAttempts),
+    settings.timing
+  );
+  if (!posted.done || !("posted" in posted.value)) {
+    const lastError = posted.done || !("error" in posted.last) ? null : posted.last.error;
     ledger.consent = "failed";
     ledger.fail(
       problemOf("The Partner Center consent", lastError, options.consentFailureAction ?? "Fix the cause above, then run the refresh again."),
@@ -82101,6 +82161,7 @@ async function consent(ledger, desired, before, port, settings, options) {
     );
     return null;
   }
+  ledger.consent = posted.value.posted === "created" ? "created" : "already-existed";
   const unchanged = ledger.consent === "already-existed" && before.kind === "read" && before.live.client !== null;
   port.renewTokens();
   let attempts = 0;
@@ -82114,7 +82175,7 @@ async function consent(ledger, desired, before, port, settings, options) {
       }
     },
     (r2) => r2 !== null && r2.kind === "read" && r2.live.client !== null && r2.live.client.servicePrincipalId !== options.replacedServicePrincipalId && missingWriteScopes(r2.live.tokenScopes).length === 0,
-    unchanged ? { ...settings.replication, maxAttempts: 1 } : settings.replication,
+    unchanged ? withAttempts(settings.replication, 1) : settings.replication,
     settings.timing,
     (r2) => deadCredential(r2) !== null
   );
@@ -82209,7 +82270,8 @@ async function executeKeepersFirst(port, actions, live, settings) {
   const held = deletes.filter((action) => unwritten.has(resourceAppIdOf(action))).map((action) => ({
     action,
     verdict: { kind: "failed", reason: "not deleted: the grant kept for this resource, which takes over its scopes, could not be written first" },
-    reply: null
+    answer: null,
+    created: null
   }));
   const safe = deletes.filter((action) => !unwritten.has(resourceAppIdOf(action)));
   return [...first, ...await executeWrites(port, safe, live, settings.timing, settings.writeRetry), ...held];
@@ -82331,26 +82393,14 @@ async function deleteLeftoverServicePrincipal(port, servicePrincipalId, settings
     gone = false;
   }
   if (gone) return null;
-  const outcome = await pollUntil(
-    async () => {
-      try {
-        const [reply2] = await port.write([{ method: "DELETE", url: `/servicePrincipals/${servicePrincipalId}` }]);
-        return reply2 ?? null;
-      } catch (error2) {
-        return { status: 0, code: null, message: error2 instanceof Error ? error2.message : String(error2), body: null };
-      }
-    },
-    (reply2) => reply2 !== null && (reply2.status >= 200 && reply2.status < 300 || reply2.status === 404),
-    { ...settings.writeRetry, maxAttempts: 3 },
-    settings.timing
-  );
-  if (outcome.done) return null;
-  const reply = outcome.last;
+  const [settled] = await changeUntilSettled(port, [{ kind: "delete-service-principal", servicePrincipalId }], settings.timing, withAttempts(settings.writeRetry, 3));
+  if (settled === void 0 || settled.verdict.kind === "done" || settled.verdict.kind === "already-present") return null;
+  const { answer } = settled;
   return {
     service: "graph",
-    status: reply && reply.status > 0 ? reply.status : null,
-    code: reply?.code ?? "error",
-    message: reply ? describeReply(reply) : "no answer"
+    status: answer && answer.status > 0 ? answer.status : null,
+    code: answer?.code ?? "error",
+    message: answer ? describeAnswer(answer) : settled.verdict.kind === "unavailable" || settled.verdict.kind === "failed" ? settled.verdict.reason : "no answer"
   };
 }
 function snapshotOf(live) {
@@ -82480,7 +82530,7 @@ function runResultOf(mode, startedAt, finishedAt, tenants) {
   };
 }
 
-// src/apply/scheduler.ts
+// src/run/scheduler.ts
 async function runJobs(jobs, options) {
   const concurrency = Math.max(1, Math.floor(options.concurrency));
   const results = new Array(jobs.length);
@@ -82540,7 +82590,7 @@ function timingOf(deps) {
   });
 }
 
-// src/apply/engine.ts
+// src/run/engine.ts
 var RunRefusedError = class extends Error {
   name = "RunRefusedError";
 };
@@ -82770,7 +82820,7 @@ function rotatedToken(clients, given) {
   return current !== given ? current : null;
 }
 
-// src/live/gdap-directory.ts
+// src/tenant/gdap-directory.ts
 var GUID3 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 var RELATIONSHIPS2 = "/tenantRelationships/delegatedAdminRelationships";
 var PAGE = 300;
