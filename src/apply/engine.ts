@@ -120,7 +120,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
   const clients = microsoftClientsFor(endpoints, request, fleet, deps, timing, writeBudget);
   const portFor = (tenant: DesiredTenant): TenantPort =>
-    cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget });
+    cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES });
   const records = new ResetRecords(request.resetRecords ?? DEFAULT_RESET_RECORDS);
   const unfinished = records.unfinished(new Set(selected.map((tenant) => tenant.tenantId)));
   const recordsOf = (): RunOutcome["resetRecords"] => ({ written: [...records.written], unfinished });

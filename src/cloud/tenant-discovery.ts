@@ -16,7 +16,7 @@ const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
  */
 export async function discoverTenant(http: HttpClient, login: string, domain: string): Promise<DiscoveredTenant> {
   const url = `${login.replace(/\/+$/, "")}/${encodeURIComponent(domain)}/v2.0/.well-known/openid-configuration`;
-  const response = await http.send({ method: "GET", url });
+  const response = await http.send({ service: "entra-id", method: "GET", url });
   let body: unknown;
   try {
     body = JSON.parse(response.body) as unknown;
