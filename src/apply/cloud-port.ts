@@ -4,6 +4,7 @@
  */
 import { RequestCounter, type GraphClient, type MicrosoftClients } from "../cloud";
 import type { BatchRequest } from "../cloud/graph";
+import { readGraphErrorBody } from "../cloud/service-error";
 import type { DesiredTenant, FleetSettings } from "../desired/model";
 import { checkGdap, gdapProblem } from "../live/gdap";
 import { readTenant } from "../live/read-tenant";
@@ -51,12 +52,11 @@ export function cloudTenantPort(desired: DesiredTenant, options: CloudPortOption
       );
       const answers = await writer.batch(requests);
       return answers.map((answer): GraphReply => {
-        const envelope = (answer.body ?? {}) as { error?: { code?: unknown; message?: unknown } };
-        const message = typeof envelope.error?.message === "string" ? clients.redactor.redact(envelope.error.message) : null;
+        const envelope = readGraphErrorBody(answer.body);
         return {
           status: answer.status,
-          code: typeof envelope.error?.code === "string" ? envelope.error.code : null,
-          message,
+          code: envelope?.code ?? null,
+          message: typeof envelope?.message === "string" ? clients.redactor.redact(envelope.message) : null,
           body: answer.body,
         };
       });
