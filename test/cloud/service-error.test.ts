@@ -2,6 +2,8 @@
  * The one error type: each service's refusals, as the emulator answers them over HTTPS, carry the
  * service, status, code, request id and what the service said; the result model reads those fields.
  */
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { GraphError, HttpTransportError, PartnerCenterError, ServiceError, TokenError } from "../../src/cloud";
 import {
   readEntraErrorBody,
@@ -97,6 +99,18 @@ describe("ServiceError from the emulator's real answers", () => {
     const rotated = clients.tokens.currentRefreshToken();
     expect(rotated).not.toBe(DEMO_CREDENTIALS.refreshToken);
     expect(clients.redactor.redact(`a ${rotated} b ${DEMO_CREDENTIALS.refreshToken}`)).toBe("a *** b ***");
+  });
+});
+
+describe("the error module", () => {
+  it("loads no other module, so a command line can test instanceof without loading undici or msal-node", () => {
+    // The built module, as the command line loads it (npm test builds lib/ first).
+    const loaded = execFileSync(
+      process.execPath,
+      ["-e", "require(process.argv[1]); console.log(JSON.stringify(Object.keys(require.cache)))", join(__dirname, "../../lib/src/cloud/service-error.js")],
+      { encoding: "utf8" },
+    );
+    expect((JSON.parse(loaded) as string[]).map((f) => f.split(/[\\/]/).pop())).toEqual(["service-error.js"]);
   });
 });
 
