@@ -320,16 +320,10 @@ export class GraphClient {
   /** `writes`: how many Graph writes the request carries (1 for a single write, the items' for a `$batch`). */
   private async call<T>(method: HttpMethod, path: string, body?: unknown, headers?: Record<string, string>, writes = method === "GET" ? 0 : 1): Promise<T> {
     const url = /^https?:\/\//.test(path) ? path : `${this.root}${path.startsWith("/") ? path : `/${path}`}`;
-    // Booked once, however often the request is sent.
-    const paced = { value: writes };
-    const sendOnce = (fresh: boolean) => {
-      const w = paced.value;
-      paced.value = 0;
-      return this.sendOnce(method, url, body, headers, fresh, w);
-    };
-    let res = await sendOnce(false);
+    let res = await this.sendOnce(method, url, body, headers, false, writes);
     // A cached token may have been revoked or issued before a change; one fresh token settles it.
-    if (res.status === 401) res = await sendOnce(true);
+    // The writes were booked with the first send: a 401 wrote nothing, but the quota is spent once per call.
+    if (res.status === 401) res = await this.sendOnce(method, url, body, headers, true, 0);
     const request = `${method} ${withoutQuery(url).replace(this.root, "")}`;
     if (res.status >= 400) throw this.errorFrom(res, request);
     if (res.body === "") return undefined as T;
