@@ -111,10 +111,11 @@ const EVERY_TENANT_AADSTS: ReadonlySet<number> = new Set([
  * Thrown instead of a token request once Entra ID refused a credential every tenant shares (see
  * {@link refusesEveryTenant}): nothing is sent.
  */
-export class CredentialRefusedError extends Error {
-  override readonly name = "CredentialRefusedError";
+export class CredentialRefusedError extends ServiceError {
+  override readonly name: string = "CredentialRefusedError";
   constructor(readonly refusal: TokenError) {
-    super(`Not attempted: Entra ID already refused the credential every tenant shares. ${refusal.message}`);
+    // The refusal's fields: the cause to act on is the one Entra ID gave.
+    super(refusal, `Not attempted: Entra ID already refused the credential every tenant shares. ${refusal.message}`);
   }
 }
 

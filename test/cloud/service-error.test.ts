@@ -11,6 +11,7 @@ import {
   readPartnerCenterErrorBody,
   readRefreshToken,
 } from "../../src/cloud/service-error";
+import { CredentialRefusedError } from "../../src/cloud/tokens";
 import { operationErrorOf } from "../../src/apply/operation-error";
 import { DEMO, DEMO_CREDENTIALS } from "../../src/emulator";
 import { startSandbox, type Sandbox } from "../live/sandbox";
@@ -71,6 +72,11 @@ describe("ServiceError from the emulator's real answers", () => {
     expect(e.detail).not.toMatch(/Trace ID/);
     expect(e.message).not.toContain(wrong);
     expect(operationErrorOf(err)).toMatchObject({ service: "entra-id", status: 401, code: "AADSTS7000215" });
+    // Requests not sent after that refusal carry its fields.
+    const held = await clients.tokens.appOnly(DEMO.drifted.tenantId).catch((x: unknown) => x);
+    expect(held).toBeInstanceOf(CredentialRefusedError);
+    expect(held).toBeInstanceOf(ServiceError);
+    expect(operationErrorOf(held)).toEqual(operationErrorOf(err));
   });
 
   it("a transport failure names its service by field, whatever the URL says", async () => {
