@@ -66824,14 +66824,8 @@ var GraphClient = class {
   /** `writes`: how many Graph writes the request carries (1 for a single write, the items' for a `$batch`). */
   async call(method, path5, body, headers, writes = method === "GET" ? 0 : 1) {
     const url = /^https?:\/\//.test(path5) ? path5 : `${this.root}${path5.startsWith("/") ? path5 : `/${path5}`}`;
-    const paced = { value: writes };
-    const sendOnce = (fresh) => {
-      const w2 = paced.value;
-      paced.value = 0;
-      return this.sendOnce(method, url, body, headers, fresh, w2);
-    };
-    let res = await sendOnce(false);
-    if (res.status === 401) res = await sendOnce(true);
+    let res = await this.sendOnce(method, url, body, headers, false, writes);
+    if (res.status === 401) res = await this.sendOnce(method, url, body, headers, true, 0);
     const request3 = `${method} ${withoutQuery(url).replace(this.root, "")}`;
     if (res.status >= 400) throw this.errorFrom(res, request3);
     if (res.body === "") return void 0;
@@ -76910,9 +76904,9 @@ var EVERY_TENANT_AADSTS = /* @__PURE__ */ new Set([
   9002313,
   700007
 ]);
-var CredentialRefusedError = class extends Error {
+var CredentialRefusedError = class extends ServiceError {
   constructor(refusal) {
-    super(`Not attempted: Entra ID already refused the credential every tenant shares. ${refusal.message}`);
+    super(refusal, `Not attempted: Entra ID already refused the credential every tenant shares. ${refusal.message}`);
     this.refusal = refusal;
   }
   refusal;
@@ -81790,7 +81784,7 @@ function cloudTenantPort(desired, options) {
         return {
           status: answer.status,
           code: envelope?.code ?? null,
-          message: envelope?.message != null ? clients.redactor.redact(envelope.message) : null,
+          message: typeof envelope?.message === "string" ? clients.redactor.redact(envelope.message) : null,
           body: answer.body
         };
       });
