@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type { RunMode } from "../run/run-request";
 import { parseChangedPaths } from "../desired/affected";
 import { parseSinceTime } from "../discover/gdap-changes";
+import { isGuid } from "../guid";
 import type { SecretTarget } from "./github-secrets";
 
 /** Reads one raw input, as `core.getInput` does: "" when not set. */
@@ -84,7 +85,6 @@ export class InputError extends Error {
 }
 
 const MODES: readonly RunMode[] = ["plan", "refresh", "reset"];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A DNS name of at least two labels, as tenants' default domains are.
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const MAX_CONCURRENCY = 100;
@@ -100,7 +100,7 @@ export function parseInputs(getInput: InputReader, env: Environment): ActionInpu
 
   const mode = parseMode(read("mode"));
   const tenant = optional(read("tenant"));
-  if (tenant !== undefined && !GUID.test(tenant) && !DOMAIN.test(tenant)) {
+  if (tenant !== undefined && !isGuid(tenant) && !DOMAIN.test(tenant)) {
     throw new InputError("tenant", `'${tenant}' is neither a tenant id (GUID) nor a domain name.`);
   }
   const confirm = optional(read("confirm"));

@@ -54,11 +54,11 @@ export async function run(): Promise<void> {
     });
     let outcome: RunOutcome;
     if (inputs.gdapChangedSince !== undefined) {
-      const gdap = await refreshOnGdapChangesSince(request, inputs.gdapChangedSince);
+      const gdap = await refreshOnGdapChangesSince(request, inputs.gdapChangedSince, { redactor });
       core.info(logText(redactor.redact(gdapChangedSinceLine(inputs.gdapChangedSince, gdap.changed, gdap.unread))));
       outcome = gdap.outcome;
     } else {
-      outcome = await runEngine(request);
+      outcome = await runEngine(request, { redactor });
     }
     // The token first: whatever reporting does, the new token must not be lost.
     const written = await persistRotatedToken(outcome.rotatedRefreshToken, secrets, redactor, annotate);

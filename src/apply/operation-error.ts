@@ -2,34 +2,17 @@
  * Errors thrown by the Microsoft clients, in the result model's words: which service said what,
  * and what the person running the tool can do about it. The clients already mask secrets.
  */
-import { GraphError, HttpTransportError, PartnerCenterError, TokenError } from "../cloud";
+import { ServiceError } from "../cloud/service-error";
+import { PartnerCenterError } from "../cloud/partner-center";
 import type { AccessProblem, AccessProblemKind } from "../live/model";
 import type { OperationError } from "./result";
 
-/** The error as the result model records it. */
+/** The error as the result model records it: the service error's own fields, nothing guessed from its wording. */
 export function operationErrorOf(error: unknown): OperationError {
-  if (error instanceof GraphError) {
-    return { service: "graph", status: error.status, code: error.code, message: error.graphMessage };
+  if (error instanceof ServiceError) {
+    return { service: error.service, status: error.status, code: error.code, message: error.detail };
   }
-  if (error instanceof PartnerCenterError) {
-    return { service: "partner-center", status: error.status, code: error.code ?? `HTTP${error.status}`, message: error.description };
-  }
-  if (error instanceof TokenError) {
-    return {
-      service: "entra-id",
-      status: error.status,
-      code: error.aadsts !== null ? `AADSTS${error.aadsts}` : error.error,
-      message: error.description,
-    };
-  }
-  if (error instanceof HttpTransportError) return { service: serviceOf(error.message), status: null, code: error.kind, message: error.message };
   return { service: "graph", status: null, code: "error", message: error instanceof Error ? error.message : String(error) };
-}
-
-function serviceOf(message: string): OperationError["service"] {
-  if (/partnercenter|applicationconsents/i.test(message)) return "partner-center";
-  if (/oauth2|token/i.test(message)) return "entra-id";
-  return "graph";
 }
 
 /**

@@ -35,7 +35,7 @@ export async function discoverCommand(flags: DiscoverFlags, context: RunContext,
     caCertificates: context.caCertificates,
     credential: context.credential,
     refreshToken: context.refreshToken,
-  });
+  }, { redactor: output.redactor });
   if (rotatedRefreshToken !== null) {
     output.redactor.register(rotatedRefreshToken);
     if (flags.refreshTokenOut !== undefined) {

@@ -84,20 +84,22 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
     ...(flags.allowOutsideRepository === true ? { allowOutsideRepository: true } : {}),
     ...(flags.quiet ? {} : { onProgress: (progress: Progress) => output.err(progressLine(progress, mode)) }),
   };
+  // One redactor for the run: what the clients learn (access tokens, a rotated refresh token) is masked in this output too.
+  const deps = { redactor: output.redactor };
   if (mode === "refresh" && flags.gdapChangedSince !== undefined) {
-    const gdap = await refreshOnGdapChangesSince(request, flags.gdapChangedSince);
+    const gdap = await refreshOnGdapChangesSince(request, flags.gdapChangedSince, deps);
     output.err(gdapChangedSinceLine(flags.gdapChangedSince, gdap.changed, gdap.unread));
     report(mode, gdap.outcome, flags, output);
     return gdap.outcome.exitCode;
   }
   const gdapState = flags.gdapState ?? (flags.gdapChanged ? DEFAULT_GDAP_STATE_FILE : undefined);
   if (mode === "refresh" && gdapState !== undefined) {
-    const gdap = await refreshOnGdapChange({ ...request, stateFile: gdapState, onlyChanged: flags.gdapChanged === true });
+    const gdap = await refreshOnGdapChange({ ...request, stateFile: gdapState, onlyChanged: flags.gdapChanged === true }, deps);
     if (flags.gdapChanged) output.err(gdapChangeLine(gdap.changed, gdap.previousRecordedAt, gdapState));
     report(mode, gdap.outcome, flags, output);
     return gdap.outcome.exitCode;
   }
-  const outcome = await runEngine({ mode, ...request });
+  const outcome = await runEngine({ mode, ...request }, deps);
   report(mode, outcome, flags, output);
   return outcome.exitCode;
 }

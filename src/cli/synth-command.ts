@@ -53,7 +53,7 @@ export async function synthCommand(flags: SynthFlags, context: () => SynthContex
       ...(sandboxUrl !== undefined ? { endpoints: sandboxEndpoints(sandboxUrl) } : {}),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       ...(flags.quiet ? {} : { onProgress: (progress) => output.err(progressLine(progress, "plan")) }),
-    });
+    }, { redactor: output.redactor });
   }
   const report = synthesizeStacks(selected, { outdir: flags.out, ...(readings ? { readings } : {}) });
   output.out(renderSynthText(report));

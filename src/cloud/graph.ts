@@ -2,8 +2,9 @@
  * Microsoft Graph v1.0 for one tenant: single requests, paged lists and `$batch` with per-item
  * retry of throttled requests. Graph's JSON shapes (the wire types) live here, beside the client.
  */
-import { parseRetryAfter, withoutQuery, type HttpClient, type HttpResponse, type RetryEvent } from "./http";
-import type { WriteBudget } from "./rate-limit";
+import type { HttpClient, HttpResponse } from "./http";
+import { RequestCounter, parseRetryAfter, withoutQuery, type HttpMethod } from "./pipeline";
+import { ServiceError, parseJsonBody, readGraphErrorBody } from "./service-error";
 
 // ---------------------------------------------------------------------------------------------
 // Wire types (Graph JSON, microsoft-apis §3)
@@ -122,19 +123,22 @@ export interface BatchResponse {
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/** A Graph error answer (the `{ error: { code, message } }` envelope). */
-export class GraphError extends Error {
-  override readonly name = "GraphError";
+/** A Graph error answer (the `{ error: { code, message } }` envelope), or an answer Graph's client could not read. */
+export class GraphError extends ServiceError {
+  override readonly name: string = "GraphError";
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: number,
+    code: string,
     /** Graph's own message, verbatim (secrets masked). */
     readonly graphMessage: string,
-    readonly requestId: string | null,
+    requestId: string | null,
     /** "GET /servicePrincipals", without query. */
     readonly request: string,
   ) {
-    super(`Graph ${request} failed with HTTP ${status} ${code}: ${graphMessage}${requestId ? ` (request-id ${requestId})` : ""}`);
+    super(
+      { service: "graph", status, code, requestId, detail: graphMessage },
+      `Graph ${request} failed with HTTP ${status} ${code}: ${graphMessage}${requestId ? ` (request-id ${requestId})` : ""}`,
+    );
   }
 }
 
@@ -153,13 +157,12 @@ export function isNotFound(err: unknown): boolean {
 
 /** The error a failed batch item stands for. */
 export function batchItemError(item: BatchResponse, request: BatchRequest, redact: (text: string) => string): GraphError {
-  const envelope = (item.body ?? {}) as { error?: { code?: unknown; message?: unknown; innerError?: { "request-id"?: unknown } } };
-  const requestId = item.headers["request-id"] ?? envelope.error?.innerError?.["request-id"];
+  const envelope = readGraphErrorBody(item.body);
   return new GraphError(
     item.status,
-    typeof envelope.error?.code === "string" ? envelope.error.code : `HTTP${item.status}`,
-    redact(typeof envelope.error?.message === "string" ? envelope.error.message : "no error message"),
-    typeof requestId === "string" ? requestId : null,
+    envelope?.code ?? `HTTP${item.status}`,
+    redact(envelope?.message ?? "no error message"),
+    item.headers["request-id"] ?? envelope?.requestId ?? null,
     `${request.method} ${withoutQuery(request.url)} (in $batch)`,
   );
 }
@@ -172,17 +175,15 @@ export function batchItemError(item: BatchResponse, request: BatchRequest, redac
 export type TokenSupplier = (options: { fresh: boolean }) => Promise<string>;
 
 export interface GraphClientOptions {
+  /** The run's request pipeline: retry, pacing of writes, counting, redaction. */
   readonly http: HttpClient;
   /** Graph base without version, e.g. "https://graph.microsoft.com". */
   readonly baseUrl: string;
   readonly token: TokenSupplier;
   /** Tenant the token is for: writes are booked against its quotas. */
   readonly tenantId: string;
-  /** Shared write pacing; absent: writes are not paced. */
-  readonly writeBudget?: WriteBudget;
-  /** Rounds of `$batch` item retries after the first send. @default 5 */
-  readonly maxBatchRetries?: number;
-  readonly onRetry?: (event: RetryEvent) => void;
+  /** Also counts this client's requests (a tenant's cost); the client always keeps its own count. */
+  readonly counter?: RequestCounter;
 }
 
 const BATCH_LIMIT = 20;
@@ -192,11 +193,18 @@ const WRITE_METHODS = new Set(["POST", "PATCH", "DELETE", "PUT"]);
 /** Graph v1.0 for one tenant's token. */
 export class GraphClient {
   private readonly root: string;
-  /** Top-level HTTP requests sent (retries included), for cost accounting. */
-  requestCount = 0;
+  /** What this client sent; the counting policy of the pipeline fills it. */
+  private readonly own = new RequestCounter();
+  private readonly counters: readonly RequestCounter[];
 
   constructor(private readonly options: GraphClientOptions) {
     this.root = `${options.baseUrl.replace(/\/+$/, "")}/v1.0`;
+    this.counters = options.counter ? [this.own, options.counter] : [this.own];
+  }
+
+  /** Top-level HTTP requests sent (retries included), for cost accounting. */
+  get requestCount(): number {
+    return this.own.graph;
   }
 
   /** GETs a path relative to /v1.0 (or an absolute URL, e.g. a nextLink). */
@@ -231,7 +239,9 @@ export class GraphClient {
   /**
    * Sends requests in `$batch`es of 20 and answers one response per request, in request order.
    * Items throttled or unavailable (429, 503, 504), and items that failed only because such an item
-   * they depend on failed (424), are sent again in a new batch after the longest inner `Retry-After`.
+   * they depend on failed (424), are sent again in a new batch after the longest inner `Retry-After`
+   * (backoff with jitter when none gave one), under the run's one retry policy: an item is sent at
+   * most `maxAttempts` times and no wait starts past `maxTotalMs`.
    * Failed items stay in the answer with their status: the caller decides what an error means.
    * `dependsOn` must point at earlier requests of the same chunk of 20 or at requests that completed.
    */
@@ -245,57 +255,49 @@ export class GraphClient {
     for (let i = 0; i < requests.length; i += BATCH_LIMIT) {
       await this.batchChunk(requests.slice(i, i + BATCH_LIMIT), results);
     }
-    return requests.map((r) => results.get(r.id) as BatchResponse);
+    return requests.map((r) => results.get(r.id) ?? missingItem(r.id));
   }
 
   private async batchChunk(chunk: readonly BatchRequest[], results: Map<string, BatchResponse>): Promise<void> {
-    const maxRetries = this.options.maxBatchRetries ?? 5;
+    const retry = this.options.http.retry;
+    const started = retry.now();
     let pending = chunk;
-    for (let round = 0; ; round++) {
+    for (let sends = 1; ; sends++) {
       const responses = await this.sendBatch(pending);
-      const retry = new Set<string>();
+      const again = new Set<string>();
       for (const r of pending) {
         const item = responses.get(r.id);
-        if (item && RETRYABLE_ITEM_STATUSES.has(item.status)) retry.add(r.id);
+        if (item && RETRYABLE_ITEM_STATUSES.has(item.status)) again.add(r.id);
       }
       // A 424 whose failed dependency is itself being retried is worth another go too.
       for (const r of pending) {
         const item = responses.get(r.id);
-        if (item?.status === 424 && (r.dependsOn ?? []).some((d) => retry.has(d))) retry.add(r.id);
+        if (item?.status === 424 && (r.dependsOn ?? []).some((d) => again.has(d))) again.add(r.id);
       }
-      for (const r of pending) {
-        const item = responses.get(r.id) ?? missingItem(r.id);
-        results.set(r.id, item);
-      }
-      if (retry.size === 0 || round >= maxRetries) return;
+      for (const r of pending) results.set(r.id, responses.get(r.id) ?? missingItem(r.id));
+      if (again.size === 0) return;
 
-      const waitMs = this.longestItemWait([...retry].map((id) => results.get(id) as BatchResponse), round + 1);
-      this.options.onRetry?.({
+      const retried = pending.filter((r) => again.has(r.id)).map((r) => results.get(r.id) ?? missingItem(r.id));
+      const retryAfter = longestRetryAfter(retried, retry.now());
+      const waitMs = retry.delayFor(sends, retryAfter);
+      if (!retry.allows(sends, started, waitMs)) return;
+      for (const counter of this.counters) counter.throttled += 1;
+      await retry.wait({
         method: "POST",
         url: `${this.root}/$batch`,
-        attempt: round + 1,
-        reason: `${retry.size} of ${pending.length} batch items throttled or unavailable`,
+        attempt: sends,
+        reason: `${again.size} of ${pending.length} batch items throttled or unavailable`,
         delayMs: waitMs,
-        fromRetryAfter: [...retry].some((id) => results.get(id)?.headers["retry-after"] !== undefined),
+        fromRetryAfter: retryAfter !== null,
       });
-      await this.options.http.sleep(waitMs);
       pending = pending
-        .filter((r) => retry.has(r.id))
-        .map((r) => (r.dependsOn ? { ...r, dependsOn: r.dependsOn.filter((d) => retry.has(d)) } : r));
+        .filter((r) => again.has(r.id))
+        .map((r) => (r.dependsOn ? { ...r, dependsOn: r.dependsOn.filter((d) => again.has(d)) } : r));
     }
-  }
-
-  /** The longest `Retry-After` among throttled items (capped); backoff when none gave one. */
-  private longestItemWait(items: readonly BatchResponse[], round: number): number {
-    const http = this.options.http;
-    const now = http.clock();
-    const waits = items.map((i) => parseRetryAfter(i.headers["retry-after"], now)).filter((w): w is number => w !== null);
-    return waits.length > 0 ? http.delayFor(round, Math.max(...waits)) : http.delayFor(round, null);
   }
 
   private async sendBatch(requests: readonly BatchRequest[]): Promise<Map<string, BatchResponse>> {
     const writes = requests.filter((r) => WRITE_METHODS.has(r.method)).length;
-    if (writes > 0) await this.options.writeBudget?.take({ tenantId: this.options.tenantId, writes });
     const wire = {
       requests: requests.map((r) => ({
         id: r.id,
@@ -309,28 +311,19 @@ export class GraphClient {
         ...(r.dependsOn && r.dependsOn.length > 0 ? { dependsOn: r.dependsOn } : {}),
       })),
     };
-    const answer = await this.call<{ responses?: unknown }>("POST", "/$batch", wire, undefined, false);
+    const answer = await this.call<unknown>("POST", "/$batch", wire, undefined, writes);
     const out = new Map<string, BatchResponse>();
-    for (const raw of Array.isArray(answer.responses) ? answer.responses : []) {
-      const item = raw as { id?: unknown; status?: unknown; headers?: unknown; body?: unknown };
-      if (typeof item.id !== "string" || typeof item.status !== "number") continue;
-      out.set(item.id, { id: item.id, status: item.status, headers: lowerCaseKeys(item.headers), body: item.body ?? null });
-    }
+    for (const item of batchItems(answer)) out.set(item.id, item);
     return out;
   }
 
-  private async call<T>(
-    method: "GET" | "POST" | "PATCH" | "DELETE",
-    path: string,
-    body?: unknown,
-    headers?: Record<string, string>,
-    pace = true,
-  ): Promise<T> {
-    if (pace && method !== "GET") await this.options.writeBudget?.take({ tenantId: this.options.tenantId, writes: 1 });
+  /** `writes`: how many Graph writes the request carries (1 for a single write, the items' for a `$batch`). */
+  private async call<T>(method: HttpMethod, path: string, body?: unknown, headers?: Record<string, string>, writes = method === "GET" ? 0 : 1): Promise<T> {
     const url = /^https?:\/\//.test(path) ? path : `${this.root}${path.startsWith("/") ? path : `/${path}`}`;
-    let res = await this.sendOnce(method, url, body, headers, false);
+    let res = await this.sendOnce(method, url, body, headers, false, writes);
     // A cached token may have been revoked or issued before a change; one fresh token settles it.
-    if (res.status === 401) res = await this.sendOnce(method, url, body, headers, true);
+    // The writes were booked with the first send: a 401 wrote nothing, but the quota is spent once per call.
+    if (res.status === 401) res = await this.sendOnce(method, url, body, headers, true, 0);
     const request = `${method} ${withoutQuery(url).replace(this.root, "")}`;
     if (res.status >= 400) throw this.errorFrom(res, request);
     if (res.body === "") return undefined as T;
@@ -339,20 +332,23 @@ export class GraphClient {
     } catch {
       // A proxy or captive portal answering in Graph's place; JSON.parse's own message names neither the request nor the cause.
       const start = this.options.http.redactor.redact(res.body.slice(0, 200));
-      throw new GraphError(res.status, "UnreadableResponse", `The answer is not JSON (is a proxy in between?): ${start}`, res.headers["request-id"] ?? null, request);
+      throw new GraphError(res.status, "UnreadableResponse", `The answer is not JSON (is a proxy in between?): ${start}`, res.requestId, request);
     }
   }
 
   private async sendOnce(
-    method: string,
+    method: HttpMethod,
     url: string,
     body: unknown,
     headers: Record<string, string> | undefined,
     fresh: boolean,
+    writes: number,
   ): Promise<HttpResponse> {
     const token = await this.options.token({ fresh });
-    const res = await this.options.http.send({
-      method: method as "GET",
+    for (const counter of this.counters) counter.noteToken(token);
+    return this.options.http.send({
+      service: "graph",
+      method,
       url,
       headers: {
         authorization: `Bearer ${token}`,
@@ -361,32 +357,52 @@ export class GraphClient {
         ...headers,
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(writes > 0 ? { writes: { tenantId: this.options.tenantId, count: writes } } : {}),
+      counters: this.counters,
     });
-    this.requestCount += res.attempts;
-    return res;
   }
 
+  /** The pipeline has masked the body of an error answer already. */
   private errorFrom(res: HttpResponse, request: string): GraphError {
-    let envelope: { error?: { code?: unknown; message?: unknown } } = {};
-    try {
-      envelope = JSON.parse(res.body) as typeof envelope;
-    } catch {
-      // Not Graph's envelope (a proxy's page); the status speaks for itself.
-    }
-    const redact = (t: string) => this.options.http.redactor.redact(t);
+    const envelope = readGraphErrorBody(parseJsonBody(res.body));
     return new GraphError(
       res.status,
-      typeof envelope.error?.code === "string" ? envelope.error.code : `HTTP${res.status}`,
-      redact(typeof envelope.error?.message === "string" ? envelope.error.message : res.body.slice(0, 200)),
-      res.headers["request-id"] ?? null,
+      envelope?.code ?? `HTTP${res.status}`,
+      envelope?.message ?? res.body.slice(0, 200),
+      res.headers["request-id"] ?? envelope?.requestId ?? res.requestId,
       request,
     );
   }
 }
 
+/** The longest `Retry-After` among the items, or null when none gave one. */
+function longestRetryAfter(items: readonly BatchResponse[], now: number): number | null {
+  const waits = items.map((i) => parseRetryAfter(i.headers["retry-after"], now)).filter((w): w is number => w !== null);
+  return waits.length > 0 ? Math.max(...waits) : null;
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The items of a `$batch` answer `{ responses: [{ id, status, headers?, body? }] }`; malformed items are left out (and then count as missing). */
+function batchItems(answer: unknown): BatchResponse[] {
+  const responses = isRecord(answer) ? answer["responses"] : undefined;
+  if (!Array.isArray(responses)) return [];
+  const out: BatchResponse[] = [];
+  for (const raw of responses as readonly unknown[]) {
+    if (!isRecord(raw)) continue;
+    const id = raw["id"];
+    const status = raw["status"];
+    if (typeof id !== "string" || typeof status !== "number") continue;
+    out.push({ id, status, headers: lowerCaseKeys(raw["headers"]), body: raw["body"] ?? null });
+  }
+  return out;
+}
+
 function lowerCaseKeys(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (headers && typeof headers === "object") {
+  if (isRecord(headers)) {
     for (const [k, v] of Object.entries(headers)) if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v);
   }
   return out;

@@ -2,16 +2,17 @@
  * The Microsoft clients of one run, wired once: one dispatcher, one retry policy, one redactor and
  * one token cache behind the token endpoint, Graph (per tenant) and Partner Center.
  */
-import type { Dispatcher } from "undici";
 import type { CloudEndpoints } from "./endpoints";
-import { HttpClient, createDispatcher, type Clock, type Random, type RetryEvent, type RetryPolicy, type Sleep } from "./http";
+import { environmentOf, type Environment } from "./environment";
+import { HttpClient, createDispatcher, type RetryEvent, type RetryPolicy } from "./http";
 import { GraphClient } from "./graph";
 import { PartnerCenterClient } from "./partner-center";
-import { PARTNER_CENTER_LIMIT, RequestRate, type WriteBudget } from "./rate-limit";
+import type { RequestCounter } from "./pipeline";
+import type { WriteBudget } from "./rate-limit";
 import { SecretRedactor } from "./secrets";
 import { TokenProvider, type AppCredential } from "./tokens";
 
-export interface MicrosoftClientsOptions {
+export interface MicrosoftClientsOptions extends Partial<Environment> {
   readonly endpoints: CloudEndpoints;
   readonly credentials: AppCredential;
   readonly partnerTenantId: string;
@@ -21,16 +22,11 @@ export interface MicrosoftClientsOptions {
   readonly refreshToken: string;
   /** Extra CA certificates (PEM) to trust; ignored when `dispatcher` is given. */
   readonly caCertificates?: readonly string[];
-  readonly dispatcher?: Dispatcher;
-  readonly clock?: Clock;
-  readonly sleep?: Sleep;
-  readonly random?: Random;
+  /** The run's one redactor (the one its output passes through); a new one when absent. */
   readonly redactor?: SecretRedactor;
   readonly retry?: Partial<RetryPolicy>;
   /** Per-request timeout in ms. @default 60000 */
   readonly timeoutMs?: number;
-  /** Measures `timeoutMs` on the run's clock (see HttpClientOptions.timer); undici's real-time timers when absent. */
-  readonly timer?: Sleep;
   readonly onRetry?: (event: RetryEvent) => void;
   /** Graph write pacing shared by every tenant of the run. */
   readonly writeBudget?: WriteBudget;
@@ -39,6 +35,8 @@ export interface MicrosoftClientsOptions {
 export interface GraphClientChoice {
   /** App-only (client credentials) instead of the service account's delegated token. */
   readonly appOnly?: boolean;
+  /** Also counts the client's requests here (a tenant's cost), besides the client's own count. */
+  readonly counter?: RequestCounter;
 }
 
 export interface MicrosoftClients {
@@ -49,24 +47,21 @@ export interface MicrosoftClients {
   readonly endpoints: CloudEndpoints;
   readonly partnerTenantId: string;
   readonly applicationId: string;
-  /** A Graph client for one tenant; delegated unless `appOnly`. */
+  /** A Graph client for one tenant over the run's pipeline; delegated unless `appOnly`. */
   graph(tenantId: string, choice?: GraphClientChoice): GraphClient;
 }
 
-/** Builds the clients of one run. */
+/** Builds the clients of one run: one pipeline under the token endpoint, Graph and Partner Center. */
 export function createMicrosoftClients(options: MicrosoftClientsOptions): MicrosoftClients {
   const redactor = options.redactor ?? new SecretRedactor();
-  const clock = options.clock ?? Date.now;
   const http = new HttpClient({
+    ...environmentOf(options),
     dispatcher: options.dispatcher ?? createDispatcher({ caCertificates: options.caCertificates ?? [] }),
-    clock,
     redactor,
-    ...(options.sleep ? { sleep: options.sleep } : {}),
-    ...(options.random ? { random: options.random } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.timer ? { timer: options.timer } : {}),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    ...(options.writeBudget ? { writeBudget: options.writeBudget } : {}),
   });
   const tokens = new TokenProvider({
     endpoints: options.endpoints,
@@ -80,7 +75,6 @@ export function createMicrosoftClients(options: MicrosoftClientsOptions): Micros
     http,
     baseUrl: options.endpoints.partnerCenter,
     token: async () => (await tokens.delegated(options.partnerTenantId, "partnerCenter")).token,
-    rate: new RequestRate(PARTNER_CENTER_LIMIT, clock, http.sleep),
   });
   return {
     tokens,
@@ -98,8 +92,7 @@ export function createMicrosoftClients(options: MicrosoftClientsOptions): Micros
         baseUrl: options.endpoints.graph,
         token,
         tenantId,
-        ...(options.writeBudget ? { writeBudget: options.writeBudget } : {}),
-        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+        ...(choice.counter ? { counter: choice.counter } : {}),
       });
     },
   };
@@ -111,3 +104,6 @@ export { PartnerCenterClient, PartnerCenterError, type ConsentGrant, type Consen
 export { WriteBudget, RequestRate, GRAPH_WRITE_LIMITS, PARTNER_CENTER_LIMIT } from "./rate-limit";
 export { SecretRedactor } from "./secrets";
 export { HttpClient, HttpTransportError, createDispatcher, type RetryEvent } from "./http";
+export { RequestCounter, type PipelinePolicy, type PipelineRequest, type PipelineResponse } from "./pipeline";
+export { ServiceError, type ServiceName } from "./service-error";
+export { environmentOf, type Environment } from "./environment";

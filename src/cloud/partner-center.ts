@@ -5,7 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import type { HttpClient, HttpResponse } from "./http";
-import type { RequestRate } from "./rate-limit";
+import { RequestCounter } from "./pipeline";
+import { ServiceError, parseJsonBody, readPartnerCenterErrorBody, type PartnerCenterErrorBody } from "./service-error";
 
 /** Delegated scopes to consent on one resource application. */
 export interface ConsentGrant {
@@ -23,29 +24,30 @@ export interface ConsentRequest {
 export type PartnerCenterProblem = "mfa-required" | "forbidden" | "throttled" | "customer-not-found" | "failed";
 
 /** A Partner Center answer that is not success, with what a person should do about it. */
-export class PartnerCenterError extends Error {
-  override readonly name = "PartnerCenterError";
+export class PartnerCenterError extends ServiceError {
+  override readonly name: string = "PartnerCenterError";
   constructor(
     readonly problem: PartnerCenterProblem,
-    readonly status: number,
-    /** Partner Center's `code` ("900421", "2032", ...), or null. */
-    readonly code: string | null,
+    status: number,
+    /** Partner Center's `code` ("900421", "2032", ...), or null when it gave none. */
+    readonly partnerCenterCode: string | null,
     /** Partner Center's `description` (or the 429 body's `message`), secrets masked. */
     readonly description: string,
     message: string,
+    /** The `MS-RequestId` the request carried, which Partner Center logs. */
+    requestId: string | null = null,
   ) {
-    super(message);
+    super({ service: "partner-center", status, code: partnerCenterCode ?? `HTTP${status}`, requestId, detail: description }, message);
   }
 }
 
 export interface PartnerCenterClientOptions {
+  /** The run's request pipeline; it also paces Partner Center's 50 requests per second per application. */
   readonly http: HttpClient;
   /** e.g. "https://api.partnercenter.microsoft.com" */
   readonly baseUrl: string;
   /** The service account's delegated Partner Center token (partner tenant). */
   readonly token: () => Promise<string>;
-  /** Partner Center's 50 requests per second per application. */
-  readonly rate?: RequestRate;
   /** One correlation id for the whole run, so Microsoft support can find all its requests. @default a new UUID */
   readonly correlationId?: string;
   /** @default crypto.randomUUID */
@@ -59,13 +61,17 @@ const ALREADY_EXISTS = "Permission entry already exists.";
 
 export class PartnerCenterClient {
   readonly correlationId: string;
-  /** HTTP requests sent (retries included), for cost accounting. */
-  requestCount = 0;
   private readonly newRequestId: () => string;
+  private readonly own = new RequestCounter();
 
   constructor(private readonly options: PartnerCenterClientOptions) {
     this.correlationId = options.correlationId ?? randomUUID();
     this.newRequestId = options.newRequestId ?? randomUUID;
+  }
+
+  /** HTTP requests sent (retries included), for cost accounting. */
+  get requestCount(): number {
+    return this.own.partnerCenter;
   }
 
   /**
@@ -81,8 +87,8 @@ export class PartnerCenterClient {
     };
     const res = await this.send("POST", `/v1/customers/${encodeURIComponent(customerTenantId)}/applicationconsents`, body);
     if (res.status >= 200 && res.status < 300) return "created";
-    const envelope = parseEnvelope(res.body);
-    if (res.status >= 400 && res.status < 500 && envelope.description.includes(ALREADY_EXISTS)) return "already-exists";
+    const envelope = readPartnerCenterErrorBody(parseJsonBody(res.body));
+    if (res.status >= 400 && res.status < 500 && envelope?.description.includes(ALREADY_EXISTS)) return "already-exists";
     throw this.errorFrom(res, envelope, `consent ${consent.applicationId} in ${customerTenantId}`);
   }
 
@@ -93,16 +99,16 @@ export class PartnerCenterClient {
       `/v1/customers/${encodeURIComponent(customerTenantId)}/applicationconsents/${encodeURIComponent(applicationId)}`,
     );
     if (res.status >= 200 && res.status < 300) return "removed";
-    const envelope = parseEnvelope(res.body);
-    if (res.status === 404 && !/tenant not found/i.test(envelope.description)) return "already-gone";
+    const envelope = readPartnerCenterErrorBody(parseJsonBody(res.body));
+    if (res.status === 404 && !/tenant not found/i.test(envelope?.description ?? "")) return "already-gone";
     throw this.errorFrom(res, envelope, `remove consent of ${applicationId} in ${customerTenantId}`);
   }
 
   private async send(method: "POST" | "DELETE", path: string, body?: unknown): Promise<HttpResponse> {
-    await this.options.rate?.take();
     const token = await this.options.token();
     // The same MS-RequestId on every retry of this call is what makes the POST idempotent.
-    const res = await this.options.http.send({
+    return this.options.http.send({
+      service: "partner-center",
       method,
       url: `${this.options.baseUrl.replace(/\/+$/, "")}${path}`,
       headers: {
@@ -114,13 +120,15 @@ export class PartnerCenterClient {
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       retryStatuses: PARTNER_CENTER_RETRY_STATUSES,
+      counters: [this.own],
     });
-    this.requestCount += res.attempts;
-    return res;
   }
 
-  private errorFrom(res: HttpResponse, envelope: Envelope, what: string): PartnerCenterError {
-    const description = this.options.http.redactor.redact(envelope.description || res.body.slice(0, 300));
+  /** The pipeline has masked the body of an error answer already. */
+  private errorFrom(res: HttpResponse, body: PartnerCenterErrorBody | null, what: string): PartnerCenterError {
+    const envelope = { code: body?.code ?? null, description: body?.description ?? "" };
+    const description = envelope.description || res.body.slice(0, 300);
+    const id = res.requestId;
     const said = `Partner Center answered HTTP ${res.status}${envelope.code ? ` code ${envelope.code}` : ""}: ${description}`;
     if (res.status === 401 && (envelope.code === "900421" || /mfa/i.test(description))) {
       return new PartnerCenterError(
@@ -130,6 +138,7 @@ export class PartnerCenterClient {
         description,
         `Could not ${what}: multi-factor authentication is required. ${said}. ` +
           "Sign the CIPP service account in again with MFA and store the new refresh token.",
+        id,
       );
     }
     if (res.status === 403) {
@@ -141,10 +150,11 @@ export class PartnerCenterClient {
         `Could not ${what}: access denied. ${said}. The service account must be in the partner tenant's AdminAgents group ` +
           "and in a security group holding an active GDAP relationship to this customer with Application Administrator, " +
           "Cloud Application Administrator or Global Administrator.",
+        id,
       );
     }
     if (res.status === 429) {
-      return new PartnerCenterError("throttled", res.status, envelope.code, description, `Could not ${what}: still throttled after retries. ${said}`);
+      return new PartnerCenterError("throttled", res.status, envelope.code, description, `Could not ${what}: still throttled after retries. ${said}`, id);
     }
     if (res.status === 404) {
       return new PartnerCenterError(
@@ -153,25 +163,9 @@ export class PartnerCenterClient {
         envelope.code,
         description,
         `Could not ${what}: Partner Center does not know this customer. ${said}. Check the tenant id and that it is a customer of this partner.`,
+        id,
       );
     }
-    return new PartnerCenterError("failed", res.status, envelope.code, description, `Could not ${what}. ${said}`);
-  }
-}
-
-interface Envelope {
-  readonly code: string | null;
-  readonly description: string;
-}
-
-/** Reads Partner Center's error envelope `{ code, description }`, or the 429 body `{ statusCode, message }`. */
-function parseEnvelope(text: string): Envelope {
-  try {
-    const json = JSON.parse(text) as { code?: unknown; description?: unknown; message?: unknown };
-    const code = typeof json.code === "string" || typeof json.code === "number" ? String(json.code) : null;
-    const description = typeof json.description === "string" ? json.description : typeof json.message === "string" ? json.message : "";
-    return { code, description };
-  } catch {
-    return { code: null, description: "" };
+    return new PartnerCenterError("failed", res.status, envelope.code, description, `Could not ${what}. ${said}`, id);
   }
 }

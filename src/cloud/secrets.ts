@@ -37,11 +37,20 @@ export class SecretRedactor {
     // Longest first, so that a secret containing another is masked whole.
     const sorted = [...this.values].sort((a, b) => b.length - a.length);
     for (const value of sorted) out = out.split(value).join(MASK);
-    for (const shape of SECRET_SHAPES) {
-      out = out.replace(shape, (_match, prefix: unknown) => (typeof prefix === "string" ? prefix : "") + MASK);
-    }
-    return out;
+    return maskSecretShapes(out);
   }
+}
+
+/**
+ * The text with every well-known secret shape masked: the part of redaction that needs no
+ * registered value, so pure code (the report renderers) can apply it without holding the run's redactor.
+ */
+export function maskSecretShapes(text: string): string {
+  let out = text;
+  for (const shape of SECRET_SHAPES) {
+    out = out.replace(shape, (_match, prefix: unknown) => (typeof prefix === "string" ? prefix : "") + MASK);
+  }
+  return out;
 }
 
 /** The ways a value can appear once it went through a URL, a form body or a JSON string. */

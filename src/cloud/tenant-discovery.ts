@@ -3,12 +3,12 @@
  * it in its issuer (`https://login.microsoftonline.com/{tenant id}/v2.0`). Public and
  * unauthenticated, so it answers for a tenant CIPP-SAM has no consent in yet.
  */
+import { findGuid } from "../guid";
 import type { HttpClient } from "./http";
 
 /** What discovery said of a domain. */
 export type DiscoveredTenant = { readonly kind: "tenant"; readonly tenantId: string } | { readonly kind: "unknown-domain"; readonly detail: string };
 
-const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 /**
  * The tenant that owns `domain`, by its OpenID configuration.
@@ -16,7 +16,7 @@ const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
  */
 export async function discoverTenant(http: HttpClient, login: string, domain: string): Promise<DiscoveredTenant> {
   const url = `${login.replace(/\/+$/, "")}/${encodeURIComponent(domain)}/v2.0/.well-known/openid-configuration`;
-  const response = await http.send({ method: "GET", url });
+  const response = await http.send({ service: "entra-id", method: "GET", url });
   let body: unknown;
   try {
     body = JSON.parse(response.body) as unknown;
@@ -31,7 +31,7 @@ export async function discoverTenant(http: HttpClient, login: string, domain: st
     // AADSTS90002: the tenant (here: the domain) does not exist in this cloud.
     return { kind: "unknown-domain", detail: (field("error_description") ?? `HTTP ${response.status}`).split(/\r?\n/)[0] ?? "" };
   }
-  const tenantId = response.status === 200 ? GUID.exec(field("issuer") ?? "")?.[0] : undefined;
-  if (tenantId === undefined) throw new Error(`Entra ID's tenant discovery for ${domain} gave no tenant (HTTP ${response.status}).`);
-  return { kind: "tenant", tenantId: tenantId.toLowerCase() };
+  const tenantId = response.status === 200 ? findGuid(field("issuer") ?? "") : null;
+  if (tenantId === null) throw new Error(`Entra ID's tenant discovery for ${domain} gave no tenant (HTTP ${response.status}).`);
+  return { kind: "tenant", tenantId };
 }

@@ -5,9 +5,11 @@
  * token is captured so the caller can persist it.
  */
 import { X509Certificate } from "node:crypto";
-import { ConfidentialClientApplication, type AuthenticationResult, type Configuration } from "@azure/msal-node";
+import { AuthError, ConfidentialClientApplication, type AuthenticationResult, type Configuration } from "@azure/msal-node";
 import type { CloudEndpoints } from "./endpoints";
-import { withoutQuery, type HttpClient } from "./http";
+import type { HttpClient } from "./http";
+import { RequestCounter, withoutQuery } from "./pipeline";
+import { ServiceError, aadstsIn, firstLine, readEntraErrorBody, readExpiresIn, readRefreshToken } from "./service-error";
 import { RecordingNetworkModule } from "./token-network";
 
 /** How CIPP-SAM proves its identity to Entra ID. */
@@ -35,28 +37,30 @@ export interface TokenOptions {
 }
 
 /** A token request Entra ID refused, or that never got an answer. */
-export class TokenError extends Error {
-  override readonly name = "TokenError";
+export class TokenError extends ServiceError {
+  override readonly name: string = "TokenError";
   constructor(
     /** The AADSTS number (65001, 50020, ...), or null when the failure did not come from Entra ID. */
     readonly aadsts: number | null,
     /** OAuth `error` ("invalid_grant", ...), or "network_error" / "no_response". */
     readonly error: string,
     /** HTTP status of the token endpoint's answer; null when none came. */
-    readonly status: number | null,
+    status: number | null,
     /** What Entra ID said (first line of `error_description`), secrets masked. */
     readonly description: string,
     readonly tenantId: string,
     readonly resource: TokenResource,
     readonly flow: "refresh-token" | "client-credentials",
+    /** Entra ID's `trace_id` (or `x-ms-request-id`), which its sign-in logs show. */
+    requestId: string | null = null,
   ) {
     super(
+      { service: "entra-id", status, code: aadsts !== null ? `AADSTS${aadsts}` : error, requestId, detail: description },
       `Token request (${flow === "refresh-token" ? "delegated" : "app-only"}, ${resource}) in tenant ${tenantId} failed: ` +
         (aadsts !== null ? `AADSTS${aadsts} ` : "") +
         `${error}${status !== null ? ` (HTTP ${status})` : ""}: ${description}`,
     );
   }
-
 }
 
 export interface TokenProviderOptions {
@@ -107,10 +111,11 @@ const EVERY_TENANT_AADSTS: ReadonlySet<number> = new Set([
  * Thrown instead of a token request once Entra ID refused a credential every tenant shares (see
  * {@link refusesEveryTenant}): nothing is sent.
  */
-export class CredentialRefusedError extends Error {
-  override readonly name = "CredentialRefusedError";
+export class CredentialRefusedError extends ServiceError {
+  override readonly name: string = "CredentialRefusedError";
   constructor(readonly refusal: TokenError) {
-    super(`Not attempted: Entra ID already refused the credential every tenant shares. ${refusal.message}`);
+    // The refusal's fields: the cause to act on is the one Entra ID gave.
+    super(refusal, `Not attempted: Entra ID already refused the credential every tenant shares. ${refusal.message}`);
   }
 }
 
@@ -122,8 +127,8 @@ export class TokenProvider {
   /** Bumped by every forget, so that an answer to a request sent before it is not cached. */
   private readonly generations = new Map<string, number>();
   private readonly certificate: { thumbprintSha256: string; privateKey: string; x5c: string } | null;
-  /** Token endpoint HTTP requests sent (retries included), for cost accounting. */
-  requestCount = 0;
+  /** Token endpoint HTTP requests sent (retries included); the pipeline's counting policy fills it. */
+  private readonly counter = new RequestCounter();
   /** Flows that have issued a token this run: their credential is known good. */
   private readonly proven = new Set<Flow>();
   /** Per flow, the end of the queue of first sign-ins, which go one at a time until one succeeds. */
@@ -149,6 +154,11 @@ export class TokenProvider {
             x5c: credential.certificatePem,
           }
         : null;
+  }
+
+  /** Token endpoint HTTP requests sent (retries included), for cost accounting. */
+  get requestCount(): number {
+    return this.counter.token;
   }
 
   /** The service account's delegated token in `tenantId` (the partner tenant for Partner Center). */
@@ -263,17 +273,12 @@ export class TokenProvider {
       const result = await client.acquireTokenByRefreshToken({
         refreshToken: usedRefreshToken,
         scopes: [`${this.resourceUri(resource)}/.default`],
-        // Without forceCache msal-node 7 caches nothing when the answer has an id_token, and the
-        // rotated refresh token would be lost.
-        forceCache: true,
       });
       if (!result) throw new Error("msal-node returned no token");
-      this.captureRotatedRefreshToken(client, usedRefreshToken);
+      this.captureRotatedRefreshToken(network, usedRefreshToken);
       return this.toAccessToken(result, tenantId, resource, requested, network);
     } catch (err) {
       throw this.tokenError(err, network, tenantId, resource, "refresh-token");
-    } finally {
-      this.requestCount += network.requests;
     }
   }
 
@@ -289,8 +294,6 @@ export class TokenProvider {
       return this.toAccessToken(result, tenantId, "graph", requested, network);
     } catch (err) {
       throw this.tokenError(err, network, tenantId, "graph", "client-credentials");
-    } finally {
-      this.requestCount += network.requests;
     }
   }
 
@@ -301,7 +304,7 @@ export class TokenProvider {
    */
   private newClient(tenantId: string): { client: ConfidentialClientApplication; network: RecordingNetworkModule } {
     const login = this.options.endpoints.login.replace(/\/+$/, "");
-    const network = new RecordingNetworkModule(this.options.http);
+    const network = new RecordingNetworkModule(this.options.http, this.counter);
     const credential = this.options.credential;
     const redactor = this.options.http.redactor;
     const auth: Configuration["auth"] = {
@@ -334,17 +337,18 @@ export class TokenProvider {
     return { client, network };
   }
 
-  private captureRotatedRefreshToken(client: ConfidentialClientApplication, used: string): void {
-    const serialized = JSON.parse(client.getTokenCache().serialize()) as {
-      RefreshToken?: Record<string, { secret?: string }>;
-    };
-    for (const entry of Object.values(serialized.RefreshToken ?? {})) {
-      if (entry.secret && entry.secret !== used) {
-        this.options.http.redactor.register(entry.secret);
-        // Only move forward: a concurrent request may already have rotated past `used`.
-        if (this.refreshToken === used) this.refreshToken = entry.secret;
-      }
-    }
+  /**
+   * Keeps the refresh token Entra ID rotated. msal-node offers no supported way to read a refresh
+   * token (its results leave it out on purpose, and its serialized cache is an internal format), so
+   * it is read where OAuth 2.0 defines it: the `refresh_token` of the token endpoint's answer
+   * (RFC 6749 §5.1), as this client's network module received it.
+   */
+  private captureRotatedRefreshToken(network: RecordingNetworkModule, used: string): void {
+    const rotated = network.last?.kind === "response" ? readRefreshToken(network.last.body) : null;
+    if (rotated === null || rotated === used) return;
+    this.options.http.redactor.register(rotated);
+    // Only move forward: a concurrent request may already have rotated past `used`.
+    if (this.refreshToken === used) this.refreshToken = rotated;
   }
 
   /** When a token request leaves, on the run's clock and on msal-node's (real time), to date its lifetime from. */
@@ -386,29 +390,26 @@ export class TokenProvider {
     const redact = (text: string) => this.options.http.redactor.redact(text);
     const last = network.last;
     if (last?.kind === "transport") {
-      return new TokenError(null, "network_error", null, redact(last.error.message), tenantId, resource, flow);
+      return new TokenError(null, "network_error", null, redact(last.error.message), tenantId, resource, flow, last.error.requestId);
     }
     if (last?.kind === "response" && last.status >= 400) {
-      const body = (last.body ?? {}) as { error?: unknown; error_description?: unknown; error_codes?: unknown };
-      const description = typeof body.error_description === "string" ? body.error_description : "";
-      const codes = Array.isArray(body.error_codes) ? body.error_codes : [];
-      const aadsts = typeof codes[0] === "number" ? codes[0] : aadstsIn(description);
+      const body = readEntraErrorBody(last.body);
       return new TokenError(
-        aadsts,
-        typeof body.error === "string" ? body.error : "unknown_error",
+        body?.aadsts ?? null,
+        body?.error ?? "unknown_error",
         last.status,
-        redact(firstLine(description) || `no description (${withoutQuery(this.options.endpoints.login)})`),
+        redact(firstLine(body?.description ?? "") || `no description (${withoutQuery(this.options.endpoints.login)})`),
         tenantId,
         resource,
         flow,
+        body?.traceId ?? last.requestId,
       );
     }
     // msal-node refused before or after the wire (configuration, unreadable answer).
-    const e = err as { errorCode?: unknown; errorMessage?: unknown; message?: unknown };
-    const message = typeof e.errorMessage === "string" && e.errorMessage ? e.errorMessage : String(e.message ?? err);
+    const message = err instanceof AuthError && err.errorMessage ? err.errorMessage : err instanceof Error ? err.message : String(err);
     return new TokenError(
       aadstsIn(message),
-      typeof e.errorCode === "string" ? e.errorCode : "client_error",
+      err instanceof AuthError && err.errorCode ? err.errorCode : "client_error",
       null,
       redact(firstLine(message)),
       tenantId,
@@ -424,17 +425,7 @@ export class TokenProvider {
  * follow (a sandbox's clock jumps ahead), so the lifetime is dated on the run's clock instead.
  */
 function lifetimeMs(result: AuthenticationResult, requestedReal: number, network: RecordingNetworkModule): number {
-  const answered = network.last?.kind === "response" ? (network.last.body as { expires_in?: unknown }) : undefined;
-  const seconds = Number(answered?.expires_in);
-  if (Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
+  const seconds = network.last?.kind === "response" ? readExpiresIn(network.last.body) : null;
+  if (seconds !== null) return seconds * 1000;
   return result.expiresOn ? Math.max(0, result.expiresOn.getTime() - requestedReal) : 55 * 60_000;
-}
-
-function aadstsIn(text: string): number | null {
-  const m = /AADSTS(\d+)/.exec(text);
-  return m?.[1] ? Number(m[1]) : null;
-}
-
-function firstLine(text: string): string {
-  return (text.split(/\r?\n/)[0] ?? "").trim();
 }

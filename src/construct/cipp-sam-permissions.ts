@@ -19,7 +19,7 @@ import { DataAzureadServicePrincipal } from "@cdktf/provider-azuread/lib/data-az
 import { ServicePrincipalDelegatedPermissionGrant } from "@cdktf/provider-azuread/lib/service-principal-delegated-permission-grant";
 import { TerraformElement, type TerraformProvider, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
-import { isGuid } from "../desired/catalogue";
+import { isGuid } from "../guid";
 import type { Guid, PermissionSet } from "../desired/model";
 import { declarationOf, type StackDeclaration } from "../plan/stack";
 

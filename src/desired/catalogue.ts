@@ -7,6 +7,10 @@
 import catalogueData from "./catalogue.json";
 import type { Guid } from "./model";
 import { closestMatch } from "./suggest";
+import { isGuid } from "../guid";
+
+/** Also here for the callers that resolve catalogue references. */
+export { isGuid };
 
 /** Application permissions (app roles) or delegated permissions (scopes). */
 export type PermissionType = "appRole" | "scope";
@@ -22,12 +26,6 @@ interface CatalogueEntry {
 
 const entries: Readonly<Record<string, CatalogueEntry>> = catalogueData.resources;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True for a GUID in 8-4-4-4-12 form, any case. */
-export function isGuid(value: string): boolean {
-  return GUID.test(value);
-}
 
 /** A resource application the catalogue knows. */
 export interface CatalogueResource {

@@ -3,7 +3,8 @@
  * manifest fragment whose requiredResourceAccess lists permissions by GUID) and
  * Config/AdditionalPermissions.json (delegated scopes the resources do not publish, by name).
  */
-import { catalogueResource, isGuid, permissionName, type PermissionType } from "./catalogue";
+import { isGuid } from "../guid";
+import { catalogueResource, permissionName, type PermissionType } from "./catalogue";
 import type { DesiredResource, Guid, PermissionSet } from "./model";
 
 /** Which of CIPP's two files. */

@@ -10,6 +10,7 @@
  * them costs one request per relationship.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { isCanonicalGuid } from "../guid";
 import { dirname } from "node:path";
 import type { DesiredTenant, Guid } from "../desired/model";
 import type { GdapRelationship } from "../tenant/gdap-directory";
@@ -74,8 +75,6 @@ export function nextState(previous: GdapRoleState | null, current: ReadonlyMap<G
   return { schemaVersion: 1, recordedAt: new Date(now).toISOString(), tenants: record };
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** Reads the state file; null when it does not exist yet. @throws GdapStateError when it is not one. */
 export function readGdapState(file: string): GdapRoleState | null {
   let text: string;
@@ -98,7 +97,7 @@ export function readGdapState(file: string): GdapRoleState | null {
     typeof v.recordedAt === "string" &&
     typeof tenants === "object" &&
     tenants !== null &&
-    Object.entries(tenants).every(([id, roles]) => GUID.test(id) && Array.isArray(roles) && roles.every((r) => typeof r === "string" && GUID.test(r)));
+    Object.entries(tenants).every(([id, roles]) => isCanonicalGuid(id) && Array.isArray(roles) && roles.every((r) => typeof r === "string" && isCanonicalGuid(r)));
   if (!valid) throw new GdapStateError(`--gdap-state: ${file} is not a GDAP role record (schemaVersion 1, tenants: id → role ids); delete it to record afresh. Nothing was sent.`);
   return v as GdapRoleState;
 }

@@ -6,8 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Dispatcher } from "undici";
-import { microsoftClientsFor } from "../run/engine";
+import { microsoftClientsFor, type EngineDeps } from "../run/engine";
 import { timingOf } from "../apply/timing";
 import type { MicrosoftClients } from "../cloud";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
@@ -37,12 +36,8 @@ export interface DiscoverRequest {
   readonly refreshToken: string;
 }
 
-export interface DiscoverDeps {
-  readonly clock?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  readonly dispatcher?: Dispatcher;
-}
+/** Time, chance and the network of the run, and its one redactor (see EngineDeps). */
+export type DiscoverDeps = Pick<EngineDeps, "clock" | "sleep" | "random" | "dispatcher" | "redactor">;
 
 /** The request is wrong (an unknown profile, a cloud without endpoints); nothing was sent. */
 export class DiscoverRefusedError extends Error {

@@ -34,7 +34,8 @@ import type {
   TenantRef,
 } from "./model";
 import { DEFAULT_BOOTSTRAP_SCOPES, MICROSOFT_GRAPH_APP_ID, bootstrapCoversWrites, missingWriteScopes } from "./bootstrap";
-import { compareNames, isGuid, sortedUnique } from "./order";
+import { isGuid } from "../guid";
+import { compareNames, sortedUnique } from "./order";
 
 /** Choices that change what a plan asks for without changing the declaration. */
 export interface PlanOptions {

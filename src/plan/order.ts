@@ -3,13 +3,6 @@
  * every rendering lists the same permissions in the same order on every machine.
  */
 
-const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True when a permission reference is an id rather than a name. */
-export function isGuid(ref: string): boolean {
-  return GUID_PATTERN.test(ref);
-}
-
 /**
  * Compares permission names case-insensitively first (how people read them), then ordinally, so the
  * order never depends on the runtime's locale.

@@ -3,7 +3,7 @@
  * resource and permission. The text and Markdown renderings format the same lines, so they never disagree.
  */
 import type { OperationError, PermissionResult, ResetSnapshot, TenantResult } from "../apply/result";
-import { SecretRedactor } from "../cloud/secrets";
+import { maskSecretShapes } from "../cloud/secrets";
 import type { AccessProblem } from "../live/model";
 import type { BlockReason, BlockedItem, KeptPermission, PlanAction, TenantPlan } from "../plan/model";
 import { compareNames } from "../plan/order";
@@ -41,13 +41,14 @@ export interface ResultLines {
   readonly alreadyPresent: readonly ReportLine[];
 }
 
-// Messages from Microsoft are redacted where they are produced; this second pass catches any secret shape
-// (bearer token, JWT, OAuth form field) that slipped through, so a report can never carry one.
-const redactor = new SecretRedactor();
-
-/** Text from outside (Microsoft's messages, access problems) with any secret-shaped value masked. */
+/**
+ * Text from outside (Microsoft's messages, access problems) with any secret-shaped value masked.
+ * Messages from Microsoft are redacted where they are produced, and every output passes through the
+ * run's redactor; this pass catches any secret shape (bearer token, JWT, OAuth form field) that
+ * slipped through, so a report can never carry one, whoever renders it.
+ */
 export function scrub(text: string): string {
-  return redactor.redact(text);
+  return maskSecretShapes(text);
 }
 
 const BLOCK_REASON_WORDS: Readonly<Record<BlockReason, string>> = {

@@ -6,8 +6,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import type { Dispatcher } from "undici";
-import { createMicrosoftClients, WriteBudget, GRAPH_WRITE_LIMITS, type MicrosoftClients } from "../cloud";
+import { createMicrosoftClients, WriteBudget, GRAPH_WRITE_LIMITS, type Environment, type MicrosoftClients, type SecretRedactor } from "../cloud";
 import type { TokenError } from "../cloud/tokens";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
 import { affectedTenants, baseFilesOf, deletedTenantFiles } from "../desired/affected";
@@ -68,20 +67,15 @@ export interface RunStop {
 }
 
 /** Where time, chance and the network come from; tests replace them. */
-export interface EngineDeps {
-  /** Milliseconds since the epoch. */
-  readonly clock?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  /** Carries every request (token endpoint, Graph, Partner Center); replaces `caCertificates`. */
-  readonly dispatcher?: Dispatcher;
+/**
+ * What a run takes from outside: time, chance and the network (the one Environment of src/cloud;
+ * a `dispatcher` replaces `caCertificates`), and the run's one redactor.
+ */
+export interface EngineDeps extends Partial<Environment> {
   /** How long a request may go unanswered before it is abandoned and retried, in ms. @default 60000 */
   readonly requestTimeoutMs?: number;
-  /**
-   * Resolves once `ms` have passed on `clock` without making them pass; request timeouts are
-   * measured with it. Real time (undici's own timers) when absent.
-   */
-  readonly timer?: (ms: number) => Promise<void>;
+  /** The redactor the caller's output passes through: secrets the clients learn (rotated tokens) are masked there too. */
+  readonly redactor?: SecretRedactor;
 }
 
 /** The request cannot be run as asked; nothing was sent to Microsoft. */
@@ -119,7 +113,7 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
   const clients = microsoftClientsFor(endpoints, request, fleet, deps, timing, writeBudget);
   const portFor = (tenant: DesiredTenant): TenantPort =>
-    cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget });
+    cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES });
   const records = new ResetRecords(request.resetRecords ?? DEFAULT_RESET_RECORDS);
   const unfinished = records.unfinished(new Set(selected.map((tenant) => tenant.tenantId)));
   const recordsOf = (): RunOutcome["resetRecords"] => ({ written: [...records.written], unfinished });
@@ -319,6 +313,7 @@ export function microsoftClientsFor(
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
     ...(deps.requestTimeoutMs !== undefined ? { timeoutMs: deps.requestTimeoutMs } : {}),
     ...(deps.timer ? { timer: deps.timer } : {}),
+    ...(deps.redactor ? { redactor: deps.redactor } : {}),
     clock: timing.now,
     sleep: timing.sleep,
     random: timing.random,

@@ -29,7 +29,7 @@ export async function readFleet(fleet: Fleet, tenants: readonly DesiredTenant[],
   const readings = await runJobs(
     tenants.map((tenant) => ({
       key: tenant.defaultDomain,
-      run: () => cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget }).read(),
+      run: () => cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES }).read(),
     })),
     {
       concurrency: request.concurrency ?? 10,

@@ -2,9 +2,9 @@
  * The tenant port over the real Microsoft clients: reads the tenant, consents through Partner
  * Center, makes changes through Graph `$batch`. Counts the requests each tenant costs.
  */
-import { GraphClient, type MicrosoftClients } from "../cloud";
+import { RequestCounter, type GraphClient, type MicrosoftClients } from "../cloud";
 import type { BatchRequest } from "../cloud/graph";
-import type { WriteBudget } from "../cloud/rate-limit";
+import { readGraphErrorBody } from "../cloud/service-error";
 import type { DesiredTenant, FleetSettings } from "../desired/model";
 import { checkGdap, gdapProblem } from "./gdap";
 import { readTenant } from "./read-tenant";
@@ -18,38 +18,17 @@ export interface CloudPortOptions {
   readonly settings: FleetSettings;
   /** Delegated Graph scopes the Partner Center consent posts. */
   readonly bootstrapScopes: readonly string[];
-  /** The run's shared Graph write pacing. */
-  readonly writeBudget: WriteBudget;
 }
 
 /** A port for one tenant over the run's shared clients. */
 export function cloudTenantPort(desired: DesiredTenant, options: CloudPortOptions): TenantPort {
   const { clients, settings } = options;
   const tenantId = desired.tenantId;
-  const graphClients: GraphClient[] = [];
-  const tokensSeen = new Set<string>();
+  // The pipeline's counting policy tallies every Graph request made for this tenant's reads and writes here.
+  const cost = new RequestCounter();
   let partnerCenterCalls = 0;
-  let throttled = 0;
-
-  // Graph clients made for this tenant's reads and writes count into this tenant's cost.
-  const countingGraph = (forTenant: string, choice: { appOnly?: boolean } = {}): GraphClient => {
-    const client = new GraphClient({
-      http: clients.http,
-      baseUrl: clients.endpoints.graph,
-      tenantId: forTenant,
-      writeBudget: options.writeBudget,
-      onRetry: () => void (throttled += 1),
-      token: async ({ fresh }) => {
-        const token = choice.appOnly
-          ? await clients.tokens.appOnly(forTenant, { fresh })
-          : await clients.tokens.delegated(forTenant, "graph", { fresh });
-        tokensSeen.add(token.token);
-        return token.token;
-      },
-    });
-    graphClients.push(client);
-    return client;
-  };
+  const countingGraph = (forTenant: string, choice: { appOnly?: boolean } = {}): GraphClient =>
+    clients.graph(forTenant, { ...choice, counter: cost });
   const tenantClients: MicrosoftClients = { ...clients, graph: countingGraph };
   const writer = countingGraph(tenantId);
 
@@ -76,11 +55,11 @@ export function cloudTenantPort(desired: DesiredTenant, options: CloudPortOption
       const answers = await writer.batch(requests);
       return answers.map((reply, i): ChangeOutcome => {
         const change = changes[i] as TenantChange;
-        const envelope = (reply.body ?? {}) as { error?: { code?: unknown; message?: unknown } };
+        const envelope = readGraphErrorBody(reply.body);
         const answer: ChangeAnswer = {
           status: reply.status,
-          code: typeof envelope.error?.code === "string" ? envelope.error.code : null,
-          message: typeof envelope.error?.message === "string" ? clients.redactor.redact(envelope.error.message) : null,
+          code: envelope?.code ?? null,
+          message: typeof envelope?.message === "string" ? clients.redactor.redact(envelope.message) : null,
         };
         const verdict = judgeAnswer(change, answer);
         // Graph's 201 describes the new service principal in full: planning on it saves a read.
@@ -96,10 +75,10 @@ export function cloudTenantPort(desired: DesiredTenant, options: CloudPortOption
     },
     requestCounts(): RequestCounts {
       return {
-        graph: graphClients.reduce((sum, client) => sum + client.requestCount, 0),
+        graph: cost.graph,
         partnerCenter: partnerCenterCalls,
-        token: tokensSeen.size,
-        throttled,
+        token: cost.distinctTokens,
+        throttled: cost.throttled,
       };
     },
   };

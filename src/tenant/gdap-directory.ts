@@ -11,6 +11,7 @@
 import type { BatchRequest, GraphClient, GraphCollection, GraphDelegatedAdminAccessAssignment, GraphDelegatedAdminRelationship, GraphTenantInformation } from "../cloud/graph";
 import { GraphError } from "../cloud/graph";
 import type { Guid } from "../desired/model";
+import { isGuid } from "../guid";
 
 /** A relationship as discovery uses it. */
 export interface GdapRelationship {
@@ -44,7 +45,6 @@ export interface GdapListing {
   readonly pages: number;
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RELATIONSHIPS = "/tenantRelationships/delegatedAdminRelationships";
 const PAGE = 300;
 const NO_EXTENSION = new Set(["PT0S", "P0D", ""]);
@@ -73,7 +73,7 @@ function relationshipOf(item: unknown): GdapRelationship | GdapAnomaly {
   const id = typeof r.id === "string" ? r.id : "(no id)";
   const displayName = typeof r.displayName === "string" ? r.displayName : null;
   const customerId = r.customer?.tenantId;
-  if (typeof customerId !== "string" || !GUID.test(customerId)) {
+  if (typeof customerId !== "string" || !isGuid(customerId)) {
     return { relationshipId: id, displayName, problem: "Graph gave no customer tenant id for this relationship" };
   }
   if (typeof r.status !== "string") return { relationshipId: id, displayName, problem: "Graph gave no status for this relationship" };

@@ -90,8 +90,9 @@ describe("GraphClient.batch", () => {
   it("gives up after the bounded rounds and reports the item as still throttled", async () => {
     server = await startLoopback(batchServer((r) => (r.id === "x" ? { status: 429 } : { status: 200 })));
     const time = fakeTime();
-    const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0.5, retry: { baseDelayMs: 1000 } });
-    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: "t", token: async () => "tok-en-value", maxBatchRetries: 2 });
+    // The run's one retry policy bounds $batch items too: three sends, two retries.
+    const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0.5, retry: { baseDelayMs: 1000, maxAttempts: 3 } });
+    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: "t", token: async () => "tok-en-value" });
     const responses = await graph.batch([get("x"), get("y")]);
     expect(responses.map((r) => r.status)).toEqual([429, 200]);
     expect(server.requests).toHaveLength(3);

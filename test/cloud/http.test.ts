@@ -13,7 +13,7 @@ describe("HttpClient retries", () => {
     const time = fakeTime();
     const events: RetryEvent[] = [];
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, onRetry: (e) => events.push(e) });
-    const res = await http.send({ method: "GET", url: `${server.url}/v1.0/servicePrincipals?$filter=x` });
+    const res = await http.send({ service: "graph", method: "GET", url: `${server.url}/v1.0/servicePrincipals?$filter=x` });
     expect(res.status).toBe(200);
     expect(res.attempts).toBe(2);
     expect(time.waits).toEqual([2128]);
@@ -27,7 +27,7 @@ describe("HttpClient retries", () => {
     server = await startLoopback([json(503, {}), json(504, {}), json(503, {}), json(200, {})]);
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0.5, retry: { baseDelayMs: 1000, maxDelayMs: 3000 } });
-    const res = await http.send({ method: "GET", url: server.url });
+    const res = await http.send({ service: "graph", method: "GET", url: server.url });
     expect(res.status).toBe(200);
     // Ceilings 1000, 2000, 4000→capped 3000; half of each with random() = 0.5.
     expect(time.waits).toEqual([500, 1000, 1500]);
@@ -37,7 +37,7 @@ describe("HttpClient retries", () => {
     server = await startLoopback(json(429, { error: { code: "TooManyRequests" } }, { "retry-after": "1" }));
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, retry: { maxAttempts: 3 } });
-    const res = await http.send({ method: "GET", url: server.url });
+    const res = await http.send({ service: "graph", method: "GET", url: server.url });
     expect(res.status).toBe(429);
     expect(res.attempts).toBe(3);
     expect(server.requests).toHaveLength(3);
@@ -48,7 +48,7 @@ describe("HttpClient retries", () => {
     server = await startLoopback(json(429, {}, { "retry-after": "120" }));
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, retry: { maxTotalMs: 60_000 } });
-    const res = await http.send({ method: "GET", url: server.url });
+    const res = await http.send({ service: "graph", method: "GET", url: server.url });
     expect(res.attempts).toBe(1);
     expect(time.waits).toEqual([]);
   });
@@ -57,7 +57,7 @@ describe("HttpClient retries", () => {
     server = await startLoopback([json(503, {}, { "retry-after": "3600" }), json(200, {})]);
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, retry: { maxRetryAfterMs: 180_000, maxTotalMs: 3_600_000 } });
-    await http.send({ method: "GET", url: server.url });
+    await http.send({ service: "graph", method: "GET", url: server.url });
     expect(time.waits).toEqual([180_000]);
   });
 
@@ -65,9 +65,9 @@ describe("HttpClient retries", () => {
     server = await startLoopback([json(500, {}), json(400, {}), json(500, {}), json(200, {})]);
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0 });
-    expect((await http.send({ method: "GET", url: server.url })).status).toBe(500);
-    expect((await http.send({ method: "GET", url: server.url })).status).toBe(400);
-    const retried = await http.send({ method: "POST", url: server.url, body: "{}", retryStatuses: new Set([500]) });
+    expect((await http.send({ service: "graph", method: "GET", url: server.url })).status).toBe(500);
+    expect((await http.send({ service: "graph", method: "GET", url: server.url })).status).toBe(400);
+    const retried = await http.send({ service: "graph", method: "POST", url: server.url, body: "{}", retryStatuses: new Set([500]) });
     expect(retried.status).toBe(200);
     expect(server.requests).toHaveLength(4);
   });
@@ -77,7 +77,7 @@ describe("HttpClient retries", () => {
     const time = fakeTime();
     const events: RetryEvent[] = [];
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0.25, onRetry: (e) => events.push(e) });
-    const res = await http.send({ method: "POST", url: server.url, body: "{}" });
+    const res = await http.send({ service: "graph", method: "POST", url: server.url, body: "{}" });
     expect(res.status).toBe(200);
     expect(res.attempts).toBe(2);
     expect(events[0]?.reason).toMatch(/^connection: /);
@@ -88,7 +88,7 @@ describe("HttpClient retries", () => {
     server = await startLoopback([stall, json(200, { ok: 1 })]);
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0, timeoutMs: 300 });
-    const res = await http.send({ method: "GET", url: server.url });
+    const res = await http.send({ service: "graph", method: "GET", url: server.url });
     expect(res.status).toBe(200);
     expect(server.requests).toHaveLength(2);
   });
@@ -109,7 +109,7 @@ describe("HttpClient retries", () => {
     const events: RetryEvent[] = [];
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0, timer, onRetry: (e) => events.push(e) });
     const started = Date.now();
-    const res = await http.send({ method: "GET", url: server.url });
+    const res = await http.send({ service: "graph", method: "GET", url: server.url });
     expect(res.status).toBe(200);
     expect(server.requests).toHaveLength(3);
     expect(armed).toEqual([60_000, 60_000, 60_000]);
@@ -123,7 +123,7 @@ describe("HttpClient retries", () => {
     let fire: () => void = () => undefined;
     const timer = (): Promise<void> => new Promise((resolve) => (fire = resolve));
     const http = new HttpClient({ timer, timeoutMs: 5_000 });
-    const res = await http.send({ method: "GET", url: server.url });
+    const res = await http.send({ service: "graph", method: "GET", url: server.url });
     fire();
     expect(res.status).toBe(200);
     expect(res.attempts).toBe(1);
@@ -133,7 +133,7 @@ describe("HttpClient retries", () => {
     server = await startLoopback(drop);
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0, retry: { maxAttempts: 2 } });
-    const failure = await http.send({ method: "GET", url: server.url }).catch((e: unknown) => e);
+    const failure = await http.send({ service: "graph", method: "GET", url: server.url }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(HttpTransportError);
     expect((failure as HttpTransportError).kind).toBe("connection");
     expect((failure as HttpTransportError).attempts).toBe(2);

@@ -2,7 +2,6 @@
  * The tenant adapter over the real clients against the emulator: each domain change is made
  * through Graph as documented, and Graph's answers come back as the verdicts the refresh acts on.
  */
-import { GRAPH_WRITE_LIMITS, WriteBudget } from "../../src/cloud";
 import { DEMO } from "../../src/emulator";
 import type { LiveTenant } from "../../src/live/model";
 import { DEFAULT_BOOTSTRAP_SCOPES } from "../../src/plan/bootstrap";
@@ -25,8 +24,7 @@ describe("cloudTenantPort against the emulator", () => {
 
   const portFor = (ids: { tenantId: string; defaultDomain: string; displayName: string }): TenantPort => {
     const clients = sandbox.clients();
-    const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, () => Date.now(), async () => {});
-    return cloudTenantPort(cippTenant(ids), { clients, settings: SETTINGS, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget });
+    return cloudTenantPort(cippTenant(ids), { clients, settings: SETTINGS, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES });
   };
   const liveOf = async (port: TenantPort): Promise<LiveTenant> => {
     const reading = await port.read();
