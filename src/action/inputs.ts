@@ -7,7 +7,7 @@ import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as path from "node:path";
 import type { RunMode } from "../apply/run-request";
 import { parseChangedPaths } from "../desired/affected";
-import { parseSinceTime } from "../discover/gdap-changes";
+import { parseSinceTime } from "../discover/since-time";
 import type { SecretTarget } from "./github-secrets";
 
 /** Reads one raw input, as `core.getInput` does: "" when not set. */

@@ -20,6 +20,7 @@ import { checkAssignments, propose, relationshipsToCheck, triage } from "./compa
 import { gdapChangedSince, relationshipsToRead, type GdapChanges } from "./gdap-changes";
 import { roleSetsOf } from "./gdap-roles";
 import type { DiscoveryProblem, DiscoveryReport } from "./model";
+import { DiscoverRefusedError } from "./refusal";
 
 export const DEFAULT_EXPIRING_WITHIN_DAYS = 30;
 /** The profile new tenant files get when stacks/profiles/default.yaml exists and no --profile is given. */
@@ -37,16 +38,13 @@ export interface DiscoverRequest {
   readonly refreshToken: string;
 }
 
+export { DiscoverRefusedError } from "./refusal";
+
 export interface DiscoverDeps {
   readonly clock?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly dispatcher?: Dispatcher;
-}
-
-/** The request is wrong (an unknown profile, a cloud without endpoints); nothing was sent. */
-export class DiscoverRefusedError extends Error {
-  override readonly name = "DiscoverRefusedError";
 }
 
 /** The current GDAP role set of every customer, from the relationship list alone (see gdap-roles.ts). */
