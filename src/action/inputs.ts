@@ -6,7 +6,7 @@
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as path from "node:path";
 import type { RunMode } from "../apply/run-request";
-import { parseChangedPaths } from "../desired/affected";
+import { parseChangedPaths } from "../desired/changed-paths";
 import { parseSinceTime } from "../discover/since-time";
 import type { SecretTarget } from "./github-secrets";
 
