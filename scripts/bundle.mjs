@@ -107,7 +107,7 @@ if (process.argv.includes("--inputs")) {
     console.error(`${problems.join("; ")}. Run \`npm run bundle\` and commit dist/.`);
     process.exit(1);
   }
-  console.log(`${outputs.map(name).join(" and ")} match a fresh bundle of src/.`);
+  console.log(`dist/ matches a fresh bundle of src/ (${outputs.map(name).join(", ")}).`);
 } else {
   await mkdir(dist, { recursive: true });
   for (const file of outputs) {
