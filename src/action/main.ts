@@ -1,8 +1,7 @@
 /**
  * The Action's entry: masks secrets, reads and checks every input, and only then loads the run
  * (run-checked.ts: the engine, the Microsoft clients, the reports), a separate file of the bundle,
- * so that a bad input is refused without loading what the run needs (README, "Performance"). The
- * only modules that speak to the runner are these and the ones they load.
+ * so that a bad input is refused without loading what the run needs (README, "Start-up").
  */
 import * as core from "@actions/core";
 import { SecretRedactor } from "../cloud/secrets";

@@ -1,7 +1,7 @@
 /**
  * Why a run is refused before anything is sent. A module of its own, without the engine's
  * imports, so that the CLI can recognise the refusal and check a reset's confirmation without
- * loading the clients (README, "Performance": a command loads only what it uses).
+ * loading the clients (README, "Start-up": a command loads only what it uses).
  */
 import type { RunRequest } from "./run-request";
 

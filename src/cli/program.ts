@@ -24,7 +24,7 @@ import { isoTime, nonNegativeInteger, positiveInteger, portNumber } from "./argu
 /**
  * What a command needs, loaded when it runs: `--help` and `validate` start without the Microsoft
  * clients (msal-node, undici), cdktf, the emulator or the permission catalogue, which take most
- * of a start (README, "Performance"). `require`, not `import()`: this compiles to CommonJS, where
+ * of a start (README, "Start-up"). `require`, not `import()`: this compiles to CommonJS, where
  * `require` loads synchronously and needs no ESM support from whoever loads this module.
  */
 const load = {

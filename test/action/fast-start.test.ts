@@ -1,7 +1,7 @@
 /**
  * The Action checks its inputs before it loads the run: dist/index.js masks secrets and checks
  * every input, and loads dist/run.js (the engine, msal-node, undici, the permission catalogue)
- * only for valid inputs. Asserted by module, never by time (README, "Performance"): the modules
+ * only for valid inputs. Asserted by module, never by time (README, "Start-up"): the modules
  * each bundle file holds, as esbuild reports them for a fresh bundle (which bundle.test.ts proves
  * equal to the committed dist/), and the bundle files the Action loaded on Node 24.
  */

@@ -2,7 +2,7 @@
  * A command loads what it needs and nothing else: `--help`, `validate` and a refused reset start
  * without the Microsoft clients (msal-node, undici), cdktf, the emulator or, until a permission is
  * looked up, the permission catalogue. Asserted by the modules the built CLI loads as its own
- * process, never by its time (README, "Performance").
+ * process, never by its time (README, "Start-up").
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

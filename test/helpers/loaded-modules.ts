@@ -1,5 +1,5 @@
 /**
- * What a child process loaded, by module: the fast start (README, "Performance") is asserted by
+ * What a child process loaded, by module: the fast start (README, "Start-up") is asserted by
  * the modules a command loads, never by its time.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
