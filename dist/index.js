@@ -502,7 +502,7 @@ function describe(error2) {
   return error2 instanceof Error ? error2.message : String(error2);
 }
 
-// src/action/main.ts
+// src/action/entry.ts
 async function run() {
   const getInput2 = (name) => getInput(name);
   const redactor = new SecretRedactor();

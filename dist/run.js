@@ -66629,13 +66629,13 @@ var require__ = __commonJS({
   }
 });
 
-// src/action/run-checked.ts
-var run_checked_exports = {};
-__export(run_checked_exports, {
+// src/action/main.ts
+var main_exports = {};
+__export(main_exports, {
   TOKEN_AGE_WARNING_DAYS: () => TOKEN_AGE_WARNING_DAYS,
   runChecked: () => runChecked
 });
-module.exports = __toCommonJS(run_checked_exports);
+module.exports = __toCommonJS(main_exports);
 
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
@@ -67960,7 +67960,7 @@ function getIDToken(aud) {
   });
 }
 
-// src/action/run-checked.ts
+// src/action/main.ts
 var import_promises = require("node:fs/promises");
 var path3 = __toESM(require("node:path"));
 
@@ -87300,7 +87300,7 @@ function credentialOf(inputs, hooks) {
   }
 }
 
-// src/action/run-checked.ts
+// src/action/main.ts
 var TOKEN_AGE_WARNING_DAYS = 60;
 var TOKEN_LIFETIME_DAYS = 90;
 var DAY_MS = 864e5;

@@ -1,7 +1,7 @@
 // Bundles the Action into dist/, the files action.yml runs. The bundle is committed, because a
 // runner executes the repository as checked out, without npm install. Two files:
 //   dist/index.js  the entry (src/index.ts): masks secrets and checks every input;
-//   dist/run.js    the run (src/action/run-checked.ts): the engine, the Microsoft clients, the
+//   dist/run.js    the run (src/action/main.ts): the engine, the Microsoft clients, the
 //                  reports. The entry loads it only once the inputs are valid, so that a bad
 //                  input is refused without parsing or loading the run's megabytes.
 //
@@ -19,8 +19,8 @@ import * as path from "node:path";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "dist");
 
-/** The run, as the entry imports it (src/action/main.ts) and as it is found next to the entry at run time. */
-const RUN_SOURCE = "./run-checked.js";
+/** The run, as the entry imports it (src/action/entry.ts) and as it is found next to the entry at run time. */
+const RUN_SOURCE = "./main.js";
 const RUN_FILE = "run.js";
 
 /**
@@ -30,8 +30,8 @@ const RUN_FILE = "run.js";
 const runStaysSeparate = {
   name: "run-stays-separate",
   setup(build) {
-    build.onResolve({ filter: /^\.\/run-checked\.js$/ }, (args) =>
-      args.importer === path.join(root, "src", "action", "main.ts") && args.path === RUN_SOURCE ? { path: `./${RUN_FILE}`, external: true } : undefined,
+    build.onResolve({ filter: /^\.\/main\.js$/ }, (args) =>
+      args.importer === path.join(root, "src", "action", "entry.ts") && args.path === RUN_SOURCE ? { path: `./${RUN_FILE}`, external: true } : undefined,
     );
   },
 };
@@ -82,7 +82,7 @@ const builds = await Promise.all([
     supported: { "dynamic-import": false },
     plugins: [runStaysSeparate, actionsToolkitWithoutSideEffects],
   }),
-  build({ ...common, entryPoints: ["src/action/run-checked.ts"], outfile: path.join(dist, RUN_FILE) }),
+  build({ ...common, entryPoints: ["src/action/main.ts"], outfile: path.join(dist, RUN_FILE) }),
 ]);
 const outputs = builds.flatMap((result) => result.outputFiles);
 const name = (file) => path.relative(root, file.path).split(path.sep).join("/");

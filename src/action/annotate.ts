@@ -1,6 +1,6 @@
 /**
- * Annotations and failing the step: what both halves of the Action (the input checks in main.ts
- * and the run in run-checked.ts) report through.
+ * Annotations and failing the step: what both halves of the Action (the input checks in entry.ts
+ * and the run in main.ts) report through.
  */
 import * as core from "@actions/core";
 import type { SecretRedactor } from "../cloud/secrets";
