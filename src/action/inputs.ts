@@ -5,9 +5,9 @@
  */
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import * as path from "node:path";
-import type { RunMode } from "../run/run-request";
-import { parseChangedPaths } from "../desired/affected";
-import { parseSinceTime } from "../discover/gdap-changes";
+import type { RunMode } from "../plan/model";
+import { parseChangedPaths } from "../desired/changed-paths";
+import { parseSinceTime } from "../discover/since-time";
 import { isGuid } from "../guid";
 import type { SecretTarget } from "./github-secrets";
 

@@ -1,19 +1,20 @@
 /**
- * The Action: masks secrets, reads inputs, runs the engine, writes the rotated refresh token back
- * to its secret, and reports to GitHub (outputs, job summary, annotations, log, exit status). The
- * only module that speaks to the runner.
+ * The Action's run, once every input has been checked (entry.ts): runs the engine, writes the
+ * rotated refresh token back to its secret, and reports to GitHub (outputs, job summary,
+ * annotations, log, exit status). Loaded only then, with everything the run needs.
  */
 import * as core from "@actions/core";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { runEngine, type RunOutcome } from "../run/engine";
-import { SecretRedactor } from "../cloud/secrets";
+import type { SecretRedactor } from "../cloud/secrets";
 import { DeclarationError } from "../desired/declaration-error";
 import { gdapChangedSinceLine, refreshOnGdapChangesSince } from "../discover/gdap-refresh";
 import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText, stopSentence } from "../report";
+import { annotator, fail, messageOf, type Annotate } from "./annotate";
 import { GitHubSecrets, GitHubSecretsError } from "./github-secrets";
-import { annotationText, logText } from "./log-text";
-import { InputError, parseInputs, secretsToMask, type ActionInputs } from "./inputs";
+import { logText } from "./log-text";
+import type { ActionInputs } from "./inputs";
 import { declarationAnnotations, progressLine, verdictOf, withinLimits, type Annotation } from "./outcome";
 import { runRequestOf } from "./request";
 
@@ -25,26 +26,12 @@ export const TOKEN_AGE_WARNING_DAYS = 60;
 const TOKEN_LIFETIME_DAYS = 90;
 const DAY_MS = 86_400_000;
 
-/** Runs the Action. Never throws: every failure ends in {@link fail}. */
-export async function run(): Promise<void> {
-  const getInput = (name: string): string => core.getInput(name);
-  // First of all, so that nothing printed later, by this code or a library, shows a secret.
-  const redactor = new SecretRedactor();
-  for (const secret of secretsToMask(getInput)) {
-    core.setSecret(secret);
-    redactor.register(secret);
-  }
+/**
+ * Runs the engine with the checked inputs and reports. Never throws: every failure ends in
+ * {@link fail}. `redactor` holds every secret input, already masked.
+ */
+export async function runChecked(inputs: ActionInputs, redactor: SecretRedactor): Promise<void> {
   const annotate = annotator(redactor);
-
-  let inputs: ActionInputs;
-  try {
-    inputs = parseInputs(getInput, process.env);
-  } catch (error) {
-    core.setOutput("exit-code", "1");
-    fail(annotate, error instanceof InputError ? error.message : messageOf(error));
-    return;
-  }
-
   const secrets = inputs.refreshTokenSecret === undefined ? null : new GitHubSecrets(inputs.refreshTokenSecret);
   try {
     if (secrets !== null) await warnOfTokenAge(secrets, annotate);
@@ -72,34 +59,6 @@ export async function run(): Promise<void> {
     }
     fail(annotate, `cipp-cpv could not run: ${messageOf(error)}`);
   }
-}
-
-type Annotate = (annotation: Annotation) => void;
-
-/**
- * The one place annotations are written: every message and title is escaped for the log (text from
- * outside, such as Microsoft's messages and declaration values, cannot start a workflow command)
- * and passes the redactor here.
- */
-function annotator(redactor: SecretRedactor): Annotate {
-  return (annotation) => {
-    const safe = annotationText(annotation);
-    const message = redactor.redact(safe.message);
-    const properties = {
-      ...(safe.title !== "" ? { title: redactor.redact(safe.title) } : {}),
-      ...(annotation.file !== undefined ? { file: annotation.file } : {}),
-      ...(annotation.line !== undefined ? { startLine: annotation.line } : {}),
-    };
-    if (annotation.level === "error") core.error(message, properties);
-    else if (annotation.level === "warning") core.warning(message, properties);
-    else core.notice(message, properties);
-  };
-}
-
-/** Fails the step; with a message, also as an error annotation (what `core.setFailed` does). */
-function fail(annotate: Annotate, message: string | null): void {
-  process.exitCode = core.ExitCode.Failure;
-  if (message !== null) annotate({ level: "error", title: "", message });
 }
 
 /** Warns when the stored refresh token has not been renewed for long enough that it may soon expire. */
@@ -269,8 +228,4 @@ function annotationList(annotations: readonly Annotation[], notShown: string): s
 /** One line of Markdown from text that may hold line breaks or HTML. */
 function escapeLine(text: string): string {
   return text.replace(/\r?\n/g, " ").replace(/[<>]/g, (c) => (c === "<" ? "&lt;" : "&gt;"));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

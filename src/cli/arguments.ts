@@ -1,6 +1,6 @@
 /** Parsers for numeric command-line arguments, shared by the CLI and the benchmark. */
 import { InvalidArgumentError } from "commander";
-import { parseSinceTime } from "../discover/gdap-changes";
+import { parseSinceTime } from "../discover/since-time";
 
 /** An ISO 8601 date and time with its zone, as epoch milliseconds. */
 export function isoTime(value: string): number {

@@ -4,20 +4,37 @@
  */
 import { join } from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { RunRefusedError, checkResetConfirmation } from "../run/engine";
+import { RunRefusedError, checkResetConfirmation } from "../run/run-refusal";
 import { DeclarationError } from "../desired/declaration-error";
-import { SETTINGS_FILE, loadFleet, localFiles, repositoryFiles, type DeclarationFiles } from "../desired/load";
+import type * as Load from "../desired/load";
 import { TenantSelectionError } from "../desired/select";
 import { GdapStateError } from "../discover/gdap-roles";
-import { DiscoverRefusedError } from "../discover/run";
-import { demoCommand } from "./demo";
-import { discoverCommand } from "./discover-command";
-import { emulatorCommand } from "./emulator-command";
+import { DiscoverRefusedError } from "../discover/refusal";
+import type * as Demo from "./demo";
+import type * as DiscoverCommand from "./discover-command";
+import type * as EmulatorCommand from "./emulator-command";
 import { ConfigurationError, ENV, caCertificatesFrom, sandboxUrlFrom, secretsFromEnvironment } from "./environment";
 import { createOutput, type Output } from "./output";
-import { runCommand, type RunFlags } from "./run-command";
-import { synthCommand, type SynthFlags } from "./synth-command";
+import type * as RunCommand from "./run-command";
+import type { RunFlags } from "./run-command";
+import type * as SynthCommand from "./synth-command";
+import type { SynthFlags } from "./synth-command";
 import { isoTime, nonNegativeInteger, positiveInteger, portNumber } from "./arguments";
+
+/**
+ * What a command needs, loaded when it runs: `--help` and `validate` start without the Microsoft
+ * clients (msal-node, undici), cdktf, the emulator or the permission catalogue, which take most
+ * of a start (README, "Start-up"). `require`, not `import()`: this compiles to CommonJS, where
+ * `require` loads synchronously and needs no ESM support from whoever loads this module.
+ */
+const load = {
+  declarations: () => require("../desired/load") as typeof Load,
+  run: () => require("./run-command") as typeof RunCommand,
+  synth: () => require("./synth-command") as typeof SynthCommand,
+  discover: () => require("./discover-command") as typeof DiscoverCommand,
+  emulator: () => require("./emulator-command") as typeof EmulatorCommand,
+  demo: () => require("./demo") as typeof Demo,
+};
 
 /** Where plan, refresh and reset take their credentials from, since no flag carries them. */
 const CREDENTIALS_HELP = `
@@ -137,7 +154,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     const sandboxUrl = sandboxUrlFrom(options.sandboxUrl, env);
     if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks, options.allowOutsideRepository === true);
     setExit(
-      await runCommand(mode, runFlags(options), {
+      await load.run().runCommand(mode, runFlags(options), {
         ...secrets,
         caCertificates: caCertificatesFrom(options.caFile, env),
         ...(sandboxUrl !== undefined ? { sandboxUrl } : {}),
@@ -151,7 +168,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .addOption(stacks())
     .addOption(outside())
     .action((options: { stacks: string; allowOutsideRepository?: boolean }) => {
-      const fleet = loadFleet(options.stacks, declarationFiles(options.stacks, options.allowOutsideRepository === true));
+      const fleet = load.declarations().loadFleet(options.stacks, declarationFiles(options.stacks, options.allowOutsideRepository === true));
       const active = fleet.tenants.filter((tenant) => !tenant.excluded);
       output.out(
         `${options.stacks}: valid. ${fleet.tenants.length} ${fleet.tenants.length === 1 ? "tenant" : "tenants"} declared, ${active.length} managed` +
@@ -191,7 +208,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
         if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks, false);
         return { ...secrets, caCertificates: caCertificatesFrom(options.caFile, env), ...(sandboxUrl !== undefined ? { sandboxUrl } : {}) };
       };
-      setExit(await synthCommand(options, context, output));
+      setExit(await load.synth().synthCommand(options, context, output));
     });
 
   program
@@ -223,7 +240,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
         const sandboxUrl = sandboxUrlFrom(options.sandboxUrl, env);
         if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks, false);
         setExit(
-          await discoverCommand(
+          await load.discover().discoverCommand(
             {
               stacks: options.stacks,
               write: options.write === true,
@@ -249,7 +266,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .option("--dir <dir>", "folder for the CA certificate and the sandbox environment file", ".cipp-cpv")
     .action(async (options: { port?: number; host: string; state?: string; dir: string }) => {
       setExit(
-        await emulatorCommand(
+        await load.emulator().emulatorCommand(
           { host: options.host, dir: options.dir, ...(options.port !== undefined ? { port: options.port } : {}), ...(options.state !== undefined ? { state: options.state } : {}) },
           output,
         ),
@@ -262,7 +279,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .addOption(stacks())
     .option("--color", "colour the text report")
     .action(async (options: { stacks: string; color?: boolean }) => {
-      setExit(await demoCommand({ stacks: options.stacks, ...(options.color ? { colour: true } : {}) }, output));
+      setExit(await load.demo().demoCommand({ stacks: options.stacks, ...(options.color ? { colour: true } : {}) }, output));
     });
 
   return program;
@@ -308,6 +325,7 @@ function reportError(error: unknown, output: Output): number {
 
 /** The engine would refuse too, but only the CLI can say which flag, variable and file supply the address. */
 function refuseSandboxWithoutAddress(stacksDir: string, allowOutsideRepository: boolean): void {
+  const { loadFleet, SETTINGS_FILE } = load.declarations();
   if (loadFleet(stacksDir, declarationFiles(stacksDir, allowOutsideRepository)).settings.cloud !== "sandbox") return;
   throw new ConfigurationError(
     `${join(stacksDir, SETTINGS_FILE)} sets cloud: sandbox, but the sandbox's address is missing. Start it with ` +
@@ -317,6 +335,7 @@ function refuseSandboxWithoutAddress(stacksDir: string, allowOutsideRepository: 
 }
 
 /** The declaration files as the flag allows: confined to the repository unless --allow-outside-repository. */
-function declarationFiles(stacksDir: string, allowOutsideRepository: boolean): DeclarationFiles {
+function declarationFiles(stacksDir: string, allowOutsideRepository: boolean): Load.DeclarationFiles {
+  const { localFiles, repositoryFiles } = load.declarations();
   return allowOutsideRepository ? localFiles : repositoryFiles(stacksDir);
 }

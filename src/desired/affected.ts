@@ -7,6 +7,8 @@ import { parse } from "yaml";
 import { SETTINGS_FILE } from "./load";
 import type { DesiredTenant, Fleet } from "./model";
 
+export { parseChangedPaths } from "./changed-paths";
+
 /** How to read the changed paths. */
 export interface AffectedOptions {
   /**
@@ -87,17 +89,6 @@ export function baseFilesOf(settingsFile: string, settingsText: string): string[
   return [base["samManifest"], base["additionalPermissions"]]
     .filter((file): file is string => typeof file === "string" && file !== "")
     .map((file) => path.join(path.dirname(settingsFile), file));
-}
-
-/**
- * The paths a list of changed files names, one per line as `git diff --name-only` prints them. A
- * path may hold spaces, so nothing but a line break separates two paths.
- */
-export function parseChangedPaths(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== "");
 }
 
 const YAML_FILE = /\.ya?ml$/i;

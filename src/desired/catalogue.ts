@@ -4,7 +4,7 @@
  * to turn CIPP's GUIDs into names before anything is read from a tenant; the tenant's own
  * resource service principal stays the final word at plan time.
  */
-import catalogueData from "./catalogue.json";
+import type CatalogueFile from "./catalogue.json";
 import type { Guid } from "./model";
 import { closestMatch } from "./suggest";
 import { isGuid } from "../guid";
@@ -24,7 +24,17 @@ interface CatalogueEntry {
   readonly otherScopeIds?: Readonly<Record<string, string>>;
 }
 
-const entries: Readonly<Record<string, CatalogueEntry>> = catalogueData.resources;
+let loaded: Readonly<Record<string, CatalogueEntry>> | undefined;
+
+/**
+ * Read on first use: the snapshot is large, and a command that never looks a permission up
+ * (`--help`, the Action's input checks) should not pay for parsing it. `require`, because this
+ * compiles to CommonJS and the first lookup is synchronous.
+ */
+function catalogue(): Readonly<Record<string, CatalogueEntry>> {
+  loaded ??= (require("./catalogue.json") as typeof CatalogueFile).resources;
+  return loaded;
+}
 
 
 /** A resource application the catalogue knows. */
@@ -36,6 +46,7 @@ export interface CatalogueResource {
 }
 
 function entry(appId: Guid): CatalogueEntry | undefined {
+  const entries = catalogue();
   return Object.hasOwn(entries, appId.toLowerCase()) ? entries[appId.toLowerCase()] : undefined;
 }
 
@@ -45,7 +56,7 @@ function namesToIds(e: CatalogueEntry, type: PermissionType): Readonly<Record<st
 
 /** Every resource application in the catalogue. */
 export function catalogueResources(): CatalogueResource[] {
-  return Object.entries(entries).map(([appId, e]) => ({ appId, displayName: e.displayName, published: e.published }));
+  return Object.entries(catalogue()).map(([appId, e]) => ({ appId, displayName: e.displayName, published: e.published }));
 }
 
 /** The catalogue's resource with this appId, if any. */

@@ -8,12 +8,7 @@ import type { Guid } from "../desired/model";
 import type { AssignedRoles, GdapRelationship } from "../tenant/gdap-directory";
 import { isEffective } from "./compare";
 
-/** Whether `text` is an ISO 8601 date and time with its time zone (Z or an offset); its epoch milliseconds, or null. */
-export function parseSinceTime(text: string): number | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i.test(text.trim())) return null;
-  const ms = Date.parse(text.trim());
-  return Number.isNaN(ms) ? null : ms;
-}
+export { parseSinceTime } from "./since-time";
 
 export interface GdapChanges {
   /** Customer tenants whose GDAP access changed after `since`, sorted. */

@@ -19,6 +19,7 @@ import { checkAssignments, propose, relationshipsToCheck, triage } from "./compa
 import { gdapChangedSince, relationshipsToRead, type GdapChanges } from "./gdap-changes";
 import { roleSetsOf } from "./gdap-roles";
 import type { DiscoveryProblem, DiscoveryReport } from "./model";
+import { DiscoverRefusedError } from "./refusal";
 
 export const DEFAULT_EXPIRING_WITHIN_DAYS = 30;
 /** The profile new tenant files get when stacks/profiles/default.yaml exists and no --profile is given. */
@@ -36,13 +37,10 @@ export interface DiscoverRequest {
   readonly refreshToken: string;
 }
 
+export { DiscoverRefusedError } from "./refusal";
+
 /** Time, chance and the network of the run, and its one redactor (see EngineDeps). */
 export type DiscoverDeps = Pick<EngineDeps, "clock" | "sleep" | "random" | "dispatcher" | "redactor">;
-
-/** The request is wrong (an unknown profile, a cloud without endpoints); nothing was sent. */
-export class DiscoverRefusedError extends Error {
-  override readonly name = "DiscoverRefusedError";
-}
 
 /** The current GDAP role set of every customer, from the relationship list alone (see gdap-roles.ts). */
 export async function readGdapRoleSets(

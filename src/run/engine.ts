@@ -26,6 +26,7 @@ import { resetTenant } from "../apply/reset";
 import { DEFAULT_RESET_RECORDS, ResetRecords, type UnfinishedReset } from "../apply/reset-record";
 import { runResultOf, type RunResult, type TenantResult } from "../apply/result";
 import type { RunRequest } from "./run-request";
+import { RunRefusedError, checkResetConfirmation } from "./run-refusal";
 import { runJobs } from "./scheduler";
 import type { TenantPort } from "../tenant/port";
 import { timingOf, type Timing } from "../apply/timing";
@@ -78,10 +79,7 @@ export interface EngineDeps extends Partial<Environment> {
   readonly redactor?: SecretRedactor;
 }
 
-/** The request cannot be run as asked; nothing was sent to Microsoft. */
-export class RunRefusedError extends Error {
-  override readonly name = "RunRefusedError";
-}
+export { RunRefusedError, checkResetConfirmation } from "./run-refusal";
 
 const DEFAULT_CONCURRENCY = 10;
 
@@ -250,23 +248,6 @@ function tenantsChangedBy(fleet: Fleet, stacksDir: string, changedFiles: readonl
 function deletedIn(stacksDir: string, changedFiles: readonly string[]): Pick<FleetPlan, "deletedTenantFiles"> {
   const deleted = deletedTenantFiles(stacksDir, changedFiles, (file) => existsSync(file));
   return deleted.length === 0 ? {} : { deletedTenantFiles: deleted.map((file) => relative(dirname(stacksDir), file).split(sep).join("/")) };
-}
-
-/**
- * A reset names one tenant and repeats it in `confirm`: it removes CIPP-SAM from that tenant.
- * Exported so that a delivery surface can refuse before it even looks for credentials.
- */
-export function checkResetConfirmation(request: Pick<RunRequest, "tenant" | "confirm">): void {
-  if (request.tenant === undefined || request.tenant.trim() === "") {
-    throw new RunRefusedError("A reset needs one tenant (its id or default domain); it removes CIPP-SAM from that tenant and adds it back.");
-  }
-  if (request.confirm !== request.tenant) {
-    throw new RunRefusedError(
-      `Reset refused: confirm must repeat the tenant exactly ("${request.tenant}")` +
-        (request.confirm === undefined ? ", and it was not given" : `, but it was "${request.confirm}"`) +
-        ". A reset removes CIPP-SAM with all its permissions from the tenant before adding it back; nothing was sent.",
-    );
-  }
 }
 
 /**

@@ -175,7 +175,7 @@ describe(`the bundled Action on ${NODE_LABEL}`, () => {
     expect(run.exitCode).toBe(1);
     expect(run.outputs["exit-code"]).toBe("1");
     expect(annotations(run, "error")[0]).toMatch(/TLS certificate is not trusted/);
-    expect(run.stderr).not.toMatch(/at .*dist\/index\.js/);
+    expect(run.stderr).not.toMatch(/at .*dist\/(?:index|run)\.js/);
     expectNoSecrets(run);
   });
 

@@ -65,8 +65,8 @@ interface ActionYml {
   readonly inputs: Record<string, { readonly default?: string }>;
 }
 
-/** Runs the bundle with `inputs` (by action.yml name) and extra environment variables. */
-export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+/** Runs the bundle with `inputs` (by action.yml name) and extra environment variables; `bundle` is the entry to run. */
+export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}, bundle: string = BUNDLE): Promise<ActionRun> {
   const actionYml = parse(await readFile(path.join(ROOT, "action.yml"), "utf8")) as ActionYml;
   for (const name of Object.keys(inputs)) {
     if (!(name in actionYml.inputs)) throw new Error(`action.yml has no input '${name}'`);
@@ -87,7 +87,7 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
       // The runner sets every input, its default when the workflow gives none.
       inputEnv[`INPUT_${name.toUpperCase()}`] = inputs[name] ?? spec.default ?? "";
     }
-    const child = spawn(node24(), [BUNDLE], {
+    const child = spawn(node24(), [bundle], {
       cwd: ROOT,
       env: {
         PATH: process.env["PATH"] ?? "",
