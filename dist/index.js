@@ -76667,8 +76667,6 @@ var TokenProvider = class {
   refreshToken;
   cache = /* @__PURE__ */ new Map();
   inflight = /* @__PURE__ */ new Map();
-  /** Bumped by every forget, so that an answer to a request sent before it is not cached. */
-  generations = /* @__PURE__ */ new Map();
   certificate;
   /** Token endpoint HTTP requests sent (retries included), for cost accounting. */
   requestCount = 0;
@@ -76684,18 +76682,31 @@ var TokenProvider = class {
   onRefusal = null;
   /** The service account's delegated token in `tenantId` (the partner tenant for Partner Center). */
   delegated(tenantId, resource, options = {}) {
-    return this.cached(`delegated|${resource}|${tenantId}`, options, () => this.redeemRefreshToken(tenantId, resource));
+    return this.cached(delegatedKey(resource, tenantId), options, () => this.redeemRefreshToken(tenantId, resource));
   }
   /** CIPP-SAM's app-only Graph token in `tenantId`. */
   appOnly(tenantId, options = {}) {
-    return this.cached(`app|graph|${tenantId}`, options, () => this.clientCredentials(tenantId));
+    return this.cached(appOnlyKey(tenantId), options, () => this.clientCredentials(tenantId));
   }
   /**
    * Forgets every token for the tenant, e.g. after its consent or grants changed: cached ones, and
    * ones still being requested, which Entra ID may issue with the scopes from before the change.
+   * The tenant's keys are named, not searched for: a fleet's cache would make that a scan per call.
    */
   invalidate(tenantId) {
-    for (const key of /* @__PURE__ */ new Set([...this.cache.keys(), ...this.inflight.keys()])) if (key.endsWith(`|${tenantId}`)) this.forget(key);
+    for (const key of keysOf(tenantId)) this.forget(key);
+  }
+  /**
+   * Drops the cached tokens of a tenant the run is done with, so that a fleet's tokens do not pile
+   * up. The partner's are kept: Partner Center and the GDAP checks of every tenant use them.
+   */
+  release(tenantId) {
+    if (tenantId === this.options.partnerTenantId) return;
+    for (const key of keysOf(tenantId)) this.cache.delete(key);
+  }
+  /** How many tokens are cached, for checks that a fleet run keeps none of the tenants it finished. */
+  cachedCount() {
+    return this.cache.size;
   }
   /** The refusal of a credential every tenant shares, once Entra ID gave one; no token request is sent after it. */
   credentialRefusal() {
@@ -76712,9 +76723,8 @@ var TokenProvider = class {
     if (hit && hit.expiresAt - EXPIRY_MARGIN_MS > now) return hit;
     const pending = this.inflight.get(key);
     if (pending) return pending;
-    const generation = this.generations.get(key) ?? 0;
     const promise = acquire().then((token) => {
-      if ((this.generations.get(key) ?? 0) === generation) this.cache.set(key, token);
+      if (this.inflight.get(key) === promise) this.cache.set(key, token);
       return token;
     }).finally(() => {
       if (this.inflight.get(key) === promise) this.inflight.delete(key);
@@ -76725,7 +76735,6 @@ var TokenProvider = class {
   forget(key) {
     this.cache.delete(key);
     this.inflight.delete(key);
-    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
   }
   /**
    * Runs a token request of `flow`. Until the flow has issued a token once, its requests go one at
@@ -76905,6 +76914,15 @@ var TokenProvider = class {
     );
   }
 };
+function delegatedKey(resource, tenantId) {
+  return `delegated|${resource}|${tenantId}`;
+}
+function appOnlyKey(tenantId) {
+  return `app|graph|${tenantId}`;
+}
+function keysOf(tenantId) {
+  return [delegatedKey("graph", tenantId), delegatedKey("partnerCenter", tenantId), appOnlyKey(tenantId)];
+}
 function lifetimeMs(result, requestedReal, network) {
   const answered = network.last?.kind === "response" ? network.last.body : void 0;
   const seconds = Number(answered?.expires_in);
@@ -79330,12 +79348,14 @@ var utf8 = new TextDecoder("utf-8", { fatal: true });
 function codeOf(error2) {
   return error2.code ?? "unreadable";
 }
+var scratch = null;
 function readBounded(path5, limit) {
   const fd = (0, import_node_fs.openSync)(path5, "r");
   try {
-    const buffer = Buffer.alloc(limit + 1);
+    if (scratch === null || scratch.length < limit + 1) scratch = Buffer.allocUnsafe(limit + 1);
+    const buffer = scratch;
     let length = 0;
-    for (let n2 = -1; n2 !== 0 && length <= limit; length += n2) n2 = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    for (let n2 = -1; n2 !== 0 && length <= limit; length += n2) n2 = (0, import_node_fs.readSync)(fd, buffer, length, limit + 1 - length, null);
     return buffer.subarray(0, length);
   } finally {
     (0, import_node_fs.closeSync)(fd);
@@ -82480,15 +82500,139 @@ function runResultOf(mode, startedAt, finishedAt, tenants) {
   };
 }
 
-// src/apply/scheduler.ts
-async function runJobs(jobs, options) {
+// src/plan/summary.ts
+function actionCounts(action) {
+  switch (action.kind) {
+    case "add-app-role":
+      return { add: 1, remove: 0 };
+    case "remove-app-role":
+      return { add: 0, remove: 1 };
+    case "create-grant":
+      return { add: action.scopes.length, remove: 0 };
+    case "update-grant":
+      return { add: action.add.length, remove: action.remove.length };
+    case "consent":
+    case "create-resource":
+    case "delete-duplicate-grant":
+      return { add: 0, remove: 0 };
+  }
+}
+function countTenantPlan(plan) {
+  let add = 0;
+  let remove = 0;
+  for (const action of plan.actions) {
+    const counts = actionCounts(action);
+    add += counts.add;
+    remove += counts.remove;
+  }
+  return {
+    add,
+    remove,
+    blocked: plan.blocked.filter((item) => item.permission !== null).length,
+    kept: plan.kept.length,
+    warnings: plan.warnings.length
+  };
+}
+function summariseFleetPlan(plan) {
+  let add = 0;
+  let remove = 0;
+  let blocked = 0;
+  let kept = 0;
+  let warnings = 0;
+  for (const tenant of plan.tenants) {
+    const counts = countTenantPlan(tenant);
+    add += counts.add;
+    remove += counts.remove;
+    blocked += counts.blocked;
+    kept += counts.kept;
+    warnings += counts.warnings;
+  }
+  const withStatus = (status) => plan.tenants.filter((t2) => t2.status === status).length;
+  return {
+    tenants: plan.tenants.length,
+    toChange: withStatus("changes"),
+    converged: withStatus("converged"),
+    inaccessible: withStatus("inaccessible"),
+    add,
+    remove,
+    blocked,
+    kept,
+    warnings
+  };
+}
+
+// src/apply/fleet-stream.ts
+function planSummaryOf(plan) {
+  return { tenant: plan.tenant, status: plan.status, counts: countTenantPlan(plan) };
+}
+function resultSummaryOf(result, plan) {
+  const counts = plan === null ? { add: 0, remove: 0, blocked: 0, kept: 0, warnings: 0 } : countTenantPlan(plan);
+  return { tenant: result.tenant, status: result.status, counts };
+}
+var PlanTotals = class {
+  totals = { tenants: 0, toChange: 0, converged: 0, inaccessible: 0, add: 0, remove: 0, blocked: 0, kept: 0, warnings: 0 };
+  add(plan) {
+    const counts = countTenantPlan(plan);
+    const t2 = this.totals;
+    t2.tenants += 1;
+    if (plan.status === "changes") t2.toChange += 1;
+    else if (plan.status === "converged") t2.converged += 1;
+    else t2.inaccessible += 1;
+    t2.add += counts.add;
+    t2.remove += counts.remove;
+    t2.blocked += counts.blocked;
+    t2.kept += counts.kept;
+    t2.warnings += counts.warnings;
+  }
+  summary() {
+    return { ...this.totals };
+  }
+};
+var ResultTotals = class {
+  totals = {
+    tenants: 0,
+    converged: 0,
+    changed: 0,
+    failed: 0,
+    skipped: 0,
+    applied: 0,
+    alreadyPresent: 0,
+    removed: 0,
+    blocked: 0,
+    permissionsFailed: 0
+  };
+  add(result) {
+    const t2 = this.totals;
+    t2.tenants += 1;
+    t2[result.status] += 1;
+    for (const item of result.permissions) {
+      if (item.type === "resource") continue;
+      if (item.outcome === "applied") t2.applied += 1;
+      else if (item.outcome === "already-present") t2.alreadyPresent += 1;
+      else if (item.outcome === "removed") t2.removed += 1;
+      else if (item.outcome === "blocked") t2.blocked += 1;
+      else t2.permissionsFailed += 1;
+    }
+  }
+  summary() {
+    return { ...this.totals };
+  }
+  exitCode() {
+    return this.totals.failed > 0 ? 1 : 0;
+  }
+};
+async function runJobsInOrder(jobs, options) {
   const concurrency = Math.max(1, Math.floor(options.concurrency));
-  const results = new Array(jobs.length);
+  const window2 = Math.max(concurrency, Math.floor(options.window));
+  const waiting = /* @__PURE__ */ new Map();
   const started = options.now();
   let next = 0;
+  let delivered = 0;
   let done = 0;
   let failed = 0;
-  const finish = (key, result) => {
+  let wake = null;
+  let deliveryError = null;
+  const progress = (key, result) => {
     done += 1;
     const { failed: isFailure, outcome } = options.describe(result);
     if (isFailure) failed += 1;
@@ -82500,8 +82644,23 @@ async function runJobs(jobs, options) {
     } catch {
     }
   };
+  const flush = () => {
+    for (let result = waiting.get(delivered); waiting.has(delivered); result = waiting.get(delivered)) {
+      waiting.delete(delivered);
+      try {
+        if (deliveryError === null) options.deliver(result, delivered);
+      } catch (error2) {
+        deliveryError = error2;
+      }
+      delivered += 1;
+    }
+    const woken = wake;
+    wake = null;
+    woken?.();
+  };
   const worker = async () => {
     for (; ; ) {
+      while (next < jobs.length && next >= delivered + window2) await new Promise((resolve4) => wake = chain(wake, resolve4));
       const index = next++;
       const job = jobs[index];
       if (job === void 0) return;
@@ -82511,12 +82670,16 @@ async function runJobs(jobs, options) {
       } catch (error2) {
         result = options.onCrash(job.key, error2);
       }
-      results[index] = result;
-      finish(job.key, result);
+      progress(job.key, result);
+      waiting.set(index, result);
+      flush();
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, () => worker()));
-  return results;
+  if (deliveryError !== null) throw deliveryError;
+}
+function chain(previous, next) {
+  return previous === null ? next : () => (previous(), next());
 }
 
 // src/apply/timing.ts
@@ -82545,15 +82708,32 @@ var RunRefusedError = class extends Error {
   name = "RunRefusedError";
 };
 var DEFAULT_CONCURRENCY = 10;
+var WINDOW_PER_WORKER = 10;
 async function runEngine(request3, deps = {}) {
+  const plans = [];
+  const results = [];
+  const streamed = await streamEngine(request3, {
+    planned: (plan2) => void plans.push(plan2),
+    ran: (result, plan2) => {
+      results.push(result);
+      if (plan2 !== null) plans.push(plan2);
+    }
+  }, deps);
+  const { changedFiles, deletedTenantFiles: deletedTenantFiles2 } = streamed.plan;
+  const plan = { tenants: plans, ...changedFiles !== void 0 ? { changedFiles } : {}, ...deletedTenantFiles2 !== void 0 ? { deletedTenantFiles: deletedTenantFiles2 } : {} };
+  const { tenants: _summaries, ...verdict } = streamed;
+  const ran = streamed.result;
+  return { ...verdict, plan, result: ran === null ? null : runResultOf(ran.mode, ran.startedAt, ran.finishedAt, results) };
+}
+async function streamEngine(request3, sink, deps = {}) {
   const timing = timingOf(deps);
   if (request3.mode === "reset") checkResetConfirmation(request3);
   const files = request3.allowOutsideRepository === true ? localFiles : repositoryFiles(request3.stacksDir);
   const fleet = loadFleet(request3.stacksDir, files);
   if (fleet.tenants.length === 0 && request3.allowEmpty !== true) refuseEmptyFleet(request3.stacksDir);
   const changedFiles = request3.tenant === void 0 ? request3.changedFiles : void 0;
-  const tenantIds = request3.tenant === void 0 && changedFiles === void 0 ? request3.tenantIds : void 0;
-  const selected = tenantIds !== void 0 ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.includes(tenant.tenantId)) : changedFiles === void 0 ? selectTenants(fleet, request3.tenant) : tenantsChangedBy(fleet, request3.stacksDir, changedFiles, files);
+  const tenantIds = request3.tenant === void 0 && changedFiles === void 0 && request3.tenantIds !== void 0 ? new Set(request3.tenantIds) : void 0;
+  const selected = tenantIds !== void 0 ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.has(tenant.tenantId)) : changedFiles === void 0 ? selectTenants(fleet, request3.tenant) : tenantsChangedBy(fleet, request3.stacksDir, changedFiles, files);
   if (request3.mode === "reset") refusePartnerReset(selected);
   const skipped = request3.tenant === void 0 && changedFiles === void 0 && tenantIds === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === void 0 ? {} : { changedFiles: changedFiles.length, ...deletedIn(request3.stacksDir, changedFiles) };
@@ -82577,42 +82757,79 @@ async function runEngine(request3, deps = {}) {
   const guard = new CredentialGuard(clients);
   const consentFor = new Set((request3.consentFor ?? []).map((id) => id.toLowerCase()));
   const forceConsent = (tenant) => request3.forceConsent === true || consentFor.has(tenant.tenantId);
+  const byDomain = new Map(selected.map((tenant) => [tenant.defaultDomain, tenant]));
+  const tenantByKey = (key) => byDomain.get(key);
+  const summaries = [];
+  const notAttempted = /* @__PURE__ */ new Set();
+  const planTotals = new PlanTotals();
+  const ordered = {
+    concurrency: request3.concurrency ?? DEFAULT_CONCURRENCY,
+    window: (request3.concurrency ?? DEFAULT_CONCURRENCY) * WINDOW_PER_WORKER,
+    now: timing.now,
+    ...request3.onProgress ? { onProgress: request3.onProgress } : {}
+  };
+  sink.begin?.({ mode: request3.mode, startedAt, tenants: selected.length, coverage });
+  const released = (tenant, job) => async () => {
+    try {
+      return await job();
+    } finally {
+      clients.tokens.release(tenant.tenantId);
+    }
+  };
   if (request3.mode === "plan") {
-    const planned = await runJobs(
+    await runJobsInOrder(
       selected.map((tenant) => ({
         key: tenant.defaultDomain,
-        run: () => guard.run(tenant, () => planOne(tenant, portFor(tenant), forceConsent(tenant)))
+        run: released(tenant, () => guard.run(tenant, () => planOne(tenant, portFor(tenant), forceConsent(tenant))))
       })),
       {
-        concurrency: request3.concurrency ?? DEFAULT_CONCURRENCY,
-        now: timing.now,
-        onCrash: (key, error2) => crashedPlan(selected, key, error2),
+        ...ordered,
+        onCrash: (key, error2) => unreadablePlan(tenantByKey(key), error2),
         describe: (plan) => plan === NOT_ATTEMPTED ? { failed: false, outcome: "not attempted" } : { failed: plan.status === "inaccessible", outcome: plan.status },
-        ...request3.onProgress ? { onProgress: request3.onProgress } : {}
+        deliver: (plan, index) => {
+          if (plan === NOT_ATTEMPTED) return void notAttempted.add(index);
+          planTotals.add(plan);
+          summaries.push(planSummaryOf(plan));
+          sink.planned?.(plan);
+        }
       }
     );
-    const plans = planned.filter((plan) => plan !== NOT_ATTEMPTED);
-    const stopped2 = guard.stop(selected, planned);
-    const exitCode2 = stopped2 !== null || plans.some((p2) => p2.status === "inaccessible") ? 1 : plans.some((p2) => p2.status === "changes") ? 2 : 0;
-    return { exitCode: exitCode2, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), stopped: stopped2, sources, resetRecords: recordsOf() };
+    const stopped2 = guard.stop(selected, notAttempted);
+    const summary2 = planTotals.summary();
+    const exitCode = stopped2 !== null || summary2.inaccessible > 0 ? 1 : summary2.toChange > 0 ? 2 : 0;
+    return { exitCode, plan: { summary: summary2, ...coverage }, result: null, tenants: summaries, rotatedRefreshToken: rotated(), stopped: stopped2, sources, resetRecords: recordsOf() };
   }
   const runOne = (tenant) => request3.mode === "reset" ? resetTenant(tenant, portFor(tenant), steps) : managedByOf(tenant) === "terraform" ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) }) : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) });
-  const attempted = await runJobs(
-    selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant), wroteAnything) })),
+  const resultTotals = new ResultTotals();
+  const ran = (result2, plan) => {
+    if (plan !== null) planTotals.add(plan);
+    resultTotals.add(result2);
+    summaries.push(resultSummaryOf(result2, plan));
+    sink.ran?.(result2, plan);
+  };
+  await runJobsInOrder(
+    selected.map((tenant) => ({ key: tenant.defaultDomain, run: released(tenant, () => guard.run(tenant, () => runOne(tenant), wroteAnything)) })),
     {
-      concurrency: request3.concurrency ?? DEFAULT_CONCURRENCY,
-      now: timing.now,
-      onCrash: (key, error2) => crashedRun(selected, key, error2),
+      ...ordered,
+      onCrash: (key, error2) => crashedRun(tenantByKey(key), error2),
       describe: (run2) => run2 === NOT_ATTEMPTED ? { failed: false, outcome: "not attempted" } : { failed: run2.result.status === "failed", outcome: run2.result.status },
-      ...request3.onProgress ? { onProgress: request3.onProgress } : {}
+      deliver: (run2, index) => run2 === NOT_ATTEMPTED ? void notAttempted.add(index) : ran(run2.result, run2.plan)
     }
   );
-  const runs = attempted.filter((run2) => run2 !== NOT_ATTEMPTED);
-  const stopped = guard.stop(selected, attempted);
-  const tenants = [...runs.map((run2) => run2.result), ...skipped.map(skippedResult)];
-  const result = runResultOf(request3.mode, startedAt, new Date(timing.now()).toISOString(), tenants);
-  const exitCode = stopped !== null ? 1 : result.exitCode;
-  return { exitCode, plan: { tenants: runs.map((run2) => run2.plan), ...coverage }, result, rotatedRefreshToken: rotated(), stopped, sources, resetRecords: recordsOf() };
+  for (const tenant of skipped) ran(skippedResult(tenant), null);
+  const stopped = guard.stop(selected, notAttempted);
+  const finishedAt = new Date(timing.now()).toISOString();
+  const result = { schemaVersion: RESULT_SCHEMA_VERSION, mode: request3.mode, startedAt, finishedAt, totals: resultTotals.summary(), exitCode: resultTotals.exitCode() };
+  return {
+    exitCode: stopped !== null ? 1 : result.exitCode,
+    plan: { summary: planTotals.summary(), ...coverage },
+    result,
+    tenants: summaries,
+    rotatedRefreshToken: rotated(),
+    stopped,
+    sources,
+    resetRecords: recordsOf()
+  };
 }
 var NOT_ATTEMPTED = /* @__PURE__ */ Symbol("not attempted");
 var CredentialGuard = class {
@@ -82637,15 +82854,15 @@ var CredentialGuard = class {
     const cutShort = this.clients.tokens.credentialRefusal() !== null && this.refusedIn !== tenant.tenantId;
     return cutShort && !changed(outcome) ? NOT_ATTEMPTED : outcome;
   }
-  /** The stop, when there was one. */
-  stop(selected, outcomes) {
+  /** The stop, when there was one; `notAttempted` holds the indexes in `selected` of the tenants not attempted. */
+  stop(selected, notAttempted) {
     const refusal = this.clients.tokens.credentialRefusal();
     if (refusal === null) return null;
     const cause = selected.find((tenant) => tenant.tenantId === this.refusedIn) ?? selected.find((tenant) => tenant.tenantId === refusal.tenantId);
     return {
       tenant: tenantRefOf(cause ?? selected[0]),
       problem: tokenProblem(refusal),
-      notAttempted: selected.filter((_2, index) => outcomes[index] === NOT_ATTEMPTED).map(tenantRefOf)
+      notAttempted: selected.filter((_2, index) => notAttempted.has(index)).map(tenantRefOf)
     };
   }
 };
@@ -82726,14 +82943,7 @@ async function planOne(tenant, port, forceConsent) {
 function unreadablePlan(tenant, error2) {
   return inaccessiblePlan(tenantRefOf(tenant), problemOf("Reading the tenant", error2, "Run again; if it keeps failing, check the error above."));
 }
-function tenantByKey(tenants, key) {
-  return tenants.find((tenant) => tenant.defaultDomain === key);
-}
-function crashedPlan(tenants, key, error2) {
-  return unreadablePlan(tenantByKey(tenants, key), error2);
-}
-function crashedRun(tenants, key, error2) {
-  const tenant = tenantByKey(tenants, key);
+function crashedRun(tenant, error2) {
   const plan = unreadablePlan(tenant, error2);
   return {
     plan,
@@ -82932,67 +83142,6 @@ function gdapChangedSinceLine(since, changed, unread) {
   if (changed.length === 0) return `No declared tenant's GDAP access changed since ${when}: no consent forced.`;
   const unreadNote = unread.length === 0 ? "" : ` (access assignments unreadable, counted as changed: ${unread.join(", ")})`;
   return `GDAP access changed since ${when} for ${changed.length} ${changed.length === 1 ? "tenant" : "tenants"}: ${changed.join(", ")}${unreadNote}. Each gets a fresh Partner Center consent in this refresh.`;
-}
-
-// src/plan/summary.ts
-function actionCounts(action) {
-  switch (action.kind) {
-    case "add-app-role":
-      return { add: 1, remove: 0 };
-    case "remove-app-role":
-      return { add: 0, remove: 1 };
-    case "create-grant":
-      return { add: action.scopes.length, remove: 0 };
-    case "update-grant":
-      return { add: action.add.length, remove: action.remove.length };
-    case "consent":
-    case "create-resource":
-    case "delete-duplicate-grant":
-      return { add: 0, remove: 0 };
-  }
-}
-function countTenantPlan(plan) {
-  let add = 0;
-  let remove = 0;
-  for (const action of plan.actions) {
-    const counts = actionCounts(action);
-    add += counts.add;
-    remove += counts.remove;
-  }
-  return {
-    add,
-    remove,
-    blocked: plan.blocked.filter((item) => item.permission !== null).length,
-    kept: plan.kept.length,
-    warnings: plan.warnings.length
-  };
-}
-function summariseFleetPlan(plan) {
-  let add = 0;
-  let remove = 0;
-  let blocked = 0;
-  let kept = 0;
-  let warnings = 0;
-  for (const tenant of plan.tenants) {
-    const counts = countTenantPlan(tenant);
-    add += counts.add;
-    remove += counts.remove;
-    blocked += counts.blocked;
-    kept += counts.kept;
-    warnings += counts.warnings;
-  }
-  const withStatus = (status) => plan.tenants.filter((t2) => t2.status === status).length;
-  return {
-    tenants: plan.tenants.length,
-    toChange: withStatus("changes"),
-    converged: withStatus("converged"),
-    inaccessible: withStatus("inaccessible"),
-    add,
-    remove,
-    blocked,
-    kept,
-    warnings
-  };
 }
 
 // src/report/lines.ts
@@ -83314,11 +83463,20 @@ function tenantPlanText(plan, paint) {
   }
   return lines;
 }
+function planTextSection(plan, options = {}) {
+  return tenantPlanText(plan, painter(options)).join("\n");
+}
+function planTextSummary(summary2, options = {}) {
+  return painter(options)("1", planSentence(summary2));
+}
 function renderPlanText(plan, options = {}) {
-  const paint = painter(options);
   const coverage = coverageSentence(plan);
-  const sections = plan.tenants.map((tenant) => tenantPlanText(tenant, paint).join("\n"));
-  return [...coverage === null ? [] : [coverage], ...sections, paint("1", planSentence(summariseFleetPlan(plan)))].join("\n\n") + "\n";
+  const sections = plan.tenants.map((tenant) => planTextSection(tenant, options));
+  return joinTextSections([...coverage === null ? [] : [coverage], ...sections, planTextSummary(summariseFleetPlan(plan), options)]);
+}
+var TEXT_SECTION_SEPARATOR = "\n\n";
+function joinTextSections(sections) {
+  return sections.join(TEXT_SECTION_SEPARATOR) + "\n";
 }
 function tenantResultText(result, paint) {
   const header = `${lineStartForTerminal(tenantWords(result.tenant))} ${forTerminal(result.tenant.tenantId)}: ${result.status}`;
@@ -83343,10 +83501,14 @@ function tenantResultText(result, paint) {
   }
   return lines;
 }
+function resultTextSection(result, options = {}) {
+  return tenantResultText(result, painter(options)).join("\n");
+}
+function resultTextSummary(result, options = {}) {
+  return painter(options)("1", resultSentence(result.mode, result.totals, result.exitCode));
+}
 function renderResultText(result, options = {}) {
-  const paint = painter(options);
-  const sections = result.tenants.map((tenant) => tenantResultText(tenant, paint).join("\n"));
-  return [...sections, paint("1", resultSentence(result.mode, result.totals, result.exitCode))].join("\n\n") + "\n";
+  return joinTextSections([...result.tenants.map((tenant) => resultTextSection(tenant, options)), resultTextSummary(result, options)]);
 }
 
 // src/report/markdown.ts
@@ -83383,15 +83545,60 @@ function problemBlock(problem) {
 function tableRow(cells) {
   return `| ${cells.join(" | ")} |`;
 }
-function assemble(head, rows, sections, maxBytes, fullDataHint) {
+var MarkdownParts = class {
+  constructor(maxBytes, urgency) {
+    this.maxBytes = maxBytes;
+    this.urgency = urgency;
+  }
+  maxBytes;
+  urgency;
+  rows = [];
+  rowBytes = 0;
+  rowCount = 0;
+  /** Sections by urgency (0 first); each list is cut where it alone would overflow the budget. */
+  sections = [];
+  sectionCount = 0;
+  add(item, cells, section) {
+    this.rowCount += 1;
+    const row = tableRow(cells);
+    if (this.rowBytes + bytes(row) + 1 <= this.maxBytes) {
+      this.rows.push(row);
+      this.rowBytes += bytes(row) + 1;
+    } else this.rowBytes = this.maxBytes + 1;
+    if (section === null) return;
+    this.sectionCount += 1;
+    const level = this.urgency(item);
+    while (this.sections.length <= level) this.sections.push({ kept: [], bytes: 0, cut: false });
+    const bucket = this.sections[level];
+    if (bucket.cut) return;
+    if (bucket.bytes + bytes(section) + 1 > this.maxBytes) {
+      bucket.cut = true;
+      return;
+    }
+    bucket.kept.push(section);
+    bucket.bytes += bytes(section) + 1;
+  }
+  get tenants() {
+    return this.rowCount;
+  }
+  /** The document: head, table, sections in order of urgency (declaration order within one), and the truncation note. */
+  assemble(head, table, fullDataHint) {
+    const sections = [];
+    for (const bucket of this.sections) {
+      sections.push(...bucket.kept);
+      if (bucket.cut) break;
+    }
+    return assemble(head, { ...table, rows: this.rows, rowCount: this.rowCount }, { sections, count: this.sectionCount }, this.maxBytes, fullDataHint);
+  }
+};
+function assemble(head, table, sections, maxBytes, fullDataHint) {
   const noteRoom = 400;
   const out = [...head];
   let used = bytes(head.join("\n")) + noteRoom;
-  const tableLines = [tableRow(rows.header), tableRow(rows.align)];
+  const tableLines = [tableRow(table.header), tableRow(table.align)];
   used += bytes(tableLines.join("\n")) + 2;
   let shownRows = 0;
-  for (const cells of rows.cells) {
-    const line = tableRow(cells);
+  for (const line of table.rows) {
     if (used + bytes(line) + 1 > maxBytes) break;
     tableLines.push(line);
     used += bytes(line) + 1;
@@ -83399,16 +83606,16 @@ function assemble(head, rows, sections, maxBytes, fullDataHint) {
   }
   out.push(...tableLines, "");
   let shownSections = 0;
-  if (shownRows === rows.cells.length) {
-    for (const section of sections) {
+  if (shownRows === table.rowCount) {
+    for (const section of sections.sections) {
       if (used + bytes(section) + 1 > maxBytes) break;
       out.push(section);
       used += bytes(section) + 1;
       shownSections += 1;
     }
   }
-  const omittedRows = rows.cells.length - shownRows;
-  const omittedSections = sections.length - shownSections;
+  const omittedRows = table.rowCount - shownRows;
+  const omittedSections = sections.count - shownSections;
   if (omittedRows > 0 || omittedSections > 0) {
     const what = [
       omittedRows > 0 ? `${omittedRows} tenant row(s)` : null,
@@ -83419,9 +83626,6 @@ function assemble(head, rows, sections, maxBytes, fullDataHint) {
   return out.join("\n");
 }
 var PLAN_MARK = { changes: "\u270F\uFE0F", converged: "\u2705", inaccessible: "\u26D4" };
-function byUrgency(items, urgency) {
-  return items.map((item, index) => ({ item, index, urgency: urgency(item) })).sort((a2, b2) => a2.urgency - b2.urgency || a2.index - b2.index).map(({ item }) => item);
-}
 function planUrgency(plan) {
   if (plan.problem !== null) return 0;
   return plan.blocked.length > 0 || plan.warnings.length > 0 ? 1 : 2;
@@ -83451,29 +83655,42 @@ function tenantPlanSection(plan, collapseAfter) {
   return out.join("\n");
 }
 function renderPlanMarkdown(plan, options = {}) {
-  const collapseAfter = options.collapseAfter ?? 10;
-  const coverage = coverageSentence(plan);
-  const head = [
-    `## ${escapeMarkdown(options.title ?? "cipp-cpv plan")}`,
-    "",
-    ...coverage === null ? [] : [escapeMarkdown(coverage), ""],
-    `**${escapeMarkdown(planSentence(summariseFleetPlan(plan)))}**`,
-    ""
-  ];
-  if (plan.tenants.length === 0) return head.join("\n");
-  const cells = plan.tenants.map((tenant) => {
-    const counts = countTenantPlan(tenant);
-    return [escapeMarkdown(tenantWords(tenant.tenant)), planStatusMark(tenant), String(counts.add), String(counts.remove), String(counts.blocked)];
-  });
-  const sections = byUrgency(plan.tenants, planUrgency).map((tenant) => tenantPlanSection(tenant, collapseAfter)).filter((section) => section !== null);
-  return assemble(
-    head,
-    { header: ["Tenant", "Status", "Add", "Remove", "Blocked"], align: ["---", "---", "--:", "--:", "--:"], cells },
-    sections,
-    options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES,
-    "The JSON plan has every tenant."
-  );
+  const markdown = new PlanMarkdown(options);
+  for (const tenant of plan.tenants) markdown.add(tenant);
+  return markdown.finish(summariseFleetPlan(plan), plan);
 }
+var PlanMarkdown = class {
+  constructor(options = {}) {
+    this.options = options;
+    this.collapseAfter = options.collapseAfter ?? 10;
+    this.parts = new MarkdownParts(options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES, planUrgency);
+  }
+  options;
+  parts;
+  collapseAfter;
+  add(tenant) {
+    const counts = countTenantPlan(tenant);
+    const cells = [escapeMarkdown(tenantWords(tenant.tenant)), planStatusMark(tenant), String(counts.add), String(counts.remove), String(counts.blocked)];
+    this.parts.add(tenant, cells, tenantPlanSection(tenant, this.collapseAfter));
+  }
+  /** The document, once every tenant was added; `coverage` as the fleet plan carries it. */
+  finish(summary2, coverage) {
+    const sentence = coverageSentence({ ...coverage, tenants: { length: this.parts.tenants } });
+    const head = [
+      `## ${escapeMarkdown(this.options.title ?? "cipp-cpv plan")}`,
+      "",
+      ...sentence === null ? [] : [escapeMarkdown(sentence), ""],
+      `**${escapeMarkdown(planSentence(summary2))}**`,
+      ""
+    ];
+    if (this.parts.tenants === 0) return head.join("\n");
+    return this.parts.assemble(
+      head,
+      { header: ["Tenant", "Status", "Add", "Remove", "Blocked"], align: ["---", "---", "--:", "--:", "--:"] },
+      "The JSON plan has every tenant."
+    );
+  }
+};
 var RESULT_MARK = {
   converged: "\u2705 converged",
   changed: "\u270F\uFE0F changed",
@@ -83520,18 +83737,22 @@ function tenantResultSection(result, collapseAfter) {
   return out.join("\n");
 }
 function renderResultMarkdown(result, options = {}) {
-  const collapseAfter = options.collapseAfter ?? 10;
-  const head = [
-    `## ${escapeMarkdown(options.title ?? `cipp-cpv ${result.mode}`)}`,
-    "",
-    `**${escapeMarkdown(resultSentence(result.mode, result.totals, result.exitCode))}**`,
-    "",
-    `Started ${result.startedAt}, finished ${result.finishedAt}.`,
-    ""
-  ];
-  const cells = result.tenants.map((tenant) => {
+  const markdown = new ResultMarkdown(options);
+  for (const tenant of result.tenants) markdown.add(tenant);
+  return markdown.finish(result);
+}
+var ResultMarkdown = class {
+  constructor(options = {}) {
+    this.options = options;
+    this.collapseAfter = options.collapseAfter ?? 10;
+    this.parts = new MarkdownParts(options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES, resultUrgency);
+  }
+  options;
+  parts;
+  collapseAfter;
+  add(tenant) {
     const count = (outcome) => String(tenant.permissions.filter((item) => item.type !== "resource" && item.outcome === outcome).length);
-    return [
+    const cells = [
       escapeMarkdown(tenantWords(tenant.tenant)),
       RESULT_MARK[tenant.status],
       count("applied"),
@@ -83540,20 +83761,25 @@ function renderResultMarkdown(result, options = {}) {
       count("failed"),
       `${(tenant.durationMs / 1e3).toFixed(1)} s`
     ];
-  });
-  const sections = byUrgency(result.tenants, resultUrgency).map((tenant) => tenantResultSection(tenant, collapseAfter)).filter((section) => section !== null);
-  return assemble(
-    head,
-    {
-      header: ["Tenant", "Status", "Applied", "Removed", "Blocked", "Failed", "Time"],
-      align: ["---", "---", "--:", "--:", "--:", "--:", "--:"],
-      cells
-    },
-    sections,
-    options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES,
-    "The JSON result has every tenant."
-  );
-}
+    this.parts.add(tenant, cells, tenantResultSection(tenant, this.collapseAfter));
+  }
+  /** The document, once every tenant was added. */
+  finish(result) {
+    const head = [
+      `## ${escapeMarkdown(this.options.title ?? `cipp-cpv ${result.mode}`)}`,
+      "",
+      `**${escapeMarkdown(resultSentence(result.mode, result.totals, result.exitCode))}**`,
+      "",
+      `Started ${result.startedAt}, finished ${result.finishedAt}.`,
+      ""
+    ];
+    return this.parts.assemble(
+      head,
+      { header: ["Tenant", "Status", "Applied", "Removed", "Blocked", "Failed", "Time"], align: ["---", "---", "--:", "--:", "--:", "--:", "--:"] },
+      "The JSON result has every tenant."
+    );
+  }
+};
 
 // src/report/json.ts
 var PLAN_SCHEMA_VERSION = 1;
@@ -83562,16 +83788,40 @@ function planDocument(plan) {
     schemaVersion: PLAN_SCHEMA_VERSION,
     kind: "plan",
     summary: summariseFleetPlan(plan),
-    tenants: plan.tenants.map((tenant) => ({ ...tenant, counts: countTenantPlan(tenant) }))
+    tenants: plan.tenants.map(planDocumentTenant)
   };
 }
+function planDocumentTenant(tenant) {
+  return { ...tenant, counts: countTenantPlan(tenant) };
+}
 function renderPlanJson(plan) {
-  return `${scrub(JSON.stringify(planDocument(plan), null, 2))}
-`;
+  const { tenants, ...head } = planDocument(plan);
+  return jsonAround(planJsonFrame(head.summary), tenants.map(jsonTenant));
 }
 function renderResultJson(result) {
-  return `${scrub(JSON.stringify(result, null, 2))}
+  return jsonAround(resultJsonFrame(result), result.tenants.map(jsonTenant));
+}
+function planJsonFrame(summary2) {
+  return frameOf({ schemaVersion: PLAN_SCHEMA_VERSION, kind: "plan", summary: summary2, tenants: [] });
+}
+function resultJsonFrame(result) {
+  const { schemaVersion, mode, startedAt, finishedAt, totals, exitCode } = result;
+  return frameOf({ schemaVersion, mode, startedAt, finishedAt, tenants: [], totals, exitCode });
+}
+function jsonTenant(tenant) {
+  return scrub(JSON.stringify(tenant, null, 2)).replace(/^/gm, "    ");
+}
+var JSON_LIST = { open: "[\n", separator: ",\n", close: "\n  ]", empty: "[]" };
+function jsonAround(frame, tenants) {
+  const list2 = tenants.length === 0 ? JSON_LIST.empty : JSON_LIST.open + tenants.join(JSON_LIST.separator) + JSON_LIST.close;
+  return frame.before + list2 + frame.after;
+}
+var TENANTS_KEY = '\n  "tenants": ';
+function frameOf(document) {
+  const text = `${scrub(JSON.stringify(document, null, 2))}
 `;
+  const at2 = text.indexOf(`${TENANTS_KEY}${JSON_LIST.empty}`) + TENANTS_KEY.length;
+  return { before: text.slice(0, at2), after: text.slice(at2 + JSON_LIST.empty.length) };
 }
 
 // node_modules/libsodium/dist/modules-esm/libsodium.mjs
