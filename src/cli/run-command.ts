@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { runEngine, type RunOutcome } from "../run/engine";
+import { streamEngine, type RunOutcome, type StreamedOutcome } from "../run/engine";
 import type { AppCredential, Progress, RunMode } from "../run/run-request";
 import { gdapChangedSinceLine, refreshOnGdapChange, refreshOnGdapChangesSince } from "../discover/gdap-refresh";
 import { DEFAULT_GDAP_STATE_FILE } from "../discover/gdap-roles";
@@ -14,6 +14,7 @@ import { parseChangedPaths } from "../desired/affected";
 import { ConfigurationError } from "./environment";
 import { checkWritable, type Output } from "./output";
 import { progressLine } from "./progress";
+import { ReportStream } from "./report-stream";
 
 export interface RunFlags {
   readonly stacks: string;
@@ -99,8 +100,22 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
     report(mode, gdap.outcome, flags, output);
     return gdap.outcome.exitCode;
   }
-  const outcome = await runEngine({ mode, ...request }, deps);
-  report(mode, outcome, flags, output);
+  // The reports are written as tenants finish: a fleet of any size is never held whole.
+  const reports = new ReportStream(output, {
+    colour: flags.colour === true,
+    ...(flags.json !== undefined ? { json: flags.json } : {}),
+    ...(flags.markdown !== undefined ? { markdown: flags.markdown } : {}),
+  });
+  let outcome: StreamedOutcome;
+  try {
+    outcome = await streamEngine({ mode, ...request }, reports, deps);
+  } catch (error) {
+    reports.abandon();
+    throw error;
+  }
+  reportRunNotes(outcome, flags, output);
+  reports.finish(outcome);
+  reportStop(outcome, output);
   return outcome.exitCode;
 }
 
@@ -124,6 +139,21 @@ function changedPathsIn(file: string): string[] {
 
 function report(mode: RunMode, outcome: RunOutcome, flags: RunFlags, output: Output): void {
   const colour = flags.colour === true;
+  reportRunNotes(outcome, flags, output);
+  if (mode === "plan" || outcome.result === null) {
+    output.out(renderPlanText(outcome.plan, { colour }));
+    if (flags.json !== undefined) output.file(flags.json, renderPlanJson(outcome.plan));
+    if (flags.markdown !== undefined) output.file(flags.markdown, renderPlanMarkdown(outcome.plan));
+  } else {
+    output.out(renderResultText(outcome.result, { colour }));
+    if (flags.json !== undefined) output.file(flags.json, renderResultJson(outcome.result));
+    if (flags.markdown !== undefined) output.file(flags.markdown, renderResultMarkdown(outcome.result));
+  }
+  reportStop(outcome, output);
+}
+
+/** Unfinished and written reset records, and the rotated refresh token: said before the reports close. */
+function reportRunNotes(outcome: Pick<RunOutcome, "resetRecords" | "rotatedRefreshToken">, flags: RunFlags, output: Output): void {
   for (const earlier of outcome.resetRecords.unfinished) {
     output.err(
       `A reset of ${earlier.tenant.defaultDomain} started ${earlier.startedAt} never finished; what CIPP-SAM held before it is recorded in ` +
@@ -139,15 +169,9 @@ function report(mode: RunMode, outcome: RunOutcome, flags: RunFlags, output: Out
       output.err(`The service account's refresh token rotated; the new one is in ${flags.refreshTokenOut}.`);
     }
   }
-  if (mode === "plan" || outcome.result === null) {
-    output.out(renderPlanText(outcome.plan, { colour }));
-    if (flags.json !== undefined) output.file(flags.json, renderPlanJson(outcome.plan));
-    if (flags.markdown !== undefined) output.file(flags.markdown, renderPlanMarkdown(outcome.plan));
-  } else {
-    output.out(renderResultText(outcome.result, { colour }));
-    if (flags.json !== undefined) output.file(flags.json, renderResultJson(outcome.result));
-    if (flags.markdown !== undefined) output.file(flags.markdown, renderResultMarkdown(outcome.result));
-  }
+}
+
+function reportStop(outcome: Pick<RunOutcome, "stopped">, output: Output): void {
   const stop = outcome.stopped;
   if (stop !== null) {
     // Last, so that it is the line a person reads: the one cause of every tenant's failure.

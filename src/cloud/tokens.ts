@@ -124,8 +124,6 @@ export class TokenProvider {
   private refreshToken: string;
   private readonly cache = new Map<string, AccessToken>();
   private readonly inflight = new Map<string, Promise<AccessToken>>();
-  /** Bumped by every forget, so that an answer to a request sent before it is not cached. */
-  private readonly generations = new Map<string, number>();
   private readonly certificate: { thumbprintSha256: string; privateKey: string; x5c: string } | null;
   /** Token endpoint HTTP requests sent (retries included); the pipeline's counting policy fills it. */
   private readonly counter = new RequestCounter();
@@ -163,20 +161,35 @@ export class TokenProvider {
 
   /** The service account's delegated token in `tenantId` (the partner tenant for Partner Center). */
   delegated(tenantId: string, resource: TokenResource, options: TokenOptions = {}): Promise<AccessToken> {
-    return this.cached(`delegated|${resource}|${tenantId}`, options, () => this.redeemRefreshToken(tenantId, resource));
+    return this.cached(delegatedKey(resource, tenantId), options, () => this.redeemRefreshToken(tenantId, resource));
   }
 
   /** CIPP-SAM's app-only Graph token in `tenantId`. */
   appOnly(tenantId: string, options: TokenOptions = {}): Promise<AccessToken> {
-    return this.cached(`app|graph|${tenantId}`, options, () => this.clientCredentials(tenantId));
+    return this.cached(appOnlyKey(tenantId), options, () => this.clientCredentials(tenantId));
   }
 
   /**
    * Forgets every token for the tenant, e.g. after its consent or grants changed: cached ones, and
    * ones still being requested, which Entra ID may issue with the scopes from before the change.
+   * The tenant's keys are named, not searched for: a fleet's cache would make that a scan per call.
    */
   invalidate(tenantId: string): void {
-    for (const key of new Set([...this.cache.keys(), ...this.inflight.keys()])) if (key.endsWith(`|${tenantId}`)) this.forget(key);
+    for (const key of keysOf(tenantId)) this.forget(key);
+  }
+
+  /**
+   * Drops the cached tokens of a tenant the run is done with, so that a fleet's tokens do not pile
+   * up. The partner's are kept: Partner Center and the GDAP checks of every tenant use them.
+   */
+  release(tenantId: string): void {
+    if (tenantId === this.options.partnerTenantId) return;
+    for (const key of keysOf(tenantId)) this.cache.delete(key);
+  }
+
+  /** How many tokens are cached, for checks that a fleet run keeps none of the tenants it finished. */
+  cachedCount(): number {
+    return this.cache.size;
   }
 
   /** The refusal of a credential every tenant shares, once Entra ID gave one; no token request is sent after it. */
@@ -197,11 +210,11 @@ export class TokenProvider {
     // Concurrent callers for the same token share one request instead of storming the token endpoint.
     const pending = this.inflight.get(key);
     if (pending) return pending;
-    const generation = this.generations.get(key) ?? 0;
     const promise: Promise<AccessToken> = acquire()
       .then((token) => {
-        // A token requested before a forget may carry the old scopes: hand it to who asked, keep it from everyone else.
-        if ((this.generations.get(key) ?? 0) === generation) this.cache.set(key, token);
+        // A token requested before a forget (which drops it from `inflight`) may carry the old
+        // scopes: hand it to who asked, keep it from everyone else.
+        if (this.inflight.get(key) === promise) this.cache.set(key, token);
         return token;
       })
       .finally(() => {
@@ -214,7 +227,6 @@ export class TokenProvider {
   private forget(key: string): void {
     this.cache.delete(key);
     this.inflight.delete(key);
-    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
   }
 
   /**
@@ -417,6 +429,19 @@ export class TokenProvider {
       flow,
     );
   }
+}
+
+function delegatedKey(resource: TokenResource, tenantId: string): string {
+  return `delegated|${resource}|${tenantId}`;
+}
+
+function appOnlyKey(tenantId: string): string {
+  return `app|graph|${tenantId}`;
+}
+
+/** Every cache key a tenant's tokens can have. */
+function keysOf(tenantId: string): string[] {
+  return [delegatedKey("graph", tenantId), delegatedKey("partnerCenter", tenantId), appOnlyKey(tenantId)];
 }
 
 /**

@@ -48,13 +48,24 @@ function codeOf(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? "unreadable";
 }
 
-/** Reads at most `limit` + 1 bytes: sizes under /proc and of devices say nothing of what a read returns. */
+/**
+ * One buffer for every read, sized for the largest file allowed plus the byte that tells it is
+ * larger: a fleet's thousands of tenant files would otherwise each allocate (and zero) a mebibyte.
+ * Reads are synchronous, so no two share it at once; what a read returns is decoded before the next.
+ */
+let scratch: Buffer | null = null;
+
+/**
+ * Reads at most `limit` + 1 bytes: sizes under /proc and of devices say nothing of what a read returns.
+ * The bytes are valid until the next call.
+ */
 function readBounded(path: string, limit: number): Buffer {
   const fd = openSync(path, "r");
   try {
-    const buffer = Buffer.alloc(limit + 1);
+    if (scratch === null || scratch.length < limit + 1) scratch = Buffer.allocUnsafe(limit + 1);
+    const buffer = scratch;
     let length = 0;
-    for (let n = -1; n !== 0 && length <= limit; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    for (let n = -1; n !== 0 && length <= limit; length += n) n = readSync(fd, buffer, length, limit + 1 - length, null);
     return buffer.subarray(0, length);
   } finally {
     closeSync(fd);

@@ -64,8 +64,15 @@ interface SettingsDeclaration extends CheckedFile {
   readonly partnerTenantId: string | undefined;
 }
 
-/** A tenant file whose layers could all be read; its id is absent when it is at fault. */
-interface TenantDeclaration extends CheckedFile {
+/**
+ * A tenant file whose layers could all be read; its id is absent when it is at fault. It keeps what
+ * the fleet needs of the file, not its parsed document: a fleet's thousands of those would otherwise
+ * all be held until the last file is read.
+ */
+interface TenantDeclaration {
+  readonly source: { readonly file: string; readonly value: unknown };
+  /** The line naming the tenant's default domain, where an annotation about the tenant belongs. */
+  readonly domainLine: number;
   readonly tenantId: string | undefined;
   /** How problems found while layering name the tenant: its domain, else its file. */
   readonly label: string;
@@ -213,14 +220,15 @@ class FleetLoader {
    */
   tenants(profiles: ReadonlyMap<string, Layer | undefined>): TenantDeclaration[] {
     const loaded: TenantDeclaration[] = [];
-    const byId = new Map<string, CheckedFile>();
-    const byDomain = new Map<string, CheckedFile>();
-    const claim = (checked: CheckedFile, seen: Map<string, CheckedFile>, field: "tenantId" | "defaultDomain"): void => {
+    // Where each id and domain was first declared, as file:line (not the parsed file, which is let go).
+    const byId = new Map<string, string>();
+    const byDomain = new Map<string, string>();
+    const claim = (checked: CheckedFile, seen: Map<string, string>, field: "tenantId" | "defaultDomain"): void => {
       const key = stringField(checked, field);
       if (key === undefined) return;
       const first = seen.get(key.toLowerCase());
-      if (first) this.problems.push(checked.source.problemAt([field], `${key} is also declared in ${first.source.file}:${first.source.lineOf([field])}`));
-      else seen.set(key.toLowerCase(), checked);
+      if (first !== undefined) this.problems.push(checked.source.problemAt([field], `${key} is also declared in ${first}`));
+      else seen.set(key.toLowerCase(), `${checked.source.file}:${checked.source.lineOf([field])}`);
     };
     for (const { file } of this.yamlFiles("tenants")) {
       const checked = this.declaration("tenant", file);
@@ -231,7 +239,13 @@ class FleetLoader {
       const own = readChanges(checked.source, checked.findings, this.problems);
       const label = stringField(checked, "defaultDomain") ?? checked.source.file;
       if (profileLayers && own && checked.findings.wholeExcept(PERMISSION_NEUTRAL_TENANT_FIELDS)) {
-        loaded.push({ ...checked, tenantId: stringField(checked, "tenantId"), label, layers: [...profileLayers, { name: `tenant ${label}`, ...own }] });
+        loaded.push({
+          source: { file: checked.source.file, value: checked.source.value },
+          domainLine: checked.source.lineOf(["defaultDomain"], true),
+          tenantId: stringField(checked, "tenantId"),
+          label,
+          layers: [...profileLayers, { name: `tenant ${label}`, ...own }],
+        });
       }
     }
     return loaded;
@@ -278,7 +292,7 @@ function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclarat
   const terraform = terraformSettings(declared);
   return {
     settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud, ...(terraform ? { terraform } : {}) },
-    tenants: tenants.map(({ source, layers }): DesiredTenant => {
+    tenants: tenants.map(({ source, domainLine, layers }): DesiredTenant => {
       const value = source.value as TenantFile;
       const tenantId = value.tenantId.toLowerCase();
       const isPartner = tenantId === partnerTenantId;
@@ -293,7 +307,7 @@ function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclarat
         extras: resolveExtras(declared.extras, value.extras),
         managedBy: value.managedBy ?? [...(value.profiles ?? [])].reverse().map((name) => profileOwners.get(name)).find((owner) => owner !== undefined) ?? "cipp-cpv",
         // The line naming the tenant, where an annotation about the tenant as a whole belongs.
-        source: { file: source.file, line: source.lineOf(["defaultDomain"], true) },
+        source: { file: source.file, line: domainLine },
       };
     }),
   };

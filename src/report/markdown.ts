@@ -6,7 +6,7 @@
  */
 import type { RunResult, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
-import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
+import { countTenantPlan, summariseFleetPlan, type FleetPlanSummary } from "../plan/summary";
 import { forMarkdown } from "./escape";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub } from "./lines";
 import { coverageSentence, planSentence, planStatusWords, plannedTenantWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
@@ -65,24 +65,80 @@ function tableRow(cells: readonly string[]): string {
 }
 
 /**
+ * A Markdown report's table rows and tenant sections, taken a tenant at a time and kept only as far
+ * as they can still fit the budget: whatever the fleet's size, it holds at most about three budgets'
+ * worth of text, and assembles to the same document as if it had kept everything.
+ */
+class MarkdownParts<T> {
+  private readonly rows: string[] = [];
+  private rowBytes = 0;
+  private rowCount = 0;
+  /** Sections by urgency (0 first); each list is cut where it alone would overflow the budget. */
+  private readonly sections: { kept: string[]; bytes: number; cut: boolean }[] = [];
+  private sectionCount = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly urgency: (item: T) => number,
+  ) {}
+
+  add(item: T, cells: readonly string[], section: string | null): void {
+    this.rowCount += 1;
+    const row = tableRow(cells);
+    // A row past the budget can never be shown: only its count matters.
+    if (this.rowBytes + bytes(row) + 1 <= this.maxBytes) {
+      this.rows.push(row);
+      this.rowBytes += bytes(row) + 1;
+    } else this.rowBytes = this.maxBytes + 1;
+    if (section === null) return;
+    this.sectionCount += 1;
+    const level = this.urgency(item);
+    while (this.sections.length <= level) this.sections.push({ kept: [], bytes: 0, cut: false });
+    const bucket = this.sections[level] as { kept: string[]; bytes: number; cut: boolean };
+    if (bucket.cut) return;
+    if (bucket.bytes + bytes(section) + 1 > this.maxBytes) {
+      bucket.cut = true;
+      return;
+    }
+    bucket.kept.push(section);
+    bucket.bytes += bytes(section) + 1;
+  }
+
+  get tenants(): number {
+    return this.rowCount;
+  }
+
+  /** The document: head, table, sections in order of urgency (declaration order within one), and the truncation note. */
+  assemble(head: readonly string[], table: { header: string[]; align: string[] }, fullDataHint: string): string {
+    const sections: string[] = [];
+    for (const bucket of this.sections) {
+      sections.push(...bucket.kept);
+      // What follows a cut section would come after one that does not fit: it is never shown.
+      if (bucket.cut) break;
+    }
+    return assemble(head, { ...table, rows: this.rows, rowCount: this.rowCount }, { sections, count: this.sectionCount }, this.maxBytes, fullDataHint);
+  }
+}
+
+/**
  * Head, table rows and sections assembled within the budget. Rows and sections are added in order until the
- * next one would not fit, leaving room for the closing note.
+ * next one would not fit, leaving room for the closing note. `rows` and `sections` may stop short of
+ * their counts where the rest cannot fit anyway.
  */
 function assemble(
   head: readonly string[],
-  rows: { header: string[]; align: string[]; cells: string[][] },
-  sections: readonly string[],
+  table: { header: string[]; align: string[]; rows: readonly string[]; rowCount: number },
+  sections: { readonly sections: readonly string[]; readonly count: number },
   maxBytes: number,
   fullDataHint: string,
 ): string {
   const noteRoom = 400;
   const out: string[] = [...head];
   let used = bytes(head.join("\n")) + noteRoom;
-  const tableLines = [tableRow(rows.header), tableRow(rows.align)];
+  const tableLines = [tableRow(table.header), tableRow(table.align)];
   used += bytes(tableLines.join("\n")) + 2;
   let shownRows = 0;
-  for (const cells of rows.cells) {
-    const line = tableRow(cells);
+  for (const line of table.rows) {
     if (used + bytes(line) + 1 > maxBytes) break;
     tableLines.push(line);
     used += bytes(line) + 1;
@@ -90,16 +146,16 @@ function assemble(
   }
   out.push(...tableLines, "");
   let shownSections = 0;
-  if (shownRows === rows.cells.length) {
-    for (const section of sections) {
+  if (shownRows === table.rowCount) {
+    for (const section of sections.sections) {
       if (used + bytes(section) + 1 > maxBytes) break;
       out.push(section);
       used += bytes(section) + 1;
       shownSections += 1;
     }
   }
-  const omittedRows = rows.cells.length - shownRows;
-  const omittedSections = sections.length - shownSections;
+  const omittedRows = table.rowCount - shownRows;
+  const omittedSections = sections.count - shownSections;
   if (omittedRows > 0 || omittedSections > 0) {
     const what = [
       omittedRows > 0 ? `${omittedRows} tenant row(s)` : null,
@@ -112,16 +168,8 @@ function assemble(
 
 const PLAN_MARK: Readonly<Record<TenantPlan["status"], string>> = { changes: "✏️", converged: "✅", inaccessible: "⛔" };
 
-/**
- * Sections most in need of a person's attention first (problems, then blocked workloads), keeping declaration order
- * otherwise, so that a truncated summary still shows them.
- */
-function byUrgency<T>(items: readonly T[], urgency: (item: T) => number): T[] {
-  return items
-    .map((item, index) => ({ item, index, urgency: urgency(item) }))
-    .sort((a, b) => a.urgency - b.urgency || a.index - b.index)
-    .map(({ item }) => item);
-}
+// Sections most in need of a person's attention first (problems, then blocked workloads), keeping declaration order
+// otherwise, so that a truncated summary still shows them.
 
 function planUrgency(plan: TenantPlan): number {
   if (plan.problem !== null) return 0;
@@ -158,31 +206,45 @@ function tenantPlanSection(plan: TenantPlan, collapseAfter: number): string | nu
 
 /** A fleet plan as Markdown. */
 export function renderPlanMarkdown(plan: FleetPlan, options: MarkdownOptions = {}): string {
-  const collapseAfter = options.collapseAfter ?? 10;
-  const coverage = coverageSentence(plan);
-  const head = [
-    `## ${escapeMarkdown(options.title ?? "cipp-cpv plan")}`,
-    "",
-    ...(coverage === null ? [] : [escapeMarkdown(coverage), ""]),
-    `**${escapeMarkdown(planSentence(summariseFleetPlan(plan)))}**`,
-    "",
-  ];
-  // A table with a header and no rows says nothing the sentence above does not.
-  if (plan.tenants.length === 0) return head.join("\n");
-  const cells = plan.tenants.map((tenant) => {
+  const markdown = new PlanMarkdown(options);
+  for (const tenant of plan.tenants) markdown.add(tenant);
+  return markdown.finish(summariseFleetPlan(plan), plan);
+}
+
+/** A plan's Markdown built a tenant at a time, in bounded memory; the same document as {@link renderPlanMarkdown}. */
+export class PlanMarkdown {
+  private readonly parts: MarkdownParts<TenantPlan>;
+  private readonly collapseAfter: number;
+
+  constructor(private readonly options: MarkdownOptions = {}) {
+    this.collapseAfter = options.collapseAfter ?? 10;
+    this.parts = new MarkdownParts(options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES, planUrgency);
+  }
+
+  add(tenant: TenantPlan): void {
     const counts = countTenantPlan(tenant);
-    return [escapeMarkdown(tenantWords(tenant.tenant)), planStatusMark(tenant), String(counts.add), String(counts.remove), String(counts.blocked)];
-  });
-  const sections = byUrgency(plan.tenants, planUrgency)
-    .map((tenant) => tenantPlanSection(tenant, collapseAfter))
-    .filter((section): section is string => section !== null);
-  return assemble(
-    head,
-    { header: ["Tenant", "Status", "Add", "Remove", "Blocked"], align: ["---", "---", "--:", "--:", "--:"], cells },
-    sections,
-    options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES,
-    "The JSON plan has every tenant.",
-  );
+    const cells = [escapeMarkdown(tenantWords(tenant.tenant)), planStatusMark(tenant), String(counts.add), String(counts.remove), String(counts.blocked)];
+    this.parts.add(tenant, cells, tenantPlanSection(tenant, this.collapseAfter));
+  }
+
+  /** The document, once every tenant was added; `coverage` as the fleet plan carries it. */
+  finish(summary: FleetPlanSummary, coverage: Pick<FleetPlan, "changedFiles" | "deletedTenantFiles">): string {
+    const sentence = coverageSentence({ ...coverage, tenants: { length: this.parts.tenants } });
+    const head = [
+      `## ${escapeMarkdown(this.options.title ?? "cipp-cpv plan")}`,
+      "",
+      ...(sentence === null ? [] : [escapeMarkdown(sentence), ""]),
+      `**${escapeMarkdown(planSentence(summary))}**`,
+      "",
+    ];
+    // A table with a header and no rows says nothing the sentence above does not.
+    if (this.parts.tenants === 0) return head.join("\n");
+    return this.parts.assemble(
+      head,
+      { header: ["Tenant", "Status", "Add", "Remove", "Blocked"], align: ["---", "---", "--:", "--:", "--:"] },
+      "The JSON plan has every tenant.",
+    );
+  }
 }
 
 const RESULT_MARK: Readonly<Record<TenantResult["status"], string>> = {
@@ -237,19 +299,25 @@ function tenantResultSection(result: TenantResult, collapseAfter: number): strin
 
 /** A run result as Markdown. */
 export function renderResultMarkdown(result: RunResult, options: MarkdownOptions = {}): string {
-  const collapseAfter = options.collapseAfter ?? 10;
-  const head = [
-    `## ${escapeMarkdown(options.title ?? `cipp-cpv ${result.mode}`)}`,
-    "",
-    `**${escapeMarkdown(resultSentence(result.mode, result.totals, result.exitCode))}**`,
-    "",
-    `Started ${result.startedAt}, finished ${result.finishedAt}.`,
-    "",
-  ];
-  const cells = result.tenants.map((tenant) => {
+  const markdown = new ResultMarkdown(options);
+  for (const tenant of result.tenants) markdown.add(tenant);
+  return markdown.finish(result);
+}
+
+/** A run result's Markdown built a tenant at a time, in bounded memory; the same document as {@link renderResultMarkdown}. */
+export class ResultMarkdown {
+  private readonly parts: MarkdownParts<TenantResult>;
+  private readonly collapseAfter: number;
+
+  constructor(private readonly options: MarkdownOptions = {}) {
+    this.collapseAfter = options.collapseAfter ?? 10;
+    this.parts = new MarkdownParts(options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES, resultUrgency);
+  }
+
+  add(tenant: TenantResult): void {
     const count = (outcome: string): string =>
       String(tenant.permissions.filter((item) => item.type !== "resource" && item.outcome === outcome).length);
-    return [
+    const cells = [
       escapeMarkdown(tenantWords(tenant.tenant)),
       RESULT_MARK[tenant.status],
       count("applied"),
@@ -258,19 +326,23 @@ export function renderResultMarkdown(result: RunResult, options: MarkdownOptions
       count("failed"),
       `${(tenant.durationMs / 1000).toFixed(1)} s`,
     ];
-  });
-  const sections = byUrgency(result.tenants, resultUrgency)
-    .map((tenant) => tenantResultSection(tenant, collapseAfter))
-    .filter((section): section is string => section !== null);
-  return assemble(
-    head,
-    {
-      header: ["Tenant", "Status", "Applied", "Removed", "Blocked", "Failed", "Time"],
-      align: ["---", "---", "--:", "--:", "--:", "--:", "--:"],
-      cells,
-    },
-    sections,
-    options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES,
-    "The JSON result has every tenant.",
-  );
+    this.parts.add(tenant, cells, tenantResultSection(tenant, this.collapseAfter));
+  }
+
+  /** The document, once every tenant was added. */
+  finish(result: Omit<RunResult, "tenants">): string {
+    const head = [
+      `## ${escapeMarkdown(this.options.title ?? `cipp-cpv ${result.mode}`)}`,
+      "",
+      `**${escapeMarkdown(resultSentence(result.mode, result.totals, result.exitCode))}**`,
+      "",
+      `Started ${result.startedAt}, finished ${result.finishedAt}.`,
+      "",
+    ];
+    return this.parts.assemble(
+      head,
+      { header: ["Tenant", "Status", "Applied", "Removed", "Blocked", "Failed", "Time"], align: ["---", "---", "--:", "--:", "--:", "--:", "--:"] },
+      "The JSON result has every tenant.",
+    );
+  }
 }

@@ -26,13 +26,16 @@ export function planSentence(summary: FleetPlanSummary): string {
  * Which tenants a plan covers, when that is not simply every managed tenant: an empty plan says
  * why it is empty, and a plan limited to a change says so. Null for a plain fleet or tenant plan.
  */
-export function coverageSentence(plan: FleetPlan): string | null {
+export function coverageSentence(plan: PlanCoverage): string | null {
   const coverage = changeCoverage(plan);
   const deleted = deletedSentence(plan.deletedTenantFiles ?? []);
   return coverage === null ? deleted : deleted === null ? coverage : `${coverage} ${deleted}`;
 }
 
-function changeCoverage(plan: FleetPlan): string | null {
+/** What the coverage sentence reads of a fleet plan: only how many tenants it holds, not the tenants. */
+export type PlanCoverage = Pick<FleetPlan, "changedFiles" | "deletedTenantFiles"> & { readonly tenants: { readonly length: number } };
+
+function changeCoverage(plan: PlanCoverage): string | null {
   const files = plan.changedFiles === undefined ? "" : ` (${plural(plan.changedFiles, "changed file")})`;
   if (plan.tenants.length === 0) {
     return plan.changedFiles === undefined

@@ -4,7 +4,7 @@
  */
 import type { RunResult, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan } from "../plan/model";
-import { countTenantPlan, summariseFleetPlan } from "../plan/summary";
+import { countTenantPlan, summariseFleetPlan, type FleetPlanSummary } from "../plan/summary";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub, snapshotSummaryLines } from "./lines";
 import { forTerminal as t, lineStartForTerminal } from "./escape";
 import { coverageSentence, planStatusWords, planSentence, plannedTenantWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
@@ -53,12 +53,31 @@ function tenantPlanText(plan: TenantPlan, paint: Paint): string[] {
   return lines;
 }
 
+/** One tenant's section of a plan's text. */
+export function planTextSection(plan: TenantPlan, options: TextOptions = {}): string {
+  return tenantPlanText(plan, painter(options)).join("\n");
+}
+
+/** The summary line that ends a plan's text. */
+export function planTextSummary(summary: FleetPlanSummary, options: TextOptions = {}): string {
+  return painter(options)("1", planSentence(summary));
+}
+
 /** A fleet plan as text, ending with the summary line. */
 export function renderPlanText(plan: FleetPlan, options: TextOptions = {}): string {
-  const paint = painter(options);
   const coverage = coverageSentence(plan);
-  const sections = plan.tenants.map((tenant) => tenantPlanText(tenant, paint).join("\n"));
-  return [...(coverage === null ? [] : [coverage]), ...sections, paint("1", planSentence(summariseFleetPlan(plan)))].join("\n\n") + "\n";
+  const sections = plan.tenants.map((tenant) => planTextSection(tenant, options));
+  return joinTextSections([...(coverage === null ? [] : [coverage]), ...sections, planTextSummary(summariseFleetPlan(plan), options)]);
+}
+
+/**
+ * How sections make up a text report: a blank line between two, a line break at the end. A
+ * report written a section at a time (src/report/stream.ts) comes out the same.
+ */
+export const TEXT_SECTION_SEPARATOR = "\n\n";
+
+function joinTextSections(sections: readonly string[]): string {
+  return sections.join(TEXT_SECTION_SEPARATOR) + "\n";
 }
 
 function tenantResultText(result: TenantResult, paint: Paint): string[] {
@@ -87,9 +106,17 @@ function tenantResultText(result: TenantResult, paint: Paint): string[] {
   return lines;
 }
 
+/** One tenant's section of a run result's text. */
+export function resultTextSection(result: TenantResult, options: TextOptions = {}): string {
+  return tenantResultText(result, painter(options)).join("\n");
+}
+
+/** The summary line that ends a run result's text. */
+export function resultTextSummary(result: Pick<RunResult, "mode" | "totals" | "exitCode">, options: TextOptions = {}): string {
+  return painter(options)("1", resultSentence(result.mode, result.totals, result.exitCode));
+}
+
 /** A run result as text, ending with the summary line. */
 export function renderResultText(result: RunResult, options: TextOptions = {}): string {
-  const paint = painter(options);
-  const sections = result.tenants.map((tenant) => tenantResultText(tenant, paint).join("\n"));
-  return [...sections, paint("1", resultSentence(result.mode, result.totals, result.exitCode))].join("\n\n") + "\n";
+  return joinTextSections([...result.tenants.map((tenant) => resultTextSection(tenant, options)), resultTextSummary(result, options)]);
 }

@@ -18,16 +18,25 @@ import { selectTenants } from "../desired/select";
 import { DEFAULT_BOOTSTRAP_SCOPES } from "../plan/bootstrap";
 import { inaccessiblePlan, planTenant } from "../plan/diff";
 import type { FleetPlan, TenantPlan, TenantRef } from "../plan/model";
+import type { FleetPlanSummary } from "../plan/summary";
 import { REPLICATION_WAIT, WRITE_LAG_RETRY } from "../apply/replication-polling";
 import { cloudTenantPort } from "../tenant/cloud-port";
 import { operationErrorOf, problemOf } from "../apply/operation-error";
 import { refreshTenant, refreshTerraformManaged, tenantRefOf, type StepSettings, type TenantRun } from "../apply/refresh";
 import { resetTenant } from "../apply/reset";
 import { DEFAULT_RESET_RECORDS, ResetRecords, type UnfinishedReset } from "../apply/reset-record";
-import { runResultOf, type RunResult, type TenantResult } from "../apply/result";
+import { RESULT_SCHEMA_VERSION, runResultOf, type RunResult, type TenantResult } from "../apply/result";
 import type { RunRequest } from "./run-request";
 import { RunRefusedError, checkResetConfirmation } from "./run-refusal";
-import { runJobs } from "./scheduler";
+import {
+  PlanTotals,
+  ResultTotals,
+  planSummaryOf,
+  resultSummaryOf,
+  runJobsInOrder,
+  type RunSink,
+  type TenantSummary,
+} from "./fleet-stream";
 import type { TenantPort } from "../tenant/port";
 import { timingOf, type Timing } from "../apply/timing";
 
@@ -59,6 +68,18 @@ export interface RunOutcome {
   readonly resetRecords: { readonly written: readonly string[]; readonly unfinished: readonly UnfinishedReset[] };
 }
 
+/**
+ * What a streamed run hands back once every tenant went through the sink: the same verdict as
+ * {@link RunOutcome}, with a summary per tenant instead of its detail.
+ */
+export interface StreamedOutcome extends Omit<RunOutcome, "plan" | "result"> {
+  readonly plan: Pick<FleetPlan, "changedFiles" | "deletedTenantFiles"> & { readonly summary: FleetPlanSummary };
+  /** What the refresh or reset did, in totals; null in plan mode. */
+  readonly result: Omit<RunResult, "tenants"> | null;
+  /** Every tenant the sink received, in its order, as counts. */
+  readonly tenants: readonly TenantSummary[];
+}
+
 /** Why a run stopped before every tenant was attempted. */
 export interface RunStop {
   /** The tenant whose sign-in was refused. */
@@ -83,6 +104,9 @@ export { RunRefusedError, checkResetConfirmation } from "./run-refusal";
 
 const DEFAULT_CONCURRENCY = 10;
 
+/** Finished tenants that may wait for a slower earlier one before no further tenant starts. */
+const WINDOW_PER_WORKER = 10;
+
 /**
  * Runs a plan, refresh or reset. Tenant failures are in the outcome (exit code 1), never thrown.
  * @throws RunRefusedError when the request itself is wrong (a reset without the matching
@@ -90,16 +114,38 @@ const DEFAULT_CONCURRENCY = 10;
  *   the declarations are invalid or name no such tenant. Nothing is sent in those cases.
  */
 export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Promise<RunOutcome> {
+  const plans: TenantPlan[] = [];
+  const results: TenantResult[] = [];
+  const streamed = await streamEngine(request, {
+    planned: (plan) => void plans.push(plan),
+    ran: (result, plan) => {
+      results.push(result);
+      if (plan !== null) plans.push(plan);
+    },
+  }, deps);
+  const { changedFiles, deletedTenantFiles } = streamed.plan;
+  const plan: FleetPlan = { tenants: plans, ...(changedFiles !== undefined ? { changedFiles } : {}), ...(deletedTenantFiles !== undefined ? { deletedTenantFiles } : {}) };
+  const { tenants: _summaries, ...verdict } = streamed;
+  const ran = streamed.result;
+  return { ...verdict, plan, result: ran === null ? null : runResultOf(ran.mode, ran.startedAt, ran.finishedAt, results) };
+}
+
+/**
+ * Runs a plan, refresh or reset as {@link runEngine} does, handing each tenant to `sink` in
+ * declaration order as soon as it and the tenants before it are done, and keeping nothing of it
+ * but its summary: memory stays flat whatever the fleet's size.
+ */
+export async function streamEngine(request: RunRequest, sink: RunSink, deps: EngineDeps = {}): Promise<StreamedOutcome> {
   const timing = timingOf(deps);
   if (request.mode === "reset") checkResetConfirmation(request);
   const files = request.allowOutsideRepository === true ? localFiles : repositoryFiles(request.stacksDir);
   const fleet = loadFleet(request.stacksDir, files);
   if (fleet.tenants.length === 0 && request.allowEmpty !== true) refuseEmptyFleet(request.stacksDir);
   const changedFiles = request.tenant === undefined ? request.changedFiles : undefined;
-  const tenantIds = request.tenant === undefined && changedFiles === undefined ? request.tenantIds : undefined;
+  const tenantIds = request.tenant === undefined && changedFiles === undefined && request.tenantIds !== undefined ? new Set(request.tenantIds) : undefined;
   const selected =
     tenantIds !== undefined
-      ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.includes(tenant.tenantId))
+      ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.has(tenant.tenantId))
       : changedFiles === undefined
         ? selectTenants(fleet, request.tenant)
         : tenantsChangedBy(fleet, request.stacksDir, changedFiles, files);
@@ -129,25 +175,49 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
   const guard = new CredentialGuard(clients);
   const consentFor = new Set((request.consentFor ?? []).map((id) => id.toLowerCase()));
   const forceConsent = (tenant: DesiredTenant): boolean => request.forceConsent === true || consentFor.has(tenant.tenantId);
+  const byDomain = new Map(selected.map((tenant) => [tenant.defaultDomain, tenant]));
+  const tenantByKey = (key: string): DesiredTenant => byDomain.get(key) as DesiredTenant;
+  const summaries: TenantSummary[] = [];
+  const notAttempted = new Set<number>();
+  const planTotals = new PlanTotals();
+  const ordered = {
+    concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
+    window: (request.concurrency ?? DEFAULT_CONCURRENCY) * WINDOW_PER_WORKER,
+    now: timing.now,
+    ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+  };
+  sink.begin?.({ mode: request.mode, startedAt, tenants: selected.length, coverage });
+  // A finished tenant's tokens are of no further use; a fleet's worth of them would only pile up.
+  const released = <T>(tenant: DesiredTenant, job: () => Promise<T>) => async (): Promise<T> => {
+    try {
+      return await job();
+    } finally {
+      clients.tokens.release(tenant.tenantId);
+    }
+  };
 
   if (request.mode === "plan") {
-    const planned = await runJobs(
+    await runJobsInOrder(
       selected.map((tenant) => ({
         key: tenant.defaultDomain,
-        run: () => guard.run(tenant, () => planOne(tenant, portFor(tenant), forceConsent(tenant))),
+        run: released(tenant, () => guard.run(tenant, () => planOne(tenant, portFor(tenant), forceConsent(tenant)))),
       })),
       {
-        concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
-        now: timing.now,
-        onCrash: (key, error) => crashedPlan(selected, key, error),
+        ...ordered,
+        onCrash: (key, error) => unreadablePlan(tenantByKey(key), error),
         describe: (plan) => (plan === NOT_ATTEMPTED ? { failed: false, outcome: "not attempted" } : { failed: plan.status === "inaccessible", outcome: plan.status }),
-        ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+        deliver: (plan, index) => {
+          if (plan === NOT_ATTEMPTED) return void notAttempted.add(index);
+          planTotals.add(plan);
+          summaries.push(planSummaryOf(plan));
+          sink.planned?.(plan);
+        },
       },
     );
-    const plans = planned.filter((plan): plan is TenantPlan => plan !== NOT_ATTEMPTED);
-    const stopped = guard.stop(selected, planned);
-    const exitCode = stopped !== null || plans.some((p) => p.status === "inaccessible") ? 1 : plans.some((p) => p.status === "changes") ? 2 : 0;
-    return { exitCode, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), stopped, sources, resetRecords: recordsOf() };
+    const stopped = guard.stop(selected, notAttempted);
+    const summary = planTotals.summary();
+    const exitCode = stopped !== null || summary.inaccessible > 0 ? 1 : summary.toChange > 0 ? 2 : 0;
+    return { exitCode, plan: { summary, ...coverage }, result: null, tenants: summaries, rotatedRefreshToken: rotated(), stopped, sources, resetRecords: recordsOf() };
   }
 
   const runOne = (tenant: DesiredTenant): Promise<TenantRun> =>
@@ -156,22 +226,36 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
       : managedByOf(tenant) === "terraform"
         ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) })
         : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) });
-  const attempted = await runJobs(
-    selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant), wroteAnything) })),
+  const resultTotals = new ResultTotals();
+  const ran = (result: TenantResult, plan: TenantPlan | null): void => {
+    if (plan !== null) planTotals.add(plan);
+    resultTotals.add(result);
+    summaries.push(resultSummaryOf(result, plan));
+    sink.ran?.(result, plan);
+  };
+  await runJobsInOrder(
+    selected.map((tenant) => ({ key: tenant.defaultDomain, run: released(tenant, () => guard.run(tenant, () => runOne(tenant), wroteAnything)) })),
     {
-      concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
-      now: timing.now,
-      onCrash: (key, error) => crashedRun(selected, key, error),
+      ...ordered,
+      onCrash: (key, error) => crashedRun(tenantByKey(key), error),
       describe: (run) => (run === NOT_ATTEMPTED ? { failed: false, outcome: "not attempted" } : { failed: run.result.status === "failed", outcome: run.result.status }),
-      ...(request.onProgress ? { onProgress: request.onProgress } : {}),
+      deliver: (run, index) => (run === NOT_ATTEMPTED ? void notAttempted.add(index) : ran(run.result, run.plan)),
     },
   );
-  const runs = attempted.filter((run): run is TenantRun => run !== NOT_ATTEMPTED);
-  const stopped = guard.stop(selected, attempted);
-  const tenants: TenantResult[] = [...runs.map((run) => run.result), ...skipped.map(skippedResult)];
-  const result = runResultOf(request.mode, startedAt, new Date(timing.now()).toISOString(), tenants);
-  const exitCode = stopped !== null ? 1 : result.exitCode;
-  return { exitCode, plan: { tenants: runs.map((run) => run.plan), ...coverage }, result, rotatedRefreshToken: rotated(), stopped, sources, resetRecords: recordsOf() };
+  for (const tenant of skipped) ran(skippedResult(tenant), null);
+  const stopped = guard.stop(selected, notAttempted);
+  const finishedAt = new Date(timing.now()).toISOString();
+  const result: Omit<RunResult, "tenants"> = { schemaVersion: RESULT_SCHEMA_VERSION, mode: request.mode, startedAt, finishedAt, totals: resultTotals.summary(), exitCode: resultTotals.exitCode() };
+  return {
+    exitCode: stopped !== null ? 1 : result.exitCode,
+    plan: { summary: planTotals.summary(), ...coverage },
+    result,
+    tenants: summaries,
+    rotatedRefreshToken: rotated(),
+    stopped,
+    sources,
+    resetRecords: recordsOf(),
+  };
 }
 
 /** A tenant the run did not attempt, because a credential every tenant shares was refused first. */
@@ -205,15 +289,15 @@ class CredentialGuard {
     return cutShort && !changed(outcome) ? NOT_ATTEMPTED : outcome;
   }
 
-  /** The stop, when there was one. */
-  stop<T>(selected: readonly DesiredTenant[], outcomes: readonly (T | typeof NOT_ATTEMPTED)[]): RunStop | null {
+  /** The stop, when there was one; `notAttempted` holds the indexes in `selected` of the tenants not attempted. */
+  stop(selected: readonly DesiredTenant[], notAttempted: ReadonlySet<number>): RunStop | null {
     const refusal: TokenError | null = this.clients.tokens.credentialRefusal();
     if (refusal === null) return null;
     const cause = selected.find((tenant) => tenant.tenantId === this.refusedIn) ?? selected.find((tenant) => tenant.tenantId === refusal.tenantId);
     return {
       tenant: tenantRefOf(cause ?? (selected[0] as DesiredTenant)),
       problem: tokenProblem(refusal),
-      notAttempted: selected.filter((_, index) => outcomes[index] === NOT_ATTEMPTED).map(tenantRefOf),
+      notAttempted: selected.filter((_, index) => notAttempted.has(index)).map(tenantRefOf),
     };
   }
 }
@@ -324,17 +408,8 @@ function unreadablePlan(tenant: DesiredTenant, error: unknown): TenantPlan {
   return inaccessiblePlan(tenantRefOf(tenant), problemOf("Reading the tenant", error, "Run again; if it keeps failing, check the error above."));
 }
 
-function tenantByKey(tenants: readonly DesiredTenant[], key: string): DesiredTenant {
-  return tenants.find((tenant) => tenant.defaultDomain === key) as DesiredTenant;
-}
-
-function crashedPlan(tenants: readonly DesiredTenant[], key: string, error: unknown): TenantPlan {
-  return unreadablePlan(tenantByKey(tenants, key), error);
-}
-
 /** A tenant whose run threw: failed, with the error, and nothing claimed about its permissions. */
-function crashedRun(tenants: readonly DesiredTenant[], key: string, error: unknown): TenantRun {
-  const tenant = tenantByKey(tenants, key);
+function crashedRun(tenant: DesiredTenant, error: unknown): TenantRun {
   const plan = unreadablePlan(tenant, error);
   return {
     plan,

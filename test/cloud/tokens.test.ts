@@ -29,6 +29,27 @@ describe("TokenProvider against the emulator", () => {
     await sandbox.stop();
   });
 
+  it("drops a finished tenant's tokens, keeping the partner's that every tenant uses", async () => {
+    const { tokens } = sandbox.clients();
+    await tokens.delegated(DEMO.healthy.tenantId, "graph");
+    await tokens.delegated(DEMO.drifted.tenantId, "graph");
+    await tokens.delegated(DEMO.partner.tenantId, "partnerCenter");
+    await tokens.delegated(DEMO.partner.tenantId, "graph");
+    expect(tokens.cachedCount()).toBe(4);
+
+    tokens.release(DEMO.healthy.tenantId);
+    tokens.release(DEMO.partner.tenantId);
+    expect(tokens.cachedCount()).toBe(3);
+    tokens.release(DEMO.drifted.tenantId);
+    expect(tokens.cachedCount()).toBe(2);
+    // The partner's tokens are still served from the cache; a released tenant's is asked for again.
+    const sent = tokens.requestCount;
+    await tokens.delegated(DEMO.partner.tenantId, "partnerCenter");
+    expect(tokens.requestCount).toBe(sent);
+    await tokens.delegated(DEMO.healthy.tenantId, "graph");
+    expect(tokens.requestCount).toBe(sent + 1);
+  });
+
   it("caches per tenant and resource; fresh and invalidate go back to Entra ID", async () => {
     const { tokens } = sandbox.clients();
     const before = await sandbox.counts();

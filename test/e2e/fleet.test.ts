@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Progress } from "../../src/run/run-request";
+import { loadFleet } from "../../src/desired/load";
 import { DEMO, demoWorld } from "../../src/emulator";
 import { STACKS, startSandbox, type Sandbox } from "./sandbox";
 
@@ -36,6 +37,26 @@ describe("a fleet run", () => {
     expect(status.has(DEMO.healthy.defaultDomain)).toBe(false);
     expect(outcome.exitCode).toBe(1);
     expect((await sandbox.requests()).byService.partnerCenter ?? 0).toBe(0);
+  });
+
+  it("streams: the sink gets every tenant in declaration order, and the outcome keeps only a summary of each", async () => {
+    const planned: string[] = [];
+    const ran: string[] = [];
+    const outcome = await sandbox.stream(
+      { mode: "refresh", stacksDir: stacks, concurrency: 3 },
+      { ran: (result) => void ran.push(result.tenant.defaultDomain), planned: (plan) => void planned.push(plan.tenant.defaultDomain) },
+    );
+    const declared = loadFleet(stacks).tenants;
+    const order = [...declared.filter((t) => !t.excluded), ...declared.filter((t) => t.excluded)].map((t) => t.defaultDomain);
+    expect(planned).toEqual([]);
+    expect(ran).toEqual(order);
+    expect(outcome.tenants.map((t) => t.tenant.defaultDomain)).toEqual(order);
+    // No per-permission detail is held for a finished tenant: its status and counts only.
+    for (const summary of outcome.tenants) expect(Object.keys(summary).sort()).toEqual(["counts", "status", "tenant"]);
+    expect(Object.keys(outcome.plan)).not.toContain("tenants");
+    expect(outcome.result === null ? [] : Object.keys(outcome.result)).not.toContain("tenants");
+    expect(outcome.result?.totals.failed).toBe(1);
+    expect(outcome.exitCode).toBe(1);
   });
 
   it("refreshes every tenant, one failure stopping none of the others, with progress", async () => {

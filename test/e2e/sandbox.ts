@@ -8,7 +8,8 @@
  */
 import path from "node:path";
 import type { Agent } from "undici";
-import { runEngine, type EngineDeps, type RunOutcome } from "../../src/run/engine";
+import { runEngine, streamEngine, type EngineDeps, type RunOutcome, type StreamedOutcome } from "../../src/run/engine";
+import type { RunSink } from "../../src/run/fleet-stream";
 import type { RunRequest } from "../../src/run/run-request";
 import { sandboxEndpoints } from "../../src/cloud/endpoints";
 import {
@@ -25,6 +26,8 @@ export interface Sandbox {
   /** Every sleep the engine asked for, in virtual ms. */
   readonly slept: number[];
   run(request: Partial<RunRequest>): Promise<RunOutcome>;
+  /** As `run`, each tenant handed to `sink` as it is done. */
+  stream(request: Partial<RunRequest>, sink: RunSink): Promise<StreamedOutcome>;
   snapshot(tenantId: string): Promise<TenantSnapshot>;
   /** Service requests counted since the last reset (control calls excluded). */
   requests(): Promise<{ total: number; byService: Record<string, number>; counts: RequestCount[] }>;
@@ -78,6 +81,19 @@ export async function startSandbox(world?: WorldSpec, options: SandboxOptions = 
           refreshToken: DEMO_CREDENTIALS.refreshToken,
           ...request,
         },
+        deps,
+      ),
+    stream: (request, sink) =>
+      streamEngine(
+        {
+          mode: "refresh",
+          stacksDir: STACKS,
+          endpoints: sandboxEndpoints(emulator.baseUrl),
+          credential: { kind: "secret", clientSecret: DEMO_CREDENTIALS.clientSecret },
+          refreshToken: DEMO_CREDENTIALS.refreshToken,
+          ...request,
+        },
+        sink,
         deps,
       ),
     snapshot: (tenantId) => control<TenantSnapshot>("GET", `/tenants/${tenantId}`),
