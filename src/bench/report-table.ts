@@ -56,7 +56,7 @@ function sideBySideRows(title: string, clients: readonly ClientMeasurement[]): R
   const ours = clients.find((c) => c.client === "cipp-cpv");
   const first = clients[0];
   if (ours === undefined || first === undefined) return [];
-  const rows: Row[] = [{ label: `${title}; ${first.tenants} tenants, 10 at a time, same world, same wire` }];
+  const rows: Row[] = [{ label: `${title}; ${first.tenants} tenants, ${first.concurrency} at a time, same world, same wire, clock speed ${first.speed}` }];
   for (const c of clients) {
     rows.push({
       label: `${CLIENT_NAMES[c.client]}: requests / tokens / writes`,
@@ -66,7 +66,14 @@ function sideBySideRows(title: string, clients: readonly ClientMeasurement[]): R
     rows.push({
       label: `${CLIENT_NAMES[c.client]}: wall time (virtual)`,
       value: seconds(c.virtualMs),
-      note: `lower bound ${seconds(c.lowerBound.ms)} (round trips ${seconds(c.lowerBound.roundTripsMs)}${c.cippAccount && c.cippAccount.fixedWaitMs > 0 ? ` incl. fixed waits ${seconds(c.cippAccount.fixedWaitMs)} / 10` : ""}, write budgets ${seconds(c.lowerBound.throttleMs)}); ${seconds(c.realMs)} real`,
+      note: `lower bound ${seconds(c.lowerBound.ms)} (round trips ${seconds(c.lowerBound.roundTripsMs)}${c.cippAccount && c.cippAccount.fixedWaitMs > 0 ? ` incl. fixed waits ${seconds(c.cippAccount.fixedWaitMs)} / ${c.concurrency}` : ""}, write budgets ${seconds(c.lowerBound.throttleMs)}); ${seconds(c.realMs)} real`,
+    });
+    const clientShare = c.cpuMs.client / c.realMs;
+    const emulatorShare = c.cpuMs.emulator / c.realMs;
+    rows.push({
+      label: `${CLIENT_NAMES[c.client]}: processor time / real time`,
+      value: `client ${fixed(clientShare, 2)}, emulator ${fixed(emulatorShare, 2)}`,
+      note: Math.max(clientShare, emulatorShare) > CPU_HEAVY_SHARE ? "CPU-heavy: the wall time is partly this machine's processor time" : "the wire, not the processor, sets the wall time",
     });
   }
   for (const c of clients) {

@@ -32,6 +32,9 @@ export interface Accounting {
 export interface ClientMeasurement {
   readonly client: SideBySideClient;
   readonly tenants: number;
+  readonly concurrency: number;
+  /** Virtual ms per real ms. */
+  readonly speed: number;
   /** Tenants by outcome, in the client's own words (cipp-cpv's statuses, CIPP's Success/Failed). */
   readonly statuses: Record<string, number>;
   /** Counted by the tally on the client's dispatcher. */
@@ -42,6 +45,12 @@ export interface ClientMeasurement {
   readonly cippAccount: CippAccount | null;
   readonly virtualMs: number;
   readonly realMs: number;
+  /**
+   * Processor time during the run, in ms: this process (the client) and the emulator child. On a
+   * sped-up clock every real ms of processor time is `speed` virtual ms, so a share near 1 means the
+   * wall time measures the machine, not the wire.
+   */
+  readonly cpuMs: { readonly client: number; readonly emulator: number };
   /** The least virtual time this work allows: round trips at the minimum latency, and the write budgets. */
   readonly lowerBound: { readonly roundTripsMs: number; readonly throttleMs: number; readonly ms: number };
 }
@@ -66,6 +75,8 @@ export async function measureClient(client: SideBySideClient, options: SideBySid
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms / options.speed));
   try {
     await child.resetRequests();
+    const emulatorCpuBefore = await child.cpuMs();
+    const clientCpuBefore = process.cpuUsage();
     const virtualStart = child.virtualNow();
     const realStart = performance.now();
     let statuses: Record<string, number> = {};
@@ -100,6 +111,8 @@ export async function measureClient(client: SideBySideClient, options: SideBySid
     }
     const realMs = performance.now() - realStart;
     const virtualMs = child.virtualNow() - virtualStart;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const cpuMs = { client: (clientCpu.user + clientCpu.system) / 1000, emulator: (await child.cpuMs()) - emulatorCpuBefore };
     const emulator = emulatorAccounting(await child.requests());
 
     const writes = wire.batchWrites + wire.directWrites;
@@ -113,6 +126,8 @@ export async function measureClient(client: SideBySideClient, options: SideBySid
     return {
       client,
       tenants: options.tenants,
+      concurrency: options.concurrency,
+      speed: options.speed,
       statuses,
       wire: {
         requests: wire.requests,
@@ -126,6 +141,7 @@ export async function measureClient(client: SideBySideClient, options: SideBySid
       cippAccount,
       virtualMs,
       realMs,
+      cpuMs,
       lowerBound: { roundTripsMs, throttleMs, ms: Math.max(roundTripsMs, throttleMs) },
     };
   } finally {

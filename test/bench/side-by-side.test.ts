@@ -61,7 +61,7 @@ describe("a converged fleet", () => {
 });
 
 describe("a never-consented fleet", () => {
-  it("counts both clients' requests, tokens and writes as the emulator does, and both grant the same app roles", async () => {
+  it("counts both clients' requests, tokens and writes as the emulator does, and CIPP sends more of each for the same first-time work", async () => {
     const ours = await measureClient("cipp-cpv", options("fresh"));
     const cipp = await measureClient("cipp-nightly", options("fresh"));
     sameAccounting(ours);
@@ -71,5 +71,16 @@ describe("a never-consented fleet", () => {
     // CIPP's writes: per tenant the consent, 70 app role assignments ($batch items) and a grant write per delegated resource.
     expect(cipp.emulator.writes).toBeGreaterThanOrEqual(TENANTS * (1 + 70));
     expect(cipp.emulator.requests).toBeGreaterThan(ours.emulator.requests);
+    expect(cipp.emulator.tokenRequests).toBeGreaterThan(ours.emulator.tokenRequests);
+    expect(cipp.emulator.writes).toBeGreaterThan(ours.emulator.writes);
+  });
+
+  it("waits CIPP's fixed 5 s once when its service principal is not listed yet, then fails the tenant as CIPP does when it still is not", async () => {
+    // Replication far slower than CIPP's one wait: the new service principal stays unlisted.
+    const slow = { ...options("fresh"), tenants: 1, wire: { ...BENCH_WIRE, replicationLag: { create: 600_000 } } };
+    const cipp = await measureClient("cipp-nightly", slow);
+    sameAccounting(cipp);
+    expect(cipp.statuses).toEqual({ Failed: 1 });
+    expect(cipp.cippAccount?.fixedWaitMs).toBe(5_000);
   });
 });
