@@ -13,7 +13,17 @@ import type { EmulatorProcessOptions, EmulatorProcessReady } from "./emulator-pr
 export interface EmulatorRequestCounts {
   readonly total: number;
   readonly byService: Record<string, number>;
-  readonly counts: readonly { readonly service: string; readonly tenantId: string | null; readonly method: string; readonly path: string; readonly count: number }[];
+  readonly counts: readonly EmulatorRequestCount[];
+  /** `$batch` items, counted apart from the requests that carried them. */
+  readonly inner: { readonly total: number; readonly counts: readonly EmulatorRequestCount[] };
+}
+
+export interface EmulatorRequestCount {
+  readonly service: string;
+  readonly tenantId: string | null;
+  readonly method: string;
+  readonly path: string;
+  readonly count: number;
 }
 
 export interface EmulatorChild {

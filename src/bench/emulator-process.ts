@@ -6,7 +6,7 @@
  * arrives on stdin. It stops when stdin closes.
  */
 import { createInterface } from "node:readline";
-import { startEmulator } from "../emulator";
+import { startEmulator, type FaultProfile } from "../emulator";
 import { fleetTenants, fleetWorld, type FleetKind } from "./fleet-fixture";
 
 /** What the parent asks for. */
@@ -17,6 +17,8 @@ export interface EmulatorProcessOptions {
   readonly clockSpeed: number;
   /** Graph identity throttling at the documented limits (scale 1). */
   readonly throttle: boolean;
+  /** Latency and replication lag (bench-wire.ts); none when absent. */
+  readonly faults?: FaultProfile;
 }
 
 /** The first line on stdout. */
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
     // Frozen while starting, so that the reading below anchors the clock exactly.
     clockSpeed: 0,
     ...(options.throttle ? { graphThrottle: { enabled: true, scale: 1 } } : {}),
+    ...(options.faults !== undefined ? { faults: options.faults } : {}),
   });
   const virtualNow = emulator.clock.now();
   emulator.clock.setSpeed(options.clockSpeed);

@@ -5,6 +5,8 @@
  */
 import { performance } from "node:perf_hooks";
 import { loadFleet } from "../desired/load";
+import type { FaultProfile } from "../emulator";
+import { roundTripBoundMs } from "./bench-wire";
 import { startEmulatorChild, type EmulatorRequestCounts } from "./emulator-child";
 import { fleetTenants } from "./fleet-fixture";
 import { sandboxRunner, temporaryStacks } from "./sandbox-run";
@@ -27,14 +29,17 @@ export interface PlanMeasurement {
   readonly singleTenantMs: number;
   /** Per-tenant time at N / per-tenant time for 1. */
   readonly scaling: number;
+  /** The least time the N-tenant plan's round trips allow at the wire's minimum latency, with as many in flight as were seen. */
+  readonly lowerBoundMs: number;
+  readonly peakInFlight: number;
 }
 
 const SINGLE_TENANT_RUNS = 11;
 
 /** Plans a converged fleet of `tenants` tenants, and one tenant of it alone for the baseline. */
-export async function measurePlan(tenants: number, concurrency: number): Promise<PlanMeasurement> {
+export async function measurePlan(tenants: number, concurrency: number, wire?: FaultProfile): Promise<PlanMeasurement> {
   const fleet = fleetTenants(tenants);
-  const child = await startEmulatorChild({ kind: "converged", tenants, clockSpeed: 1, throttle: false });
+  const child = await startEmulatorChild({ kind: "converged", tenants, clockSpeed: 1, throttle: false, ...(wire !== undefined ? { faults: wire } : {}) });
   const all = temporaryStacks(fleet);
   const one = temporaryStacks(fleet.slice(0, 1));
   try {
@@ -53,10 +58,12 @@ export async function measurePlan(tenants: number, concurrency: number): Promise
     const declarationsLoadMs = performance.now() - loadStarted;
 
     await child.resetRequests();
+    runner.tally.reset();
     const started = performance.now();
     const outcome = await runner.run("plan", all.dir, { concurrency });
     const planMs = performance.now() - started;
     const counted = await child.requests();
+    const wireCounts = runner.tally.counts();
 
     const statuses: Record<string, number> = {};
     for (const plan of outcome.plan.tenants) statuses[plan.status] = (statuses[plan.status] ?? 0) + 1;
@@ -75,6 +82,8 @@ export async function measurePlan(tenants: number, concurrency: number): Promise
       singleTenantRunsMs,
       singleTenantMs,
       scaling: perTenantMs / singleTenantMs,
+      lowerBoundMs: wire === undefined ? 0 : roundTripBoundMs(wireCounts.requests, wireCounts.peakInFlight),
+      peakInFlight: wireCounts.peakInFlight,
     };
   } finally {
     all.remove();

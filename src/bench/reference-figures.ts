@@ -1,26 +1,9 @@
 /**
- * The only figures the benchmark does not measure: Microsoft's documented limits, the share of
- * them the client allows itself, and CIPP's request cost as estimated from its code. Everything
- * else it prints is measured in the run.
+ * The only figures the benchmark does not measure: Microsoft's documented limits and the share of
+ * them the client allows itself. Everything else it prints, CIPP's cost included (measured side by
+ * side, side-by-side-scenario.ts), is measured in the run.
  */
 import { GRAPH_WRITE_LIMITS } from "../cloud/rate-limit";
-
-/** A closed range of an estimate. */
-export interface Range {
-  readonly low: number;
-  readonly high: number;
-}
-
-/**
- * CIPP's CPV refresh cost per customer tenant, estimated from CIPP's code (not measured): "Request
- * cost per tenant" in the project's CIPP behaviour reference, which counts the calls made by
- * CIPP-API's Set-CIPPCPVConsent, Add-CIPPApplicationPermission and Add-CIPPDelegatedPermission.
- */
-export const CIPP_ESTIMATE = {
-  source: "CIPP behaviour reference §14, an estimate from CIPP's code, not a measurement",
-  steadyState: { api: { low: 8, high: 10 }, token: { low: 5, high: 7 } },
-  firstTime: { api: { low: 25, high: 30 }, token: { low: 7, high: 10 }, graphWrites: { low: 90, high: 100 } },
-} as const;
 
 /** A documented rate limit: `amount` per `windowMs`. */
 export interface DocumentedLimit {
@@ -30,8 +13,9 @@ export interface DocumentedLimit {
 }
 
 /**
- * Microsoft Graph's identity write quotas (Microsoft's "throttling limits" page, Identity and access
- * service limits; microsoft-apis.md §5.2) and Partner Center's application consent rate (§2.8).
+ * Microsoft Graph's identity write quotas (Microsoft Graph throttling limits, "Identity and access
+ * service limits") and Partner Center's application consent rate (Partner Center API throttling
+ * guidance).
  */
 export const DOCUMENTED_LIMITS = {
   graphWritesPerApp: { name: "Graph writes per app", amount: 35_000, windowMs: 300_000 },

@@ -6,6 +6,8 @@
  * budgets and the emulator's buckets refill in step.
  */
 import { performance } from "node:perf_hooks";
+import type { FaultProfile } from "../emulator";
+import { roundTripBoundMs } from "./bench-wire";
 import { startEmulatorChild } from "./emulator-child";
 import { fleetTenants } from "./fleet-fixture";
 import { CLIENT_SHARE, rolloutBounds, type LimitBound } from "./reference-figures";
@@ -34,6 +36,8 @@ export interface RolloutMeasurement {
     /** Retries the engine reports it made because of 429 or 503. */
     readonly engineRetries: number;
   };
+  /** The least virtual time the rollout's round trips allow at the wire's minimum latency, with as many in flight as were seen. */
+  readonly roundTripBoundMs: number;
   /** The least time the documented limits allow for this rollout, at 100 % and at the client's share. */
   readonly bounds: {
     readonly documented: { readonly each: readonly LimitBound[]; readonly binding: LimitBound };
@@ -41,9 +45,9 @@ export interface RolloutMeasurement {
   };
 }
 
-export async function measureRollout(tenants: number, speed: number, concurrency: number): Promise<RolloutMeasurement> {
+export async function measureRollout(tenants: number, speed: number, concurrency: number, wireProfile?: FaultProfile): Promise<RolloutMeasurement> {
   const fleet = fleetTenants(tenants);
-  const child = await startEmulatorChild({ kind: "fresh", tenants, clockSpeed: speed, throttle: true });
+  const child = await startEmulatorChild({ kind: "fresh", tenants, clockSpeed: speed, throttle: true, ...(wireProfile !== undefined ? { faults: wireProfile } : {}) });
   const stacks = temporaryStacks(fleet);
   try {
     const runner = sandboxRunner(child, {
@@ -87,6 +91,7 @@ export async function measureRollout(tenants: number, speed: number, concurrency
         batchItems: wire.throttledBatchItems,
         engineRetries: results.reduce((sum, r) => sum + r.requests.throttled, 0),
       },
+      roundTripBoundMs: wireProfile === undefined ? 0 : roundTripBoundMs(wire.requests, wire.peakInFlight),
       bounds: {
         documented: rolloutBounds(load, 1),
         client: { share: CLIENT_SHARE, ...rolloutBounds(load, CLIENT_SHARE) },

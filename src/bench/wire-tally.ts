@@ -7,6 +7,14 @@ import type { Dispatcher } from "undici";
 
 /** Counts since the tally was made or last reset. */
 export interface WireCounts {
+  /** HTTP requests sent, token requests included, a `$batch` counting once (retries each count). */
+  readonly requests: number;
+  /** Requests to the sign-in service: the token endpoint, and msal's instance discovery and metadata reads. */
+  readonly tokenRequests: number;
+  /** Writes sent as requests of their own (POST, PATCH, PUT, DELETE outside `$batch` and the token endpoint). */
+  readonly directWrites: number;
+  /** The most requests that were in flight at one time. */
+  readonly peakInFlight: number;
   /** Items of `$batch` requests that write (POST, PATCH, PUT, DELETE): Graph's unit of write quota. */
   readonly batchWrites: number;
   readonly batchReads: number;
@@ -24,12 +32,19 @@ export interface WireTally {
 }
 
 const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+/** Entra ID's paths: the token endpoint, instance discovery, OpenID metadata. */
+const SIGN_IN_PATH = /\/oauth2\/v2\.0\/token$|\/discovery\/instance$|\/\.well-known\/openid-configuration$/;
 
 /** Wraps `base` so that every request through it is counted. */
 export function wireTally(base: Dispatcher): WireTally {
   let counts = zero();
+  let inFlight = 0;
   const add = (change: Partial<WireCounts>): void => {
     counts = {
+      requests: counts.requests + (change.requests ?? 0),
+      tokenRequests: counts.tokenRequests + (change.tokenRequests ?? 0),
+      directWrites: counts.directWrites + (change.directWrites ?? 0),
+      peakInFlight: Math.max(counts.peakInFlight, change.peakInFlight ?? 0),
       batchWrites: counts.batchWrites + (change.batchWrites ?? 0),
       batchReads: counts.batchReads + (change.batchReads ?? 0),
       throttledResponses: counts.throttledResponses + (change.throttledResponses ?? 0),
@@ -38,8 +53,22 @@ export function wireTally(base: Dispatcher): WireTally {
   };
 
   const interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) => {
-    const isBatch = options.method === "POST" && /\/\$batch$/.test(options.path.split("?")[0] ?? "");
+    const path = options.path.split("?")[0] ?? "";
+    const isBatch = options.method === "POST" && /\/\$batch$/.test(path);
+    const isToken = SIGN_IN_PATH.test(path);
+    inFlight++;
+    add({
+      requests: 1,
+      tokenRequests: isToken ? 1 : 0,
+      directWrites: !isBatch && !isToken && WRITE_METHODS.has(options.method.toUpperCase()) ? 1 : 0,
+      peakInFlight: inFlight,
+    });
     if (isBatch) add(countItems(options.body));
+    let settled = false;
+    const settle = (): void => {
+      if (!settled) inFlight--;
+      settled = true;
+    };
     const chunks: Buffer[] = [];
     let status = 0;
     // `compose` hands interceptors handlers that speak undici's controller API.
@@ -56,22 +85,26 @@ export function wireTally(base: Dispatcher): WireTally {
         handler.onResponseData?.(controller, chunk);
       },
       onResponseEnd: (controller, trailers) => {
+        settle();
         if (chunks.length > 0) add({ throttledBatchItems: throttledItems(Buffer.concat(chunks).toString("utf8")) });
         handler.onResponseEnd?.(controller, trailers);
       },
-      onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+      onResponseError: (controller, error) => {
+        settle();
+        handler.onResponseError?.(controller, error);
+      },
     });
   };
 
   return {
     dispatcher: base.compose(interceptor),
     counts: () => counts,
-    reset: () => void (counts = zero()),
+    reset: () => void (counts = { ...zero(), peakInFlight: inFlight }),
   };
 }
 
 function zero(): WireCounts {
-  return { batchWrites: 0, batchReads: 0, throttledResponses: 0, throttledBatchItems: 0 };
+  return { requests: 0, tokenRequests: 0, directWrites: 0, peakInFlight: 0, batchWrites: 0, batchReads: 0, throttledResponses: 0, throttledBatchItems: 0 };
 }
 
 function countItems(body: unknown): Partial<WireCounts> {

@@ -73,7 +73,13 @@ export interface FaultProfile {
    * real time; a frozen clock holds responses until it is advanced past them.
    */
   readonly latencyMs?: number;
-  /** Seed for probabilistic rules, so a run can be repeated. */
+  /**
+   * Virtual ms added before each service response, drawn uniformly from [min, max] per request
+   * (replaces `latencyMs`): a wire whose round trips vary like a real one's. Drawn from its own
+   * generator, seeded by `seed`, so the same seed gives the same latencies and the same fault dice.
+   */
+  readonly latencyRangeMs?: { readonly min: number; readonly max: number };
+  /** Seed for probabilistic rules and the latency range, so a run can be repeated. */
   readonly seed?: number;
 }
 
@@ -96,6 +102,13 @@ export function validateFaultProfile(value: unknown): string[] {
   };
   nonNegative(p.replicationLagMs, "replicationLagMs");
   nonNegative(p.latencyMs, "latencyMs");
+  if (p.latencyRangeMs !== undefined) {
+    const range = p.latencyRangeMs as { min?: unknown; max?: unknown } | null;
+    if (typeof range !== "object" || range === null || Array.isArray(range)) problems.push("latencyRangeMs must be an object { min, max }");
+    else if (!(typeof range.min === "number" && range.min >= 0 && typeof range.max === "number" && range.max >= range.min)) {
+      problems.push("latencyRangeMs needs numbers 0 <= min <= max");
+    }
+  }
   if (p.replicationLag !== undefined) {
     if (typeof p.replicationLag !== "object" || p.replicationLag === null || Array.isArray(p.replicationLag)) {
       problems.push("replicationLag must be an object { create?, update?, delete? }");
@@ -158,6 +171,7 @@ export class ProfileFaultInjector implements FaultInjector {
   private rules: ActiveRule[] = [];
   private profile: FaultProfile = {};
   private random: () => number;
+  private latencyRandom: () => number;
 
   /**
    * @param random used when the profile has no seed; injectable for tests.
@@ -168,6 +182,7 @@ export class ProfileFaultInjector implements FaultInjector {
     private readonly tenantIdOf: (tenant: string) => string | null = canonicalGuid,
   ) {
     this.random = defaultRandom;
+    this.latencyRandom = defaultRandom;
   }
 
   set(profile: FaultProfile): void {
@@ -188,6 +203,8 @@ export class ProfileFaultInjector implements FaultInjector {
       };
     });
     this.random = profile.seed === undefined ? this.defaultRandom : seededRandom(profile.seed);
+    // A stream of its own: drawing latencies must not shift which requests the fault rules hit.
+    this.latencyRandom = profile.seed === undefined ? this.defaultRandom : seededRandom(profile.seed ^ 0x5bd1e995);
   }
 
   /** The profile in force, with how often each rule has fired and, for a count, how many firings remain. */
@@ -240,6 +257,8 @@ export class ProfileFaultInjector implements FaultInjector {
   }
 
   latencyMs(): number {
+    const range = this.profile.latencyRangeMs;
+    if (range !== undefined) return range.min + this.latencyRandom() * (range.max - range.min);
     return this.profile.latencyMs ?? 0;
   }
 }
