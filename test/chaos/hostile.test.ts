@@ -129,13 +129,13 @@ describe("hostile declarations through the CLI process", () => {
     expect(hostileViolations(runs)).toEqual([]);
   });
 
-  it("the checker fails on a declaration that is not hostile: it exits 0, names no file and sends requests", async () => {
-    // The demo stacks without the tenant whose GDAP access expired: a plan that runs and exits 0.
+  it("the checker fails on a declaration that is not hostile: it exits 2, names no file and sends requests", async () => {
+    // The demo stacks without the tenant whose GDAP access expired: a plan that runs and exits 2 (changes pending).
     const [run] = await runCorpus([{ name: "the demo stacks", file: /tenants\/fabrikam\.yaml/, make: (s) => rmSync(tenantFile(s, "wingtiptoys")) }]);
     const found = hostileViolations(run ? [run] : []);
     expect(found).toEqual(
       expect.arrayContaining([
-        "the demo stacks: exit code 0, expected 1",
+        "the demo stacks: exit code 2, expected 1",
         expect.stringMatching(/^the demo stacks: stderr does not name the file/),
         expect.stringMatching(/^the demo stacks: \d+ request\(s\) counted by the emulator$/),
       ]),
