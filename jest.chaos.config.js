@@ -11,4 +11,6 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/"],
   // A fleet refresh under faults and a series of killed CLI processes: minutes, not seconds, on a loaded machine.
   testTimeout: 600000,
+  // Two files at once: the in-process fleet and the CLI processes share the machine's processors.
+  maxWorkers: 2,
 };

@@ -74,7 +74,7 @@ export function removedOutsidePlan(before: readonly TenantSnapshot[], after: rea
   return violations;
 }
 
-/** Tenants (of `expected`, by id) whose snapshot holds no CIPP-SAM service principal. */
+/** Tenants whose snapshot holds no CIPP-SAM service principal. */
 export function withoutCippSam(snapshots: readonly TenantSnapshot[], applicationId: string): string[] {
   return snapshots.filter((s) => !s.servicePrincipals.some((sp) => sp.appId === applicationId)).map((s) => `${s.defaultDomain}: no CIPP-SAM service principal`);
 }

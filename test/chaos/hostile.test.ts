@@ -27,7 +27,7 @@ const editSettings = (s: string, base: string): void => {
   writeFileSync(file, `${readFileSync(file, "utf8").replace(/^base:.*$/m, "")}${base}`);
 };
 
-export const CORPUS: readonly HostileCase[] = [
+const CORPUS: readonly HostileCase[] = [
   { name: "a YAML syntax error", file: /tenants\/fabrikam\.yaml/, make: (s) => writeFileSync(tenantFile(s), `${HEAD}profiles: [no-rms\n  extras: {\n`) },
   { name: "a syntax error in the settings file", file: /cipp-cpv\.yaml/, make: (s) => writeFileSync(path.join(s, "cipp-cpv.yaml"), "partnerTenantId: : :\n\t- cloud\n"), command: "refresh" },
   { name: "wrong types", file: /tenants\/fabrikam\.yaml/, make: (s) => writeFileSync(tenantFile(s), `tenantId: 42\ndefaultDomain: [a, b]\ndisplayName: { x: 1 }\nexcluded: "yes"\n`) },
