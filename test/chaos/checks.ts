@@ -60,8 +60,8 @@ export function removedOutsidePlan(before: readonly TenantSnapshot[], after: rea
       for (const s of g.scope.split(" ").filter(Boolean)) set.add(s.toLowerCase());
       scopesNow.set(grantKey(g), set);
     }
+    // A duplicate grant the plan deletes is no exception: the plan merges its scopes into the grant it keeps.
     for (const g of old.grants) {
-      if (planned.grants.has(g.id)) continue;
       const removable = planned.scopes.get(g.id) ?? new Set<string>();
       const held = scopesNow.get(grantKey(g)) ?? new Set<string>();
       const lost = g.scope

@@ -20,7 +20,13 @@ let bench: CliBench;
 let tenants: ChaosTenant[];
 let world: WorldSpec;
 let stacksDir: string;
-const resetTarget = (): ChaosTenant => tenants.find((t) => t.state === "converged") as ChaosTenant;
+/** The first tenant of the fleet in `state`. */
+function tenantIn(state: ChaosTenant["state"]): ChaosTenant {
+  const tenant = tenants.find((t) => t.state === state);
+  if (!tenant) throw new Error(`the fleet has no ${state} tenant`);
+  return tenant;
+}
+const resetTarget = (): ChaosTenant => tenantIn("converged");
 
 beforeAll(async () => {
   tenants = chaosTenants(8, ["converged", "drifted", "fresh", "unlicensed", "other-app", "extras-kept", "extras-removed", "duplicate-grant"]);
@@ -33,7 +39,12 @@ afterAll(async () => {
   await bench.stop();
 });
 
-const snapshots = (): TenantSnapshot[] => tenants.map((t) => snapshotTenant(bench.emulator.world(), t.tenantId) as TenantSnapshot);
+const snapshots = (): TenantSnapshot[] =>
+  tenants.map((t) => {
+    const snap = snapshotTenant(bench.emulator.world(), t.tenantId);
+    if (!snap) throw new Error(`${t.defaultDomain} is not in the emulator's world`);
+    return snap;
+  });
 
 /** A folder of its own for one case's reset records and reports. */
 function caseDir(name: string): string {
@@ -88,7 +99,7 @@ describe("SIGKILL mid-run, then one refresh", () => {
   it.each([
     ["a fleet refresh", refreshArgs, 5],
     ["a reset", resetArgs, 5],
-  ] as const)("%s killed at many points", async (_name, args, count) => {
+  ] as const)("%s killed at many points", async (name, args, count) => {
     const total = await requestsOfWholeRun(args);
     expect(total).toBeGreaterThan(count);
     const points = killPoints(total, count);
@@ -100,14 +111,14 @@ describe("SIGKILL mid-run, then one refresh", () => {
       if (recovery.exitCode !== 0) found.push(`k=${k}: the recovery refresh exited ${recovery.exitCode}: ${recovery.stderr.slice(-500)}`);
       found.push(...(await violations()).map((v) => `k=${k}: ${v}`));
     }
-    console.log(`${_name}: ${total} requests in a whole run; killed after ${points.join(", ")}`);
+    console.log(`${name}: ${total} requests in a whole run; killed after ${points.join(", ")}`);
     expect(found).toEqual([]);
   });
 
   it("the checker fails on a tenant without CIPP-SAM and on a tenant left with work", async () => {
     bench.emulator.loadWorld(world);
-    const fresh = tenants.find((t) => t.state === "fresh") as ChaosTenant;
-    const drifted = tenants.find((t) => t.state === "drifted") as ChaosTenant;
+    const fresh = tenantIn("fresh");
+    const drifted = tenantIn("drifted");
     expect(await violations()).toEqual(
       expect.arrayContaining([`${fresh.defaultDomain}: no CIPP-SAM service principal`, expect.stringMatching(new RegExp(`^${drifted.defaultDomain}: changes`))]),
     );
