@@ -1783,11 +1783,11 @@ var require_request = __commonJS({
           }
         } else if (headers && typeof headers === "object") {
           if (headers[Symbol.iterator]) {
-            for (const header of headers) {
-              if (!Array.isArray(header) || header.length !== 2) {
+            for (const header2 of headers) {
+              if (!Array.isArray(header2) || header2.length !== 2) {
                 throw new InvalidArgumentError("headers must be in key-value pair format");
               }
-              processHeader(this, header[0], header[1]);
+              processHeader(this, header2[0], header2[1]);
             }
           } else {
             const keys = Object.keys(headers);
@@ -4184,9 +4184,9 @@ var require_util2 = __commonJS({
       return "success";
     }
     function appendFetchMetadata(httpRequest) {
-      let header = null;
-      header = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header, true);
+      let header2 = null;
+      header2 = httpRequest.mode;
+      httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
     function appendRequestOriginHeader(request3) {
       let serializedOrigin = request3.origin;
@@ -6538,22 +6538,22 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path4} HTTP/1.1\r
+      let header2 = `${method} ${path4} HTTP/1.1\r
 `;
       if (typeof host === "string") {
-        header += `host: ${host}\r
+        header2 += `host: ${host}\r
 `;
       } else {
-        header += client[kHostHeader];
+        header2 += client[kHostHeader];
       }
       if (upgrade) {
-        header += `connection: upgrade\r
+        header2 += `connection: upgrade\r
 upgrade: ${upgrade}\r
 `;
       } else if (client[kPipelining] && !socket[kReset]) {
-        header += "connection: keep-alive\r\n";
+        header2 += "connection: keep-alive\r\n";
       } else {
-        header += "connection: close\r\n";
+        header2 += "connection: close\r\n";
       }
       if (Array.isArray(headers)) {
         for (let n2 = 0; n2 < headers.length; n2 += 2) {
@@ -6561,41 +6561,41 @@ upgrade: ${upgrade}\r
           const val = headers[n2 + 1];
           if (Array.isArray(val)) {
             for (let i2 = 0; i2 < val.length; i2++) {
-              header += `${key}: ${val[i2]}\r
+              header2 += `${key}: ${val[i2]}\r
 `;
             }
           } else {
-            header += `${key}: ${val}\r
+            header2 += `${key}: ${val}\r
 `;
           }
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request3, headers: header, socket });
+        channels.sendHeaders.publish({ request: request3, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request3, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, null, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header, expectsPayload);
+          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+          writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    function writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk2) {
         if (finished) {
           return;
@@ -6661,22 +6661,22 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
-            socket.write(`${header}content-length: 0\r
+            socket.write(`${header2}content-length: 0\r
 \r
 `, "latin1");
           } else {
             assert(contentLength === null, "no body must not have content length");
-            socket.write(`${header}\r
+            socket.write(`${header2}\r
 `, "latin1");
           }
         } else if (util.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
           socket.cork();
-          socket.write(`${header}content-length: ${contentLength}\r
+          socket.write(`${header2}content-length: ${contentLength}\r
 \r
 `, "latin1");
           socket.write(body);
@@ -6692,7 +6692,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -6700,7 +6700,7 @@ upgrade: ${upgrade}\r
         }
         const buffer = Buffer.from(await body.arrayBuffer());
         socket.cork();
-        socket.write(`${header}content-length: ${contentLength}\r
+        socket.write(`${header2}content-length: ${contentLength}\r
 \r
 `, "latin1");
         socket.write(buffer);
@@ -6715,7 +6715,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    async function writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -6734,7 +6734,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk2 of body) {
           if (socket[kError]) {
@@ -6752,19 +6752,19 @@ upgrade: ${upgrade}\r
       }
     }
     var AsyncWriter = class {
-      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header }) {
+      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
         this.request = request3;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
         this.expectsPayload = expectsPayload;
-        this.header = header;
+        this.header = header2;
         this.abort = abort;
         socket[kWriting] = true;
       }
       write(chunk2) {
-        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -6787,10 +6787,10 @@ upgrade: ${upgrade}\r
             socket[kReset] = true;
           }
           if (contentLength === null) {
-            socket.write(`${header}transfer-encoding: chunked\r
+            socket.write(`${header2}transfer-encoding: chunked\r
 `, "latin1");
           } else {
-            socket.write(`${header}content-length: ${contentLength}\r
+            socket.write(`${header2}content-length: ${contentLength}\r
 \r
 `, "latin1");
           }
@@ -6814,7 +6814,7 @@ ${len.toString(16)}\r
         return ret;
       }
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request3 } = this;
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request3 } = this;
         request3.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
@@ -6825,11 +6825,11 @@ ${len.toString(16)}\r
         }
         if (bytesWritten === 0) {
           if (expectsPayload) {
-            socket.write(`${header}content-length: 0\r
+            socket.write(`${header2}content-length: 0\r
 \r
 `, "latin1");
           } else {
-            socket.write(`${header}\r
+            socket.write(`${header2}\r
 `, "latin1");
           }
         } else if (contentLength === null) {
@@ -7559,15 +7559,15 @@ var require_redirect_handler = __commonJS({
         }
       }
     }
-    function shouldRemoveHeader(header, removeContent, unknownOrigin) {
-      if (header.length === 4) {
-        return util.headerNameToString(header) === "host";
+    function shouldRemoveHeader(header2, removeContent, unknownOrigin) {
+      if (header2.length === 4) {
+        return util.headerNameToString(header2) === "host";
       }
-      if (removeContent && util.headerNameToString(header).startsWith("content-")) {
+      if (removeContent && util.headerNameToString(header2).startsWith("content-")) {
         return true;
       }
-      if (unknownOrigin && (header.length === 13 || header.length === 6 || header.length === 19)) {
-        const name3 = util.headerNameToString(header);
+      if (unknownOrigin && (header2.length === 13 || header2.length === 6 || header2.length === 19)) {
+        const name3 = util.headerNameToString(header2);
         return name3 === "authorization" || name3 === "cookie" || name3 === "proxy-authorization";
       }
       return false;
@@ -11958,14 +11958,14 @@ var require_headers = __commonJS({
     function fill(headers, object) {
       if (Array.isArray(object)) {
         for (let i2 = 0; i2 < object.length; ++i2) {
-          const header = object[i2];
-          if (header.length !== 2) {
+          const header2 = object[i2];
+          if (header2.length !== 2) {
             throw webidl.errors.exception({
               header: "Headers constructor",
-              message: `expected name/value pair to be length 2, found ${header.length}.`
+              message: `expected name/value pair to be length 2, found ${header2.length}.`
             });
           }
-          appendHeader(headers, header[0], header[1]);
+          appendHeader(headers, header2[0], header2[1]);
         }
       } else if (typeof object === "object" && object !== null) {
         const keys = Object.keys(object);
@@ -15409,10 +15409,10 @@ var require_util5 = __commonJS({
       const serializedB = URLSerializer(B2, excludeFragment);
       return serializedA === serializedB;
     }
-    function getFieldValues(header) {
-      assert(header !== null);
+    function getFieldValues(header2) {
+      assert(header2 !== null);
       const values = [];
-      for (let value of header.split(",")) {
+      for (let value of header2.split(",")) {
         value = value.trim();
         if (isValidHeaderName(value)) {
           values.push(value);
@@ -16311,20 +16311,20 @@ var require_parse = __commonJS({
     var { isCTLExcludingHtab } = require_util6();
     var { collectASequenceOfCodePointsFast } = require_data_url();
     var assert = require("node:assert");
-    function parseSetCookie(header) {
-      if (isCTLExcludingHtab(header)) {
+    function parseSetCookie(header2) {
+      if (isCTLExcludingHtab(header2)) {
         return null;
       }
       let nameValuePair = "";
       let unparsedAttributes = "";
       let name3 = "";
       let value = "";
-      if (header.includes(";")) {
+      if (header2.includes(";")) {
         const position = { position: 0 };
-        nameValuePair = collectASequenceOfCodePointsFast(";", header, position);
-        unparsedAttributes = header.slice(position.position);
+        nameValuePair = collectASequenceOfCodePointsFast(";", header2, position);
+        unparsedAttributes = header2.slice(position.position);
       } else {
-        nameValuePair = header;
+        nameValuePair = header2;
       }
       if (!nameValuePair.includes("=")) {
         value = nameValuePair;
@@ -19980,10 +19980,10 @@ var require_constants6 = __commonJS({
     Object.setPrototypeOf(headerNameLowerCasedRecord, null);
     var wellknownHeaderNameBuffers = {};
     Object.setPrototypeOf(wellknownHeaderNameBuffers, null);
-    function getHeaderNameAsBuffer(header) {
-      let buffer = wellknownHeaderNameBuffers[header];
+    function getHeaderNameAsBuffer(header2) {
+      let buffer = wellknownHeaderNameBuffers[header2];
       if (buffer === void 0) {
-        buffer = Buffer.from(header);
+        buffer = Buffer.from(header2);
       }
       return buffer;
     }
@@ -21387,11 +21387,11 @@ var require_request3 = __commonJS({
           }
         } else if (headers && typeof headers === "object") {
           if (hasSafeIterator(headers)) {
-            for (const header of headers) {
-              if (!Array.isArray(header) || header.length !== 2) {
+            for (const header2 of headers) {
+              if (!Array.isArray(header2) || header2.length !== 2) {
                 throw new InvalidArgumentError("headers must be in key-value pair format");
               }
-              processHeader(this, header[0], header[1]);
+              processHeader(this, header2[0], header2[1]);
             }
           } else {
             const keys = Object.keys(headers);
@@ -24288,9 +24288,9 @@ var require_util10 = __commonJS({
       return "success";
     }
     function appendFetchMetadata(httpRequest) {
-      let header = null;
-      header = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header, true);
+      let header2 = null;
+      header2 = httpRequest.mode;
+      httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
     function appendRequestOriginHeader(request3) {
       let serializedOrigin = request3.origin;
@@ -26687,22 +26687,22 @@ var require_client_h12 = __commonJS({
         socket[kBlocking] = true;
       }
       setTypeOfService(socket, request3);
-      let header = `${method} ${path4} HTTP/1.1\r
+      let header2 = `${method} ${path4} HTTP/1.1\r
 `;
       if (typeof host === "string") {
-        header += `host: ${host}\r
+        header2 += `host: ${host}\r
 `;
       } else {
-        header += client[kHostHeader];
+        header2 += client[kHostHeader];
       }
       if (upgrade) {
-        header += `connection: upgrade\r
+        header2 += `connection: upgrade\r
 upgrade: ${upgrade}\r
 `;
       } else if (client[kPipelining] && !socket[kReset]) {
-        header += "connection: keep-alive\r\n";
+        header2 += "connection: keep-alive\r\n";
       } else {
-        header += "connection: close\r\n";
+        header2 += "connection: close\r\n";
       }
       if (Array.isArray(headers)) {
         for (let n2 = 0; n2 < headers.length; n2 += 2) {
@@ -26710,41 +26710,41 @@ upgrade: ${upgrade}\r
           const val = headers[n2 + 1];
           if (Array.isArray(val)) {
             for (let i2 = 0; i2 < val.length; i2++) {
-              header += `${key}: ${val[i2]}\r
+              header2 += `${key}: ${val[i2]}\r
 `;
             }
           } else {
-            header += `${key}: ${val}\r
+            header2 += `${key}: ${val}\r
 `;
           }
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request3, headers: header, socket });
+        channels.sendHeaders.publish({ request: request3, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request3, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, null, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header, expectsPayload);
+          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+          writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload);
+        writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    function writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk2) {
         if (finished) {
           return;
@@ -26810,22 +26810,22 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    function writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
-            socket.write(`${header}content-length: 0\r
+            socket.write(`${header2}content-length: 0\r
 \r
 `, "latin1");
           } else {
             assert(contentLength === null, "no body must not have content length");
-            socket.write(`${header}\r
+            socket.write(`${header2}\r
 `, "latin1");
           }
         } else if (util.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
           socket.cork();
-          socket.write(`${header}content-length: ${contentLength}\r
+          socket.write(`${header2}content-length: ${contentLength}\r
 \r
 `, "latin1");
           socket.write(body);
@@ -26841,7 +26841,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    async function writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -26849,7 +26849,7 @@ upgrade: ${upgrade}\r
         }
         const buffer = Buffer.from(await body.arrayBuffer());
         socket.cork();
-        socket.write(`${header}content-length: ${contentLength}\r
+        socket.write(`${header2}content-length: ${contentLength}\r
 \r
 `, "latin1");
         socket.write(buffer);
@@ -26864,7 +26864,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request3, socket, contentLength, header, expectsPayload) {
+    async function writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -26883,7 +26883,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk2 of body) {
           if (socket[kError]) {
@@ -26912,14 +26912,14 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header }) {
+      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
         this.request = request3;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
         this.expectsPayload = expectsPayload;
-        this.header = header;
+        this.header = header2;
         this.abort = abort;
         socket[kWriting] = true;
       }
@@ -26928,7 +26928,7 @@ upgrade: ${upgrade}\r
        * @returns
        */
       write(chunk2) {
-        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header } = this;
+        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -26951,10 +26951,10 @@ upgrade: ${upgrade}\r
             socket[kReset] = true;
           }
           if (contentLength === null) {
-            socket.write(`${header}transfer-encoding: chunked\r
+            socket.write(`${header2}transfer-encoding: chunked\r
 `, "latin1");
           } else {
-            socket.write(`${header}content-length: ${contentLength}\r
+            socket.write(`${header2}content-length: ${contentLength}\r
 \r
 `, "latin1");
           }
@@ -26981,7 +26981,7 @@ ${len.toString(16)}\r
        * @returns {void}
        */
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header, request: request3 } = this;
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request3 } = this;
         request3.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
@@ -26992,11 +26992,11 @@ ${len.toString(16)}\r
         }
         if (bytesWritten === 0) {
           if (expectsPayload) {
-            socket.write(`${header}content-length: 0\r
+            socket.write(`${header2}content-length: 0\r
 \r
 `, "latin1");
           } else {
-            socket.write(`${header}\r
+            socket.write(`${header2}\r
 `, "latin1");
           }
         } else if (contentLength === null) {
@@ -27518,12 +27518,12 @@ var require_client_h22 = __commonJS({
       }
       session.ref();
       if (channels.sendHeaders.hasSubscribers) {
-        let header = "";
+        let header2 = "";
         for (const key in headers) {
-          header += `${key}: ${headers[key]}\r
+          header2 += `${key}: ${headers[key]}\r
 `;
         }
-        channels.sendHeaders.publish({ request: request3, headers: header, socket: session[kSocket] });
+        channels.sendHeaders.publish({ request: request3, headers: header2, socket: session[kSocket] });
       }
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
@@ -32994,9 +32994,9 @@ var require_snapshot_utils = __commonJS({
     function createHeaderFilters(matchOptions = {}) {
       const { ignoreHeaders = [], excludeHeaders = [], matchHeaders = [], caseSensitive = false } = matchOptions;
       return {
-        ignore: new Set(ignoreHeaders.map((header) => caseSensitive ? header : header.toLowerCase())),
-        exclude: new Set(excludeHeaders.map((header) => caseSensitive ? header : header.toLowerCase())),
-        match: new Set(matchHeaders.map((header) => caseSensitive ? header : header.toLowerCase()))
+        ignore: new Set(ignoreHeaders.map((header2) => caseSensitive ? header2 : header2.toLowerCase())),
+        exclude: new Set(excludeHeaders.map((header2) => caseSensitive ? header2 : header2.toLowerCase())),
+        match: new Set(matchHeaders.map((header2) => caseSensitive ? header2 : header2.toLowerCase()))
       };
     }
     var crypto4 = runtimeFeatures.has("crypto") ? require("node:crypto") : null;
@@ -33976,15 +33976,15 @@ var require_redirect_handler2 = __commonJS({
         this.handler.onResponseError?.(controller, error2);
       }
     };
-    function shouldRemoveHeader(header, removeContent, unknownOrigin) {
-      if (header.length === 4) {
-        return util.headerNameToString(header) === "host";
+    function shouldRemoveHeader(header2, removeContent, unknownOrigin) {
+      if (header2.length === 4) {
+        return util.headerNameToString(header2) === "host";
       }
-      if (removeContent && util.headerNameToString(header).startsWith("content-")) {
+      if (removeContent && util.headerNameToString(header2).startsWith("content-")) {
         return true;
       }
-      if (unknownOrigin && (header.length === 13 || header.length === 6 || header.length === 19)) {
-        const name3 = util.headerNameToString(header);
+      if (unknownOrigin && (header2.length === 13 || header2.length === 6 || header2.length === 19)) {
+        const name3 = util.headerNameToString(header2);
         return name3 === "authorization" || name3 === "cookie" || name3 === "proxy-authorization";
       }
       return false;
@@ -34252,22 +34252,22 @@ var require_dns2 = __commonJS({
           return headers;
         }
         const normalized = [];
-        for (const header of headers) {
-          if (Array.isArray(header) && header.length === 2) {
-            normalized.push(header[0], header[1]);
+        for (const header2 of headers) {
+          if (Array.isArray(header2) && header2.length === 2) {
+            normalized.push(header2[0], header2[1]);
           } else {
-            normalized.push(header);
+            normalized.push(header2);
           }
         }
         return normalized;
       }
       if (typeof headers === "object" && hasSafeIterator(headers)) {
         const normalized = [];
-        for (const header of headers) {
-          if (Array.isArray(header) && header.length === 2) {
-            normalized.push(header[0], header[1]);
+        for (const header2 of headers) {
+          if (Array.isArray(header2) && header2.length === 2) {
+            normalized.push(header2[0], header2[1]);
           } else {
-            normalized.push(header);
+            normalized.push(header2);
           }
         }
         return normalized;
@@ -34907,11 +34907,11 @@ var require_cache2 = __commonJS({
         throw new TypeError(`expected value.etag to be string, got ${typeof value.etag}`);
       }
     }
-    function parseCacheControlHeader(header) {
+    function parseCacheControlHeader(header2) {
       const output = {};
       const invalidNumericDirectives = /* @__PURE__ */ new Set();
       const invalidNoArgumentDirectives = /* @__PURE__ */ new Set();
-      const directives = splitCacheControlHeaderValue(Array.isArray(header) ? header.join(",") : header);
+      const directives = splitCacheControlHeaderValue(Array.isArray(header2) ? header2.join(",") : header2);
       for (let i2 = 0; i2 < directives.length; i2++) {
         const directiveRecord = directives[i2];
         const directive = directiveRecord.value.toLowerCase();
@@ -35099,8 +35099,8 @@ var require_cache2 = __commonJS({
         {}
       );
       const varyingHeaders = splitVaryHeader(varyHeader);
-      for (const header of varyingHeaders) {
-        const trimmedHeader = trimOWS(header).toLowerCase();
+      for (const header2 of varyingHeaders) {
+        const trimmedHeader = trimOWS(header2).toLowerCase();
         if (trimmedHeader.length === 0) {
           continue;
         }
@@ -35154,11 +35154,11 @@ var require_cache2 = __commonJS({
       const headers = {};
       if (cacheKey.headers) {
         const sortedHeaders = Object.keys(cacheKey.headers).sort();
-        for (const header of sortedHeaders) {
-          if (excludeHeaders?.has(header.toLowerCase())) {
+        for (const header2 of sortedHeaders) {
+          if (excludeHeaders?.has(header2.toLowerCase())) {
             continue;
           }
-          headers[header] = cacheKey.headers[header];
+          headers[header2] = cacheKey.headers[header2];
         }
       }
       return JSON.stringify([cacheKey.origin, cacheKey.method, cacheKey.path, headers]);
@@ -38514,8 +38514,8 @@ var require_sqlite_cache_store = __commonJS({
           let matches = true;
           if (value.vary) {
             const vary = JSON.parse(value.vary);
-            for (const header in vary) {
-              if (!headerValueEquals(headers[header], vary[header])) {
+            for (const header2 in vary) {
+              if (!headerValueEquals(headers[header2], vary[header2])) {
                 matches = false;
                 break;
               }
@@ -38578,14 +38578,14 @@ var require_headers2 = __commonJS({
     function fill(headers, object) {
       if (Array.isArray(object)) {
         for (let i2 = 0; i2 < object.length; ++i2) {
-          const header = object[i2];
-          if (header.length !== 2) {
+          const header2 = object[i2];
+          if (header2.length !== 2) {
             throw webidl.errors.exception({
               header: "Headers constructor",
-              message: `expected name/value pair to be length 2, found ${header.length}.`
+              message: `expected name/value pair to be length 2, found ${header2.length}.`
             });
           }
-          appendHeader(headers, header[0], header[1]);
+          appendHeader(headers, header2[0], header2[1]);
         }
       } else if (typeof object === "object" && object !== null) {
         const keys = Object.keys(object);
@@ -41484,10 +41484,10 @@ var require_util11 = __commonJS({
       const serializedB = URLSerializer(B2, excludeFragment);
       return serializedA === serializedB;
     }
-    function getFieldValues(header) {
-      assert(header !== null);
+    function getFieldValues(header2) {
+      assert(header2 !== null);
       const values = [];
-      for (let value of header.split(",")) {
+      for (let value of header2.split(",")) {
         value = value.trim();
         if (isValidHeaderName(value)) {
           values.push(value);
@@ -42394,20 +42394,20 @@ var require_parse2 = __commonJS({
     var { maxNameValuePairSize, maxAttributeValueSize } = require_constants9();
     var { isCTLExcludingHtab } = require_util12();
     var assert = require("node:assert");
-    function parseSetCookie(header) {
-      if (isCTLExcludingHtab(header)) {
+    function parseSetCookie(header2) {
+      if (isCTLExcludingHtab(header2)) {
         return null;
       }
       let nameValuePair = "";
       let unparsedAttributes = "";
       let name3 = "";
       let value = "";
-      if (header.includes(";")) {
+      if (header2.includes(";")) {
         const position = { position: 0 };
-        nameValuePair = collectASequenceOfCodePointsFast(";", header, position);
-        unparsedAttributes = header.slice(position.position);
+        nameValuePair = collectASequenceOfCodePointsFast(";", header2, position);
+        unparsedAttributes = header2.slice(position.position);
       } else {
-        nameValuePair = header;
+        nameValuePair = header2;
       }
       if (!nameValuePair.includes("=")) {
         value = nameValuePair;
@@ -46345,19 +46345,19 @@ var require_sign_stream = __commonJS({
     function base64url(string, encoding) {
       return Buffer2.from(string, encoding).toString("base64").replace(/=/g, "").replace(/\+/g, "-").replace(/\//g, "_");
     }
-    function jwsSecuredInput(header, payload, encoding) {
+    function jwsSecuredInput(header2, payload, encoding) {
       encoding = encoding || "utf8";
-      var encodedHeader = base64url(toString(header), "binary");
+      var encodedHeader = base64url(toString(header2), "binary");
       var encodedPayload = base64url(toString(payload), encoding);
       return util.format("%s.%s", encodedHeader, encodedPayload);
     }
     function jwsSign(opts) {
-      var header = opts.header;
+      var header2 = opts.header;
       var payload = opts.payload;
       var secretOrKey = opts.secret || opts.privateKey;
       var encoding = opts.encoding;
-      var algo = jwa(header.alg);
-      var securedInput = jwsSecuredInput(header, payload, encoding);
+      var algo = jwa(header2.alg);
+      var securedInput = jwsSecuredInput(header2, payload, encoding);
       var signature = algo.sign(securedInput, secretOrKey);
       return util.format("%s.%s", securedInput, signature);
     }
@@ -46466,14 +46466,14 @@ var require_verify_stream = __commonJS({
       jwsSig = toString(jwsSig);
       if (!isValidJws(jwsSig))
         return null;
-      var header = headerFromJWS(jwsSig);
-      if (!header)
+      var header2 = headerFromJWS(jwsSig);
+      if (!header2)
         return null;
       var payload = payloadFromJWS(jwsSig);
-      if (header.typ === "JWT" || opts.json)
+      if (header2.typ === "JWT" || opts.json)
         payload = JSON.parse(payload, opts.encoding);
       return {
-        header,
+        header: header2,
         payload,
         signature: signatureFromJWS(jwsSig)
       };
@@ -49143,7 +49143,7 @@ var require_verify = __commonJS({
       if (!decodedToken) {
         return done(new JsonWebTokenError("invalid token"));
       }
-      const header = decodedToken.header;
+      const header2 = decodedToken.header;
       let getSecret;
       if (typeof secretOrPublicKey === "function") {
         if (!callback) {
@@ -49151,11 +49151,11 @@ var require_verify = __commonJS({
         }
         getSecret = secretOrPublicKey;
       } else {
-        getSecret = function(header2, secretCallback) {
+        getSecret = function(header3, secretCallback) {
           return secretCallback(null, secretOrPublicKey);
         };
       }
-      return getSecret(header, function(err, secretOrPublicKey2) {
+      return getSecret(header2, function(err, secretOrPublicKey2) {
         if (err) {
           return done(new JsonWebTokenError("error in secret or public key callback: " + err.message));
         }
@@ -49194,14 +49194,14 @@ var require_verify = __commonJS({
         if (options.algorithms.indexOf(decodedToken.header.alg) === -1) {
           return done(new JsonWebTokenError("invalid algorithm"));
         }
-        if (header.alg.startsWith("HS") && secretOrPublicKey2.type !== "secret") {
-          return done(new JsonWebTokenError(`secretOrPublicKey must be a symmetric key when using ${header.alg}`));
-        } else if (/^(?:RS|PS|ES)/.test(header.alg) && secretOrPublicKey2.type !== "public") {
-          return done(new JsonWebTokenError(`secretOrPublicKey must be an asymmetric key when using ${header.alg}`));
+        if (header2.alg.startsWith("HS") && secretOrPublicKey2.type !== "secret") {
+          return done(new JsonWebTokenError(`secretOrPublicKey must be a symmetric key when using ${header2.alg}`));
+        } else if (/^(?:RS|PS|ES)/.test(header2.alg) && secretOrPublicKey2.type !== "public") {
+          return done(new JsonWebTokenError(`secretOrPublicKey must be an asymmetric key when using ${header2.alg}`));
         }
         if (!options.allowInvalidAsymmetricKeyTypes) {
           try {
-            validateAsymmetricKey(header.alg, secretOrPublicKey2);
+            validateAsymmetricKey(header2.alg, secretOrPublicKey2);
           } catch (e) {
             return done(e);
           }
@@ -49280,7 +49280,7 @@ var require_verify = __commonJS({
         if (options.complete === true) {
           const signature = decodedToken.signature;
           return done(null, {
-            header,
+            header: header2,
             payload,
             signature
           });
@@ -49813,7 +49813,7 @@ var require_sign = __commonJS({
         options = options || {};
       }
       const isObjectPayload = typeof payload === "object" && !Buffer.isBuffer(payload);
-      const header = Object.assign({
+      const header2 = Object.assign({
         alg: options.algorithm || "HS256",
         typ: isObjectPayload ? "JWT" : void 0,
         kid: options.keyid
@@ -49838,15 +49838,15 @@ var require_sign = __commonJS({
           }
         }
       }
-      if (header.alg.startsWith("HS") && secretOrPrivateKey.type !== "secret") {
-        return failure(new Error(`secretOrPrivateKey must be a symmetric key when using ${header.alg}`));
-      } else if (/^(?:RS|PS|ES)/.test(header.alg)) {
+      if (header2.alg.startsWith("HS") && secretOrPrivateKey.type !== "secret") {
+        return failure(new Error(`secretOrPrivateKey must be a symmetric key when using ${header2.alg}`));
+      } else if (/^(?:RS|PS|ES)/.test(header2.alg)) {
         if (secretOrPrivateKey.type !== "private") {
-          return failure(new Error(`secretOrPrivateKey must be an asymmetric key when using ${header.alg}`));
+          return failure(new Error(`secretOrPrivateKey must be an asymmetric key when using ${header2.alg}`));
         }
-        if (!options.allowInsecureKeySizes && !header.alg.startsWith("ES") && secretOrPrivateKey.asymmetricKeyDetails !== void 0 && //KeyObject.asymmetricKeyDetails is supported in Node 15+
+        if (!options.allowInsecureKeySizes && !header2.alg.startsWith("ES") && secretOrPrivateKey.asymmetricKeyDetails !== void 0 && //KeyObject.asymmetricKeyDetails is supported in Node 15+
         secretOrPrivateKey.asymmetricKeyDetails.modulusLength < 2048) {
-          return failure(new Error(`secretOrPrivateKey has a minimum key size of 2048 bits for ${header.alg}`));
+          return failure(new Error(`secretOrPrivateKey has a minimum key size of 2048 bits for ${header2.alg}`));
         }
       }
       if (typeof payload === "undefined") {
@@ -49881,7 +49881,7 @@ var require_sign = __commonJS({
       }
       if (!options.allowInvalidAsymmetricKeyTypes) {
         try {
-          validateAsymmetricKey(header.alg, secretOrPrivateKey);
+          validateAsymmetricKey(header2.alg, secretOrPrivateKey);
         } catch (error2) {
           return failure(error2);
         }
@@ -49925,20 +49925,20 @@ var require_sign = __commonJS({
       if (typeof callback === "function") {
         callback = callback && once(callback);
         jws.createSign({
-          header,
+          header: header2,
           privateKey: secretOrPrivateKey,
           payload,
           encoding
         }).once("error", callback).once("done", function(signature) {
-          if (!options.allowInsecureKeySizes && /^(?:RS|PS)/.test(header.alg) && signature.length < 256) {
-            return callback(new Error(`secretOrPrivateKey has a minimum key size of 2048 bits for ${header.alg}`));
+          if (!options.allowInsecureKeySizes && /^(?:RS|PS)/.test(header2.alg) && signature.length < 256) {
+            return callback(new Error(`secretOrPrivateKey has a minimum key size of 2048 bits for ${header2.alg}`));
           }
           callback(null, signature);
         });
       } else {
-        let signature = jws.sign({ header, payload, secret: secretOrPrivateKey, encoding });
-        if (!options.allowInsecureKeySizes && /^(?:RS|PS)/.test(header.alg) && signature.length < 256) {
-          throw new Error(`secretOrPrivateKey has a minimum key size of 2048 bits for ${header.alg}`);
+        let signature = jws.sign({ header: header2, payload, secret: secretOrPrivateKey, encoding });
+        if (!options.allowInsecureKeySizes && /^(?:RS|PS)/.test(header2.alg) && signature.length < 256) {
+          throw new Error(`secretOrPrivateKey has a minimum key size of 2048 bits for ${header2.alg}`);
         }
         return signature;
       }
@@ -51249,9 +51249,9 @@ ${indent}`) + "'";
         start = start.replace(/\n+/g, `$&${indent}`);
       }
       const indentSize = indent ? "2" : "1";
-      let header = (startWithSpace ? indentSize : "") + chomp;
+      let header2 = (startWithSpace ? indentSize : "") + chomp;
       if (comment) {
-        header += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
+        header2 += " " + commentString(comment.replace(/ ?[\r\n]+/g, " "));
         if (onComment)
           onComment();
       }
@@ -51266,11 +51266,11 @@ ${indent}`) + "'";
         }
         const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
         if (!literalFallback)
-          return `>${header}
+          return `>${header2}
 ${indent}${body}`;
       }
       value = value.replace(/\n+/g, `$&${indent}`);
-      return `|${header}
+      return `|${header2}
 ${indent}${start}${value}${end}`;
     }
     function plainString(item, ctx, onComment, onChompKeep) {
@@ -54373,10 +54373,10 @@ var require_resolve_block_scalar = __commonJS({
     var Scalar = require_Scalar();
     function resolveBlockScalar(ctx, scalar, onError) {
       const start = scalar.offset;
-      const header = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
-      if (!header)
+      const header2 = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
+      if (!header2)
         return { value: "", type: null, comment: "", range: [start, start, start] };
-      const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
+      const type = header2.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
       const lines = scalar.source ? splitLines(scalar.source) : [];
       let chompStart = lines.length;
       for (let i2 = lines.length - 1; i2 >= 0; --i2) {
@@ -54387,26 +54387,26 @@ var require_resolve_block_scalar = __commonJS({
           break;
       }
       if (chompStart === 0) {
-        const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
-        let end2 = start + header.length;
+        const value2 = header2.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
+        let end2 = start + header2.length;
         if (scalar.source)
           end2 += scalar.source.length;
-        return { value: value2, type, comment: header.comment, range: [start, end2, end2] };
+        return { value: value2, type, comment: header2.comment, range: [start, end2, end2] };
       }
-      let trimIndent = scalar.indent + header.indent;
-      let offset = scalar.offset + header.length;
+      let trimIndent = scalar.indent + header2.indent;
+      let offset = scalar.offset + header2.length;
       let contentStart = 0;
       for (let i2 = 0; i2 < chompStart; ++i2) {
         const [indent, content] = lines[i2];
         if (content === "" || content === "\r") {
-          if (header.indent === 0 && indent.length > trimIndent)
+          if (header2.indent === 0 && indent.length > trimIndent)
             trimIndent = indent.length;
         } else {
           if (indent.length < trimIndent) {
             const message = "Block scalars with more-indented leading empty lines must use an explicit indentation indicator";
             onError(offset + indent.length, "MISSING_CHAR", message);
           }
-          if (header.indent === 0)
+          if (header2.indent === 0)
             trimIndent = indent.length;
           contentStart = i2;
           if (trimIndent === 0 && !ctx.atRoot) {
@@ -54433,7 +54433,7 @@ var require_resolve_block_scalar = __commonJS({
         if (crlf)
           content = content.slice(0, -1);
         if (content && indent.length < trimIndent) {
-          const src = header.indent ? "explicit indentation indicator" : "first line";
+          const src = header2.indent ? "explicit indentation indicator" : "first line";
           const message = `Block scalar lines must not be less indented than their ${src}`;
           onError(offset - content.length - (crlf ? 2 : 1), "BAD_INDENT", message);
           indent = "";
@@ -54460,7 +54460,7 @@ var require_resolve_block_scalar = __commonJS({
           prevMoreIndented = false;
         }
       }
-      switch (header.chomp) {
+      switch (header2.chomp) {
         case "-":
           break;
         case "+":
@@ -54472,8 +54472,8 @@ var require_resolve_block_scalar = __commonJS({
         default:
           value += "\n";
       }
-      const end = start + header.length + scalar.source.length;
-      return { value, type, comment: header.comment, range: [start, end, end] };
+      const end = start + header2.length + scalar.source.length;
+      return { value, type, comment: header2.comment, range: [start, end, end] };
     }
     function parseBlockScalarHeader({ offset, props }, strict, onError) {
       if (props[0].type !== "block-scalar-header") {
@@ -55312,10 +55312,10 @@ var require_cst_scalar = __commonJS({
             type = "QUOTE_DOUBLE";
             break;
           case "block-scalar": {
-            const header = token.props[0];
-            if (header.type !== "block-scalar-header")
+            const header2 = token.props[0];
+            if (header2.type !== "block-scalar-header")
               throw new Error("Invalid block scalar header");
-            type = header.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
+            type = header2.source[0] === ">" ? "BLOCK_FOLDED" : "BLOCK_LITERAL";
             break;
           }
           default:
@@ -55347,10 +55347,10 @@ var require_cst_scalar = __commonJS({
       const head = source.substring(0, he2);
       const body = source.substring(he2 + 1) + "\n";
       if (token.type === "block-scalar") {
-        const header = token.props[0];
-        if (header.type !== "block-scalar-header")
+        const header2 = token.props[0];
+        if (header2.type !== "block-scalar-header")
           throw new Error("Invalid block scalar header");
-        header.source = head;
+        header2.source = head;
         token.source = body;
       } else {
         const { offset } = token;
@@ -67101,9 +67101,9 @@ var HttpClient = class {
           }
           yield response.readBody();
           if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-            for (const header in headers) {
-              if (header.toLowerCase() === "authorization") {
-                delete headers[header];
+            for (const header2 in headers) {
+              if (header2.toLowerCase() === "authorization") {
+                delete headers[header2];
               }
             }
           }
@@ -67256,15 +67256,15 @@ var HttpClient = class {
    * For headers that must always be a single string (like Content-Type), use the
    * specialized _getExistingOrDefaultContentTypeHeader method instead.
    */
-  _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+  _getExistingOrDefaultHeader(additionalHeaders, header2, _default) {
     let clientHeader;
     if (this.requestOptions && this.requestOptions.headers) {
-      const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+      const headerValue = lowercaseKeys(this.requestOptions.headers)[header2];
       if (headerValue) {
         clientHeader = typeof headerValue === "number" ? headerValue.toString() : headerValue;
       }
     }
-    const additionalValue = additionalHeaders[header];
+    const additionalValue = additionalHeaders[header2];
     if (additionalValue !== void 0) {
       return typeof additionalValue === "number" ? additionalValue.toString() : additionalValue;
     }
@@ -67775,8 +67775,8 @@ var Summary = class {
         if (typeof cell === "string") {
           return this.wrap("td", cell);
         }
-        const { header, data, colspan, rowspan } = cell;
-        const tag = header ? "th" : "td";
+        const { header: header2, data, colspan, rowspan } = cell;
+        const tag = header2 ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
       }).join("");
@@ -67964,63 +67964,112 @@ function getIDToken(aud) {
 var import_promises = require("node:fs/promises");
 var path3 = __toESM(require("node:path"));
 
-// src/apply/engine.ts
+// src/run/engine.ts
 var import_node_async_hooks = require("node:async_hooks");
 var import_node_fs3 = require("node:fs");
 var import_node_path4 = require("node:path");
+
+// src/cloud/environment.ts
+var realClock = () => Date.now();
+var realSleep = (ms) => new Promise((resolve3) => setTimeout(resolve3, ms));
+function environmentOf(overrides = {}) {
+  return {
+    clock: overrides.clock ?? realClock,
+    sleep: overrides.sleep ?? realSleep,
+    random: overrides.random ?? Math.random,
+    ...overrides.timer ? { timer: overrides.timer } : {},
+    ...overrides.dispatcher ? { dispatcher: overrides.dispatcher } : {}
+  };
+}
 
 // src/cloud/http.ts
 var import_node_tls = require("node:tls");
 var import_undici2 = __toESM(require_undici2());
 
-// src/cloud/secrets.ts
-var MASK = "***";
-var MIN_SECRET_LENGTH = 8;
-var SECRET_SHAPES = [
-  /(bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi,
-  /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
-  /((?:client_secret|client_assertion|refresh_token|access_token|id_token|assertion|password)=)[^&\s"']+/gi,
-  /("(?:client_secret|client_assertion|refresh_token|access_token|id_token|assertion|password|clientSecret|refreshToken|accessToken)"\s*:\s*")[^"]*/gi
-];
-var SecretRedactor = class {
-  values = /* @__PURE__ */ new Set();
-  /** Registers a secret; every later `redact` masks it, raw or encoded. Short or empty values are ignored. */
-  register(value) {
-    if (!value || value.length < MIN_SECRET_LENGTH) return;
-    for (const form of encodedForms(value)) this.values.add(form);
-  }
-  /** The text with every registered secret (also URL-encoded, form-encoded or JSON-escaped) masked. */
-  redact(text) {
-    let out = text;
-    const sorted = [...this.values].sort((a2, b2) => b2.length - a2.length);
-    for (const value of sorted) out = out.split(value).join(MASK);
-    for (const shape of SECRET_SHAPES) {
-      out = out.replace(shape, (_match, prefix) => (typeof prefix === "string" ? prefix : "") + MASK);
-    }
-    return out;
-  }
-};
-function encodedForms(value) {
-  const forms = /* @__PURE__ */ new Set([value]);
-  forms.add(encodeURIComponent(value));
-  forms.add(new URLSearchParams({ v: value }).toString().slice(2));
-  forms.add(JSON.stringify(value).slice(1, -1));
-  return [...forms].filter((f2) => f2.length >= MIN_SECRET_LENGTH);
-}
+// src/cloud/pipeline.ts
+var import_node_crypto = require("node:crypto");
 
-// src/cloud/http.ts
-var realClock = () => Date.now();
-var realSleep = (ms) => new Promise((resolve3) => setTimeout(resolve3, ms));
-var DEFAULT_RETRY_POLICY = {
-  maxAttempts: 6,
-  maxTotalMs: 10 * 6e4,
-  maxRetryAfterMs: 18e4,
-  baseDelayMs: 1e3,
-  maxDelayMs: 6e4
-};
-var HttpTransportError = class extends Error {
-  constructor(message, kind, attempts) {
+// src/cloud/service-error.ts
+var ServiceError = class extends Error {
+  name = "ServiceError";
+  service;
+  status;
+  code;
+  requestId;
+  detail;
+  /** `message` is the whole sentence for a person; the fields are for code. */
+  constructor(fields, message) {
     super(message);
+    this.service = fields.service;
+    this.status = fields.status;
+    this.code = fields.code;
+    this.requestId = fields.requestId;
+    this.detail = fields.detail;
+  }
+};
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function stringField(record, name3) {
+  const value = record[name3];
+  return typeof value === "string" ? value : null;
+}
+function parseJsonBody(text) {
+  if (text.trim() === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+function readGraphErrorBody(body) {
+  if (!isRecord(body) || !isRecord(body["error"])) return null;
+  const error2 = body["error"];
+  const code = stringField(error2, "code");
+  if (code === null) return null;
+  const inner = isRecord(error2["innerError"]) ? error2["innerError"] : isRecord(error2["innererror"]) ? error2["innererror"] : null;
+  return { code, message: stringField(error2, "message"), requestId: inner ? stringField(inner, "request-id") : null };
+}
+function readPartnerCenterErrorBody(body) {
+  if (!isRecord(body)) return null;
+  const rawCode = body["code"];
+  const code = typeof rawCode === "string" ? rawCode : typeof rawCode === "number" ? String(rawCode) : null;
+  const description = stringField(body, "description") ?? stringField(body, "message");
+  if (description === null && code === null) return null;
+  return { code, description: description ?? "" };
+}
+function readEntraErrorBody(body) {
+  if (!isRecord(body)) return null;
+  const error2 = stringField(body, "error");
+  if (error2 === null) return null;
+  const description = stringField(body, "error_description") ?? "";
+  const codes = body["error_codes"];
+  const first = Array.isArray(codes) ? codes[0] : void 0;
+  return {
+    error: error2,
+    description,
+    aadsts: typeof first === "number" && Number.isInteger(first) ? first : aadstsIn(description),
+    traceId: stringField(body, "trace_id")
+  };
+}
+function aadstsIn(text) {
+  const m2 = /AADSTS(\d+)/.exec(text);
+  return m2?.[1] ? Number(m2[1]) : null;
+}
+function readRefreshToken(body) {
+  return isRecord(body) ? stringField(body, "refresh_token") : null;
+}
+function readExpiresIn(body) {
+  if (!isRecord(body)) return null;
+  const seconds = Number(body["expires_in"]);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+}
+function firstLine(text) {
+  return (text.split(/\r?\n/)[0] ?? "").trim();
+}
+var HttpTransportError = class extends ServiceError {
+  constructor(message, kind, attempts, service, requestId = null) {
+    super({ service, status: null, code: kind, requestId, detail: message }, message);
     this.kind = kind;
     this.attempts = attempts;
   }
@@ -68028,59 +68077,82 @@ var HttpTransportError = class extends Error {
   attempts;
   name = "HttpTransportError";
 };
-var DEFAULT_RETRY_STATUSES = /* @__PURE__ */ new Set([429, 503, 504]);
-var HttpClient2 = class {
-  redactor;
-  clock;
-  sleep;
-  random;
-  policy;
-  dispatcher;
-  timeoutMs;
-  timer;
-  onRetry;
-  constructor(options = {}) {
-    this.dispatcher = options.dispatcher;
-    this.clock = options.clock ?? realClock;
-    this.sleep = options.sleep ?? realSleep;
-    this.random = options.random ?? Math.random;
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.timeoutMs = options.timeoutMs ?? 6e4;
-    this.timer = options.timer;
-    this.onRetry = options.onRetry;
-    this.redactor = options.redactor ?? new SecretRedactor();
-  }
-  /**
-   * Sends the request, retrying retryable statuses and transport failures. The last response is
-   * returned even when it is an error status; the caller decides what an error means.
-   */
-  async send(req) {
-    const retryStatuses = req.retryStatuses ?? DEFAULT_RETRY_STATUSES;
-    const started = this.clock();
-    for (let attempt = 1; ; attempt++) {
-      let outcome;
-      try {
-        outcome = await this.once(req, attempt);
-      } catch (err) {
-        outcome = this.transportError(err, req, attempt);
-      }
-      const retryable = outcome instanceof HttpTransportError ? outcome.kind !== "tls" : retryStatuses.has(outcome.status);
-      if (!retryable) return settle(outcome);
-      const retryAfterMs = outcome instanceof HttpTransportError ? null : parseRetryAfter(outcome.headers["retry-after"], this.clock());
-      const delayMs = this.delayFor(attempt, retryAfterMs);
-      const elapsed = this.clock() - started;
-      if (attempt >= this.policy.maxAttempts || elapsed + delayMs > this.policy.maxTotalMs) return settle(outcome);
-      this.onRetry?.({
-        method: req.method,
-        url: withoutQuery(req.url),
-        attempt,
-        reason: outcome instanceof HttpTransportError ? `${outcome.kind}: ${outcome.message}` : `HTTP ${outcome.status}`,
-        delayMs,
-        fromRetryAfter: retryAfterMs !== null
-      });
-      await this.sleep(delayMs);
+
+// src/cloud/pipeline.ts
+function composePipeline(policies, transport) {
+  return policies.reduceRight((next, policy) => (request3) => policy.sendRequest(request3, next), transport);
+}
+function withHeaders(request3, extra) {
+  const have = new Set(Object.keys(request3.headers ?? {}).map((k2) => k2.toLowerCase()));
+  const added = Object.entries(extra).filter(([k2]) => !have.has(k2.toLowerCase()));
+  return added.length === 0 ? request3 : { ...request3, headers: { ...Object.fromEntries(added), ...request3.headers } };
+}
+function header(headers, name3) {
+  if (!headers) return void 0;
+  for (const [k2, v2] of Object.entries(headers)) if (k2.toLowerCase() === name3) return v2;
+  return void 0;
+}
+function requestIdPolicy(newId = import_node_crypto.randomUUID) {
+  return {
+    name: "requestId",
+    async sendRequest(request3, next) {
+      const sent = withHeaders(request3, { "client-request-id": newId() });
+      const response = await next(sent);
+      const ours = header(sent.headers, "ms-requestid") ?? header(sent.headers, "client-request-id") ?? null;
+      return { ...response, requestId: response.headers["request-id"] ?? response.headers["x-ms-request-id"] ?? ours };
     }
+  };
+}
+function redactionPolicy(redactor) {
+  return {
+    name: "redaction",
+    async sendRequest(request3, next) {
+      const bearer = /^bearer\s+(\S+)$/i.exec(header(request3.headers, "authorization") ?? "");
+      if (bearer?.[1]) redactor.register(bearer[1]);
+      try {
+        const response = await next(request3);
+        return response.status >= 400 ? { ...response, body: redactor.redact(response.body) } : response;
+      } catch (err) {
+        if (!(err instanceof HttpTransportError)) throw err;
+        const masked = redactor.redact(err.message);
+        throw masked === err.message ? err : new HttpTransportError(masked, err.kind, err.attempts, err.service, err.requestId);
+      }
+    }
+  };
+}
+function pacingPolicy(options) {
+  return {
+    name: "pacing",
+    async sendRequest(request3, next) {
+      if (request3.writes && request3.writes.count > 0) {
+        await options.writeBudget?.take({ tenantId: request3.writes.tenantId, writes: request3.writes.count });
+      }
+      if (request3.service === "partner-center") await options.partnerCenterRate?.take();
+      return next(request3);
+    }
+  };
+}
+var DEFAULT_RETRY_POLICY = {
+  maxAttempts: 6,
+  maxTotalMs: 10 * 6e4,
+  maxRetryAfterMs: 18e4,
+  baseDelayMs: 1e3,
+  maxDelayMs: 6e4
+};
+var DEFAULT_RETRY_STATUSES = /* @__PURE__ */ new Set([429, 503, 504]);
+var RetryStrategy = class {
+  constructor(policy, clock, random, sleep, onRetry) {
+    this.policy = policy;
+    this.clock = clock;
+    this.random = random;
+    this.sleep = sleep;
+    this.onRetry = onRetry;
   }
+  policy;
+  clock;
+  random;
+  sleep;
+  onRetry;
   /**
    * The wait before the next attempt: the server's `Retry-After` (capped) when given, otherwise
    * exponential backoff with full jitter so that many clients do not retry in step.
@@ -68090,87 +68162,57 @@ var HttpClient2 = class {
     const ceiling = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (failedAttempt - 1));
     return Math.floor(this.random() * ceiling);
   }
-  async once(req, attempt) {
-    if (this.timer === void 0) return this.exchange(req, attempt, { headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
-    const controller = new AbortController();
-    let settled = false;
-    void this.timer(this.timeoutMs).then(() => {
-      if (!settled) controller.abort(new RequestTimeout());
-    });
-    try {
-      return await this.exchange(req, attempt, { headersTimeout: 0, bodyTimeout: 0, signal: controller.signal });
-    } finally {
-      settled = true;
-    }
+  /** Whether attempt `failedAttempt + 1` may start after `delayMs` more, for a request first sent at `startedAt`. */
+  allows(failedAttempt, startedAt, delayMs) {
+    return failedAttempt < this.policy.maxAttempts && this.clock() - startedAt + delayMs <= this.policy.maxTotalMs;
   }
-  async exchange(req, attempt, limits) {
-    const res = await (0, import_undici2.request)(req.url, {
-      method: req.method,
-      headers: req.headers ? { ...req.headers } : {},
-      body: req.body ?? null,
-      ...limits,
-      ...this.dispatcher ? { dispatcher: this.dispatcher } : {}
-    });
-    const body = await res.body.text();
-    return { status: res.statusCode, headers: flattenHeaders(res.headers), body, attempts: attempt };
+  now() {
+    return this.clock();
   }
-  transportError(err, req, attempt) {
-    const code = errorCode(err);
-    const where = `${req.method} ${withoutQuery(req.url)}`;
-    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || isRequestTimeout(err)) {
-      return new HttpTransportError(`${where}: no response within ${this.timeoutMs} ms`, "timeout", attempt);
-    }
-    if (code !== null && TLS_ERRORS.has(code)) {
-      return new HttpTransportError(
-        `${where}: the server's TLS certificate is not trusted (${code}). If a TLS-inspecting proxy or the sandbox sits in between, trust its CA certificate (the CLI's --ca-file or CIPP_CPV_CA_FILE, the Action's ca-certificates input).`,
-        "tls",
-        attempt
-      );
-    }
-    const detail = this.redactor.redact(err instanceof Error ? err.message : String(err));
-    return new HttpTransportError(`${where}: ${code ?? "connection failed"} (${detail})`, "connection", attempt);
+  /** Tells the listener, then waits. */
+  async wait(event) {
+    this.onRetry?.(event);
+    await this.sleep(event.delayMs);
   }
 };
-var RequestTimeout = class extends Error {
-  name = "RequestTimeout";
-  constructor() {
-    super("request timed out");
-  }
-};
-function isRequestTimeout(err) {
-  for (let e = err, depth = 0; e && depth < 4; e = e.cause, depth++) {
-    if (e instanceof RequestTimeout) return true;
-  }
-  return false;
+function retryPolicy(strategy) {
+  return {
+    name: "retry",
+    async sendRequest(request3, next) {
+      const retryStatuses = request3.retryStatuses ?? DEFAULT_RETRY_STATUSES;
+      const started = strategy.now();
+      for (let attempt = 1; ; attempt++) {
+        let outcome;
+        try {
+          outcome = { ...await next(request3), attempts: attempt };
+        } catch (err) {
+          if (!(err instanceof HttpTransportError)) throw err;
+          outcome = new HttpTransportError(err.message, err.kind, attempt, err.service, err.requestId);
+        }
+        const retryable = outcome instanceof HttpTransportError ? outcome.kind !== "tls" : retryStatuses.has(outcome.status);
+        if (!retryable) return settle(outcome);
+        const retryAfterMs = outcome instanceof HttpTransportError ? null : parseRetryAfter(outcome.headers["retry-after"], strategy.now());
+        const delayMs = strategy.delayFor(attempt, retryAfterMs);
+        if (!strategy.allows(attempt, started, delayMs)) return settle(outcome);
+        if (!(outcome instanceof HttpTransportError) && isThrottling(outcome)) for (const c2 of request3.counters ?? []) c2.throttled += 1;
+        await strategy.wait({
+          method: request3.method,
+          url: withoutQuery(request3.url),
+          attempt,
+          reason: outcome instanceof HttpTransportError ? `${outcome.kind}: ${outcome.message}` : `HTTP ${outcome.status}`,
+          delayMs,
+          fromRetryAfter: retryAfterMs !== null
+        });
+      }
+    }
+  };
 }
-var TLS_ERRORS = /* @__PURE__ */ new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_HAS_EXPIRED",
-  "ERR_TLS_CERT_ALTNAME_INVALID"
-]);
+function isThrottling(response) {
+  return response.status === 429 || response.status === 503 && response.headers["retry-after"] !== void 0;
+}
 function settle(outcome) {
   if (outcome instanceof HttpTransportError) throw outcome;
   return outcome;
-}
-function errorCode(err) {
-  let generic = null;
-  for (let e = err, depth = 0; e && depth < 4; e = e.cause, depth++) {
-    const code = e.code;
-    if (typeof code !== "string") continue;
-    if (code !== "UND_ERR_SOCKET") return code;
-    generic ??= code;
-  }
-  return generic;
-}
-function flattenHeaders(headers) {
-  const out = {};
-  for (const [k2, v2] of Object.entries(headers)) {
-    if (v2 !== void 0) out[k2.toLowerCase()] = Array.isArray(v2) ? v2.join(", ") : v2;
-  }
-  return out;
 }
 function withoutQuery(url) {
   const cut = url.search(/[?#]/);
@@ -68185,344 +68227,35 @@ function parseRetryAfter(value, nowMs) {
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }
 var HTTP_DATE_START = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /i;
-function createDispatcher(options = {}) {
-  const extra = options.caCertificates ?? [];
-  return new import_undici2.Agent({
-    connect: {
-      timeout: options.connectTimeoutMs ?? 1e4,
-      // `ca` replaces Node's roots rather than adding to them, so the roots are listed too.
-      ...extra.length > 0 ? { ca: [...import_node_tls.rootCertificates, ...extra] } : {}
-    }
-  });
-}
-
-// src/cloud/graph.ts
-var GraphError = class extends Error {
-  constructor(status, code, graphMessage, requestId, request3) {
-    super(`Graph ${request3} failed with HTTP ${status} ${code}: ${graphMessage}${requestId ? ` (request-id ${requestId})` : ""}`);
-    this.status = status;
-    this.code = code;
-    this.graphMessage = graphMessage;
-    this.requestId = requestId;
-    this.request = request3;
+var RequestCounter = class {
+  graph = 0;
+  partnerCenter = 0;
+  token = 0;
+  /** Throttled answers (429, or 503 with Retry-After) that were retried, `$batch` items' rounds included. */
+  throttled = 0;
+  tokens = /* @__PURE__ */ new Set();
+  record(service) {
+    if (service === "graph") this.graph += 1;
+    else if (service === "partner-center") this.partnerCenter += 1;
+    else this.token += 1;
   }
-  status;
-  code;
-  graphMessage;
-  requestId;
-  request;
-  name = "GraphError";
-};
-function batchItemError(item, request3, redact) {
-  const envelope = item.body ?? {};
-  const requestId = item.headers["request-id"] ?? envelope.error?.innerError?.["request-id"];
-  return new GraphError(
-    item.status,
-    typeof envelope.error?.code === "string" ? envelope.error.code : `HTTP${item.status}`,
-    redact(typeof envelope.error?.message === "string" ? envelope.error.message : "no error message"),
-    typeof requestId === "string" ? requestId : null,
-    `${request3.method} ${withoutQuery(request3.url)} (in $batch)`
-  );
-}
-var BATCH_LIMIT = 20;
-var RETRYABLE_ITEM_STATUSES = /* @__PURE__ */ new Set([429, 503, 504]);
-var WRITE_METHODS = /* @__PURE__ */ new Set(["POST", "PATCH", "DELETE", "PUT"]);
-var GraphClient = class {
-  constructor(options) {
-    this.options = options;
-    this.root = `${options.baseUrl.replace(/\/+$/, "")}/v1.0`;
+  /** Notes an access token used on this counter's behalf; `distinctTokens` tells how many there were. */
+  noteToken(token) {
+    this.tokens.add(token);
   }
-  options;
-  root;
-  /** Top-level HTTP requests sent (retries included), for cost accounting. */
-  requestCount = 0;
-  /** GETs a path relative to /v1.0 (or an absolute URL, e.g. a nextLink). */
-  get(path4, headers) {
-    return this.call("GET", path4, void 0, headers);
-  }
-  post(path4, body) {
-    return this.call("POST", path4, body);
-  }
-  /** PATCH answers 204 on success; the result is then undefined. */
-  patch(path4, body) {
-    return this.call("PATCH", path4, body);
-  }
-  delete(path4) {
-    return this.call("DELETE", path4);
-  }
-  /** Every item of a collection, following `@odata.nextLink` verbatim. */
-  async list(path4) {
-    const items = [];
-    for (let next = path4; next !== void 0; ) {
-      const page = await this.get(next);
-      items.push(...page.value);
-      next = page["@odata.nextLink"];
-    }
-    return items;
-  }
-  /**
-   * Sends requests in `$batch`es of 20 and answers one response per request, in request order.
-   * Items throttled or unavailable (429, 503, 504), and items that failed only because such an item
-   * they depend on failed (424), are sent again in a new batch after the longest inner `Retry-After`.
-   * Failed items stay in the answer with their status: the caller decides what an error means.
-   * `dependsOn` must point at earlier requests of the same chunk of 20 or at requests that completed.
-   */
-  async batch(requests) {
-    const ids = /* @__PURE__ */ new Set();
-    for (const r2 of requests) {
-      if (ids.has(r2.id)) throw new Error(`$batch request ids must be unique; "${r2.id}" appears twice.`);
-      ids.add(r2.id);
-    }
-    const results = /* @__PURE__ */ new Map();
-    for (let i2 = 0; i2 < requests.length; i2 += BATCH_LIMIT) {
-      await this.batchChunk(requests.slice(i2, i2 + BATCH_LIMIT), results);
-    }
-    return requests.map((r2) => results.get(r2.id));
-  }
-  async batchChunk(chunk2, results) {
-    const maxRetries = this.options.maxBatchRetries ?? 5;
-    let pending = chunk2;
-    for (let round = 0; ; round++) {
-      const responses = await this.sendBatch(pending);
-      const retry = /* @__PURE__ */ new Set();
-      for (const r2 of pending) {
-        const item = responses.get(r2.id);
-        if (item && RETRYABLE_ITEM_STATUSES.has(item.status)) retry.add(r2.id);
-      }
-      for (const r2 of pending) {
-        const item = responses.get(r2.id);
-        if (item?.status === 424 && (r2.dependsOn ?? []).some((d2) => retry.has(d2))) retry.add(r2.id);
-      }
-      for (const r2 of pending) {
-        const item = responses.get(r2.id) ?? missingItem(r2.id);
-        results.set(r2.id, item);
-      }
-      if (retry.size === 0 || round >= maxRetries) return;
-      const waitMs = this.longestItemWait([...retry].map((id) => results.get(id)), round + 1);
-      this.options.onRetry?.({
-        method: "POST",
-        url: `${this.root}/$batch`,
-        attempt: round + 1,
-        reason: `${retry.size} of ${pending.length} batch items throttled or unavailable`,
-        delayMs: waitMs,
-        fromRetryAfter: [...retry].some((id) => results.get(id)?.headers["retry-after"] !== void 0)
-      });
-      await this.options.http.sleep(waitMs);
-      pending = pending.filter((r2) => retry.has(r2.id)).map((r2) => r2.dependsOn ? { ...r2, dependsOn: r2.dependsOn.filter((d2) => retry.has(d2)) } : r2);
-    }
-  }
-  /** The longest `Retry-After` among throttled items (capped); backoff when none gave one. */
-  longestItemWait(items, round) {
-    const http2 = this.options.http;
-    const now = http2.clock();
-    const waits = items.map((i2) => parseRetryAfter(i2.headers["retry-after"], now)).filter((w2) => w2 !== null);
-    return waits.length > 0 ? http2.delayFor(round, Math.max(...waits)) : http2.delayFor(round, null);
-  }
-  async sendBatch(requests) {
-    const writes = requests.filter((r2) => WRITE_METHODS.has(r2.method)).length;
-    if (writes > 0) await this.options.writeBudget?.take({ tenantId: this.options.tenantId, writes });
-    const wire = {
-      requests: requests.map((r2) => ({
-        id: r2.id,
-        method: r2.method,
-        url: r2.url.startsWith("/") ? r2.url : `/${r2.url}`,
-        ...r2.body !== void 0 ? { body: r2.body, headers: { "Content-Type": "application/json", ...r2.headers } } : r2.headers ? { headers: r2.headers } : {},
-        ...r2.dependsOn && r2.dependsOn.length > 0 ? { dependsOn: r2.dependsOn } : {}
-      }))
-    };
-    const answer = await this.call("POST", "/$batch", wire, void 0, false);
-    const out = /* @__PURE__ */ new Map();
-    for (const raw of Array.isArray(answer.responses) ? answer.responses : []) {
-      const item = raw;
-      if (typeof item.id !== "string" || typeof item.status !== "number") continue;
-      out.set(item.id, { id: item.id, status: item.status, headers: lowerCaseKeys(item.headers), body: item.body ?? null });
-    }
-    return out;
-  }
-  async call(method, path4, body, headers, pace = true) {
-    if (pace && method !== "GET") await this.options.writeBudget?.take({ tenantId: this.options.tenantId, writes: 1 });
-    const url = /^https?:\/\//.test(path4) ? path4 : `${this.root}${path4.startsWith("/") ? path4 : `/${path4}`}`;
-    let res = await this.sendOnce(method, url, body, headers, false);
-    if (res.status === 401) res = await this.sendOnce(method, url, body, headers, true);
-    const request3 = `${method} ${withoutQuery(url).replace(this.root, "")}`;
-    if (res.status >= 400) throw this.errorFrom(res, request3);
-    if (res.body === "") return void 0;
-    try {
-      return JSON.parse(res.body);
-    } catch {
-      const start = this.options.http.redactor.redact(res.body.slice(0, 200));
-      throw new GraphError(res.status, "UnreadableResponse", `The answer is not JSON (is a proxy in between?): ${start}`, res.headers["request-id"] ?? null, request3);
-    }
-  }
-  async sendOnce(method, url, body, headers, fresh) {
-    const token = await this.options.token({ fresh });
-    const res = await this.options.http.send({
-      method,
-      url,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: "application/json",
-        ...body !== void 0 ? { "content-type": "application/json" } : {},
-        ...headers
-      },
-      ...body !== void 0 ? { body: JSON.stringify(body) } : {}
-    });
-    this.requestCount += res.attempts;
-    return res;
-  }
-  errorFrom(res, request3) {
-    let envelope = {};
-    try {
-      envelope = JSON.parse(res.body);
-    } catch {
-    }
-    const redact = (t2) => this.options.http.redactor.redact(t2);
-    return new GraphError(
-      res.status,
-      typeof envelope.error?.code === "string" ? envelope.error.code : `HTTP${res.status}`,
-      redact(typeof envelope.error?.message === "string" ? envelope.error.message : res.body.slice(0, 200)),
-      res.headers["request-id"] ?? null,
-      request3
-    );
+  get distinctTokens() {
+    return this.tokens.size;
   }
 };
-function lowerCaseKeys(headers) {
-  const out = {};
-  if (headers && typeof headers === "object") {
-    for (const [k2, v2] of Object.entries(headers)) if (v2 !== void 0 && v2 !== null) out[k2.toLowerCase()] = String(v2);
-  }
-  return out;
-}
-function missingItem(id) {
+function countingPolicy(run) {
   return {
-    id,
-    status: 500,
-    headers: {},
-    body: { error: { code: "MissingBatchResponse", message: "Graph's $batch answer had no response for this request." } }
+    name: "counting",
+    async sendRequest(request3, next) {
+      run.record(request3.service);
+      for (const counter of request3.counters ?? []) counter.record(request3.service);
+      return next(request3);
+    }
   };
-}
-
-// src/cloud/partner-center.ts
-var import_node_crypto = require("node:crypto");
-var PartnerCenterError = class extends Error {
-  constructor(problem, status, code, description, message) {
-    super(message);
-    this.problem = problem;
-    this.status = status;
-    this.code = code;
-    this.description = description;
-  }
-  problem;
-  status;
-  code;
-  description;
-  name = "PartnerCenterError";
-};
-var PARTNER_CENTER_RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 503, 504]);
-var ALREADY_EXISTS = "Permission entry already exists.";
-var PartnerCenterClient = class {
-  constructor(options) {
-    this.options = options;
-    this.correlationId = options.correlationId ?? (0, import_node_crypto.randomUUID)();
-    this.newRequestId = options.newRequestId ?? import_node_crypto.randomUUID;
-  }
-  options;
-  correlationId;
-  /** HTTP requests sent (retries included), for cost accounting. */
-  requestCount = 0;
-  newRequestId;
-  /**
-   * Consents the application in the customer tenant. "already-exists" when Partner Center says the
-   * consent is there (any 4xx carrying "Permission entry already exists."): Partner Center does not
-   * merge scopes, so changing them takes a remove first.
-   */
-  async addConsent(customerTenantId, consent2) {
-    const body = {
-      applicationId: consent2.applicationId,
-      ...consent2.displayName ? { displayName: consent2.displayName } : {},
-      applicationGrants: consent2.grants.map((g2) => ({ enterpriseApplicationId: g2.resourceAppId, scope: g2.scopes.join(",") }))
-    };
-    const res = await this.send("POST", `/v1/customers/${encodeURIComponent(customerTenantId)}/applicationconsents`, body);
-    if (res.status >= 200 && res.status < 300) return "created";
-    const envelope = parseEnvelope(res.body);
-    if (res.status >= 400 && res.status < 500 && envelope.description.includes(ALREADY_EXISTS)) return "already-exists";
-    throw this.errorFrom(res, envelope, `consent ${consent2.applicationId} in ${customerTenantId}`);
-  }
-  /** Removes the application's consent from the customer tenant; "already-gone" on 404. */
-  async removeConsent(customerTenantId, applicationId) {
-    const res = await this.send(
-      "DELETE",
-      `/v1/customers/${encodeURIComponent(customerTenantId)}/applicationconsents/${encodeURIComponent(applicationId)}`
-    );
-    if (res.status >= 200 && res.status < 300) return "removed";
-    const envelope = parseEnvelope(res.body);
-    if (res.status === 404 && !/tenant not found/i.test(envelope.description)) return "already-gone";
-    throw this.errorFrom(res, envelope, `remove consent of ${applicationId} in ${customerTenantId}`);
-  }
-  async send(method, path4, body) {
-    await this.options.rate?.take();
-    const token = await this.options.token();
-    const res = await this.options.http.send({
-      method,
-      url: `${this.options.baseUrl.replace(/\/+$/, "")}${path4}`,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: "application/json",
-        "ms-correlationid": this.correlationId,
-        "ms-requestid": this.newRequestId(),
-        ...body !== void 0 ? { "content-type": "application/json" } : {}
-      },
-      ...body !== void 0 ? { body: JSON.stringify(body) } : {},
-      retryStatuses: PARTNER_CENTER_RETRY_STATUSES
-    });
-    this.requestCount += res.attempts;
-    return res;
-  }
-  errorFrom(res, envelope, what) {
-    const description = this.options.http.redactor.redact(envelope.description || res.body.slice(0, 300));
-    const said = `Partner Center answered HTTP ${res.status}${envelope.code ? ` code ${envelope.code}` : ""}: ${description}`;
-    if (res.status === 401 && (envelope.code === "900421" || /mfa/i.test(description))) {
-      return new PartnerCenterError(
-        "mfa-required",
-        res.status,
-        envelope.code,
-        description,
-        `Could not ${what}: multi-factor authentication is required. ${said}. Sign the CIPP service account in again with MFA and store the new refresh token.`
-      );
-    }
-    if (res.status === 403) {
-      return new PartnerCenterError(
-        "forbidden",
-        res.status,
-        envelope.code,
-        description,
-        `Could not ${what}: access denied. ${said}. The service account must be in the partner tenant's AdminAgents group and in a security group holding an active GDAP relationship to this customer with Application Administrator, Cloud Application Administrator or Global Administrator.`
-      );
-    }
-    if (res.status === 429) {
-      return new PartnerCenterError("throttled", res.status, envelope.code, description, `Could not ${what}: still throttled after retries. ${said}`);
-    }
-    if (res.status === 404) {
-      return new PartnerCenterError(
-        "customer-not-found",
-        res.status,
-        envelope.code,
-        description,
-        `Could not ${what}: Partner Center does not know this customer. ${said}. Check the tenant id and that it is a customer of this partner.`
-      );
-    }
-    return new PartnerCenterError("failed", res.status, envelope.code, description, `Could not ${what}. ${said}`);
-  }
-};
-function parseEnvelope(text) {
-  try {
-    const json = JSON.parse(text);
-    const code = typeof json.code === "string" || typeof json.code === "number" ? String(json.code) : null;
-    const description = typeof json.description === "string" ? json.description : typeof json.message === "string" ? json.message : "";
-    return { code, description };
-  } catch {
-    return { code: null, description: "" };
-  }
 }
 
 // src/cloud/rate-limit.ts
@@ -68612,8 +68345,541 @@ function bucketFor(map, key, quota, clock) {
   return bucket;
 }
 
+// src/cloud/secrets.ts
+var MASK = "***";
+var MIN_SECRET_LENGTH = 8;
+var SECRET_SHAPES = [
+  /(bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi,
+  /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+  /((?:client_secret|client_assertion|refresh_token|access_token|id_token|assertion|password)=)[^&\s"']+/gi,
+  /("(?:client_secret|client_assertion|refresh_token|access_token|id_token|assertion|password|clientSecret|refreshToken|accessToken)"\s*:\s*")[^"]*/gi
+];
+var SecretRedactor = class {
+  values = /* @__PURE__ */ new Set();
+  /** Registers a secret; every later `redact` masks it, raw or encoded. Short or empty values are ignored. */
+  register(value) {
+    if (!value || value.length < MIN_SECRET_LENGTH) return;
+    for (const form of encodedForms(value)) this.values.add(form);
+  }
+  /** The text with every registered secret (also URL-encoded, form-encoded or JSON-escaped) masked. */
+  redact(text) {
+    let out = text;
+    const sorted = [...this.values].sort((a2, b2) => b2.length - a2.length);
+    for (const value of sorted) out = out.split(value).join(MASK);
+    return maskSecretShapes(out);
+  }
+};
+function maskSecretShapes(text) {
+  let out = text;
+  for (const shape of SECRET_SHAPES) {
+    out = out.replace(shape, (_match, prefix) => (typeof prefix === "string" ? prefix : "") + MASK);
+  }
+  return out;
+}
+function encodedForms(value) {
+  const forms = /* @__PURE__ */ new Set([value]);
+  forms.add(encodeURIComponent(value));
+  forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+  forms.add(JSON.stringify(value).slice(1, -1));
+  return [...forms].filter((f2) => f2.length >= MIN_SECRET_LENGTH);
+}
+
+// src/cloud/http.ts
+var HttpClient2 = class {
+  redactor;
+  environment;
+  retry;
+  /** Every attempt on the wire this run, per service. */
+  counter = new RequestCounter();
+  pipeline;
+  constructor(options = {}) {
+    this.environment = environmentOf(options);
+    const { clock, sleep, random } = this.environment;
+    this.redactor = options.redactor ?? new SecretRedactor();
+    this.retry = new RetryStrategy({ ...DEFAULT_RETRY_POLICY, ...options.retry }, clock, random, sleep, options.onRetry);
+    const transport = new UndiciTransport(options.timeoutMs ?? 6e4, this.environment);
+    this.pipeline = composePipeline(
+      [
+        requestIdPolicy(options.newRequestId),
+        redactionPolicy(this.redactor),
+        pacingPolicy({
+          ...options.writeBudget ? { writeBudget: options.writeBudget } : {},
+          partnerCenterRate: options.partnerCenterRate ?? new RequestRate(PARTNER_CENTER_LIMIT, clock, sleep)
+        }),
+        retryPolicy(this.retry),
+        countingPolicy(this.counter)
+      ],
+      (req) => transport.send(req)
+    );
+  }
+  get clock() {
+    return this.environment.clock;
+  }
+  get sleep() {
+    return this.environment.sleep;
+  }
+  get random() {
+    return this.environment.random;
+  }
+  get policy() {
+    return this.retry.policy;
+  }
+  /** Sends the request through the pipeline. */
+  send(req) {
+    return this.pipeline(req);
+  }
+  /** See RetryStrategy.delayFor. */
+  delayFor(failedAttempt, retryAfterMs) {
+    return this.retry.delayFor(failedAttempt, retryAfterMs);
+  }
+};
+var UndiciTransport = class {
+  constructor(timeoutMs, environment) {
+    this.timeoutMs = timeoutMs;
+    this.environment = environment;
+  }
+  timeoutMs;
+  environment;
+  async send(req) {
+    try {
+      return await this.once(req);
+    } catch (err) {
+      throw this.transportError(err, req);
+    }
+  }
+  async once(req) {
+    const timer = this.environment.timer;
+    if (timer === void 0) return this.exchange(req, { headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+    const controller = new AbortController();
+    let settled = false;
+    void timer(this.timeoutMs).then(() => {
+      if (!settled) controller.abort(new RequestTimeout());
+    });
+    try {
+      return await this.exchange(req, { headersTimeout: 0, bodyTimeout: 0, signal: controller.signal });
+    } finally {
+      settled = true;
+    }
+  }
+  async exchange(req, limits) {
+    const dispatcher = this.environment.dispatcher;
+    const res = await (0, import_undici2.request)(req.url, {
+      method: req.method,
+      headers: req.headers ? { ...req.headers } : {},
+      body: req.body ?? null,
+      ...limits,
+      ...dispatcher ? { dispatcher } : {}
+    });
+    const body = await res.body.text();
+    return { status: res.statusCode, headers: flattenHeaders(res.headers), body, attempts: 1, requestId: null };
+  }
+  transportError(err, req) {
+    const code = errorCode(err);
+    const where = `${req.method} ${withoutQuery(req.url)}`;
+    const service = req.service;
+    const sentId = req.headers?.["client-request-id"] ?? null;
+    if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || isRequestTimeout(err)) {
+      return new HttpTransportError(`${where}: no response within ${this.timeoutMs} ms`, "timeout", 1, service, sentId);
+    }
+    if (code !== null && TLS_ERRORS.has(code)) {
+      return new HttpTransportError(
+        `${where}: the server's TLS certificate is not trusted (${code}). If a TLS-inspecting proxy or the sandbox sits in between, trust its CA certificate (the CLI's --ca-file or CIPP_CPV_CA_FILE, the Action's ca-certificates input).`,
+        "tls",
+        1,
+        service,
+        sentId
+      );
+    }
+    const detail = err instanceof Error ? err.message : String(err);
+    return new HttpTransportError(`${where}: ${code ?? "connection failed"} (${detail})`, "connection", 1, service, sentId);
+  }
+};
+var RequestTimeout = class extends Error {
+  name = "RequestTimeout";
+  constructor() {
+    super("request timed out");
+  }
+};
+function isRequestTimeout(err) {
+  for (let e = err, depth = 0; e && depth < 4; e = e.cause, depth++) {
+    if (e instanceof RequestTimeout) return true;
+  }
+  return false;
+}
+var TLS_ERRORS = /* @__PURE__ */ new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+]);
+function errorCode(err) {
+  let generic = null;
+  for (let e = err, depth = 0; e && depth < 4; e = e.cause, depth++) {
+    const code = e.code;
+    if (typeof code !== "string") continue;
+    if (code !== "UND_ERR_SOCKET") return code;
+    generic ??= code;
+  }
+  return generic;
+}
+function flattenHeaders(headers) {
+  const out = {};
+  for (const [k2, v2] of Object.entries(headers)) {
+    if (v2 !== void 0) out[k2.toLowerCase()] = Array.isArray(v2) ? v2.join(", ") : v2;
+  }
+  return out;
+}
+function createDispatcher(options = {}) {
+  const extra = options.caCertificates ?? [];
+  return new import_undici2.Agent({
+    connect: {
+      timeout: options.connectTimeoutMs ?? 1e4,
+      // `ca` replaces Node's roots rather than adding to them, so the roots are listed too.
+      ...extra.length > 0 ? { ca: [...import_node_tls.rootCertificates, ...extra] } : {}
+    }
+  });
+}
+
+// src/cloud/graph.ts
+var GraphError = class extends ServiceError {
+  constructor(status, code, graphMessage, requestId, request3) {
+    super(
+      { service: "graph", status, code, requestId, detail: graphMessage },
+      `Graph ${request3} failed with HTTP ${status} ${code}: ${graphMessage}${requestId ? ` (request-id ${requestId})` : ""}`
+    );
+    this.graphMessage = graphMessage;
+    this.request = request3;
+  }
+  graphMessage;
+  request;
+  name = "GraphError";
+};
+function batchItemError(item, request3, redact) {
+  const envelope = readGraphErrorBody(item.body);
+  return new GraphError(
+    item.status,
+    envelope?.code ?? `HTTP${item.status}`,
+    redact(envelope?.message ?? "no error message"),
+    item.headers["request-id"] ?? envelope?.requestId ?? null,
+    `${request3.method} ${withoutQuery(request3.url)} (in $batch)`
+  );
+}
+var BATCH_LIMIT = 20;
+var RETRYABLE_ITEM_STATUSES = /* @__PURE__ */ new Set([429, 503, 504]);
+var WRITE_METHODS = /* @__PURE__ */ new Set(["POST", "PATCH", "DELETE", "PUT"]);
+var GraphClient = class {
+  constructor(options) {
+    this.options = options;
+    this.root = `${options.baseUrl.replace(/\/+$/, "")}/v1.0`;
+    this.counters = options.counter ? [this.own, options.counter] : [this.own];
+  }
+  options;
+  root;
+  /** What this client sent; the counting policy of the pipeline fills it. */
+  own = new RequestCounter();
+  counters;
+  /** Top-level HTTP requests sent (retries included), for cost accounting. */
+  get requestCount() {
+    return this.own.graph;
+  }
+  /** GETs a path relative to /v1.0 (or an absolute URL, e.g. a nextLink). */
+  get(path4, headers) {
+    return this.call("GET", path4, void 0, headers);
+  }
+  post(path4, body) {
+    return this.call("POST", path4, body);
+  }
+  /** PATCH answers 204 on success; the result is then undefined. */
+  patch(path4, body) {
+    return this.call("PATCH", path4, body);
+  }
+  delete(path4) {
+    return this.call("DELETE", path4);
+  }
+  /** Every item of a collection, following `@odata.nextLink` verbatim. */
+  async list(path4) {
+    const items = [];
+    for (let next = path4; next !== void 0; ) {
+      const page = await this.get(next);
+      items.push(...page.value);
+      next = page["@odata.nextLink"];
+    }
+    return items;
+  }
+  /**
+   * Sends requests in `$batch`es of 20 and answers one response per request, in request order.
+   * Items throttled or unavailable (429, 503, 504), and items that failed only because such an item
+   * they depend on failed (424), are sent again in a new batch after the longest inner `Retry-After`
+   * (backoff with jitter when none gave one), under the run's one retry policy: an item is sent at
+   * most `maxAttempts` times and no wait starts past `maxTotalMs`.
+   * Failed items stay in the answer with their status: the caller decides what an error means.
+   * `dependsOn` must point at earlier requests of the same chunk of 20 or at requests that completed.
+   */
+  async batch(requests) {
+    const ids = /* @__PURE__ */ new Set();
+    for (const r2 of requests) {
+      if (ids.has(r2.id)) throw new Error(`$batch request ids must be unique; "${r2.id}" appears twice.`);
+      ids.add(r2.id);
+    }
+    const results = /* @__PURE__ */ new Map();
+    for (let i2 = 0; i2 < requests.length; i2 += BATCH_LIMIT) {
+      await this.batchChunk(requests.slice(i2, i2 + BATCH_LIMIT), results);
+    }
+    return requests.map((r2) => results.get(r2.id) ?? missingItem(r2.id));
+  }
+  async batchChunk(chunk2, results) {
+    const retry = this.options.http.retry;
+    const started = retry.now();
+    let pending = chunk2;
+    for (let sends = 1; ; sends++) {
+      const responses = await this.sendBatch(pending);
+      const again = /* @__PURE__ */ new Set();
+      for (const r2 of pending) {
+        const item = responses.get(r2.id);
+        if (item && RETRYABLE_ITEM_STATUSES.has(item.status)) again.add(r2.id);
+      }
+      for (const r2 of pending) {
+        const item = responses.get(r2.id);
+        if (item?.status === 424 && (r2.dependsOn ?? []).some((d2) => again.has(d2))) again.add(r2.id);
+      }
+      for (const r2 of pending) results.set(r2.id, responses.get(r2.id) ?? missingItem(r2.id));
+      if (again.size === 0) return;
+      const retried = pending.filter((r2) => again.has(r2.id)).map((r2) => results.get(r2.id) ?? missingItem(r2.id));
+      const retryAfter = longestRetryAfter(retried, retry.now());
+      const waitMs = retry.delayFor(sends, retryAfter);
+      if (!retry.allows(sends, started, waitMs)) return;
+      for (const counter of this.counters) counter.throttled += 1;
+      await retry.wait({
+        method: "POST",
+        url: `${this.root}/$batch`,
+        attempt: sends,
+        reason: `${again.size} of ${pending.length} batch items throttled or unavailable`,
+        delayMs: waitMs,
+        fromRetryAfter: retryAfter !== null
+      });
+      pending = pending.filter((r2) => again.has(r2.id)).map((r2) => r2.dependsOn ? { ...r2, dependsOn: r2.dependsOn.filter((d2) => again.has(d2)) } : r2);
+    }
+  }
+  async sendBatch(requests) {
+    const writes = requests.filter((r2) => WRITE_METHODS.has(r2.method)).length;
+    const wire = {
+      requests: requests.map((r2) => ({
+        id: r2.id,
+        method: r2.method,
+        url: r2.url.startsWith("/") ? r2.url : `/${r2.url}`,
+        ...r2.body !== void 0 ? { body: r2.body, headers: { "Content-Type": "application/json", ...r2.headers } } : r2.headers ? { headers: r2.headers } : {},
+        ...r2.dependsOn && r2.dependsOn.length > 0 ? { dependsOn: r2.dependsOn } : {}
+      }))
+    };
+    const answer = await this.call("POST", "/$batch", wire, void 0, writes);
+    const out = /* @__PURE__ */ new Map();
+    for (const item of batchItems(answer)) out.set(item.id, item);
+    return out;
+  }
+  /** `writes`: how many Graph writes the request carries (1 for a single write, the items' for a `$batch`). */
+  async call(method, path4, body, headers, writes = method === "GET" ? 0 : 1) {
+    const url = /^https?:\/\//.test(path4) ? path4 : `${this.root}${path4.startsWith("/") ? path4 : `/${path4}`}`;
+    let res = await this.sendOnce(method, url, body, headers, false, writes);
+    if (res.status === 401) res = await this.sendOnce(method, url, body, headers, true, 0);
+    const request3 = `${method} ${withoutQuery(url).replace(this.root, "")}`;
+    if (res.status >= 400) throw this.errorFrom(res, request3);
+    if (res.body === "") return void 0;
+    try {
+      return JSON.parse(res.body);
+    } catch {
+      const start = this.options.http.redactor.redact(res.body.slice(0, 200));
+      throw new GraphError(res.status, "UnreadableResponse", `The answer is not JSON (is a proxy in between?): ${start}`, res.requestId, request3);
+    }
+  }
+  async sendOnce(method, url, body, headers, fresh, writes) {
+    const token = await this.options.token({ fresh });
+    for (const counter of this.counters) counter.noteToken(token);
+    return this.options.http.send({
+      service: "graph",
+      method,
+      url,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+        ...body !== void 0 ? { "content-type": "application/json" } : {},
+        ...headers
+      },
+      ...body !== void 0 ? { body: JSON.stringify(body) } : {},
+      ...writes > 0 ? { writes: { tenantId: this.options.tenantId, count: writes } } : {},
+      counters: this.counters
+    });
+  }
+  /** The pipeline has masked the body of an error answer already. */
+  errorFrom(res, request3) {
+    const envelope = readGraphErrorBody(parseJsonBody(res.body));
+    return new GraphError(
+      res.status,
+      envelope?.code ?? `HTTP${res.status}`,
+      envelope?.message ?? res.body.slice(0, 200),
+      res.headers["request-id"] ?? envelope?.requestId ?? res.requestId,
+      request3
+    );
+  }
+};
+function longestRetryAfter(items, now) {
+  const waits = items.map((i2) => parseRetryAfter(i2.headers["retry-after"], now)).filter((w2) => w2 !== null);
+  return waits.length > 0 ? Math.max(...waits) : null;
+}
+function isRecord2(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function batchItems(answer) {
+  const responses = isRecord2(answer) ? answer["responses"] : void 0;
+  if (!Array.isArray(responses)) return [];
+  const out = [];
+  for (const raw of responses) {
+    if (!isRecord2(raw)) continue;
+    const id = raw["id"];
+    const status = raw["status"];
+    if (typeof id !== "string" || typeof status !== "number") continue;
+    out.push({ id, status, headers: lowerCaseKeys(raw["headers"]), body: raw["body"] ?? null });
+  }
+  return out;
+}
+function lowerCaseKeys(headers) {
+  const out = {};
+  if (isRecord2(headers)) {
+    for (const [k2, v2] of Object.entries(headers)) if (v2 !== void 0 && v2 !== null) out[k2.toLowerCase()] = String(v2);
+  }
+  return out;
+}
+function missingItem(id) {
+  return {
+    id,
+    status: 500,
+    headers: {},
+    body: { error: { code: "MissingBatchResponse", message: "Graph's $batch answer had no response for this request." } }
+  };
+}
+
+// src/cloud/partner-center.ts
+var import_node_crypto2 = require("node:crypto");
+var PartnerCenterError = class extends ServiceError {
+  constructor(problem, status, partnerCenterCode, description, message, requestId = null) {
+    super({ service: "partner-center", status, code: partnerCenterCode ?? `HTTP${status}`, requestId, detail: description }, message);
+    this.problem = problem;
+    this.partnerCenterCode = partnerCenterCode;
+    this.description = description;
+  }
+  problem;
+  partnerCenterCode;
+  description;
+  name = "PartnerCenterError";
+};
+var PARTNER_CENTER_RETRY_STATUSES = /* @__PURE__ */ new Set([429, 500, 503, 504]);
+var ALREADY_EXISTS = "Permission entry already exists.";
+var PartnerCenterClient = class {
+  constructor(options) {
+    this.options = options;
+    this.correlationId = options.correlationId ?? (0, import_node_crypto2.randomUUID)();
+    this.newRequestId = options.newRequestId ?? import_node_crypto2.randomUUID;
+  }
+  options;
+  correlationId;
+  newRequestId;
+  own = new RequestCounter();
+  /** HTTP requests sent (retries included), for cost accounting. */
+  get requestCount() {
+    return this.own.partnerCenter;
+  }
+  /**
+   * Consents the application in the customer tenant. "already-exists" when Partner Center says the
+   * consent is there (any 4xx carrying "Permission entry already exists."): Partner Center does not
+   * merge scopes, so changing them takes a remove first.
+   */
+  async addConsent(customerTenantId, consent2) {
+    const body = {
+      applicationId: consent2.applicationId,
+      ...consent2.displayName ? { displayName: consent2.displayName } : {},
+      applicationGrants: consent2.grants.map((g2) => ({ enterpriseApplicationId: g2.resourceAppId, scope: g2.scopes.join(",") }))
+    };
+    const res = await this.send("POST", `/v1/customers/${encodeURIComponent(customerTenantId)}/applicationconsents`, body);
+    if (res.status >= 200 && res.status < 300) return "created";
+    const envelope = readPartnerCenterErrorBody(parseJsonBody(res.body));
+    if (res.status >= 400 && res.status < 500 && envelope?.description.includes(ALREADY_EXISTS)) return "already-exists";
+    throw this.errorFrom(res, envelope, `consent ${consent2.applicationId} in ${customerTenantId}`);
+  }
+  /** Removes the application's consent from the customer tenant; "already-gone" on 404. */
+  async removeConsent(customerTenantId, applicationId) {
+    const res = await this.send(
+      "DELETE",
+      `/v1/customers/${encodeURIComponent(customerTenantId)}/applicationconsents/${encodeURIComponent(applicationId)}`
+    );
+    if (res.status >= 200 && res.status < 300) return "removed";
+    const envelope = readPartnerCenterErrorBody(parseJsonBody(res.body));
+    if (res.status === 404 && !/tenant not found/i.test(envelope?.description ?? "")) return "already-gone";
+    throw this.errorFrom(res, envelope, `remove consent of ${applicationId} in ${customerTenantId}`);
+  }
+  async send(method, path4, body) {
+    const token = await this.options.token();
+    return this.options.http.send({
+      service: "partner-center",
+      method,
+      url: `${this.options.baseUrl.replace(/\/+$/, "")}${path4}`,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+        "ms-correlationid": this.correlationId,
+        "ms-requestid": this.newRequestId(),
+        ...body !== void 0 ? { "content-type": "application/json" } : {}
+      },
+      ...body !== void 0 ? { body: JSON.stringify(body) } : {},
+      retryStatuses: PARTNER_CENTER_RETRY_STATUSES,
+      counters: [this.own]
+    });
+  }
+  /** The pipeline has masked the body of an error answer already. */
+  errorFrom(res, body, what) {
+    const envelope = { code: body?.code ?? null, description: body?.description ?? "" };
+    const description = envelope.description || res.body.slice(0, 300);
+    const id = res.requestId;
+    const said = `Partner Center answered HTTP ${res.status}${envelope.code ? ` code ${envelope.code}` : ""}: ${description}`;
+    if (res.status === 401 && (envelope.code === "900421" || /mfa/i.test(description))) {
+      return new PartnerCenterError(
+        "mfa-required",
+        res.status,
+        envelope.code,
+        description,
+        `Could not ${what}: multi-factor authentication is required. ${said}. Sign the CIPP service account in again with MFA and store the new refresh token.`,
+        id
+      );
+    }
+    if (res.status === 403) {
+      return new PartnerCenterError(
+        "forbidden",
+        res.status,
+        envelope.code,
+        description,
+        `Could not ${what}: access denied. ${said}. The service account must be in the partner tenant's AdminAgents group and in a security group holding an active GDAP relationship to this customer with Application Administrator, Cloud Application Administrator or Global Administrator.`,
+        id
+      );
+    }
+    if (res.status === 429) {
+      return new PartnerCenterError("throttled", res.status, envelope.code, description, `Could not ${what}: still throttled after retries. ${said}`, id);
+    }
+    if (res.status === 404) {
+      return new PartnerCenterError(
+        "customer-not-found",
+        res.status,
+        envelope.code,
+        description,
+        `Could not ${what}: Partner Center does not know this customer. ${said}. Check the tenant id and that it is a customer of this partner.`,
+        id
+      );
+    }
+    return new PartnerCenterError("failed", res.status, envelope.code, description, `Could not ${what}. ${said}`, id);
+  }
+};
+
 // src/cloud/tokens.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 
 // node_modules/@azure/msal-node/dist/cache/serializer/Serializer.mjs
 var Serializer = class {
@@ -69648,7 +69914,7 @@ function getResponseHeader(headers, name3) {
   if (normalizedHeaderRecords.has(headers)) {
     return void 0;
   }
-  const headerName = Object.keys(headers).find((header) => header.toLowerCase() === key);
+  const headerName = Object.keys(headers).find((header2) => header2.toLowerCase() === key);
   return headerName === void 0 ? void 0 : headers[headerName];
 }
 
@@ -71874,7 +72140,7 @@ var DEFAULT_CRYPTO_IMPLEMENTATION = {
   async clearKeystore(correlationId) {
     throw createClientAuthError(methodNotImplemented, correlationId);
   },
-  async signTokenBindingJwt(header, payload, kid, correlationId) {
+  async signTokenBindingJwt(header2, payload, kid, correlationId) {
     throw createClientAuthError(methodNotImplemented, correlationId);
   },
   async hashString() {
@@ -75828,14 +76094,14 @@ function buildAppConfiguration({ auth, broker, cache, system, telemetry }) {
 }
 
 // node_modules/@azure/msal-node/dist/crypto/GuidGenerator.mjs
-var import_node_crypto2 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var GuidGenerator = class {
   /**
    * Generates a random [RFC 4122](https://www.rfc-editor.org/rfc/rfc4122.txt) version 4 UUID. The UUID is generated using a
    * cryptographic pseudorandom number generator.
    */
   generateGuid() {
-    return (0, import_node_crypto2.randomUUID)();
+    return (0, import_node_crypto3.randomUUID)();
   }
   /**
    * verifies if a string is  GUID
@@ -76009,7 +76275,7 @@ var CryptoProvider = class {
    * @param kid - public key id
    * @param correlationId - correlation id
    */
-  signTokenBindingJwt(header, payload, kid, correlationId) {
+  signTokenBindingJwt(header2, payload, kid, correlationId) {
     throw createClientAuthError(ClientAuthErrorCodes_exports.methodNotImplemented, correlationId);
   }
   /**
@@ -76791,15 +77057,15 @@ var ClientAssertion = class _ClientAssertion {
     const issuedAt = TimeUtils_exports.nowSeconds();
     this.expirationTime = issuedAt + 600;
     const algorithm = this.useSha256 ? JwtConstants.PSS_256 : JwtConstants.RSA_256;
-    const header = {
+    const header2 = {
       alg: algorithm
     };
     const thumbprintHeader = this.useSha256 ? JwtConstants.X5T_256 : JwtConstants.X5T;
-    Object.assign(header, {
+    Object.assign(header2, {
       [thumbprintHeader]: EncodingUtils.base64EncodeUrl(this.thumbprint, Constants_exports.EncodingTypes.HEX)
     });
     if (this.publicCertificate) {
-      Object.assign(header, {
+      Object.assign(header2, {
         [JwtConstants.X5C]: this.publicCertificate
       });
     }
@@ -76811,7 +77077,7 @@ var ClientAssertion = class _ClientAssertion {
       [JwtConstants.NOT_BEFORE]: issuedAt,
       [JwtConstants.JWT_ID]: cryptoProvider.createNewGuid()
     };
-    this.jwt = import_jsonwebtoken.default.sign(payload, this.privateKey, { header });
+    this.jwt = import_jsonwebtoken.default.sign(payload, this.privateKey, { header: header2 });
     return this.jwt;
   }
   /**
@@ -78153,9 +78419,9 @@ function isIso8601(dateString) {
 
 // node_modules/@azure/msal-node/dist/network/HttpClientWithRetries.mjs
 var HttpClientWithRetries = class {
-  constructor(httpClientNoRetries, retryPolicy, logger) {
+  constructor(httpClientNoRetries, retryPolicy2, logger) {
     this.httpClientNoRetries = httpClientNoRetries;
-    this.retryPolicy = retryPolicy;
+    this.retryPolicy = retryPolicy2;
     this.logger = logger;
   }
   async sendNetworkRequestAsyncHelper(httpMethod, url, options) {
@@ -78407,13 +78673,13 @@ var ResponseMode2 = Constants_exports.ResponseMode;
 
 // src/cloud/token-network.ts
 var RecordingNetworkModule = class {
-  constructor(http2) {
+  constructor(http2, counter) {
     this.http = http2;
+    this.counter = counter;
   }
   http;
+  counter;
   last = null;
-  /** HTTP requests this module sent (retries included). */
-  requests = 0;
   sendGetRequestAsync(url, options) {
     return this.send("GET", url, options);
   }
@@ -78423,20 +78689,18 @@ var RecordingNetworkModule = class {
   async send(method, url, options) {
     try {
       const res = await this.http.send({
+        service: "entra-id",
         method,
         url,
         ...options?.headers ? { headers: options.headers } : {},
-        ...method === "POST" ? { body: options?.body ?? "" } : {}
+        ...method === "POST" ? { body: options?.body ?? "" } : {},
+        counters: [this.counter]
       });
-      this.requests += res.attempts;
       const body = parseJson(res.body);
-      this.last = { kind: "response", status: res.status, body };
-      return { status: res.status, headers: res.headers, body };
+      this.last = { kind: "response", status: res.status, body, requestId: res.requestId };
+      return { status: res.status, headers: { ...res.headers }, body };
     } catch (err) {
-      if (err instanceof HttpTransportError) {
-        this.requests += err.attempts;
-        this.last = { kind: "transport", error: err };
-      }
+      if (err instanceof HttpTransportError) this.last = { kind: "transport", error: err };
       throw err;
     }
   }
@@ -78451,14 +78715,14 @@ function parseJson(text) {
 }
 
 // src/cloud/tokens.ts
-var TokenError = class extends Error {
-  constructor(aadsts, error2, status, description, tenantId, resource, flow) {
+var TokenError = class extends ServiceError {
+  constructor(aadsts, error2, status, description, tenantId, resource, flow, requestId = null) {
     super(
+      { service: "entra-id", status, code: aadsts !== null ? `AADSTS${aadsts}` : error2, requestId, detail: description },
       `Token request (${flow === "refresh-token" ? "delegated" : "app-only"}, ${resource}) in tenant ${tenantId} failed: ` + (aadsts !== null ? `AADSTS${aadsts} ` : "") + `${error2}${status !== null ? ` (HTTP ${status})` : ""}: ${description}`
     );
     this.aadsts = aadsts;
     this.error = error2;
-    this.status = status;
     this.description = description;
     this.tenantId = tenantId;
     this.resource = resource;
@@ -78466,7 +78730,6 @@ var TokenError = class extends Error {
   }
   aadsts;
   error;
-  status;
   description;
   tenantId;
   resource;
@@ -78498,9 +78761,9 @@ var EVERY_TENANT_AADSTS = /* @__PURE__ */ new Set([
   9002313,
   700007
 ]);
-var CredentialRefusedError = class extends Error {
+var CredentialRefusedError = class extends ServiceError {
   constructor(refusal) {
-    super(`Not attempted: Entra ID already refused the credential every tenant shares. ${refusal.message}`);
+    super(refusal, `Not attempted: Entra ID already refused the credential every tenant shares. ${refusal.message}`);
     this.refusal = refusal;
   }
   refusal;
@@ -78510,12 +78773,12 @@ var TokenProvider = class {
   constructor(options) {
     this.options = options;
     this.refreshToken = options.refreshToken;
-    const redactor2 = options.http.redactor;
-    redactor2.register(options.refreshToken);
+    const redactor = options.http.redactor;
+    redactor.register(options.refreshToken);
     const credential = options.credential;
-    if (credential.kind === "secret") redactor2.register(credential.clientSecret);
+    if (credential.kind === "secret") redactor.register(credential.clientSecret);
     this.certificate = credential.kind === "certificate" ? {
-      thumbprintSha256: new import_node_crypto3.X509Certificate(credential.certificatePem).fingerprint256.replace(/:/g, "").toLowerCase(),
+      thumbprintSha256: new import_node_crypto4.X509Certificate(credential.certificatePem).fingerprint256.replace(/:/g, "").toLowerCase(),
       privateKey: credential.privateKeyPem,
       x5c: credential.certificatePem
     } : null;
@@ -78524,11 +78787,9 @@ var TokenProvider = class {
   refreshToken;
   cache = /* @__PURE__ */ new Map();
   inflight = /* @__PURE__ */ new Map();
-  /** Bumped by every forget, so that an answer to a request sent before it is not cached. */
-  generations = /* @__PURE__ */ new Map();
   certificate;
-  /** Token endpoint HTTP requests sent (retries included), for cost accounting. */
-  requestCount = 0;
+  /** Token endpoint HTTP requests sent (retries included); the pipeline's counting policy fills it. */
+  counter = new RequestCounter();
   /** Flows that have issued a token this run: their credential is known good. */
   proven = /* @__PURE__ */ new Set();
   /** Per flow, the end of the queue of first sign-ins, which go one at a time until one succeeds. */
@@ -78539,20 +78800,37 @@ var TokenProvider = class {
    * refused (so a caller can tell whose request it was).
    */
   onRefusal = null;
+  /** Token endpoint HTTP requests sent (retries included), for cost accounting. */
+  get requestCount() {
+    return this.counter.token;
+  }
   /** The service account's delegated token in `tenantId` (the partner tenant for Partner Center). */
   delegated(tenantId, resource, options = {}) {
-    return this.cached(`delegated|${resource}|${tenantId}`, options, () => this.redeemRefreshToken(tenantId, resource));
+    return this.cached(delegatedKey(resource, tenantId), options, () => this.redeemRefreshToken(tenantId, resource));
   }
   /** CIPP-SAM's app-only Graph token in `tenantId`. */
   appOnly(tenantId, options = {}) {
-    return this.cached(`app|graph|${tenantId}`, options, () => this.clientCredentials(tenantId));
+    return this.cached(appOnlyKey(tenantId), options, () => this.clientCredentials(tenantId));
   }
   /**
    * Forgets every token for the tenant, e.g. after its consent or grants changed: cached ones, and
    * ones still being requested, which Entra ID may issue with the scopes from before the change.
+   * The tenant's keys are named, not searched for: a fleet's cache would make that a scan per call.
    */
   invalidate(tenantId) {
-    for (const key of /* @__PURE__ */ new Set([...this.cache.keys(), ...this.inflight.keys()])) if (key.endsWith(`|${tenantId}`)) this.forget(key);
+    for (const key of keysOf(tenantId)) this.forget(key);
+  }
+  /**
+   * Drops the cached tokens of a tenant the run is done with, so that a fleet's tokens do not pile
+   * up. The partner's are kept: Partner Center and the GDAP checks of every tenant use them.
+   */
+  release(tenantId) {
+    if (tenantId === this.options.partnerTenantId) return;
+    for (const key of keysOf(tenantId)) this.cache.delete(key);
+  }
+  /** How many tokens are cached, for checks that a fleet run keeps none of the tenants it finished. */
+  cachedCount() {
+    return this.cache.size;
   }
   /** The refusal of a credential every tenant shares, once Entra ID gave one; no token request is sent after it. */
   credentialRefusal() {
@@ -78569,9 +78847,8 @@ var TokenProvider = class {
     if (hit && hit.expiresAt - EXPIRY_MARGIN_MS > now) return hit;
     const pending = this.inflight.get(key);
     if (pending) return pending;
-    const generation = this.generations.get(key) ?? 0;
     const promise = acquire().then((token) => {
-      if ((this.generations.get(key) ?? 0) === generation) this.cache.set(key, token);
+      if (this.inflight.get(key) === promise) this.cache.set(key, token);
       return token;
     }).finally(() => {
       if (this.inflight.get(key) === promise) this.inflight.delete(key);
@@ -78582,7 +78859,6 @@ var TokenProvider = class {
   forget(key) {
     this.cache.delete(key);
     this.inflight.delete(key);
-    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
   }
   /**
    * Runs a token request of `flow`. Until the flow has issued a token once, its requests go one at
@@ -78634,18 +78910,13 @@ var TokenProvider = class {
     try {
       const result = await client.acquireTokenByRefreshToken({
         refreshToken: usedRefreshToken,
-        scopes: [`${this.resourceUri(resource)}/.default`],
-        // Without forceCache msal-node 7 caches nothing when the answer has an id_token, and the
-        // rotated refresh token would be lost.
-        forceCache: true
+        scopes: [`${this.resourceUri(resource)}/.default`]
       });
       if (!result) throw new Error("msal-node returned no token");
-      this.captureRotatedRefreshToken(client, usedRefreshToken);
+      this.captureRotatedRefreshToken(network, usedRefreshToken);
       return this.toAccessToken(result, tenantId, resource, requested, network);
     } catch (err) {
       throw this.tokenError(err, network, tenantId, resource, "refresh-token");
-    } finally {
-      this.requestCount += network.requests;
     }
   }
   async sendClientCredentials(tenantId) {
@@ -78660,8 +78931,6 @@ var TokenProvider = class {
       return this.toAccessToken(result, tenantId, "graph", requested, network);
     } catch (err) {
       throw this.tokenError(err, network, tenantId, "graph", "client-credentials");
-    } finally {
-      this.requestCount += network.requests;
     }
   }
   /**
@@ -78671,9 +78940,9 @@ var TokenProvider = class {
    */
   newClient(tenantId) {
     const login = this.options.endpoints.login.replace(/\/+$/, "");
-    const network = new RecordingNetworkModule(this.options.http);
+    const network = new RecordingNetworkModule(this.options.http, this.counter);
     const credential = this.options.credential;
-    const redactor2 = this.options.http.redactor;
+    const redactor = this.options.http.redactor;
     const auth = {
       clientId: this.options.applicationId,
       authority: `${login}/${tenantId}`,
@@ -78690,7 +78959,7 @@ var TokenProvider = class {
       ...credential.kind === "assertion" ? {
         clientAssertion: async () => {
           const assertion = await credential.getAssertion();
-          redactor2.register(assertion);
+          redactor.register(assertion);
           return assertion;
         }
       } : {}
@@ -78701,14 +78970,17 @@ var TokenProvider = class {
     });
     return { client, network };
   }
-  captureRotatedRefreshToken(client, used) {
-    const serialized = JSON.parse(client.getTokenCache().serialize());
-    for (const entry2 of Object.values(serialized.RefreshToken ?? {})) {
-      if (entry2.secret && entry2.secret !== used) {
-        this.options.http.redactor.register(entry2.secret);
-        if (this.refreshToken === used) this.refreshToken = entry2.secret;
-      }
-    }
+  /**
+   * Keeps the refresh token Entra ID rotated. msal-node offers no supported way to read a refresh
+   * token (its results leave it out on purpose, and its serialized cache is an internal format), so
+   * it is read where OAuth 2.0 defines it: the `refresh_token` of the token endpoint's answer
+   * (RFC 6749 §5.1), as this client's network module received it.
+   */
+  captureRotatedRefreshToken(network, used) {
+    const rotated = network.last?.kind === "response" ? readRefreshToken(network.last.body) : null;
+    if (rotated === null || rotated === used) return;
+    this.options.http.redactor.register(rotated);
+    if (this.refreshToken === used) this.refreshToken = rotated;
   }
   /** When a token request leaves, on the run's clock and on msal-node's (real time), to date its lifetime from. */
   lifetimeStart() {
@@ -78732,28 +79004,25 @@ var TokenProvider = class {
     const redact = (text) => this.options.http.redactor.redact(text);
     const last = network.last;
     if (last?.kind === "transport") {
-      return new TokenError(null, "network_error", null, redact(last.error.message), tenantId, resource, flow);
+      return new TokenError(null, "network_error", null, redact(last.error.message), tenantId, resource, flow, last.error.requestId);
     }
     if (last?.kind === "response" && last.status >= 400) {
-      const body = last.body ?? {};
-      const description = typeof body.error_description === "string" ? body.error_description : "";
-      const codes = Array.isArray(body.error_codes) ? body.error_codes : [];
-      const aadsts = typeof codes[0] === "number" ? codes[0] : aadstsIn(description);
+      const body = readEntraErrorBody(last.body);
       return new TokenError(
-        aadsts,
-        typeof body.error === "string" ? body.error : "unknown_error",
+        body?.aadsts ?? null,
+        body?.error ?? "unknown_error",
         last.status,
-        redact(firstLine(description) || `no description (${withoutQuery(this.options.endpoints.login)})`),
+        redact(firstLine(body?.description ?? "") || `no description (${withoutQuery(this.options.endpoints.login)})`),
         tenantId,
         resource,
-        flow
+        flow,
+        body?.traceId ?? last.requestId
       );
     }
-    const e = err;
-    const message = typeof e.errorMessage === "string" && e.errorMessage ? e.errorMessage : String(e.message ?? err);
+    const message = err instanceof AuthError && err.errorMessage ? err.errorMessage : err instanceof Error ? err.message : String(err);
     return new TokenError(
       aadstsIn(message),
-      typeof e.errorCode === "string" ? e.errorCode : "client_error",
+      err instanceof AuthError && err.errorCode ? err.errorCode : "client_error",
       null,
       redact(firstLine(message)),
       tenantId,
@@ -78762,34 +79031,32 @@ var TokenProvider = class {
     );
   }
 };
+function delegatedKey(resource, tenantId) {
+  return `delegated|${resource}|${tenantId}`;
+}
+function appOnlyKey(tenantId) {
+  return `app|graph|${tenantId}`;
+}
+function keysOf(tenantId) {
+  return [delegatedKey("graph", tenantId), delegatedKey("partnerCenter", tenantId), appOnlyKey(tenantId)];
+}
 function lifetimeMs(result, requestedReal, network) {
-  const answered = network.last?.kind === "response" ? network.last.body : void 0;
-  const seconds = Number(answered?.expires_in);
-  if (Number.isFinite(seconds) && seconds > 0) return seconds * 1e3;
+  const seconds = network.last?.kind === "response" ? readExpiresIn(network.last.body) : null;
+  if (seconds !== null) return seconds * 1e3;
   return result.expiresOn ? Math.max(0, result.expiresOn.getTime() - requestedReal) : 55 * 6e4;
-}
-function aadstsIn(text) {
-  const m2 = /AADSTS(\d+)/.exec(text);
-  return m2?.[1] ? Number(m2[1]) : null;
-}
-function firstLine(text) {
-  return (text.split(/\r?\n/)[0] ?? "").trim();
 }
 
 // src/cloud/index.ts
 function createMicrosoftClients(options) {
-  const redactor2 = options.redactor ?? new SecretRedactor();
-  const clock = options.clock ?? Date.now;
+  const redactor = options.redactor ?? new SecretRedactor();
   const http2 = new HttpClient2({
+    ...environmentOf(options),
     dispatcher: options.dispatcher ?? createDispatcher({ caCertificates: options.caCertificates ?? [] }),
-    clock,
-    redactor: redactor2,
-    ...options.sleep ? { sleep: options.sleep } : {},
-    ...options.random ? { random: options.random } : {},
+    redactor,
     ...options.retry ? { retry: options.retry } : {},
     ...options.timeoutMs !== void 0 ? { timeoutMs: options.timeoutMs } : {},
-    ...options.timer ? { timer: options.timer } : {},
-    ...options.onRetry ? { onRetry: options.onRetry } : {}
+    ...options.onRetry ? { onRetry: options.onRetry } : {},
+    ...options.writeBudget ? { writeBudget: options.writeBudget } : {}
   });
   const tokens = new TokenProvider({
     endpoints: options.endpoints,
@@ -78802,13 +79069,12 @@ function createMicrosoftClients(options) {
   const partnerCenter = new PartnerCenterClient({
     http: http2,
     baseUrl: options.endpoints.partnerCenter,
-    token: async () => (await tokens.delegated(options.partnerTenantId, "partnerCenter")).token,
-    rate: new RequestRate(PARTNER_CENTER_LIMIT, clock, http2.sleep)
+    token: async () => (await tokens.delegated(options.partnerTenantId, "partnerCenter")).token
   });
   return {
     tokens,
     partnerCenter,
-    redactor: redactor2,
+    redactor,
     http: http2,
     endpoints: options.endpoints,
     partnerTenantId: options.partnerTenantId,
@@ -78820,8 +79086,7 @@ function createMicrosoftClients(options) {
         baseUrl: options.endpoints.graph,
         token,
         tenantId,
-        ...options.writeBudget ? { writeBudget: options.writeBudget } : {},
-        ...options.onRetry ? { onRetry: options.onRetry } : {}
+        ...choice.counter ? { counter: choice.counter } : {}
       });
     }
   };
@@ -79133,6 +79398,18 @@ var CIPP_REQUIRED_RESOURCES = [
   }
 ];
 
+// src/guid/index.ts
+var GUID_SOURCE = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+var WHOLE = new RegExp(`^${GUID_SOURCE}$`, "i");
+var INSIDE = new RegExp(GUID_SOURCE, "i");
+var CANONICAL = new RegExp(`^${GUID_SOURCE}$`);
+function isGuid(value) {
+  return WHOLE.test(value);
+}
+function findGuid(text) {
+  return INSIDE.exec(text)?.[0].toLowerCase() ?? null;
+}
+
 // src/desired/suggest.ts
 function distance(a2, b2) {
   const x2 = a2.toLowerCase();
@@ -79178,10 +79455,6 @@ var loaded;
 function catalogue() {
   loaded ??= require_catalogue().resources;
   return loaded;
-}
-var GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function isGuid(value) {
-  return GUID.test(value);
 }
 function entry(appId) {
   const entries = catalogue();
@@ -79235,7 +79508,7 @@ var ManifestFormatError = class extends Error {
   document;
   path;
 };
-function isRecord(value) {
+function isRecord3(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 function entriesOf(doc, json, path4) {
@@ -79243,7 +79516,7 @@ function entriesOf(doc, json, path4) {
   return json;
 }
 function resourceOf(doc, byApp, entry2, path4) {
-  if (!isRecord(entry2)) throw new ManifestFormatError(doc, path4, "must be an object");
+  if (!isRecord3(entry2)) throw new ManifestFormatError(doc, path4, "must be an object");
   const appId = entry2["resourceAppId"];
   if (typeof appId !== "string" || !isGuid(appId)) throw new ManifestFormatError(doc, `${path4}.resourceAppId`, "must be a GUID");
   const key = appId.toLowerCase();
@@ -79278,13 +79551,13 @@ function toSet(byApp) {
 }
 function readSamManifest(byApp, samManifest) {
   const doc = "samManifest";
-  if (!isRecord(samManifest)) throw new ManifestFormatError(doc, "$", "must be an object with requiredResourceAccess");
+  if (!isRecord3(samManifest)) throw new ManifestFormatError(doc, "$", "must be an object with requiredResourceAccess");
   entriesOf(doc, samManifest["requiredResourceAccess"], "requiredResourceAccess").forEach((entry2, i2) => {
     const path4 = `requiredResourceAccess[${i2}]`;
     const { acc, access: access2 } = resourceOf(doc, byApp, entry2, path4);
     access2.forEach((item, j2) => {
       const at2 = `${path4}.resourceAccess[${j2}]`;
-      if (!isRecord(item)) throw new ManifestFormatError(doc, at2, "must be an object");
+      if (!isRecord3(item)) throw new ManifestFormatError(doc, at2, "must be an object");
       const { id, type } = item;
       if (typeof id !== "string" || !isGuid(id)) throw new ManifestFormatError(doc, `${at2}.id`, "must be a GUID");
       if (type === "Role") acc.appRoles.add(nameOf(acc.appId, "appRole", id));
@@ -79300,7 +79573,7 @@ function readAdditionalPermissions(byApp, additional) {
     const { acc, access: access2 } = resourceOf(doc, byApp, entry2, path4);
     access2.forEach((item, j2) => {
       const at2 = `${path4}.resourceAccess[${j2}]`;
-      if (!isRecord(item)) throw new ManifestFormatError(doc, at2, "must be an object");
+      if (!isRecord3(item)) throw new ManifestFormatError(doc, at2, "must be an object");
       const { id, type } = item;
       if (type !== "Scope") throw new ManifestFormatError(doc, `${at2}.type`, 'must be "Scope"');
       if (typeof id !== "string" || id.trim() === "") throw new ManifestFormatError(doc, `${at2}.id`, "must be a scope name");
@@ -79338,12 +79611,14 @@ var utf8 = new TextDecoder("utf-8", { fatal: true });
 function codeOf(error2) {
   return error2.code ?? "unreadable";
 }
+var scratch = null;
 function readBounded(path4, limit) {
   const fd = (0, import_node_fs.openSync)(path4, "r");
   try {
-    const buffer = Buffer.alloc(limit + 1);
+    if (scratch === null || scratch.length < limit + 1) scratch = Buffer.allocUnsafe(limit + 1);
+    const buffer = scratch;
     let length = 0;
-    for (let n2 = -1; n2 !== 0 && length <= limit; length += n2) n2 = (0, import_node_fs.readSync)(fd, buffer, length, buffer.length - length, null);
+    for (let n2 = -1; n2 !== 0 && length <= limit; length += n2) n2 = (0, import_node_fs.readSync)(fd, buffer, length, limit + 1 - length, null);
     return buffer.subarray(0, length);
   } finally {
     (0, import_node_fs.closeSync)(fd);
@@ -80397,7 +80672,7 @@ var SETTINGS_FILE = "cipp-cpv.yaml";
 var PERMISSION_NEUTRAL_TENANT_FIELDS = ["tenantId", "defaultDomain", "displayName", "excluded", "extras", "managedBy"];
 var PERMISSION_NEUTRAL_PROFILE_FIELDS = ["description", "managedBy"];
 var isYaml = (name3) => /\.ya?ml$/i.test(name3);
-function stringField({ source, findings }, field) {
+function stringField2({ source, findings }, field) {
   const value = isMapping(source.value) ? source.value[field] : void 0;
   return typeof value === "string" && !findings.faultAt([field]) ? value : void 0;
 }
@@ -80465,7 +80740,7 @@ var FleetLoader = class {
     const checked = this.declaration("settings", file, text);
     if (!checked || !isMapping(checked.source.value) || !checked.findings.whole(["base"])) return void 0;
     const base = this.base(checked.source, checked.source.value.base);
-    return base && { ...checked, base, partnerTenantId: stringField(checked, "partnerTenantId") };
+    return base && { ...checked, base, partnerTenantId: stringField2(checked, "partnerTenantId") };
   }
   base(source, base) {
     if (base === void 0 || base === "cipp") return { resources: CIPP_REQUIRED_RESOURCES };
@@ -80503,7 +80778,7 @@ var FleetLoader = class {
       layers.set(name3, void 0);
       const checked = this.declaration("profile", file);
       if (!checked) continue;
-      const owner = stringField(checked, "managedBy");
+      const owner = stringField2(checked, "managedBy");
       if (owner === "terraform" || owner === "cipp-cpv") this.profileOwners.set(name3, owner);
       const changes = readChanges(checked.source, checked.findings, this.problems);
       if (changes && checked.findings.wholeExcept(PERMISSION_NEUTRAL_PROFILE_FIELDS)) layers.set(name3, { name: `profile "${name3}"`, ...changes });
@@ -80519,11 +80794,11 @@ var FleetLoader = class {
     const byId = /* @__PURE__ */ new Map();
     const byDomain = /* @__PURE__ */ new Map();
     const claim = (checked, seen, field) => {
-      const key = stringField(checked, field);
+      const key = stringField2(checked, field);
       if (key === void 0) return;
       const first = seen.get(key.toLowerCase());
-      if (first) this.problems.push(checked.source.problemAt([field], `${key} is also declared in ${first.source.file}:${first.source.lineOf([field])}`));
-      else seen.set(key.toLowerCase(), checked);
+      if (first !== void 0) this.problems.push(checked.source.problemAt([field], `${key} is also declared in ${first}`));
+      else seen.set(key.toLowerCase(), `${checked.source.file}:${checked.source.lineOf([field])}`);
     };
     for (const { file } of this.yamlFiles("tenants")) {
       const checked = this.declaration("tenant", file);
@@ -80532,9 +80807,15 @@ var FleetLoader = class {
       claim(checked, byDomain, "defaultDomain");
       const profileLayers = this.profileLayers(checked, profiles);
       const own = readChanges(checked.source, checked.findings, this.problems);
-      const label = stringField(checked, "defaultDomain") ?? checked.source.file;
+      const label = stringField2(checked, "defaultDomain") ?? checked.source.file;
       if (profileLayers && own && checked.findings.wholeExcept(PERMISSION_NEUTRAL_TENANT_FIELDS)) {
-        loaded2.push({ ...checked, tenantId: stringField(checked, "tenantId"), label, layers: [...profileLayers, { name: `tenant ${label}`, ...own }] });
+        loaded2.push({
+          source: { file: checked.source.file, value: checked.source.value },
+          domainLine: checked.source.lineOf(["defaultDomain"], true),
+          tenantId: stringField2(checked, "tenantId"),
+          label,
+          layers: [...profileLayers, { name: `tenant ${label}`, ...own }]
+        });
       }
     }
     return loaded2;
@@ -80577,7 +80858,7 @@ function fleetOf(settings, tenants, profileOwners) {
   const terraform = terraformSettings(declared);
   return {
     settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud, ...terraform ? { terraform } : {} },
-    tenants: tenants.map(({ source, layers }) => {
+    tenants: tenants.map(({ source, domainLine, layers }) => {
       const value = source.value;
       const tenantId = value.tenantId.toLowerCase();
       const isPartner = tenantId === partnerTenantId;
@@ -80592,7 +80873,7 @@ function fleetOf(settings, tenants, profileOwners) {
         extras: resolveExtras(declared.extras, value.extras),
         managedBy: value.managedBy ?? [...value.profiles ?? []].reverse().map((name3) => profileOwners.get(name3)).find((owner) => owner !== void 0) ?? "cipp-cpv",
         // The line naming the tenant, where an annotation about the tenant as a whole belongs.
-        source: { file: source.file, line: source.lineOf(["defaultDomain"], true) }
+        source: { file: source.file, line: domainLine }
       };
     })
   };
@@ -80680,8 +80961,8 @@ function baseFilesOf(settingsFile, settingsText) {
   } catch {
     return [];
   }
-  const base = isRecord2(settings) ? settings["base"] : void 0;
-  if (!isRecord2(base)) return [];
+  const base = isRecord4(settings) ? settings["base"] : void 0;
+  if (!isRecord4(base)) return [];
   return [base["samManifest"], base["additionalPermissions"]].filter((file) => typeof file === "string" && file !== "").map((file) => path.join(path.dirname(settingsFile), file));
 }
 var YAML_FILE = /\.ya?ml$/i;
@@ -80689,7 +80970,7 @@ function isInside2(file, folder) {
   const relative5 = path.relative(folder, file);
   return relative5 !== "" && !relative5.startsWith("..") && !path.isAbsolute(relative5);
 }
-function isRecord2(value) {
+function isRecord4(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -80797,10 +81078,6 @@ function selectTenants(fleet, selector) {
 }
 
 // src/plan/order.ts
-var GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function isGuid2(ref) {
-  return GUID_PATTERN.test(ref);
-}
 function compareNames(a2, b2) {
   const la2 = a2.toLowerCase();
   const lb = b2.toLowerCase();
@@ -80972,14 +81249,14 @@ function newResource(ref, appRoles, scopes) {
   return part;
 }
 function findAppRole(published, ref) {
-  if (isGuid2(ref)) {
+  if (isGuid(ref)) {
     const id = ref.toLowerCase();
     return published.find((role) => role.id.toLowerCase() === id);
   }
   return published.find((role) => role.value === ref) ?? published.find((role) => role.value.toLowerCase() === ref.toLowerCase());
 }
 function findScope(published, ref) {
-  if (isGuid2(ref)) {
+  if (isGuid(ref)) {
     const id = ref.toLowerCase();
     return published.find((scope) => scope.id.toLowerCase() === id);
   }
@@ -80999,7 +81276,7 @@ function planAppRoles(ref, resource, refs, assignments, policy) {
         permission: permissionRef,
         type: "appRole",
         reason: "not-published",
-        detail: `${ref.displayName} publishes no app role ${isGuid2(permissionRef) ? "with id" : "named"} ${permissionRef} in this tenant`
+        detail: `${ref.displayName} publishes no app role ${isGuid(permissionRef) ? "with id" : "named"} ${permissionRef} in this tenant`
       });
       continue;
     }
@@ -81053,7 +81330,7 @@ function resolveScopes(ref, published, refs, unpublished) {
   for (const scopeRef of sortedUnique(refs)) {
     const scope = findScope(published, scopeRef);
     if (scope === void 0) {
-      if (isGuid2(scopeRef)) {
+      if (isGuid(scopeRef)) {
         part.blocked.push({
           resource: ref,
           permission: scopeRef,
@@ -81183,13 +81460,22 @@ function sortByPermission(actions) {
   return actions.sort((a2, b2) => compareNames(nameOf2(a2), nameOf2(b2)));
 }
 
-// src/apply/backoff.ts
+// src/apply/replication-polling.ts
 var REPLICATION_WAIT = {
   maxAttempts: 12,
   initialDelayMs: 1e3,
   maxDelayMs: 6e4,
   maxTotalMs: 8 * 6e4
 };
+var WRITE_LAG_RETRY = {
+  maxAttempts: 6,
+  initialDelayMs: 2e3,
+  maxDelayMs: 3e4,
+  maxTotalMs: 2 * 6e4
+};
+function withAttempts(policy, maxAttempts) {
+  return { ...policy, maxAttempts };
+}
 function backoffDelay(policy, attempt, random) {
   const exponential = policy.initialDelayMs * 2 ** (attempt - 1);
   const capped = Math.min(policy.maxDelayMs, exponential);
@@ -81207,7 +81493,7 @@ async function pollUntil(attempt, accept, policy, timing, hopeless = () => false
   }
 }
 
-// src/live/gdap.ts
+// src/tenant/gdap.ts
 var CONSENT_CAPABLE_ROLES = /* @__PURE__ */ new Map([
   ["62e90394-69f5-4237-9190-012177145e10", "Global Administrator"],
   ["9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"],
@@ -81250,10 +81536,9 @@ function gdapProblem(customerTenantId, check, tokenCause) {
 }
 
 // src/cloud/tenant-discovery.ts
-var GUID2 = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 async function discoverTenant(http2, login, domain) {
   const url = `${login.replace(/\/+$/, "")}/${encodeURIComponent(domain)}/v2.0/.well-known/openid-configuration`;
-  const response = await http2.send({ method: "GET", url });
+  const response = await http2.send({ service: "entra-id", method: "GET", url });
   let body;
   try {
     body = JSON.parse(response.body);
@@ -81267,9 +81552,9 @@ async function discoverTenant(http2, login, domain) {
   if (response.status === 400 || response.status === 404) {
     return { kind: "unknown-domain", detail: (field("error_description") ?? `HTTP ${response.status}`).split(/\r?\n/)[0] ?? "" };
   }
-  const tenantId = response.status === 200 ? GUID2.exec(field("issuer") ?? "")?.[0] : void 0;
-  if (tenantId === void 0) throw new Error(`Entra ID's tenant discovery for ${domain} gave no tenant (HTTP ${response.status}).`);
-  return { kind: "tenant", tenantId: tenantId.toLowerCase() };
+  const tenantId = response.status === 200 ? findGuid(field("issuer") ?? "") : null;
+  if (tenantId === null) throw new Error(`Entra ID's tenant discovery for ${domain} gave no tenant (HTTP ${response.status}).`);
+  return { kind: "tenant", tenantId };
 }
 
 // src/live/domain-proof.ts
@@ -81372,7 +81657,7 @@ function liveResourceOf(sp) {
   };
 }
 
-// src/live/read-tenant.ts
+// src/tenant/read-tenant.ts
 var MAX_IN_VALUES = 15;
 var RESOURCE_FIELDS = "id,appId,displayName,appRoles,oauth2PermissionScopes";
 async function readTenant(clients, desired, settings) {
@@ -81505,30 +81790,89 @@ function chunk(items, size) {
   return out;
 }
 
-// src/apply/cloud-port.ts
+// src/tenant/created-resource.ts
+function resourceFromCreated(body) {
+  if (typeof body !== "object" || body === null) return null;
+  const sp = body;
+  if (typeof sp.id !== "string" || typeof sp.appId !== "string" || !Array.isArray(sp.appRoles) || !Array.isArray(sp.oauth2PermissionScopes)) {
+    return null;
+  }
+  return liveResourceOf({ ...sp, displayName: typeof sp.displayName === "string" ? sp.displayName : sp.appId });
+}
+
+// src/tenant/graph-writes.ts
+function graphWriteOf(change) {
+  switch (change.kind) {
+    case "create-service-principal":
+      return { method: "POST", url: "/servicePrincipals", body: { appId: change.appId } };
+    case "assign-app-role":
+      return {
+        method: "POST",
+        url: `/servicePrincipals/${change.clientId}/appRoleAssignments`,
+        body: { principalId: change.clientId, resourceId: change.resourceId, appRoleId: change.appRoleId }
+      };
+    case "remove-app-role":
+      return { method: "DELETE", url: `/servicePrincipals/${change.clientId}/appRoleAssignments/${encodeURIComponent(change.assignmentId)}` };
+    case "create-grant":
+      return {
+        method: "POST",
+        url: "/oauth2PermissionGrants",
+        body: { clientId: change.clientId, consentType: "AllPrincipals", resourceId: change.resourceId, scope: change.scopes.join(" ") }
+      };
+    case "patch-grant":
+      return { method: "PATCH", url: `/oauth2PermissionGrants/${encodeURIComponent(change.grantId)}`, body: { scope: change.scopes.join(" ") } };
+    case "delete-grant":
+      return { method: "DELETE", url: `/oauth2PermissionGrants/${encodeURIComponent(change.grantId)}` };
+    case "delete-service-principal":
+      return { method: "DELETE", url: `/servicePrincipals/${encodeURIComponent(change.servicePrincipalId)}` };
+  }
+}
+var ALREADY_ASSIGNED = /already exists on the object/i;
+var ENTRY_EXISTS = /permission entry already exists/i;
+var NAME_IN_USE = /already in use|already exists/i;
+var NOT_VISIBLE_YET = /does not exist|not found|not present|could not be found/i;
+var TRANSIENT_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
+function judgeAnswer(change, answer) {
+  const { status } = answer;
+  const message = answer.message ?? "";
+  if (status >= 200 && status < 300) return { kind: "done" };
+  const said = describeAnswer(answer);
+  switch (change.kind) {
+    case "assign-app-role":
+      if (ALREADY_ASSIGNED.test(message)) return { kind: "already-present" };
+      break;
+    case "create-grant":
+      if (ENTRY_EXISTS.test(message)) return { kind: "conflict" };
+      break;
+    case "create-service-principal":
+      if (status === 409 || NAME_IN_USE.test(message)) return { kind: "already-present" };
+      if (status === 400) return { kind: "unavailable", reason: said };
+      break;
+    case "remove-app-role":
+    case "delete-grant":
+    case "delete-service-principal":
+      if (status === 404) return { kind: "done" };
+      break;
+    case "patch-grant":
+      break;
+  }
+  if (TRANSIENT_STATUSES.has(status)) return { kind: "retry", reason: said };
+  if ((status === 404 || status === 400) && NOT_VISIBLE_YET.test(message)) return { kind: "retry", reason: said };
+  return { kind: "failed", reason: said };
+}
+function describeAnswer(answer) {
+  const parts = [`HTTP ${answer.status}`];
+  if (answer.code) parts.push(answer.code);
+  return answer.message ? `${parts.join(" ")}: ${answer.message}` : parts.join(" ");
+}
+
+// src/tenant/cloud-port.ts
 function cloudTenantPort(desired, options) {
   const { clients, settings } = options;
   const tenantId = desired.tenantId;
-  const graphClients = [];
-  const tokensSeen = /* @__PURE__ */ new Set();
+  const cost = new RequestCounter();
   let partnerCenterCalls = 0;
-  let throttled = 0;
-  const countingGraph = (forTenant, choice = {}) => {
-    const client = new GraphClient({
-      http: clients.http,
-      baseUrl: clients.endpoints.graph,
-      tenantId: forTenant,
-      writeBudget: options.writeBudget,
-      onRetry: () => void (throttled += 1),
-      token: async ({ fresh }) => {
-        const token = choice.appOnly ? await clients.tokens.appOnly(forTenant, { fresh }) : await clients.tokens.delegated(forTenant, "graph", { fresh });
-        tokensSeen.add(token.token);
-        return token.token;
-      }
-    });
-    graphClients.push(client);
-    return client;
-  };
+  const countingGraph = (forTenant, choice = {}) => clients.graph(forTenant, { ...choice, counter: cost });
   const tenantClients = { ...clients, graph: countingGraph };
   const writer = countingGraph(tenantId);
   return {
@@ -81546,20 +81890,23 @@ function cloudTenantPort(desired, options) {
       partnerCenterCalls += 1;
       await clients.partnerCenter.removeConsent(tenantId, settings.applicationId);
     },
-    async write(writes) {
-      const requests = writes.map(
-        (w2, i2) => ({ id: String(i2 + 1), method: w2.method, url: w2.url, ...w2.body !== void 0 ? { body: w2.body } : {} })
-      );
+    async change(changes) {
+      const requests = changes.map((change, i2) => {
+        const write = graphWriteOf(change);
+        return { id: String(i2 + 1), method: write.method, url: write.url, ...write.body !== void 0 ? { body: write.body } : {} };
+      });
       const answers = await writer.batch(requests);
-      return answers.map((answer) => {
-        const envelope = answer.body ?? {};
-        const message = typeof envelope.error?.message === "string" ? clients.redactor.redact(envelope.error.message) : null;
-        return {
-          status: answer.status,
-          code: typeof envelope.error?.code === "string" ? envelope.error.code : null,
-          message,
-          body: answer.body
+      return answers.map((reply, i2) => {
+        const change = changes[i2];
+        const envelope = readGraphErrorBody(reply.body);
+        const answer = {
+          status: reply.status,
+          code: envelope?.code ?? null,
+          message: typeof envelope?.message === "string" ? clients.redactor.redact(envelope.message) : null
         };
+        const verdict = judgeAnswer(change, answer);
+        const created = change.kind === "create-service-principal" && verdict.kind === "done" ? resourceFromCreated(reply.body) : null;
+        return { verdict, answer, created };
       });
     },
     async explainDenial() {
@@ -81569,178 +81916,21 @@ function cloudTenantPort(desired, options) {
     },
     requestCounts() {
       return {
-        graph: graphClients.reduce((sum, client) => sum + client.requestCount, 0),
+        graph: cost.graph,
         partnerCenter: partnerCenterCalls,
-        token: tokensSeen.size,
-        throttled
+        token: cost.distinctTokens,
+        throttled: cost.throttled
       };
     }
   };
 }
 
-// src/apply/graph-writes.ts
-function graphWriteFor(action, live) {
-  const client = live.client;
-  if (client === null) return { ok: false, reason: "CIPP-SAM's service principal is not in the tenant" };
-  const resourceId = (appId) => live.resources.get(appId)?.servicePrincipalId ?? null;
-  switch (action.kind) {
-    case "consent":
-      throw new Error("The Partner Center consent is not a Graph write.");
-    case "create-resource":
-      return { ok: true, write: { method: "POST", url: "/servicePrincipals", body: { appId: action.resource.appId } } };
-    case "add-app-role": {
-      const resource = resourceId(action.resource.appId);
-      if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
-      if (action.appRoleId === null) return { ok: false, reason: `${action.resource.displayName} publishes no app role ${action.permission}` };
-      return {
-        ok: true,
-        write: {
-          method: "POST",
-          url: `/servicePrincipals/${client.servicePrincipalId}/appRoleAssignments`,
-          body: { principalId: client.servicePrincipalId, resourceId: resource, appRoleId: action.appRoleId }
-        }
-      };
-    }
-    case "remove-app-role":
-      return {
-        ok: true,
-        write: {
-          method: "DELETE",
-          url: `/servicePrincipals/${client.servicePrincipalId}/appRoleAssignments/${encodeURIComponent(action.assignmentId)}`
-        }
-      };
-    case "create-grant": {
-      const resource = resourceId(action.resource.appId);
-      if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
-      return {
-        ok: true,
-        write: {
-          method: "POST",
-          url: "/oauth2PermissionGrants",
-          body: { clientId: client.servicePrincipalId, consentType: "AllPrincipals", resourceId: resource, scope: action.scopes.join(" ") }
-        }
-      };
-    }
-    case "update-grant":
-      return {
-        ok: true,
-        write: { method: "PATCH", url: `/oauth2PermissionGrants/${encodeURIComponent(action.grantId)}`, body: { scope: action.scopes.join(" ") } }
-      };
-    case "delete-duplicate-grant":
-      return { ok: true, write: { method: "DELETE", url: `/oauth2PermissionGrants/${encodeURIComponent(action.grantId)}` } };
-  }
-}
-var ALREADY_ASSIGNED = /already exists on the object/i;
-var ENTRY_EXISTS = /permission entry already exists/i;
-var NAME_IN_USE = /already in use|already exists/i;
-var NOT_VISIBLE_YET = /does not exist|not found|not present|could not be found/i;
-var TRANSIENT_STATUSES = /* @__PURE__ */ new Set([429, 500, 502, 503, 504]);
-function judgeReply(action, reply) {
-  const { status } = reply;
-  const message = reply.message ?? "";
-  if (status >= 200 && status < 300) return { kind: "done" };
-  const said = describeReply(reply);
-  switch (action.kind) {
-    case "add-app-role":
-      if (ALREADY_ASSIGNED.test(message)) return { kind: "already-present" };
-      break;
-    case "create-grant":
-      if (ENTRY_EXISTS.test(message)) return { kind: "conflict" };
-      break;
-    case "create-resource":
-      if (status === 409 || NAME_IN_USE.test(message)) return { kind: "already-present" };
-      if (status === 400) return { kind: "unavailable", reason: said };
-      break;
-    case "remove-app-role":
-    case "delete-duplicate-grant":
-      if (status === 404) return { kind: "done" };
-      break;
-    case "update-grant":
-    case "consent":
-      break;
-  }
-  if (TRANSIENT_STATUSES.has(status)) return { kind: "retry", reason: said };
-  if ((status === 404 || status === 400) && NOT_VISIBLE_YET.test(message)) return { kind: "retry", reason: said };
-  return { kind: "failed", reason: said };
-}
-function describeReply(reply) {
-  const parts = [`HTTP ${reply.status}`];
-  if (reply.code) parts.push(reply.code);
-  return reply.message ? `${parts.join(" ")}: ${reply.message}` : parts.join(" ");
-}
-
-// src/apply/execute-writes.ts
-var WRITE_LAG_RETRY = {
-  maxAttempts: 6,
-  initialDelayMs: 2e3,
-  maxDelayMs: 3e4,
-  maxTotalMs: 2 * 6e4
-};
-async function executeWrites(port, actions, live, timing, policy = WRITE_LAG_RETRY) {
-  const done = /* @__PURE__ */ new Map();
-  let pending = [];
-  for (const action of actions) {
-    const built = graphWriteFor(action, live);
-    if (built.ok) pending.push({ action, write: built.write });
-    else done.set(action, { action, verdict: { kind: "failed", reason: built.reason }, reply: null });
-  }
-  let waited = 0;
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const again = [];
-    const lastChance = attempt >= policy.maxAttempts || waited >= policy.maxTotalMs;
-    let replies;
-    try {
-      replies = (await port.write(pending.map((item) => item.write))).map((reply, i2) => ({
-        reply,
-        verdict: judgeReply(pending[i2].action, reply)
-      }));
-    } catch (error2) {
-      const reason = error2 instanceof Error ? error2.message : String(error2);
-      replies = pending.map(() => ({ reply: null, verdict: { kind: "retry", reason } }));
-    }
-    pending.forEach((item, i2) => {
-      const { reply, verdict } = replies[i2] ?? { reply: null, verdict: { kind: "retry", reason: "no answer" } };
-      if (verdict.kind !== "retry") {
-        done.set(item.action, { action: item.action, verdict, reply });
-      } else if (lastChance) {
-        const reason = `${verdict.reason} (still after ${attempt} attempt${attempt === 1 ? "" : "s"})`;
-        done.set(item.action, { action: item.action, verdict: { kind: "failed", reason }, reply });
-      } else {
-        again.push(item);
-      }
-    });
-    if (again.length === 0) break;
-    const delay2 = Math.min(backoffDelay(policy, attempt, timing.random), Math.max(0, policy.maxTotalMs - waited));
-    waited += delay2;
-    await timing.sleep(delay2);
-    pending = again;
-  }
-  return actions.map((action) => done.get(action));
-}
-
 // src/apply/operation-error.ts
 function operationErrorOf(error2) {
-  if (error2 instanceof GraphError) {
-    return { service: "graph", status: error2.status, code: error2.code, message: error2.graphMessage };
+  if (error2 instanceof ServiceError) {
+    return { service: error2.service, status: error2.status, code: error2.code, message: error2.detail };
   }
-  if (error2 instanceof PartnerCenterError) {
-    return { service: "partner-center", status: error2.status, code: error2.code ?? `HTTP${error2.status}`, message: error2.description };
-  }
-  if (error2 instanceof TokenError) {
-    return {
-      service: "entra-id",
-      status: error2.status,
-      code: error2.aadsts !== null ? `AADSTS${error2.aadsts}` : error2.error,
-      message: error2.description
-    };
-  }
-  if (error2 instanceof HttpTransportError) return { service: serviceOf(error2.message), status: null, code: error2.kind, message: error2.message };
   return { service: "graph", status: null, code: "error", message: error2 instanceof Error ? error2.message : String(error2) };
-}
-function serviceOf(message) {
-  if (/partnercenter|applicationconsents/i.test(message)) return "partner-center";
-  if (/oauth2|token/i.test(message)) return "entra-id";
-  return "graph";
 }
 function problemOf(what, error2, action) {
   const said = error2 instanceof Error ? error2.message : String(error2);
@@ -81768,14 +81958,85 @@ function residualDifference(readBack, unavailable = /* @__PURE__ */ new Map()) {
   return { converged: readBack.status !== "inaccessible" && actions.length === 0, actions, blocked, problem: readBack.problem };
 }
 
-// src/apply/created-resource.ts
-function resourceFromCreated(body) {
-  if (typeof body !== "object" || body === null) return null;
-  const sp = body;
-  if (typeof sp.id !== "string" || typeof sp.appId !== "string" || !Array.isArray(sp.appRoles) || !Array.isArray(sp.oauth2PermissionScopes)) {
-    return null;
+// src/apply/execute-writes.ts
+function changeFor(action, live) {
+  const client = live.client;
+  if (client === null) return { ok: false, reason: "CIPP-SAM's service principal is not in the tenant" };
+  const clientId = client.servicePrincipalId;
+  const resourceId = (appId) => live.resources.get(appId)?.servicePrincipalId ?? null;
+  switch (action.kind) {
+    case "consent":
+      throw new Error("The Partner Center consent is not a tenant change.");
+    case "create-resource":
+      return { ok: true, change: { kind: "create-service-principal", appId: action.resource.appId } };
+    case "add-app-role": {
+      const resource = resourceId(action.resource.appId);
+      if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
+      if (action.appRoleId === null) return { ok: false, reason: `${action.resource.displayName} publishes no app role ${action.permission}` };
+      return { ok: true, change: { kind: "assign-app-role", clientId, resourceId: resource, appRoleId: action.appRoleId } };
+    }
+    case "remove-app-role":
+      return { ok: true, change: { kind: "remove-app-role", clientId, assignmentId: action.assignmentId } };
+    case "create-grant": {
+      const resource = resourceId(action.resource.appId);
+      if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
+      return { ok: true, change: { kind: "create-grant", clientId, resourceId: resource, scopes: action.scopes } };
+    }
+    case "update-grant":
+      return { ok: true, change: { kind: "patch-grant", grantId: action.grantId, scopes: action.scopes } };
+    case "delete-duplicate-grant":
+      return { ok: true, change: { kind: "delete-grant", grantId: action.grantId } };
   }
-  return liveResourceOf({ ...sp, displayName: typeof sp.displayName === "string" ? sp.displayName : sp.appId });
+}
+async function changeUntilSettled(port, changes, timing, policy = WRITE_LAG_RETRY) {
+  const all = changes.map((change) => ({ change, last: { verdict: { kind: "retry", reason: "not sent" }, answer: null, created: null } }));
+  const unsettled = () => all.filter((entry2) => entry2.last.verdict.kind === "retry");
+  const outcome = await pollUntil(
+    async () => {
+      const pending = unsettled();
+      try {
+        const outcomes = await port.change(pending.map((entry2) => entry2.change));
+        pending.forEach((entry2, i2) => {
+          const got = outcomes[i2];
+          entry2.last = got ? { verdict: got.verdict, answer: got.answer, created: got.created } : { verdict: { kind: "retry", reason: "no answer" }, answer: null, created: null };
+        });
+      } catch (error2) {
+        const reason = error2 instanceof Error ? error2.message : String(error2);
+        for (const entry2 of pending) entry2.last = { verdict: { kind: "retry", reason }, answer: null, created: null };
+      }
+      return unsettled().length;
+    },
+    (left) => left === 0,
+    policy,
+    timing
+  );
+  return all.map(({ last }) => {
+    if (last.verdict.kind !== "retry") return { ...last, verdict: last.verdict };
+    const reason = `${last.verdict.reason} (still after ${outcome.attempts} attempt${outcome.attempts === 1 ? "" : "s"})`;
+    return { ...last, verdict: { kind: "failed", reason } };
+  });
+}
+async function executeWrites(port, actions, live, timing, policy = WRITE_LAG_RETRY) {
+  const done = /* @__PURE__ */ new Map();
+  const sendable = [];
+  for (const action of actions) {
+    const built = changeFor(action, live);
+    if (built.ok) sendable.push({ action, change: built.change });
+    else done.set(action, { action, verdict: { kind: "failed", reason: built.reason }, answer: null, created: null });
+  }
+  if (sendable.length > 0) {
+    const settled = await changeUntilSettled(
+      port,
+      sendable.map(({ change }) => change),
+      timing,
+      policy
+    );
+    sendable.forEach(({ action }, i2) => {
+      const outcome = settled[i2];
+      if (outcome) done.set(action, { action, ...outcome });
+    });
+  }
+  return actions.map((action) => done.get(action));
 }
 
 // src/apply/ledger.ts
@@ -81827,13 +82088,13 @@ var TenantLedger = class {
   }
   /** Records the outcome of executed writes, permission by permission. */
   noteExecuted(executed) {
-    for (const { action, verdict, reply } of executed) {
+    for (const { action, verdict, answer } of executed) {
       if (verdict.kind === "conflict") continue;
       const error2 = verdict.kind === "failed" ? {
         service: "graph",
-        status: reply?.status ?? null,
-        code: reply?.code ?? (reply ? `HTTP${reply.status}` : "not-sent"),
-        message: reply ? describeReply(reply) : verdict.reason
+        status: answer?.status ?? null,
+        code: answer?.code ?? (answer ? `HTTP${answer.status}` : "not-sent"),
+        message: answer ? describeAnswer(answer) : verdict.reason
       } : null;
       const detail = verdict.kind === "failed" || verdict.kind === "unavailable" ? verdict.reason : null;
       const outcomeFor = (success) => verdict.kind === "failed" ? "failed" : verdict.kind === "already-present" ? "already-present" : success;
@@ -81957,7 +82218,8 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     return initial;
   }
   let reading = first;
-  if (initial.actions.some((action) => action.kind === "consent")) {
+  const consentPlanned = initial.actions.some((action) => action.kind === "consent");
+  if (consentPlanned) {
     const consented = await consent(ledger, desired, first, port, settings, options);
     if (consented === null) return initial;
     reading = consented;
@@ -81967,8 +82229,7 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     ledger.fail({ kind: "unknown", message: "The tenant could not be read after the consent.", action: "Run the refresh again." });
     return initial;
   }
-  let live = reading.live;
-  let plan = planOf(reading);
+  const plan = consentPlanned ? planOf(reading) : initial;
   const consentAgain = plan.actions.find((action) => action.kind === "consent");
   if (consentAgain !== void 0) {
     ledger.fail({
@@ -81978,100 +82239,143 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     });
     return initial;
   }
-  let hardFailures = false;
-  let denied = false;
-  const noteFailures = (executed) => {
-    hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
-    denied ||= executed.some(({ verdict, reply }) => verdict.kind === "failed" && reply?.status === 403);
-  };
-  const unavailable = /* @__PURE__ */ new Map();
-  const creates = plan.actions.filter((action) => action.kind === "create-resource");
-  if (creates.length > 0) {
-    const executed = await executeWrites(port, creates, live, settings.timing, settings.writeRetry);
-    ledger.noteExecuted(executed);
-    noteFailures(executed);
-    for (const { action, verdict } of executed) {
-      if (verdict.kind !== "unavailable" || action.kind !== "create-resource") continue;
-      const blocked = blockedWithResource(plan.actions, action.resource, verdict.reason);
-      unavailable.set(action.resource.appId, blocked);
-      ledger.noteBlocked(blocked);
-    }
-    const expected = executed.filter(({ verdict }) => verdict.kind === "done" || verdict.kind === "already-present").map(({ action }) => action.kind === "create-resource" ? action.resource.appId : "");
-    const described = executed.filter(({ verdict }) => verdict.kind === "done").map(({ reply }) => resourceFromCreated(reply?.body)).filter((resource) => resource !== null);
-    if (expected.length > 0 && described.length === expected.length) {
-      const resources = new Map(live.resources);
-      for (const resource of described) resources.set(resource.appId, resource);
-      live = { ...live, resources };
-      plan = planOf({ kind: "read", live });
-    } else if (expected.length > 0) {
-      const visible2 = await waitForRead(port, settings, (r2) => expected.every((appId) => r2.live.resources.has(appId)));
-      if (visible2 !== null && !("kind" in visible2 && visible2.kind === "read")) {
-        ledger.fail(visible2);
-        return initial;
-      }
-      if (visible2 === null) {
-        ledger.fail({
-          kind: "unknown",
-          message: `New resource service principals (${expected.join(", ")}) did not become readable in time.`,
-          action: "Run the refresh again in a few minutes: Entra ID is still replicating them."
-        });
-        return initial;
-      }
-      reading = visible2;
-      live = visible2.live;
-      plan = planOf(visible2);
-    }
-  }
-  const writable = (p2) => p2.actions.filter((a2) => a2.kind !== "consent" && a2.kind !== "create-resource" && !unavailable.has(a2.resource.appId));
-  let actions = writable(plan);
-  let wrote = creates.length > 0;
-  let grantsChanged = false;
-  for (let round = 1; actions.length > 0 && round <= 2; round++) {
-    wrote = true;
-    const executed = await executeKeepersFirst(port, actions, live, settings);
-    ledger.noteExecuted(executed);
-    grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
-    noteFailures(executed);
-    const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
-    if (conflicted.size === 0) break;
-    port.renewTokens();
-    const again = await readOrFail(ledger, port, "Reading the tenant's grants again");
-    if (again === null || again.kind !== "read") break;
-    live = again.live;
-    actions = writable(planOf(again)).filter((a2) => isGrantAction(a2) && conflicted.has(resourceAppIdOf(a2)));
-  }
-  if (!wrote && ledger.consent !== "created") {
-    ledger.noteBlocked(plan.blocked);
+  const execution = new Execution(ledger, port, settings, planOf);
+  const resolved = await execution.createResources(plan, reading.live);
+  if (resolved === null) return initial;
+  const live = await execution.writePermissions(resolved.plan, resolved.live);
+  if (!execution.wrote && ledger.consent !== "created") {
+    ledger.noteBlocked(resolved.plan.blocked);
     ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
     return initial;
   }
-  if (grantsChanged) port.renewTokens();
-  const residualOf = (r2) => residualDifference(planOf(r2), unavailable);
-  const verifyPolicy = hardFailures ? { ...settings.replication, maxAttempts: 1 } : settings.replication;
-  const verified = await pollUntil(
-    async () => {
-      try {
-        const r2 = await port.read();
-        return { reading: r2, residual: residualOf(r2) };
-      } catch (error2) {
-        return { reading: null, residual: null, error: error2 };
-      }
-    },
-    (v2) => v2.residual !== null && v2.residual.converged,
-    verifyPolicy,
-    settings.timing,
-    (v2) => deadCredential(v2.reading) !== null
-  );
-  const last = verified.done ? verified.value : verified.last;
-  if (last.reading !== null && last.reading.kind === "read") live = last.reading.live;
-  ledger.verification = last.residual;
-  ledger.noteBlocked(last.residual?.blocked ?? plan.blocked);
-  for (const blocked of unavailable.values()) ledger.noteBlocked(blocked);
-  if (verified.done) {
-    ledger.settleByReadBack([]);
-  } else {
+  const verified = await execution.verify(resolved.plan, live);
+  ledger.noteAlreadyPresent(declaredPlan(desired, verified, settings.planOptions));
+  return initial;
+}
+var Execution = class {
+  constructor(ledger, port, settings, planOf) {
+    this.ledger = ledger;
+    this.port = port;
+    this.settings = settings;
+    this.planOf = planOf;
+  }
+  ledger;
+  port;
+  settings;
+  planOf;
+  /** A write Graph refused for good: the read-back is not waited for. */
+  hardFailures = false;
+  /** A write refused with 403: its cause may be the GDAP relationship. */
+  denied = false;
+  grantsChanged = false;
+  /** Whether any write was sent. */
+  wrote = false;
+  /** Resources whose service principal cannot be created here, with what is blocked with them. */
+  unavailable = /* @__PURE__ */ new Map();
+  note(executed) {
+    this.ledger.noteExecuted(executed);
+    this.hardFailures ||= executed.some(({ verdict }) => verdict.kind === "failed");
+    this.denied ||= executed.some(({ verdict, answer }) => verdict.kind === "failed" && answer?.status === 403);
+  }
+  /**
+   * The plan's resource service principals, first: app roles and grants are resolved against them.
+   * Returns the plan and tenant with the new resources in them, or null when the tenant failed.
+   */
+  async createResources(plan, live) {
+    const creates = plan.actions.filter((action) => action.kind === "create-resource");
+    if (creates.length === 0) return { plan, live };
+    this.wrote = true;
+    const executed = await executeWrites(this.port, creates, live, this.settings.timing, this.settings.writeRetry);
+    this.note(executed);
+    for (const { action, verdict } of executed) {
+      if (verdict.kind !== "unavailable" || action.kind !== "create-resource") continue;
+      const blocked = blockedWithResource(plan.actions, action.resource, verdict.reason);
+      this.unavailable.set(action.resource.appId, blocked);
+      this.ledger.noteBlocked(blocked);
+    }
+    const expected = executed.filter(({ verdict }) => verdict.kind === "done" || verdict.kind === "already-present").map(({ action }) => action.kind === "create-resource" ? action.resource.appId : "");
+    if (expected.length === 0) return { plan, live };
+    const described = executed.map(({ created }) => created).filter((resource) => resource !== null);
+    if (described.length === expected.length) {
+      const resources = new Map(live.resources);
+      for (const resource of described) resources.set(resource.appId, resource);
+      const extended = { ...live, resources };
+      return { plan: this.planOf({ kind: "read", live: extended }), live: extended };
+    }
+    const visible2 = await waitForRead(this.port, this.settings, (r2) => expected.every((appId) => r2.live.resources.has(appId)));
+    if (visible2 !== null && !("kind" in visible2 && visible2.kind === "read")) {
+      this.ledger.fail(visible2);
+      return null;
+    }
+    if (visible2 === null) {
+      this.ledger.fail({
+        kind: "unknown",
+        message: `New resource service principals (${expected.join(", ")}) did not become readable in time.`,
+        action: "Run the refresh again in a few minutes: Entra ID is still replicating them."
+      });
+      return null;
+    }
+    return { plan: this.planOf(visible2), live: visible2.live };
+  }
+  /**
+   * The plan's app roles and grants. A second round only settles grants that existed although the
+   * reading did not show them (409): the one case where a write sends the tenant back to be read.
+   * Returns the tenant as last read.
+   */
+  async writePermissions(plan, live) {
+    const writable = (p2) => p2.actions.filter((a2) => a2.kind !== "consent" && a2.kind !== "create-resource" && !this.unavailable.has(a2.resource.appId));
+    let actions = writable(plan);
+    let current = live;
+    for (let round = 1; actions.length > 0 && round <= 2; round++) {
+      this.wrote = true;
+      const executed = await executeKeepersFirst(this.port, actions, current, this.settings);
+      this.note(executed);
+      this.grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
+      const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
+      if (conflicted.size === 0) break;
+      this.port.renewTokens();
+      const again = await readOrFail(this.ledger, this.port, "Reading the tenant's grants again");
+      if (again === null || again.kind !== "read") break;
+      current = again.live;
+      actions = writable(this.planOf(again)).filter((a2) => isGrantAction(a2) && conflicted.has(resourceAppIdOf(a2)));
+    }
+    return current;
+  }
+  /**
+   * Reads the tenant back until it shows the declaration (replication polling), and records what it
+   * shows; a failed write or a read-back that still differs fails the tenant, with the GDAP cause of
+   * a refused write when there is one. Returns the tenant as last read.
+   */
+  async verify(plan, live) {
+    const { ledger, port, settings } = this;
+    if (this.grantsChanged) port.renewTokens();
+    const residualOf = (r2) => residualDifference(this.planOf(r2), this.unavailable);
+    const verifyPolicy = this.hardFailures ? withAttempts(settings.replication, 1) : settings.replication;
+    const verified = await pollUntil(
+      async () => {
+        try {
+          const r2 = await port.read();
+          return { reading: r2, residual: residualOf(r2) };
+        } catch (error2) {
+          return { reading: null, residual: null, error: error2 };
+        }
+      },
+      (v2) => v2.residual !== null && v2.residual.converged,
+      verifyPolicy,
+      settings.timing,
+      (v2) => deadCredential(v2.reading) !== null
+    );
+    const last = verified.done ? verified.value : verified.last;
+    const readBack = last.reading !== null && last.reading.kind === "read" ? last.reading.live : live;
+    ledger.verification = last.residual;
+    ledger.noteBlocked(last.residual?.blocked ?? plan.blocked);
+    for (const blocked of this.unavailable.values()) ledger.noteBlocked(blocked);
+    if (verified.done) {
+      ledger.settleByReadBack([]);
+      return readBack;
+    }
     const residual = last.residual;
-    const denial = denied ? await explainDenial(port) : null;
+    const denial = this.denied ? await explainDenial(port) : null;
     const readBackProblem = residual === null ? problemOf("Reading the tenant back", "error" in last ? last.error : "no answer", "Run the refresh again.") : residual.problem ?? {
       kind: "unknown",
       message: `The read-back still differs from the declaration: ${residual.actions.map(describeAction).join("; ")}.`,
@@ -82079,26 +82383,24 @@ async function convergeTenant(ledger, desired, port, settings, options) {
     };
     ledger.fail(denial ?? readBackProblem);
     if (residual !== null) ledger.settleByReadBack(residual.actions);
+    return readBack;
   }
-  ledger.noteAlreadyPresent(declaredPlan(desired, live, settings.planOptions));
-  return initial;
-}
+};
 async function consent(ledger, desired, before, port, settings, options) {
-  let lastError = null;
-  for (let attempt = 1; attempt <= options.consentAttempts; attempt++) {
-    try {
-      const posted = await port.addConsent();
-      ledger.consent = posted === "created" ? "created" : "already-existed";
-      lastError = null;
-      break;
-    } catch (error2) {
-      lastError = error2;
-      if (attempt < options.consentAttempts) {
-        await settings.timing.sleep(Math.min(settings.replication.maxDelayMs, settings.replication.initialDelayMs * 2 ** attempt));
+  const posted = await pollUntil(
+    async () => {
+      try {
+        return { posted: await port.addConsent() };
+      } catch (error2) {
+        return { error: error2 };
       }
-    }
-  }
-  if (lastError !== null) {
+    },
+    (outcome) => "posted" in outcome,
+    withAttempts(settings.replication, options.consentAttempts),
+    settings.timing
+  );
+  if (!posted.done || !("posted" in posted.value)) {
+    const lastError = posted.done || !("error" in posted.last) ? null : posted.last.error;
     ledger.consent = "failed";
     ledger.fail(
       problemOf("The Partner Center consent", lastError, options.consentFailureAction ?? "Fix the cause above, then run the refresh again."),
@@ -82106,6 +82408,7 @@ async function consent(ledger, desired, before, port, settings, options) {
     );
     return null;
   }
+  ledger.consent = posted.value.posted === "created" ? "created" : "already-existed";
   const unchanged = ledger.consent === "already-existed" && before.kind === "read" && before.live.client !== null;
   port.renewTokens();
   let attempts = 0;
@@ -82119,7 +82422,7 @@ async function consent(ledger, desired, before, port, settings, options) {
       }
     },
     (r2) => r2 !== null && r2.kind === "read" && r2.live.client !== null && r2.live.client.servicePrincipalId !== options.replacedServicePrincipalId && missingWriteScopes(r2.live.tokenScopes).length === 0,
-    unchanged ? { ...settings.replication, maxAttempts: 1 } : settings.replication,
+    unchanged ? withAttempts(settings.replication, 1) : settings.replication,
     settings.timing,
     (r2) => deadCredential(r2) !== null
   );
@@ -82214,7 +82517,8 @@ async function executeKeepersFirst(port, actions, live, settings) {
   const held = deletes.filter((action) => unwritten.has(resourceAppIdOf(action))).map((action) => ({
     action,
     verdict: { kind: "failed", reason: "not deleted: the grant kept for this resource, which takes over its scopes, could not be written first" },
-    reply: null
+    answer: null,
+    created: null
   }));
   const safe = deletes.filter((action) => !unwritten.has(resourceAppIdOf(action)));
   return [...first, ...await executeWrites(port, safe, live, settings.timing, settings.writeRetry), ...held];
@@ -82336,26 +82640,14 @@ async function deleteLeftoverServicePrincipal(port, servicePrincipalId, settings
     gone = false;
   }
   if (gone) return null;
-  const outcome = await pollUntil(
-    async () => {
-      try {
-        const [reply2] = await port.write([{ method: "DELETE", url: `/servicePrincipals/${servicePrincipalId}` }]);
-        return reply2 ?? null;
-      } catch (error2) {
-        return { status: 0, code: null, message: error2 instanceof Error ? error2.message : String(error2), body: null };
-      }
-    },
-    (reply2) => reply2 !== null && (reply2.status >= 200 && reply2.status < 300 || reply2.status === 404),
-    { ...settings.writeRetry, maxAttempts: 3 },
-    settings.timing
-  );
-  if (outcome.done) return null;
-  const reply = outcome.last;
+  const [settled] = await changeUntilSettled(port, [{ kind: "delete-service-principal", servicePrincipalId }], settings.timing, withAttempts(settings.writeRetry, 3));
+  if (settled === void 0 || settled.verdict.kind === "done" || settled.verdict.kind === "already-present") return null;
+  const { answer } = settled;
   return {
     service: "graph",
-    status: reply && reply.status > 0 ? reply.status : null,
-    code: reply?.code ?? "error",
-    message: reply ? describeReply(reply) : "no answer"
+    status: answer && answer.status > 0 ? answer.status : null,
+    code: answer?.code ?? "error",
+    message: answer ? describeAnswer(answer) : settled.verdict.kind === "unavailable" || settled.verdict.kind === "failed" ? settled.verdict.reason : "no answer"
   };
 }
 function snapshotOf(live) {
@@ -82485,7 +82777,7 @@ function runResultOf(mode, startedAt, finishedAt, tenants) {
   };
 }
 
-// src/apply/run-refusal.ts
+// src/run/run-refusal.ts
 var RunRefusedError = class extends Error {
   name = "RunRefusedError";
 };
@@ -82500,15 +82792,139 @@ function checkResetConfirmation(request3) {
   }
 }
 
-// src/apply/scheduler.ts
-async function runJobs(jobs, options) {
+// src/plan/summary.ts
+function actionCounts(action) {
+  switch (action.kind) {
+    case "add-app-role":
+      return { add: 1, remove: 0 };
+    case "remove-app-role":
+      return { add: 0, remove: 1 };
+    case "create-grant":
+      return { add: action.scopes.length, remove: 0 };
+    case "update-grant":
+      return { add: action.add.length, remove: action.remove.length };
+    case "consent":
+    case "create-resource":
+    case "delete-duplicate-grant":
+      return { add: 0, remove: 0 };
+  }
+}
+function countTenantPlan(plan) {
+  let add = 0;
+  let remove = 0;
+  for (const action of plan.actions) {
+    const counts = actionCounts(action);
+    add += counts.add;
+    remove += counts.remove;
+  }
+  return {
+    add,
+    remove,
+    blocked: plan.blocked.filter((item) => item.permission !== null).length,
+    kept: plan.kept.length,
+    warnings: plan.warnings.length
+  };
+}
+function summariseFleetPlan(plan) {
+  let add = 0;
+  let remove = 0;
+  let blocked = 0;
+  let kept = 0;
+  let warnings = 0;
+  for (const tenant of plan.tenants) {
+    const counts = countTenantPlan(tenant);
+    add += counts.add;
+    remove += counts.remove;
+    blocked += counts.blocked;
+    kept += counts.kept;
+    warnings += counts.warnings;
+  }
+  const withStatus = (status) => plan.tenants.filter((t2) => t2.status === status).length;
+  return {
+    tenants: plan.tenants.length,
+    toChange: withStatus("changes"),
+    converged: withStatus("converged"),
+    inaccessible: withStatus("inaccessible"),
+    add,
+    remove,
+    blocked,
+    kept,
+    warnings
+  };
+}
+
+// src/run/fleet-stream.ts
+function planSummaryOf(plan) {
+  return { tenant: plan.tenant, status: plan.status, counts: countTenantPlan(plan) };
+}
+function resultSummaryOf(result, plan) {
+  const counts = plan === null ? { add: 0, remove: 0, blocked: 0, kept: 0, warnings: 0 } : countTenantPlan(plan);
+  return { tenant: result.tenant, status: result.status, counts };
+}
+var PlanTotals = class {
+  totals = { tenants: 0, toChange: 0, converged: 0, inaccessible: 0, add: 0, remove: 0, blocked: 0, kept: 0, warnings: 0 };
+  add(plan) {
+    const counts = countTenantPlan(plan);
+    const t2 = this.totals;
+    t2.tenants += 1;
+    if (plan.status === "changes") t2.toChange += 1;
+    else if (plan.status === "converged") t2.converged += 1;
+    else t2.inaccessible += 1;
+    t2.add += counts.add;
+    t2.remove += counts.remove;
+    t2.blocked += counts.blocked;
+    t2.kept += counts.kept;
+    t2.warnings += counts.warnings;
+  }
+  summary() {
+    return { ...this.totals };
+  }
+};
+var ResultTotals = class {
+  totals = {
+    tenants: 0,
+    converged: 0,
+    changed: 0,
+    failed: 0,
+    skipped: 0,
+    applied: 0,
+    alreadyPresent: 0,
+    removed: 0,
+    blocked: 0,
+    permissionsFailed: 0
+  };
+  add(result) {
+    const t2 = this.totals;
+    t2.tenants += 1;
+    t2[result.status] += 1;
+    for (const item of result.permissions) {
+      if (item.type === "resource") continue;
+      if (item.outcome === "applied") t2.applied += 1;
+      else if (item.outcome === "already-present") t2.alreadyPresent += 1;
+      else if (item.outcome === "removed") t2.removed += 1;
+      else if (item.outcome === "blocked") t2.blocked += 1;
+      else t2.permissionsFailed += 1;
+    }
+  }
+  summary() {
+    return { ...this.totals };
+  }
+  exitCode() {
+    return this.totals.failed > 0 ? 1 : 0;
+  }
+};
+async function runJobsInOrder(jobs, options) {
   const concurrency = Math.max(1, Math.floor(options.concurrency));
-  const results = new Array(jobs.length);
+  const window2 = Math.max(concurrency, Math.floor(options.window));
+  const waiting = /* @__PURE__ */ new Map();
   const started = options.now();
   let next = 0;
+  let delivered = 0;
   let done = 0;
   let failed = 0;
-  const finish = (key, result) => {
+  let wake = null;
+  let deliveryError = null;
+  const progress = (key, result) => {
     done += 1;
     const { failed: isFailure, outcome } = options.describe(result);
     if (isFailure) failed += 1;
@@ -82520,8 +82936,23 @@ async function runJobs(jobs, options) {
     } catch {
     }
   };
+  const flush = () => {
+    for (let result = waiting.get(delivered); waiting.has(delivered); result = waiting.get(delivered)) {
+      waiting.delete(delivered);
+      try {
+        if (deliveryError === null) options.deliver(result, delivered);
+      } catch (error2) {
+        deliveryError = error2;
+      }
+      delivered += 1;
+    }
+    const woken = wake;
+    wake = null;
+    woken?.();
+  };
   const worker = async () => {
     for (; ; ) {
+      while (next < jobs.length && next >= delivered + window2) await new Promise((resolve3) => wake = chain(wake, resolve3));
       const index = next++;
       const job = jobs[index];
       if (job === void 0) return;
@@ -82531,12 +82962,16 @@ async function runJobs(jobs, options) {
       } catch (error2) {
         result = options.onCrash(job.key, error2);
       }
-      results[index] = result;
-      finish(job.key, result);
+      progress(job.key, result);
+      waiting.set(index, result);
+      flush();
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, () => worker()));
-  return results;
+  if (deliveryError !== null) throw deliveryError;
+}
+function chain(previous, next) {
+  return previous === null ? next : () => (previous(), next());
 }
 
 // src/apply/timing.ts
@@ -82560,24 +82995,41 @@ function timingOf(deps) {
   });
 }
 
-// src/apply/engine.ts
+// src/run/engine.ts
 var DEFAULT_CONCURRENCY = 10;
+var WINDOW_PER_WORKER = 10;
 async function runEngine(request3, deps = {}) {
+  const plans = [];
+  const results = [];
+  const streamed = await streamEngine(request3, {
+    planned: (plan2) => void plans.push(plan2),
+    ran: (result, plan2) => {
+      results.push(result);
+      if (plan2 !== null) plans.push(plan2);
+    }
+  }, deps);
+  const { changedFiles, deletedTenantFiles: deletedTenantFiles2 } = streamed.plan;
+  const plan = { tenants: plans, ...changedFiles !== void 0 ? { changedFiles } : {}, ...deletedTenantFiles2 !== void 0 ? { deletedTenantFiles: deletedTenantFiles2 } : {} };
+  const { tenants: _summaries, ...verdict } = streamed;
+  const ran = streamed.result;
+  return { ...verdict, plan, result: ran === null ? null : runResultOf(ran.mode, ran.startedAt, ran.finishedAt, results) };
+}
+async function streamEngine(request3, sink, deps = {}) {
   const timing = timingOf(deps);
   if (request3.mode === "reset") checkResetConfirmation(request3);
   const files = request3.allowOutsideRepository === true ? localFiles : repositoryFiles(request3.stacksDir);
   const fleet = loadFleet(request3.stacksDir, files);
   if (fleet.tenants.length === 0 && request3.allowEmpty !== true) refuseEmptyFleet(request3.stacksDir);
   const changedFiles = request3.tenant === void 0 ? request3.changedFiles : void 0;
-  const tenantIds = request3.tenant === void 0 && changedFiles === void 0 ? request3.tenantIds : void 0;
-  const selected = tenantIds !== void 0 ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.includes(tenant.tenantId)) : changedFiles === void 0 ? selectTenants(fleet, request3.tenant) : tenantsChangedBy(fleet, request3.stacksDir, changedFiles, files);
+  const tenantIds = request3.tenant === void 0 && changedFiles === void 0 && request3.tenantIds !== void 0 ? new Set(request3.tenantIds) : void 0;
+  const selected = tenantIds !== void 0 ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.has(tenant.tenantId)) : changedFiles === void 0 ? selectTenants(fleet, request3.tenant) : tenantsChangedBy(fleet, request3.stacksDir, changedFiles, files);
   if (request3.mode === "reset") refusePartnerReset(selected);
   const skipped = request3.tenant === void 0 && changedFiles === void 0 && tenantIds === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === void 0 ? {} : { changedFiles: changedFiles.length, ...deletedIn(request3.stacksDir, changedFiles) };
   const endpoints = endpointsFor(request3, fleet);
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
   const clients = microsoftClientsFor(endpoints, request3, fleet, deps, timing, writeBudget);
-  const portFor = (tenant) => cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES, writeBudget });
+  const portFor = (tenant) => cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES });
   const records = new ResetRecords(request3.resetRecords ?? DEFAULT_RESET_RECORDS);
   const unfinished = records.unfinished(new Set(selected.map((tenant) => tenant.tenantId)));
   const recordsOf = () => ({ written: [...records.written], unfinished });
@@ -82594,42 +83046,79 @@ async function runEngine(request3, deps = {}) {
   const guard = new CredentialGuard(clients);
   const consentFor = new Set((request3.consentFor ?? []).map((id) => id.toLowerCase()));
   const forceConsent = (tenant) => request3.forceConsent === true || consentFor.has(tenant.tenantId);
+  const byDomain = new Map(selected.map((tenant) => [tenant.defaultDomain, tenant]));
+  const tenantByKey = (key) => byDomain.get(key);
+  const summaries = [];
+  const notAttempted = /* @__PURE__ */ new Set();
+  const planTotals = new PlanTotals();
+  const ordered = {
+    concurrency: request3.concurrency ?? DEFAULT_CONCURRENCY,
+    window: (request3.concurrency ?? DEFAULT_CONCURRENCY) * WINDOW_PER_WORKER,
+    now: timing.now,
+    ...request3.onProgress ? { onProgress: request3.onProgress } : {}
+  };
+  sink.begin?.({ mode: request3.mode, startedAt, tenants: selected.length, coverage });
+  const released = (tenant, job) => async () => {
+    try {
+      return await job();
+    } finally {
+      clients.tokens.release(tenant.tenantId);
+    }
+  };
   if (request3.mode === "plan") {
-    const planned = await runJobs(
+    await runJobsInOrder(
       selected.map((tenant) => ({
         key: tenant.defaultDomain,
-        run: () => guard.run(tenant, () => planOne(tenant, portFor(tenant), forceConsent(tenant)))
+        run: released(tenant, () => guard.run(tenant, () => planOne(tenant, portFor(tenant), forceConsent(tenant))))
       })),
       {
-        concurrency: request3.concurrency ?? DEFAULT_CONCURRENCY,
-        now: timing.now,
-        onCrash: (key, error2) => crashedPlan(selected, key, error2),
+        ...ordered,
+        onCrash: (key, error2) => unreadablePlan(tenantByKey(key), error2),
         describe: (plan) => plan === NOT_ATTEMPTED ? { failed: false, outcome: "not attempted" } : { failed: plan.status === "inaccessible", outcome: plan.status },
-        ...request3.onProgress ? { onProgress: request3.onProgress } : {}
+        deliver: (plan, index) => {
+          if (plan === NOT_ATTEMPTED) return void notAttempted.add(index);
+          planTotals.add(plan);
+          summaries.push(planSummaryOf(plan));
+          sink.planned?.(plan);
+        }
       }
     );
-    const plans = planned.filter((plan) => plan !== NOT_ATTEMPTED);
-    const stopped2 = guard.stop(selected, planned);
-    const exitCode2 = stopped2 !== null || plans.some((p2) => p2.status === "inaccessible") ? 1 : plans.some((p2) => p2.status === "changes") ? 2 : 0;
-    return { exitCode: exitCode2, plan: { tenants: plans, ...coverage }, result: null, rotatedRefreshToken: rotated(), stopped: stopped2, sources, resetRecords: recordsOf() };
+    const stopped2 = guard.stop(selected, notAttempted);
+    const summary2 = planTotals.summary();
+    const exitCode = stopped2 !== null || summary2.inaccessible > 0 ? 1 : summary2.toChange > 0 ? 2 : 0;
+    return { exitCode, plan: { summary: summary2, ...coverage }, result: null, tenants: summaries, rotatedRefreshToken: rotated(), stopped: stopped2, sources, resetRecords: recordsOf() };
   }
   const runOne = (tenant) => request3.mode === "reset" ? resetTenant(tenant, portFor(tenant), steps) : managedByOf(tenant) === "terraform" ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) }) : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) });
-  const attempted = await runJobs(
-    selected.map((tenant) => ({ key: tenant.defaultDomain, run: () => guard.run(tenant, () => runOne(tenant), wroteAnything) })),
+  const resultTotals = new ResultTotals();
+  const ran = (result2, plan) => {
+    if (plan !== null) planTotals.add(plan);
+    resultTotals.add(result2);
+    summaries.push(resultSummaryOf(result2, plan));
+    sink.ran?.(result2, plan);
+  };
+  await runJobsInOrder(
+    selected.map((tenant) => ({ key: tenant.defaultDomain, run: released(tenant, () => guard.run(tenant, () => runOne(tenant), wroteAnything)) })),
     {
-      concurrency: request3.concurrency ?? DEFAULT_CONCURRENCY,
-      now: timing.now,
-      onCrash: (key, error2) => crashedRun(selected, key, error2),
+      ...ordered,
+      onCrash: (key, error2) => crashedRun(tenantByKey(key), error2),
       describe: (run) => run === NOT_ATTEMPTED ? { failed: false, outcome: "not attempted" } : { failed: run.result.status === "failed", outcome: run.result.status },
-      ...request3.onProgress ? { onProgress: request3.onProgress } : {}
+      deliver: (run, index) => run === NOT_ATTEMPTED ? void notAttempted.add(index) : ran(run.result, run.plan)
     }
   );
-  const runs = attempted.filter((run) => run !== NOT_ATTEMPTED);
-  const stopped = guard.stop(selected, attempted);
-  const tenants = [...runs.map((run) => run.result), ...skipped.map(skippedResult)];
-  const result = runResultOf(request3.mode, startedAt, new Date(timing.now()).toISOString(), tenants);
-  const exitCode = stopped !== null ? 1 : result.exitCode;
-  return { exitCode, plan: { tenants: runs.map((run) => run.plan), ...coverage }, result, rotatedRefreshToken: rotated(), stopped, sources, resetRecords: recordsOf() };
+  for (const tenant of skipped) ran(skippedResult(tenant), null);
+  const stopped = guard.stop(selected, notAttempted);
+  const finishedAt = new Date(timing.now()).toISOString();
+  const result = { schemaVersion: RESULT_SCHEMA_VERSION, mode: request3.mode, startedAt, finishedAt, totals: resultTotals.summary(), exitCode: resultTotals.exitCode() };
+  return {
+    exitCode: stopped !== null ? 1 : result.exitCode,
+    plan: { summary: planTotals.summary(), ...coverage },
+    result,
+    tenants: summaries,
+    rotatedRefreshToken: rotated(),
+    stopped,
+    sources,
+    resetRecords: recordsOf()
+  };
 }
 var NOT_ATTEMPTED = /* @__PURE__ */ Symbol("not attempted");
 var CredentialGuard = class {
@@ -82654,15 +83143,15 @@ var CredentialGuard = class {
     const cutShort = this.clients.tokens.credentialRefusal() !== null && this.refusedIn !== tenant.tenantId;
     return cutShort && !changed(outcome) ? NOT_ATTEMPTED : outcome;
   }
-  /** The stop, when there was one. */
-  stop(selected, outcomes) {
+  /** The stop, when there was one; `notAttempted` holds the indexes in `selected` of the tenants not attempted. */
+  stop(selected, notAttempted) {
     const refusal = this.clients.tokens.credentialRefusal();
     if (refusal === null) return null;
     const cause = selected.find((tenant) => tenant.tenantId === this.refusedIn) ?? selected.find((tenant) => tenant.tenantId === refusal.tenantId);
     return {
       tenant: tenantRefOf(cause ?? selected[0]),
       problem: tokenProblem(refusal),
-      notAttempted: selected.filter((_2, index) => outcomes[index] === NOT_ATTEMPTED).map(tenantRefOf)
+      notAttempted: selected.filter((_2, index) => notAttempted.has(index)).map(tenantRefOf)
     };
   }
 };
@@ -82709,6 +83198,7 @@ function microsoftClientsFor(endpoints, request3, fleet, deps, timing, writeBudg
     ...deps.dispatcher ? { dispatcher: deps.dispatcher } : {},
     ...deps.requestTimeoutMs !== void 0 ? { timeoutMs: deps.requestTimeoutMs } : {},
     ...deps.timer ? { timer: deps.timer } : {},
+    ...deps.redactor ? { redactor: deps.redactor } : {},
     clock: timing.now,
     sleep: timing.sleep,
     random: timing.random,
@@ -82733,14 +83223,7 @@ async function planOne(tenant, port, forceConsent) {
 function unreadablePlan(tenant, error2) {
   return inaccessiblePlan(tenantRefOf(tenant), problemOf("Reading the tenant", error2, "Run again; if it keeps failing, check the error above."));
 }
-function tenantByKey(tenants, key) {
-  return tenants.find((tenant) => tenant.defaultDomain === key);
-}
-function crashedPlan(tenants, key, error2) {
-  return unreadablePlan(tenantByKey(tenants, key), error2);
-}
-function crashedRun(tenants, key, error2) {
-  const tenant = tenantByKey(tenants, key);
+function crashedRun(tenant, error2) {
   const plan = unreadablePlan(tenant, error2);
   return {
     plan,
@@ -82777,8 +83260,7 @@ function rotatedToken(clients, given) {
   return current !== given ? current : null;
 }
 
-// src/live/gdap-directory.ts
-var GUID3 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// src/tenant/gdap-directory.ts
 var RELATIONSHIPS2 = "/tenantRelationships/delegatedAdminRelationships";
 var PAGE = 300;
 var NO_EXTENSION = /* @__PURE__ */ new Set(["PT0S", "P0D", ""]);
@@ -82804,7 +83286,7 @@ function relationshipOf(item) {
   const id = typeof r2.id === "string" ? r2.id : "(no id)";
   const displayName = typeof r2.displayName === "string" ? r2.displayName : null;
   const customerId = r2.customer?.tenantId;
-  if (typeof customerId !== "string" || !GUID3.test(customerId)) {
+  if (typeof customerId !== "string" || !isGuid(customerId)) {
     return { relationshipId: id, displayName, problem: "Graph gave no customer tenant id for this relationship" };
   }
   if (typeof r2.status !== "string") return { relationshipId: id, displayName, problem: "Graph gave no status for this relationship" };
@@ -82938,71 +83420,9 @@ function gdapChangedSinceLine(since, changed, unread) {
   return `GDAP access changed since ${when} for ${changed.length} ${changed.length === 1 ? "tenant" : "tenants"}: ${changed.join(", ")}${unreadNote}. Each gets a fresh Partner Center consent in this refresh.`;
 }
 
-// src/plan/summary.ts
-function actionCounts(action) {
-  switch (action.kind) {
-    case "add-app-role":
-      return { add: 1, remove: 0 };
-    case "remove-app-role":
-      return { add: 0, remove: 1 };
-    case "create-grant":
-      return { add: action.scopes.length, remove: 0 };
-    case "update-grant":
-      return { add: action.add.length, remove: action.remove.length };
-    case "consent":
-    case "create-resource":
-    case "delete-duplicate-grant":
-      return { add: 0, remove: 0 };
-  }
-}
-function countTenantPlan(plan) {
-  let add = 0;
-  let remove = 0;
-  for (const action of plan.actions) {
-    const counts = actionCounts(action);
-    add += counts.add;
-    remove += counts.remove;
-  }
-  return {
-    add,
-    remove,
-    blocked: plan.blocked.filter((item) => item.permission !== null).length,
-    kept: plan.kept.length,
-    warnings: plan.warnings.length
-  };
-}
-function summariseFleetPlan(plan) {
-  let add = 0;
-  let remove = 0;
-  let blocked = 0;
-  let kept = 0;
-  let warnings = 0;
-  for (const tenant of plan.tenants) {
-    const counts = countTenantPlan(tenant);
-    add += counts.add;
-    remove += counts.remove;
-    blocked += counts.blocked;
-    kept += counts.kept;
-    warnings += counts.warnings;
-  }
-  const withStatus = (status) => plan.tenants.filter((t2) => t2.status === status).length;
-  return {
-    tenants: plan.tenants.length,
-    toChange: withStatus("changes"),
-    converged: withStatus("converged"),
-    inaccessible: withStatus("inaccessible"),
-    add,
-    remove,
-    blocked,
-    kept,
-    warnings
-  };
-}
-
 // src/report/lines.ts
-var redactor = new SecretRedactor();
 function scrub(text) {
-  return redactor.redact(text);
+  return maskSecretShapes(text);
 }
 var BLOCK_REASON_WORDS = {
   "resource-unavailable": "resource unavailable",
@@ -83318,15 +83738,24 @@ function tenantPlanText(plan, paint) {
   }
   return lines;
 }
+function planTextSection(plan, options = {}) {
+  return tenantPlanText(plan, painter(options)).join("\n");
+}
+function planTextSummary(summary2, options = {}) {
+  return painter(options)("1", planSentence(summary2));
+}
 function renderPlanText(plan, options = {}) {
-  const paint = painter(options);
   const coverage = coverageSentence(plan);
-  const sections = plan.tenants.map((tenant) => tenantPlanText(tenant, paint).join("\n"));
-  return [...coverage === null ? [] : [coverage], ...sections, paint("1", planSentence(summariseFleetPlan(plan)))].join("\n\n") + "\n";
+  const sections = plan.tenants.map((tenant) => planTextSection(tenant, options));
+  return joinTextSections([...coverage === null ? [] : [coverage], ...sections, planTextSummary(summariseFleetPlan(plan), options)]);
+}
+var TEXT_SECTION_SEPARATOR = "\n\n";
+function joinTextSections(sections) {
+  return sections.join(TEXT_SECTION_SEPARATOR) + "\n";
 }
 function tenantResultText(result, paint) {
-  const header = `${lineStartForTerminal(tenantWords(result.tenant))} ${forTerminal(result.tenant.tenantId)}: ${result.status}`;
-  const lines = [paint("1", result.status === "skipped" ? header : `${header} (${resultStepWords(result)})`)];
+  const header2 = `${lineStartForTerminal(tenantWords(result.tenant))} ${forTerminal(result.tenant.tenantId)}: ${result.status}`;
+  const lines = [paint("1", result.status === "skipped" ? header2 : `${header2} (${resultStepWords(result)})`)];
   if (result.skippedReason !== null) lines.push(`  ${forTerminal(scrub(result.skippedReason))}`);
   if (result.problem !== null) lines.push(...problemLines(problemWords(result.problem), paint));
   if (result.error !== null) lines.push(`  ${paint(SIGN_COLOUR.x, "x Stopped:")} ${forTerminal(errorWords(result.error))}`);
@@ -83347,10 +83776,14 @@ function tenantResultText(result, paint) {
   }
   return lines;
 }
+function resultTextSection(result, options = {}) {
+  return tenantResultText(result, painter(options)).join("\n");
+}
+function resultTextSummary(result, options = {}) {
+  return painter(options)("1", resultSentence(result.mode, result.totals, result.exitCode));
+}
 function renderResultText(result, options = {}) {
-  const paint = painter(options);
-  const sections = result.tenants.map((tenant) => tenantResultText(tenant, paint).join("\n"));
-  return [...sections, paint("1", resultSentence(result.mode, result.totals, result.exitCode))].join("\n\n") + "\n";
+  return joinTextSections([...result.tenants.map((tenant) => resultTextSection(tenant, options)), resultTextSummary(result, options)]);
 }
 
 // src/report/markdown.ts
@@ -83387,15 +83820,60 @@ function problemBlock(problem) {
 function tableRow(cells) {
   return `| ${cells.join(" | ")} |`;
 }
-function assemble(head, rows, sections, maxBytes, fullDataHint) {
+var MarkdownParts = class {
+  constructor(maxBytes, urgency) {
+    this.maxBytes = maxBytes;
+    this.urgency = urgency;
+  }
+  maxBytes;
+  urgency;
+  rows = [];
+  rowBytes = 0;
+  rowCount = 0;
+  /** Sections by urgency (0 first); each list is cut where it alone would overflow the budget. */
+  sections = [];
+  sectionCount = 0;
+  add(item, cells, section) {
+    this.rowCount += 1;
+    const row = tableRow(cells);
+    if (this.rowBytes + bytes(row) + 1 <= this.maxBytes) {
+      this.rows.push(row);
+      this.rowBytes += bytes(row) + 1;
+    } else this.rowBytes = this.maxBytes + 1;
+    if (section === null) return;
+    this.sectionCount += 1;
+    const level = this.urgency(item);
+    while (this.sections.length <= level) this.sections.push({ kept: [], bytes: 0, cut: false });
+    const bucket = this.sections[level];
+    if (bucket.cut) return;
+    if (bucket.bytes + bytes(section) + 1 > this.maxBytes) {
+      bucket.cut = true;
+      return;
+    }
+    bucket.kept.push(section);
+    bucket.bytes += bytes(section) + 1;
+  }
+  get tenants() {
+    return this.rowCount;
+  }
+  /** The document: head, table, sections in order of urgency (declaration order within one), and the truncation note. */
+  assemble(head, table, fullDataHint) {
+    const sections = [];
+    for (const bucket of this.sections) {
+      sections.push(...bucket.kept);
+      if (bucket.cut) break;
+    }
+    return assemble(head, { ...table, rows: this.rows, rowCount: this.rowCount }, { sections, count: this.sectionCount }, this.maxBytes, fullDataHint);
+  }
+};
+function assemble(head, table, sections, maxBytes, fullDataHint) {
   const noteRoom = 400;
   const out = [...head];
   let used = bytes(head.join("\n")) + noteRoom;
-  const tableLines = [tableRow(rows.header), tableRow(rows.align)];
+  const tableLines = [tableRow(table.header), tableRow(table.align)];
   used += bytes(tableLines.join("\n")) + 2;
   let shownRows = 0;
-  for (const cells of rows.cells) {
-    const line = tableRow(cells);
+  for (const line of table.rows) {
     if (used + bytes(line) + 1 > maxBytes) break;
     tableLines.push(line);
     used += bytes(line) + 1;
@@ -83403,16 +83881,16 @@ function assemble(head, rows, sections, maxBytes, fullDataHint) {
   }
   out.push(...tableLines, "");
   let shownSections = 0;
-  if (shownRows === rows.cells.length) {
-    for (const section of sections) {
+  if (shownRows === table.rowCount) {
+    for (const section of sections.sections) {
       if (used + bytes(section) + 1 > maxBytes) break;
       out.push(section);
       used += bytes(section) + 1;
       shownSections += 1;
     }
   }
-  const omittedRows = rows.cells.length - shownRows;
-  const omittedSections = sections.length - shownSections;
+  const omittedRows = table.rowCount - shownRows;
+  const omittedSections = sections.count - shownSections;
   if (omittedRows > 0 || omittedSections > 0) {
     const what = [
       omittedRows > 0 ? `${omittedRows} tenant row(s)` : null,
@@ -83423,9 +83901,6 @@ function assemble(head, rows, sections, maxBytes, fullDataHint) {
   return out.join("\n");
 }
 var PLAN_MARK = { changes: "\u270F\uFE0F", converged: "\u2705", inaccessible: "\u26D4" };
-function byUrgency(items, urgency) {
-  return items.map((item, index) => ({ item, index, urgency: urgency(item) })).sort((a2, b2) => a2.urgency - b2.urgency || a2.index - b2.index).map(({ item }) => item);
-}
 function planUrgency(plan) {
   if (plan.problem !== null) return 0;
   return plan.blocked.length > 0 || plan.warnings.length > 0 ? 1 : 2;
@@ -83455,29 +83930,42 @@ function tenantPlanSection(plan, collapseAfter) {
   return out.join("\n");
 }
 function renderPlanMarkdown(plan, options = {}) {
-  const collapseAfter = options.collapseAfter ?? 10;
-  const coverage = coverageSentence(plan);
-  const head = [
-    `## ${escapeMarkdown(options.title ?? "cipp-cpv plan")}`,
-    "",
-    ...coverage === null ? [] : [escapeMarkdown(coverage), ""],
-    `**${escapeMarkdown(planSentence(summariseFleetPlan(plan)))}**`,
-    ""
-  ];
-  if (plan.tenants.length === 0) return head.join("\n");
-  const cells = plan.tenants.map((tenant) => {
-    const counts = countTenantPlan(tenant);
-    return [escapeMarkdown(tenantWords(tenant.tenant)), planStatusMark(tenant), String(counts.add), String(counts.remove), String(counts.blocked)];
-  });
-  const sections = byUrgency(plan.tenants, planUrgency).map((tenant) => tenantPlanSection(tenant, collapseAfter)).filter((section) => section !== null);
-  return assemble(
-    head,
-    { header: ["Tenant", "Status", "Add", "Remove", "Blocked"], align: ["---", "---", "--:", "--:", "--:"], cells },
-    sections,
-    options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES,
-    "The JSON plan has every tenant."
-  );
+  const markdown = new PlanMarkdown(options);
+  for (const tenant of plan.tenants) markdown.add(tenant);
+  return markdown.finish(summariseFleetPlan(plan), plan);
 }
+var PlanMarkdown = class {
+  constructor(options = {}) {
+    this.options = options;
+    this.collapseAfter = options.collapseAfter ?? 10;
+    this.parts = new MarkdownParts(options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES, planUrgency);
+  }
+  options;
+  parts;
+  collapseAfter;
+  add(tenant) {
+    const counts = countTenantPlan(tenant);
+    const cells = [escapeMarkdown(tenantWords(tenant.tenant)), planStatusMark(tenant), String(counts.add), String(counts.remove), String(counts.blocked)];
+    this.parts.add(tenant, cells, tenantPlanSection(tenant, this.collapseAfter));
+  }
+  /** The document, once every tenant was added; `coverage` as the fleet plan carries it. */
+  finish(summary2, coverage) {
+    const sentence = coverageSentence({ ...coverage, tenants: { length: this.parts.tenants } });
+    const head = [
+      `## ${escapeMarkdown(this.options.title ?? "cipp-cpv plan")}`,
+      "",
+      ...sentence === null ? [] : [escapeMarkdown(sentence), ""],
+      `**${escapeMarkdown(planSentence(summary2))}**`,
+      ""
+    ];
+    if (this.parts.tenants === 0) return head.join("\n");
+    return this.parts.assemble(
+      head,
+      { header: ["Tenant", "Status", "Add", "Remove", "Blocked"], align: ["---", "---", "--:", "--:", "--:"] },
+      "The JSON plan has every tenant."
+    );
+  }
+};
 var RESULT_MARK = {
   converged: "\u2705 converged",
   changed: "\u270F\uFE0F changed",
@@ -83524,18 +84012,22 @@ function tenantResultSection(result, collapseAfter) {
   return out.join("\n");
 }
 function renderResultMarkdown(result, options = {}) {
-  const collapseAfter = options.collapseAfter ?? 10;
-  const head = [
-    `## ${escapeMarkdown(options.title ?? `cipp-cpv ${result.mode}`)}`,
-    "",
-    `**${escapeMarkdown(resultSentence(result.mode, result.totals, result.exitCode))}**`,
-    "",
-    `Started ${result.startedAt}, finished ${result.finishedAt}.`,
-    ""
-  ];
-  const cells = result.tenants.map((tenant) => {
+  const markdown = new ResultMarkdown(options);
+  for (const tenant of result.tenants) markdown.add(tenant);
+  return markdown.finish(result);
+}
+var ResultMarkdown = class {
+  constructor(options = {}) {
+    this.options = options;
+    this.collapseAfter = options.collapseAfter ?? 10;
+    this.parts = new MarkdownParts(options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES, resultUrgency);
+  }
+  options;
+  parts;
+  collapseAfter;
+  add(tenant) {
     const count = (outcome) => String(tenant.permissions.filter((item) => item.type !== "resource" && item.outcome === outcome).length);
-    return [
+    const cells = [
       escapeMarkdown(tenantWords(tenant.tenant)),
       RESULT_MARK[tenant.status],
       count("applied"),
@@ -83544,20 +84036,25 @@ function renderResultMarkdown(result, options = {}) {
       count("failed"),
       `${(tenant.durationMs / 1e3).toFixed(1)} s`
     ];
-  });
-  const sections = byUrgency(result.tenants, resultUrgency).map((tenant) => tenantResultSection(tenant, collapseAfter)).filter((section) => section !== null);
-  return assemble(
-    head,
-    {
-      header: ["Tenant", "Status", "Applied", "Removed", "Blocked", "Failed", "Time"],
-      align: ["---", "---", "--:", "--:", "--:", "--:", "--:"],
-      cells
-    },
-    sections,
-    options.maxBytes ?? DEFAULT_MARKDOWN_BUDGET_BYTES,
-    "The JSON result has every tenant."
-  );
-}
+    this.parts.add(tenant, cells, tenantResultSection(tenant, this.collapseAfter));
+  }
+  /** The document, once every tenant was added. */
+  finish(result) {
+    const head = [
+      `## ${escapeMarkdown(this.options.title ?? `cipp-cpv ${result.mode}`)}`,
+      "",
+      `**${escapeMarkdown(resultSentence(result.mode, result.totals, result.exitCode))}**`,
+      "",
+      `Started ${result.startedAt}, finished ${result.finishedAt}.`,
+      ""
+    ];
+    return this.parts.assemble(
+      head,
+      { header: ["Tenant", "Status", "Applied", "Removed", "Blocked", "Failed", "Time"], align: ["---", "---", "--:", "--:", "--:", "--:", "--:"] },
+      "The JSON result has every tenant."
+    );
+  }
+};
 
 // src/report/json.ts
 var PLAN_SCHEMA_VERSION = 1;
@@ -83566,16 +84063,40 @@ function planDocument(plan) {
     schemaVersion: PLAN_SCHEMA_VERSION,
     kind: "plan",
     summary: summariseFleetPlan(plan),
-    tenants: plan.tenants.map((tenant) => ({ ...tenant, counts: countTenantPlan(tenant) }))
+    tenants: plan.tenants.map(planDocumentTenant)
   };
 }
+function planDocumentTenant(tenant) {
+  return { ...tenant, counts: countTenantPlan(tenant) };
+}
 function renderPlanJson(plan) {
-  return `${scrub(JSON.stringify(planDocument(plan), null, 2))}
-`;
+  const { tenants, ...head } = planDocument(plan);
+  return jsonAround(planJsonFrame(head.summary), tenants.map(jsonTenant));
 }
 function renderResultJson(result) {
-  return `${scrub(JSON.stringify(result, null, 2))}
+  return jsonAround(resultJsonFrame(result), result.tenants.map(jsonTenant));
+}
+function planJsonFrame(summary2) {
+  return frameOf({ schemaVersion: PLAN_SCHEMA_VERSION, kind: "plan", summary: summary2, tenants: [] });
+}
+function resultJsonFrame(result) {
+  const { schemaVersion, mode, startedAt, finishedAt, totals, exitCode } = result;
+  return frameOf({ schemaVersion, mode, startedAt, finishedAt, tenants: [], totals, exitCode });
+}
+function jsonTenant(tenant) {
+  return `    ${scrub(JSON.stringify(tenant, null, 2)).split("\n").join("\n    ")}`;
+}
+var JSON_LIST = { open: "[\n", separator: ",\n", close: "\n  ]", empty: "[]" };
+function jsonAround(frame, tenants) {
+  const list2 = tenants.length === 0 ? JSON_LIST.empty : JSON_LIST.open + tenants.join(JSON_LIST.separator) + JSON_LIST.close;
+  return frame.before + list2 + frame.after;
+}
+var TENANTS_KEY = '\n  "tenants": ';
+function frameOf(document) {
+  const text = `${scrub(JSON.stringify(document, null, 2))}
 `;
+  const at2 = text.indexOf(`${TENANTS_KEY}${JSON_LIST.empty}`) + TENANTS_KEY.length;
+  return { before: text.slice(0, at2), after: text.slice(at2 + JSON_LIST.empty.length) };
 }
 
 // src/action/log-text.ts
@@ -83587,12 +84108,12 @@ function annotationText(annotation) {
 }
 
 // src/action/annotate.ts
-function annotator(redactor2) {
+function annotator(redactor) {
   return (annotation) => {
     const safe = annotationText(annotation);
-    const message = redactor2.redact(safe.message);
+    const message = redactor.redact(safe.message);
     const properties = {
-      ...safe.title !== "" ? { title: redactor2.redact(safe.title) } : {},
+      ...safe.title !== "" ? { title: redactor.redact(safe.title) } : {},
       ...annotation.file !== void 0 ? { file: annotation.file } : {},
       ...annotation.line !== void 0 ? { startLine: annotation.line } : {}
     };
@@ -87304,25 +87825,25 @@ function credentialOf(inputs, hooks) {
 var TOKEN_AGE_WARNING_DAYS = 60;
 var TOKEN_LIFETIME_DAYS = 90;
 var DAY_MS = 864e5;
-async function runChecked(inputs, redactor2) {
-  const annotate = annotator(redactor2);
+async function runChecked(inputs, redactor) {
+  const annotate = annotator(redactor);
   const secrets = inputs.refreshTokenSecret === void 0 ? null : new GitHubSecrets(inputs.refreshTokenSecret);
   try {
     if (secrets !== null) await warnOfTokenAge(secrets, annotate);
     const request3 = runRequestOf(inputs, {
       getIdToken: (audience) => getIDToken(audience),
-      onProgress: (progress) => info(logText(redactor2.redact(progressLine(progress))))
+      onProgress: (progress) => info(logText(redactor.redact(progressLine(progress))))
     });
     let outcome;
     if (inputs.gdapChangedSince !== void 0) {
-      const gdap = await refreshOnGdapChangesSince(request3, inputs.gdapChangedSince);
-      info(logText(redactor2.redact(gdapChangedSinceLine(inputs.gdapChangedSince, gdap.changed, gdap.unread))));
+      const gdap = await refreshOnGdapChangesSince(request3, inputs.gdapChangedSince, { redactor });
+      info(logText(redactor.redact(gdapChangedSinceLine(inputs.gdapChangedSince, gdap.changed, gdap.unread))));
       outcome = gdap.outcome;
     } else {
-      outcome = await runEngine(request3);
+      outcome = await runEngine(request3, { redactor });
     }
-    const written = await persistRotatedToken(outcome.rotatedRefreshToken, secrets, redactor2, annotate);
-    await report(inputs, outcome, redactor2, annotate);
+    const written = await persistRotatedToken(outcome.rotatedRefreshToken, secrets, redactor, annotate);
+    await report(inputs, outcome, redactor, annotate);
     if (!written) fail(annotate, null);
   } catch (error2) {
     setOutput("exit-code", "1");
@@ -87360,10 +87881,10 @@ async function warnOfTokenAge(secrets, annotate) {
     message: `The ${secrets.describe()} was last renewed ${days} days ago (${updated.toISOString().slice(0, 10)}); Entra ID refuses a refresh token unused for ${TOKEN_LIFETIME_DAYS} days. The runs that should renew it have not: check that they run and that their write-back succeeds, or sign the CIPP service account in again (README, "Getting and renewing the refresh token").`
   });
 }
-async function persistRotatedToken(rotated, secrets, redactor2, annotate) {
+async function persistRotatedToken(rotated, secrets, redactor, annotate) {
   if (rotated !== null) {
     setSecret(rotated);
-    redactor2.register(rotated);
+    redactor.register(rotated);
   }
   if (secrets === null) {
     annotate({
@@ -87390,24 +87911,24 @@ async function persistRotatedToken(rotated, secrets, redactor2, annotate) {
     return false;
   }
 }
-async function report(inputs, outcome, redactor2, annotate) {
+async function report(inputs, outcome, redactor, annotate) {
   const { plan, result } = outcome;
   const dir = await (0, import_promises.mkdtemp)(path3.join(inputs.outputDir, "cipp-cpv-"));
-  const planMarkdown = redactor2.redact(renderPlanMarkdown(plan));
+  const planMarkdown = redactor.redact(renderPlanMarkdown(plan));
   const files = {
     planJson: path3.join(dir, "plan.json"),
     planMarkdown: path3.join(dir, "plan.md"),
     resultJson: path3.join(dir, "result.json")
   };
-  await (0, import_promises.writeFile)(files.planJson, redactor2.redact(renderPlanJson(plan)));
+  await (0, import_promises.writeFile)(files.planJson, redactor.redact(renderPlanJson(plan)));
   await (0, import_promises.writeFile)(files.planMarkdown, planMarkdown);
-  if (result !== null) await (0, import_promises.writeFile)(files.resultJson, redactor2.redact(renderResultJson(result)));
+  if (result !== null) await (0, import_promises.writeFile)(files.resultJson, redactor.redact(renderResultJson(result)));
   startGroup("Plan");
-  info(logText(redactor2.redact(renderPlanText(plan))));
+  info(logText(redactor.redact(renderPlanText(plan))));
   endGroup();
   if (result !== null) {
     startGroup(result.mode === "reset" ? "Reset results" : "Refresh results");
-    info(logText(redactor2.redact(renderResultText(result))));
+    info(logText(redactor.redact(renderResultText(result))));
     endGroup();
   }
   const workspace = process.env["GITHUB_WORKSPACE"] ?? process.cwd();
@@ -87423,19 +87944,19 @@ async function report(inputs, outcome, redactor2, annotate) {
   for (const annotation of shown2) annotate(annotation);
   const notShown = droppedWords(dropped);
   for (const file of plan.deletedTenantFiles ?? []) {
-    notice(redactor2.redact(`${file} was deleted: its tenant is no longer managed. CIPP-SAM is left as it is there; nothing is reset or removed.`), {
+    notice(redactor.redact(`${file} was deleted: its tenant is no longer managed. CIPP-SAM is left as it is there; nothing is reset or removed.`), {
       title: "Tenant file deleted"
     });
   }
   if (inputs.summary) {
     const markdown = result === null ? planMarkdown : `${planMarkdown}
 
-${redactor2.redact(renderResultMarkdown(result))}`;
+${redactor.redact(renderResultMarkdown(result))}`;
     const stop = outcome.stopped === null ? "" : `> [!CAUTION]
-> ${escapeLine(redactor2.redact(stopSentence(outcome.stopped)))}
+> ${escapeLine(redactor.redact(stopSentence(outcome.stopped)))}
 
 `;
-    await summary.addRaw(stop + markdown + redactor2.redact(annotationList(perTenant, notShown)), true).write();
+    await summary.addRaw(stop + markdown + redactor.redact(annotationList(perTenant, notShown)), true).write();
   }
   if (outcome.stopped !== null) {
     fail(annotate, stopSentence(outcome.stopped));
