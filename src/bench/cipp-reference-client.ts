@@ -86,7 +86,7 @@ const SERVICE_PRINCIPAL_WAIT_MS = 5_000;
 const BATCH_SIZE = 20;
 /** New-GraphGetRequest / New-GraphPOSTRequest: up to 3 attempts on 429. */
 const ATTEMPTS = 3;
-const WRITE_METHODS = new Set(["POST", "PATCH", "PUT", "DELETE"]);
+const WRITE_METHODS: ReadonlySet<string> = new Set(["POST", "PATCH", "PUT", "DELETE"]);
 
 interface Answer {
   readonly status: number;
@@ -100,7 +100,7 @@ interface ServicePrincipal {
 }
 
 interface BatchItem {
-  readonly method: string;
+  readonly method: Dispatcher.HttpMethod;
   readonly url: string;
   readonly body?: unknown;
 }
@@ -355,7 +355,7 @@ class Runspace {
   }
 
   /** A single Graph or Partner Center request, retried on 429 as New-GraphGetRequest does. */
-  private async call(method: string, url: string, token: string, body?: unknown): Promise<Answer> {
+  private async call(method: Dispatcher.HttpMethod, url: string, token: string, body?: unknown): Promise<Answer> {
     if (WRITE_METHODS.has(method)) this.account.writes++;
     for (let attempt = 1; ; attempt++) {
       const answer = await this.send(method, url, token, body);
@@ -366,10 +366,10 @@ class Runspace {
     }
   }
 
-  private async send(method: string, url: string, token: string, body?: unknown): Promise<Answer & { readonly retryAfterMs?: number }> {
+  private async send(method: Dispatcher.HttpMethod, url: string, token: string, body?: unknown): Promise<Answer & { readonly retryAfterMs?: number }> {
     this.account.requests++;
     const res = await request(url, {
-      method: method as Dispatcher.HttpMethod,
+      method,
       dispatcher: this.options.dispatcher,
       headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
