@@ -80534,8 +80534,8 @@ var FleetLoader = class {
       const key = stringField(checked, field);
       if (key === void 0) return;
       const first = seen.get(key.toLowerCase());
-      if (first) this.problems.push(checked.source.problemAt([field], `${key} is also declared in ${first.source.file}:${first.source.lineOf([field])}`));
-      else seen.set(key.toLowerCase(), checked);
+      if (first !== void 0) this.problems.push(checked.source.problemAt([field], `${key} is also declared in ${first}`));
+      else seen.set(key.toLowerCase(), `${checked.source.file}:${checked.source.lineOf([field])}`);
     };
     for (const { file } of this.yamlFiles("tenants")) {
       const checked = this.declaration("tenant", file);
@@ -80546,7 +80546,13 @@ var FleetLoader = class {
       const own = readChanges(checked.source, checked.findings, this.problems);
       const label = stringField(checked, "defaultDomain") ?? checked.source.file;
       if (profileLayers && own && checked.findings.wholeExcept(PERMISSION_NEUTRAL_TENANT_FIELDS)) {
-        loaded.push({ ...checked, tenantId: stringField(checked, "tenantId"), label, layers: [...profileLayers, { name: `tenant ${label}`, ...own }] });
+        loaded.push({
+          source: { file: checked.source.file, value: checked.source.value },
+          domainLine: checked.source.lineOf(["defaultDomain"], true),
+          tenantId: stringField(checked, "tenantId"),
+          label,
+          layers: [...profileLayers, { name: `tenant ${label}`, ...own }]
+        });
       }
     }
     return loaded;
@@ -80587,9 +80593,21 @@ function fleetOf(settings, tenants, profileOwners) {
   const declared = settings.source.value;
   const partnerTenantId = declared.partnerTenantId.toLowerCase();
   const terraform = terraformSettings(declared);
+  const shared = /* @__PURE__ */ new Map();
+  const permissionsOf = (isPartner, profiles, layers) => {
+    const own = layers[layers.length - 1];
+    if (own === void 0 || own.add.length > 0 || own.remove.length > 0) return resolvePermissions(settings.base, isPartner, layers).permissions;
+    const key = JSON.stringify([isPartner, profiles]);
+    let permissions = shared.get(key);
+    if (permissions === void 0) {
+      permissions = resolvePermissions(settings.base, isPartner, layers).permissions;
+      shared.set(key, permissions);
+    }
+    return permissions;
+  };
   return {
     settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud, ...terraform ? { terraform } : {} },
-    tenants: tenants.map(({ source, layers }) => {
+    tenants: tenants.map(({ source, domainLine, layers }) => {
       const value = source.value;
       const tenantId = value.tenantId.toLowerCase();
       const isPartner = tenantId === partnerTenantId;
@@ -80600,11 +80618,11 @@ function fleetOf(settings, tenants, profileOwners) {
         isPartner,
         excluded: value.excluded ?? false,
         profiles: value.profiles ?? [],
-        permissions: resolvePermissions(settings.base, isPartner, layers).permissions,
+        permissions: permissionsOf(isPartner, value.profiles ?? [], layers),
         extras: resolveExtras(declared.extras, value.extras),
         managedBy: value.managedBy ?? [...value.profiles ?? []].reverse().map((name3) => profileOwners.get(name3)).find((owner) => owner !== void 0) ?? "cipp-cpv",
         // The line naming the tenant, where an annotation about the tenant as a whole belongs.
-        source: { file: source.file, line: source.lineOf(["defaultDomain"], true) }
+        source: { file: source.file, line: domainLine }
       };
     })
   };
@@ -83809,7 +83827,7 @@ function resultJsonFrame(result) {
   return frameOf({ schemaVersion, mode, startedAt, finishedAt, tenants: [], totals, exitCode });
 }
 function jsonTenant(tenant) {
-  return scrub(JSON.stringify(tenant, null, 2)).replace(/^/gm, "    ");
+  return `    ${scrub(JSON.stringify(tenant, null, 2)).split("\n").join("\n    ")}`;
 }
 var JSON_LIST = { open: "[\n", separator: ",\n", close: "\n  ]", empty: "[]" };
 function jsonAround(frame, tenants) {
