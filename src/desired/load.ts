@@ -290,6 +290,20 @@ function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclarat
   const declared = settings.source.value as SettingsFile;
   const partnerTenantId = declared.partnerTenantId.toLowerCase();
   const terraform = terraformSettings(declared);
+  // Tenants that only list profiles hold the same permissions as every tenant listing the same ones:
+  // resolved once and shared (read-only), so a fleet's memory does not grow with a copy per tenant.
+  const shared = new Map<string, PermissionSet>();
+  const permissionsOf = (isPartner: boolean, profiles: readonly string[], layers: readonly Layer[]): PermissionSet => {
+    const own = layers[layers.length - 1];
+    if (own === undefined || own.add.length > 0 || own.remove.length > 0) return resolvePermissions(settings.base, isPartner, layers).permissions;
+    const key = JSON.stringify([isPartner, profiles]);
+    let permissions = shared.get(key);
+    if (permissions === undefined) {
+      permissions = resolvePermissions(settings.base, isPartner, layers).permissions;
+      shared.set(key, permissions);
+    }
+    return permissions;
+  };
   return {
     settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud, ...(terraform ? { terraform } : {}) },
     tenants: tenants.map(({ source, domainLine, layers }): DesiredTenant => {
@@ -303,7 +317,7 @@ function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclarat
         isPartner,
         excluded: value.excluded ?? false,
         profiles: value.profiles ?? [],
-        permissions: resolvePermissions(settings.base, isPartner, layers).permissions,
+        permissions: permissionsOf(isPartner, value.profiles ?? [], layers),
         extras: resolveExtras(declared.extras, value.extras),
         managedBy: value.managedBy ?? [...(value.profiles ?? [])].reverse().map((name) => profileOwners.get(name)).find((owner) => owner !== undefined) ?? "cipp-cpv",
         // The line naming the tenant, where an annotation about the tenant as a whole belongs.
