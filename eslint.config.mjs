@@ -35,6 +35,8 @@ export default defineConfig(
       "@typescript-eslint/non-nullable-type-assertion-style": "off",
       // Callbacks written as arrow shorthand (`(done) => server.close(done)`) are the code's style.
       "@typescript-eslint/no-confusing-void-expression": ["error", { ignoreArrowShorthand: true }],
+      // GitHub passes an unset input or variable as "": `||` on strings deliberately treats "" as unset.
+      "@typescript-eslint/prefer-nullish-coalescing": ["error", { ignorePrimitives: { string: true } }],
     },
   },
   {
