@@ -1,5 +1,6 @@
 /**
- * Entra ID's v2 token endpoint and discovery documents (microsoft-apis.md §6): client
+ * Entra ID's v2 token endpoint and discovery documents (Microsoft identity platform documentation:
+ * "OAuth 2.0 client credentials flow", "Certificate credentials", "Workload identity federation"): client
  * credentials with a secret, a certificate assertion or a federated assertion, and partner
  * refresh tokens redeemed in the partner tenant or, through GDAP, in a customer tenant.
  */
@@ -76,7 +77,7 @@ export function handleLogin(req: EmuRequest, deps: LoginDeps): EmuResponse {
   }
 }
 
-/** The AADSTS error envelope (§6.5). */
+/** The AADSTS error envelope (Microsoft Entra documentation: "Authentication and authorization error codes"). */
 function aadErrorResponse(aad: AadError, deps: LoginDeps): EmuResponse {
   const traceId = deps.ids.guid();
   const correlationId = deps.ids.guid();
