@@ -24,23 +24,35 @@ const UNPUBLISHED = [
 ];
 
 /**
+ * @typedef {{ id: string, value: string }} Permission
+ * @typedef {{ appId: string, displayName: string, appRoles?: Permission[], oauth2PermissionScopes?: Permission[] }} PublishedResource
+ * @typedef {{ resources: PublishedResource[], _source?: { repo?: string, commit?: string, date?: string } }} GraphPermissions
+ */
+
+/**
  * value → id. A resource may publish one value under two ids (Exchange Online's delegated
  * "User.ReadBasic.All"): the first keeps the name, the others are listed in `otherIds` so that
  * id → name still finds them.
+ * @param {readonly Permission[]} entries
  */
 function byValue(entries) {
+  /** @type {Record<string, string>} */
   const ids = {};
+  /** @type {Record<string, string>} */
   const otherIds = {};
   for (const { id, value } of entries) {
-    const key = String(value);
-    const canonical = String(id).toLowerCase();
+    const key = value;
+    const canonical = id.toLowerCase();
     if (Object.hasOwn(ids, key)) otherIds[canonical] = key;
     else ids[key] = canonical;
   }
   return { ids, otherIds };
 }
 
-const data = JSON.parse(readFileSync(source, "utf8"));
+/** @type {unknown} */
+const parsed = JSON.parse(readFileSync(source, "utf8"));
+const data = /** @type {GraphPermissions} */ (parsed);
+/** @type {Record<string, object | undefined>} */
 const resources = {};
 for (const resource of data.resources) {
   const appRoles = byValue(resource.appRoles ?? []);

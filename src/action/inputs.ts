@@ -150,8 +150,8 @@ export function parseInputs(getInput: InputReader, env: Environment): ActionInpu
   };
 }
 
-function optionalEntry<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+function optionalEntry<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Partial<Record<K, V>>);
 }
 
 // GitHub's rules for secret names: letters, digits and underscores, not starting with a digit or GITHUB_.

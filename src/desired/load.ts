@@ -29,7 +29,10 @@ export function repositoryFiles(stacksDir: string): DeclarationFiles {
 /** The settings file's name inside the stacks directory. */
 export const SETTINGS_FILE = "cipp-cpv.yaml";
 
-type Extras = { readonly appRoles?: ExtraPolicy; readonly scopes?: ExtraPolicy };
+interface Extras {
+  readonly appRoles?: ExtraPolicy;
+  readonly scopes?: ExtraPolicy;
+}
 
 /** The settings file as its schema describes it. */
 interface SettingsFile {

@@ -194,11 +194,11 @@ export function checkAssignments(
   for (const candidate of candidates) {
     const answers = candidate.relationships.map((r) => ({ r, a: assigned.get(r.id) }));
     const hit = answers.find(({ a }) => a?.ok === true && consentRolesOf(a.roles).length > 0);
-    if (hit && hit.a?.ok) {
+    if (hit?.a?.ok) {
       confirmed.push({ candidate, relationship: hit.r, roles: consentRolesOf(hit.a.roles) });
       continue;
     }
-    const failed = answers.filter(({ a }) => a === undefined || !a.ok);
+    const failed = answers.filter(({ a }) => !a?.ok);
     if (failed.length > 0) {
       problems.push({
         subject: `customer ${candidate.tenantId}`,
@@ -241,8 +241,8 @@ export function propose(
   for (const { candidate, relationship, roles } of [...confirmed].sort((a, b) => a.candidate.tenantId.localeCompare(b.candidate.tenantId))) {
     const subject = `customer ${candidate.tenantId}${candidate.customerDisplayName ? ` (${candidate.customerDisplayName})` : ""}`;
     const fact = facts.get(candidate.tenantId);
-    if (fact === undefined || !fact.ok) {
-      problems.push({ subject, message: `its default domain could not be read (${fact && !fact.ok ? fact.error : "no answer"}); no file is proposed.`, severity: "error" });
+    if (!fact?.ok) {
+      problems.push({ subject, message: `its default domain could not be read (${fact ? fact.error : "no answer"}); no file is proposed.`, severity: "error" });
       continue;
     }
     if (!DOMAIN.test(fact.defaultDomain)) {

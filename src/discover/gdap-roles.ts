@@ -90,7 +90,8 @@ export function readGdapState(file: string): GdapRoleState | null {
   } catch {
     throw new GdapStateError(`--gdap-state: ${file} is not JSON; delete it to record afresh. Nothing was sent.`);
   }
-  const v = value as Partial<GdapRoleState> | null;
+  // Parsed JSON: every field is checked before the value is taken as a record.
+  const v = value as { readonly schemaVersion?: unknown; readonly recordedAt?: unknown; readonly tenants?: unknown } | null;
   const tenants = v?.tenants;
   const valid =
     v?.schemaVersion === 1 &&

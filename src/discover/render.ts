@@ -41,7 +41,7 @@ function summary(report: DiscoveryReport): string {
     `${n(report.proposed.length, "new tenant file", "new tenant files")} ${report.written ? "written" : "proposed"}, ` +
     `${report.lackingRoles.length} lacking roles, ${report.ending.filter((e) => e.state === "expiring").length} expiring, ` +
     `${report.ending.filter((e) => e.state === "ended").length} ended, ${report.unknown.length} unknown to GDAP, ` +
-    `${n(report.problems.filter((p) => p.severity === "error").length, "error", "errors")}`
+    n(report.problems.filter((p) => p.severity === "error").length, "error", "errors")
   );
 }
 

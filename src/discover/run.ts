@@ -140,7 +140,7 @@ function profilesFor(request: DiscoverRequest): string[] {
   if (request.profiles === undefined) return existsSync(join(dir, `${DEFAULT_PROFILE}.yaml`)) ? [DEFAULT_PROFILE] : [];
   const missing = request.profiles.filter((p) => !existsSync(join(dir, `${p}.yaml`)));
   if (missing.length > 0) {
-    throw new DiscoverRefusedError(`--profile: ${missing.map((p) => `${join(dir, `${p}.yaml`)}`).join(", ")} does not exist; nothing was sent.`);
+    throw new DiscoverRefusedError(`--profile: ${missing.map((p) => join(dir, `${p}.yaml`)).join(", ")} does not exist; nothing was sent.`);
   }
   return [...request.profiles];
 }

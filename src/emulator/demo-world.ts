@@ -89,9 +89,9 @@ interface TenantOptions {
 
 /** A tenant with every licensed first-party service principal and, if consented, CIPP's full set. */
 function tenant(o: TenantOptions): TenantSpec {
-  const available = FIRST_PARTY_APPS.filter((a) => licensed(o.skus, a) && (o.partner || a.appId !== PARTNER_CENTER_APP_ID));
+  const available = FIRST_PARTY_APPS.filter((a) => licensed(o.skus, a) && (o.partner === true || a.appId !== PARTNER_CENTER_APP_ID));
   const availableIds = new Set(available.map((a) => a.appId));
-  const resources = CIPP_SAM_PERMISSIONS.filter((r) => availableIds.has(r.resourceAppId) && (o.partner || !r.partnerTenantOnly));
+  const resources = CIPP_SAM_PERMISSIONS.filter((r) => availableIds.has(r.resourceAppId) && (o.partner === true || !r.partnerTenantOnly));
   const graphRoles = new Map(FIRST_PARTY_APPS.find((a) => a.appId === GRAPH_APP_ID)?.appRoles.map((r) => [r.id, r.value]) ?? []);
   const droppedRole = (resourceAppId: string, roleId: string): boolean =>
     resourceAppId === GRAPH_APP_ID && (o.withoutAppRoles ?? []).includes(graphRoles.get(roleId) ?? "");

@@ -1,5 +1,6 @@
 /**
- * Entra ID's v2 token endpoint and discovery documents (microsoft-apis.md §6): client
+ * Entra ID's v2 token endpoint and discovery documents (Microsoft identity platform documentation:
+ * "OAuth 2.0 client credentials flow", "Certificate credentials", "Workload identity federation"): client
  * credentials with a secret, a certificate assertion or a federated assertion, and partner
  * refresh tokens redeemed in the partner tenant or, through GDAP, in a customer tenant.
  */
@@ -38,7 +39,13 @@ const RESOURCE_URIS: Readonly<Record<string, string>> = {
 const OIDC_SCOPES = new Set(["openid", "profile", "offline_access", "email"]);
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-type AadError = { status: number; error: string; code: number; description: string; suberror?: string };
+interface AadError {
+  status: number;
+  error: string;
+  code: number;
+  description: string;
+  suberror?: string;
+}
 
 class TokenRequestError extends Error {
   constructor(readonly aad: AadError) {
@@ -70,7 +77,7 @@ export function handleLogin(req: EmuRequest, deps: LoginDeps): EmuResponse {
   }
 }
 
-/** The AADSTS error envelope (§6.5). */
+/** The AADSTS error envelope (Microsoft Entra documentation: "Authentication and authorization error codes"). */
 function aadErrorResponse(aad: AadError, deps: LoginDeps): EmuResponse {
   const traceId = deps.ids.guid();
   const correlationId = deps.ids.guid();
@@ -224,10 +231,10 @@ function authenticateClient(app: ApplicationSpec, form: Record<string, string>, 
   }
   const header = decoded.header as unknown as Record<string, unknown>;
   const issuer = decoded.payload.iss;
-  if (canonicalGuid(String(issuer ?? "")) === app.appId && (typeof header.x5t === "string" || typeof header["x5t#S256"] === "string")) {
+  if (canonicalGuid((issuer ?? "")) === app.appId && (typeof header.x5t === "string" || typeof header["x5t#S256"] === "string")) {
     certificateAssertion(app, assertion, header, tenantSegment, deps);
   } else {
-    federatedAssertion(app, assertion, String(issuer ?? ""), deps);
+    federatedAssertion(app, assertion, (issuer ?? ""), deps);
   }
 }
 
@@ -259,7 +266,7 @@ function certificateAssertion(app: ApplicationSpec, assertion: string, header: R
     });
   } catch (e) {
     if (e instanceof jwt.TokenExpiredError) fail(401, "invalid_client", 700024, "Client assertion is not within its valid time range.");
-    if (e instanceof jwt.JsonWebTokenError && /audience/.test(e.message)) {
+    if (e instanceof jwt.JsonWebTokenError && e.message.includes("audience")) {
       fail(401, "invalid_client", 700212, `Client assertion audience claim does not match the token endpoint '${endpoint}'.`);
     }
     fail(401, "invalid_client", 700027, "Client assertion failed signature validation.");
@@ -300,8 +307,8 @@ function federatedAssertion(app: ApplicationSpec, assertion: string, issuer: str
     }
   }
   if (!payload) return fail(401, "invalid_client", 50013, "Assertion failed signature validation.");
-  const subject = String(payload.sub ?? "");
-  const audiences = Array.isArray(payload.aud) ? payload.aud : [String(payload.aud ?? "")];
+  const subject = payload.sub ?? "";
+  const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud ?? ""];
   // Entra matches the issuer, then the audience, then the subject, and names the first that fails
   // (AADSTS700211 issuer, 700212 audience, 700213 subject): a wrong audience is not a subject problem.
   const forAudience = credentials.filter((c) => c.audiences.some((a) => audiences.includes(a)));

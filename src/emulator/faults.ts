@@ -134,7 +134,8 @@ export function validateFaultProfile(value: unknown): string[] {
     }
     if (rule.pathPattern !== undefined) {
       try {
-        new RegExp(String(rule.pathPattern));
+        if (typeof rule.pathPattern !== "string") throw new TypeError("not a string");
+        new RegExp(rule.pathPattern);
       } catch {
         problems.push(`${at}.pathPattern is not a valid regular expression`);
       }
@@ -148,8 +149,8 @@ export function validateFaultProfile(value: unknown): string[] {
     if (rule.probability !== undefined && (typeof rule.probability !== "number" || rule.probability < 0 || rule.probability > 1)) {
       problems.push(`${at}.probability must be between 0 and 1`);
     }
-    if (rule.scope !== undefined && !["outer", "inner", "both"].includes(String(rule.scope))) problems.push(`${at}.scope must be outer, inner or both`);
-    if (rule.countPer !== undefined && !["rule", "request"].includes(String(rule.countPer))) problems.push(`${at}.countPer must be rule or request`);
+    if (rule.scope !== undefined && (typeof rule.scope !== "string" || !["outer", "inner", "both"].includes(rule.scope))) problems.push(`${at}.scope must be outer, inner or both`);
+    if (rule.countPer !== undefined && (typeof rule.countPer !== "string" || !["rule", "request"].includes(rule.countPer))) problems.push(`${at}.countPer must be rule or request`);
   });
   return problems;
 }

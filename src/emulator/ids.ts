@@ -1,6 +1,7 @@
 /**
- * Identifier formats of Entra ID directory objects (microsoft-apis.md §3.9): plain GUIDs for
- * objects, and base64url composite keys for oauth2PermissionGrants and appRoleAssignments.
+ * Identifier formats of Entra ID directory objects: plain GUIDs for objects, and base64url
+ * composite keys for oauth2PermissionGrants and appRoleAssignments (as in the examples of Graph's
+ * "oAuth2PermissionGrant resource type" and "appRoleAssignment resource type" pages).
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IdGenerator } from "./context";

@@ -1,5 +1,6 @@
 /**
- * Partner Center's application consent API (microsoft-apis.md §2): POST creates CIPP-SAM's
+ * Partner Center's application consent API (Partner Center documentation: "Get customer consent as a
+ * Control Panel Vendor"): POST creates CIPP-SAM's
  * service principal and AllPrincipals grants in a customer tenant; DELETE removes them.
  */
 import { effectiveGdapRoles } from "./gdap-access";

@@ -117,7 +117,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         oidcIssuer,
         ids,
       });
-      return send(res, answer, service, emu, ids.guid());
+      send(res, answer, service, emu, ids.guid());
+      return;
     }
     const requestId = ids.guid();
     const tenantId = tenantOf(service, emu);

@@ -22,7 +22,7 @@ import type {
 } from "./world";
 import { MICROSOFT_TENANT_ID } from "./world";
 
-export { assignmentId, canonicalGuid, grantId, guidBytesLE, isGuid } from "./ids";
+export { assignmentId, canonicalGuid, grantId, isGuid } from "./ids";
 
 /** A world specification that cannot be loaded; `problems` lists every reason found. */
 export class WorldSpecError extends Error {

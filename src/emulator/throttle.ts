@@ -1,6 +1,8 @@
 /**
- * Rate limits on the virtual clock: the identity service's token buckets for Graph
- * (microsoft-apis.md §5.2) and Partner Center's 50 requests per second per application (§2.8).
+ * Rate limits on the virtual clock: the identity service's token buckets for Graph ("Identity and
+ * access service limits" in Graph's "Microsoft Graph service-specific throttling limits") and
+ * Partner Center's 50 requests per second per application (Partner Center's Control Panel Vendor
+ * APIs page, "Get customer consent as a Control Panel Vendor").
  */
 import type { Clock, GraphThrottle, ThrottleDecision } from "./context";
 

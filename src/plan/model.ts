@@ -55,8 +55,6 @@ export type PlanAction =
   /** Delete a second AllPrincipals grant for the same resource. */
   | { readonly kind: "delete-duplicate-grant"; readonly resource: ResourceRef; readonly grantId: string };
 
-export type PlanActionKind = PlanAction["kind"];
-
 /**
  * Why a wanted permission cannot be applied in this tenant:
  * - `resource-unavailable`: the resource's service principal is absent and cannot be added (e.g. no licence);

@@ -17,6 +17,7 @@
  * C0 and C1 controls, DEL, and the invisible format characters that reorder or hide text: bidi
  * embeddings, overrides and isolates, marks, zero-width characters, line and paragraph separators.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g;
 
 const NAMED: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };

@@ -5,7 +5,7 @@ import type { RunTotals, TenantResult } from "../apply/result";
 import type { FleetPlan, TenantPlan, TenantRef } from "../plan/model";
 import type { FleetPlanSummary, TenantPlanCounts } from "../plan/summary";
 
-function plural(count: number, one: string, many: string = `${one}s`): string {
+function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 

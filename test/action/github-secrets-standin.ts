@@ -45,26 +45,39 @@ export async function startSecretsStandIn(): Promise<SecretsStandIn> {
     requests.push({ method: req.method ?? "", path, token });
     let text = "";
     for await (const chunk of req) text += String(chunk);
-    if (token === null) return send(res, 401, { message: "Requires authentication" });
-    if (state.refuseWith !== null) return send(res, state.refuseWith, { message: "Resource not accessible by personal access token" });
+    if (token === null) {
+      send(res, 401, { message: "Requires authentication" });
+      return;
+    }
+    if (state.refuseWith !== null) {
+      send(res, state.refuseWith, { message: "Resource not accessible by personal access token" });
+      return;
+    }
     if (req.method === "GET" && /^repos\/[^/]+\/[^/]+\/(actions|environments\/[^/]+)\/secrets\/public-key$/.test(path)) {
-      return send(res, 200, { key_id: KEY_ID, key: publicKey });
+      send(res, 200, { key_id: KEY_ID, key: publicKey });
+      return;
     }
     const secret = /^repos\/[^/]+\/[^/]+\/(actions|environments\/[^/]+)\/secrets\/([A-Za-z0-9_]+)$/.exec(path);
     if (secret && req.method === "GET") {
       const stored = secrets.get(path);
-      return stored ? send(res, 200, { name: secret[2], created_at: stored.updatedAt, updated_at: stored.updatedAt }) : send(res, 404, { message: "Not Found" });
+      if (stored) send(res, 200, { name: secret[2], created_at: stored.updatedAt, updated_at: stored.updatedAt });
+      else send(res, 404, { message: "Not Found" });
+      return;
     }
     if (secret && req.method === "PUT") {
       const body = JSON.parse(text) as { encrypted_value?: string; key_id?: string };
-      if (body.key_id !== KEY_ID || typeof body.encrypted_value !== "string") return send(res, 422, { message: "Bad key_id or encrypted_value" });
+      if (body.key_id !== KEY_ID || typeof body.encrypted_value !== "string") {
+        send(res, 422, { message: "Bad key_id or encrypted_value" });
+        return;
+      }
       const sealed = sodium.from_base64(body.encrypted_value, sodium.base64_variants.ORIGINAL);
       const value = sodium.to_string(sodium.crypto_box_seal_open(sealed, pair.publicKey, pair.privateKey));
       const existed = secrets.has(path);
       secrets.set(path, { value, updatedAt: new Date().toISOString() });
-      return send(res, existed ? 204 : 201, existed ? undefined : {});
+      send(res, existed ? 204 : 201, existed ? undefined : {});
+      return;
     }
-    return send(res, 404, { message: "Not Found" });
+    send(res, 404, { message: "Not Found" });
   };
 
   const server: Server = createServer((req, res) => {

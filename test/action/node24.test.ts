@@ -13,7 +13,7 @@ test("the bundle's Node is Node 24, the binary a registry package ships", () => 
   const manifest = JSON.parse(readFileSync(path.join(ROOT, "node_modules", NODE24_PACKAGE, "package.json"), "utf8")) as {
     scripts?: Record<string, string>;
   };
-  expect(Object.keys(manifest.scripts ?? {}).filter((name) => /install/.test(name))).toEqual([]);
+  expect(Object.keys(manifest.scripts ?? {}).filter((name) => name.includes("install"))).toEqual([]);
 });
 
 test("without the package the Action's tests fail, naming it, instead of using the tests' own Node", () => {

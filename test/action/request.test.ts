@@ -12,9 +12,7 @@ const BASE: ActionInputs = {
   allowEmpty: false,
   outputDir: "/t",
 };
-const noToken = async (): Promise<string> => {
-  throw new Error("no OIDC token expected");
-};
+const noToken = (): Promise<string> => Promise.reject(new Error("no OIDC token expected"));
 
 test("carries mode, stacks, credential and token; leaves optional fields out", () => {
   const request = runRequestOf(BASE, { getIdToken: noToken });
@@ -47,7 +45,7 @@ test("OIDC: every assertion is a fresh token for Entra ID's token-exchange audie
   const audiences: string[] = [];
   const request = runRequestOf(
     { ...BASE, credential: { kind: "oidc" } },
-    { getIdToken: async (audience) => `token-${audiences.push(audience)}` },
+    { getIdToken: (audience) => Promise.resolve(`token-${audiences.push(audience)}`) },
   );
   if (request.credential.kind !== "assertion") throw new Error(`credential is ${request.credential.kind}`);
   expect(await request.credential.getAssertion()).toBe("token-1");

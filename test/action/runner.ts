@@ -32,7 +32,7 @@ export function node24Binary(resolve: (request: string) => string = require.reso
     );
   }
   const version = execFileSync(binary, ["--version"], { encoding: "utf8" }).trim();
-  if (!/^v24\./.test(version)) throw new Error(`${binary} is Node ${version}; the Action runs on Node 24.`);
+  if (!version.startsWith("v24.")) throw new Error(`${binary} is Node ${version}; the Action runs on Node 24.`);
   return binary;
 }
 

@@ -96,7 +96,7 @@ it("refresh --gdap-changed records on its first run and refreshes nothing", asyn
   const io = capture();
   expect(await main(["refresh", "--stacks", STACKS, "--gdap-changed", "--gdap-state", state, "--quiet"], env(), io.output)).toBe(0);
   expect(io.stderr()).toContain("No GDAP role record");
-  expect(Object.keys(JSON.parse(readFileSync(state, "utf8")).tenants)).toContain(DEMO.drifted.tenantId);
+  expect(Object.keys((JSON.parse(readFileSync(state, "utf8")) as { tenants: object }).tenants)).toContain(DEMO.drifted.tenantId);
   const next = capture();
   expect(await main(["refresh", "--stacks", STACKS, "--gdap-changed", "--gdap-state", state, "--quiet"], env(), next.output)).toBe(0);
   expect(next.stderr()).toContain("nothing to refresh");

@@ -34,8 +34,8 @@ describe("permission catalogue", () => {
     const scope = permissionId(GRAPH, "scope", "AuditLog.Read.All");
     expect(role).toBe("b0afded3-3588-46d8-8b3d-9842eff778da");
     expect(scope).toBe("e4c9e354-4dc5-45b8-9e7c-e1393b0b1a20");
-    expect(permissionName(GRAPH, "appRole", role!.toUpperCase())).toBe("AuditLog.Read.All");
-    expect(permissionName(GRAPH, "appRole", scope!)).toBeUndefined();
+    expect(permissionName(GRAPH, "appRole", (role ?? "").toUpperCase())).toBe("AuditLog.Read.All");
+    expect(permissionName(GRAPH, "appRole", scope ?? "")).toBeUndefined();
   });
 
   it("names Exchange's role ef54d2bf-… as the resource publishes it", () => {

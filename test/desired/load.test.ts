@@ -1,4 +1,6 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+// The global expect types asymmetric matchers (expect.stringContaining…) as `any`; @jest/globals types them.
+import { expect } from "@jest/globals";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { DeclarationError, type DeclarationProblem } from "../../src/desired/declaration-error";
@@ -419,7 +421,7 @@ describe("managedBy: one owner per tenant", () => {
     const repository = join(__dirname, "..", "..", "stacks");
     const withProfile = stacks({
       "tenants/a.yaml": tenantFile(ID_A, "a.com", "profiles: [terraform]\n"),
-      "profiles/terraform.yaml": require("node:fs").readFileSync(join(repository, "profiles", "terraform.yaml"), "utf8") as string,
+      "profiles/terraform.yaml": readFileSync(join(repository, "profiles", "terraform.yaml"), "utf8"),
     });
     const graph = loadFleet(withProfile).tenants[0]?.permissions.resources.find((r) => r.appId === GRAPH);
     expect(graph?.appRoles).toEqual(expect.arrayContaining(["AppRoleAssignment.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"]));

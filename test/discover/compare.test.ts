@@ -1,4 +1,6 @@
 /** The pure half of discovery: triage of relationships against the declarations, proposals, tenant files. */
+// The global expect types asymmetric matchers (expect.stringContaining…) as `any`; @jest/globals types them.
+import { expect } from "@jest/globals";
 import { mkdtempSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -210,6 +212,7 @@ describe("the discovery report as text", () => {
       problems: [{ subject: "r1", message: hostile, severity: "warning" }],
       cost: { relationshipPages: 1, assignmentChecks: 0, tenantLookups: 0, graphRequests: 1 },
     });
+    // eslint-disable-next-line no-control-regex -- the test looks for raw control characters.
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(text).toContain("\\x1B]8;;https");
     expect(text.split("\n").filter((line) => line.startsWith("Discovery:"))).toHaveLength(1);

@@ -3,6 +3,8 @@
  * one valid tenant file (and a plan then shows its consent), a second run writes nothing, an
  * expiring relationship is reported with its date, and bad or partial answers never become a file.
  */
+// The global expect types asymmetric matchers (expect.stringContaining…) as `any`; @jest/globals types them.
+import { expect } from "@jest/globals";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -31,7 +33,10 @@ function copyStacks(): string {
 async function discover(request: Partial<DiscoverRequest> = {}) {
   const deps = {
     clock: () => sandbox.emulator.clock.now(),
-    sleep: async (ms: number) => void sandbox.emulator.clock.advance(Math.max(0, Math.ceil(ms))),
+    sleep: (ms: number) => {
+      sandbox.emulator.clock.advance(Math.max(0, Math.ceil(ms)));
+      return Promise.resolve();
+    },
     random: () => 0.5,
     dispatcher: sandboxDispatcher,
   };
@@ -121,7 +126,10 @@ describe("discover on the demo world", () => {
         credential: { kind: "secret", clientSecret: DEMO_CREDENTIALS.clientSecret },
         refreshToken: DEMO_CREDENTIALS.refreshToken,
       },
-      { dispatcher: sandboxDispatcher, clock: () => sandbox.emulator.clock.now(), sleep: async (ms) => void sandbox.emulator.clock.advance(ms) },
+      { dispatcher: sandboxDispatcher, clock: () => sandbox.emulator.clock.now(), sleep: (ms) => {
+          sandbox.emulator.clock.advance(ms);
+          return Promise.resolve();
+        } },
     );
     expect(plan.exitCode).toBe(2);
     expect(plan.plan.tenants[0]?.actions.some((a) => a.kind === "consent")).toBe(true);

@@ -6,7 +6,7 @@
  */
 import type { RunOutcome } from "../../src/run/engine";
 import type { TenantResult } from "../../src/apply/result";
-import { DEMO, demoWorld, type FaultProfile, type RequestCount, type TenantSnapshot } from "../../src/emulator";
+import { DEMO, demoWorld, type FaultProfile, type TenantSnapshot } from "../../src/emulator";
 import { heldByName, startSandbox, worldWithoutResourcesInFreshTenant, type Sandbox } from "./sandbox";
 
 const GRAPH = "00000003-0000-0000-c000-000000000000";
@@ -137,7 +137,7 @@ describe("faults aimed at one tenant", () => {
   async function planCounts(): Promise<Map<string, number>> {
     await sandbox.resetRequests();
     await sandbox.run({ mode: "plan" });
-    const counts = (await sandbox.requests()).counts as RequestCount[];
+    const counts = (await sandbox.requests()).counts;
     const byTenant = new Map<string, number>();
     for (const c of counts) byTenant.set(c.tenantId ?? "", (byTenant.get(c.tenantId ?? "") ?? 0) + c.count);
     return byTenant;

@@ -26,7 +26,10 @@ function deps(agent: ReturnType<typeof trustingAgent>) {
   return {
     dispatcher: agent,
     clock: () => sandbox.emulator.clock.now(),
-    sleep: async (ms: number) => void sandbox.emulator.clock.advance(Math.max(0, Math.ceil(ms))),
+    sleep: (ms: number) => {
+      sandbox.emulator.clock.advance(Math.max(0, Math.ceil(ms)));
+      return Promise.resolve();
+    },
     random: () => 0.5,
   };
 }

@@ -1,3 +1,5 @@
+// The global expect types asymmetric matchers (expect.stringContaining…) as `any`; @jest/globals types them.
+import { expect } from "@jest/globals";
 import { DEMO, demoWorld, type WorldSpec } from "../../src/emulator";
 import { CIPP_SAM_PERMISSIONS } from "../../src/emulator/demo-world";
 import type { TenantResult } from "../../src/apply/result";
@@ -105,8 +107,8 @@ describe("refresh", () => {
 
   it("waits out Microsoft's replication lag by polling: same writes as without it, more reads, no failure", async () => {
     // The bench's default delays (REALISTIC_DELAYS): writes become readable only after the lag.
-    const writes = async (): Promise<{ partnerCenter: number; graphWrites: number; total: number }> => {
-      const log = (await sandbox.emulator.requests()).log.filter((e) => e.service !== "login");
+    const writes = (): { partnerCenter: number; graphWrites: number; total: number } => {
+      const log = sandbox.emulator.requests().log.filter((e) => e.service !== "login");
       const inner = log.flatMap((e) => e.inner ?? []);
       return {
         partnerCenter: log.filter((e) => e.service === "partnerCenter").length,
@@ -117,7 +119,7 @@ describe("refresh", () => {
     await sandbox.faults({ replicationLagMs: 0 });
     const settled = await sandbox.run({ mode: "refresh", tenant: DEMO.fresh.defaultDomain });
     expect(only(settled.result).verification?.converged).toBe(true);
-    const withoutLag = await writes();
+    const withoutLag = writes();
 
     await sandbox.loadWorld(demoWorld());
     await sandbox.faults({});
@@ -128,7 +130,7 @@ describe("refresh", () => {
     expect([outcome.exitCode, tenant.status, tenant.verification?.converged]).toEqual([0, "changed", true]);
     expect(tenant.permissions.filter((p) => p.outcome === "failed")).toEqual([]);
     expect(heldByName(await sandbox.snapshot(DEMO.fresh.tenantId), DEMO.applicationId)).toEqual(fullSet);
-    const withLag = await writes();
+    const withLag = writes();
     expect([withLag.partnerCenter, withLag.graphWrites]).toEqual([withoutLag.partnerCenter, withoutLag.graphWrites]);
     expect(withLag.total).toBeGreaterThan(withoutLag.total);
     // The engine waited on the virtual clock, at least one lag's worth in all.

@@ -98,9 +98,15 @@ export async function startSandbox(world?: WorldSpec, options: SandboxOptions = 
       ),
     snapshot: (tenantId) => control<TenantSnapshot>("GET", `/tenants/${tenantId}`),
     requests: () => control("GET", "/requests"),
-    resetRequests: async () => void (await control("DELETE", "/requests")),
-    faults: async (profile) => void (await control("PUT", "/faults", { ...REALISTIC_DELAYS, ...profile })),
-    loadWorld: async (spec) => void (await control("PUT", "/world", spec)),
+    resetRequests: async () => {
+      await control("DELETE", "/requests");
+    },
+    faults: async (profile) => {
+      await control("PUT", "/faults", { ...REALISTIC_DELAYS, ...profile });
+    },
+    loadWorld: async (spec) => {
+      await control("PUT", "/world", spec);
+    },
     control,
     stop: async () => {
       await agent.close();

@@ -5,6 +5,8 @@
  * and the identity the azuread provider uses (CIPP-SAM, app-only) can make each Graph write the
  * stack's resources stand for once the `terraform` profile is granted, and not before.
  */
+// The global expect types asymmetric matchers (expect.stringContaining…) as `any`; @jest/globals types them.
+import { expect } from "@jest/globals";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

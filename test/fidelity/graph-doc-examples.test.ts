@@ -287,7 +287,7 @@ describeWithSharedData("the emulator answers as Microsoft Graph's documentation 
   });
 
   describe("oauth2PermissionGrants", () => {
-    /** A grant key is the client's GUID bytes then the resource's (microsoft-apis.md §3.9). */
+    /** A grant key is the client's GUID bytes then the resource's (as src/emulator/ids.ts builds it). */
     const expectGrantKey = (grant: { id: string; clientId: string; resourceId: string }): void =>
       expect(compositeKeyGuids(grant.id)).toEqual([grant.clientId, grant.resourceId]);
 

@@ -1,6 +1,6 @@
 /**
  * Comparing the shape of two JSON answers (property names and JSON types, not values), reading
- * `@odata.context` URLs, and decoding Entra ID's id formats (microsoft-apis.md §3.9).
+ * `@odata.context` URLs, and decoding Entra ID's id formats (src/emulator/ids.ts).
  */
 
 export type JsonKind = "null" | "boolean" | "number" | "string" | "array" | "object";

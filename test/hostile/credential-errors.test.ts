@@ -30,7 +30,7 @@ it("ends the wait at once and stops the run with the revocation as the cause, wi
   let revokedAtLogEntry = -1;
   // The service account's sessions are revoked the moment Partner Center is asked for the consent.
   const dispatcher: Dispatcher = agent.compose((dispatch) => (options, handler) => {
-    if (options.method === "POST" && String(options.path).includes("/applicationconsents")) {
+    if (options.method === "POST" && options.path.includes("/applicationconsents")) {
       void control("POST", "/refresh-tokens/revoke", {}).then(() => {
         revokedAtLogEntry = emulator.requests().log.length;
         dispatch(options, handler);

@@ -20,7 +20,7 @@ describe("the emulator's organization and domains", () => {
   it("GET /organization lists the tenant the token is for with its verified domains (User.Read suffices)", async () => {
     const r = await h.send("GET", "/v1.0/organization?$select=id,verifiedDomains", { token: h.userToken(CUSTOMER, "User.Read") });
     expect(r.status).toBe(200);
-    const [organization] = json(r)["value"];
+    const [organization] = json(r)["value"] as [Record<string, unknown>];
     expect(organization.id).toBe(CUSTOMER);
     expect(organization.verifiedDomains).toEqual([
       expect.objectContaining({ name: domain, isDefault: true, type: "Managed" }),
@@ -32,7 +32,7 @@ describe("the emulator's organization and domains", () => {
   it("GET /domains lists every verified domain (Domain.Read.All or Directory.Read.All)", async () => {
     const r = await h.send("GET", "/v1.0/domains", { token: h.appToken(CUSTOMER, ["Domain.Read.All"]) });
     expect(r.status).toBe(200);
-    expect(json(r)["value"].map((d: { id: string; isVerified: boolean }) => [d.id, d.isVerified])).toEqual([
+    expect((json(r)["value"] as { id: string; isVerified: boolean }[]).map((d) => [d.id, d.isVerified])).toEqual([
       [domain, true],
       ["customer-brand.com", true],
     ]);

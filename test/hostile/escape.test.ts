@@ -39,7 +39,9 @@ function poisoned<T>(value: T, hostile: string): T {
 }
 
 /** Characters no rendering for a terminal, log or Markdown may carry raw (line feeds aside, which the renderers place themselves). */
+// eslint-disable-next-line no-control-regex -- matching raw control characters is the pattern's purpose.
 const RAW_UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+// eslint-disable-next-line no-control-regex -- an ANSI colour sequence starts with ESC.
 const OWN_COLOUR = /\u001b\[[0-9;]*m/g;
 
 describe.each(CORPUS)("a name with %s", (_what, hostile) => {
@@ -77,6 +79,7 @@ describe.each(CORPUS)("a name with %s", (_what, hostile) => {
 
   it("stays exact in JSON, which stays valid JSON", () => {
     for (const json of [renderPlanJson(plan), renderResultJson(result)]) {
+      // eslint-disable-next-line no-control-regex -- the test looks for raw control characters.
       expect(json).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
       const parsed = JSON.parse(json) as unknown;
       expect(JSON.stringify(parsed)).toContain(JSON.stringify(hostile).slice(1, -1));

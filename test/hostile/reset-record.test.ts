@@ -36,7 +36,7 @@ it("is on disk before the consent DELETE, stays there when the run dies after it
   // After the consent DELETE, nothing more leaves: the process is as good as dead.
   const dispatcher: Dispatcher = agent.compose((dispatch) => (options, handler) => {
     if (frozen) return true;
-    if (options.method === "DELETE" && String(options.path).includes("/applicationconsents/")) {
+    if (options.method === "DELETE" && options.path.includes("/applicationconsents/")) {
       recordsWhenDeleteSent = readdirSync(records);
       frozen = true;
       setTimeout(released, 0);

@@ -44,7 +44,7 @@ describe("plan as text", () => {
 
   test("a fresh tenant: the consent first, then every permission by name", () => {
     const tailspin = section(text, "tenant4.onmicrosoft.com");
-    expect(tailspin[1]).toMatch(/^  \+ Partner Center consent, adding CIPP-SAM — CIPP-SAM is not in the tenant/);
+    expect(tailspin[1]).toMatch(/^ {2}\+ Partner Center consent, adding CIPP-SAM — CIPP-SAM is not in the tenant/);
     expect(tailspin.slice(2)).toEqual([
       "  + Microsoft Graph: app role Application.ReadWrite.All",
       "  + Microsoft Graph: app role Directory.Read.All",

@@ -2,6 +2,8 @@
  * Every workflow keeps the trust rules (test/workflows/policy.ts) and passes actionlint; and the
  * checker catches each way of breaking them, planted into copies of the real workflows.
  */
+// The global expect types asymmetric matchers (expect.stringContaining…) as `any`; @jest/globals types them.
+import { expect } from "@jest/globals";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { actionlint as runLint } from "./actionlint";

@@ -42,8 +42,8 @@ export function authenticate(authorization: string | undefined, ctx: EmulatorCon
   }
   const tenant = ctx.world.tenants.get(claims.tid);
   if (!tenant) throw new GraphError(401, "InvalidAuthenticationToken", "Access token validation failure.");
-  // v1.0 tokens name the client in `appid`, v2.0 tokens in `azp`.
-  return { claims, tenant, appId: claims.appid ?? claims.azp ?? "" };
+  // The emulator issues v1.0 tokens, which name the client in `appid` (verify refuses a token without it).
+  return { claims, tenant, appId: claims.appid };
 }
 
 /** Checks the token's permissions and, for GDAP access, the user's roles. @throws GraphError 403. */

@@ -1,5 +1,5 @@
 /**
- * JSON batching (`POST /$batch`, microsoft-apis.md §4): up to 20 relative requests, `dependsOn`
+ * JSON batching (`POST /$batch`, Graph's "Combine multiple HTTP requests using JSON batching"): up to 20 relative requests, `dependsOn`
  * sequencing with 424 for dependents of a failed request, each item faulted and throttled on its
  * own, answers in shuffled order, and 200 for the batch even when every item failed. Each item
  * is also reported for the request log, in the order the items ran. An item's injected stall
@@ -190,7 +190,7 @@ function parseBatch(payload: unknown): BatchItem[] {
   const requests = typeof payload === "object" && payload !== null ? (payload as Record<string, unknown>)["requests"] : undefined;
   if (!Array.isArray(requests)) throw malformed("Invalid batch payload format.");
   if (requests.length > MAX_BATCH_REQUESTS) {
-    // Graph's exact wording for an oversized batch is not documented (microsoft-apis.md §9 q5).
+    // Graph's exact wording for an oversized batch is not documented.
     throw malformed(`The batch contains ${requests.length} requests; a batch can contain at most ${MAX_BATCH_REQUESTS} requests.`);
   }
   const items = requests.map((raw: unknown): BatchItem => {

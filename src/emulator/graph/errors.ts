@@ -1,5 +1,5 @@
 /**
- * Graph's error envelope (microsoft-apis.md §3.1) and the errors handlers raise. A handler throws
+ * Graph's error envelope (Graph's "Microsoft Graph error responses and resource types") and the errors handlers raise. A handler throws
  * `GraphError`; the request pipeline turns it into the envelope, so every answer carries the same
  * `innerError` whatever path produced it.
  */

@@ -243,10 +243,6 @@ function unknownProperty(name: string, shape: PropertyNames): GraphError {
   return new GraphError(400, "BadRequest", `Could not find a property named '${name}' on type '${shape.typeName}'.`);
 }
 
-function unsupportedQuery(): GraphError {
-  return new GraphError(400, "Request_UnsupportedQuery", "Unsupported Query.");
-}
-
 // ---------------------------------------------------------------------------------------------
 // $filter
 // ---------------------------------------------------------------------------------------------
@@ -407,17 +403,17 @@ function compileFilter<T>(filter: string, shape: EntityShape<T>, advancedOn: boo
   return (item: T) => evaluate(root, item);
 }
 
-function evaluate<T>(node: FilterNode, item: T): boolean {
+function evaluate(node: FilterNode, item: unknown): boolean {
   switch (node.kind) {
     case "eq": {
-      const actual = (node.read as (item: T) => string | null)(item);
+      const actual = (node.read as (item: unknown) => string | null)(item);
       // Directory string and GUID comparisons ignore case.
       const equal = node.values.some((v) => (v === null ? actual === null : actual !== null && actual.toLowerCase() === v.toLowerCase()));
       return node.negate ? !equal : equal;
     }
     case "startswith":
     case "endswith": {
-      const actual = ((node.read as (item: T) => string | null)(item) ?? "").toLowerCase();
+      const actual = ((node.read as (item: unknown) => string | null)(item) ?? "").toLowerCase();
       const value = node.value.toLowerCase();
       return node.kind === "startswith" ? actual.startsWith(value) : actual.endsWith(value);
     }

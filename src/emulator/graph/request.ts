@@ -113,7 +113,7 @@ function canonicalBody(body: unknown): unknown {
   return copy;
 }
 
-/** The §5.2 cost: writes cost 1; reads their base, −1 for `$select`, −1 for `$top` below 20, at least 1. */
+/** The identity service's request cost (Graph's "Identity and access service limits"): writes cost 1; reads their base, −1 for `$select`, −1 for `$top` below 20, at least 1. */
 function costOf(operation: Operation, query: URLSearchParams): number {
   if (operation.isWrite) return operation.resourceUnits;
   let units = operation.resourceUnits;

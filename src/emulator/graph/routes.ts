@@ -1,6 +1,7 @@
 /**
  * Maps a Graph path and method to the operation that serves it, with what the operation needs
- * from the caller and what it costs against the identity throttle (microsoft-apis.md §5.2).
+ * from the caller and what it costs against the identity throttle (Graph's "Microsoft Graph
+ * service-specific throttling limits", "Identity and access service limits").
  */
 import type { Requirement } from "./authorization";
 import { PERMISSION_TABLE, type RouteKey } from "./permission-table";

@@ -40,7 +40,7 @@ function publisherNameOf(sp: ServicePrincipal, world: World): string {
   return (home !== undefined ? world.tenants.get(home)?.displayName : undefined) ?? sp.displayName;
 }
 
-/** The service principal as Graph serialises it (microsoft-apis.md §3.5). */
+/** The service principal as Graph serialises it (Graph v1.0: "servicePrincipal resource type"). */
 export function servicePrincipalJson(sp: ServicePrincipal, world: World): Record<string, unknown> {
   const published = permissionsOf(world, sp.appId);
   return {
@@ -179,8 +179,7 @@ export function createServicePrincipal(call: GraphCall): GraphResult {
   }
   const licence = canInstantiate(world, call.tenant.tenantId, appId);
   if (!licence.ok) {
-    // Graph's exact error for an unlicensed first-party workload is not pinned down
-    // (microsoft-apis.md §9 q9). This keeps the directory's usual code and says plainly that the
+    // Graph's exact error for an unlicensed first-party workload is not documented. This keeps the directory's usual code and says plainly that the
     // licence is missing, so that clients classify the resource as not applicable.
     throw new GraphError(
       400,
