@@ -4,6 +4,6 @@ export { loadWorld, snapshotTenant, type TenantSnapshot } from "./state";
 export { demoWorld, DEMO_CREDENTIALS, DEMO_FEDERATION, DEMO_EXPIRING_IN_DAYS } from "./demo-world";
 export { DEMO } from "./demo-ids";
 export { REALISTIC_DELAYS } from "./realistic-delays";
-export type { FaultProfile } from "./faults";
+export type { FaultProfile, FaultRule } from "./faults";
 export type { RequestCount, RequestLogEntry, RequestSummary } from "./request-log";
 export type { WorldSpec } from "./world";
