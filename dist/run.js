@@ -68271,7 +68271,8 @@ var TokenBucket = class {
   constructor(quota, clock) {
     this.quota = quota;
     this.clock = clock;
-    if (quota.amount <= 0 || quota.windowMs <= 0) throw new Error(`A quota needs a positive amount and window (got ${quota.amount} per ${quota.windowMs} ms).`);
+    if (quota.amount <= 0 || quota.windowMs <= 0)
+      throw new Error(`A quota needs a positive amount and window (got ${quota.amount} per ${quota.windowMs} ms).`);
     this.balance = quota.amount;
     this.updatedAt = clock();
     this.ratePerMs = quota.amount / quota.windowMs;
@@ -68690,7 +68691,13 @@ var GraphClient = class {
       return JSON.parse(res.body);
     } catch {
       const start = this.options.http.redactor.redact(res.body.slice(0, 200));
-      throw new GraphError(res.status, "UnreadableResponse", `The answer is not JSON (is a proxy in between?): ${start}`, res.requestId, request3);
+      throw new GraphError(
+        res.status,
+        "UnreadableResponse",
+        `The answer is not JSON (is a proxy in between?): ${start}`,
+        res.requestId,
+        request3
+      );
     }
   }
   async sendOnce(method, url, body, headers, fresh, writes) {
@@ -68862,7 +68869,14 @@ var PartnerCenterClient = class {
       );
     }
     if (res.status === 429) {
-      return new PartnerCenterError("throttled", res.status, envelope.code, description, `Could not ${what}: still throttled after retries. ${said}`, id);
+      return new PartnerCenterError(
+        "throttled",
+        res.status,
+        envelope.code,
+        description,
+        `Could not ${what}: still throttled after retries. ${said}`,
+        id
+      );
     }
     if (res.status === 404) {
       return new PartnerCenterError(
@@ -78871,7 +78885,10 @@ var TokenProvider = class {
     const before = this.firstSignIns.get(flow) ?? Promise.resolve();
     let release = () => void 0;
     const mine = new Promise((resolve3) => release = resolve3);
-    this.firstSignIns.set(flow, before.then(() => mine));
+    this.firstSignIns.set(
+      flow,
+      before.then(() => mine)
+    );
     await before;
     if (this.proven.has(flow)) {
       release();
@@ -79145,7 +79162,13 @@ function withPartnerCenterRule(set, forPartnerTenant) {
   if (forPartnerTenant) {
     if (existing?.scopes.includes(PARTNER_CENTER_SCOPE)) return set;
     const others = set.resources.filter((r2) => r2 !== existing);
-    const partnerCenter = existing ? { ...existing, scopes: [...existing.scopes, PARTNER_CENTER_SCOPE] } : { appId: PARTNER_CENTER_APP_ID, displayName: "Microsoft Partner Center", appRoles: [], scopes: [PARTNER_CENTER_SCOPE], unpublishedScopes: [] };
+    const partnerCenter = existing ? { ...existing, scopes: [...existing.scopes, PARTNER_CENTER_SCOPE] } : {
+      appId: PARTNER_CENTER_APP_ID,
+      displayName: "Microsoft Partner Center",
+      appRoles: [],
+      scopes: [PARTNER_CENTER_SCOPE],
+      unpublishedScopes: []
+    };
     return { resources: existing ? set.resources.map((r2) => r2 === existing ? partnerCenter : r2) : [...others, partnerCenter] };
   }
   if (!existing) return set;
@@ -79476,7 +79499,10 @@ function findResource(reference) {
   return catalogueResources().find((r2) => r2.displayName.toLowerCase() === wanted);
 }
 function suggestResource(reference) {
-  return closestMatch(reference, catalogueResources().map((r2) => r2.displayName));
+  return closestMatch(
+    reference,
+    catalogueResources().map((r2) => r2.displayName)
+  );
 }
 function permissionId(appId, type, name3) {
   const e = entry(appId);
@@ -79538,15 +79564,13 @@ function nameOf(appId, type, id) {
 }
 function toSet(byApp) {
   return {
-    resources: [...byApp.values()].map(
-      (a2) => ({
-        appId: a2.appId,
-        displayName: a2.displayName,
-        appRoles: [...a2.appRoles],
-        scopes: [...a2.scopes],
-        unpublishedScopes: [...a2.unpublishedScopes]
-      })
-    )
+    resources: [...byApp.values()].map((a2) => ({
+      appId: a2.appId,
+      displayName: a2.displayName,
+      appRoles: [...a2.appRoles],
+      scopes: [...a2.scopes],
+      unpublishedScopes: [...a2.unpublishedScopes]
+    }))
   };
 }
 function readSamManifest(byApp, samManifest) {
@@ -79659,7 +79683,8 @@ function confinedFiles(root) {
       } catch (error2) {
         throw new DeclarationFileError(`cannot be read (${codeOf(error2)})`);
       }
-      if (bytes2.length > MAX_DECLARATION_BYTES) throw new DeclarationFileError(`is larger than ${limit.replace("are at most ", "may be ")}`);
+      if (bytes2.length > MAX_DECLARATION_BYTES)
+        throw new DeclarationFileError(`is larger than ${limit.replace("are at most ", "may be ")}`);
       try {
         return utf8.decode(bytes2);
       } catch {
@@ -79698,7 +79723,9 @@ function formatProblem(problem) {
 }
 function inFileOrder(problems) {
   const byField = new Intl.Collator("en", { numeric: true });
-  return [...problems].sort((a2, b2) => a2.file !== b2.file ? a2.file < b2.file ? -1 : 1 : a2.line - b2.line || byField.compare(a2.field, b2.field));
+  return [...problems].sort(
+    (a2, b2) => a2.file !== b2.file ? a2.file < b2.file ? -1 : 1 : a2.line - b2.line || byField.compare(a2.field, b2.field)
+  );
 }
 var MAX_LISTED = 100;
 var DeclarationError = class extends Error {
@@ -79748,14 +79775,12 @@ function locate(doc, path4, key) {
 function parseYamlSource(file, text) {
   const lineCounter = new import_yaml.LineCounter();
   const doc = (0, import_yaml.parseDocument)(text, { lineCounter, prettyErrors: false });
-  const problems = [...doc.errors, ...doc.warnings].map(
-    (e) => ({
-      file,
-      line: lineCounter.linePos(e.pos[0]).line,
-      field: "",
-      message: `YAML: ${e.message.split("\n")[0] ?? e.code}`
-    })
-  );
+  const problems = [...doc.errors, ...doc.warnings].map((e) => ({
+    file,
+    line: lineCounter.linePos(e.pos[0]).line,
+    field: "",
+    message: `YAML: ${e.message.split("\n")[0] ?? e.code}`
+  }));
   if (doc.errors.length > 0) return { problems };
   let value;
   try {
@@ -79836,7 +79861,12 @@ var ChangeReader = class {
     if (!resource) {
       const suggestion = this.suggest(() => suggestResource(reference));
       const hint = suggestion === void 0 ? "" : ` (did you mean "${suggestion}"?)`;
-      this.problems.push(this.source.problemAt([...at2, "resource"], `unknown resource ${quoted(reference)}${hint}; a resource outside the catalogue is named by its appId`));
+      this.problems.push(
+        this.source.problemAt(
+          [...at2, "resource"],
+          `unknown resource ${quoted(reference)}${hint}; a resource outside the catalogue is named by its appId`
+        )
+      );
       return void 0;
     }
     const appRoles = this.names(entry2, at2, "appRoles").flatMap((name3) => this.permission(resource, "appRole", name3.ref, name3.at) ?? []);
@@ -79884,8 +79914,14 @@ function applyAdd(resources, change) {
   }
   addAll(resource.appRoles, change.appRoles);
   const known = resource;
-  addAll(resource.scopes, change.scopes.filter((s2) => !known.unpublishedScopes.includes(s2)));
-  addAll(resource.unpublishedScopes, change.unpublishedScopes.filter((s2) => !known.scopes.includes(s2)));
+  addAll(
+    resource.scopes,
+    change.scopes.filter((s2) => !known.unpublishedScopes.includes(s2))
+  );
+  addAll(
+    resource.unpublishedScopes,
+    change.unpublishedScopes.filter((s2) => !known.scopes.includes(s2))
+  );
 }
 function applyRemove(resources, change, layer, problems) {
   const report2 = (message) => {
@@ -79958,10 +79994,7 @@ var profile_schema_default = {
     },
     managedBy: {
       type: "string",
-      enum: [
-        "cipp-cpv",
-        "terraform"
-      ],
+      enum: ["cipp-cpv", "terraform"],
       description: "Who writes this tenant's permissions: cipp-cpv (the CLI and Action refresh it; default) or terraform (the CDKTF stack applies them; the CLI and Action only plan it, and refresh posts nothing but the Partner Center consent Terraform cannot give). A tenant's own managedBy wins over its profiles'; among profiles, the last listed that sets it wins."
     },
     add: {
@@ -80004,9 +80037,7 @@ var profile_schema_default = {
     addition: {
       type: "object",
       description: "Permissions to add on one resource application.",
-      required: [
-        "resource"
-      ],
+      required: ["resource"],
       additionalProperties: false,
       minProperties: 2,
       "x-error": {
@@ -80045,9 +80076,7 @@ var profile_schema_default = {
     removal: {
       type: "object",
       description: "Permissions to remove from one resource application. With only `resource`, the whole resource application is removed.",
-      required: [
-        "resource"
-      ],
+      required: ["resource"],
       additionalProperties: false,
       properties: {
         resource: {
@@ -80089,11 +80118,7 @@ var settings_schema_default = {
   title: "cipp-cpv settings",
   description: "Fleet-wide settings (stacks/cipp-cpv.yaml).",
   type: "object",
-  required: [
-    "partnerTenantId",
-    "applicationId",
-    "cloud"
-  ],
+  required: ["partnerTenantId", "applicationId", "cloud"],
   additionalProperties: false,
   properties: {
     partnerTenantId: {
@@ -80106,12 +80131,7 @@ var settings_schema_default = {
     },
     cloud: {
       type: "string",
-      enum: [
-        "public",
-        "usgov",
-        "china",
-        "sandbox"
-      ],
+      enum: ["public", "usgov", "china", "sandbox"],
       description: "The Microsoft cloud: public, usgov (GCC High), china (21Vianet), or sandbox (the local emulator)."
     },
     base: {
@@ -80123,9 +80143,7 @@ var settings_schema_default = {
         },
         {
           type: "object",
-          required: [
-            "samManifest"
-          ],
+          required: ["samManifest"],
           additionalProperties: false,
           properties: {
             samManifest: {
@@ -80152,9 +80170,7 @@ var settings_schema_default = {
     terraform: {
       type: "object",
       additionalProperties: false,
-      required: [
-        "backend"
-      ],
+      required: ["backend"],
       description: "Settings of the CDKTF stacks (cipp-cpv synth) of the tenants managed by Terraform.",
       properties: {
         backend: {
@@ -80174,10 +80190,7 @@ var settings_schema_default = {
     },
     extraPolicy: {
       type: "string",
-      enum: [
-        "keep",
-        "remove"
-      ],
+      enum: ["keep", "remove"],
       description: "keep: leave permissions the declaration does not ask for in place; remove: take them away."
     },
     extras: {
@@ -80197,21 +80210,13 @@ var settings_schema_default = {
     },
     backend: {
       type: "object",
-      required: [
-        "type"
-      ],
+      required: ["type"],
       additionalProperties: false,
       description: "Where each tenant's Terraform state is kept, one state per tenant. Default: type local, directory terraform-state.",
       properties: {
         type: {
           type: "string",
-          enum: [
-            "local",
-            "azurerm",
-            "s3",
-            "remote",
-            "cloud"
-          ],
+          enum: ["local", "azurerm", "s3", "remote", "cloud"],
           description: "local (a file per tenant), azurerm (an Azure storage container), s3, remote or cloud (HCP Terraform / Terraform Enterprise)."
         },
         directory: {
@@ -80305,11 +80310,7 @@ var settings_schema_default = {
             }
           },
           then: {
-            required: [
-              "resourceGroupName",
-              "storageAccountName",
-              "containerName"
-            ],
+            required: ["resourceGroupName", "storageAccountName", "containerName"],
             properties: {
               resourceGroupName: true,
               storageAccountName: true,
@@ -80326,10 +80327,7 @@ var settings_schema_default = {
             }
           },
           then: {
-            required: [
-              "bucket",
-              "region"
-            ],
+            required: ["bucket", "region"],
             properties: {
               bucket: true,
               region: true
@@ -80340,17 +80338,12 @@ var settings_schema_default = {
           if: {
             properties: {
               type: {
-                enum: [
-                  "remote",
-                  "cloud"
-                ]
+                enum: ["remote", "cloud"]
               }
             }
           },
           then: {
-            required: [
-              "organization"
-            ],
+            required: ["organization"],
             properties: {
               organization: true
             }
@@ -80368,11 +80361,7 @@ var tenant_schema_default = {
   title: "cipp-cpv tenant",
   description: "One customer tenant (or the partner tenant) whose CIPP-SAM permissions are managed. One file per tenant under stacks/tenants/.",
   type: "object",
-  required: [
-    "tenantId",
-    "defaultDomain",
-    "displayName"
-  ],
+  required: ["tenantId", "defaultDomain", "displayName"],
   additionalProperties: false,
   properties: {
     tenantId: {
@@ -80425,10 +80414,7 @@ var tenant_schema_default = {
     },
     managedBy: {
       type: "string",
-      enum: [
-        "cipp-cpv",
-        "terraform"
-      ],
+      enum: ["cipp-cpv", "terraform"],
       description: "Who writes this tenant's permissions: cipp-cpv (the CLI and Action refresh it; default) or terraform (the CDKTF stack applies them; the CLI and Action only plan it, and refresh posts nothing but the Partner Center consent Terraform cannot give)."
     },
     extras: {
@@ -80460,9 +80446,7 @@ var tenant_schema_default = {
     addition: {
       type: "object",
       description: "Permissions to add on one resource application.",
-      required: [
-        "resource"
-      ],
+      required: ["resource"],
       additionalProperties: false,
       minProperties: 2,
       "x-error": {
@@ -80501,9 +80485,7 @@ var tenant_schema_default = {
     removal: {
       type: "object",
       description: "Permissions to remove from one resource application. With only `resource`, the whole resource application is removed.",
-      required: [
-        "resource"
-      ],
+      required: ["resource"],
       additionalProperties: false,
       properties: {
         resource: {
@@ -80537,10 +80519,7 @@ var tenant_schema_default = {
     },
     extraPolicy: {
       type: "string",
-      enum: [
-        "keep",
-        "remove"
-      ],
+      enum: ["keep", "remove"],
       description: "keep: leave permissions the declaration does not ask for in place; remove: take them away."
     },
     extras: {
@@ -80586,7 +80565,10 @@ function customMessage(error2) {
 }
 function findingFor(source, error2) {
   const path4 = pathOf(error2.instancePath);
-  const at2 = (faulty, message, key = false) => ({ path: faulty, problem: source.problemAt(faulty, message, key) });
+  const at2 = (faulty, message, key = false) => ({
+    path: faulty,
+    problem: source.problemAt(faulty, message, key)
+  });
   const custom = customMessage(error2);
   switch (error2.keyword) {
     case "required": {
@@ -80607,7 +80589,9 @@ function findingFor(source, error2) {
       return at2(path4, `${shown(error2.data)} ${custom ?? `does not match ${error2.schema}`}`);
     case "type": {
       const expected = error2.params.type;
-      const wanted = (Array.isArray(expected) ? expected : [expected]).map((type) => type === "object" ? "a mapping" : type === "array" ? "a list" : `a ${type}`);
+      const wanted = (Array.isArray(expected) ? expected : [expected]).map(
+        (type) => type === "object" ? "a mapping" : type === "array" ? "a list" : `a ${type}`
+      );
       return at2(path4, `${shown(error2.data)} must be ${wanted.join(" or ")}`);
     }
     case "uniqueItems": {
@@ -80615,7 +80599,7 @@ function findingFor(source, error2) {
       return at2([...path4, i2], `${shown(error2.data[i2])} is listed twice (also at index ${j2})`);
     }
     default:
-      return at2(path4, custom ?? (error2.message ?? `fails ${error2.keyword}`));
+      return at2(path4, custom ?? error2.message ?? `fails ${error2.keyword}`);
   }
 }
 var startsWith = (path4, prefix) => prefix.length <= path4.length && prefix.every((part, i2) => path4[i2] === part);
@@ -80635,7 +80619,8 @@ function overlongLists(value, path4 = []) {
     if (value.length > MAX_LIST_ENTRIES) return [{ path: path4, length: value.length }];
     return value.flatMap((item, i2) => overlongLists(item, [...path4, i2]));
   }
-  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([key, item]) => overlongLists(item, [...path4, key]));
+  if (typeof value === "object" && value !== null)
+    return Object.entries(value).flatMap(([key, item]) => overlongLists(item, [...path4, key]));
   return [];
 }
 function schemaFindings(kind, source) {
@@ -80734,7 +80719,12 @@ var FleetLoader = class {
     const file = (0, import_node_path2.join)(this.stacksDir, SETTINGS_FILE);
     const text = this.read(file);
     if (text === void 0) {
-      this.problems.push({ file, line: 1, field: "", message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)" });
+      this.problems.push({
+        file,
+        line: 1,
+        field: "",
+        message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)"
+      });
       return void 0;
     }
     const checked = this.declaration("settings", file, text);
@@ -80761,7 +80751,8 @@ var FleetLoader = class {
         this.problems.push(source.problemAt(["base", field], `${path4} is not valid JSON`));
       }
     }
-    if (documents.samManifest === void 0 || base.additionalPermissions !== void 0 && documents.additionalPermissions === void 0) return void 0;
+    if (documents.samManifest === void 0 || base.additionalPermissions !== void 0 && documents.additionalPermissions === void 0)
+      return void 0;
     try {
       return permissionSetFromCippFiles(documents.samManifest, documents.additionalPermissions);
     } catch (error2) {
@@ -80781,7 +80772,8 @@ var FleetLoader = class {
       const owner = stringField2(checked, "managedBy");
       if (owner === "terraform" || owner === "cipp-cpv") this.profileOwners.set(name3, owner);
       const changes = readChanges(checked.source, checked.findings, this.problems);
-      if (changes && checked.findings.wholeExcept(PERMISSION_NEUTRAL_PROFILE_FIELDS)) layers.set(name3, { name: `profile "${name3}"`, ...changes });
+      if (changes && checked.findings.wholeExcept(PERMISSION_NEUTRAL_PROFILE_FIELDS))
+        layers.set(name3, { name: `profile "${name3}"`, ...changes });
     }
     return layers;
   }
@@ -80828,7 +80820,12 @@ var FleetLoader = class {
     const layers = listed.map((name3, i2) => {
       if (typeof name3 !== "string" || findings.faultAt(["profiles", i2])) return void 0;
       if (!profiles.has(name3)) {
-        this.problems.push(source.problemAt(["profiles", i2], `unknown profile ${quoted(name3)}${didYouMean(name3, names)}; profiles are the files in ${(0, import_node_path2.join)(this.stacksDir, "profiles")}`));
+        this.problems.push(
+          source.problemAt(
+            ["profiles", i2],
+            `unknown profile ${quoted(name3)}${didYouMean(name3, names)}; profiles are the files in ${(0, import_node_path2.join)(this.stacksDir, "profiles")}`
+          )
+        );
       }
       return profiles.get(name3);
     });
@@ -80856,8 +80853,26 @@ function fleetOf(settings, tenants, profileOwners) {
   const declared = settings.source.value;
   const partnerTenantId = declared.partnerTenantId.toLowerCase();
   const terraform = terraformSettings(declared);
+  const shared = /* @__PURE__ */ new Map();
+  const permissionsOf = (isPartner, profiles, layers) => {
+    const own = layers[layers.length - 1];
+    if (own === void 0 || own.add.length > 0 || own.remove.length > 0)
+      return resolvePermissions(settings.base, isPartner, layers).permissions;
+    const key = JSON.stringify([isPartner, profiles]);
+    let permissions = shared.get(key);
+    if (permissions === void 0) {
+      permissions = resolvePermissions(settings.base, isPartner, layers).permissions;
+      shared.set(key, permissions);
+    }
+    return permissions;
+  };
   return {
-    settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud, ...terraform ? { terraform } : {} },
+    settings: {
+      partnerTenantId,
+      applicationId: declared.applicationId.toLowerCase(),
+      cloud: declared.cloud,
+      ...terraform ? { terraform } : {}
+    },
     tenants: tenants.map(({ source, domainLine, layers }) => {
       const value = source.value;
       const tenantId = value.tenantId.toLowerCase();
@@ -80869,7 +80884,7 @@ function fleetOf(settings, tenants, profileOwners) {
         isPartner,
         excluded: value.excluded ?? false,
         profiles: value.profiles ?? [],
-        permissions: resolvePermissions(settings.base, isPartner, layers).permissions,
+        permissions: permissionsOf(isPartner, value.profiles ?? [], layers),
         extras: resolveExtras(declared.extras, value.extras),
         managedBy: value.managedBy ?? [...value.profiles ?? []].reverse().map((name3) => profileOwners.get(name3)).find((owner) => owner !== void 0) ?? "cipp-cpv",
         // The line naming the tenant, where an annotation about the tenant as a whole belongs.
@@ -80935,7 +80950,9 @@ function terraformSettings(declared) {
 function affectedTenants(fleet, stacksDir, changedPaths, options = {}) {
   const root = options.root ?? process.cwd();
   const absolute = (file) => path.resolve(root, file);
-  const changed = new Set(changedPaths.map((file) => file.trim()).filter((file) => file !== "").map(absolute));
+  const changed = new Set(
+    changedPaths.map((file) => file.trim()).filter((file) => file !== "").map(absolute)
+  );
   const managed = fleet.tenants.filter((tenant) => !tenant.excluded);
   const stacks = absolute(stacksDir);
   const everything = [path.join(stacks, SETTINGS_FILE), ...(options.baseFiles ?? []).map(absolute)];
@@ -80983,51 +81000,78 @@ function managedByOf(tenant) {
 var NEW_REFRESH_TOKEN = 'Sign the CIPP service account in again with MFA to get a new one (README, "Getting and renewing the refresh token") and store it in the secret the runs read (e.g. CIPP_REFRESH_TOKEN), or in CIPP_CPV_REFRESH_TOKEN for the CLI.';
 var BY_AADSTS = new Map(
   [
-    [[65001, 90099], {
-      kind: "consent-missing",
-      what: "CIPP-SAM is not consented in this tenant",
-      action: "Expected for a new tenant: a refresh consents it through Partner Center."
-    }],
-    [[50020], {
-      kind: "no-gdap-relationship",
-      what: "the CIPP service account has no delegated access to this tenant",
-      action: "Create or renew an active GDAP relationship with this customer, assigned to a security group the service account is in."
-    }],
-    [[700082, 70008], {
-      kind: "refresh-token-expired",
-      what: "the service account's refresh token has expired",
-      action: `${NEW_REFRESH_TOKEN} A stored token must be used at least every 90 days; the Action's refresh-token-secret input keeps it renewed.`
-    }],
-    [[50173], {
-      kind: "refresh-token-revoked",
-      what: "the service account's refresh token was revoked (password change or sessions revoked)",
-      action: NEW_REFRESH_TOKEN
-    }],
-    [[9002313, 700007], {
-      kind: "refresh-token-revoked",
-      what: "the service account's refresh token was not accepted (malformed, unknown, or issued to another application)",
-      action: `Store the refresh token issued to CIPP-SAM for the CIPP service account. ${NEW_REFRESH_TOKEN}`
-    }],
-    [[53003], {
-      kind: "conditional-access",
-      what: "a Conditional Access policy in this tenant blocks the service account's sign-in",
-      action: "Exclude the partner's service account (or CIPP-SAM) from the blocking Conditional Access policy in the customer tenant."
-    }],
-    [[50076, 50079], {
-      kind: "mfa-required",
-      what: "multi-factor authentication is required",
-      action: "Sign the CIPP service account in again with MFA and store the new refresh token."
-    }],
-    [[7000215, 7000222, 700027, 70021, 700213, 7002138, 700211, 700212, 700024, 50012, 7000218], {
-      kind: "client-credential-invalid",
-      what: "CIPP-SAM's own credential was refused",
-      action: "Check CIPP-SAM's client secret (not expired, the value rather than the id), certificate, or federated credential (issuer, subject, audience)."
-    }],
-    [[90002], {
-      kind: "tenant-not-found",
-      what: "the tenant does not exist in this cloud",
-      action: "Check the tenant id in the declaration and the cloud setting."
-    }]
+    [
+      [65001, 90099],
+      {
+        kind: "consent-missing",
+        what: "CIPP-SAM is not consented in this tenant",
+        action: "Expected for a new tenant: a refresh consents it through Partner Center."
+      }
+    ],
+    [
+      [50020],
+      {
+        kind: "no-gdap-relationship",
+        what: "the CIPP service account has no delegated access to this tenant",
+        action: "Create or renew an active GDAP relationship with this customer, assigned to a security group the service account is in."
+      }
+    ],
+    [
+      [700082, 70008],
+      {
+        kind: "refresh-token-expired",
+        what: "the service account's refresh token has expired",
+        action: `${NEW_REFRESH_TOKEN} A stored token must be used at least every 90 days; the Action's refresh-token-secret input keeps it renewed.`
+      }
+    ],
+    [
+      [50173],
+      {
+        kind: "refresh-token-revoked",
+        what: "the service account's refresh token was revoked (password change or sessions revoked)",
+        action: NEW_REFRESH_TOKEN
+      }
+    ],
+    [
+      [9002313, 700007],
+      {
+        kind: "refresh-token-revoked",
+        what: "the service account's refresh token was not accepted (malformed, unknown, or issued to another application)",
+        action: `Store the refresh token issued to CIPP-SAM for the CIPP service account. ${NEW_REFRESH_TOKEN}`
+      }
+    ],
+    [
+      [53003],
+      {
+        kind: "conditional-access",
+        what: "a Conditional Access policy in this tenant blocks the service account's sign-in",
+        action: "Exclude the partner's service account (or CIPP-SAM) from the blocking Conditional Access policy in the customer tenant."
+      }
+    ],
+    [
+      [50076, 50079],
+      {
+        kind: "mfa-required",
+        what: "multi-factor authentication is required",
+        action: "Sign the CIPP service account in again with MFA and store the new refresh token."
+      }
+    ],
+    [
+      [7000215, 7000222, 700027, 70021, 700213, 7002138, 700211, 700212, 700024, 50012, 7000218],
+      {
+        kind: "client-credential-invalid",
+        what: "CIPP-SAM's own credential was refused",
+        action: "Check CIPP-SAM's client secret (not expired, the value rather than the id), certificate, or federated credential (issuer, subject, audience)."
+      }
+    ],
+    [
+      [90002],
+      {
+        kind: "tenant-not-found",
+        what: "the tenant does not exist in this cloud",
+        action: "Check the tenant id in the declaration and the cloud setting."
+      }
+    ]
   ].flatMap(([codes, c2]) => codes.map((code) => [code, c2]))
 );
 function tokenProblem(err) {
@@ -81364,9 +81408,7 @@ function resolveScopes(ref, published, refs, unpublished) {
 }
 function planGrant(ref, resourceServicePrincipalId, wanted, grants, policy, indispensable) {
   const part = emptyPart();
-  const tenantWide = grants.filter(
-    (grant) => grant.consentType === "AllPrincipals" && grant.resourceId === resourceServicePrincipalId
-  );
+  const tenantWide = grants.filter((grant) => grant.consentType === "AllPrincipals" && grant.resourceId === resourceServicePrincipalId);
   const [keeper, ...duplicates] = rankByMatch(tenantWide, wanted);
   if (keeper === void 0) {
     if (wanted.length > 0) part.actions.push({ kind: "create-grant", resource: ref, scopes: [...wanted] });
@@ -81690,7 +81732,10 @@ async function readTenant(clients, desired, settings) {
   const failure = (id) => batchItemError(answer(id), requests.find((r2) => r2.id === id), (t2) => clients.redactor.redact(t2));
   const organization = answer("organization");
   if (organization.status !== 200) {
-    return { kind: "inaccessible", problem: unprovenDomain(desired, `reading the organization answered ${failure("organization").message}`) };
+    return {
+      kind: "inaccessible",
+      problem: unprovenDomain(desired, `reading the organization answered ${failure("organization").message}`)
+    };
   }
   const proof = proofFromOrganization(desired, organization.body.value ?? []);
   if (!isProof(proof)) return { kind: "inaccessible", problem: proof };
@@ -81721,18 +81766,18 @@ async function readTenant(clients, desired, settings) {
     client: clientSp ? { servicePrincipalId: clientSp.id, displayName: clientSp.displayName } : null,
     resources,
     unavailable,
-    appRoleAssignments: assignments.map(
-      (a2) => ({ id: a2.id, resourceId: a2.resourceId, appRoleId: a2.appRoleId.toLowerCase() })
-    ),
-    grants: grants.filter((g2) => clientSp === null || g2.clientId === clientSp.id).map(
-      (g2) => ({
-        id: g2.id,
-        resourceId: g2.resourceId,
-        consentType: g2.consentType,
-        principalId: g2.principalId ?? null,
-        scopes: g2.scope.split(" ").filter((s2) => s2 !== "")
-      })
-    ),
+    appRoleAssignments: assignments.map((a2) => ({
+      id: a2.id,
+      resourceId: a2.resourceId,
+      appRoleId: a2.appRoleId.toLowerCase()
+    })),
+    grants: grants.filter((g2) => clientSp === null || g2.clientId === clientSp.id).map((g2) => ({
+      id: g2.id,
+      resourceId: g2.resourceId,
+      consentType: g2.consentType,
+      principalId: g2.principalId ?? null,
+      scopes: g2.scope.split(" ").filter((s2) => s2 !== "")
+    })),
     tokenScopes: token.scopes,
     domainProof: proof
   };
@@ -81759,16 +81804,25 @@ async function notConsented(clients, desired, problem) {
   try {
     discovered = await discoverTenant(clients.http, clients.endpoints.login, desired.defaultDomain);
   } catch (error2) {
-    return { kind: "inaccessible", problem: unprovenDomain(desired, clients.redactor.redact(error2 instanceof Error ? error2.message : String(error2))) };
+    return {
+      kind: "inaccessible",
+      problem: unprovenDomain(desired, clients.redactor.redact(error2 instanceof Error ? error2.message : String(error2)))
+    };
   }
   const proof = proofFromDiscovery(desired, discovered);
   return isProof(proof) ? { kind: "not-consented", problem, domainProof: proof } : { kind: "inaccessible", problem: proof };
 }
 async function addResourcesOutsideDeclaration(graph, resources, assignments, grants, clients) {
   const known = new Set([...resources.values()].map((r2) => r2.servicePrincipalId));
-  const missing = [.../* @__PURE__ */ new Set([...assignments.map((a2) => a2.resourceId), ...grants.map((g2) => g2.resourceId)])].filter((id) => !known.has(id));
+  const missing = [.../* @__PURE__ */ new Set([...assignments.map((a2) => a2.resourceId), ...grants.map((g2) => g2.resourceId)])].filter(
+    (id) => !known.has(id)
+  );
   if (missing.length === 0) return;
-  const requests = missing.map((id, i2) => ({ id: `sp-${i2}`, method: "GET", url: `/servicePrincipals/${id}?$select=${RESOURCE_FIELDS}` }));
+  const requests = missing.map((id, i2) => ({
+    id: `sp-${i2}`,
+    method: "GET",
+    url: `/servicePrincipals/${id}?$select=${RESOURCE_FIELDS}`
+  }));
   const answers = await graph.batch(requests);
   answers.forEach((a2, i2) => {
     if (a2.status === 404) return;
@@ -81812,7 +81866,10 @@ function graphWriteOf(change) {
         body: { principalId: change.clientId, resourceId: change.resourceId, appRoleId: change.appRoleId }
       };
     case "remove-app-role":
-      return { method: "DELETE", url: `/servicePrincipals/${change.clientId}/appRoleAssignments/${encodeURIComponent(change.assignmentId)}` };
+      return {
+        method: "DELETE",
+        url: `/servicePrincipals/${change.clientId}/appRoleAssignments/${encodeURIComponent(change.assignmentId)}`
+      };
     case "create-grant":
       return {
         method: "POST",
@@ -81820,7 +81877,11 @@ function graphWriteOf(change) {
         body: { clientId: change.clientId, consentType: "AllPrincipals", resourceId: change.resourceId, scope: change.scopes.join(" ") }
       };
     case "patch-grant":
-      return { method: "PATCH", url: `/oauth2PermissionGrants/${encodeURIComponent(change.grantId)}`, body: { scope: change.scopes.join(" ") } };
+      return {
+        method: "PATCH",
+        url: `/oauth2PermissionGrants/${encodeURIComponent(change.grantId)}`,
+        body: { scope: change.scopes.join(" ") }
+      };
     case "delete-grant":
       return { method: "DELETE", url: `/oauth2PermissionGrants/${encodeURIComponent(change.grantId)}` };
     case "delete-service-principal":
@@ -81972,7 +82033,8 @@ function changeFor(action, live) {
     case "add-app-role": {
       const resource = resourceId(action.resource.appId);
       if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
-      if (action.appRoleId === null) return { ok: false, reason: `${action.resource.displayName} publishes no app role ${action.permission}` };
+      if (action.appRoleId === null)
+        return { ok: false, reason: `${action.resource.displayName} publishes no app role ${action.permission}` };
       return { ok: true, change: { kind: "assign-app-role", clientId, resourceId: resource, appRoleId: action.appRoleId } };
     }
     case "remove-app-role":
@@ -81989,7 +82051,10 @@ function changeFor(action, live) {
   }
 }
 async function changeUntilSettled(port, changes, timing, policy = WRITE_LAG_RETRY) {
-  const all = changes.map((change) => ({ change, last: { verdict: { kind: "retry", reason: "not sent" }, answer: null, created: null } }));
+  const all = changes.map((change) => ({
+    change,
+    last: { verdict: { kind: "retry", reason: "not sent" }, answer: null, created: null }
+  }));
   const unsettled = () => all.filter((entry2) => entry2.last.verdict.kind === "retry");
   const outcome = await pollUntil(
     async () => {
@@ -82150,9 +82215,11 @@ var TenantLedger = class {
   settleByReadBack(residual) {
     const outstanding = /* @__PURE__ */ new Set();
     for (const action of residual) {
-      if (action.kind === "add-app-role" || action.kind === "remove-app-role") outstanding.add(keyOf(action.resource, "appRole", action.permission));
+      if (action.kind === "add-app-role" || action.kind === "remove-app-role")
+        outstanding.add(keyOf(action.resource, "appRole", action.permission));
       if (action.kind === "create-grant") for (const s2 of action.scopes) outstanding.add(keyOf(action.resource, "scope", s2));
-      if (action.kind === "update-grant") for (const s2 of [...action.add, ...action.remove]) outstanding.add(keyOf(action.resource, "scope", s2));
+      if (action.kind === "update-grant")
+        for (const s2 of [...action.add, ...action.remove]) outstanding.add(keyOf(action.resource, "scope", s2));
       if (action.kind === "create-resource") outstanding.add(keyOf(action.resource, "resource", null));
     }
     for (const [key, row] of this.rows) {
@@ -82200,13 +82267,20 @@ async function refreshTenant(desired, port, settings, options) {
 }
 async function refreshTerraformManaged(desired, port, settings, options) {
   const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
-  const plan = await convergeTenant(ledger, desired, port, settings, { forceConsent: options.forceConsent, consentAttempts: 1, consentOnly: true });
+  const plan = await convergeTenant(ledger, desired, port, settings, {
+    forceConsent: options.forceConsent,
+    consentAttempts: 1,
+    consentOnly: true
+  });
   const result = ledger.toResult(settings.timing.now(), port.requestCounts());
   if (result.status === "failed") return { plan, result };
   const pending = plan.actions.filter((action) => action.kind !== "consent").length;
   const consent2 = result.steps.consent === "created" ? "posted the Partner Center consent (which Terraform cannot give) and wrote nothing else" : "nothing written";
   const left = pending === 0 ? "its plan has no other change" : `${pending} ${pending === 1 ? "change" : "changes"} in its plan are left to terraform apply (cipp-cpv synth --adopt)`;
-  return { plan, result: { ...result, status: "skipped", skippedReason: `managed by Terraform (${desired.source.file}): ${consent2}; ${left}` } };
+  return {
+    plan,
+    result: { ...result, status: "skipped", skippedReason: `managed by Terraform (${desired.source.file}): ${consent2}; ${left}` }
+  };
 }
 async function convergeTenant(ledger, desired, port, settings, options) {
   const planOf = (reading2, forceConsent = false) => planTenant(desired, reading2, { ...settings.planOptions, forceConsent });
@@ -82331,7 +82405,9 @@ var Execution = class {
       const executed = await executeKeepersFirst(this.port, actions, current, this.settings);
       this.note(executed);
       this.grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
-      const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
+      const conflicted = new Set(
+        executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action))
+      );
       if (conflicted.size === 0) break;
       this.port.renewTokens();
       const again = await readOrFail(this.ledger, this.port, "Reading the tenant's grants again");
@@ -82403,7 +82479,11 @@ async function consent(ledger, desired, before, port, settings, options) {
     const lastError = posted.done || !("error" in posted.last) ? null : posted.last.error;
     ledger.consent = "failed";
     ledger.fail(
-      problemOf("The Partner Center consent", lastError, options.consentFailureAction ?? "Fix the cause above, then run the refresh again."),
+      problemOf(
+        "The Partner Center consent",
+        lastError,
+        options.consentFailureAction ?? "Fix the cause above, then run the refresh again."
+      ),
       operationErrorOf(lastError)
     );
     return null;
@@ -82492,7 +82572,8 @@ function blockedWithResource(actions, resource, reason) {
   const items = [{ resource, permission: null, type: "resource", reason: "resource-unavailable", detail }];
   for (const action of actions) {
     if (action.kind === "consent" || action.resource.appId !== resource.appId) continue;
-    if (action.kind === "add-app-role") items.push({ resource, permission: action.permission, type: "appRole", reason: "resource-unavailable", detail });
+    if (action.kind === "add-app-role")
+      items.push({ resource, permission: action.permission, type: "appRole", reason: "resource-unavailable", detail });
     if (action.kind === "create-grant") {
       for (const scope of action.scopes) items.push({ resource, permission: scope, type: "scope", reason: "resource-unavailable", detail });
     }
@@ -82509,14 +82590,23 @@ async function explainDenial(port) {
 async function executeKeepersFirst(port, actions, live, settings) {
   const isDuplicateDelete = (action) => action.kind === "delete-duplicate-grant";
   const deletes = actions.filter(isDuplicateDelete);
-  const first = await executeWrites(port, actions.filter((action) => !isDuplicateDelete(action)), live, settings.timing, settings.writeRetry);
+  const first = await executeWrites(
+    port,
+    actions.filter((action) => !isDuplicateDelete(action)),
+    live,
+    settings.timing,
+    settings.writeRetry
+  );
   if (deletes.length === 0) return first;
   const unwritten = new Set(
     first.filter(({ action, verdict }) => isGrantAction(action) && verdict.kind !== "done" && verdict.kind !== "already-present").map(({ action }) => resourceAppIdOf(action))
   );
   const held = deletes.filter((action) => unwritten.has(resourceAppIdOf(action))).map((action) => ({
     action,
-    verdict: { kind: "failed", reason: "not deleted: the grant kept for this resource, which takes over its scopes, could not be written first" },
+    verdict: {
+      kind: "failed",
+      reason: "not deleted: the grant kept for this resource, which takes over its scopes, could not be written first"
+    },
     answer: null,
     created: null
   }));
@@ -82568,7 +82658,10 @@ async function resetTenant(desired, port, settings) {
     before = await port.read();
   } catch (error2) {
     ledger.reset = { removed: false, snapshot: null, error: operationErrorOf(error2) };
-    ledger.fail(problemOf("Reading the tenant before the reset", error2, "Nothing was removed. Run the reset again."), operationErrorOf(error2));
+    ledger.fail(
+      problemOf("Reading the tenant before the reset", error2, "Nothing was removed. Run the reset again."),
+      operationErrorOf(error2)
+    );
     return finish(planTenant(desired, { kind: "inaccessible", problem: problemOf("Reading the tenant", error2, "") }, settings.planOptions));
   }
   const plan = planTenant(desired, before, { ...settings.planOptions, forceConsent: true });
@@ -82613,7 +82706,10 @@ async function resetTenant(desired, port, settings) {
     const readded = ledger.consent === "created";
     ledger.reset = { removed: readded, snapshot, error: operationErrorOf(error2) };
     const state = readded ? "The removal had taken effect after all, and CIPP-SAM was added back." : "CIPP-SAM is still in the tenant.";
-    ledger.fail(problemOf("Removing the Partner Center consent", error2, `${state} Fix the cause above and run the reset again.`), operationErrorOf(error2));
+    ledger.fail(
+      problemOf("Removing the Partner Center consent", error2, `${state} Fix the cause above and run the reset again.`),
+      operationErrorOf(error2)
+    );
     return finishRecorded(finish(plan));
   }
   let leftoverError = null;
@@ -82640,7 +82736,12 @@ async function deleteLeftoverServicePrincipal(port, servicePrincipalId, settings
     gone = false;
   }
   if (gone) return null;
-  const [settled] = await changeUntilSettled(port, [{ kind: "delete-service-principal", servicePrincipalId }], settings.timing, withAttempts(settings.writeRetry, 3));
+  const [settled] = await changeUntilSettled(
+    port,
+    [{ kind: "delete-service-principal", servicePrincipalId }],
+    settings.timing,
+    withAttempts(settings.writeRetry, 3)
+  );
   if (settled === void 0 || settled.verdict.kind === "done" || settled.verdict.kind === "already-present") return null;
   const { answer } = settled;
   return {
@@ -82783,7 +82884,9 @@ var RunRefusedError = class extends Error {
 };
 function checkResetConfirmation(request3) {
   if (request3.tenant === void 0 || request3.tenant.trim() === "") {
-    throw new RunRefusedError("A reset needs one tenant (its id or default domain); it removes CIPP-SAM from that tenant and adds it back.");
+    throw new RunRefusedError(
+      "A reset needs one tenant (its id or default domain); it removes CIPP-SAM from that tenant and adds it back."
+    );
   }
   if (request3.confirm !== request3.tenant) {
     throw new RunRefusedError(
@@ -83001,15 +83104,23 @@ var WINDOW_PER_WORKER = 10;
 async function runEngine(request3, deps = {}) {
   const plans = [];
   const results = [];
-  const streamed = await streamEngine(request3, {
-    planned: (plan2) => void plans.push(plan2),
-    ran: (result, plan2) => {
-      results.push(result);
-      if (plan2 !== null) plans.push(plan2);
-    }
-  }, deps);
+  const streamed = await streamEngine(
+    request3,
+    {
+      planned: (plan2) => void plans.push(plan2),
+      ran: (result, plan2) => {
+        results.push(result);
+        if (plan2 !== null) plans.push(plan2);
+      }
+    },
+    deps
+  );
   const { changedFiles, deletedTenantFiles: deletedTenantFiles2 } = streamed.plan;
-  const plan = { tenants: plans, ...changedFiles !== void 0 ? { changedFiles } : {}, ...deletedTenantFiles2 !== void 0 ? { deletedTenantFiles: deletedTenantFiles2 } : {} };
+  const plan = {
+    tenants: plans,
+    ...changedFiles !== void 0 ? { changedFiles } : {},
+    ...deletedTenantFiles2 !== void 0 ? { deletedTenantFiles: deletedTenantFiles2 } : {}
+  };
   const { tenants: _summaries, ...verdict } = streamed;
   const ran = streamed.result;
   return { ...verdict, plan, result: ran === null ? null : runResultOf(ran.mode, ran.startedAt, ran.finishedAt, results) };
@@ -83086,7 +83197,16 @@ async function streamEngine(request3, sink, deps = {}) {
     const stopped2 = guard.stop(selected, notAttempted);
     const summary2 = planTotals.summary();
     const exitCode = stopped2 !== null || summary2.inaccessible > 0 ? 1 : summary2.toChange > 0 ? 2 : 0;
-    return { exitCode, plan: { summary: summary2, ...coverage }, result: null, tenants: summaries, rotatedRefreshToken: rotated(), stopped: stopped2, sources, resetRecords: recordsOf() };
+    return {
+      exitCode,
+      plan: { summary: summary2, ...coverage },
+      result: null,
+      tenants: summaries,
+      rotatedRefreshToken: rotated(),
+      stopped: stopped2,
+      sources,
+      resetRecords: recordsOf()
+    };
   }
   const runOne = (tenant) => request3.mode === "reset" ? resetTenant(tenant, portFor(tenant), steps) : managedByOf(tenant) === "terraform" ? refreshTerraformManaged(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) }) : refreshTenant(tenant, portFor(tenant), steps, { forceConsent: forceConsent(tenant) });
   const resultTotals = new ResultTotals();
@@ -83097,7 +83217,10 @@ async function streamEngine(request3, sink, deps = {}) {
     sink.ran?.(result2, plan);
   };
   await runJobsInOrder(
-    selected.map((tenant) => ({ key: tenant.defaultDomain, run: released(tenant, () => guard.run(tenant, () => runOne(tenant), wroteAnything)) })),
+    selected.map((tenant) => ({
+      key: tenant.defaultDomain,
+      run: released(tenant, () => guard.run(tenant, () => runOne(tenant), wroteAnything))
+    })),
     {
       ...ordered,
       onCrash: (key, error2) => crashedRun(tenantByKey(key), error2),
@@ -83108,7 +83231,14 @@ async function streamEngine(request3, sink, deps = {}) {
   for (const tenant of skipped) ran(skippedResult(tenant), null);
   const stopped = guard.stop(selected, notAttempted);
   const finishedAt = new Date(timing.now()).toISOString();
-  const result = { schemaVersion: RESULT_SCHEMA_VERSION, mode: request3.mode, startedAt, finishedAt, totals: resultTotals.summary(), exitCode: resultTotals.exitCode() };
+  const result = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    mode: request3.mode,
+    startedAt,
+    finishedAt,
+    totals: resultTotals.summary(),
+    exitCode: resultTotals.exitCode()
+  };
   return {
     exitCode: stopped !== null ? 1 : result.exitCode,
     plan: { summary: planTotals.summary(), ...coverage },
@@ -83221,7 +83351,10 @@ async function planOne(tenant, port, forceConsent) {
   }
 }
 function unreadablePlan(tenant, error2) {
-  return inaccessiblePlan(tenantRefOf(tenant), problemOf("Reading the tenant", error2, "Run again; if it keeps failing, check the error above."));
+  return inaccessiblePlan(
+    tenantRefOf(tenant),
+    problemOf("Reading the tenant", error2, "Run again; if it keeps failing, check the error above.")
+  );
 }
 function crashedRun(tenant, error2) {
   const plan = unreadablePlan(tenant, error2);
@@ -83271,7 +83404,8 @@ async function listGdapRelationships(partnerGraph) {
   for (let next = `${RELATIONSHIPS2}?$top=${PAGE}`; next !== void 0; ) {
     const page = await partnerGraph.get(next);
     pages += 1;
-    if (!Array.isArray(page.value)) throw new Error(`Graph GET ${RELATIONSHIPS2} answered a page without a value array; nothing was concluded from it.`);
+    if (!Array.isArray(page.value))
+      throw new Error(`Graph GET ${RELATIONSHIPS2} answered a page without a value array; nothing was concluded from it.`);
     for (const item of page.value) {
       const read = relationshipOf(item);
       if ("problem" in read) anomalies.push(read);
@@ -83321,7 +83455,8 @@ async function readAssignedRoles(partnerGraph, relationshipIds) {
     try {
       const page = answer.body;
       const items = [...Array.isArray(page.value) ? page.value : []];
-      if (page["@odata.nextLink"] !== void 0) items.push(...await partnerGraph.list(page["@odata.nextLink"]));
+      if (page["@odata.nextLink"] !== void 0)
+        items.push(...await partnerGraph.list(page["@odata.nextLink"]));
       const roles = /* @__PURE__ */ new Set();
       for (const a2 of items) {
         if (a2.status !== "active") continue;
@@ -83392,7 +83527,11 @@ async function readGdapChanges(request3, since, deps = {}) {
   const now = (deps.clock ?? Date.now)();
   const toRead = relationshipsToRead(listing.relationships, now);
   const assigned = toRead.length > 0 ? await readAssignedRoles(partnerGraph, toRead) : /* @__PURE__ */ new Map();
-  return { changes: gdapChangedSince(listing.relationships, assigned, since, now), fleet, refreshToken: clients.tokens.currentRefreshToken() };
+  return {
+    changes: gdapChangedSince(listing.relationships, assigned, since, now),
+    fleet,
+    refreshToken: clients.tokens.currentRefreshToken()
+  };
 }
 function clientsFor(request3, fleet, deps) {
   return microsoftClientsFor(endpointsFor2(request3, fleet), request3, fleet, deps, timingOf(deps));
@@ -83410,7 +83549,10 @@ async function refreshOnGdapChangesSince(request3, since, deps = {}) {
   const declared = new Set(fleet.tenants.map((t2) => t2.tenantId));
   const changed = changes.tenants.filter((id) => declared.has(id));
   const ran = await runEngine({ ...request3, mode: "refresh", refreshToken, consentFor: changed }, deps);
-  const outcome = { ...ran, rotatedRefreshToken: ran.rotatedRefreshToken ?? (refreshToken !== request3.refreshToken ? refreshToken : null) };
+  const outcome = {
+    ...ran,
+    rotatedRefreshToken: ran.rotatedRefreshToken ?? (refreshToken !== request3.refreshToken ? refreshToken : null)
+  };
   return { outcome, changed, unread: changes.unread.filter((id) => declared.has(id)) };
 }
 function gdapChangedSinceLine(since, changed, unread) {
@@ -83500,17 +83642,15 @@ function keptLines(kept) {
     sign: "=",
     resource,
     subject: "kept, not declared",
-    note: [
-      appRoles.length > 0 ? `app roles ${appRoles.join(", ")}` : null,
-      scopes.length > 0 ? `delegated ${scopes.join(", ")}` : null
-    ].filter((part) => part !== null).join("; ")
+    note: [appRoles.length > 0 ? `app roles ${appRoles.join(", ")}` : null, scopes.length > 0 ? `delegated ${scopes.join(", ")}` : null].filter((part) => part !== null).join("; ")
   }));
 }
 function snapshotSummaryLines(snapshot) {
   const byResource = /* @__PURE__ */ new Map();
   const add = (resource, part) => void byResource.set(resource, [...byResource.get(resource) ?? [], part]);
   const roles = /* @__PURE__ */ new Map();
-  for (const role of snapshot.appRoles) roles.set(role.resource.displayName, [...roles.get(role.resource.displayName) ?? [], role.permission]);
+  for (const role of snapshot.appRoles)
+    roles.set(role.resource.displayName, [...roles.get(role.resource.displayName) ?? [], role.permission]);
   for (const [resource, names] of roles) add(resource, `app roles ${[...names].sort(compareNames).join(", ")}`);
   for (const grant of snapshot.grants) {
     const who = grant.consentType === "AllPrincipals" ? "delegated" : `delegated for user ${grant.principalId ?? "?"}`;
@@ -83555,7 +83695,9 @@ function sortedResults(items) {
   );
 }
 function blockedResourceDetails(items) {
-  return new Map(items.filter((item) => item.type === "resource" && item.outcome === "blocked").map((item) => [item.resource.appId, item.detail]));
+  return new Map(
+    items.filter((item) => item.type === "resource" && item.outcome === "blocked").map((item) => [item.resource.appId, item.detail])
+  );
 }
 function resultLine(item, blockedResources, told) {
   const subject = permissionSubject(item.type, item.permission);
@@ -83863,7 +84005,13 @@ var MarkdownParts = class {
       sections.push(...bucket.kept);
       if (bucket.cut) break;
     }
-    return assemble(head, { ...table, rows: this.rows, rowCount: this.rowCount }, { sections, count: this.sectionCount }, this.maxBytes, fullDataHint);
+    return assemble(
+      head,
+      { ...table, rows: this.rows, rowCount: this.rowCount },
+      { sections, count: this.sectionCount },
+      this.maxBytes,
+      fullDataHint
+    );
   }
 };
 function assemble(head, table, sections, maxBytes, fullDataHint) {
@@ -83945,7 +84093,13 @@ var PlanMarkdown = class {
   collapseAfter;
   add(tenant) {
     const counts = countTenantPlan(tenant);
-    const cells = [escapeMarkdown(tenantWords(tenant.tenant)), planStatusMark(tenant), String(counts.add), String(counts.remove), String(counts.blocked)];
+    const cells = [
+      escapeMarkdown(tenantWords(tenant.tenant)),
+      planStatusMark(tenant),
+      String(counts.add),
+      String(counts.remove),
+      String(counts.blocked)
+    ];
     this.parts.add(tenant, cells, tenantPlanSection(tenant, this.collapseAfter));
   }
   /** The document, once every tenant was added; `coverage` as the fleet plan carries it. */
@@ -84050,7 +84204,10 @@ var ResultMarkdown = class {
     ];
     return this.parts.assemble(
       head,
-      { header: ["Tenant", "Status", "Applied", "Removed", "Blocked", "Failed", "Time"], align: ["---", "---", "--:", "--:", "--:", "--:", "--:"] },
+      {
+        header: ["Tenant", "Status", "Applied", "Removed", "Blocked", "Failed", "Time"],
+        align: ["---", "---", "--:", "--:", "--:", "--:", "--:"]
+      },
       "The JSON result has every tenant."
     );
   }
@@ -87599,7 +87756,10 @@ var GitHubSecrets = class {
     if (keyAnswer.status === 404) throw this.refused(404, "read its public key");
     const { key, key_id: keyId } = keyAnswer.body;
     if (typeof key !== "string" || typeof keyId !== "string") {
-      throw new GitHubSecretsError(`GitHub's public key for the ${this.describe()} is not in the expected shape (key, key_id).`, keyAnswer.status);
+      throw new GitHubSecretsError(
+        `GitHub's public key for the ${this.describe()} is not in the expected shape (key, key_id).`,
+        keyAnswer.status
+      );
     }
     const encryptedValue = await seal(value, key);
     const put = await this.call("PUT", this.path(`secrets/${encodeURIComponent(this.target.name)}`), "write it", {
@@ -87944,9 +88104,14 @@ async function report(inputs, outcome, redactor, annotate) {
   for (const annotation of shown2) annotate(annotation);
   const notShown = droppedWords(dropped);
   for (const file of plan.deletedTenantFiles ?? []) {
-    notice(redactor.redact(`${file} was deleted: its tenant is no longer managed. CIPP-SAM is left as it is there; nothing is reset or removed.`), {
-      title: "Tenant file deleted"
-    });
+    notice(
+      redactor.redact(
+        `${file} was deleted: its tenant is no longer managed. CIPP-SAM is left as it is there; nothing is reset or removed.`
+      ),
+      {
+        title: "Tenant file deleted"
+      }
+    );
   }
   if (inputs.summary) {
     const markdown = result === null ? planMarkdown : `${planMarkdown}

@@ -31,7 +31,9 @@ const runStaysSeparate = {
   name: "run-stays-separate",
   setup(build) {
     build.onResolve({ filter: /^\.\/main\.js$/ }, (args) =>
-      args.importer === path.join(root, "src", "action", "entry.ts") && args.path === RUN_SOURCE ? { path: `./${RUN_FILE}`, external: true } : undefined,
+      args.importer === path.join(root, "src", "action", "entry.ts") && args.path === RUN_SOURCE
+        ? { path: `./${RUN_FILE}`, external: true }
+        : undefined,
     );
   },
 };
@@ -102,7 +104,8 @@ if (process.argv.includes("--inputs")) {
   }
   const expected = new Set(outputs.map((file) => path.basename(file.path)));
   const present = await readdir(dist).catch(() => []);
-  for (const extra of present.filter((entry) => entry.endsWith(".js") && !expected.has(entry))) problems.push(`dist/${extra} is not part of the bundle`);
+  for (const extra of present.filter((entry) => entry.endsWith(".js") && !expected.has(entry)))
+    problems.push(`dist/${extra} is not part of the bundle`);
   if (problems.length > 0) {
     console.error(`${problems.join("; ")}. Run \`npm run bundle\` and commit dist/.`);
     process.exit(1);

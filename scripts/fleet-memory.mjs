@@ -68,10 +68,19 @@ for (const tenants of sizes) {
     const peak = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
     if (run.code !== 0 && run.code !== 2) throw new Error(`cipp-cpv ${mode} exited ${run.code}: ${run.stderr.slice(-2000)}`);
     const counted = await child.requests();
-    rows.push({ tenants, exitCode: run.code, peakRssMb: peak ? Number(peak[1]) / 1024 : NaN, wallMs, perTenantMs: wallMs / tenants, requests: counted.total, stdoutBytes: run.stdoutBytes });
+    rows.push({
+      tenants,
+      exitCode: run.code,
+      peakRssMb: peak ? Number(peak[1]) / 1024 : NaN,
+      wallMs,
+      perTenantMs: wallMs / tenants,
+      requests: counted.total,
+      stdoutBytes: run.stdoutBytes,
+    });
     console.log(
       `${tenants} tenants: exit ${run.code}, peak RSS ${(peak ? Number(peak[1]) / 1024 : NaN).toFixed(0)} MB, ${(wallMs / 1000).toFixed(1)} s, ` +
-        `${(wallMs / tenants).toFixed(2)} ms per tenant, ${counted.total} requests, ${run.stdoutBytes} bytes on stdout` + (keep ? `, folder ${dir}` : ""),
+        `${(wallMs / tenants).toFixed(2)} ms per tenant, ${counted.total} requests, ${run.stdoutBytes} bytes on stdout` +
+        (keep ? `, folder ${dir}` : ""),
     );
   } finally {
     if (!keep) rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,9 @@ const read = (name) => JSON.parse(readFileSync(join(dataDir, name), "utf8"));
  * @typedef {{ resourceAppId: string, displayName: string, appRoleIds: string[], scopes: string[] }} GrantSet
  */
 const permissions = /** @type {{ resources: PublishedResource[] }} */ (read("graph-permissions.json"));
-const manifest = /** @type {{ requiredResourceAccess: RequiredAccess[], additionalPermissions: RequiredAccess[] }} */ (read("cipp-sam-manifest.json"));
+const manifest = /** @type {{ requiredResourceAccess: RequiredAccess[], additionalPermissions: RequiredAccess[] }} */ (
+  read("cipp-sam-manifest.json")
+);
 
 /**
  * A stable made-up GUID for permissions the reference data does not list (UUID v5 layout).
@@ -116,4 +118,6 @@ writeFileSync(join(outDir, "first-party-apps.json"), JSON.stringify(apps, null, 
 writeFileSync(join(outDir, "cipp-sam-grants.json"), JSON.stringify(grants, null, 2) + "\n");
 /** @param {"appRoleIds" | "scopes"} k */
 const count = (k) => grants.resources.reduce((n, r) => n + r[k].length, 0);
-console.log(`first-party apps: ${apps.length}; CIPP-SAM: ${grants.resources.length} resources, ${count("appRoleIds")} app roles, ${count("scopes")} scopes`);
+console.log(
+  `first-party apps: ${apps.length}; CIPP-SAM: ${grants.resources.length} resources, ${count("appRoleIds")} app roles, ${count("scopes")} scopes`,
+);

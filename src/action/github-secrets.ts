@@ -52,7 +52,9 @@ export class GitHubSecrets {
   /** Where the secret is, in words, e.g. "repository secret CIPP_REFRESH_TOKEN of contoso/cpv". */
   describe(): string {
     const { name, environment, repository } = this.target;
-    return environment === undefined ? `repository secret ${name} of ${repository}` : `secret ${name} of environment ${environment} in ${repository}`;
+    return environment === undefined
+      ? `repository secret ${name} of ${repository}`
+      : `secret ${name} of environment ${environment} in ${repository}`;
   }
 
   /** When the secret was last written, or null when it does not exist yet. */
@@ -73,7 +75,10 @@ export class GitHubSecrets {
     if (keyAnswer.status === 404) throw this.refused(404, "read its public key");
     const { key, key_id: keyId } = keyAnswer.body as { key?: unknown; key_id?: unknown };
     if (typeof key !== "string" || typeof keyId !== "string") {
-      throw new GitHubSecretsError(`GitHub's public key for the ${this.describe()} is not in the expected shape (key, key_id).`, keyAnswer.status);
+      throw new GitHubSecretsError(
+        `GitHub's public key for the ${this.describe()} is not in the expected shape (key, key_id).`,
+        keyAnswer.status,
+      );
     }
     const encryptedValue = await seal(value, key);
     const put = await this.call("PUT", this.path(`secrets/${encodeURIComponent(this.target.name)}`), "write it", {

@@ -163,11 +163,15 @@ function parseSecretTarget(read: (name: string) => string, env: Environment): Se
   const environment = read("refresh-token-secret-environment");
   const token = read("secrets-token");
   if (name === "") {
-    if (environment !== "") throw new InputError("refresh-token-secret-environment", "is set, but 'refresh-token-secret' (the secret to write) is not.");
+    if (environment !== "")
+      throw new InputError("refresh-token-secret-environment", "is set, but 'refresh-token-secret' (the secret to write) is not.");
     return undefined;
   }
   if (!SECRET_NAME.test(name) || /^GITHUB_/i.test(name)) {
-    throw new InputError("refresh-token-secret", `'${name}' is not a secret name GitHub accepts (letters, digits and _, not starting with a digit or GITHUB_).`);
+    throw new InputError(
+      "refresh-token-secret",
+      `'${name}' is not a secret name GitHub accepts (letters, digits and _, not starting with a digit or GITHUB_).`,
+    );
   }
   if (token === "") {
     throw new InputError(
@@ -178,7 +182,10 @@ function parseSecretTarget(read: (name: string) => string, env: Environment): Se
   }
   const repository = env["GITHUB_REPOSITORY"];
   if (!repository || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
-    throw new InputError("GITHUB_REPOSITORY", "the runner sets this variable (owner/repo); it names the repository whose secret is written.");
+    throw new InputError(
+      "GITHUB_REPOSITORY",
+      "the runner sets this variable (owner/repo); it names the repository whose secret is written.",
+    );
   }
   const apiUrl = env["GITHUB_API_URL"] || "https://api.github.com";
   try {
@@ -222,10 +229,14 @@ function parseChangedFiles(value: string, tenant: string | undefined, workspace:
 
 function parseGdapChangedSince(value: string, mode: RunMode): number | undefined {
   if (value === "") return undefined;
-  if (mode !== "refresh") throw new InputError("gdap-changed-since", `only mode 'refresh' forces a consent for changed GDAP access; mode is '${mode}'.`);
+  if (mode !== "refresh")
+    throw new InputError("gdap-changed-since", `only mode 'refresh' forces a consent for changed GDAP access; mode is '${mode}'.`);
   const ms = parseSinceTime(value);
   if (ms === null) {
-    throw new InputError("gdap-changed-since", `'${value}' is not an ISO 8601 date and time with its zone (e.g. 2026-01-31T00:00:00Z), or empty.`);
+    throw new InputError(
+      "gdap-changed-since",
+      `'${value}' is not an ISO 8601 date and time with its zone (e.g. 2026-01-31T00:00:00Z), or empty.`,
+    );
   }
   return ms;
 }

@@ -10,7 +10,15 @@ import { runEngine, type RunOutcome } from "../run/engine";
 import type { SecretRedactor } from "../cloud/secrets";
 import { DeclarationError } from "../desired/declaration-error";
 import { gdapChangedSinceLine, refreshOnGdapChangesSince } from "../discover/gdap-refresh";
-import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText, stopSentence } from "../report";
+import {
+  renderPlanJson,
+  renderPlanMarkdown,
+  renderPlanText,
+  renderResultJson,
+  renderResultMarkdown,
+  renderResultText,
+  stopSentence,
+} from "../report";
 import { annotator, fail, messageOf, type Annotate } from "./annotate";
 import { GitHubSecrets, GitHubSecretsError } from "./github-secrets";
 import { logText } from "./log-text";
@@ -91,7 +99,7 @@ async function warnOfTokenAge(secrets: GitHubSecrets, annotate: Annotate): Promi
     message:
       `The ${secrets.describe()} was last renewed ${days} days ago (${updated.toISOString().slice(0, 10)}); Entra ID refuses a refresh ` +
       `token unused for ${TOKEN_LIFETIME_DAYS} days. The runs that should renew it have not: check that they run and that their ` +
-      "write-back succeeds, or sign the CIPP service account in again (README, \"Getting and renewing the refresh token\").",
+      'write-back succeeds, or sign the CIPP service account in again (README, "Getting and renewing the refresh token").',
   });
 }
 
@@ -99,7 +107,12 @@ async function warnOfTokenAge(secrets: GitHubSecrets, annotate: Annotate): Promi
  * Writes the refresh token Entra ID rotated in during the run back to its secret, so that the
  * stored one never ages out. Returns false when a configured write-back failed (the step fails).
  */
-async function persistRotatedToken(rotated: string | null, secrets: GitHubSecrets | null, redactor: SecretRedactor, annotate: Annotate): Promise<boolean> {
+async function persistRotatedToken(
+  rotated: string | null,
+  secrets: GitHubSecrets | null,
+  redactor: SecretRedactor,
+  annotate: Annotate,
+): Promise<boolean> {
   if (rotated !== null) {
     core.setSecret(rotated);
     redactor.register(rotated);
@@ -177,9 +190,14 @@ async function report(inputs: ActionInputs, outcome: RunOutcome, redactor: Secre
   const notShown = droppedWords(dropped);
   // A deleted tenant file stops the tenant being managed; say so, since nothing is done to the tenant.
   for (const file of plan.deletedTenantFiles ?? []) {
-    core.notice(redactor.redact(`${file} was deleted: its tenant is no longer managed. CIPP-SAM is left as it is there; nothing is reset or removed.`), {
-      title: "Tenant file deleted",
-    });
+    core.notice(
+      redactor.redact(
+        `${file} was deleted: its tenant is no longer managed. CIPP-SAM is left as it is there; nothing is reset or removed.`,
+      ),
+      {
+        title: "Tenant file deleted",
+      },
+    );
   }
 
   if (inputs.summary) {
@@ -220,7 +238,8 @@ function droppedWords(dropped: { error: number; warning: number }): string {
 function annotationList(annotations: readonly Annotation[], notShown: string): string {
   if (notShown === "") return "";
   const lines = annotations.map(
-    (a) => `- ${a.level === "error" ? "❌" : "⚠️"} ${a.file !== undefined ? `\`${a.file}${a.line !== undefined ? `:${a.line}` : ""}\` ` : ""}${escapeLine(a.message)}`,
+    (a) =>
+      `- ${a.level === "error" ? "❌" : "⚠️"} ${a.file !== undefined ? `\`${a.file}${a.line !== undefined ? `:${a.line}` : ""}\` ` : ""}${escapeLine(a.message)}`,
   );
   return `\n\n### Every error and warning (${annotations.length})\n\n${lines.join("\n")}\n`;
 }

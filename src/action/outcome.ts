@@ -136,7 +136,9 @@ function planFailures(plan: FleetPlan): Failure[] {
 }
 
 function resultFailures(result: RunResult): Failure[] {
-  return result.tenants.filter((tenant) => tenant.status === "failed").map((tenant) => ({ tenant: tenant.tenant, message: whyFailed(tenant) }));
+  return result.tenants
+    .filter((tenant) => tenant.status === "failed")
+    .map((tenant) => ({ tenant: tenant.tenant, message: whyFailed(tenant) }));
 }
 
 /** The most actionable reason a tenant failed: its access problem, its first error, or what still differs. */

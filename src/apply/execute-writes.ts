@@ -43,7 +43,8 @@ export function changeFor(action: PlanAction, live: LiveTenant): ChangeFor {
     case "add-app-role": {
       const resource = resourceId(action.resource.appId);
       if (resource === null) return { ok: false, reason: `${action.resource.displayName} has no service principal in the tenant` };
-      if (action.appRoleId === null) return { ok: false, reason: `${action.resource.displayName} publishes no app role ${action.permission}` };
+      if (action.appRoleId === null)
+        return { ok: false, reason: `${action.resource.displayName} publishes no app role ${action.permission}` };
       return { ok: true, change: { kind: "assign-app-role", clientId, resourceId: resource, appRoleId: action.appRoleId } };
     }
     case "remove-app-role":
@@ -77,7 +78,10 @@ export async function changeUntilSettled(
   timing: Timing,
   policy: BackoffPolicy = WRITE_LAG_RETRY,
 ): Promise<SettledChange[]> {
-  const all: Pending[] = changes.map((change) => ({ change, last: { verdict: { kind: "retry", reason: "not sent" }, answer: null, created: null } }));
+  const all: Pending[] = changes.map((change) => ({
+    change,
+    last: { verdict: { kind: "retry", reason: "not sent" }, answer: null, created: null },
+  }));
   const unsettled = (): Pending[] => all.filter((entry) => entry.last.verdict.kind === "retry");
   const outcome = await pollUntil(
     async () => {
@@ -86,7 +90,9 @@ export async function changeUntilSettled(
         const outcomes = await port.change(pending.map((entry) => entry.change));
         pending.forEach((entry, i) => {
           const got = outcomes[i];
-          entry.last = got ? { verdict: got.verdict, answer: got.answer, created: got.created } : { verdict: { kind: "retry", reason: "no answer" }, answer: null, created: null };
+          entry.last = got
+            ? { verdict: got.verdict, answer: got.answer, created: got.created }
+            : { verdict: { kind: "retry", reason: "no answer" }, answer: null, created: null };
         });
       } catch (error) {
         // The batch itself never got an answer (after the client's own retries): every change in it is in doubt.

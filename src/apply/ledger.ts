@@ -152,9 +152,11 @@ export class TenantLedger {
   settleByReadBack(residual: readonly PlanAction[]): void {
     const outstanding = new Set<string>();
     for (const action of residual) {
-      if (action.kind === "add-app-role" || action.kind === "remove-app-role") outstanding.add(keyOf(action.resource, "appRole", action.permission));
+      if (action.kind === "add-app-role" || action.kind === "remove-app-role")
+        outstanding.add(keyOf(action.resource, "appRole", action.permission));
       if (action.kind === "create-grant") for (const s of action.scopes) outstanding.add(keyOf(action.resource, "scope", s));
-      if (action.kind === "update-grant") for (const s of [...action.add, ...action.remove]) outstanding.add(keyOf(action.resource, "scope", s));
+      if (action.kind === "update-grant")
+        for (const s of [...action.add, ...action.remove]) outstanding.add(keyOf(action.resource, "scope", s));
       if (action.kind === "create-resource") outstanding.add(keyOf(action.resource, "resource", null));
     }
     for (const [key, row] of this.rows) {

@@ -63,13 +63,26 @@ export async function refreshTerraformManaged(
   options: { readonly forceConsent: boolean },
 ): Promise<TenantRun> {
   const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
-  const plan = await convergeTenant(ledger, desired, port, settings, { forceConsent: options.forceConsent, consentAttempts: 1, consentOnly: true });
+  const plan = await convergeTenant(ledger, desired, port, settings, {
+    forceConsent: options.forceConsent,
+    consentAttempts: 1,
+    consentOnly: true,
+  });
   const result = ledger.toResult(settings.timing.now(), port.requestCounts());
   if (result.status === "failed") return { plan, result };
   const pending = plan.actions.filter((action) => action.kind !== "consent").length;
-  const consent = result.steps.consent === "created" ? "posted the Partner Center consent (which Terraform cannot give) and wrote nothing else" : "nothing written";
-  const left = pending === 0 ? "its plan has no other change" : `${pending} ${pending === 1 ? "change" : "changes"} in its plan are left to terraform apply (cipp-cpv synth --adopt)`;
-  return { plan, result: { ...result, status: "skipped", skippedReason: `managed by Terraform (${desired.source.file}): ${consent}; ${left}` } };
+  const consent =
+    result.steps.consent === "created"
+      ? "posted the Partner Center consent (which Terraform cannot give) and wrote nothing else"
+      : "nothing written";
+  const left =
+    pending === 0
+      ? "its plan has no other change"
+      : `${pending} ${pending === 1 ? "change" : "changes"} in its plan are left to terraform apply (cipp-cpv synth --adopt)`;
+  return {
+    plan,
+    result: { ...result, status: "skipped", skippedReason: `managed by Terraform (${desired.source.file}): ${consent}; ${left}` },
+  };
 }
 
 /** Options of the converge loop that differ between a refresh and the re-add of a reset. */
@@ -239,7 +252,9 @@ class Execution {
       const executed = await executeKeepersFirst(this.port, actions, current, this.settings);
       this.note(executed);
       this.grantsChanged ||= executed.some(({ action, verdict }) => isGrantAction(action) && verdict.kind === "done");
-      const conflicted = new Set(executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)));
+      const conflicted = new Set(
+        executed.filter(({ verdict }) => verdict.kind === "conflict").map(({ action }) => resourceAppIdOf(action)),
+      );
       if (conflicted.size === 0) break;
       this.port.renewTokens();
       const again = await readOrFail(this.ledger, this.port, "Reading the tenant's grants again");
@@ -328,7 +343,11 @@ async function consent(
     const lastError = posted.done || !("error" in posted.last) ? null : posted.last.error;
     ledger.consent = "failed";
     ledger.fail(
-      problemOf("The Partner Center consent", lastError, options.consentFailureAction ?? "Fix the cause above, then run the refresh again."),
+      problemOf(
+        "The Partner Center consent",
+        lastError,
+        options.consentFailureAction ?? "Fix the cause above, then run the refresh again.",
+      ),
       operationErrorOf(lastError),
     );
     return null;
@@ -444,7 +463,8 @@ function blockedWithResource(actions: readonly PlanAction[], resource: BlockedIt
   const items: BlockedItem[] = [{ resource, permission: null, type: "resource", reason: "resource-unavailable", detail }];
   for (const action of actions) {
     if (action.kind === "consent" || action.resource.appId !== resource.appId) continue;
-    if (action.kind === "add-app-role") items.push({ resource, permission: action.permission, type: "appRole", reason: "resource-unavailable", detail });
+    if (action.kind === "add-app-role")
+      items.push({ resource, permission: action.permission, type: "appRole", reason: "resource-unavailable", detail });
     if (action.kind === "create-grant") {
       for (const scope of action.scopes) items.push({ resource, permission: scope, type: "scope", reason: "resource-unavailable", detail });
     }
@@ -466,10 +486,21 @@ async function explainDenial(port: TenantPort): Promise<AccessProblem | null> {
  * been written: under the keep policy the kept grant takes over the duplicate's scopes, so
  * deleting the duplicate while that write fails would lose them.
  */
-async function executeKeepersFirst(port: TenantPort, actions: readonly PlanAction[], live: LiveTenant, settings: StepSettings): Promise<ExecutedAction[]> {
+async function executeKeepersFirst(
+  port: TenantPort,
+  actions: readonly PlanAction[],
+  live: LiveTenant,
+  settings: StepSettings,
+): Promise<ExecutedAction[]> {
   const isDuplicateDelete = (action: PlanAction): boolean => action.kind === "delete-duplicate-grant";
   const deletes = actions.filter(isDuplicateDelete);
-  const first = await executeWrites(port, actions.filter((action) => !isDuplicateDelete(action)), live, settings.timing, settings.writeRetry);
+  const first = await executeWrites(
+    port,
+    actions.filter((action) => !isDuplicateDelete(action)),
+    live,
+    settings.timing,
+    settings.writeRetry,
+  );
   if (deletes.length === 0) return first;
   const unwritten = new Set(
     first
@@ -480,7 +511,10 @@ async function executeKeepersFirst(port: TenantPort, actions: readonly PlanActio
     .filter((action) => unwritten.has(resourceAppIdOf(action)))
     .map((action) => ({
       action,
-      verdict: { kind: "failed", reason: "not deleted: the grant kept for this resource, which takes over its scopes, could not be written first" },
+      verdict: {
+        kind: "failed",
+        reason: "not deleted: the grant kept for this resource, which takes over its scopes, could not be written first",
+      },
       answer: null,
       created: null,
     }));

@@ -30,7 +30,10 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
     before = await port.read();
   } catch (error) {
     ledger.reset = { removed: false, snapshot: null, error: operationErrorOf(error) };
-    ledger.fail(problemOf("Reading the tenant before the reset", error, "Nothing was removed. Run the reset again."), operationErrorOf(error));
+    ledger.fail(
+      problemOf("Reading the tenant before the reset", error, "Nothing was removed. Run the reset again."),
+      operationErrorOf(error),
+    );
     return finish(planTenant(desired, { kind: "inaccessible", problem: problemOf("Reading the tenant", error, "") }, settings.planOptions));
   }
   const plan = planTenant(desired, before, { ...settings.planOptions, forceConsent: true });
@@ -84,11 +87,11 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
     await convergeTenant(ledger, desired, port, settings, { ...readd, forceConsent: false });
     const readded = ledger.consent === "created";
     ledger.reset = { removed: readded, snapshot, error: operationErrorOf(error) };
-    const state =
-      readded
-        ? "The removal had taken effect after all, and CIPP-SAM was added back."
-        : "CIPP-SAM is still in the tenant.";
-    ledger.fail(problemOf("Removing the Partner Center consent", error, `${state} Fix the cause above and run the reset again.`), operationErrorOf(error));
+    const state = readded ? "The removal had taken effect after all, and CIPP-SAM was added back." : "CIPP-SAM is still in the tenant.";
+    ledger.fail(
+      problemOf("Removing the Partner Center consent", error, `${state} Fix the cause above and run the reset again.`),
+      operationErrorOf(error),
+    );
     return finishRecorded(finish(plan));
   }
 
@@ -115,7 +118,11 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
 }
 
 /** Deletes CIPP-SAM's service principal if it is still there; null when it is gone. */
-async function deleteLeftoverServicePrincipal(port: TenantPort, servicePrincipalId: string, settings: StepSettings): Promise<OperationError | null> {
+async function deleteLeftoverServicePrincipal(
+  port: TenantPort,
+  servicePrincipalId: string,
+  settings: StepSettings,
+): Promise<OperationError | null> {
   // Only a reading that shows it gone counts: when the tenant cannot be read (the old token's
   // grants are gone, a transient error), the delete is tried and its answer tells.
   let gone: boolean;
@@ -126,14 +133,23 @@ async function deleteLeftoverServicePrincipal(port: TenantPort, servicePrincipal
     gone = false;
   }
   if (gone) return null;
-  const [settled] = await changeUntilSettled(port, [{ kind: "delete-service-principal", servicePrincipalId }], settings.timing, withAttempts(settings.writeRetry, 3));
+  const [settled] = await changeUntilSettled(
+    port,
+    [{ kind: "delete-service-principal", servicePrincipalId }],
+    settings.timing,
+    withAttempts(settings.writeRetry, 3),
+  );
   if (settled === undefined || settled.verdict.kind === "done" || settled.verdict.kind === "already-present") return null;
   const { answer } = settled;
   return {
     service: "graph",
     status: answer && answer.status > 0 ? answer.status : null,
     code: answer?.code ?? "error",
-    message: answer ? describeAnswer(answer) : settled.verdict.kind === "unavailable" || settled.verdict.kind === "failed" ? settled.verdict.reason : "no answer",
+    message: answer
+      ? describeAnswer(answer)
+      : settled.verdict.kind === "unavailable" || settled.verdict.kind === "failed"
+        ? settled.verdict.reason
+        : "no answer",
   };
 }
 
@@ -151,7 +167,8 @@ export function snapshotOf(live: LiveTenant): ResetSnapshot | null {
     servicePrincipalId: live.client.servicePrincipalId,
     appRoles: live.appRoleAssignments.map((assignment) => ({
       resource: refOf(assignment.resourceId),
-      permission: bySpId.get(assignment.resourceId)?.appRoles.find((role) => role.id === assignment.appRoleId)?.value ?? assignment.appRoleId,
+      permission:
+        bySpId.get(assignment.resourceId)?.appRoles.find((role) => role.id === assignment.appRoleId)?.value ?? assignment.appRoleId,
       appRoleId: assignment.appRoleId,
     })),
     grants: live.grants.map((grant) => ({

@@ -142,8 +142,7 @@ export interface RunResult {
 export function totalsOf(tenants: readonly TenantResult[]): RunTotals {
   const withStatus = (status: TenantOutcome): number => tenants.filter((tenant) => tenant.status === status).length;
   const permissions = tenants.flatMap((tenant) => tenant.permissions).filter((item) => item.type !== "resource");
-  const withOutcome = (outcome: PermissionOutcome): number =>
-    permissions.filter((item) => item.outcome === outcome).length;
+  const withOutcome = (outcome: PermissionOutcome): number => permissions.filter((item) => item.outcome === outcome).length;
   return {
     tenants: tenants.length,
     converged: withStatus("converged"),
@@ -164,12 +163,7 @@ export function exitCodeOf(tenants: readonly TenantResult[]): 0 | 1 {
 }
 
 /** Assembles the run artefact, deriving totals and exit code so they cannot disagree with the tenants. */
-export function runResultOf(
-  mode: RunMode,
-  startedAt: string,
-  finishedAt: string,
-  tenants: readonly TenantResult[],
-): RunResult {
+export function runResultOf(mode: RunMode, startedAt: string, finishedAt: string, tenants: readonly TenantResult[]): RunResult {
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     mode,

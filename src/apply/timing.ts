@@ -29,7 +29,11 @@ export function timingWith(overrides: Partial<Timing>): Timing {
 }
 
 /** The timing of a run's dependencies (`clock`, `sleep`, `random`, each optional): real time for what they leave out. */
-export function timingOf(deps: { readonly clock?: () => number; readonly sleep?: (ms: number) => Promise<void>; readonly random?: () => number }): Timing {
+export function timingOf(deps: {
+  readonly clock?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}): Timing {
   return timingWith({
     ...(deps.clock ? { now: deps.clock } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),

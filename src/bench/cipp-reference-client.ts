@@ -183,7 +183,10 @@ class Runspace {
 
     const missing = resources.filter((r) => !list.some((sp) => sp.appId === r.appId));
     if (missing.length > 0) {
-      const answers = await this.batch(tenant.tenantId, missing.map((r) => ({ method: "POST", url: "/servicePrincipals", body: { appId: r.appId } })));
+      const answers = await this.batch(
+        tenant.tenantId,
+        missing.map((r) => ({ method: "POST", url: "/servicePrincipals", body: { appId: r.appId } })),
+      );
       answers.forEach((answer, i) => {
         const resource = missing[i];
         if (resource === undefined) return;
@@ -198,7 +201,11 @@ class Runspace {
       if (!sp) continue;
       for (const appRoleId of resource.appRoleIds) {
         if (assigned.some((a) => a["appRoleId"] === appRoleId && a["resourceId"] === sp.id)) continue;
-        grants.push({ method: "POST", url: `/servicePrincipals/${ours.id}/appRoleAssignedTo`, body: { principalId: ours.id, resourceId: sp.id, appRoleId } });
+        grants.push({
+          method: "POST",
+          url: `/servicePrincipals/${ours.id}/appRoleAssignedTo`,
+          body: { principalId: ours.id, resourceId: sp.id, appRoleId },
+        });
       }
     }
     let added = 0;
@@ -222,7 +229,11 @@ class Runspace {
     let ours = list.find((sp) => sp.appId === this.options.applicationId);
     if (!ours) {
       const token = await this.token(tenant.tenantId, GRAPH_SCOPE, true);
-      const answer = await this.call("GET", `${this.options.baseUrl}/beta/servicePrincipals(appId='${this.options.applicationId}')?$select=appId,id,displayName`, token);
+      const answer = await this.call(
+        "GET",
+        `${this.options.baseUrl}/beta/servicePrincipals(appId='${this.options.applicationId}')?$select=appId,id,displayName`,
+        token,
+      );
       if (answer.status === 200) ours = servicePrincipalOf(answer.json);
     }
     if (!ours) return [`Failed to find service principal for application ${this.options.applicationId} in tenant ${tenant.tenantId}`];
@@ -231,7 +242,12 @@ class Runspace {
     for (const resource of resources) {
       let sp = list.find((s) => s.appId === resource.appId);
       if (!sp) {
-        const created = await this.call("POST", `${this.options.baseUrl}/v1.0/servicePrincipals`, await this.token(tenant.tenantId, GRAPH_SCOPE, false), { appId: resource.appId });
+        const created = await this.call(
+          "POST",
+          `${this.options.baseUrl}/v1.0/servicePrincipals`,
+          await this.token(tenant.tenantId, GRAPH_SCOPE, false),
+          { appId: resource.appId },
+        );
         if (created.status !== 201) {
           results.push(`Failed to create service principal for ${resource.appId}: ${errorMessage(created)}`);
           continue;
@@ -254,12 +270,21 @@ class Runspace {
           resourceId: sp.id,
           scope: newScope,
         });
-        results.push(answer.status < 300 ? `Successfully added permissions for ${sp.displayName}` : `Failed to add permissions for ${sp.displayName}: ${errorMessage(answer)}`);
+        results.push(
+          answer.status < 300
+            ? `Successfully added permissions for ${sp.displayName}`
+            : `Failed to add permissions for ${sp.displayName}: ${errorMessage(answer)}`,
+        );
         continue;
       }
       // Duplicate cleanup: every grant for the resource but the first goes, errors swallowed.
-      for (const duplicate of existing.slice(1)) await this.call("DELETE", `${this.options.baseUrl}/v1.0/oauth2PermissionGrants/${String(duplicate["id"])}`, await token());
-      const old = new Set(String(first["scope"] ?? "").split(" ").filter((s) => s !== ""));
+      for (const duplicate of existing.slice(1))
+        await this.call("DELETE", `${this.options.baseUrl}/v1.0/oauth2PermissionGrants/${String(duplicate["id"])}`, await token());
+      const old = new Set(
+        String(first["scope"] ?? "")
+          .split(" ")
+          .filter((s) => s !== ""),
+      );
       const wanted = new Set(newScope.split(" ").filter((s) => s !== ""));
       const addedScopes = [...wanted].filter((s) => !old.has(s));
       const removedScopes = [...old].filter((s) => !wanted.has(s));
@@ -267,10 +292,14 @@ class Runspace {
         results.push(`All delegated permissions exist for ${sp.displayName}`);
         continue;
       }
-      const answer = await this.call("PATCH", `${this.options.baseUrl}/v1.0/oauth2PermissionGrants/${String(first["id"])}`, await token(), { scope: newScope });
+      const answer = await this.call("PATCH", `${this.options.baseUrl}/v1.0/oauth2PermissionGrants/${String(first["id"])}`, await token(), {
+        scope: newScope,
+      });
       if (answer.status < 300) {
         this.clearTokenCache(tenant.tenantId);
-        results.push(`Successfully updated permissions for ${sp.displayName}. Added: ${addedScopes.join(" ")} Removed: ${removedScopes.join(" ")}`);
+        results.push(
+          `Successfully updated permissions for ${sp.displayName}. Added: ${addedScopes.join(" ")} Removed: ${removedScopes.join(" ")}`,
+        );
       } else {
         results.push(`Failed to update permissions for ${sp.displayName}: ${errorMessage(answer)}`);
       }
@@ -338,7 +367,12 @@ class Runspace {
       const chunk = items.slice(start, start + BATCH_SIZE);
       const token = await this.token(tenantId, GRAPH_SCOPE, false);
       const body = {
-        requests: chunk.map((item, i) => ({ id: String(i + 1), method: item.method, url: item.url, ...(item.body !== undefined ? { headers: { "Content-Type": "application/json" }, body: item.body } : {}) })),
+        requests: chunk.map((item, i) => ({
+          id: String(i + 1),
+          method: item.method,
+          url: item.url,
+          ...(item.body !== undefined ? { headers: { "Content-Type": "application/json" }, body: item.body } : {}),
+        })),
       };
       this.account.writes += chunk.filter((item) => WRITE_METHODS.has(item.method)).length;
       const answer = await this.send("POST", `${this.options.baseUrl}/beta/$batch`, token, body);
@@ -348,7 +382,10 @@ class Runspace {
         const response = responses.find((r) => r["id"] === String(i + 1));
         const status = typeof response?.["status"] === "number" ? response["status"] : 0;
         const responseBody = response?.["body"];
-        answers.push({ status, json: typeof responseBody === "object" && responseBody !== null ? (responseBody as Record<string, unknown>) : {} });
+        answers.push({
+          status,
+          json: typeof responseBody === "object" && responseBody !== null ? (responseBody as Record<string, unknown>) : {},
+        });
       }
     }
     return answers;
@@ -366,7 +403,12 @@ class Runspace {
     }
   }
 
-  private async send(method: Dispatcher.HttpMethod, url: string, token: string, body?: unknown): Promise<Answer & { readonly retryAfterMs?: number }> {
+  private async send(
+    method: Dispatcher.HttpMethod,
+    url: string,
+    token: string,
+    body?: unknown,
+  ): Promise<Answer & { readonly retryAfterMs?: number }> {
     this.account.requests++;
     const res = await request(url, {
       method,
@@ -431,7 +473,11 @@ interface ResolvedResource {
 }
 
 function servicePrincipalOf(json: Record<string, unknown>): ServicePrincipal {
-  return { id: String(json["id"] ?? ""), appId: String(json["appId"] ?? json["AppId"] ?? ""), displayName: String(json["displayName"] ?? "") };
+  return {
+    id: String(json["id"] ?? ""),
+    appId: String(json["appId"] ?? json["AppId"] ?? ""),
+    displayName: String(json["displayName"] ?? ""),
+  };
 }
 
 function parseObject(text: string): Record<string, unknown> {
@@ -446,7 +492,8 @@ function parseObject(text: string): Record<string, unknown> {
 /** Graph's error.message or Partner Center's description, as Get-NormalizedError reads them. */
 function errorMessage(answer: Answer): string {
   const error = answer.json["error"];
-  if (typeof error === "object" && error !== null && typeof (error as Record<string, unknown>)["message"] === "string") return String((error as Record<string, unknown>)["message"]);
+  if (typeof error === "object" && error !== null && typeof (error as Record<string, unknown>)["message"] === "string")
+    return String((error as Record<string, unknown>)["message"]);
   if (typeof answer.json["description"] === "string") return answer.json["description"];
   return `HTTP ${answer.status}`;
 }

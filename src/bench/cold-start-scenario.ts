@@ -48,10 +48,22 @@ export async function measureColdStarts(runs: number): Promise<ColdStart[]> {
   const env = bareEnvironment();
   const cases: Case[] = [
     { name: "cipp-cpv --help", binary: process.execPath, args: [cli, "--help"], env, expectedExit: (c) => c === 0 },
-    { name: "cipp-cpv validate (demo stacks)", binary: process.execPath, args: [cli, "validate", "--stacks", join(ROOT, "stacks")], env, expectedExit: (c) => c === 0 },
+    {
+      name: "cipp-cpv validate (demo stacks)",
+      binary: process.execPath,
+      args: [cli, "validate", "--stacks", join(ROOT, "stacks")],
+      env,
+      expectedExit: (c) => c === 0,
+    },
   ];
   if (existsSync(NODE_24)) {
-    cases.push({ name: "Action bundle, no inputs (Node 24)", binary: NODE_24, args: [join(ROOT, "dist", "index.js")], env, expectedExit: (c) => c !== 0 && c !== null });
+    cases.push({
+      name: "Action bundle, no inputs (Node 24)",
+      binary: NODE_24,
+      args: [join(ROOT, "dist", "index.js")],
+      env,
+      expectedExit: (c) => c !== 0 && c !== null,
+    });
   }
   const binaries = [...new Set(cases.map((c) => c.binary))];
   const bare = new Map<string, MeasuredProcess[]>(binaries.map((b) => [b, []]));

@@ -50,7 +50,11 @@ export async function measureDiscovery(customers: number, declared: number): Pro
         credential: { kind: "secret", clientSecret: DEMO_CREDENTIALS.clientSecret },
         refreshToken: DEMO_CREDENTIALS.refreshToken,
       },
-      { dispatcher: agent, clock: () => emulator.clock.now(), sleep: async (ms) => void emulator.clock.advance(Math.max(0, Math.ceil(ms))) },
+      {
+        dispatcher: agent,
+        clock: () => emulator.clock.now(),
+        sleep: async (ms) => void emulator.clock.advance(Math.max(0, Math.ceil(ms))),
+      },
     );
     const ms = performance.now() - started;
     const after = emulator.requests();

@@ -43,7 +43,13 @@ async function main(): Promise<void> {
   const virtualNow = emulator.clock.now();
   emulator.clock.setSpeed(options.clockSpeed);
   const realNow = Date.now();
-  const ready: EmulatorProcessReady = { baseUrl: emulator.baseUrl, caCertificatePem: emulator.caCertificatePem, virtualNow, realNow, clockSpeed: options.clockSpeed };
+  const ready: EmulatorProcessReady = {
+    baseUrl: emulator.baseUrl,
+    caCertificatePem: emulator.caCertificatePem,
+    virtualNow,
+    realNow,
+    clockSpeed: options.clockSpeed,
+  };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   const lines = createInterface({ input: process.stdin });

@@ -29,7 +29,13 @@ export interface FirstRefreshMeasurement {
 
 export async function measureFirstRefresh(wireProfile?: FaultProfile): Promise<FirstRefreshMeasurement> {
   const fleet = fleetTenants(1);
-  const child = await startEmulatorChild({ kind: "fresh", tenants: 1, clockSpeed: 1, throttle: false, ...(wireProfile !== undefined ? { faults: wireProfile } : {}) });
+  const child = await startEmulatorChild({
+    kind: "fresh",
+    tenants: 1,
+    clockSpeed: 1,
+    throttle: false,
+    ...(wireProfile !== undefined ? { faults: wireProfile } : {}),
+  });
   const stacks = temporaryStacks(fleet);
   try {
     const runner = sandboxRunner(child);

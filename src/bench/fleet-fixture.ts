@@ -45,7 +45,8 @@ export function fleetWorld(kind: FleetKind, tenants: readonly FleetTenant[]): Wo
   const model = demo.tenants.find((t) => t.tenantId === modelId);
   const partner = demo.tenants.find((t) => t.tenantId === demo.partnerTenantId);
   const relationship = demo.gdapRelationships.find((r) => r.customerTenantId === modelId);
-  if (!model || !partner || !relationship) throw new Error("The demo world no longer has the tenant the bench clones; update fleet-fixture.ts.");
+  if (!model || !partner || !relationship)
+    throw new Error("The demo world no longer has the tenant the bench clones; update fleet-fixture.ts.");
   return {
     ...demo,
     tenants: [partner, ...tenants.map((t) => ({ ...model, ...t }))],
@@ -62,7 +63,11 @@ export function fleetWorld(kind: FleetKind, tenants: readonly FleetTenant[]): Wo
  * Writes a stacks directory into `dir` (which must exist): cipp-cpv.yaml for the demo partner and
  * CIPP-SAM on the sandbox cloud with CIPP's default set, and one tenants/*.yaml per tenant.
  */
-export function writeFleetStacks(dir: string, tenants: readonly FleetTenant[], options: { readonly managedBy?: "terraform" | "cipp-cpv" } = {}): void {
+export function writeFleetStacks(
+  dir: string,
+  tenants: readonly FleetTenant[],
+  options: { readonly managedBy?: "terraform" | "cipp-cpv" } = {},
+): void {
   writeFileSync(
     join(dir, "cipp-cpv.yaml"),
     [

@@ -52,7 +52,12 @@ async function main(argv: readonly string[]): Promise<number> {
     .option("--concurrency <n>", "tenants processed at once (the engine's default is 10)", positiveInteger, 10)
     .option("--customers <n>", "GDAP customers of the discovery scenario (a tenth of them declared)", positiveInteger, 10_000)
     .option("--side-by-side <n>", "tenants of each fleet run by both cipp-cpv and CIPP's call sequence", positiveInteger, 1000)
-    .option("--side-by-side-speed <s>", "virtual ms per real ms for the side-by-side runs (at 1 processor time is not magnified into virtual time)", positiveNumber, 1)
+    .option(
+      "--side-by-side-speed <s>",
+      "virtual ms per real ms for the side-by-side runs (at 1 processor time is not magnified into virtual time)",
+      positiveNumber,
+      1,
+    )
     .option("--memory <sizes>", "fleet sizes of the CLI memory rows, comma-separated", sizes, FULL_MEMORY)
     .option("--cold-start-runs <n>", "runs of each cold start (the median is reported)", positiveInteger, 11)
     .option(
@@ -86,7 +91,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const discovery = await measureDiscovery(customers, declared);
 
   const sideBySide = { speed: options.sideBySideSpeed, concurrency: options.concurrency, wire, throttle: true, tenants: sideBySideTenants };
-  progress(`6/9 CIPP side by side: ${sideBySideTenants} never-consented tenants, cipp-cpv then CIPP's call sequence, clock speed ${options.sideBySideSpeed}...`);
+  progress(
+    `6/9 CIPP side by side: ${sideBySideTenants} never-consented tenants, cipp-cpv then CIPP's call sequence, clock speed ${options.sideBySideSpeed}...`,
+  );
   const fresh = await measureSideBySide({ ...sideBySide, kind: "fresh" });
   progress(`7/9 CIPP side by side: ${sideBySideTenants} converged tenants, cipp-cpv, CIPP's nightly, CIPP's manual refresh...`);
   const converged = await measureSideBySide({ ...sideBySide, kind: "converged" });
@@ -105,12 +112,16 @@ async function main(argv: readonly string[]): Promise<number> {
   if (options.json !== undefined) {
     const machine = { node: process.version, platform: process.platform, processors: cpus().length };
     const effective = { ...options, tenants, sideBySide: sideBySideTenants, memory: memorySizes, coldStartRuns, wire };
-    writeFileSync(options.json, `${JSON.stringify({ startedAt, machine, options: effective, results: { ...results, discovery }, ratios: ratiosOf(results) }, null, 2)}\n`);
+    writeFileSync(
+      options.json,
+      `${JSON.stringify({ startedAt, machine, options: effective, results: { ...results, discovery }, ratios: ratiosOf(results) }, null, 2)}\n`,
+    );
     progress(`Wrote ${options.json}.`);
   }
 
   const failures = runFailures(results);
-  if (discovery.proposed !== customers - declared) failures.push(`discovery proposed ${discovery.proposed} files, not ${customers - declared}.`);
+  if (discovery.proposed !== customers - declared)
+    failures.push(`discovery proposed ${discovery.proposed} files, not ${customers - declared}.`);
   for (const failure of failures) process.stderr.write(`The run failed: ${failure}\n`);
   return failures.length > 0 ? 1 : 0;
 }
@@ -119,15 +130,24 @@ async function main(argv: readonly string[]): Promise<number> {
 function runFailures(results: BenchResults): string[] {
   const failures: string[] = [];
   const { plan, firstRefresh, rollout } = results;
-  if ((plan.statuses["converged"] ?? 0) !== plan.tenants) failures.push(`not every tenant of the converged fleet planned converged (${JSON.stringify(plan.statuses)}).`);
-  if (firstRefresh.status !== "changed" || !firstRefresh.converged) failures.push(`the first refresh ended "${firstRefresh.status}"${firstRefresh.converged ? "" : " without converging"}.`);
-  if (results.synth.stacks !== results.synth.tenants) failures.push(`synth wrote ${results.synth.stacks} stacks for ${results.synth.tenants} tenants.`);
-  if ((rollout.statuses["changed"] ?? 0) !== rollout.tenants) failures.push(`not every tenant of the rollout was changed (${JSON.stringify(rollout.statuses)}).`);
-  for (const [kind, expected] of [["fresh", "changed"], ["converged", "converged"]] as const) {
+  if ((plan.statuses["converged"] ?? 0) !== plan.tenants)
+    failures.push(`not every tenant of the converged fleet planned converged (${JSON.stringify(plan.statuses)}).`);
+  if (firstRefresh.status !== "changed" || !firstRefresh.converged)
+    failures.push(`the first refresh ended "${firstRefresh.status}"${firstRefresh.converged ? "" : " without converging"}.`);
+  if (results.synth.stacks !== results.synth.tenants)
+    failures.push(`synth wrote ${results.synth.stacks} stacks for ${results.synth.tenants} tenants.`);
+  if ((rollout.statuses["changed"] ?? 0) !== rollout.tenants)
+    failures.push(`not every tenant of the rollout was changed (${JSON.stringify(rollout.statuses)}).`);
+  for (const [kind, expected] of [
+    ["fresh", "changed"],
+    ["converged", "converged"],
+  ] as const) {
     const ours = results.sideBySide[kind].find((c) => c.client === "cipp-cpv");
-    if (ours === undefined || (ours.statuses[expected] ?? 0) !== ours.tenants) failures.push(`side by side, cipp-cpv did not end every ${kind} tenant ${expected} (${JSON.stringify(ours?.statuses)}).`);
+    if (ours === undefined || (ours.statuses[expected] ?? 0) !== ours.tenants)
+      failures.push(`side by side, cipp-cpv did not end every ${kind} tenant ${expected} (${JSON.stringify(ours?.statuses)}).`);
   }
-  for (const m of results.memory) if (m.exitCode !== 0) failures.push(`cipp-cpv plan over ${m.tenants} converged tenants exited ${String(m.exitCode)}.`);
+  for (const m of results.memory)
+    if (m.exitCode !== 0) failures.push(`cipp-cpv plan over ${m.tenants} converged tenants exited ${String(m.exitCode)}.`);
   for (const c of results.coldStarts) if (!c.exitCodesAsExpected) failures.push(`${c.name} did not exit as expected.`);
   return failures;
 }
@@ -172,9 +192,18 @@ function sizes(value: string): number[] {
 /** The discovery figures, with the ratio to the one-request-per-page-plus-one-per-relationship bound. */
 function discoveryTable(d: DiscoveryMeasurement): string {
   const rows: [string, string][] = [
-    [`discovery, ${d.customers.toLocaleString("en")} GDAP customers (${d.declared.toLocaleString("en")} declared)`, `${d.proposed.toLocaleString("en")} files proposed in ${(d.ms / 1000).toFixed(1)} s`],
-    ["  requests", `${d.graphRequests} Graph (${d.relationshipPages} pages, ${d.graphRequests - d.relationshipPages} $batch carrying ${d.batchItems} reads), ${d.tokenRequests} tokens`],
-    ["  against the bound", `${d.graphRequests} / ${d.bound} (1 per page + 1 per relationship checked) = ${(d.graphRequests / d.bound).toFixed(2)}`],
+    [
+      `discovery, ${d.customers.toLocaleString("en")} GDAP customers (${d.declared.toLocaleString("en")} declared)`,
+      `${d.proposed.toLocaleString("en")} files proposed in ${(d.ms / 1000).toFixed(1)} s`,
+    ],
+    [
+      "  requests",
+      `${d.graphRequests} Graph (${d.relationshipPages} pages, ${d.graphRequests - d.relationshipPages} $batch carrying ${d.batchItems} reads), ${d.tokenRequests} tokens`,
+    ],
+    [
+      "  against the bound",
+      `${d.graphRequests} / ${d.bound} (1 per page + 1 per relationship checked) = ${(d.graphRequests / d.bound).toFixed(2)}`,
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");

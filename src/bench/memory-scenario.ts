@@ -36,11 +36,40 @@ export async function measureCliPlan(tenants: number, concurrency: number): Prom
     const caFile = join(dir, "sandbox-ca.pem");
     writeFileSync(caFile, child.caCertificatePem);
     const run = await measureNodeProcess(
-      [join(ROOT, "bin", "cipp-cpv.js"), "plan", "--stacks", stacks.dir, "--allow-outside-repository", "--sandbox-url", child.baseUrl, "--ca-file", caFile, "--quiet", "--concurrency", String(concurrency)],
-      { env: { ...process.env, CIPP_CPV_CLIENT_SECRET: DEMO_CREDENTIALS.clientSecret, CIPP_CPV_REFRESH_TOKEN: DEMO_CREDENTIALS.refreshToken }, cwd: dir },
+      [
+        join(ROOT, "bin", "cipp-cpv.js"),
+        "plan",
+        "--stacks",
+        stacks.dir,
+        "--allow-outside-repository",
+        "--sandbox-url",
+        child.baseUrl,
+        "--ca-file",
+        caFile,
+        "--quiet",
+        "--concurrency",
+        String(concurrency),
+      ],
+      {
+        env: {
+          ...process.env,
+          CIPP_CPV_CLIENT_SECRET: DEMO_CREDENTIALS.clientSecret,
+          CIPP_CPV_REFRESH_TOKEN: DEMO_CREDENTIALS.refreshToken,
+        },
+        cwd: dir,
+      },
     );
-    if (run.usage === null) throw new Error(`cipp-cpv plan over ${tenants} tenants reported no usage (exit ${String(run.exitCode)}): ${run.stderrTail}`);
-    return { tenants, concurrency, exitCode: run.exitCode, maxRssBytes: run.usage.maxRssBytes, cpuMs: run.usage.cpuMs, wallMs: run.wallMs, perTenantMs: run.wallMs / tenants };
+    if (run.usage === null)
+      throw new Error(`cipp-cpv plan over ${tenants} tenants reported no usage (exit ${String(run.exitCode)}): ${run.stderrTail}`);
+    return {
+      tenants,
+      concurrency,
+      exitCode: run.exitCode,
+      maxRssBytes: run.usage.maxRssBytes,
+      cpuMs: run.usage.cpuMs,
+      wallMs: run.wallMs,
+      perTenantMs: run.wallMs / tenants,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     stacks.remove();

@@ -39,7 +39,13 @@ const SINGLE_TENANT_RUNS = 11;
 /** Plans a converged fleet of `tenants` tenants, and one tenant of it alone for the baseline. */
 export async function measurePlan(tenants: number, concurrency: number, wire?: FaultProfile): Promise<PlanMeasurement> {
   const fleet = fleetTenants(tenants);
-  const child = await startEmulatorChild({ kind: "converged", tenants, clockSpeed: 1, throttle: false, ...(wire !== undefined ? { faults: wire } : {}) });
+  const child = await startEmulatorChild({
+    kind: "converged",
+    tenants,
+    clockSpeed: 1,
+    throttle: false,
+    ...(wire !== undefined ? { faults: wire } : {}),
+  });
   const all = temporaryStacks(fleet);
   const one = temporaryStacks(fleet.slice(0, 1));
   try {

@@ -40,7 +40,10 @@ export function benchRows(results: BenchResults): Row[] {
     ...rolloutRows(results.rollout),
     ...synthRows(results.synth, results.plan),
     ...sideBySideRows("5. CIPP side by side, a never-consented fleet: cipp-cpv refresh and CIPP's nightly", results.sideBySide.fresh),
-    ...sideBySideRows("6. CIPP side by side, a converged fleet: cipp-cpv refresh, CIPP's nightly and CIPP's manual refresh", results.sideBySide.converged),
+    ...sideBySideRows(
+      "6. CIPP side by side, a converged fleet: cipp-cpv refresh, CIPP's nightly and CIPP's manual refresh",
+      results.sideBySide.converged,
+    ),
     ...memoryRows(results.memory),
     ...coldStartRows(results.coldStarts),
   ];
@@ -56,7 +59,9 @@ function sideBySideRows(title: string, clients: readonly ClientMeasurement[]): R
   const ours = clients.find((c) => c.client === "cipp-cpv");
   const first = clients[0];
   if (ours === undefined || first === undefined) return [];
-  const rows: Row[] = [{ label: `${title}; ${first.tenants} tenants, ${first.concurrency} at a time, same world, same wire, clock speed ${first.speed}` }];
+  const rows: Row[] = [
+    { label: `${title}; ${first.tenants} tenants, ${first.concurrency} at a time, same world, same wire, clock speed ${first.speed}` },
+  ];
   for (const c of clients) {
     rows.push({
       label: `${CLIENT_NAMES[c.client]}: requests / tokens / writes`,
@@ -73,7 +78,10 @@ function sideBySideRows(title: string, clients: readonly ClientMeasurement[]): R
     rows.push({
       label: `${CLIENT_NAMES[c.client]}: processor time / real time`,
       value: `client ${fixed(clientShare, 2)}, emulator ${fixed(emulatorShare, 2)}`,
-      note: Math.max(clientShare, emulatorShare) > CPU_HEAVY_SHARE ? "CPU-heavy: the wall time is partly this machine's processor time" : "the wire, not the processor, sets the wall time",
+      note:
+        Math.max(clientShare, emulatorShare) > CPU_HEAVY_SHARE
+          ? "CPU-heavy: the wall time is partly this machine's processor time"
+          : "the wire, not the processor, sets the wall time",
     });
   }
   for (const c of clients) {
@@ -89,7 +97,9 @@ function sideBySideRows(title: string, clients: readonly ClientMeasurement[]): R
 
 function memoryRows(runs: readonly MemoryMeasurement[]): Row[] {
   if (runs.length === 0) return [];
-  const rows: Row[] = [{ label: "7. cipp-cpv plan of a converged fleet as its own process (emulator in another), peak RSS from the operating system" }];
+  const rows: Row[] = [
+    { label: "7. cipp-cpv plan of a converged fleet as its own process (emulator in another), peak RSS from the operating system" },
+  ];
   for (const m of runs) {
     rows.push({
       label: `plan, ${m.tenants.toLocaleString("en")} tenants: peak RSS`,
@@ -102,7 +112,11 @@ function memoryRows(runs: readonly MemoryMeasurement[]): Row[] {
   if (small !== undefined && large !== undefined && large !== small) {
     const scale = `${large.tenants.toLocaleString("en")} / ${small.tenants.toLocaleString("en")}`;
     rows.push({ label: `Peak RSS at ${scale}`, value: fixed(large.maxRssBytes / small.maxRssBytes, 2), note: "target <= 1.3 (flat)" });
-    rows.push({ label: `Time per tenant at ${scale}`, value: fixed(large.perTenantMs / small.perTenantMs, 2), note: "target <= 1.1 (linear)" });
+    rows.push({
+      label: `Time per tenant at ${scale}`,
+      value: fixed(large.perTenantMs / small.perTenantMs, 2),
+      note: "target <= 1.1 (linear)",
+    });
   }
   return rows;
 }
@@ -127,15 +141,27 @@ function synthRows(s: SynthMeasurement, p: PlanMeasurement): Row[] {
   const ours = p.requestsPerTenant.token + p.requestsPerTenant.api;
   return [
     { label: `4. Terraform stacks of ${s.tenants} tenants managed by Terraform (cipp-cpv synth, no live state), in a child process` },
-    { label: "Stacks written", value: `${s.stacks} of ${s.tenants}`, note: `${(s.outputBytes / 1_000_000).toFixed(1)} MB of configuration` },
-    { label: "Synth wall time", value: seconds(s.wallMs), note: `target < 20 s; declarations load ${seconds(s.child.loadMs)}, synth ${seconds(s.child.synthMs)}, processor time ${seconds(s.child.cpuMs)}` },
+    {
+      label: "Stacks written",
+      value: `${s.stacks} of ${s.tenants}`,
+      note: `${(s.outputBytes / 1_000_000).toFixed(1)} MB of configuration`,
+    },
+    {
+      label: "Synth wall time",
+      value: seconds(s.wallMs),
+      note: `target < 20 s; declarations load ${seconds(s.child.loadMs)}, synth ${seconds(s.child.synthMs)}, processor time ${seconds(s.child.cpuMs)}`,
+    },
     { label: "Synth peak memory (child's peak RSS)", value: `${Math.round(s.child.maxRssBytes / 1_048_576)} MB`, note: "target < 400 MB" },
     {
       label: "Graph reads per tenant, terraform plan",
       value: `>= ${reads}`,
       note: `one per instance refreshed: ${s.planReadsPerTenant.dataSources} data sources, ${s.planReadsPerTenant.resources} assignments and grants; tokens besides`,
     },
-    { label: "Requests per tenant, terraform plan / cipp-cpv plan", value: `>= ${fixed(reads / ours, 1)}`, note: `cipp-cpv plan: ${fixed(ours, 2)} (section 1)` },
+    {
+      label: "Requests per tenant, terraform plan / cipp-cpv plan",
+      value: `>= ${fixed(reads / ours, 1)}`,
+      note: `cipp-cpv plan: ${fixed(ours, 2)} (section 1)`,
+    },
   ];
 }
 
@@ -144,12 +170,24 @@ function planRows(p: PlanMeasurement): Row[] {
   return [
     { label: `1. Plan of a converged fleet: ${p.tenants} tenants, ${p.concurrency} at a time` },
     { label: "Tenants planned converged", value: `${p.statuses["converged"] ?? 0} of ${p.tenants}`, note: statusNote(p.statuses) },
-    { label: "Token requests per tenant", value: fixed(p.requestsPerTenant.token, 2), note: `busiest tenant ${p.maxRequestsOfOneTenant.token}` },
+    {
+      label: "Token requests per tenant",
+      value: fixed(p.requestsPerTenant.token, 2),
+      note: `busiest tenant ${p.maxRequestsOfOneTenant.token}`,
+    },
     { label: "API requests per tenant", value: fixed(p.requestsPerTenant.api, 2), note: `busiest tenant ${p.maxRequestsOfOneTenant.api}` },
     { label: "HTTP requests per tenant", value: fixed(perTenant, 2), note: "target <= 2 (one token, one batch)" },
-    { label: `Plan time, ${p.tenants} tenants`, value: seconds(p.planMs), note: `lower bound ${seconds(p.lowerBoundMs)} (round trips at 50 ms, ${p.peakInFlight} in flight); declarations load ${seconds(p.declarationsLoadMs)}` },
+    {
+      label: `Plan time, ${p.tenants} tenants`,
+      value: seconds(p.planMs),
+      note: `lower bound ${seconds(p.lowerBoundMs)} (round trips at 50 ms, ${p.peakInFlight} in flight); declarations load ${seconds(p.declarationsLoadMs)}`,
+    },
     { label: `Time per tenant at ${p.tenants} tenants`, value: millis(p.perTenantMs) },
-    { label: "Time for 1 tenant alone", value: millis(p.singleTenantMs), note: `median of ${p.singleTenantRunsMs.length} runs after a warm-up` },
+    {
+      label: "Time for 1 tenant alone",
+      value: millis(p.singleTenantMs),
+      note: `median of ${p.singleTenantRunsMs.length} runs after a warm-up`,
+    },
     { label: `Scaling: per-tenant time at ${p.tenants} / at 1`, value: fixed(p.scaling, 3), note: "below 1: concurrency pays off" },
   ];
 }
@@ -158,10 +196,18 @@ function firstRefreshRows(f: FirstRefreshMeasurement): Row[] {
   return [
     { label: "2. First refresh of one never-consented tenant, 50-150 ms latency and replication lag" },
     { label: "Outcome", value: f.status, note: f.converged ? "read-back converged" : "read-back NOT converged" },
-    { label: "Requests besides tokens", value: String(f.apiRequests), note: `target <= 10; Graph ${f.graphRequests}, Partner Center ${f.partnerCenterRequests}` },
+    {
+      label: "Requests besides tokens",
+      value: String(f.apiRequests),
+      note: `target <= 10; Graph ${f.graphRequests}, Partner Center ${f.partnerCenterRequests}`,
+    },
     { label: "Token requests", value: String(f.tokenRequests) },
     { label: "Graph writes ($batch write items)", value: String(f.graphWrites), note: `plus ${f.graphBatchReads} read items in batches` },
-    { label: "Wall time", value: seconds(f.realMs), note: `lower bound ${seconds(f.lowerBoundMs)} (round trips at 50 ms); the rest is replication lag waited out` },
+    {
+      label: "Wall time",
+      value: seconds(f.realMs),
+      note: `lower bound ${seconds(f.lowerBoundMs)} (round trips at 50 ms); the rest is replication lag waited out`,
+    },
   ];
 }
 
@@ -179,11 +225,19 @@ function rolloutRows(r: RolloutMeasurement): Row[] {
     { label: "Partner Center consents", value: String(r.partnerCenterRequests) },
     { label: "Graph requests / token requests", value: `${r.graphRequests} / ${r.tokenRequests}` },
     { label: "429 responses received", value: String(r.throttled.responses) },
-    { label: "429 batch items received", value: String(r.throttled.batchItems), note: `engine retries for 429/503: ${r.throttled.engineRetries}; target 0 or near 0` },
+    {
+      label: "429 batch items received",
+      value: String(r.throttled.batchItems),
+      note: `engine retries for 429/503: ${r.throttled.engineRetries}; target 0 or near 0`,
+    },
     { label: "Clock speed S (virtual ms per real ms)", value: String(r.speed) },
     { label: "Rollout time, virtual", value: minutes(r.virtualMs) },
     { label: "Rollout time, real", value: seconds(r.realMs) },
-    { label: "Lower bound from round trips (virtual)", value: minutes(r.roundTripBoundMs), note: "every request at 50 ms, as many in flight as were seen" },
+    {
+      label: "Lower bound from round trips (virtual)",
+      value: minutes(r.roundTripBoundMs),
+      note: "every request at 50 ms, as many in flight as were seen",
+    },
     {
       label: "Processor time / real time",
       value: `engine ${fixed(engineShare, 2)}, emulator ${fixed(emulatorShare, 2)}`,
@@ -194,13 +248,21 @@ function rolloutRows(r: RolloutMeasurement): Row[] {
       value: minutes(b.steadyMs),
       note: `work / rate; ${minutes(b.burstMs)} after a first full bucket`,
     })),
-    { label: "Lower bound at 100 % (binding)", value: minutes(documented.steadyMs), note: `${documented.limit}; ${minutes(documented.burstMs)} after a first full bucket` },
+    {
+      label: "Lower bound at 100 % (binding)",
+      value: minutes(documented.steadyMs),
+      note: `${documented.limit}; ${minutes(documented.burstMs)} after a first full bucket`,
+    },
     {
       label: `Lower bound at ${percent} % (binding)`,
       value: minutes(client.steadyMs),
       note: `${client.limit}; ${minutes(client.burstMs)} after a first full bucket; the client paces to ${percent} %`,
     },
-    { label: "Virtual time / lower bound at 100 %", value: fixed(r.virtualMs / documented.steadyMs, 3), note: `${ratioOrNone(r.virtualMs, documented.burstMs)} against the bound after a first full bucket` },
+    {
+      label: "Virtual time / lower bound at 100 %",
+      value: fixed(r.virtualMs / documented.steadyMs, 3),
+      note: `${ratioOrNone(r.virtualMs, documented.burstMs)} against the bound after a first full bucket`,
+    },
     {
       label: `Virtual time / lower bound at ${percent} %`,
       value: fixed(r.virtualMs / client.steadyMs, 3),
@@ -214,7 +276,11 @@ export function renderTable(rows: readonly Row[]): string {
   const labelWidth = Math.max(...rows.filter((r) => r.value !== undefined).map((r) => r.label.length));
   const valueWidth = Math.max(...rows.map((r) => r.value?.length ?? 0));
   return rows
-    .map((r) => (r.value === undefined ? `\n${r.label}` : `  ${r.label.padEnd(labelWidth)}  ${r.value.padStart(valueWidth)}${r.note ? `  ${r.note}` : ""}`))
+    .map((r) =>
+      r.value === undefined
+        ? `\n${r.label}`
+        : `  ${r.label.padEnd(labelWidth)}  ${r.value.padStart(valueWidth)}${r.note ? `  ${r.note}` : ""}`,
+    )
     .join("\n")
     .trimStart();
 }
@@ -231,4 +297,5 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const minutes = (ms: number): string => `${(ms / 60_000).toFixed(2)} min`;
 /** CIPP's figure over cipp-cpv's; "n / 0" where cipp-cpv sent none. */
 const ratio = (cipp: number, ours: number): string => (ours > 0 ? `${fixed(cipp / ours, 2)}x` : `${cipp} vs 0`);
-const ratioOrNone = (numerator: number, denominator: number): string => (denominator > 0 ? fixed(numerator / denominator, 3) : "no ratio (0)");
+const ratioOrNone = (numerator: number, denominator: number): string =>
+  denominator > 0 ? fixed(numerator / denominator, 3) : "no ratio (0)";

@@ -45,9 +45,20 @@ export interface RolloutMeasurement {
   };
 }
 
-export async function measureRollout(tenants: number, speed: number, concurrency: number, wireProfile?: FaultProfile): Promise<RolloutMeasurement> {
+export async function measureRollout(
+  tenants: number,
+  speed: number,
+  concurrency: number,
+  wireProfile?: FaultProfile,
+): Promise<RolloutMeasurement> {
   const fleet = fleetTenants(tenants);
-  const child = await startEmulatorChild({ kind: "fresh", tenants, clockSpeed: speed, throttle: true, ...(wireProfile !== undefined ? { faults: wireProfile } : {}) });
+  const child = await startEmulatorChild({
+    kind: "fresh",
+    tenants,
+    clockSpeed: speed,
+    throttle: true,
+    ...(wireProfile !== undefined ? { faults: wireProfile } : {}),
+  });
   const stacks = temporaryStacks(fleet);
   try {
     const runner = sandboxRunner(child, {

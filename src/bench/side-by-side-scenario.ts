@@ -70,7 +70,13 @@ export interface SideBySideOptions {
 /** Runs one client over a fresh emulator child of `options.kind`. */
 export async function measureClient(client: SideBySideClient, options: SideBySideOptions): Promise<ClientMeasurement> {
   const fleet = fleetTenants(options.tenants);
-  const child = await startEmulatorChild({ kind: options.kind, tenants: options.tenants, clockSpeed: options.speed, throttle: options.throttle, faults: options.wire });
+  const child = await startEmulatorChild({
+    kind: options.kind,
+    tenants: options.tenants,
+    clockSpeed: options.speed,
+    throttle: options.throttle,
+    faults: options.wire,
+  });
   const stacks = client === "cipp-cpv" ? temporaryStacks(fleet) : null;
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms / options.speed));
   try {
@@ -152,7 +158,8 @@ export async function measureClient(client: SideBySideClient, options: SideBySid
 
 /** Both clients (and, for a converged fleet, CIPP's manual refresh besides its nightly) on one kind of fleet. */
 export async function measureSideBySide(options: SideBySideOptions): Promise<readonly ClientMeasurement[]> {
-  const clients: SideBySideClient[] = options.kind === "converged" ? ["cipp-cpv", "cipp-nightly", "cipp-refresh"] : ["cipp-cpv", "cipp-nightly"];
+  const clients: SideBySideClient[] =
+    options.kind === "converged" ? ["cipp-cpv", "cipp-nightly", "cipp-refresh"] : ["cipp-cpv", "cipp-nightly"];
   const measured: ClientMeasurement[] = [];
   for (const client of clients) measured.push(await measureClient(client, options));
   return measured;

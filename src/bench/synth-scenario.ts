@@ -30,7 +30,10 @@ interface StackJson {
 }
 
 const instances = (blocks: StackJson["data"]): number =>
-  Object.values(blocks ?? {}).reduce((n, byName) => n + Object.values(byName).reduce((m, block) => m + (block.for_each ? Object.keys(block.for_each).length : 1), 0), 0);
+  Object.values(blocks ?? {}).reduce(
+    (n, byName) => n + Object.values(byName).reduce((m, block) => m + (block.for_each ? Object.keys(block.for_each).length : 1), 0),
+    0,
+  );
 
 export async function measureSynth(tenants: number): Promise<SynthMeasurement> {
   const dir = mkdtempSync(join(tmpdir(), "cipp-cpv-bench-synth-"));
@@ -40,14 +43,23 @@ export async function measureSynth(tenants: number): Promise<SynthMeasurement> {
     writeFleetStacks(stacksDir, fleetTenants(tenants), { managedBy: "terraform" });
     const outdir = join(dir, "cdktf.out");
     const started = performance.now();
-    const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, "synth-child.js"), stacksDir, outdir], { maxBuffer: 1 << 20 });
+    const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, "synth-child.js"), stacksDir, outdir], {
+      maxBuffer: 1 << 20,
+    });
     const wallMs = performance.now() - started;
     const child = JSON.parse(stdout.trim()) as SynthChildReport;
     const stackDirs = readdirSync(join(outdir, "stacks"));
     let outputBytes = 0;
     for (const name of stackDirs) outputBytes += readFileSync(join(outdir, "stacks", name, "cdk.tf.json")).length;
     const first = JSON.parse(readFileSync(join(outdir, "stacks", stackDirs[0] ?? "", "cdk.tf.json"), "utf8")) as StackJson;
-    return { tenants, stacks: child.stacks, wallMs, child, outputBytes, planReadsPerTenant: { dataSources: instances(first.data), resources: instances(first.resource) } };
+    return {
+      tenants,
+      stacks: child.stacks,
+      wallMs,
+      child,
+      outputBytes,
+      planReadsPerTenant: { dataSources: instances(first.data), resources: instances(first.resource) },
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -104,7 +104,16 @@ export function wireTally(base: Dispatcher): WireTally {
 }
 
 function zero(): WireCounts {
-  return { requests: 0, tokenRequests: 0, directWrites: 0, peakInFlight: 0, batchWrites: 0, batchReads: 0, throttledResponses: 0, throttledBatchItems: 0 };
+  return {
+    requests: 0,
+    tokenRequests: 0,
+    directWrites: 0,
+    peakInFlight: 0,
+    batchWrites: 0,
+    batchReads: 0,
+    throttledResponses: 0,
+    throttledBatchItems: 0,
+  };
 }
 
 function countItems(body: unknown): Partial<WireCounts> {

@@ -26,16 +26,19 @@ export async function discoverCommand(flags: DiscoverFlags, context: RunContext,
   if (flags.markdown !== undefined) checkWritable(flags.markdown, "--markdown");
   if (flags.refreshTokenOut !== undefined) checkWritable(flags.refreshTokenOut, "--refresh-token-out");
 
-  const { report, rotatedRefreshToken } = await runDiscovery({
-    stacksDir: flags.stacks,
-    write: flags.write,
-    ...(flags.expiringWithin !== undefined ? { expiringWithinDays: flags.expiringWithin } : {}),
-    ...(flags.profiles !== undefined && flags.profiles.length > 0 ? { profiles: flags.profiles } : {}),
-    ...(context.sandboxUrl ? { endpoints: sandboxEndpoints(context.sandboxUrl) } : {}),
-    caCertificates: context.caCertificates,
-    credential: context.credential,
-    refreshToken: context.refreshToken,
-  }, { redactor: output.redactor });
+  const { report, rotatedRefreshToken } = await runDiscovery(
+    {
+      stacksDir: flags.stacks,
+      write: flags.write,
+      ...(flags.expiringWithin !== undefined ? { expiringWithinDays: flags.expiringWithin } : {}),
+      ...(flags.profiles !== undefined && flags.profiles.length > 0 ? { profiles: flags.profiles } : {}),
+      ...(context.sandboxUrl ? { endpoints: sandboxEndpoints(context.sandboxUrl) } : {}),
+      caCertificates: context.caCertificates,
+      credential: context.credential,
+      refreshToken: context.refreshToken,
+    },
+    { redactor: output.redactor },
+  );
   if (rotatedRefreshToken !== null) {
     output.redactor.register(rotatedRefreshToken);
     if (flags.refreshTokenOut !== undefined) {

@@ -41,7 +41,9 @@ export function secretsFromEnvironment(env: Env, readFile: ReadFile = readText):
   const problems: string[] = [];
 
   if (federatedFile !== undefined && (secret !== undefined || certFile !== undefined || keyFile !== undefined)) {
-    problems.push(`set one CIPP-SAM credential: ${ENV.federatedTokenFile}, ${ENV.clientSecret}, or ${ENV.certificateFile} with ${ENV.certificateKeyFile}`);
+    problems.push(
+      `set one CIPP-SAM credential: ${ENV.federatedTokenFile}, ${ENV.clientSecret}, or ${ENV.certificateFile} with ${ENV.certificateKeyFile}`,
+    );
   } else if (federatedFile !== undefined) {
     // A federated assertion (e.g. a GitHub Actions OIDC token saved to a file), as Azure's
     // workload identity does with AZURE_FEDERATED_TOKEN_FILE: read again for every token request.
@@ -61,12 +63,12 @@ export function secretsFromEnvironment(env: Env, readFile: ReadFile = readText):
     federatedFile !== undefined
       ? { kind: "assertion", getAssertion: async () => readFederatedToken(readFile, federatedFile) }
       : secret !== undefined
-      ? { kind: "secret", clientSecret: secret }
-      : {
-          kind: "certificate",
-          certificatePem: readPem(readFile, certFile as string, ENV.certificateFile, "CERTIFICATE"),
-          privateKeyPem: readPem(readFile, keyFile as string, ENV.certificateKeyFile, "PRIVATE KEY"),
-        };
+        ? { kind: "secret", clientSecret: secret }
+        : {
+            kind: "certificate",
+            certificatePem: readPem(readFile, certFile as string, ENV.certificateFile, "CERTIFICATE"),
+            privateKeyPem: readPem(readFile, keyFile as string, ENV.certificateKeyFile, "PRIVATE KEY"),
+          };
   return { credential, refreshToken: refreshToken as string };
 }
 
@@ -98,7 +100,9 @@ export function sandboxUrlFrom(flag: string | undefined, env: Env): string | und
   }
   // Credentials in a URL end up in error messages, logs and process listings: refuse them rather than carry them.
   if (url.username !== "" || url.password !== "") {
-    throw new ConfigurationError(`${origin}: "${withoutUserinfo(value)}" carries credentials before its host; the sandbox takes none, so give its URL without them.`);
+    throw new ConfigurationError(
+      `${origin}: "${withoutUserinfo(value)}" carries credentials before its host; the sandbox takes none, so give its URL without them.`,
+    );
   }
   return value;
 }
@@ -130,7 +134,9 @@ function readFederatedToken(readFile: ReadFile, path: string): string {
   try {
     text = readFile(path).trim();
   } catch (error) {
-    throw new ConfigurationError(`${ENV.federatedTokenFile}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "unreadable"}).`);
+    throw new ConfigurationError(
+      `${ENV.federatedTokenFile}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "unreadable"}).`,
+    );
   }
   if (text === "") throw new ConfigurationError(`${ENV.federatedTokenFile}: ${path} is empty.`);
   return text;

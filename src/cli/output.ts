@@ -66,7 +66,8 @@ export function createOutput(streams: Streams = process, redactor = new SecretRe
  */
 export function checkWritable(path: string, flag: string): void {
   const target = resolve(path);
-  const problem = (reason: string): ConfigurationError => new ConfigurationError(`${flag}: cannot write ${path}: ${reason}; nothing was sent.`);
+  const problem = (reason: string): ConfigurationError =>
+    new ConfigurationError(`${flag}: cannot write ${path}: ${reason}; nothing was sent.`);
   const existing = statOrNull(target);
   if (existing?.isDirectory()) throw problem("it is a folder");
   let folder = existing === null ? dirname(target) : target;

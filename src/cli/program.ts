@@ -71,7 +71,11 @@ interface CommonOptions {
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, output: Output = createOutput()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  output: Output = createOutput(),
+): Promise<number> {
   let exitCode = 0;
   const program = buildProgram(env, output, (code) => {
     exitCode = code;
@@ -86,7 +90,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
 
 function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: number) => void): Command {
   const program = new Command("cipp-cpv")
-    .description("Declare CIPP-SAM's permissions per tenant in git, plan them against Microsoft Graph, refresh or reset them through Partner Center.")
+    .description(
+      "Declare CIPP-SAM's permissions per tenant in git, plan them against Microsoft Graph, refresh or reset them through Partner Center.",
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
     .showHelpAfterError()
@@ -94,7 +100,10 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
 
   const stacks = (): Option => new Option("--stacks <dir>", "folder with cipp-cpv.yaml, profiles/ and tenants/").default("stacks");
   const outside = (): Option =>
-    new Option("--allow-outside-repository", "also read declarations and manifests outside the repository holding --stacks (symbolic links, ../ paths)");
+    new Option(
+      "--allow-outside-repository",
+      "also read declarations and manifests outside the repository holding --stacks (symbolic links, ../ paths)",
+    );
   const withRunOptions = (command: Command, mode: "plan" | "refresh" | "reset"): Command => {
     if (mode === "reset") {
       command
@@ -121,10 +130,15 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     if (mode === "refresh") {
       command
         .addOption(
-          new Option("--gdap-changed", "refresh only the tenants whose GDAP roles changed since the last record, each with a fresh Partner Center consent")
-            .conflicts(["tenant", "changedFiles"]),
+          new Option(
+            "--gdap-changed",
+            "refresh only the tenants whose GDAP roles changed since the last record, each with a fresh Partner Center consent",
+          ).conflicts(["tenant", "changedFiles"]),
         )
-        .option("--gdap-state <file>", "the GDAP role record to compare with and update (default with --gdap-changed: .cipp-cpv/gdap-roles.json)")
+        .option(
+          "--gdap-state <file>",
+          "the GDAP role record to compare with and update (default with --gdap-changed: .cipp-cpv/gdap-roles.json)",
+        )
         .addOption(
           new Option(
             "--gdap-changed-since <time>",
@@ -141,7 +155,11 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
       .option("--no-color", "plain text report")
       .option("--quiet", "no progress lines on stderr")
       .option("--refresh-token-out <file>", "write the service account's rotated refresh token here (mode 600)")
-      .option("--reset-records <dir>", "where a reset records what CIPP-SAM held before removing it, and where unfinished resets are looked for", ".cipp-cpv/resets")
+      .option(
+        "--reset-records <dir>",
+        "where a reset records what CIPP-SAM held before removing it, and where unfinished resets are looked for",
+        ".cipp-cpv/resets",
+      )
       .option("--sandbox-url <url>", `the sandbox emulator's base URL (or ${ENV.sandboxUrl}); required when cloud is "sandbox"`)
       .option("--ca-file <file>", `extra CA certificate to trust, PEM (or ${ENV.caFile})`)
       .addHelpText("after", CREDENTIALS_HELP);
@@ -154,11 +172,16 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     const sandboxUrl = sandboxUrlFrom(options.sandboxUrl, env);
     if (sandboxUrl === undefined) refuseSandboxWithoutAddress(options.stacks, options.allowOutsideRepository === true);
     setExit(
-      await load.run().runCommand(mode, runFlags(options), {
-        ...secrets,
-        caCertificates: caCertificatesFrom(options.caFile, env),
-        ...(sandboxUrl !== undefined ? { sandboxUrl } : {}),
-      }, output),
+      await load.run().runCommand(
+        mode,
+        runFlags(options),
+        {
+          ...secrets,
+          caCertificates: caCertificatesFrom(options.caFile, env),
+          ...(sandboxUrl !== undefined ? { sandboxUrl } : {}),
+        },
+        output,
+      ),
     );
   };
 
@@ -168,7 +191,9 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .addOption(stacks())
     .addOption(outside())
     .action((options: { stacks: string; allowOutsideRepository?: boolean }) => {
-      const fleet = load.declarations().loadFleet(options.stacks, declarationFiles(options.stacks, options.allowOutsideRepository === true));
+      const fleet = load
+        .declarations()
+        .loadFleet(options.stacks, declarationFiles(options.stacks, options.allowOutsideRepository === true));
       const active = fleet.tenants.filter((tenant) => !tenant.excluded);
       output.out(
         `${options.stacks}: valid. ${fleet.tenants.length} ${fleet.tenants.length === 1 ? "tenant" : "tenants"} declared, ${active.length} managed` +
@@ -176,7 +201,9 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
       );
     });
 
-  withRunOptions(program.command("plan").description("show what a refresh would change (exit 0 none, 2 changes, 1 error)"), "plan").action(run("plan"));
+  withRunOptions(program.command("plan").description("show what a refresh would change (exit 0 none, 2 changes, 1 error)"), "plan").action(
+    run("plan"),
+  );
   withRunOptions(
     program.command("refresh").description("consent, grant and verify CIPP-SAM's permissions (exit 1 if any tenant failed)"),
     "refresh",
@@ -213,11 +240,22 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
 
   program
     .command("discover")
-    .description("compare the partner's GDAP customers with stacks/tenants/ and propose files for new ones (exit 0 nothing new, 2 new files, 1 error)")
+    .description(
+      "compare the partner's GDAP customers with stacks/tenants/ and propose files for new ones (exit 0 nothing new, 2 new files, 1 error)",
+    )
     .addOption(stacks())
     .option("--write", "write the new tenant files (never over an existing file)")
-    .option("--expiring-within <days>", "report declared tenants whose GDAP access ends within this many days without auto-extend", nonNegativeInteger, 30)
-    .option("--profile <name>", "profile for new tenant files, repeatable (default: default, when profiles/default.yaml exists)", (value: string, previous: string[] = []) => [...previous, value])
+    .option(
+      "--expiring-within <days>",
+      "report declared tenants whose GDAP access ends within this many days without auto-extend",
+      nonNegativeInteger,
+      30,
+    )
+    .option(
+      "--profile <name>",
+      "profile for new tenant files, repeatable (default: default, when profiles/default.yaml exists)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option("--json <file>", "also write the report as JSON")
     .option("--markdown <file>", "also write the report as Markdown (the discovery pull request's body)")
     .option("--refresh-token-out <file>", "write the service account's rotated refresh token here (mode 600)")
@@ -266,10 +304,17 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .option("--dir <dir>", "folder for the CA certificate and the sandbox environment file", ".cipp-cpv")
     .action(async (options: { port?: number; host: string; state?: string; dir: string }) => {
       setExit(
-        await load.emulator().emulatorCommand(
-          { host: options.host, dir: options.dir, ...(options.port !== undefined ? { port: options.port } : {}), ...(options.state !== undefined ? { state: options.state } : {}) },
-          output,
-        ),
+        await load
+          .emulator()
+          .emulatorCommand(
+            {
+              host: options.host,
+              dir: options.dir,
+              ...(options.port !== undefined ? { port: options.port } : {}),
+              ...(options.state !== undefined ? { state: options.state } : {}),
+            },
+            output,
+          ),
       );
     });
 
@@ -313,7 +358,14 @@ function reportError(error: unknown, output: Output): number {
     // Help and version exit 0; usage errors were already printed by commander.
     return error.exitCode === 0 ? 0 : 1;
   }
-  if (error instanceof DeclarationError || error instanceof TenantSelectionError || error instanceof ConfigurationError || error instanceof RunRefusedError || error instanceof DiscoverRefusedError || error instanceof GdapStateError) {
+  if (
+    error instanceof DeclarationError ||
+    error instanceof TenantSelectionError ||
+    error instanceof ConfigurationError ||
+    error instanceof RunRefusedError ||
+    error instanceof DiscoverRefusedError ||
+    error instanceof GdapStateError
+  ) {
     output.err(`Error: ${error.message}`);
     return 1;
   }

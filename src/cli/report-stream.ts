@@ -83,14 +83,17 @@ export class ReportStream implements RunSink {
       if (this.tenants === 0) this.opening(0);
       const held = this.heldText;
       this.heldText = null;
-      if (held !== null) this.text([this.openingSentence(this.tenants), ...held].filter((piece): piece is string => piece !== null).join(""));
+      if (held !== null)
+        this.text([this.openingSentence(this.tenants), ...held].filter((piece): piece is string => piece !== null).join(""));
       this.output.out(planTextSummary(outcome.plan.summary, { colour }));
       this.json?.finish(planJsonFrame(outcome.plan.summary));
-      if (this.planMarkdown !== null && this.files.markdown !== undefined) this.output.file(this.files.markdown, this.planMarkdown.finish(outcome.plan.summary, this.coverage));
+      if (this.planMarkdown !== null && this.files.markdown !== undefined)
+        this.output.file(this.files.markdown, this.planMarkdown.finish(outcome.plan.summary, this.coverage));
     } else {
       this.output.out(resultTextSummary(outcome.result, { colour }));
       this.json?.finish(resultJsonFrame(outcome.result));
-      if (this.resultMarkdown !== null && this.files.markdown !== undefined) this.output.file(this.files.markdown, this.resultMarkdown.finish(outcome.result));
+      if (this.resultMarkdown !== null && this.files.markdown !== undefined)
+        this.output.file(this.files.markdown, this.resultMarkdown.finish(outcome.result));
     }
   }
 

@@ -9,7 +9,15 @@ import type { AppCredential, Progress, RunMode } from "../run/run-request";
 import { gdapChangedSinceLine, refreshOnGdapChange, refreshOnGdapChangesSince } from "../discover/gdap-refresh";
 import { DEFAULT_GDAP_STATE_FILE } from "../discover/gdap-roles";
 import { sandboxEndpoints, type CloudEndpoints } from "../cloud/endpoints";
-import { stopSentence, renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../report";
+import {
+  stopSentence,
+  renderPlanJson,
+  renderPlanMarkdown,
+  renderPlanText,
+  renderResultJson,
+  renderResultMarkdown,
+  renderResultText,
+} from "../report";
 import { parseChangedPaths } from "../desired/affected";
 import { ConfigurationError } from "./environment";
 import { checkWritable, type Output } from "./output";
@@ -120,7 +128,8 @@ export async function runCommand(mode: RunMode, flags: RunFlags, context: RunCon
 }
 
 function gdapChangeLine(changed: readonly string[], since: string | null, file: string): string {
-  if (since === null) return `No GDAP role record in ${file} yet: this run records one; the next --gdap-changed refreshes the tenants whose roles change.`;
+  if (since === null)
+    return `No GDAP role record in ${file} yet: this run records one; the next --gdap-changed refreshes the tenants whose roles change.`;
   if (changed.length === 0) return `No tenant's GDAP roles changed since ${since}; nothing to refresh.`;
   return `GDAP roles changed since ${since} for ${changed.length} ${changed.length === 1 ? "tenant" : "tenants"} (${changed.join(", ")}): refreshing with a fresh Partner Center consent.`;
 }

@@ -46,14 +46,19 @@ export async function synthCommand(flags: SynthFlags, context: () => SynthContex
     const adoptWith = context();
     maskCredentials(adoptWith, output);
     const { credential, refreshToken, caCertificates, sandboxUrl } = adoptWith;
-    readings = await readFleet(selected, terraformTenants(selected), {
-      credential,
-      refreshToken,
-      caCertificates,
-      ...(sandboxUrl !== undefined ? { endpoints: sandboxEndpoints(sandboxUrl) } : {}),
-      ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
-      ...(flags.quiet ? {} : { onProgress: (progress) => output.err(progressLine(progress, "plan")) }),
-    }, { redactor: output.redactor });
+    readings = await readFleet(
+      selected,
+      terraformTenants(selected),
+      {
+        credential,
+        refreshToken,
+        caCertificates,
+        ...(sandboxUrl !== undefined ? { endpoints: sandboxEndpoints(sandboxUrl) } : {}),
+        ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+        ...(flags.quiet ? {} : { onProgress: (progress) => output.err(progressLine(progress, "plan")) }),
+      },
+      { redactor: output.redactor },
+    );
   }
   const report = synthesizeStacks(selected, { outdir: flags.out, ...(readings ? { readings } : {}) });
   output.out(renderSynthText(report));

@@ -228,7 +228,7 @@ export class GraphClient {
   /** Every item of a collection, following `@odata.nextLink` verbatim. */
   async list<T>(path: string): Promise<T[]> {
     const items: T[] = [];
-    for (let next: string | undefined = path; next !== undefined; ) {
+    for (let next: string | undefined = path; next !== undefined;) {
       const page: GraphCollection<T> = await this.get<GraphCollection<T>>(next);
       items.push(...page.value);
       next = page["@odata.nextLink"];
@@ -318,7 +318,13 @@ export class GraphClient {
   }
 
   /** `writes`: how many Graph writes the request carries (1 for a single write, the items' for a `$batch`). */
-  private async call<T>(method: HttpMethod, path: string, body?: unknown, headers?: Record<string, string>, writes = method === "GET" ? 0 : 1): Promise<T> {
+  private async call<T>(
+    method: HttpMethod,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+    writes = method === "GET" ? 0 : 1,
+  ): Promise<T> {
     const url = /^https?:\/\//.test(path) ? path : `${this.root}${path.startsWith("/") ? path : `/${path}`}`;
     let res = await this.sendOnce(method, url, body, headers, false, writes);
     // A cached token may have been revoked or issued before a change; one fresh token settles it.
@@ -332,7 +338,13 @@ export class GraphClient {
     } catch {
       // A proxy or captive portal answering in Graph's place; JSON.parse's own message names neither the request nor the cause.
       const start = this.options.http.redactor.redact(res.body.slice(0, 200));
-      throw new GraphError(res.status, "UnreadableResponse", `The answer is not JSON (is a proxy in between?): ${start}`, res.requestId, request);
+      throw new GraphError(
+        res.status,
+        "UnreadableResponse",
+        `The answer is not JSON (is a proxy in between?): ${start}`,
+        res.requestId,
+        request,
+      );
     }
   }
 

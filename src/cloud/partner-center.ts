@@ -154,7 +154,14 @@ export class PartnerCenterClient {
       );
     }
     if (res.status === 429) {
-      return new PartnerCenterError("throttled", res.status, envelope.code, description, `Could not ${what}: still throttled after retries. ${said}`, id);
+      return new PartnerCenterError(
+        "throttled",
+        res.status,
+        envelope.code,
+        description,
+        `Could not ${what}: still throttled after retries. ${said}`,
+        id,
+      );
     }
     if (res.status === 404) {
       return new PartnerCenterError(

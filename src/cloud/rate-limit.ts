@@ -51,7 +51,8 @@ export class TokenBucket {
     private readonly quota: Quota,
     private readonly clock: Clock,
   ) {
-    if (quota.amount <= 0 || quota.windowMs <= 0) throw new Error(`A quota needs a positive amount and window (got ${quota.amount} per ${quota.windowMs} ms).`);
+    if (quota.amount <= 0 || quota.windowMs <= 0)
+      throw new Error(`A quota needs a positive amount and window (got ${quota.amount} per ${quota.windowMs} ms).`);
     this.balance = quota.amount;
     this.updatedAt = clock();
     this.ratePerMs = quota.amount / quota.windowMs;

@@ -7,8 +7,8 @@ import { findGuid } from "../guid";
 import type { HttpClient } from "./http";
 
 /** What discovery said of a domain. */
-export type DiscoveredTenant = { readonly kind: "tenant"; readonly tenantId: string } | { readonly kind: "unknown-domain"; readonly detail: string };
-
+export type DiscoveredTenant =
+  { readonly kind: "tenant"; readonly tenantId: string } | { readonly kind: "unknown-domain"; readonly detail: string };
 
 /**
  * The tenant that owns `domain`, by its OpenID configuration.

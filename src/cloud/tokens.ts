@@ -103,8 +103,7 @@ export function refusesEveryTenant(error: TokenError, partnerTenantId?: string):
  * another client.
  */
 const EVERY_TENANT_AADSTS: ReadonlySet<number> = new Set([
-  7000215, 7000222, 700027, 50012, 70021, 700211, 700212, 700213, 7002138, 700024, 7000218,
-  700082, 70008, 50173, 9002313, 700007,
+  7000215, 7000222, 700027, 50012, 70021, 700211, 700212, 700213, 7002138, 700024, 7000218, 700082, 70008, 50173, 9002313, 700007,
 ]);
 
 /**
@@ -240,7 +239,10 @@ export class TokenProvider {
     const before = this.firstSignIns.get(flow) ?? Promise.resolve();
     let release = (): void => undefined;
     const mine = new Promise<void>((resolve) => (release = resolve));
-    this.firstSignIns.set(flow, before.then(() => mine));
+    this.firstSignIns.set(
+      flow,
+      before.then(() => mine),
+    );
     await before;
     if (this.proven.has(flow)) {
       // Another request proved the credential while this one queued: no need to hold the others.

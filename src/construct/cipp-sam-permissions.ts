@@ -48,7 +48,11 @@ class ImportBlocks extends TerraformElement {
   private readonly blocks: { to: string; id: string; provider?: string }[] = [];
 
   add(resource: TerraformResource, key: string, id: string, provider?: TerraformProvider): void {
-    this.blocks.push({ to: `${resource.terraformResourceType}.${resource.friendlyUniqueId}[${JSON.stringify(key)}]`, id, ...(provider ? { provider: provider.fqn } : {}) });
+    this.blocks.push({
+      to: `${resource.terraformResourceType}.${resource.friendlyUniqueId}[${JSON.stringify(key)}]`,
+      id,
+      ...(provider ? { provider: provider.fqn } : {}),
+    });
   }
 
   get count(): number {
@@ -104,12 +108,15 @@ export class CippSamPermissions extends Construct {
     resources.addOverride("for_each", Object.fromEntries(appIds.map((appId) => [appId, appId])));
     this.resources = resources;
     const clientObjectId = `\${data.${this.client.terraformResourceType}.${this.client.friendlyUniqueId}.object_id}`;
-    const resourceOf = (appIdExpression: string): string => `data.${resources.terraformResourceType}.${resources.friendlyUniqueId}[${appIdExpression}]`;
+    const resourceOf = (appIdExpression: string): string =>
+      `data.${resources.terraformResourceType}.${resources.friendlyUniqueId}[${appIdExpression}]`;
 
     if (declaration.assignments.length > 0) {
       // Keyed "<appId>/<permission>" (names hold no "/"), valued with the app role's id when known:
       // the fewest strings a large synth must walk, and keys a reader recognises in the plan.
-      const entries = declaration.assignments.map((a) => [assignmentKey(a.resource.appId, a.permission), a.appRoleId ?? (isGuid(a.permission) ? a.permission : "")] as const);
+      const entries = declaration.assignments.map(
+        (a) => [assignmentKey(a.resource.appId, a.permission), a.appRoleId ?? (isGuid(a.permission) ? a.permission : "")] as const,
+      );
       const resourceAt = resourceOf(`split("/", each.key)[0]`);
       this.appRoleAssignments = new AppRoleAssignment(this, "app-roles", {
         // Names resolve through the tenant's own service principal, as Graph publishes them there.
@@ -120,7 +127,8 @@ export class CippSamPermissions extends Construct {
       });
       this.appRoleAssignments.addOverride("for_each", Object.fromEntries(entries));
       for (const a of declaration.assignments) {
-        if (a.importId !== null) imports.add(this.appRoleAssignments, assignmentKey(a.resource.appId, a.permission), a.importId, props.provider);
+        if (a.importId !== null)
+          imports.add(this.appRoleAssignments, assignmentKey(a.resource.appId, a.permission), a.importId, props.provider);
       }
     } else {
       this.appRoleAssignments = null;

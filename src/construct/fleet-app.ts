@@ -52,7 +52,11 @@ export function terraformTenants(fleet: Fleet): DesiredTenant[] {
 }
 
 /** Adds a stack for every tenant managed by Terraform that its reading allows, and reports each. */
-export function addFleetStacks(app: App, fleet: Fleet, options: FleetStackOptions = {}): { stacks: CippSamTenantStack[]; report: SynthReport } {
+export function addFleetStacks(
+  app: App,
+  fleet: Fleet,
+  options: FleetStackOptions = {},
+): { stacks: CippSamTenantStack[]; report: SynthReport } {
   const stacks: CippSamTenantStack[] = [];
   const tenants: SynthTenant[] = [];
   const managed = terraformTenants(fleet);
@@ -115,7 +119,9 @@ export function renderSynthText(report: SynthReport): string {
       lines.push(`${name}: no stack — ${t.message ?? t.status}`);
       continue;
     }
-    const adopt = t.live ? `${t.imports} to import, ${t.creates} to create` : `${t.creates} declared (no live state: nothing imported, nothing left out)`;
+    const adopt = t.live
+      ? `${t.imports} to import, ${t.creates} to create`
+      : `${t.creates} declared (no live state: nothing imported, nothing left out)`;
     lines.push(`${name}: stack ${t.stack}, ${adopt}${t.blocked.length > 0 ? `, ${t.blocked.length} blocked` : ""}`);
     for (const b of t.blocked) {
       const what = b.permission === null ? "service principal" : `${b.type === "appRole" ? "app role" : "delegated scope"} ${b.permission}`;

@@ -6,7 +6,16 @@
  */
 import { relative, resolve } from "node:path";
 import { AzureadProvider } from "@cdktf/provider-azuread/lib/provider";
-import { AzurermBackend, CloudBackend, LocalBackend, NamedCloudWorkspace, NamedRemoteWorkspace, RemoteBackend, S3Backend, TerraformStack } from "cdktf";
+import {
+  AzurermBackend,
+  CloudBackend,
+  LocalBackend,
+  NamedCloudWorkspace,
+  NamedRemoteWorkspace,
+  RemoteBackend,
+  S3Backend,
+  TerraformStack,
+} from "cdktf";
 import type { Construct } from "constructs";
 import type { DesiredTenant, Guid, TerraformBackend } from "../desired/model";
 import type { StackDeclaration } from "../plan/stack";
@@ -63,7 +72,9 @@ function addBackend(stack: TerraformStack, name: string, backend: TerraformBacke
   switch (backend.type) {
     case "local": {
       // Terraform runs in <outdir>/stacks/<name>: a path relative to it works from any checkout.
-      const path = relative(resolve(outdir, "stacks", name), resolve(backend.directory, `${name}.tfstate`)).split("\\").join("/");
+      const path = relative(resolve(outdir, "stacks", name), resolve(backend.directory, `${name}.tfstate`))
+        .split("\\")
+        .join("/");
       new LocalBackend(stack, { path });
       return;
     }

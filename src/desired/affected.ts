@@ -38,7 +38,12 @@ export function affectedTenants(
 ): DesiredTenant[] {
   const root = options.root ?? process.cwd();
   const absolute = (file: string): string => path.resolve(root, file);
-  const changed = new Set(changedPaths.map((file) => file.trim()).filter((file) => file !== "").map(absolute));
+  const changed = new Set(
+    changedPaths
+      .map((file) => file.trim())
+      .filter((file) => file !== "")
+      .map(absolute),
+  );
   const managed = fleet.tenants.filter((tenant) => !tenant.excluded);
 
   const stacks = absolute(stacksDir);
@@ -47,7 +52,9 @@ export function affectedTenants(
 
   const profilesDir = path.join(stacks, "profiles");
   const changedProfiles = new Set(
-    [...changed].filter((file) => path.dirname(file) === profilesDir && YAML_FILE.test(file)).map((file) => path.basename(file).replace(YAML_FILE, "")),
+    [...changed]
+      .filter((file) => path.dirname(file) === profilesDir && YAML_FILE.test(file))
+      .map((file) => path.basename(file).replace(YAML_FILE, "")),
   );
   return managed.filter(
     (tenant) => changed.has(absolute(tenant.source.file)) || tenant.profiles.some((profile) => changedProfiles.has(profile)),
@@ -68,7 +75,10 @@ export function deletedTenantFiles(
 ): string[] {
   const root = options.root ?? process.cwd();
   const tenantsDir = path.join(path.resolve(root, stacksDir), "tenants");
-  const changed = changedPaths.map((file) => file.trim()).filter((file) => file !== "").map((file) => path.resolve(root, file));
+  const changed = changedPaths
+    .map((file) => file.trim())
+    .filter((file) => file !== "")
+    .map((file) => path.resolve(root, file));
   return [...new Set(changed)].filter((file) => path.dirname(file) === tenantsDir && YAML_FILE.test(file) && !exists(file));
 }
 

@@ -36,7 +36,6 @@ function catalogue(): Readonly<Record<string, CatalogueEntry>> {
   return loaded;
 }
 
-
 /** A resource application the catalogue knows. */
 export interface CatalogueResource {
   readonly appId: Guid;
@@ -77,7 +76,10 @@ export function findResource(reference: string): CatalogueResource | undefined {
 
 /** The display name of the catalogue resource closest to a misspelt reference. */
 export function suggestResource(reference: string): string | undefined {
-  return closestMatch(reference, catalogueResources().map((r) => r.displayName));
+  return closestMatch(
+    reference,
+    catalogueResources().map((r) => r.displayName),
+  );
 }
 
 /** The id of a published permission, by its exact name. */

@@ -65,15 +65,13 @@ function nameOf(appId: Guid, type: PermissionType, id: string): string {
 
 function toSet(byApp: Map<Guid, Accumulator>): PermissionSet {
   return {
-    resources: [...byApp.values()].map(
-      (a): DesiredResource => ({
-        appId: a.appId,
-        displayName: a.displayName,
-        appRoles: [...a.appRoles],
-        scopes: [...a.scopes],
-        unpublishedScopes: [...a.unpublishedScopes],
-      }),
-    ),
+    resources: [...byApp.values()].map((a): DesiredResource => ({
+      appId: a.appId,
+      displayName: a.displayName,
+      appRoles: [...a.appRoles],
+      scopes: [...a.scopes],
+      unpublishedScopes: [...a.unpublishedScopes],
+    })),
   };
 }
 

@@ -23,7 +23,9 @@ export function formatProblem(problem: DeclarationProblem): string {
 /** Problems by file, then line, then field (list indexes as numbers, so [2] comes before [10]). */
 function inFileOrder(problems: readonly DeclarationProblem[]): DeclarationProblem[] {
   const byField = new Intl.Collator("en", { numeric: true });
-  return [...problems].sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.line - b.line || byField.compare(a.field, b.field)));
+  return [...problems].sort((a, b) =>
+    a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.line - b.line || byField.compare(a.field, b.field),
+  );
 }
 
 /** The message lists this many problems at most; `problems` holds them all. */

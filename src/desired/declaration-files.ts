@@ -112,7 +112,8 @@ export function confinedFiles(root: string | null): DeclarationFiles {
       } catch (error) {
         throw new DeclarationFileError(`cannot be read (${codeOf(error)})`);
       }
-      if (bytes.length > MAX_DECLARATION_BYTES) throw new DeclarationFileError(`is larger than ${limit.replace("are at most ", "may be ")}`);
+      if (bytes.length > MAX_DECLARATION_BYTES)
+        throw new DeclarationFileError(`is larger than ${limit.replace("are at most ", "may be ")}`);
       try {
         return utf8.decode(bytes);
       } catch {
@@ -132,9 +133,10 @@ export function confinedFiles(root: string | null): DeclarationFiles {
 
 /** Where the first byte that cannot start or continue a UTF-8 character is, as "on line N", or "" when none is found by this scan. */
 function whereInvalid(bytes: Buffer): string {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const lead = bytes[i] ?? 0;
-    const continuation = lead < 0x80 ? 0 : lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : -1;
+    const continuation =
+      lead < 0x80 ? 0 : lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : -1;
     let valid = continuation >= 0;
     for (let k = 1; valid && k <= continuation; k++) valid = ((bytes[i + k] ?? 0) & 0xc0) === 0x80;
     if (!valid) return ` (on line ${bytes.subarray(0, i).toString("latin1").split("\n").length})`;

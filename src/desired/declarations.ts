@@ -81,7 +81,10 @@ class ChangeReader {
     if (isGuid(ref)) {
       const name = permissionName(resource.appId, type, ref);
       if (name !== undefined) return name;
-      const hint = permissionName(resource.appId, other, ref) !== undefined ? `; it is ${TYPE_WORDS[other].one}, list it under ${TYPE_WORDS[other].list}` : "";
+      const hint =
+        permissionName(resource.appId, other, ref) !== undefined
+          ? `; it is ${TYPE_WORDS[other].one}, list it under ${TYPE_WORDS[other].list}`
+          : "";
       this.problems.push(this.source.problemAt(at, `${ref} is not the id of ${TYPE_WORDS[type].one} of ${resource.displayName}${hint}`));
       return undefined;
     }
@@ -105,7 +108,12 @@ class ChangeReader {
     if (!resource) {
       const suggestion = this.suggest(() => suggestResource(reference));
       const hint = suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`;
-      this.problems.push(this.source.problemAt([...at, "resource"], `unknown resource ${quoted(reference)}${hint}; a resource outside the catalogue is named by its appId`));
+      this.problems.push(
+        this.source.problemAt(
+          [...at, "resource"],
+          `unknown resource ${quoted(reference)}${hint}; a resource outside the catalogue is named by its appId`,
+        ),
+      );
       return undefined;
     }
     const appRoles = this.names(entry, at, "appRoles").flatMap((name) => this.permission(resource, "appRole", name.ref, name.at) ?? []);

@@ -120,7 +120,10 @@ class FleetLoader {
    * A file's text; undefined when it does not exist, null when it may not be read (the problem,
    * which never quotes the file, is recorded at `refusedAt`).
    */
-  private read(file: string, refusedAt: (message: string) => DeclarationProblem = (message) => ({ file, line: 1, field: "", message })): string | undefined | null {
+  private read(
+    file: string,
+    refusedAt: (message: string) => DeclarationProblem = (message) => ({ file, line: 1, field: "", message }),
+  ): string | undefined | null {
     try {
       return this.files.read(file);
     } catch (error) {
@@ -151,9 +154,7 @@ class FleetLoader {
       this.problems.push({ file: directory, line: 1, field: "", message: error.message });
       return [];
     }
-    return entries
-      .filter(isYaml)
-      .map((entry) => ({ name: entry.replace(/\.ya?ml$/i, ""), file: join(directory, entry) }));
+    return entries.filter(isYaml).map((entry) => ({ name: entry.replace(/\.ya?ml$/i, ""), file: join(directory, entry) }));
   }
 
   /** The settings, or undefined when the base set is unknown (the problems say why). */
@@ -161,7 +162,12 @@ class FleetLoader {
     const file = join(this.stacksDir, SETTINGS_FILE);
     const text = this.read(file);
     if (text === undefined) {
-      this.problems.push({ file, line: 1, field: "", message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)" });
+      this.problems.push({
+        file,
+        line: 1,
+        field: "",
+        message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)",
+      });
       return undefined;
     }
     const checked = this.declaration("settings", file, text);
@@ -190,7 +196,8 @@ class FleetLoader {
         this.problems.push(source.problemAt(["base", field], `${path} is not valid JSON`));
       }
     }
-    if (documents.samManifest === undefined || (base.additionalPermissions !== undefined && documents.additionalPermissions === undefined)) return undefined;
+    if (documents.samManifest === undefined || (base.additionalPermissions !== undefined && documents.additionalPermissions === undefined))
+      return undefined;
     try {
       return permissionSetFromCippFiles(documents.samManifest, documents.additionalPermissions);
     } catch (error) {
@@ -212,7 +219,8 @@ class FleetLoader {
       const owner = stringField(checked, "managedBy");
       if (owner === "terraform" || owner === "cipp-cpv") this.profileOwners.set(name, owner);
       const changes = readChanges(checked.source, checked.findings, this.problems);
-      if (changes && checked.findings.wholeExcept(PERMISSION_NEUTRAL_PROFILE_FIELDS)) layers.set(name, { name: `profile "${name}"`, ...changes });
+      if (changes && checked.findings.wholeExcept(PERMISSION_NEUTRAL_PROFILE_FIELDS))
+        layers.set(name, { name: `profile "${name}"`, ...changes });
     }
     return layers;
   }
@@ -262,7 +270,12 @@ class FleetLoader {
     const layers = listed.map((name: unknown, i) => {
       if (typeof name !== "string" || findings.faultAt(["profiles", i])) return undefined;
       if (!profiles.has(name)) {
-        this.problems.push(source.problemAt(["profiles", i], `unknown profile ${quoted(name)}${didYouMean(name, names)}; profiles are the files in ${join(this.stacksDir, "profiles")}`));
+        this.problems.push(
+          source.problemAt(
+            ["profiles", i],
+            `unknown profile ${quoted(name)}${didYouMean(name, names)}; profiles are the files in ${join(this.stacksDir, "profiles")}`,
+          ),
+        );
       }
       return profiles.get(name);
     });
@@ -276,7 +289,10 @@ class FleetLoader {
    */
   checkRemovals(settings: SettingsDeclaration, tenant: TenantDeclaration): void {
     const { partnerTenantId } = settings;
-    const isPartner = partnerTenantId !== undefined && tenant.tenantId !== undefined ? tenant.tenantId.toLowerCase() === partnerTenantId.toLowerCase() : undefined;
+    const isPartner =
+      partnerTenantId !== undefined && tenant.tenantId !== undefined
+        ? tenant.tenantId.toLowerCase() === partnerTenantId.toLowerCase()
+        : undefined;
     for (const removal of ineffectiveRemovals(settings.base, isPartner, tenant.layers)) {
       const at = removal.source ?? { file: tenant.source.file, line: 1, field: "" };
       const inProfile = at.file !== tenant.source.file ? ` (applying ${removal.layer} to ${tenant.label})` : "";
@@ -289,7 +305,11 @@ class FleetLoader {
 }
 
 /** The fleet, from declarations that have no problem at all (so their values are as the schemas say). */
-function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclaration[], profileOwners: ReadonlyMap<string, ManagedBy>): Fleet {
+function fleetOf(
+  settings: SettingsDeclaration,
+  tenants: readonly TenantDeclaration[],
+  profileOwners: ReadonlyMap<string, ManagedBy>,
+): Fleet {
   const declared = settings.source.value as SettingsFile;
   const partnerTenantId = declared.partnerTenantId.toLowerCase();
   const terraform = terraformSettings(declared);
@@ -298,7 +318,8 @@ function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclarat
   const shared = new Map<string, PermissionSet>();
   const permissionsOf = (isPartner: boolean, profiles: readonly string[], layers: readonly Layer[]): PermissionSet => {
     const own = layers[layers.length - 1];
-    if (own === undefined || own.add.length > 0 || own.remove.length > 0) return resolvePermissions(settings.base, isPartner, layers).permissions;
+    if (own === undefined || own.add.length > 0 || own.remove.length > 0)
+      return resolvePermissions(settings.base, isPartner, layers).permissions;
     const key = JSON.stringify([isPartner, profiles]);
     let permissions = shared.get(key);
     if (permissions === undefined) {
@@ -308,7 +329,12 @@ function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclarat
     return permissions;
   };
   return {
-    settings: { partnerTenantId, applicationId: declared.applicationId.toLowerCase(), cloud: declared.cloud, ...(terraform ? { terraform } : {}) },
+    settings: {
+      partnerTenantId,
+      applicationId: declared.applicationId.toLowerCase(),
+      cloud: declared.cloud,
+      ...(terraform ? { terraform } : {}),
+    },
     tenants: tenants.map(({ source, domainLine, layers }): DesiredTenant => {
       const value = source.value as TenantFile;
       const tenantId = value.tenantId.toLowerCase();
@@ -322,7 +348,13 @@ function fleetOf(settings: SettingsDeclaration, tenants: readonly TenantDeclarat
         profiles: value.profiles ?? [],
         permissions: permissionsOf(isPartner, value.profiles ?? [], layers),
         extras: resolveExtras(declared.extras, value.extras),
-        managedBy: value.managedBy ?? [...(value.profiles ?? [])].reverse().map((name) => profileOwners.get(name)).find((owner) => owner !== undefined) ?? "cipp-cpv",
+        managedBy:
+          value.managedBy ??
+          [...(value.profiles ?? [])]
+            .reverse()
+            .map((name) => profileOwners.get(name))
+            .find((owner) => owner !== undefined) ??
+          "cipp-cpv",
         // The line naming the tenant, where an annotation about the tenant as a whole belongs.
         source: { file: source.file, line: domainLine },
       };

@@ -21,7 +21,13 @@ export function withPartnerCenterRule(set: PermissionSet, forPartnerTenant: bool
     const others = set.resources.filter((r) => r !== existing);
     const partnerCenter = existing
       ? { ...existing, scopes: [...existing.scopes, PARTNER_CENTER_SCOPE] }
-      : { appId: PARTNER_CENTER_APP_ID, displayName: "Microsoft Partner Center", appRoles: [], scopes: [PARTNER_CENTER_SCOPE], unpublishedScopes: [] };
+      : {
+          appId: PARTNER_CENTER_APP_ID,
+          displayName: "Microsoft Partner Center",
+          appRoles: [],
+          scopes: [PARTNER_CENTER_SCOPE],
+          unpublishedScopes: [],
+        };
     return { resources: existing ? set.resources.map((r) => (r === existing ? partnerCenter : r)) : [...others, partnerCenter] };
   }
   if (!existing) return set;

@@ -68,8 +68,14 @@ function applyAdd(resources: Working[], change: ResourceChange): void {
   addAll(resource.appRoles, change.appRoles);
   // A scope lives in one list only, whichever the set already uses for it.
   const known = resource;
-  addAll(resource.scopes, change.scopes.filter((s) => !known.unpublishedScopes.includes(s)));
-  addAll(resource.unpublishedScopes, change.unpublishedScopes.filter((s) => !known.scopes.includes(s)));
+  addAll(
+    resource.scopes,
+    change.scopes.filter((s) => !known.unpublishedScopes.includes(s)),
+  );
+  addAll(
+    resource.unpublishedScopes,
+    change.unpublishedScopes.filter((s) => !known.scopes.includes(s)),
+  );
 }
 
 function applyRemove(resources: Working[], change: ResourceChange, layer: string, problems: IneffectiveRemoval[]): void {

@@ -55,7 +55,10 @@ interface Finding {
 
 function findingFor(source: YamlSource, error: ErrorObject): Finding {
   const path: FieldPath = pathOf(error.instancePath);
-  const at = (faulty: FieldPath, message: string, key = false): Finding => ({ path: faulty, problem: source.problemAt(faulty, message, key) });
+  const at = (faulty: FieldPath, message: string, key = false): Finding => ({
+    path: faulty,
+    problem: source.problemAt(faulty, message, key),
+  });
   const custom = customMessage(error);
   switch (error.keyword) {
     case "required": {
@@ -76,7 +79,9 @@ function findingFor(source: YamlSource, error: ErrorObject): Finding {
       return at(path, `${shown(error.data)} ${custom ?? `does not match ${error.schema as string}`}`);
     case "type": {
       const expected = (error.params as { type: string | string[] }).type;
-      const wanted = (Array.isArray(expected) ? expected : [expected]).map((type) => (type === "object" ? "a mapping" : type === "array" ? "a list" : `a ${type}`));
+      const wanted = (Array.isArray(expected) ? expected : [expected]).map((type) =>
+        type === "object" ? "a mapping" : type === "array" ? "a list" : `a ${type}`,
+      );
       return at(path, `${shown(error.data)} must be ${wanted.join(" or ")}`);
     }
     case "uniqueItems": {
@@ -84,11 +89,12 @@ function findingFor(source: YamlSource, error: ErrorObject): Finding {
       return at([...path, i], `${shown((error.data as unknown[])[i])} is listed twice (also at index ${j})`);
     }
     default:
-      return at(path, custom ?? (error.message ?? `fails ${error.keyword}`));
+      return at(path, custom ?? error.message ?? `fails ${error.keyword}`);
   }
 }
 
-const startsWith = (path: FieldPath, prefix: FieldPath): boolean => prefix.length <= path.length && prefix.every((part, i) => path[i] === part);
+const startsWith = (path: FieldPath, prefix: FieldPath): boolean =>
+  prefix.length <= path.length && prefix.every((part, i) => path[i] === part);
 
 /**
  * What a file's schema check found, and which of its values the checks that come after it may
@@ -133,7 +139,8 @@ function overlongLists(value: unknown, path: FieldPath = []): { path: FieldPath;
     if (value.length > MAX_LIST_ENTRIES) return [{ path, length: value.length }];
     return value.flatMap((item: unknown, i) => overlongLists(item, [...path, i]));
   }
-  if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([key, item]) => overlongLists(item, [...path, key]));
+  if (typeof value === "object" && value !== null)
+    return Object.entries(value).flatMap(([key, item]) => overlongLists(item, [...path, key]));
   return [];
 }
 
@@ -151,7 +158,9 @@ function schemaFindings(kind: DeclarationKind, source: YamlSource): Finding[] {
   const folded = errors.filter((e) => e.keyword === "anyOf" && customMessage(e) !== undefined);
   // An `if` failing only says that its `then` did; the `then`'s own findings say what is wrong.
   const kept = errors.filter(
-    (e) => e.keyword !== "if" && (folded.includes(e) || !folded.some((f) => e.schemaPath.startsWith(`${f.schemaPath}/`) && e.instancePath.startsWith(f.instancePath))),
+    (e) =>
+      e.keyword !== "if" &&
+      (folded.includes(e) || !folded.some((f) => e.schemaPath.startsWith(`${f.schemaPath}/`) && e.instancePath.startsWith(f.instancePath))),
   );
   const findings = kept.map((e) => findingFor(source, e));
   // The same finding can be reached twice (e.g. through two $refs): report it once.

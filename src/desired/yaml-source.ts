@@ -40,7 +40,7 @@ function locate(doc: Document, path: FieldPath, key: boolean): number {
     if (isMap(node)) {
       const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === part);
       if (!pair) break;
-      offset = (last && key ? startOf(pair.key) : startOf(pair.value) ?? startOf(pair.key)) ?? offset;
+      offset = (last && key ? startOf(pair.key) : (startOf(pair.value) ?? startOf(pair.key))) ?? offset;
       node = pair.value;
     } else if (isSeq(node) && typeof part === "number") {
       const item = node.items[part];
@@ -59,21 +59,22 @@ function locate(doc: Document, path: FieldPath, key: boolean): number {
 export function parseYamlSource(file: string, text: string): { source?: YamlSource; problems: DeclarationProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const problems = [...doc.errors, ...doc.warnings].map(
-    (e): DeclarationProblem => ({
-      file,
-      line: lineCounter.linePos(e.pos[0]).line,
-      field: "",
-      message: `YAML: ${e.message.split("\n")[0] ?? e.code}`,
-    }),
-  );
+  const problems = [...doc.errors, ...doc.warnings].map((e): DeclarationProblem => ({
+    file,
+    line: lineCounter.linePos(e.pos[0]).line,
+    field: "",
+    message: `YAML: ${e.message.split("\n")[0] ?? e.code}`,
+  }));
   if (doc.errors.length > 0) return { problems };
   let value: unknown;
   try {
     // Aliases are expanded here; yaml refuses a document whose aliases would multiply it (an alias bomb).
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    const why = error instanceof ReferenceError && /alias/i.test(error.message) ? "its aliases expand too far (more than a declaration needs)" : "it cannot be read as data";
+    const why =
+      error instanceof ReferenceError && /alias/i.test(error.message)
+        ? "its aliases expand too far (more than a declaration needs)"
+        : "it cannot be read as data";
     return { problems: [...problems, { file, line: 1, field: "", message: `YAML: ${why}` }] };
   }
   const lineOf = (path: FieldPath, key = false): number => lineCounter.linePos(locate(doc, path, key)).line;

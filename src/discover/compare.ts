@@ -76,7 +76,12 @@ function byCustomer(relationships: readonly GdapRelationship[]): Map<Guid, GdapR
 }
 
 /** Decides, from the relationship list alone, what is known and what must still be read. */
-export function triage(relationships: readonly GdapRelationship[], anomalies: readonly GdapAnomaly[], fleet: Fleet, options: TriageOptions): Triage {
+export function triage(
+  relationships: readonly GdapRelationship[],
+  anomalies: readonly GdapAnomaly[],
+  fleet: Fleet,
+  options: TriageOptions,
+): Triage {
   const { now } = options;
   const groups = byCustomer(relationships);
   const declared = new Map(fleet.tenants.map((t) => [t.tenantId.toLowerCase(), t]));
@@ -238,15 +243,25 @@ export function propose(
   const problems: DiscoveryProblem[] = [];
   const taken = new Set([...existingFiles].map((f) => f.toLowerCase()));
   const declaredDomains = new Set(fleet.tenants.map((t) => t.defaultDomain.toLowerCase()));
-  for (const { candidate, relationship, roles } of [...confirmed].sort((a, b) => a.candidate.tenantId.localeCompare(b.candidate.tenantId))) {
+  for (const { candidate, relationship, roles } of [...confirmed].sort((a, b) =>
+    a.candidate.tenantId.localeCompare(b.candidate.tenantId),
+  )) {
     const subject = `customer ${candidate.tenantId}${candidate.customerDisplayName ? ` (${candidate.customerDisplayName})` : ""}`;
     const fact = facts.get(candidate.tenantId);
     if (!fact?.ok) {
-      problems.push({ subject, message: `its default domain could not be read (${fact ? fact.error : "no answer"}); no file is proposed.`, severity: "error" });
+      problems.push({
+        subject,
+        message: `its default domain could not be read (${fact ? fact.error : "no answer"}); no file is proposed.`,
+        severity: "error",
+      });
       continue;
     }
     if (!DOMAIN.test(fact.defaultDomain)) {
-      problems.push({ subject, message: `Graph gave "${fact.defaultDomain}" as its default domain, which is not a domain name; no file is proposed.`, severity: "error" });
+      problems.push({
+        subject,
+        message: `Graph gave "${fact.defaultDomain}" as its default domain, which is not a domain name; no file is proposed.`,
+        severity: "error",
+      });
       continue;
     }
     if (declaredDomains.has(fact.defaultDomain)) {
@@ -259,7 +274,11 @@ export function propose(
     }
     const file = tenantFileName(fact.defaultDomain, taken);
     if (file === null) {
-      problems.push({ subject, message: `tenants/ already has a file named after ${fact.defaultDomain}; no file is proposed (nothing is overwritten).`, severity: "error" });
+      problems.push({
+        subject,
+        message: `tenants/ already has a file named after ${fact.defaultDomain}; no file is proposed (nothing is overwritten).`,
+        severity: "error",
+      });
       continue;
     }
     taken.add(file.toLowerCase());
@@ -271,7 +290,14 @@ export function propose(
       displayName,
       profiles,
       file,
-      content: tenantFileContent({ tenantId: candidate.tenantId, defaultDomain: fact.defaultDomain, displayName, profiles, relationship: ref, roles }),
+      content: tenantFileContent({
+        tenantId: candidate.tenantId,
+        defaultDomain: fact.defaultDomain,
+        displayName,
+        profiles,
+        relationship: ref,
+        roles,
+      }),
       relationship: ref,
       roles,
     });

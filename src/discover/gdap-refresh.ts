@@ -34,17 +34,21 @@ export async function refreshOnGdapChange(request: GdapRefreshRequest, deps: Eng
     onlyChanged ? { ...engineRequest, mode: "refresh", tenantIds: changed, forceConsent: true } : { ...engineRequest, mode: "refresh" },
     deps,
   );
-  const outcome: RunOutcome = { ...ran, rotatedRefreshToken: ran.rotatedRefreshToken ?? (refreshToken !== request.refreshToken ? refreshToken : null) };
+  const outcome: RunOutcome = {
+    ...ran,
+    rotatedRefreshToken: ran.rotatedRefreshToken ?? (refreshToken !== request.refreshToken ? refreshToken : null),
+  };
   const refreshed = new Set(
     (outcome.result?.tenants ?? []).filter((t) => t.status === "converged" || t.status === "changed").map((t) => t.tenant.tenantId),
   );
   // A tenant keeps its old record unless this run refreshed it with a consent for its new roles:
   // a failed or skipped one, and a changed one refreshed without --gdap-changed, are tried again next time.
-  const keep = new Set(
-    fleet.tenants.map((t) => t.tenantId).filter((id) => !refreshed.has(id) || (!onlyChanged && changed.includes(id))),
-  );
+  const keep = new Set(fleet.tenants.map((t) => t.tenantId).filter((id) => !refreshed.has(id) || (!onlyChanged && changed.includes(id))));
   writeGdapState(stateFile, nextState(previous, roles, fleet.tenants, keep, readAt));
-  const result = outcome.result === null ? null : { ...outcome.result, tenants: outcome.result.tenants.map((t) => ({ ...t, gdapRoles: roles.get(t.tenant.tenantId) ?? [] })) };
+  const result =
+    outcome.result === null
+      ? null
+      : { ...outcome.result, tenants: outcome.result.tenants.map((t) => ({ ...t, gdapRoles: roles.get(t.tenant.tenantId) ?? [] })) };
   return { outcome: { ...outcome, result }, changed, previousRecordedAt: previous?.recordedAt ?? null };
 }
 
@@ -62,12 +66,19 @@ export interface GdapChangedSinceOutcome {
  * `since` (epoch milliseconds). Keeps no state: the caller chooses the time (the nightly: when the
  * last successful nightly started).
  */
-export async function refreshOnGdapChangesSince(request: Omit<RunRequest, "mode">, since: number, deps: EngineDeps = {}): Promise<GdapChangedSinceOutcome> {
+export async function refreshOnGdapChangesSince(
+  request: Omit<RunRequest, "mode">,
+  since: number,
+  deps: EngineDeps = {},
+): Promise<GdapChangedSinceOutcome> {
   const { changes, fleet, refreshToken } = await readGdapChanges(request, since, deps);
   const declared = new Set(fleet.tenants.map((t) => t.tenantId));
   const changed = changes.tenants.filter((id) => declared.has(id));
   const ran = await runEngine({ ...request, mode: "refresh", refreshToken, consentFor: changed }, deps);
-  const outcome: RunOutcome = { ...ran, rotatedRefreshToken: ran.rotatedRefreshToken ?? (refreshToken !== request.refreshToken ? refreshToken : null) };
+  const outcome: RunOutcome = {
+    ...ran,
+    rotatedRefreshToken: ran.rotatedRefreshToken ?? (refreshToken !== request.refreshToken ? refreshToken : null),
+  };
   return { outcome, changed, unread: changes.unread.filter((id) => declared.has(id)) };
 }
 

@@ -50,7 +50,11 @@ function sameSet(a: readonly Guid[], b: readonly Guid[]): boolean {
 }
 
 /** Declared tenants (not the partner's, not excluded) whose recorded role set differs from the current one. */
-export function changedTenants(previous: GdapRoleState | null, current: ReadonlyMap<Guid, readonly Guid[]>, tenants: readonly DesiredTenant[]): Guid[] {
+export function changedTenants(
+  previous: GdapRoleState | null,
+  current: ReadonlyMap<Guid, readonly Guid[]>,
+  tenants: readonly DesiredTenant[],
+): Guid[] {
   if (previous === null) return [];
   return tenants
     .filter((t) => !t.isPartner && !t.excluded)
@@ -65,12 +69,18 @@ export function changedTenants(previous: GdapRoleState | null, current: Readonly
  * The next record: the current set of every declared tenant, except tenants in `keepPrevious`
  * (a refresh that failed), which keep their old record so the next run tries them again.
  */
-export function nextState(previous: GdapRoleState | null, current: ReadonlyMap<Guid, readonly Guid[]>, tenants: readonly DesiredTenant[], keepPrevious: ReadonlySet<Guid>, now: number): GdapRoleState {
+export function nextState(
+  previous: GdapRoleState | null,
+  current: ReadonlyMap<Guid, readonly Guid[]>,
+  tenants: readonly DesiredTenant[],
+  keepPrevious: ReadonlySet<Guid>,
+  now: number,
+): GdapRoleState {
   const record: Record<Guid, readonly Guid[]> = {};
   for (const t of tenants) {
     if (t.isPartner || t.excluded) continue;
     const before = previous?.tenants[t.tenantId];
-    record[t.tenantId] = keepPrevious.has(t.tenantId) && before !== undefined ? before : current.get(t.tenantId) ?? [];
+    record[t.tenantId] = keepPrevious.has(t.tenantId) && before !== undefined ? before : (current.get(t.tenantId) ?? []);
   }
   return { schemaVersion: 1, recordedAt: new Date(now).toISOString(), tenants: record };
 }
@@ -82,7 +92,9 @@ export function readGdapState(file: string): GdapRoleState | null {
     text = readFileSync(file, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new GdapStateError(`--gdap-state: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "unreadable"}); nothing was sent.`);
+    throw new GdapStateError(
+      `--gdap-state: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "unreadable"}); nothing was sent.`,
+    );
   }
   let value: unknown;
   try {
@@ -98,8 +110,13 @@ export function readGdapState(file: string): GdapRoleState | null {
     typeof v.recordedAt === "string" &&
     typeof tenants === "object" &&
     tenants !== null &&
-    Object.entries(tenants).every(([id, roles]) => isCanonicalGuid(id) && Array.isArray(roles) && roles.every((r) => typeof r === "string" && isCanonicalGuid(r)));
-  if (!valid) throw new GdapStateError(`--gdap-state: ${file} is not a GDAP role record (schemaVersion 1, tenants: id → role ids); delete it to record afresh. Nothing was sent.`);
+    Object.entries(tenants).every(
+      ([id, roles]) => isCanonicalGuid(id) && Array.isArray(roles) && roles.every((r) => typeof r === "string" && isCanonicalGuid(r)),
+    );
+  if (!valid)
+    throw new GdapStateError(
+      `--gdap-state: ${file} is not a GDAP role record (schemaVersion 1, tenants: id → role ids); delete it to record afresh. Nothing was sent.`,
+    );
   return v as GdapRoleState;
 }
 

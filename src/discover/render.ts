@@ -17,8 +17,10 @@ function relationshipWords(r: RelationshipRef): string {
 }
 
 function proposedWords(p: ProposedTenant, written: boolean): string {
-  return `${p.file}${written ? " (written)" : ""}: ${cleanName(p.displayName)} (${p.defaultDomain}) ${p.tenantId} — ${p.roles.join(", ")} through ${relationshipWords(p.relationship)}` +
-    (p.profiles.length > 0 ? `; profiles: ${p.profiles.join(", ")}` : "");
+  return (
+    `${p.file}${written ? " (written)" : ""}: ${cleanName(p.displayName)} (${p.defaultDomain}) ${p.tenantId} — ${p.roles.join(", ")} through ${relationshipWords(p.relationship)}` +
+    (p.profiles.length > 0 ? `; profiles: ${p.profiles.join(", ")}` : "")
+  );
 }
 
 function lackingWords(l: LackingRoles): string {
@@ -51,11 +53,27 @@ export function renderDiscoveryText(report: DiscoveryReport): string {
     if (lines.length === 0) return;
     out.push(`${title}:`, ...lines.map((l) => `  ${sign} ${l}`), "");
   };
-  section(report.written ? "New tenant files written" : "New tenant files to add (run with --write to write them)", "+", report.proposed.map((p) => proposedWords(p, report.written)));
+  section(
+    report.written ? "New tenant files written" : "New tenant files to add (run with --write to write them)",
+    "+",
+    report.proposed.map((p) => proposedWords(p, report.written)),
+  );
   section("Customers lacking the roles CIPP needs (no file)", "!", report.lackingRoles.map(lackingWords));
-  section(`Declared tenants whose GDAP access has ended or ends within ${report.expiringWithinDays} days (never deleted)`, "!", report.ending.map(endingWords));
-  section("Declared tenants unknown to GDAP", "?", report.unknown.map((u) => `${u.defaultDomain} ${u.tenantId} (${u.file})`));
-  section("Problems", "x", report.problems.map((p) => `${p.severity}: ${p.subject}: ${p.message}`));
+  section(
+    `Declared tenants whose GDAP access has ended or ends within ${report.expiringWithinDays} days (never deleted)`,
+    "!",
+    report.ending.map(endingWords),
+  );
+  section(
+    "Declared tenants unknown to GDAP",
+    "?",
+    report.unknown.map((u) => `${u.defaultDomain} ${u.tenantId} (${u.file})`),
+  );
+  section(
+    "Problems",
+    "x",
+    report.problems.map((p) => `${p.severity}: ${p.subject}: ${p.message}`),
+  );
   out.push(summary(report));
   // Names and messages come from GDAP and Graph, where a customer chooses them: escaped line by line for the terminal.
   return `${scrub(out.map(forTerminal).join("\n"))}\n`;
@@ -79,10 +97,22 @@ export function renderDiscoveryMarkdown(report: DiscoveryReport): string {
   if (report.proposed.length > 0) {
     out.push("Merging applies these tenants: the plan on this pull request shows each one's Partner Center consent and permissions.", "");
   }
-  section("Customers lacking the roles CIPP needs (no file)", report.lackingRoles.map((l) => e(lackingWords(l))));
-  section(`GDAP access ended or ending within ${report.expiringWithinDays} days (files kept)`, report.ending.map((x) => e(endingWords(x))));
-  section("Declared tenants unknown to GDAP", report.unknown.map((u) => e(`${u.defaultDomain} ${u.tenantId} (${u.file})`)));
-  section("Problems", report.problems.map((p) => `${p.severity === "error" ? "❌" : "⚠️"} ${e(`${p.subject}: ${p.message}`)}`));
+  section(
+    "Customers lacking the roles CIPP needs (no file)",
+    report.lackingRoles.map((l) => e(lackingWords(l))),
+  );
+  section(
+    `GDAP access ended or ending within ${report.expiringWithinDays} days (files kept)`,
+    report.ending.map((x) => e(endingWords(x))),
+  );
+  section(
+    "Declared tenants unknown to GDAP",
+    report.unknown.map((u) => e(`${u.defaultDomain} ${u.tenantId} (${u.file})`)),
+  );
+  section(
+    "Problems",
+    report.problems.map((p) => `${p.severity === "error" ? "❌" : "⚠️"} ${e(`${p.subject}: ${p.message}`)}`),
+  );
   out.push(e(summary(report)), "");
   return scrub(out.join("\n"));
 }

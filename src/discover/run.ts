@@ -72,7 +72,11 @@ export async function readGdapChanges(
   const now = (deps.clock ?? Date.now)();
   const toRead = relationshipsToRead(listing.relationships, now);
   const assigned = toRead.length > 0 ? await readAssignedRoles(partnerGraph, toRead) : new Map();
-  return { changes: gdapChangedSince(listing.relationships, assigned, since, now), fleet, refreshToken: clients.tokens.currentRefreshToken() };
+  return {
+    changes: gdapChangedSince(listing.relationships, assigned, since, now),
+    fleet,
+    refreshToken: clients.tokens.currentRefreshToken(),
+  };
 }
 
 function clientsFor(
@@ -83,7 +87,10 @@ function clientsFor(
   return microsoftClientsFor(endpointsFor(request, fleet), request, fleet, deps, timingOf(deps));
 }
 
-export async function runDiscovery(request: DiscoverRequest, deps: DiscoverDeps = {}): Promise<{ report: DiscoveryReport; rotatedRefreshToken: string | null }> {
+export async function runDiscovery(
+  request: DiscoverRequest,
+  deps: DiscoverDeps = {},
+): Promise<{ report: DiscoveryReport; rotatedRefreshToken: string | null }> {
   const fleet = loadFleet(request.stacksDir);
   const profiles = profilesFor(request);
   const clock = deps.clock ?? Date.now;
@@ -163,7 +170,10 @@ function existingTenantFiles(stacksDir: string): Set<string> {
  * Writes each file only if no file has its name (`wx`), then checks that the declarations still
  * load; if they do not, every file written here is removed again and the error is reported.
  */
-function writeProposals(stacksDir: string, proposed: DiscoveryReport["proposed"]): { written: DiscoveryReport["proposed"]; problems: DiscoveryProblem[] } {
+function writeProposals(
+  stacksDir: string,
+  proposed: DiscoveryReport["proposed"],
+): { written: DiscoveryReport["proposed"]; problems: DiscoveryProblem[] } {
   mkdirSync(join(stacksDir, "tenants"), { recursive: true });
   const written: DiscoveryReport["proposed"][number][] = [];
   const problems: DiscoveryProblem[] = [];
@@ -173,7 +183,11 @@ function writeProposals(stacksDir: string, proposed: DiscoveryReport["proposed"]
       written.push(p);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? "unwritable";
-      problems.push({ subject: p.file, message: `not written (${code === "EEXIST" ? "a file of that name appeared meanwhile; it was left as it is" : code}).`, severity: "error" });
+      problems.push({
+        subject: p.file,
+        message: `not written (${code === "EEXIST" ? "a file of that name appeared meanwhile; it was left as it is" : code}).`,
+        severity: "error",
+      });
     }
   }
   try {
@@ -181,7 +195,11 @@ function writeProposals(stacksDir: string, proposed: DiscoveryReport["proposed"]
   } catch (error) {
     if (!(error instanceof DeclarationError)) throw error;
     for (const p of written) unlinkSync(join(stacksDir, p.file));
-    problems.push({ subject: "stacks", message: `the new files would not validate, so none was kept: ${error.message}`, severity: "error" });
+    problems.push({
+      subject: "stacks",
+      message: `the new files would not validate, so none was kept: ${error.message}`,
+      severity: "error",
+    });
     return { written: [], problems };
   }
   return { written, problems };

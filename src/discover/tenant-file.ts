@@ -35,7 +35,10 @@ export interface TenantFileFields {
 
 export function tenantFileContent(fields: TenantFileFields): string {
   const r = fields.relationship;
-  const end = r.endDateTime === null ? "no end date" : `ends ${r.endDateTime.slice(0, 10)}${r.autoExtend ? ", extended automatically" : ", no auto-extend"}`;
+  const end =
+    r.endDateTime === null
+      ? "no end date"
+      : `ends ${r.endDateTime.slice(0, 10)}${r.autoExtend ? ", extended automatically" : ", no auto-extend"}`;
   const body: Record<string, unknown> = { tenantId: fields.tenantId, defaultDomain: fields.defaultDomain, displayName: fields.displayName };
   if (fields.profiles.length > 0) body["profiles"] = [...fields.profiles];
   return [
@@ -54,6 +57,8 @@ export function cleanName(name: string): string {
   // Controls, and the invisible characters that reorder or hide text (bidi overrides, zero-width
   // marks): a reviewer must read in the file the name the tool will show.
   // eslint-disable-next-line no-control-regex
-  const cleaned = name.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]+/g, " ").trim();
+  const cleaned = name
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]+/g, " ")
+    .trim();
   return cleaned === "" ? "(no name)" : cleaned.slice(0, 256);
 }

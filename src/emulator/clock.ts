@@ -27,7 +27,11 @@ export class VirtualClock implements Clock {
    * @param speed virtual milliseconds per real millisecond (0 freezes time).
    * @param realNow the real time source; injectable so the clock itself is testable.
    */
-  constructor(speed = 1, private readonly realNow: () => number = Date.now, start: number = realNow()) {
+  constructor(
+    speed = 1,
+    private readonly realNow: () => number = Date.now,
+    start: number = realNow(),
+  ) {
     if (!(speed >= 0) || !Number.isFinite(speed)) throw new Error(`Clock speed must be a finite number >= 0, got ${speed}.`);
     this.anchorVirtual = start;
     this.anchorReal = realNow();

@@ -7,7 +7,11 @@ export const DEMO = {
   /** Holds CIPP's full set. */
   healthy: { tenantId: "1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01", defaultDomain: "fabrikam.onmicrosoft.com", displayName: "Fabrikam" },
   /** An admin removed one app role (Graph "AuditLog.Read.All") and one delegated scope (Graph "Policy.Read.All"). */
-  drifted: { tenantId: "2f6c3d8e-9b0a-4c4d-b2e3-4f5a6b7c8d02", defaultDomain: "northwind.onmicrosoft.com", displayName: "Northwind Traders" },
+  drifted: {
+    tenantId: "2f6c3d8e-9b0a-4c4d-b2e3-4f5a6b7c8d02",
+    defaultDomain: "northwind.onmicrosoft.com",
+    displayName: "Northwind Traders",
+  },
   /** An active GDAP relationship, never consented: no CIPP-SAM service principal. */
   fresh: { tenantId: "3a7d4e9f-0c1b-4d5e-83f4-5a6b7c8d9e03", defaultDomain: "tailspintoys.onmicrosoft.com", displayName: "Tailspin Toys" },
   /** No licence for Microsoft Defender for Endpoint nor Azure Rights Management; everything else granted. */

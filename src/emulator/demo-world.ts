@@ -50,12 +50,34 @@ const SKU = {
   e5: {
     skuPartNumber: "SPE_E5",
     skuId: "06ebc4ee-1bb5-47dd-8120-11324bc54e06",
-    servicePlans: ["EXCHANGE_S_ENTERPRISE", "SHAREPOINTENTERPRISE", "MCOSTANDARD", "TEAMS1", "RMS_S_ENTERPRISE", "RMS_S_PREMIUM", "RMS_S_PREMIUM2", "AAD_PREMIUM", "AAD_PREMIUM_P2", "INTUNE_A", "WINDEFATP"],
+    servicePlans: [
+      "EXCHANGE_S_ENTERPRISE",
+      "SHAREPOINTENTERPRISE",
+      "MCOSTANDARD",
+      "TEAMS1",
+      "RMS_S_ENTERPRISE",
+      "RMS_S_PREMIUM",
+      "RMS_S_PREMIUM2",
+      "AAD_PREMIUM",
+      "AAD_PREMIUM_P2",
+      "INTUNE_A",
+      "WINDEFATP",
+    ],
   },
   e3: {
     skuPartNumber: "SPE_E3",
     skuId: "05e9a617-0261-4cee-bb44-138d3ef5d965",
-    servicePlans: ["EXCHANGE_S_ENTERPRISE", "SHAREPOINTENTERPRISE", "MCOSTANDARD", "TEAMS1", "RMS_S_ENTERPRISE", "RMS_S_PREMIUM", "AAD_PREMIUM", "INTUNE_A", "MDE_LITE"],
+    servicePlans: [
+      "EXCHANGE_S_ENTERPRISE",
+      "SHAREPOINTENTERPRISE",
+      "MCOSTANDARD",
+      "TEAMS1",
+      "RMS_S_ENTERPRISE",
+      "RMS_S_PREMIUM",
+      "AAD_PREMIUM",
+      "INTUNE_A",
+      "MDE_LITE",
+    ],
   },
   businessStandard: {
     skuPartNumber: "O365_BUSINESS_PREMIUM",
@@ -161,7 +183,13 @@ export function demoWorld(now: number = Date.now()): WorldSpec {
     tenants: [
       tenant({ ids: DEMO.partner, skus: [SKU.e5], partner: true, consented: true }),
       tenant({ ids: DEMO.healthy, skus: [SKU.e3], size: "M", consented: true }),
-      tenant({ ids: DEMO.drifted, skus: [SKU.e3], consented: true, withoutAppRoles: ["AuditLog.Read.All"], withoutScopes: ["Policy.Read.All"] }),
+      tenant({
+        ids: DEMO.drifted,
+        skus: [SKU.e3],
+        consented: true,
+        withoutAppRoles: ["AuditLog.Read.All"],
+        withoutScopes: ["Policy.Read.All"],
+      }),
       tenant({ ids: DEMO.fresh, skus: [SKU.e3], consented: false }),
       tenant({ ids: DEMO.unlicensed, skus: [SKU.businessStandard], consented: true }),
       tenant({ ids: DEMO.noGdap, skus: [SKU.e3], consented: true }),
@@ -183,8 +211,18 @@ export function demoWorld(now: number = Date.now()): WorldSpec {
         endDateTime: new Date(now + DEMO_EXPIRING_IN_DAYS * DAY_MS).toISOString(),
         autoExtendDuration: "PT0S",
       },
-      { displayName: `CIPP ${DEMO.noGdap.displayName}`, customerTenantId: DEMO.noGdap.tenantId, status: "expired", roleTemplateIds: GDAP_ROLES },
-      { displayName: `Helpdesk ${DEMO.fewRoles.displayName}`, customerTenantId: DEMO.fewRoles.tenantId, status: "active", roleTemplateIds: READ_ONLY_GDAP_ROLES },
+      {
+        displayName: `CIPP ${DEMO.noGdap.displayName}`,
+        customerTenantId: DEMO.noGdap.tenantId,
+        status: "expired",
+        roleTemplateIds: GDAP_ROLES,
+      },
+      {
+        displayName: `Helpdesk ${DEMO.fewRoles.displayName}`,
+        customerTenantId: DEMO.fewRoles.tenantId,
+        status: "active",
+        roleTemplateIds: READ_ONLY_GDAP_ROLES,
+      },
     ],
   };
 }

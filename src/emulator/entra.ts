@@ -81,7 +81,10 @@ export function handleLogin(req: EmuRequest, deps: LoginDeps): EmuResponse {
 function aadErrorResponse(aad: AadError, deps: LoginDeps): EmuResponse {
   const traceId = deps.ids.guid();
   const correlationId = deps.ids.guid();
-  const timestamp = new Date(deps.clock.now()).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  const timestamp = new Date(deps.clock.now())
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z");
   return {
     status: aad.status,
     headers: { "content-type": "application/json; charset=utf-8", ...(aad.status === 401 ? { "www-authenticate": 'Basic realm=""' } : {}) },
@@ -175,7 +178,12 @@ function tokenEndpoint(req: EmuRequest, tenantSegment: string, deps: LoginDeps):
 
   const generic = tenantSegment === "common" || tenantSegment === "organizations";
   if (generic && grantType === "client_credentials") {
-    fail(400, "invalid_request", 90002, `Tenant '${tenantSegment}' is not valid for the client credentials flow; use a tenant-specific endpoint.`);
+    fail(
+      400,
+      "invalid_request",
+      90002,
+      `Tenant '${tenantSegment}' is not valid for the client credentials flow; use a tenant-specific endpoint.`,
+    );
   }
   const tenant = generic ? resolveTenant(world.partnerTenantId, world) : resolveTenant(tenantSegment, world);
   const app = world.applications.get(clientId);
@@ -204,15 +212,31 @@ function basicCredentials(header: string | undefined): { clientId: string; secre
   return { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
 }
 
-function authenticateClient(app: ApplicationSpec, form: Record<string, string>, basicSecret: string | undefined, tenantSegment: string, deps: LoginDeps): void {
+function authenticateClient(
+  app: ApplicationSpec,
+  form: Record<string, string>,
+  basicSecret: string | undefined,
+  tenantSegment: string,
+  deps: LoginDeps,
+): void {
   const secret = form.client_secret ?? basicSecret;
   if (secret !== undefined) {
     const match = (app.secrets ?? []).find((s) => s.value === secret);
     if (!match) {
-      fail(401, "invalid_client", 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.appId}'.`);
+      fail(
+        401,
+        "invalid_client",
+        7000215,
+        `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.appId}'.`,
+      );
     }
     if (match?.expires !== undefined && Date.parse(match.expires) <= deps.clock.now()) {
-      fail(401, "invalid_client", 7000222, `The provided client secret keys for app '${app.appId}' are expired. Visit the Azure portal to create new keys for your app.`);
+      fail(
+        401,
+        "invalid_client",
+        7000222,
+        `The provided client secret keys for app '${app.appId}' are expired. Visit the Azure portal to create new keys for your app.`,
+      );
     }
     return;
   }
@@ -231,14 +255,20 @@ function authenticateClient(app: ApplicationSpec, form: Record<string, string>, 
   }
   const header = decoded.header as unknown as Record<string, unknown>;
   const issuer = decoded.payload.iss;
-  if (canonicalGuid((issuer ?? "")) === app.appId && (typeof header.x5t === "string" || typeof header["x5t#S256"] === "string")) {
+  if (canonicalGuid(issuer ?? "") === app.appId && (typeof header.x5t === "string" || typeof header["x5t#S256"] === "string")) {
     certificateAssertion(app, assertion, header, tenantSegment, deps);
   } else {
-    federatedAssertion(app, assertion, (issuer ?? ""), deps);
+    federatedAssertion(app, assertion, issuer ?? "", deps);
   }
 }
 
-function certificateAssertion(app: ApplicationSpec, assertion: string, header: Record<string, unknown>, tenantSegment: string, deps: LoginDeps): void {
+function certificateAssertion(
+  app: ApplicationSpec,
+  assertion: string,
+  header: Record<string, unknown>,
+  tenantSegment: string,
+  deps: LoginDeps,
+): void {
   const thumbprintOf = (pem: string): { sha1: string; sha256: string } => {
     const cert = new X509Certificate(pem);
     const hex = (f: string): Buffer => Buffer.from(f.replace(/:/g, ""), "hex");
@@ -250,7 +280,12 @@ function certificateAssertion(app: ApplicationSpec, assertion: string, header: R
     return t.sha1 === presented.sha1 || t.sha256 === presented.sha256;
   });
   if (!cert) {
-    fail(401, "invalid_client", 700027, `The certificate with identifier used to sign the client assertion is not registered on application '${app.appId}'.`);
+    fail(
+      401,
+      "invalid_client",
+      700027,
+      `The certificate with identifier used to sign the client assertion is not registered on application '${app.appId}'.`,
+    );
     return;
   }
   const endpoint = `${deps.baseUrl}/${tenantSegment}/oauth2/v2.0/token`;
@@ -290,7 +325,12 @@ function federatedAssertion(app: ApplicationSpec, assertion: string, issuer: str
   if (issuer === deps.oidcIssuer.issuer) keys.push(deps.oidcIssuer.key.publicKeyPem());
   const credentials = (app.federatedCredentials ?? []).filter((c) => c.issuer === issuer);
   if (keys.length === 0 || credentials.length === 0) {
-    fail(401, "invalid_client", 700211, `No matching federated identity record found for presented assertion issuer '${issuer}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`);
+    fail(
+      401,
+      "invalid_client",
+      700211,
+      `No matching federated identity record found for presented assertion issuer '${issuer}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
+    );
   }
   let payload: jwt.JwtPayload | undefined;
   for (const pem of keys) {
@@ -329,7 +369,12 @@ function federatedAssertion(app: ApplicationSpec, assertion: string, issuer: str
       `No matching federated identity record found for presented assertion subject '${subject}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
     );
   }
-  fail(401, "invalid_client", 700213, `No matching federated identity record found for presented assertion subject '${subject}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`);
+  fail(
+    401,
+    "invalid_client",
+    700213,
+    `No matching federated identity record found for presented assertion subject '${subject}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
+  );
 }
 
 interface RequestedResource {
@@ -348,21 +393,44 @@ function parseScope(raw: string | undefined, tenant: TenantState, world: World, 
   const resources = new Map<string, string[]>();
   for (const part of parts.filter((s) => !OIDC_SCOPES.has(s))) {
     const slash = part.lastIndexOf("/");
-    if (slash <= 0) return fail(400, "invalid_scope", 70011, `The provided value for the input parameter 'scope' is not valid. The scope '${part}' does not name a resource.`);
+    if (slash <= 0)
+      return fail(
+        400,
+        "invalid_scope",
+        70011,
+        `The provided value for the input parameter 'scope' is not valid. The scope '${part}' does not name a resource.`,
+      );
     // A resource named by its appId is a GUID, matched in any case and answered in canonical form.
     const audience = canonicalGuid(part.slice(0, slash));
     resources.set(audience, [...(resources.get(audience) ?? []), part.slice(slash + 1)]);
   }
   if (resources.size !== 1) {
-    fail(400, "invalid_scope", 70011, `The provided value for the input parameter 'scope' is not valid. ${resources.size === 0 ? "No resource was requested." : "The scope names more than one resource."}`);
+    fail(
+      400,
+      "invalid_scope",
+      70011,
+      `The provided value for the input parameter 'scope' is not valid. ${resources.size === 0 ? "No resource was requested." : "The scope names more than one resource."}`,
+    );
   }
   const [audience, names] = [...resources][0] as [string, string[]];
   if (defaultOnly && names.some((n) => n !== ".default")) {
-    fail(400, "invalid_scope", 1002012, `The provided value for scope ${raw} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+    fail(
+      400,
+      "invalid_scope",
+      1002012,
+      `The provided value for scope ${raw} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    );
   }
-  const appId = RESOURCE_URIS[audience.toLowerCase()] ?? (world.firstPartyApps.has(audience) || world.applications.has(audience) ? audience : undefined);
+  const appId =
+    RESOURCE_URIS[audience.toLowerCase()] ??
+    (world.firstPartyApps.has(audience) || world.applications.has(audience) ? audience : undefined);
   if (!appId) {
-    return fail(400, "invalid_resource", 500011, `The resource principal named ${audience} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+    return fail(
+      400,
+      "invalid_resource",
+      500011,
+      `The resource principal named ${audience} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    );
   }
   return { audience, appId, scopes: names.filter((n) => n !== ".default"), oidcScopes };
 }
@@ -370,7 +438,12 @@ function parseScope(raw: string | undefined, tenant: TenantState, world: World, 
 function requireResourceSp(tenant: TenantState, resource: RequestedResource): string {
   const sp = findServicePrincipal(tenant, resource.appId);
   if (!sp) {
-    return fail(400, "invalid_resource", 500011, `The resource principal named ${resource.audience} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+    return fail(
+      400,
+      "invalid_resource",
+      500011,
+      `The resource principal named ${resource.audience} was not found in the tenant named ${tenant.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    );
   }
   return sp.id;
 }
@@ -407,7 +480,13 @@ function clientCredentials(app: ApplicationSpec, tenant: TenantState, resource: 
   return { status: 200, body: { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: token } };
 }
 
-function refreshToken(app: ApplicationSpec, tenant: TenantState, resource: RequestedResource, form: Record<string, string>, deps: LoginDeps): EmuResponse {
+function refreshToken(
+  app: ApplicationSpec,
+  tenant: TenantState,
+  resource: RequestedResource,
+  form: Record<string, string>,
+  deps: LoginDeps,
+): EmuResponse {
   const world = deps.world();
   const presented = form.refresh_token;
   if (!presented) return fail(400, "invalid_request", 900144, "The request body must contain the following parameter: 'refresh_token'.");
@@ -415,9 +494,15 @@ function refreshToken(app: ApplicationSpec, tenant: TenantState, resource: Reque
   if (!state) return fail(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.");
   if (state.clientId !== app.appId) fail(400, "invalid_grant", 700007, "The grant was issued for a different client id.");
   if (state.status === "revoked") {
-    fail(400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.");
+    fail(
+      400,
+      "invalid_grant",
+      50173,
+      "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.",
+    );
   }
-  if (state.status === "expired") fail(400, "invalid_grant", 700082, "The refresh token has expired due to inactivity. The token was inactive for 90.00:00:00.");
+  if (state.status === "expired")
+    fail(400, "invalid_grant", 700082, "The refresh token has expired due to inactivity. The token was inactive for 90.00:00:00.");
   const user = world.users.get(state.userId);
   if (!user) return fail(400, "invalid_grant", 50034, "The user account does not exist in the directory.");
 
@@ -432,7 +517,12 @@ function refreshToken(app: ApplicationSpec, tenant: TenantState, resource: Reque
       );
     }
     if (tenant.conditionalAccessBlocks) {
-      fail(400, "invalid_grant", 53003, "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.");
+      fail(
+        400,
+        "invalid_grant",
+        53003,
+        "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.",
+      );
     }
   }
 
@@ -468,12 +558,21 @@ function refreshToken(app: ApplicationSpec, tenant: TenantState, resource: Reque
       ...(resource.oidcScopes.includes("openid")
         ? {
             id_token: deps.tokens.issueIdToken(
-              { aud: app.appId, issuer: `${deps.baseUrl}/${tenant.tenantId}/v2.0`, tid: tenant.tenantId, oid: user.id, upn: user.userPrincipalName, name: user.userPrincipalName.split("@")[0] ?? user.userPrincipalName },
+              {
+                aud: app.appId,
+                issuer: `${deps.baseUrl}/${tenant.tenantId}/v2.0`,
+                tid: tenant.tenantId,
+                oid: user.id,
+                upn: user.userPrincipalName,
+                name: user.userPrincipalName.split("@")[0] ?? user.userPrincipalName,
+              },
               lifetime,
             ),
           }
         : {}),
-      ...(form.client_info === "1" ? { client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: world.partnerTenantId })).toString("base64url") } : {}),
+      ...(form.client_info === "1"
+        ? { client_info: Buffer.from(JSON.stringify({ uid: user.id, utid: world.partnerTenantId })).toString("base64url") }
+        : {}),
     },
   };
 }
@@ -509,7 +608,20 @@ function consentedScopes(world: World, app: ApplicationSpec, tenant: TenantState
 export function loginFaultResponse(kind: "throttle" | "unavailable", retryAfterSeconds: number | null, deps: LoginDeps): EmuResponse {
   const response =
     kind === "throttle"
-      ? aadErrorResponse({ status: 429, error: "temporarily_unavailable", code: 90055, description: "TenantThrottlingError: There are too many incoming requests. This exception is thrown for blocked tenants." }, deps)
-      : aadErrorResponse({ status: 503, error: "temporarily_unavailable", code: 90033, description: "A transient error has occurred. Please try again." }, deps);
-  return retryAfterSeconds === null ? response : { ...response, headers: { ...response.headers, "retry-after": String(retryAfterSeconds) } };
+      ? aadErrorResponse(
+          {
+            status: 429,
+            error: "temporarily_unavailable",
+            code: 90055,
+            description: "TenantThrottlingError: There are too many incoming requests. This exception is thrown for blocked tenants.",
+          },
+          deps,
+        )
+      : aadErrorResponse(
+          { status: 503, error: "temporarily_unavailable", code: 90033, description: "A transient error has occurred. Please try again." },
+          deps,
+        );
+  return retryAfterSeconds === null
+    ? response
+    : { ...response, headers: { ...response.headers, "retry-after": String(retryAfterSeconds) } };
 }

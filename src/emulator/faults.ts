@@ -126,8 +126,10 @@ export function validateFaultProfile(value: unknown): string[] {
     if (typeof r !== "object" || r === null) return void problems.push(`${at} must be an object`);
     const rule = r as Record<string, unknown>;
     if (!KINDS.includes(rule.kind as FaultKind)) problems.push(`${at}.kind must be one of ${KINDS.join(", ")}`);
-    if (rule.service !== undefined && !SERVICES.includes(rule.service as FaultService)) problems.push(`${at}.service must be one of ${SERVICES.join(", ")}`);
-    if (rule.tenant !== undefined && (typeof rule.tenant !== "string" || rule.tenant === "")) problems.push(`${at}.tenant must be a tenant id or default domain`);
+    if (rule.service !== undefined && !SERVICES.includes(rule.service as FaultService))
+      problems.push(`${at}.service must be one of ${SERVICES.join(", ")}`);
+    if (rule.tenant !== undefined && (typeof rule.tenant !== "string" || rule.tenant === ""))
+      problems.push(`${at}.tenant must be a tenant id or default domain`);
     const methods = Array.isArray(rule.method) ? rule.method : rule.method === undefined ? [] : [rule.method];
     if (methods.some((m: unknown) => typeof m !== "string" || m === "") || (Array.isArray(rule.method) && methods.length === 0)) {
       problems.push(`${at}.method must be an HTTP method or a non-empty list of them`);
@@ -140,17 +142,22 @@ export function validateFaultProfile(value: unknown): string[] {
         problems.push(`${at}.pathPattern is not a valid regular expression`);
       }
     }
-    if (rule.retryAfterSeconds !== undefined && rule.retryAfterSeconds !== null) nonNegative(rule.retryAfterSeconds, `${at}.retryAfterSeconds`);
-    if (rule.count !== undefined && (!Number.isInteger(rule.count) || (rule.count as number) < 0)) problems.push(`${at}.count must be an integer >= 0`);
+    if (rule.retryAfterSeconds !== undefined && rule.retryAfterSeconds !== null)
+      nonNegative(rule.retryAfterSeconds, `${at}.retryAfterSeconds`);
+    if (rule.count !== undefined && (!Number.isInteger(rule.count) || (rule.count as number) < 0))
+      problems.push(`${at}.count must be an integer >= 0`);
     positiveInteger(rule.nth, `${at}.nth`);
     positiveInteger(rule.everyNth, `${at}.everyNth`);
     nonNegative(rule.stallMs, `${at}.stallMs`);
-    if (rule.stallMs !== undefined && rule.kind !== "stall" && rule.kind !== "stall-after-apply") problems.push(`${at}.stallMs applies to the stall kinds only`);
+    if (rule.stallMs !== undefined && rule.kind !== "stall" && rule.kind !== "stall-after-apply")
+      problems.push(`${at}.stallMs applies to the stall kinds only`);
     if (rule.probability !== undefined && (typeof rule.probability !== "number" || rule.probability < 0 || rule.probability > 1)) {
       problems.push(`${at}.probability must be between 0 and 1`);
     }
-    if (rule.scope !== undefined && (typeof rule.scope !== "string" || !["outer", "inner", "both"].includes(rule.scope))) problems.push(`${at}.scope must be outer, inner or both`);
-    if (rule.countPer !== undefined && (typeof rule.countPer !== "string" || !["rule", "request"].includes(rule.countPer))) problems.push(`${at}.countPer must be rule or request`);
+    if (rule.scope !== undefined && (typeof rule.scope !== "string" || !["outer", "inner", "both"].includes(rule.scope)))
+      problems.push(`${at}.scope must be outer, inner or both`);
+    if (rule.countPer !== undefined && (typeof rule.countPer !== "string" || !["rule", "request"].includes(rule.countPer)))
+      problems.push(`${at}.countPer must be rule or request`);
   });
   return problems;
 }
@@ -191,7 +198,10 @@ export class ProfileFaultInjector implements FaultInjector {
     if (problems.length > 0) throw new Error(`Invalid fault profile: ${problems.join("; ")}.`);
     this.profile = profile;
     this.rules = (profile.rules ?? []).map((rule) => {
-      const methods = rule.method === undefined ? null : new Set((typeof rule.method === "string" ? [rule.method] : rule.method).map((m) => m.toUpperCase()));
+      const methods =
+        rule.method === undefined
+          ? null
+          : new Set((typeof rule.method === "string" ? [rule.method] : rule.method).map((m) => m.toUpperCase()));
       const afterOrConnection = rule.kind !== "throttle" && rule.kind !== "unavailable";
       return {
         rule,

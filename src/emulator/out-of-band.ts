@@ -7,7 +7,19 @@
  * visible to reads at once.
  */
 import type { EmuResponse, IdGenerator } from "./context";
-import { assignmentId, canonicalGuid, findServicePrincipal, findTenant, grantId, isGuid, permissionsOf, removeAssignment, removeGrant, removeServicePrincipal, rescopeGrant } from "./state";
+import {
+  assignmentId,
+  canonicalGuid,
+  findServicePrincipal,
+  findTenant,
+  grantId,
+  isGuid,
+  permissionsOf,
+  removeAssignment,
+  removeGrant,
+  removeServicePrincipal,
+  rescopeGrant,
+} from "./state";
 import type { OAuth2PermissionGrant, TenantState, World } from "./world";
 
 export interface OutOfBandDeps {
@@ -58,7 +70,10 @@ export function handleOutOfBand(method: string, path: string, body: unknown, dep
       removeGrant(tenant, id ?? "");
       return { status: 204 };
     default:
-      return { status: 405, body: { error: `No control endpoint '${method} /tenants/{tenant}/${route[2]}${id === undefined ? "" : "/{id}"}'.` } };
+      return {
+        status: 405,
+        body: { error: `No control endpoint '${method} /tenants/{tenant}/${route[2]}${id === undefined ? "" : "/{id}"}'.` },
+      };
   }
 }
 
@@ -98,7 +113,8 @@ function addGrant(tenant: TenantState, b: Record<string, unknown>, deps: OutOfBa
   const consentType = b.consentType ?? "AllPrincipals";
   if (consentType !== "AllPrincipals" && consentType !== "Principal") return bad("consentType must be AllPrincipals or Principal.");
   const principalId = consentType === "Principal" && typeof b.principalId === "string" ? canonicalGuid(b.principalId) : null;
-  if (consentType === "Principal" && (principalId === null || !isGuid(principalId))) return bad("A Principal grant needs a GUID principalId.");
+  if (consentType === "Principal" && (principalId === null || !isGuid(principalId)))
+    return bad("A Principal grant needs a GUID principalId.");
   const client = findServicePrincipal(tenant, canonicalGuid(b.clientAppId));
   const resource = findServicePrincipal(tenant, canonicalGuid(b.resourceAppId));
   if (!client || !resource) return notFound("The client or the resource has no service principal in the tenant.");
@@ -118,5 +134,12 @@ function addGrant(tenant: TenantState, b: Record<string, unknown>, deps: OutOfBa
 }
 
 function grantView(g: OAuth2PermissionGrant): Record<string, unknown> {
-  return { id: g.id, clientId: g.clientId, resourceId: g.resourceId, consentType: g.consentType, principalId: g.principalId, scope: g.scope };
+  return {
+    id: g.id,
+    clientId: g.clientId,
+    resourceId: g.resourceId,
+    consentType: g.consentType,
+    principalId: g.principalId,
+    scope: g.scope,
+  };
 }

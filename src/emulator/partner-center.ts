@@ -7,7 +7,15 @@ import { effectiveGdapRoles } from "./gdap-access";
 import type { EmuRequest, EmuResponse, IdGenerator, TokenVerifier } from "./context";
 import type { VirtualClock } from "./clock";
 import type { ProfileFaultInjector } from "./faults";
-import { addServicePrincipal, canonicalGuid, findServicePrincipal, grantId, permissionsOf, removeGrant, removeServicePrincipal } from "./state";
+import {
+  addServicePrincipal,
+  canonicalGuid,
+  findServicePrincipal,
+  grantId,
+  permissionsOf,
+  removeGrant,
+  removeServicePrincipal,
+} from "./state";
 import type { PerSecondLimiter } from "./throttle";
 import { ROLE_TEMPLATES, type World } from "./world";
 
@@ -31,7 +39,11 @@ const CONSENT_ROLES: readonly string[] = [
 ];
 
 class PartnerCenterError extends Error {
-  constructor(readonly status: number, readonly code: string, description: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    description: string,
+  ) {
     super(description);
   }
 }
@@ -110,7 +122,11 @@ function authenticate(req: EmuRequest, deps: PartnerCenterDeps, world: World): C
     throw new PartnerCenterError(401, "400", "Access denied");
   }
   if (!(c.amr ?? []).includes("mfa")) {
-    throw new PartnerCenterError(401, "900421", "Multi-factor authentication is required: the access token must come from a sign-in that satisfied MFA.");
+    throw new PartnerCenterError(
+      401,
+      "900421",
+      "Multi-factor authentication is required: the access token must come from a sign-in that satisfied MFA.",
+    );
   }
   return { appid: c.appid, userId: c.oid };
 }
@@ -145,7 +161,11 @@ function postConsent(req: EmuRequest, customerId: string, caller: CallerClaims, 
   }
   const applicationId = canonicalGuid(presentedApplicationId);
   if (applicationId !== caller.appid) {
-    throw new PartnerCenterError(403, "2032", "Access denied: the application in the access token does not match the applicationId of the request.");
+    throw new PartnerCenterError(
+      403,
+      "2032",
+      "Access denied: the application in the access token does not match the applicationId of the request.",
+    );
   }
   const tenant = customerOf(customerId, world);
   authorise(caller, customerId, world, deps.clock.now());
@@ -158,7 +178,13 @@ function postConsent(req: EmuRequest, customerId: string, caller: CallerClaims, 
     if (typeof resourceAppId !== "string" || typeof scope !== "string") {
       throw new PartnerCenterError(400, "600000", `applicationGrants[${i}] must have enterpriseApplicationId and scope.`);
     }
-    return { resourceAppId: canonicalGuid(resourceAppId), scopes: scope.split(",").map((s) => s.trim()).filter((s) => s !== "") };
+    return {
+      resourceAppId: canonicalGuid(resourceAppId),
+      scopes: scope
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+    };
   });
 
   // Everything is checked before anything is written, so a refused consent changes nothing.
@@ -177,7 +203,11 @@ function postConsent(req: EmuRequest, customerId: string, caller: CallerClaims, 
     const published = new Set(permissionsOf(world, r.resourceAppId).oauth2PermissionScopes.map((s) => s.value.toLowerCase()));
     const unknown = r.scopes.filter((s) => !published.has(s.toLowerCase()));
     if (unknown.length > 0) {
-      throw new PartnerCenterError(400, "600019", `The scope(s) ${unknown.map((s) => `'${s}'`).join(", ")} do not exist on the resource '${resourceSp.displayName}'.`);
+      throw new PartnerCenterError(
+        400,
+        "600019",
+        `The scope(s) ${unknown.map((s) => `'${s}'`).join(", ")} do not exist on the resource '${resourceSp.displayName}'.`,
+      );
     }
     if (existingAppSp && tenant.grants.has(grantId(existingAppSp.id, resourceSp.id))) {
       throw new PartnerCenterError(409, "600041", "Permission entry already exists.");
@@ -212,7 +242,11 @@ function postConsent(req: EmuRequest, customerId: string, caller: CallerClaims, 
 function deleteConsent(appId: string, customerId: string, caller: CallerClaims, deps: PartnerCenterDeps): EmuResponse {
   const world = deps.world();
   if (appId !== caller.appid) {
-    throw new PartnerCenterError(403, "2032", "Access denied: the application in the access token does not match the application of the request.");
+    throw new PartnerCenterError(
+      403,
+      "2032",
+      "Access denied: the application in the access token does not match the application of the request.",
+    );
   }
   const tenant = customerOf(customerId, world);
   authorise(caller, customerId, world, deps.clock.now());
@@ -221,7 +255,8 @@ function deleteConsent(appId: string, customerId: string, caller: CallerClaims, 
   if (world.behaviour.consentDeleteRemovesServicePrincipal) {
     removeServicePrincipal(tenant, appSp.id, deps.clock.now(), deps.faults.lagMs("delete"));
   } else {
-    for (const [id, g] of tenant.grants) if (g.clientId === appSp.id) removeGrant(tenant, id, deps.clock.now(), deps.faults.lagMs("delete"));
+    for (const [id, g] of tenant.grants)
+      if (g.clientId === appSp.id) removeGrant(tenant, id, deps.clock.now(), deps.faults.lagMs("delete"));
   }
   // Partner Center documents 200 or 201 for "The application consent is deleted", not 204
   // (Control Panel Vendor (CPV) APIs, application consent DELETE); 200, without a body.

@@ -66,7 +66,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       { name: "basicConstraints", cA: true },
       { name: "keyUsage", digitalSignature: true, keyEncipherment: true, keyCertSign: true },
       { name: "extKeyUsage", serverAuth: true },
-      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 7, ip: "::1" }, { type: 2, value: "localhost" }] },
+      {
+        name: "subjectAltName",
+        altNames: [
+          { type: 7, ip: "127.0.0.1" },
+          { type: 7, ip: "::1" },
+          { type: 2, value: "localhost" },
+        ],
+      },
     ],
   });
 
@@ -204,7 +211,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     return check.ok ? check.claims.tid : null;
   }
 
-  function faultResponse(service: ServiceName, kind: "throttle" | "unavailable", retryAfter: number | null, requestId: string, emu: EmuRequest): EmuResponse {
+  function faultResponse(
+    service: ServiceName,
+    kind: "throttle" | "unavailable",
+    retryAfter: number | null,
+    requestId: string,
+    emu: EmuRequest,
+  ): EmuResponse {
     const retryHeader: Record<string, string> = retryAfter === null ? {} : { "retry-after": String(retryAfter) };
     if (service === "login") return loginFaultResponse(kind, retryAfter, loginDeps());
     if (service === "partnerCenter") {
@@ -212,9 +225,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         ? {
             status: 429,
             headers: retryHeader,
-            body: { statusCode: 429, message: retryAfter === null ? "Rate limit is exceeded." : `Rate limit is exceeded. Try again in ${retryAfter} seconds.` },
+            body: {
+              statusCode: 429,
+              message: retryAfter === null ? "Rate limit is exceeded." : `Rate limit is exceeded. Try again in ${retryAfter} seconds.`,
+            },
           }
-        : { status: 503, headers: retryHeader, body: { code: "503", description: "The service is temporarily unavailable.", data: [], source: "PartnerFD" } };
+        : {
+            status: 503,
+            headers: retryHeader,
+            body: { code: "503", description: "The service is temporarily unavailable.", data: [], source: "PartnerFD" },
+          };
     }
     const innerError = {
       date: new Date(clock.now()).toISOString().replace(/\.\d+Z$/, ""),
@@ -225,9 +245,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       ? {
           status: 429,
           headers: retryHeader,
-          body: { error: { code: "TooManyRequests", message: "Please retry again later.", innerError: { ...innerError, code: "429", status: "429", message: "Please retry after" } } },
+          body: {
+            error: {
+              code: "TooManyRequests",
+              message: "Please retry again later.",
+              innerError: { ...innerError, code: "429", status: "429", message: "Please retry after" },
+            },
+          },
         }
-      : { status: 503, headers: retryHeader, body: { error: { code: "serviceNotAvailable", message: "Service unavailable.", innerError } } };
+      : {
+          status: 503,
+          headers: retryHeader,
+          body: { error: { code: "serviceNotAvailable", message: "Service unavailable.", innerError } },
+        };
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -294,7 +324,14 @@ async function parse(req: IncomingMessage): Promise<EmuRequest> {
       }
     })
     .join("/");
-  return { method: (req.method ?? "GET").toUpperCase(), path, rawQuery: url.search.replace(/^\?/, ""), query: url.searchParams, headers, body };
+  return {
+    method: (req.method ?? "GET").toUpperCase(),
+    path,
+    rawQuery: url.search.replace(/^\?/, ""),
+    query: url.searchParams,
+    headers,
+    body,
+  };
 }
 
 function send(res: ServerResponse, answer: EmuResponse, service: ServiceName, req: EmuRequest, requestId: string): void {
@@ -302,7 +339,9 @@ function send(res: ServerResponse, answer: EmuResponse, service: ServiceName, re
   if (service === "graph") {
     headers["request-id"] = requestId;
     headers["client-request-id"] = req.headers["client-request-id"] ?? requestId;
-    headers["x-ms-ags-diagnostic"] = JSON.stringify({ ServerInfo: { DataCenter: "Emulator", Slice: "E", Ring: "1", ScaleUnit: "000", RoleInstance: "EMU" } });
+    headers["x-ms-ags-diagnostic"] = JSON.stringify({
+      ServerInfo: { DataCenter: "Emulator", Slice: "E", Ring: "1", ScaleUnit: "000", RoleInstance: "EMU" },
+    });
     headers["strict-transport-security"] = "max-age=31536000";
   }
   for (const [k, v] of Object.entries(answer.headers ?? {})) headers[k.toLowerCase()] = v;

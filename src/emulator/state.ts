@@ -115,7 +115,11 @@ const WORLD_SCHEMA = {
           conditionalAccessBlocks: { type: "boolean" },
           subscribedSkus: {
             type: "array",
-            items: { type: "object", required: ["skuPartNumber", "servicePlans"], properties: { skuPartNumber: str, skuId: str, servicePlans: strArr } },
+            items: {
+              type: "object",
+              required: ["skuPartNumber", "servicePlans"],
+              properties: { skuPartNumber: str, skuId: str, servicePlans: strArr },
+            },
           },
           servicePrincipals: { type: "array", items: { type: "object", required: ["appId"], properties: { appId: str, id: str } } },
           appRoleAssignments: {
@@ -231,7 +235,8 @@ export function loadWorld(given: WorldSpec, clock: Clock, ids: IdGenerator): Wor
   const refreshTokens = new Map<string, RefreshTokenState>();
   for (const u of spec.users) {
     for (const rt of u.refreshTokens) {
-      if (!applications.has(rt.clientId)) problems.push(`a refresh token of user '${u.userPrincipalName}' is bound to unknown application '${rt.clientId}'`);
+      if (!applications.has(rt.clientId))
+        problems.push(`a refresh token of user '${u.userPrincipalName}' is bound to unknown application '${rt.clientId}'`);
       if (refreshTokens.has(rt.token)) problems.push(`refresh token of user '${u.userPrincipalName}' is not unique`);
       refreshTokens.set(rt.token, { token: rt.token, userId: u.id, clientId: rt.clientId, status: "valid" });
     }
@@ -290,9 +295,7 @@ export function loadWorld(given: WorldSpec, clock: Clock, ids: IdGenerator): Wor
       const principal = spOf(a.principalAppId, "assignment principal");
       const resource = spOf(a.resourceAppId, "assignment resource");
       if (!principal || !resource) continue;
-      const role = permissionsOf({ firstPartyApps }, a.resourceAppId).appRoles.find(
-        (r) => r.value === a.appRole || r.id === a.appRole,
-      );
+      const role = permissionsOf({ firstPartyApps }, a.resourceAppId).appRoles.find((r) => r.value === a.appRole || r.id === a.appRole);
       if (!role) {
         problems.push(`${where}: '${displayNameOf(a.resourceAppId)}' has no app role '${a.appRole}'`);
         continue;
@@ -326,7 +329,8 @@ export function loadWorld(given: WorldSpec, clock: Clock, ids: IdGenerator): Wor
       const known = new Set(permissionsOf({ firstPartyApps }, g.resourceAppId).oauth2PermissionScopes.map((s) => s.value.toLowerCase()));
       const scopes = g.scope.split(" ").filter((s) => s !== "");
       const unknown = scopes.filter((s) => !known.has(s.toLowerCase()));
-      if (unknown.length > 0) problems.push(`${where}: '${displayNameOf(g.resourceAppId)}' has no delegated scope ${unknown.map((s) => `'${s}'`).join(", ")}`);
+      if (unknown.length > 0)
+        problems.push(`${where}: '${displayNameOf(g.resourceAppId)}' has no delegated scope ${unknown.map((s) => `'${s}'`).join(", ")}`);
       const id = g.id ?? grantId(client.id, resource.id, principalId);
       if (state.grants.has(id)) {
         problems.push(
@@ -352,7 +356,8 @@ export function loadWorld(given: WorldSpec, clock: Clock, ids: IdGenerator): Wor
   }
 
   for (const r of spec.gdapRelationships) {
-    if (!tenantIds.has(r.customerTenantId)) problems.push(`GDAP relationship '${r.displayName ?? r.id ?? "?"}' names unknown customer '${r.customerTenantId}'`);
+    if (!tenantIds.has(r.customerTenantId))
+      problems.push(`GDAP relationship '${r.displayName ?? r.id ?? "?"}' names unknown customer '${r.customerTenantId}'`);
     if (r.customerTenantId === spec.partnerTenantId) problems.push(`a GDAP relationship cannot target the partner tenant itself`);
   }
   if (problems.length > 0) throw new WorldSpecError(problems);
@@ -391,8 +396,18 @@ function canonicalSpec(spec: WorldSpec): WorldSpec {
     tenants: spec.tenants.map((t) => ({
       ...t,
       tenantId: g(t.tenantId),
-      ...(t.subscribedSkus ? { subscribedSkus: t.subscribedSkus.map((k) => ({ ...k, ...(k.skuId !== undefined ? { skuId: g(k.skuId) } : {}) })) } : {}),
-      ...(t.servicePrincipals ? { servicePrincipals: t.servicePrincipals.map((s) => ({ ...s, appId: g(s.appId), ...(s.id !== undefined ? { id: g(s.id) } : {}) })) } : {}),
+      ...(t.subscribedSkus
+        ? { subscribedSkus: t.subscribedSkus.map((k) => ({ ...k, ...(k.skuId !== undefined ? { skuId: g(k.skuId) } : {}) })) }
+        : {}),
+      ...(t.servicePrincipals
+        ? {
+            servicePrincipals: t.servicePrincipals.map((s) => ({
+              ...s,
+              appId: g(s.appId),
+              ...(s.id !== undefined ? { id: g(s.id) } : {}),
+            })),
+          }
+        : {}),
       ...(t.appRoleAssignments
         ? {
             appRoleAssignments: t.appRoleAssignments.map((a) => ({
@@ -437,7 +452,11 @@ export function permissionsOf(world: Pick<World, "firstPartyApps">, appId: strin
   const app = world.firstPartyApps.get(appId);
   if (!app) return { appRoles: [], oauth2PermissionScopes: [] };
   return {
-    appRoles: app.appRoles.map((r) => ({ ...r, allowedMemberTypes: r.allowedMemberTypes ?? ["Application"], isEnabled: r.isEnabled ?? true })),
+    appRoles: app.appRoles.map((r) => ({
+      ...r,
+      allowedMemberTypes: r.allowedMemberTypes ?? ["Application"],
+      isEnabled: r.isEnabled ?? true,
+    })),
     oauth2PermissionScopes: app.oauth2PermissionScopes.map((s) => ({ ...s, isEnabled: s.isEnabled ?? true })),
   };
 }
@@ -561,7 +580,8 @@ export function removeServicePrincipal(tenant: TenantState, spId: string, now = 
   tenant.servicePrincipals.delete(spId);
   tenant.deletedServicePrincipals.push(sp);
   depart(tenant.departed.servicePrincipals, sp, now, lagMs);
-  for (const [id, a] of tenant.appRoleAssignments) if (a.principalId === spId || a.resourceId === spId) removeAssignment(tenant, id, now, lagMs);
+  for (const [id, a] of tenant.appRoleAssignments)
+    if (a.principalId === spId || a.resourceId === spId) removeAssignment(tenant, id, now, lagMs);
   for (const [id, g] of tenant.grants) if (g.clientId === spId || g.resourceId === spId) removeGrant(tenant, id, now, lagMs);
 }
 
@@ -594,7 +614,12 @@ export function grantScopeReadAt(grant: OAuth2PermissionGrant, now: number): str
   return grant.earlierScopes?.find((e) => e.until > now)?.scope ?? grant.scope;
 }
 
-function depart<T extends { readonly id: string; readonly visibleAt: number }>(list: Departed<T>[], object: T, now: number, lagMs: number): void {
+function depart<T extends { readonly id: string; readonly visibleAt: number }>(
+  list: Departed<T>[],
+  object: T,
+  now: number,
+  lagMs: number,
+): void {
   // A departure that has replicated is forgotten; one whose object reads never saw needs no ghost.
   for (let i = list.length - 1; i >= 0; i--) if ((list[i] as Departed<T>).until <= now) list.splice(i, 1);
   if (lagMs > 0 && object.visibleAt <= now) list.push({ object, until: now + lagMs });
@@ -604,7 +629,11 @@ function depart<T extends { readonly id: string; readonly visibleAt: number }>(l
  * What reads see at `now`: the objects that have replicated, and deleted ones whose deletion has
  * not (unless an object with the same id has replicated since).
  */
-function readable<T extends { readonly id: string; readonly visibleAt: number }>(live: Iterable<T>, departed: readonly Departed<T>[], now: number): T[] {
+function readable<T extends { readonly id: string; readonly visibleAt: number }>(
+  live: Iterable<T>,
+  departed: readonly Departed<T>[],
+  now: number,
+): T[] {
   const visible = [...live].filter((o) => o.visibleAt <= now);
   const ids = new Set(visible.map((o) => o.id));
   const ghosts = departed.filter((d) => d.until > now && d.object.visibleAt <= now && !ids.has(d.object.id)).map((d) => d.object);
@@ -643,7 +672,14 @@ export function publishedScopeNames(world: Pick<World, "firstPartyApps">, resour
  * Creates the service principal of `appId` in a tenant, visible after `lagMs` of virtual time.
  * The caller checks `canInstantiate` first.
  */
-export function addServicePrincipal(world: World, tenant: TenantState, appId: string, now: number, lagMs: number, ids: IdGenerator): ServicePrincipal {
+export function addServicePrincipal(
+  world: World,
+  tenant: TenantState,
+  appId: string,
+  now: number,
+  lagMs: number,
+  ids: IdGenerator,
+): ServicePrincipal {
   const displayName = world.applications.get(appId)?.displayName ?? world.firstPartyApps.get(appId)?.displayName ?? appId;
   const sp: ServicePrincipal = {
     id: ids.guid(),

@@ -11,7 +11,11 @@ class TokenBucket {
   private level: number;
   private last: number;
 
-  constructor(readonly capacity: number, private readonly windowMs: number, now: number) {
+  constructor(
+    readonly capacity: number,
+    private readonly windowMs: number,
+    now: number,
+  ) {
     this.level = capacity;
     this.last = now;
   }
@@ -78,9 +82,19 @@ export class IdentityThrottle implements GraphThrottle {
     if (!this.settings.enabled) return { ok: true, resourceUnits: units, limitPercentage: null };
     const now = this.clock.now();
     const L = IDENTITY_LIMITS;
-    const checks: { bucket: TokenBucket; amount: number; scope: string; information: "WriteLimitExceeded" | "ResourceUnitLimitExceeded" }[] = [
+    const checks: {
+      bucket: TokenBucket;
+      amount: number;
+      scope: string;
+      information: "WriteLimitExceeded" | "ResourceUnitLimitExceeded";
+    }[] = [
       {
-        bucket: this.bucket(`ru|${appId}|${tenantId}`, L.resourceUnitsPerAppTenant[this.tenantSize(tenantId)], L.resourceUnitsPerAppTenant.windowMs, now),
+        bucket: this.bucket(
+          `ru|${appId}|${tenantId}`,
+          L.resourceUnitsPerAppTenant[this.tenantSize(tenantId)],
+          L.resourceUnitsPerAppTenant.windowMs,
+          now,
+        ),
         amount: units,
         scope: `Tenant_Application/Read/${appId}/${tenantId}`,
         information: "ResourceUnitLimitExceeded",
@@ -152,7 +166,10 @@ export class IdentityThrottle implements GraphThrottle {
 export class PerSecondLimiter {
   private readonly recent = new Map<string, number[]>();
 
-  constructor(private readonly clock: Clock, readonly limit: number) {}
+  constructor(
+    private readonly clock: Clock,
+    readonly limit: number,
+  ) {}
 
   /** Admits a request for `key`, or answers how many whole seconds to wait. */
   admit(key: string): { ok: true } | { ok: false; retryAfterSeconds: number } {

@@ -20,7 +20,10 @@ export class SigningKey {
     const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
     this.privateKey = pair.privateKey;
     this.publicKey = pair.publicKey;
-    this.kid = createHash("sha256").update(pair.publicKey.export({ format: "der", type: "spki" })).digest("base64url").slice(0, 27);
+    this.kid = createHash("sha256")
+      .update(pair.publicKey.export({ format: "der", type: "spki" }))
+      .digest("base64url")
+      .slice(0, 27);
   }
 
   /** The public key as a JWK for a `keys` document. */
@@ -41,7 +44,10 @@ export class SigningKey {
 export class TokenService implements TokenVerifier {
   readonly key = new SigningKey();
 
-  constructor(private readonly clock: Clock, private readonly ids: IdGenerator) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+  ) {}
 
   /** Signs an access token; `iat`, `nbf` and `exp` come from the virtual clock. */
   issueAccessToken(
@@ -61,7 +67,10 @@ export class TokenService implements TokenVerifier {
   }
 
   /** Signs an id token (v2.0) for a user. */
-  issueIdToken(claims: { aud: string; issuer: string; tid: string; oid: string; upn: string; name: string }, lifetimeSeconds: number): string {
+  issueIdToken(
+    claims: { aud: string; issuer: string; tid: string; oid: string; upn: string; name: string },
+    lifetimeSeconds: number,
+  ): string {
     const iat = Math.floor(this.clock.now() / 1000);
     return this.key.sign({
       aud: claims.aud,
@@ -103,7 +112,10 @@ export class TokenService implements TokenVerifier {
 export class OidcTestIssuer {
   readonly key = new SigningKey();
 
-  constructor(private readonly clock: Clock, readonly issuer: string = BUILT_IN_OIDC_ISSUER) {}
+  constructor(
+    private readonly clock: Clock,
+    readonly issuer: string = BUILT_IN_OIDC_ISSUER,
+  ) {}
 
   /** Mints an ID token like the Actions runner's ACTIONS_ID_TOKEN_REQUEST_URL answers with. */
   mint(audience: string, subject: string, lifetimeSeconds = 300): string {

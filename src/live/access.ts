@@ -14,58 +14,86 @@ interface Classification {
 
 /** How a partner gets a new refresh token; the README walks through it. */
 const NEW_REFRESH_TOKEN =
-  "Sign the CIPP service account in again with MFA to get a new one (README, \"Getting and renewing the refresh token\") " +
+  'Sign the CIPP service account in again with MFA to get a new one (README, "Getting and renewing the refresh token") ' +
   "and store it in the secret the runs read (e.g. CIPP_REFRESH_TOKEN), or in CIPP_CPV_REFRESH_TOKEN for the CLI.";
 
 /** AADSTS codes by the cause they reveal (microsoft-apis §6.6). */
 const BY_AADSTS: ReadonlyMap<number, Classification> = new Map(
   (
     [
-      [[65001, 90099], {
-        kind: "consent-missing",
-        what: "CIPP-SAM is not consented in this tenant",
-        action: "Expected for a new tenant: a refresh consents it through Partner Center.",
-      }],
-      [[50020], {
-        kind: "no-gdap-relationship",
-        what: "the CIPP service account has no delegated access to this tenant",
-        action: "Create or renew an active GDAP relationship with this customer, assigned to a security group the service account is in.",
-      }],
-      [[700082, 70008], {
-        kind: "refresh-token-expired",
-        what: "the service account's refresh token has expired",
-        action: `${NEW_REFRESH_TOKEN} A stored token must be used at least every 90 days; the Action's refresh-token-secret input keeps it renewed.`,
-      }],
-      [[50173], {
-        kind: "refresh-token-revoked",
-        what: "the service account's refresh token was revoked (password change or sessions revoked)",
-        action: NEW_REFRESH_TOKEN,
-      }],
-      [[9002313, 700007], {
-        kind: "refresh-token-revoked",
-        what: "the service account's refresh token was not accepted (malformed, unknown, or issued to another application)",
-        action: `Store the refresh token issued to CIPP-SAM for the CIPP service account. ${NEW_REFRESH_TOKEN}`,
-      }],
-      [[53003], {
-        kind: "conditional-access",
-        what: "a Conditional Access policy in this tenant blocks the service account's sign-in",
-        action: "Exclude the partner's service account (or CIPP-SAM) from the blocking Conditional Access policy in the customer tenant.",
-      }],
-      [[50076, 50079], {
-        kind: "mfa-required",
-        what: "multi-factor authentication is required",
-        action: "Sign the CIPP service account in again with MFA and store the new refresh token.",
-      }],
-      [[7000215, 7000222, 700027, 70021, 700213, 7002138, 700211, 700212, 700024, 50012, 7000218], {
-        kind: "client-credential-invalid",
-        what: "CIPP-SAM's own credential was refused",
-        action: "Check CIPP-SAM's client secret (not expired, the value rather than the id), certificate, or federated credential (issuer, subject, audience).",
-      }],
-      [[90002], {
-        kind: "tenant-not-found",
-        what: "the tenant does not exist in this cloud",
-        action: "Check the tenant id in the declaration and the cloud setting.",
-      }],
+      [
+        [65001, 90099],
+        {
+          kind: "consent-missing",
+          what: "CIPP-SAM is not consented in this tenant",
+          action: "Expected for a new tenant: a refresh consents it through Partner Center.",
+        },
+      ],
+      [
+        [50020],
+        {
+          kind: "no-gdap-relationship",
+          what: "the CIPP service account has no delegated access to this tenant",
+          action: "Create or renew an active GDAP relationship with this customer, assigned to a security group the service account is in.",
+        },
+      ],
+      [
+        [700082, 70008],
+        {
+          kind: "refresh-token-expired",
+          what: "the service account's refresh token has expired",
+          action: `${NEW_REFRESH_TOKEN} A stored token must be used at least every 90 days; the Action's refresh-token-secret input keeps it renewed.`,
+        },
+      ],
+      [
+        [50173],
+        {
+          kind: "refresh-token-revoked",
+          what: "the service account's refresh token was revoked (password change or sessions revoked)",
+          action: NEW_REFRESH_TOKEN,
+        },
+      ],
+      [
+        [9002313, 700007],
+        {
+          kind: "refresh-token-revoked",
+          what: "the service account's refresh token was not accepted (malformed, unknown, or issued to another application)",
+          action: `Store the refresh token issued to CIPP-SAM for the CIPP service account. ${NEW_REFRESH_TOKEN}`,
+        },
+      ],
+      [
+        [53003],
+        {
+          kind: "conditional-access",
+          what: "a Conditional Access policy in this tenant blocks the service account's sign-in",
+          action: "Exclude the partner's service account (or CIPP-SAM) from the blocking Conditional Access policy in the customer tenant.",
+        },
+      ],
+      [
+        [50076, 50079],
+        {
+          kind: "mfa-required",
+          what: "multi-factor authentication is required",
+          action: "Sign the CIPP service account in again with MFA and store the new refresh token.",
+        },
+      ],
+      [
+        [7000215, 7000222, 700027, 70021, 700213, 7002138, 700211, 700212, 700024, 50012, 7000218],
+        {
+          kind: "client-credential-invalid",
+          what: "CIPP-SAM's own credential was refused",
+          action:
+            "Check CIPP-SAM's client secret (not expired, the value rather than the id), certificate, or federated credential (issuer, subject, audience).",
+        },
+      ],
+      [
+        [90002],
+        {
+          kind: "tenant-not-found",
+          what: "the tenant does not exist in this cloud",
+          action: "Check the tenant id in the declaration and the cloud setting.",
+        },
+      ],
     ] as const
   ).flatMap(([codes, c]) => codes.map((code) => [code, c] as const)),
 );
@@ -99,7 +127,11 @@ function capitalised(text: string): string {
 /** The access problem a Partner Center refusal stands for, or null when it is not about access. */
 export function partnerCenterProblem(err: PartnerCenterError): AccessProblem | null {
   if (err.problem === "mfa-required") {
-    return { kind: "mfa-required", message: err.message, action: "Sign the CIPP service account in again with MFA and store the new refresh token." };
+    return {
+      kind: "mfa-required",
+      message: err.message,
+      action: "Sign the CIPP service account in again with MFA and store the new refresh token.",
+    };
   }
   if (err.problem === "forbidden") {
     return {
@@ -125,5 +157,9 @@ export function accessProblemOf(err: unknown): AccessProblem | null {
  * revoked, or CIPP-SAM's own credential is refused. Replication waits end at once on them.
  */
 export function isPermanentCredentialProblem(problem: AccessProblem | null | undefined): boolean {
-  return problem !== null && problem !== undefined && ["refresh-token-expired", "refresh-token-revoked", "client-credential-invalid"].includes(problem.kind);
+  return (
+    problem !== null &&
+    problem !== undefined &&
+    ["refresh-token-expired", "refresh-token-revoked", "client-credential-invalid"].includes(problem.kind)
+  );
 }

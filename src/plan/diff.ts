@@ -23,16 +23,7 @@ import type {
   PublishedAppRole,
   PublishedScope,
 } from "../live/model";
-import type {
-  BlockedItem,
-  FleetPlan,
-  KeptPermission,
-  PlanAction,
-  PlanWarning,
-  ResourceRef,
-  TenantPlan,
-  TenantRef,
-} from "./model";
+import type { BlockedItem, FleetPlan, KeptPermission, PlanAction, PlanWarning, ResourceRef, TenantPlan, TenantRef } from "./model";
 import { DEFAULT_BOOTSTRAP_SCOPES, MICROSOFT_GRAPH_APP_ID, bootstrapCoversWrites, missingWriteScopes } from "./bootstrap";
 import { isGuid } from "../guid";
 import { compareNames, sortedUnique } from "./order";
@@ -116,8 +107,7 @@ export function inaccessiblePlan(tenant: TenantRef, problem: AccessProblem): Ten
 function partnerConsentProblem(tenant: TenantRef): TenantPlan {
   return inaccessiblePlan(tenant, {
     kind: "consent-missing",
-    message:
-      "CIPP-SAM lacks consent in the partner tenant, and Partner Center cannot consent an application in the partner's own tenant.",
+    message: "CIPP-SAM lacks consent in the partner tenant, and Partner Center cannot consent an application in the partner's own tenant.",
     action:
       "Grant admin consent to CIPP-SAM in the partner tenant (Entra admin center → App registrations → CIPP-SAM → API permissions → Grant admin consent), then plan again.",
   });
@@ -404,9 +394,7 @@ function planGrant(
   indispensable: readonly string[],
 ): Part {
   const part = emptyPart();
-  const tenantWide = grants.filter(
-    (grant) => grant.consentType === "AllPrincipals" && grant.resourceId === resourceServicePrincipalId,
-  );
+  const tenantWide = grants.filter((grant) => grant.consentType === "AllPrincipals" && grant.resourceId === resourceServicePrincipalId);
   const [keeper, ...duplicates] = rankByMatch(tenantWide, wanted);
   if (keeper === undefined) {
     if (wanted.length > 0) part.actions.push({ kind: "create-grant", resource: ref, scopes: [...wanted] });

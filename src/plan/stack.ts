@@ -66,11 +66,20 @@ export function declarationOf(permissions: PermissionSet): StackDeclaration {
   return {
     resources,
     assignments: permissions.resources.flatMap((r) =>
-      r.appRoles.map((permission) => ({ resource: { appId: r.appId, displayName: r.displayName }, permission, appRoleId: null, importId: null })),
+      r.appRoles.map((permission) => ({
+        resource: { appId: r.appId, displayName: r.displayName },
+        permission,
+        appRoleId: null,
+        importId: null,
+      })),
     ),
     grants: permissions.resources
       .filter((r) => r.scopes.length + r.unpublishedScopes.length > 0)
-      .map((r) => ({ resource: { appId: r.appId, displayName: r.displayName }, scopes: [...r.scopes, ...r.unpublishedScopes], importId: null })),
+      .map((r) => ({
+        resource: { appId: r.appId, displayName: r.displayName },
+        scopes: [...r.scopes, ...r.unpublishedScopes],
+        importId: null,
+      })),
   };
 }
 

@@ -53,18 +53,20 @@ export function lineStartForTerminal(text: string): string {
 
 /** Text for GitHub-flavoured Markdown or HTML: rendered as written, never as markup, a mention or a link. */
 export function forMarkdown(text: string): string {
-  return terminalExact(text)
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/([`*_[\]|#~])/g, "\\$1")
-    .replace(/\\\\/g, "&#92;")
-    // A mention notifies people and teams; an entity shows the same @ without notifying anyone.
-    .replace(/@/g, "&#64;")
-    // GitHub turns bare URLs and www. names into links: break the pattern without changing what is shown.
-    .replace(/:\/\//g, "&#58;//")
-    .replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}&#46;`);
+  return (
+    terminalExact(text)
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      .replace(/([`*_[\]|#~])/g, "\\$1")
+      .replace(/\\\\/g, "&#92;")
+      // A mention notifies people and teams; an entity shows the same @ without notifying anyone.
+      .replace(/@/g, "&#64;")
+      // GitHub turns bare URLs and www. names into links: break the pattern without changing what is shown.
+      .replace(/:\/\//g, "&#58;//")
+      .replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}&#46;`)
+  );
 }
 
 /** Text for one line of the GitHub Actions log or an annotation: as for a terminal, and never the start of a workflow command. */

@@ -9,7 +9,14 @@ export {
   resultTextSection,
   resultTextSummary,
 } from "./text";
-export { type MarkdownOptions, DEFAULT_MARKDOWN_BUDGET_BYTES, PlanMarkdown, ResultMarkdown, renderPlanMarkdown, renderResultMarkdown } from "./markdown";
+export {
+  type MarkdownOptions,
+  DEFAULT_MARKDOWN_BUDGET_BYTES,
+  PlanMarkdown,
+  ResultMarkdown,
+  renderPlanMarkdown,
+  renderResultMarkdown,
+} from "./markdown";
 export {
   type JsonFrame,
   type PlanDocument,

@@ -72,7 +72,9 @@ export function resultJsonFrame(result: Omit<RunResult, "tenants">): JsonFrame {
 /** One tenant of a plan document (give it {@link planDocumentTenant}) or of a result, as the list holds it. */
 export function jsonTenant(tenant: object): string {
   // Split on "\n" alone: a regular expression's line start also follows U+2028 and U+2029, which JSON keeps raw inside strings.
-  return `    ${scrub(JSON.stringify(tenant, null, 2)).split("\n").join("\n    ")}`;
+  return `    ${scrub(JSON.stringify(tenant, null, 2))
+    .split("\n")
+    .join("\n    ")}`;
 }
 
 /** How listed tenants are separated, and how the list opens and closes when it holds any. */

@@ -118,7 +118,8 @@ export function blockedLines(items: readonly BlockedItem[]): ReportLine[] {
   return items
     .filter((item) => item.type !== "resource" || !withPermissions.has(item.resource.appId))
     .map((item) => {
-      const resourceDetail = item.type !== "resource" && item.reason === "resource-unavailable" ? unavailable.get(item.resource.appId) : undefined;
+      const resourceDetail =
+        item.type !== "resource" && item.reason === "resource-unavailable" ? unavailable.get(item.resource.appId) : undefined;
       const first = !told.has(item.resource.appId);
       if (resourceDetail !== undefined) told.add(item.resource.appId);
       const detail = resourceDetail === undefined ? item.detail : first ? resourceDetail : null;
@@ -143,10 +144,7 @@ export function keptLines(kept: readonly KeptPermission[]): ReportLine[] {
     sign: "=",
     resource,
     subject: "kept, not declared",
-    note: [
-      appRoles.length > 0 ? `app roles ${appRoles.join(", ")}` : null,
-      scopes.length > 0 ? `delegated ${scopes.join(", ")}` : null,
-    ]
+    note: [appRoles.length > 0 ? `app roles ${appRoles.join(", ")}` : null, scopes.length > 0 ? `delegated ${scopes.join(", ")}` : null]
       .filter((part): part is string => part !== null)
       .join("; "),
   }));
@@ -160,7 +158,8 @@ export function snapshotSummaryLines(snapshot: ResetSnapshot): ReportLine[] {
   const byResource = new Map<string, string[]>();
   const add = (resource: string, part: string): void => void byResource.set(resource, [...(byResource.get(resource) ?? []), part]);
   const roles = new Map<string, string[]>();
-  for (const role of snapshot.appRoles) roles.set(role.resource.displayName, [...(roles.get(role.resource.displayName) ?? []), role.permission]);
+  for (const role of snapshot.appRoles)
+    roles.set(role.resource.displayName, [...(roles.get(role.resource.displayName) ?? []), role.permission]);
   for (const [resource, names] of roles) add(resource, `app roles ${[...names].sort(compareNames).join(", ")}`);
   for (const grant of snapshot.grants) {
     const who = grant.consentType === "AllPrincipals" ? "delegated" : `delegated for user ${grant.principalId ?? "?"}`;
@@ -222,7 +221,9 @@ function sortedResults(items: readonly PermissionResult[]): PermissionResult[] {
 
 /** The detail of each resource whose service principal is blocked, by appId: its permissions need not repeat it. */
 function blockedResourceDetails(items: readonly PermissionResult[]): Map<string, string | null> {
-  return new Map(items.filter((item) => item.type === "resource" && item.outcome === "blocked").map((item) => [item.resource.appId, item.detail]));
+  return new Map(
+    items.filter((item) => item.type === "resource" && item.outcome === "blocked").map((item) => [item.resource.appId, item.detail]),
+  );
 }
 
 function resultLine(item: PermissionResult, blockedResources: ReadonlyMap<string, string | null>, told: Set<string>): ReportLine {
@@ -239,7 +240,10 @@ function resultLine(item: PermissionResult, blockedResources: ReadonlyMap<string
       const reason = item.blockReason === null ? "blocked" : blockReasonWords(item.blockReason);
       // The first permission of a resource that is blocked as a whole carries the resource's detail, once.
       const resourceDetail = item.type !== "resource" ? blockedResources.get(item.resource.appId) : undefined;
-      if (resourceDetail !== undefined && (resourceDetail === item.detail || item.detail === null || item.blockReason === "resource-unavailable")) {
+      if (
+        resourceDetail !== undefined &&
+        (resourceDetail === item.detail || item.detail === null || item.blockReason === "resource-unavailable")
+      ) {
         const first = !told.has(item.resource.appId);
         told.add(item.resource.appId);
         return { sign: "!", resource, subject, note: first && resourceDetail !== null ? `${reason}: ${resourceDetail}` : reason };

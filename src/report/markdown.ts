@@ -9,7 +9,15 @@ import type { FleetPlan, TenantPlan } from "../plan/model";
 import { countTenantPlan, summariseFleetPlan, type FleetPlanSummary } from "../plan/summary";
 import { forMarkdown } from "./escape";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub } from "./lines";
-import { coverageSentence, planSentence, planStatusWords, plannedTenantWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
+import {
+  coverageSentence,
+  planSentence,
+  planStatusWords,
+  plannedTenantWords,
+  resultSentence,
+  resultStepWords,
+  tenantWords,
+} from "./sentences";
 
 /** GitHub's limit for one step's job summary is 1 MiB; stay clearly below it. */
 export const DEFAULT_MARKDOWN_BUDGET_BYTES = 1_000_000;
@@ -116,7 +124,13 @@ class MarkdownParts<T> {
       // What follows a cut section would come after one that does not fit: it is never shown.
       if (bucket.cut) break;
     }
-    return assemble(head, { ...table, rows: this.rows, rowCount: this.rowCount }, { sections, count: this.sectionCount }, this.maxBytes, fullDataHint);
+    return assemble(
+      head,
+      { ...table, rows: this.rows, rowCount: this.rowCount },
+      { sections, count: this.sectionCount },
+      this.maxBytes,
+      fullDataHint,
+    );
   }
 }
 
@@ -187,8 +201,7 @@ function planStatusMark(plan: TenantPlan): string {
 
 function tenantPlanSection(plan: TenantPlan, collapseAfter: number): string | null {
   const lines = planLines(plan);
-  const hasContent =
-    plan.problem !== null || lines.changes.length + lines.blocked.length + lines.warnings.length + lines.kept.length > 0;
+  const hasContent = plan.problem !== null || lines.changes.length + lines.blocked.length + lines.warnings.length + lines.kept.length > 0;
   if (!hasContent) return null;
   const out = [
     `### ${escapeMarkdown(plannedTenantWords(plan))}`,
@@ -223,7 +236,13 @@ export class PlanMarkdown {
 
   add(tenant: TenantPlan): void {
     const counts = countTenantPlan(tenant);
-    const cells = [escapeMarkdown(tenantWords(tenant.tenant)), planStatusMark(tenant), String(counts.add), String(counts.remove), String(counts.blocked)];
+    const cells = [
+      escapeMarkdown(tenantWords(tenant.tenant)),
+      planStatusMark(tenant),
+      String(counts.add),
+      String(counts.remove),
+      String(counts.blocked),
+    ];
     this.parts.add(tenant, cells, tenantPlanSection(tenant, this.collapseAfter));
   }
 
@@ -341,7 +360,10 @@ export class ResultMarkdown {
     ];
     return this.parts.assemble(
       head,
-      { header: ["Tenant", "Status", "Applied", "Removed", "Blocked", "Failed", "Time"], align: ["---", "---", "--:", "--:", "--:", "--:", "--:"] },
+      {
+        header: ["Tenant", "Status", "Applied", "Removed", "Blocked", "Failed", "Time"],
+        align: ["---", "---", "--:", "--:", "--:", "--:", "--:"],
+      },
       "The JSON result has every tenant.",
     );
   }

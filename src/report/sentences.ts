@@ -42,7 +42,9 @@ function changeCoverage(plan: PlanCoverage): string | null {
       ? "No tenant to plan: none is declared, or every declared tenant is excluded."
       : `No declared tenant is affected by this change${files}; nothing to plan.`;
   }
-  return plan.changedFiles === undefined ? null : `Only the tenants this change touches are planned${files}: ${plural(plan.tenants.length, "tenant")}.`;
+  return plan.changedFiles === undefined
+    ? null
+    : `Only the tenants this change touches are planned${files}: ${plural(plan.tenants.length, "tenant")}.`;
 }
 
 /** Deleting a tenant's file stops managing the tenant; it never resets or removes CIPP-SAM there. */
@@ -72,7 +74,9 @@ export function resultSentence(mode: RunMode, totals: RunTotals, exitCode: 0 | 1
 export function plannedTenantWords(plan: TenantPlan): string {
   if (plan.domainProof === undefined) return tenantWords(plan.tenant);
   const domain = plan.domainProof.domain;
-  return plan.tenant.displayName === plan.tenant.defaultDomain ? `${domain} (verified)` : `${plan.tenant.displayName} (${domain}, verified)`;
+  return plan.tenant.displayName === plan.tenant.defaultDomain
+    ? `${domain} (verified)`
+    : `${plan.tenant.displayName} (${domain}, verified)`;
 }
 
 /** A tenant as headers name it: "Contoso (contoso.onmicrosoft.com)". */

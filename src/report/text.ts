@@ -7,7 +7,15 @@ import type { FleetPlan, TenantPlan } from "../plan/model";
 import { countTenantPlan, summariseFleetPlan, type FleetPlanSummary } from "../plan/summary";
 import { type ReportLine, type Sign, errorWords, planLines, problemWords, resultLines, scrub, snapshotSummaryLines } from "./lines";
 import { forTerminal as t, lineStartForTerminal } from "./escape";
-import { coverageSentence, planStatusWords, planSentence, plannedTenantWords, resultSentence, resultStepWords, tenantWords } from "./sentences";
+import {
+  coverageSentence,
+  planStatusWords,
+  planSentence,
+  plannedTenantWords,
+  resultSentence,
+  resultStepWords,
+  tenantWords,
+} from "./sentences";
 
 export interface TextOptions {
   /** ANSI colours. @default false */

@@ -6,7 +6,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
-import { createMicrosoftClients, WriteBudget, GRAPH_WRITE_LIMITS, type Environment, type MicrosoftClients, type SecretRedactor } from "../cloud";
+import {
+  createMicrosoftClients,
+  WriteBudget,
+  GRAPH_WRITE_LIMITS,
+  type Environment,
+  type MicrosoftClients,
+  type SecretRedactor,
+} from "../cloud";
 import type { TokenError } from "../cloud/tokens";
 import { CLOUDS, type CloudEndpoints, type CloudName } from "../cloud/endpoints";
 import { affectedTenants, baseFilesOf, deletedTenantFiles } from "../desired/affected";
@@ -28,15 +35,7 @@ import { DEFAULT_RESET_RECORDS, ResetRecords, type UnfinishedReset } from "../ap
 import { RESULT_SCHEMA_VERSION, runResultOf, type RunResult, type TenantResult } from "../apply/result";
 import type { RunRequest } from "./run-request";
 import { RunRefusedError, checkResetConfirmation } from "./run-refusal";
-import {
-  PlanTotals,
-  ResultTotals,
-  planSummaryOf,
-  resultSummaryOf,
-  runJobsInOrder,
-  type RunSink,
-  type TenantSummary,
-} from "./fleet-stream";
+import { PlanTotals, ResultTotals, planSummaryOf, resultSummaryOf, runJobsInOrder, type RunSink, type TenantSummary } from "./fleet-stream";
 import type { TenantPort } from "../tenant/port";
 import { timingOf, type Timing } from "../apply/timing";
 
@@ -116,15 +115,23 @@ const WINDOW_PER_WORKER = 10;
 export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Promise<RunOutcome> {
   const plans: TenantPlan[] = [];
   const results: TenantResult[] = [];
-  const streamed = await streamEngine(request, {
-    planned: (plan) => void plans.push(plan),
-    ran: (result, plan) => {
-      results.push(result);
-      if (plan !== null) plans.push(plan);
+  const streamed = await streamEngine(
+    request,
+    {
+      planned: (plan) => void plans.push(plan),
+      ran: (result, plan) => {
+        results.push(result);
+        if (plan !== null) plans.push(plan);
+      },
     },
-  }, deps);
+    deps,
+  );
   const { changedFiles, deletedTenantFiles } = streamed.plan;
-  const plan: FleetPlan = { tenants: plans, ...(changedFiles !== undefined ? { changedFiles } : {}), ...(deletedTenantFiles !== undefined ? { deletedTenantFiles } : {}) };
+  const plan: FleetPlan = {
+    tenants: plans,
+    ...(changedFiles !== undefined ? { changedFiles } : {}),
+    ...(deletedTenantFiles !== undefined ? { deletedTenantFiles } : {}),
+  };
   const { tenants: _summaries, ...verdict } = streamed;
   const ran = streamed.result;
   return { ...verdict, plan, result: ran === null ? null : runResultOf(ran.mode, ran.startedAt, ran.finishedAt, results) };
@@ -142,7 +149,8 @@ export async function streamEngine(request: RunRequest, sink: RunSink, deps: Eng
   const fleet = loadFleet(request.stacksDir, files);
   if (fleet.tenants.length === 0 && request.allowEmpty !== true) refuseEmptyFleet(request.stacksDir);
   const changedFiles = request.tenant === undefined ? request.changedFiles : undefined;
-  const tenantIds = request.tenant === undefined && changedFiles === undefined && request.tenantIds !== undefined ? new Set(request.tenantIds) : undefined;
+  const tenantIds =
+    request.tenant === undefined && changedFiles === undefined && request.tenantIds !== undefined ? new Set(request.tenantIds) : undefined;
   const selected =
     tenantIds !== undefined
       ? fleet.tenants.filter((tenant) => !tenant.excluded && tenantIds.has(tenant.tenantId))
@@ -150,7 +158,10 @@ export async function streamEngine(request: RunRequest, sink: RunSink, deps: Eng
         ? selectTenants(fleet, request.tenant)
         : tenantsChangedBy(fleet, request.stacksDir, changedFiles, files);
   if (request.mode === "reset") refusePartnerReset(selected);
-  const skipped = request.tenant === undefined && changedFiles === undefined && tenantIds === undefined ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
+  const skipped =
+    request.tenant === undefined && changedFiles === undefined && tenantIds === undefined
+      ? fleet.tenants.filter((tenant) => tenant.excluded)
+      : [];
   const coverage = changedFiles === undefined ? {} : { changedFiles: changedFiles.length, ...deletedIn(request.stacksDir, changedFiles) };
   const endpoints = endpointsFor(request, fleet);
 
@@ -188,13 +199,15 @@ export async function streamEngine(request: RunRequest, sink: RunSink, deps: Eng
   };
   sink.begin?.({ mode: request.mode, startedAt, tenants: selected.length, coverage });
   // A finished tenant's tokens are of no further use; a fleet's worth of them would only pile up.
-  const released = <T>(tenant: DesiredTenant, job: () => Promise<T>) => async (): Promise<T> => {
-    try {
-      return await job();
-    } finally {
-      clients.tokens.release(tenant.tenantId);
-    }
-  };
+  const released =
+    <T>(tenant: DesiredTenant, job: () => Promise<T>) =>
+    async (): Promise<T> => {
+      try {
+        return await job();
+      } finally {
+        clients.tokens.release(tenant.tenantId);
+      }
+    };
 
   if (request.mode === "plan") {
     await runJobsInOrder(
@@ -205,7 +218,10 @@ export async function streamEngine(request: RunRequest, sink: RunSink, deps: Eng
       {
         ...ordered,
         onCrash: (key, error) => unreadablePlan(tenantByKey(key), error),
-        describe: (plan) => (plan === NOT_ATTEMPTED ? { failed: false, outcome: "not attempted" } : { failed: plan.status === "inaccessible", outcome: plan.status }),
+        describe: (plan) =>
+          plan === NOT_ATTEMPTED
+            ? { failed: false, outcome: "not attempted" }
+            : { failed: plan.status === "inaccessible", outcome: plan.status },
         deliver: (plan, index) => {
           if (plan === NOT_ATTEMPTED) return void notAttempted.add(index);
           planTotals.add(plan);
@@ -217,7 +233,16 @@ export async function streamEngine(request: RunRequest, sink: RunSink, deps: Eng
     const stopped = guard.stop(selected, notAttempted);
     const summary = planTotals.summary();
     const exitCode = stopped !== null || summary.inaccessible > 0 ? 1 : summary.toChange > 0 ? 2 : 0;
-    return { exitCode, plan: { summary, ...coverage }, result: null, tenants: summaries, rotatedRefreshToken: rotated(), stopped, sources, resetRecords: recordsOf() };
+    return {
+      exitCode,
+      plan: { summary, ...coverage },
+      result: null,
+      tenants: summaries,
+      rotatedRefreshToken: rotated(),
+      stopped,
+      sources,
+      resetRecords: recordsOf(),
+    };
   }
 
   const runOne = (tenant: DesiredTenant): Promise<TenantRun> =>
@@ -234,18 +259,31 @@ export async function streamEngine(request: RunRequest, sink: RunSink, deps: Eng
     sink.ran?.(result, plan);
   };
   await runJobsInOrder(
-    selected.map((tenant) => ({ key: tenant.defaultDomain, run: released(tenant, () => guard.run(tenant, () => runOne(tenant), wroteAnything)) })),
+    selected.map((tenant) => ({
+      key: tenant.defaultDomain,
+      run: released(tenant, () => guard.run(tenant, () => runOne(tenant), wroteAnything)),
+    })),
     {
       ...ordered,
       onCrash: (key, error) => crashedRun(tenantByKey(key), error),
-      describe: (run) => (run === NOT_ATTEMPTED ? { failed: false, outcome: "not attempted" } : { failed: run.result.status === "failed", outcome: run.result.status }),
+      describe: (run) =>
+        run === NOT_ATTEMPTED
+          ? { failed: false, outcome: "not attempted" }
+          : { failed: run.result.status === "failed", outcome: run.result.status },
       deliver: (run, index) => (run === NOT_ATTEMPTED ? void notAttempted.add(index) : ran(run.result, run.plan)),
     },
   );
   for (const tenant of skipped) ran(skippedResult(tenant), null);
   const stopped = guard.stop(selected, notAttempted);
   const finishedAt = new Date(timing.now()).toISOString();
-  const result: Omit<RunResult, "tenants"> = { schemaVersion: RESULT_SCHEMA_VERSION, mode: request.mode, startedAt, finishedAt, totals: resultTotals.summary(), exitCode: resultTotals.exitCode() };
+  const result: Omit<RunResult, "tenants"> = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    mode: request.mode,
+    startedAt,
+    finishedAt,
+    totals: resultTotals.summary(),
+    exitCode: resultTotals.exitCode(),
+  };
   return {
     exitCode: stopped !== null ? 1 : result.exitCode,
     plan: { summary: planTotals.summary(), ...coverage },
@@ -282,7 +320,11 @@ class CredentialGuard {
    * job the refusal cut short counts as not attempted too, unless it changed something in the
    * tenant (`changed`), which the report must then show.
    */
-  async run<T>(tenant: DesiredTenant, job: () => Promise<T>, changed: (outcome: T) => boolean = () => false): Promise<T | typeof NOT_ATTEMPTED> {
+  async run<T>(
+    tenant: DesiredTenant,
+    job: () => Promise<T>,
+    changed: (outcome: T) => boolean = () => false,
+  ): Promise<T | typeof NOT_ATTEMPTED> {
     if (this.clients.tokens.credentialRefusal() !== null) return NOT_ATTEMPTED;
     const outcome = await this.job.run(tenant.tenantId, job);
     const cutShort = this.clients.tokens.credentialRefusal() !== null && this.refusedIn !== tenant.tenantId;
@@ -293,7 +335,8 @@ class CredentialGuard {
   stop(selected: readonly DesiredTenant[], notAttempted: ReadonlySet<number>): RunStop | null {
     const refusal: TokenError | null = this.clients.tokens.credentialRefusal();
     if (refusal === null) return null;
-    const cause = selected.find((tenant) => tenant.tenantId === this.refusedIn) ?? selected.find((tenant) => tenant.tenantId === refusal.tenantId);
+    const cause =
+      selected.find((tenant) => tenant.tenantId === this.refusedIn) ?? selected.find((tenant) => tenant.tenantId === refusal.tenantId);
     return {
       tenant: tenantRefOf(cause ?? (selected[0] as DesiredTenant)),
       problem: tokenProblem(refusal),
@@ -405,7 +448,10 @@ async function planOne(tenant: DesiredTenant, port: TenantPort, forceConsent: bo
 }
 
 function unreadablePlan(tenant: DesiredTenant, error: unknown): TenantPlan {
-  return inaccessiblePlan(tenantRefOf(tenant), problemOf("Reading the tenant", error, "Run again; if it keeps failing, check the error above."));
+  return inaccessiblePlan(
+    tenantRefOf(tenant),
+    problemOf("Reading the tenant", error, "Run again; if it keeps failing, check the error above."),
+  );
 }
 
 /** A tenant whose run threw: failed, with the error, and nothing claimed about its permissions. */

@@ -18,7 +18,12 @@ import { timingOf } from "../apply/timing";
 export type ReadRequest = Pick<RunRequest, "endpoints" | "caCertificates" | "credential" | "refreshToken" | "concurrency" | "onProgress">;
 
 /** Each tenant's reading, by tenant id; a read that threw is an inaccessible reading with the cause. */
-export async function readFleet(fleet: Fleet, tenants: readonly DesiredTenant[], request: ReadRequest, deps: EngineDeps = {}): Promise<Map<string, LiveReading>> {
+export async function readFleet(
+  fleet: Fleet,
+  tenants: readonly DesiredTenant[],
+  request: ReadRequest,
+  deps: EngineDeps = {},
+): Promise<Map<string, LiveReading>> {
   const timing = timingOf(deps);
   const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
   const clients = microsoftClientsFor(endpointsFor(request, fleet), request, fleet, deps, timing, writeBudget);

@@ -16,7 +16,9 @@ export class RunRefusedError extends Error {
  */
 export function checkResetConfirmation(request: Pick<RunRequest, "tenant" | "confirm">): void {
   if (request.tenant === undefined || request.tenant.trim() === "") {
-    throw new RunRefusedError("A reset needs one tenant (its id or default domain); it removes CIPP-SAM from that tenant and adds it back.");
+    throw new RunRefusedError(
+      "A reset needs one tenant (its id or default domain); it removes CIPP-SAM from that tenant and adds it back.",
+    );
   }
   if (request.confirm !== request.tenant) {
     throw new RunRefusedError(

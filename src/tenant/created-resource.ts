@@ -11,7 +11,12 @@ import { liveResourceOf } from "../live/resource";
 export function resourceFromCreated(body: unknown): LiveResource | null {
   if (typeof body !== "object" || body === null) return null;
   const sp = body as Partial<GraphServicePrincipal>;
-  if (typeof sp.id !== "string" || typeof sp.appId !== "string" || !Array.isArray(sp.appRoles) || !Array.isArray(sp.oauth2PermissionScopes)) {
+  if (
+    typeof sp.id !== "string" ||
+    typeof sp.appId !== "string" ||
+    !Array.isArray(sp.appRoles) ||
+    !Array.isArray(sp.oauth2PermissionScopes)
+  ) {
     return null;
   }
   return liveResourceOf({ ...sp, displayName: typeof sp.displayName === "string" ? sp.displayName : sp.appId } as GraphServicePrincipal);

@@ -8,7 +8,14 @@
  * Graph documents `$top` up to 300 for both lists; every page is followed by its `@odata.nextLink`.
  * Per-customer reads go in `$batch`es of 20, whose throttled or unavailable items are retried.
  */
-import type { BatchRequest, GraphClient, GraphCollection, GraphDelegatedAdminAccessAssignment, GraphDelegatedAdminRelationship, GraphTenantInformation } from "../cloud/graph";
+import type {
+  BatchRequest,
+  GraphClient,
+  GraphCollection,
+  GraphDelegatedAdminAccessAssignment,
+  GraphDelegatedAdminRelationship,
+  GraphTenantInformation,
+} from "../cloud/graph";
 import { GraphError } from "../cloud/graph";
 import type { Guid } from "../desired/model";
 import { isGuid } from "../guid";
@@ -54,10 +61,11 @@ export async function listGdapRelationships(partnerGraph: GraphClient): Promise<
   const relationships: GdapRelationship[] = [];
   const anomalies: GdapAnomaly[] = [];
   let pages = 0;
-  for (let next: string | undefined = `${RELATIONSHIPS}?$top=${PAGE}`; next !== undefined; ) {
+  for (let next: string | undefined = `${RELATIONSHIPS}?$top=${PAGE}`; next !== undefined;) {
     const page: GraphCollection<unknown> = await partnerGraph.get<GraphCollection<unknown>>(next);
     pages += 1;
-    if (!Array.isArray(page.value)) throw new Error(`Graph GET ${RELATIONSHIPS} answered a page without a value array; nothing was concluded from it.`);
+    if (!Array.isArray(page.value))
+      throw new Error(`Graph GET ${RELATIONSHIPS} answered a page without a value array; nothing was concluded from it.`);
     for (const item of page.value) {
       const read = relationshipOf(item);
       if ("problem" in read) anomalies.push(read);
@@ -108,7 +116,10 @@ export type AssignedRoles =
   | { readonly ok: false; readonly error: string };
 
 /** Reads the access assignments of `relationshipIds` ($batch, 20 a request); by relationship id. */
-export async function readAssignedRoles(partnerGraph: GraphClient, relationshipIds: readonly string[]): Promise<Map<string, AssignedRoles>> {
+export async function readAssignedRoles(
+  partnerGraph: GraphClient,
+  relationshipIds: readonly string[],
+): Promise<Map<string, AssignedRoles>> {
   const requests: BatchRequest[] = relationshipIds.map((id, i) => ({
     id: String(i),
     method: "GET",
@@ -126,7 +137,8 @@ export async function readAssignedRoles(partnerGraph: GraphClient, relationshipI
       const page = answer.body as GraphCollection<GraphDelegatedAdminAccessAssignment>;
       const items = [...(Array.isArray(page.value) ? page.value : [])];
       // Beyond 300 assignments the rest is on further pages, outside the batch.
-      if (page["@odata.nextLink"] !== undefined) items.push(...(await partnerGraph.list<GraphDelegatedAdminAccessAssignment>(page["@odata.nextLink"])));
+      if (page["@odata.nextLink"] !== undefined)
+        items.push(...(await partnerGraph.list<GraphDelegatedAdminAccessAssignment>(page["@odata.nextLink"])));
       const roles = new Set<Guid>();
       for (const a of items) {
         if (a.status !== "active") continue;
@@ -174,7 +186,12 @@ export async function readTenantFacts(partnerAppGraph: GraphClient, tenantIds: r
     } else if (typeof info.defaultDomainName !== "string" || info.defaultDomainName.trim() === "") {
       out.set(id, { ok: false, error: "findTenantInformationByTenantId gave no defaultDomainName" });
     } else {
-      out.set(id, { ok: true, tenantId: id, defaultDomain: info.defaultDomainName.trim().toLowerCase(), displayName: typeof info.displayName === "string" ? info.displayName : null });
+      out.set(id, {
+        ok: true,
+        tenantId: id,
+        defaultDomain: info.defaultDomainName.trim().toLowerCase(),
+        displayName: typeof info.displayName === "string" ? info.displayName : null,
+      });
     }
   }
   return out;

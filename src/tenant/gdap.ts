@@ -52,7 +52,8 @@ export function gdapProblem(customerTenantId: Guid, check: GdapCheck, tokenCause
     return {
       kind: "no-gdap-relationship",
       message: `The partner has no active GDAP relationship with this customer (it may have expired or been terminated).${because}`,
-      action: "Create or renew a GDAP relationship with this customer that includes Application Administrator or Cloud Application Administrator, and assign it to the service account's security group.",
+      action:
+        "Create or renew a GDAP relationship with this customer that includes Application Administrator or Cloud Application Administrator, and assign it to the service account's security group.",
     };
   }
   if (check.kind === "roles-missing") {

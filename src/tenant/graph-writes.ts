@@ -26,7 +26,10 @@ export function graphWriteOf(change: TenantChange): GraphWrite {
         body: { principalId: change.clientId, resourceId: change.resourceId, appRoleId: change.appRoleId },
       };
     case "remove-app-role":
-      return { method: "DELETE", url: `/servicePrincipals/${change.clientId}/appRoleAssignments/${encodeURIComponent(change.assignmentId)}` };
+      return {
+        method: "DELETE",
+        url: `/servicePrincipals/${change.clientId}/appRoleAssignments/${encodeURIComponent(change.assignmentId)}`,
+      };
     case "create-grant":
       return {
         method: "POST",
@@ -34,7 +37,11 @@ export function graphWriteOf(change: TenantChange): GraphWrite {
         body: { clientId: change.clientId, consentType: "AllPrincipals", resourceId: change.resourceId, scope: change.scopes.join(" ") },
       };
     case "patch-grant":
-      return { method: "PATCH", url: `/oauth2PermissionGrants/${encodeURIComponent(change.grantId)}`, body: { scope: change.scopes.join(" ") } };
+      return {
+        method: "PATCH",
+        url: `/oauth2PermissionGrants/${encodeURIComponent(change.grantId)}`,
+        body: { scope: change.scopes.join(" ") },
+      };
     case "delete-grant":
       return { method: "DELETE", url: `/oauth2PermissionGrants/${encodeURIComponent(change.grantId)}` };
     case "delete-service-principal":

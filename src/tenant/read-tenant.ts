@@ -24,7 +24,15 @@ import { tokenProblem } from "../live/access";
 import { isProof, proofFromDiscovery, proofFromOrganization, unprovenDomain, type GraphOrganization } from "../live/domain-proof";
 import { checkGdap, gdapProblem } from "./gdap";
 import { activeServicePlans, unlicensedReason } from "../live/licensing";
-import type { AccessProblem, LiveAppRoleAssignment, LiveGrant, LiveReading, LiveResource, LiveTenant, UnavailableResource } from "../live/model";
+import type {
+  AccessProblem,
+  LiveAppRoleAssignment,
+  LiveGrant,
+  LiveReading,
+  LiveResource,
+  LiveTenant,
+  UnavailableResource,
+} from "../live/model";
 import { liveResourceOf } from "../live/resource";
 
 /** Graph refuses more than 15 values in one `in (...)` filter. */
@@ -60,11 +68,15 @@ export async function readTenant(clients: MicrosoftClients, desired: DesiredTena
   ];
   const answers = new Map((await graph.batch(requests)).map((r) => [r.id, r]));
   const answer = (id: string): BatchResponse => answers.get(id) as BatchResponse;
-  const failure = (id: string): Error => batchItemError(answer(id), requests.find((r) => r.id === id) as BatchRequest, (t) => clients.redactor.redact(t));
+  const failure = (id: string): Error =>
+    batchItemError(answer(id), requests.find((r) => r.id === id) as BatchRequest, (t) => clients.redactor.redact(t));
 
   const organization = answer("organization");
   if (organization.status !== 200) {
-    return { kind: "inaccessible", problem: unprovenDomain(desired, `reading the organization answered ${failure("organization").message}`) };
+    return {
+      kind: "inaccessible",
+      problem: unprovenDomain(desired, `reading the organization answered ${failure("organization").message}`),
+    };
   }
   const proof = proofFromOrganization(desired, (organization.body as GraphCollection<GraphOrganization>).value ?? []);
   if (!isProof(proof)) return { kind: "inaccessible", problem: proof };
@@ -101,21 +113,21 @@ export async function readTenant(clients: MicrosoftClients, desired: DesiredTena
     client: clientSp ? { servicePrincipalId: clientSp.id, displayName: clientSp.displayName } : null,
     resources,
     unavailable,
-    appRoleAssignments: assignments.map(
-      (a): LiveAppRoleAssignment => ({ id: a.id, resourceId: a.resourceId, appRoleId: a.appRoleId.toLowerCase() }),
-    ),
+    appRoleAssignments: assignments.map((a): LiveAppRoleAssignment => ({
+      id: a.id,
+      resourceId: a.resourceId,
+      appRoleId: a.appRoleId.toLowerCase(),
+    })),
     grants: grants
       // The navigation lists grants where CIPP-SAM is the client; guard against a server that lists more.
       .filter((g) => clientSp === null || g.clientId === clientSp.id)
-      .map(
-        (g): LiveGrant => ({
-          id: g.id,
-          resourceId: g.resourceId,
-          consentType: g.consentType,
-          principalId: g.principalId ?? null,
-          scopes: g.scope.split(" ").filter((s) => s !== ""),
-        }),
-      ),
+      .map((g): LiveGrant => ({
+        id: g.id,
+        resourceId: g.resourceId,
+        consentType: g.consentType,
+        principalId: g.principalId ?? null,
+        scopes: g.scope.split(" ").filter((s) => s !== ""),
+      })),
     tokenScopes: token.scopes,
     domainProof: proof,
   };
@@ -158,7 +170,10 @@ async function notConsented(clients: MicrosoftClients, desired: DesiredTenant, p
   try {
     discovered = await discoverTenant(clients.http, clients.endpoints.login, desired.defaultDomain);
   } catch (error) {
-    return { kind: "inaccessible", problem: unprovenDomain(desired, clients.redactor.redact(error instanceof Error ? error.message : String(error))) };
+    return {
+      kind: "inaccessible",
+      problem: unprovenDomain(desired, clients.redactor.redact(error instanceof Error ? error.message : String(error))),
+    };
   }
   const proof = proofFromDiscovery(desired, discovered);
   return isProof(proof) ? { kind: "not-consented", problem, domainProof: proof } : { kind: "inaccessible", problem: proof };
@@ -176,9 +191,15 @@ async function addResourcesOutsideDeclaration(
   clients: MicrosoftClients,
 ): Promise<void> {
   const known = new Set([...resources.values()].map((r) => r.servicePrincipalId));
-  const missing = [...new Set([...assignments.map((a) => a.resourceId), ...grants.map((g) => g.resourceId)])].filter((id) => !known.has(id));
+  const missing = [...new Set([...assignments.map((a) => a.resourceId), ...grants.map((g) => g.resourceId)])].filter(
+    (id) => !known.has(id),
+  );
   if (missing.length === 0) return;
-  const requests = missing.map((id, i): BatchRequest => ({ id: `sp-${i}`, method: "GET", url: `/servicePrincipals/${id}?$select=${RESOURCE_FIELDS}` }));
+  const requests = missing.map((id, i): BatchRequest => ({
+    id: `sp-${i}`,
+    method: "GET",
+    url: `/servicePrincipals/${id}?$select=${RESOURCE_FIELDS}`,
+  }));
   const answers = await graph.batch(requests);
   answers.forEach((a, i) => {
     // A resource deleted since is no longer there to be planned against; its grants are stale.

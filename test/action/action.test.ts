@@ -59,7 +59,9 @@ describe(`the bundled Action on ${NODE_LABEL}`, () => {
     const run = await runAction(sandboxInputs({ tenant: DEMO.healthy.defaultDomain }));
     const lines = run.stdout.split("\n").filter((line) => line !== "");
     const masks = lines.filter((line) => line.startsWith("::add-mask::"));
-    expect(masks).toEqual(expect.arrayContaining([`::add-mask::${DEMO_CREDENTIALS.clientSecret}`, `::add-mask::${DEMO_CREDENTIALS.refreshToken}`]));
+    expect(masks).toEqual(
+      expect.arrayContaining([`::add-mask::${DEMO_CREDENTIALS.clientSecret}`, `::add-mask::${DEMO_CREDENTIALS.refreshToken}`]),
+    );
     expect(lines.slice(0, 2)).toEqual([`::add-mask::${DEMO_CREDENTIALS.clientSecret}`, `::add-mask::${DEMO_CREDENTIALS.refreshToken}`]);
     expect(run.exitCode).toBe(0);
     expectNoSecrets(run);
@@ -115,7 +117,14 @@ describe(`the bundled Action on ${NODE_LABEL}`, () => {
     const run = await runAction(sandboxInputs({ tenant: DEMO.drifted.defaultDomain, summary: "false" }));
     expect(run.exitCode).toBe(0);
     expect(run.summary).toBe("");
-    expect(Object.keys(run.outputs).sort()).toEqual(["changes", "exit-code", "failed-tenants", "plan-json", "plan-markdown", "result-json"]);
+    expect(Object.keys(run.outputs).sort()).toEqual([
+      "changes",
+      "exit-code",
+      "failed-tenants",
+      "plan-json",
+      "plan-markdown",
+      "result-json",
+    ]);
   });
 
   test("a refresh token Entra ID rotates in is masked, never output, and reported as a notice", async () => {

@@ -104,7 +104,9 @@ describe(`the bundled Action on ${NODE_LABEL} with changed-files`, () => {
     const run = await runAction(planInputs("stacks/tenants/gone.yaml\nstacks/tenants/northwind.yaml\n"));
     expect(plannedDomains(run.files["plan-json"])).toEqual([DEMO.drifted.defaultDomain]);
     expect(run.files["plan-markdown"]).toContain("Deleted: stacks/tenants/gone.yaml.");
-    expect(run.commands.filter((c) => c.command === "notice" && c.message.startsWith("stacks/tenants/gone.yaml was deleted"))).toHaveLength(1);
+    expect(run.commands.filter((c) => c.command === "notice" && c.message.startsWith("stacks/tenants/gone.yaml was deleted"))).toHaveLength(
+      1,
+    );
   });
 });
 
@@ -138,7 +140,12 @@ describe(`the bundled Action on ${NODE_LABEL} with gdap-changed-since`, () => {
     const before = emulator.requests().total;
     const run = await runAction({ ...planInputs(""), mode: "refresh", "gdap-changed-since": "last night" });
     expect(run.exitCode).toBe(1);
-    expect(run.commands.filter((c) => c.command === "error").map((c) => c.message).join("\n")).toContain("Input 'gdap-changed-since'");
+    expect(
+      run.commands
+        .filter((c) => c.command === "error")
+        .map((c) => c.message)
+        .join("\n"),
+    ).toContain("Input 'gdap-changed-since'");
     expect(emulator.requests().total).toBe(before);
   });
 });

@@ -13,7 +13,10 @@ function parse(inputs: Record<string, string>): ActionInputs {
 
 test("a newline-separated list, as git diff --name-only prints it, becomes absolute paths in the workspace", () => {
   const inputs = parse({ ...MINIMAL, "changed-files": "stacks/tenants/adatum.yaml\nstacks/profiles/no rms.yaml\n" });
-  expect(inputs.changedFiles).toEqual([path.join(WORKSPACE, "stacks/tenants/adatum.yaml"), path.join(WORKSPACE, "stacks/profiles/no rms.yaml")]);
+  expect(inputs.changedFiles).toEqual([
+    path.join(WORKSPACE, "stacks/tenants/adatum.yaml"),
+    path.join(WORKSPACE, "stacks/profiles/no rms.yaml"),
+  ]);
 });
 
 test("a single path holding a space, as the runner passes it trimmed, stays one path", () => {

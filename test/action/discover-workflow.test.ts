@@ -59,7 +59,9 @@ test("checkouts keep no credentials", () => {
 test("the credentialed job runs only on the default branch and cannot write to the repository", () => {
   if (discover === undefined) throw new Error("job discover is missing");
   // A schedule's event carries no repository: the default branch is known from the event name there.
-  expect(discover.if).toBe("github.event_name == 'schedule' || github.ref == format('refs/heads/{0}', github.event.repository.default_branch)");
+  expect(discover.if).toBe(
+    "github.event_name == 'schedule' || github.ref == format('refs/heads/{0}', github.event.repository.default_branch)",
+  );
   expect(discover.permissions).toEqual({ contents: "read", "id-token": "write" });
   expect(discover.environment).toBe("cipp-cpv");
   expect(discover.steps.some((s) => (s.run ?? "").includes("discover --write"))).toBe(true);

@@ -21,7 +21,9 @@ beforeAll(() => {
   const inputs = spawnSync(process.execPath, [path.join(ROOT, "scripts", "bundle.mjs"), "--inputs"], { cwd: ROOT, encoding: "utf8" });
   expect(inputs.stderr).toBe("");
   const files = JSON.parse(inputs.stdout) as Record<string, string[]>;
-  bundled = new Map(Object.entries(files).map(([file, modules]) => [path.join(ROOT, file), modules.map((module) => path.join(ROOT, module))]));
+  bundled = new Map(
+    Object.entries(files).map(([file, modules]) => [path.join(ROOT, file), modules.map((module) => path.join(ROOT, module))]),
+  );
 });
 
 /** The modules a process loaded, each bundle file it loaded standing for the modules it holds. */
@@ -38,7 +40,11 @@ test("the entry holds none of the run's heavy modules; the run holds them", () =
 describe(`a bad input on ${NODE_LABEL}`, () => {
   test.each([
     ["mode", { mode: "bogus" }, "Input 'mode': 'bogus' is not one of plan, refresh, reset."],
-    ["gdap-changed-since", { mode: "refresh", "gdap-changed-since": "yesterday" }, "Input 'gdap-changed-since': 'yesterday' is not an ISO 8601"],
+    [
+      "gdap-changed-since",
+      { mode: "refresh", "gdap-changed-since": "yesterday" },
+      "Input 'gdap-changed-since': 'yesterday' is not an ISO 8601",
+    ],
     ["concurrency", { concurrency: "1000" }, "Input 'concurrency': '1000' is not a whole number"],
   ])("%s is refused before the run is loaded", async (_name, bad, message) => {
     const { result: run, modules } = await recordingModules((recorder) =>
@@ -59,7 +65,9 @@ test("valid inputs load the run, and with it the clients", async () => {
     runAction({ "client-secret": "not-a-real-secret", "refresh-token": "not-a-real-token" }, recorder),
   );
   expect(run.exitCode).toBe(1);
-  expect(run.commands.filter((c) => c.command === "error").map((c) => c.message)).toEqual([expect.stringMatching(/^cipp-cpv could not run: .*sandbox/i)]);
+  expect(run.commands.filter((c) => c.command === "error").map((c) => c.message)).toEqual([
+    expect.stringMatching(/^cipp-cpv could not run: .*sandbox/i),
+  ]);
   expect(modules).toEqual(expect.arrayContaining([BUNDLE, RUN_BUNDLE]));
   expect(heavyIn(loadedModules(modules))).toEqual(expect.arrayContaining(["@azure/msal-node", "undici"]));
 });
@@ -72,7 +80,9 @@ test("an entry without its run fails the step, naming what is missing", async ()
     const run = await runAction({ "client-secret": "not-a-real-secret", "refresh-token": "not-a-real-token" }, {}, entry);
     expect(run.exitCode).toBe(1);
     expect(run.outputs["exit-code"]).toBe("1");
-    expect(run.commands.filter((c) => c.command === "error").map((c) => c.message)).toEqual([expect.stringMatching(/^cipp-cpv could not run: .*run\.js/)]);
+    expect(run.commands.filter((c) => c.command === "error").map((c) => c.message)).toEqual([
+      expect.stringMatching(/^cipp-cpv could not run: .*run\.js/),
+    ]);
     expect(run.everythingVisible).not.toContain("not-a-real-secret");
   } finally {
     await rm(dir, { recursive: true, force: true });

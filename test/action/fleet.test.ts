@@ -43,7 +43,10 @@ describe(`the bundled Action over a fleet, on ${NODE_LABEL}`, () => {
     emulator.loadWorld(demoWorld());
     const run = await runAction(sandboxInputs());
     const wingtip = commands(run, "error").find((c) => c.message.includes("GDAP"));
-    const line = readFileSync(path.join(ROOT, "stacks", "tenants", "wingtiptoys.yaml"), "utf8").split("\n").findIndex((l) => l.startsWith("defaultDomain:")) + 1;
+    const line =
+      readFileSync(path.join(ROOT, "stacks", "tenants", "wingtiptoys.yaml"), "utf8")
+        .split("\n")
+        .findIndex((l) => l.startsWith("defaultDomain:")) + 1;
     expect(wingtip?.properties).toContain("file=stacks/tenants/wingtiptoys.yaml");
     expect(wingtip?.properties).toContain(`line=${line}`);
     const adatum = commands(run, "warning").find((c) => c.message.startsWith(DEMO.unlicensed.defaultDomain));
@@ -71,11 +74,17 @@ describe(`the bundled Action over a fleet, on ${NODE_LABEL}`, () => {
   test("a bad client secret: one sign-in attempt for 30 tenants, one error", async () => {
     emulator.loadWorld(fleetWorld("converged", TENANTS));
     const before = emulator.requests().byService["login"] ?? 0;
-    const run = await runAction(sandboxInputs({ stacks: ".", mode: "refresh", "client-secret": "not-the-secret" }), { GITHUB_WORKSPACE: fleet.dir });
+    const run = await runAction(sandboxInputs({ stacks: ".", mode: "refresh", "client-secret": "not-the-secret" }), {
+      GITHUB_WORKSPACE: fleet.dir,
+    });
     expect((emulator.requests().byService["login"] ?? 0) - before).toBe(1);
     expect(run.exitCode).toBe(1);
     const errors = commands(run, "error").map((c) => c.message);
-    expect(errors).toEqual([expect.stringMatching(/^Stopped after bench\d+\.onmicrosoft\.com: CIPP-SAM's own credential was refused.*AADSTS7000215.*29 other tenants were not attempted\. To fix: /)]);
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^Stopped after bench\d+\.onmicrosoft\.com: CIPP-SAM's own credential was refused.*AADSTS7000215.*29 other tenants were not attempted\. To fix: /,
+      ),
+    ]);
     expect(run.everythingVisible).not.toContain("not-the-secret");
   });
 
@@ -96,7 +105,11 @@ describe(`the bundled Action over a fleet, on ${NODE_LABEL}`, () => {
       const refused = await runAction(sandboxInputs(), { GITHUB_WORKSPACE: workspace });
       expect(refused.exitCode).toBe(1);
       expect(commands(refused, "error").map((c) => c.message)).toEqual([
-        expect.stringMatching(new RegExp(`${path.join(workspace, "stacks", "tenants").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} holds no tenant declarations.*allow-empty`)),
+        expect.stringMatching(
+          new RegExp(
+            `${path.join(workspace, "stacks", "tenants").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} holds no tenant declarations.*allow-empty`,
+          ),
+        ),
       ]);
       expect(emulator.requests().total).toBe(before);
 

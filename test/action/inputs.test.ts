@@ -64,8 +64,12 @@ describe("parseInputs: accepted inputs", () => {
   });
 
   test("gdap-changed-since: an ISO 8601 time with its zone, in refresh mode; empty is off", () => {
-    expect(parse({ ...MINIMAL, mode: "refresh", "gdap-changed-since": " 2026-12-01T00:00:12Z " }).gdapChangedSince).toBe(Date.UTC(2026, 11, 1, 0, 0, 12));
-    expect(parse({ ...MINIMAL, mode: "refresh", "gdap-changed-since": "2026-12-01T01:00:00.5+01:00" }).gdapChangedSince).toBe(Date.UTC(2026, 11, 1, 0, 0, 0, 500));
+    expect(parse({ ...MINIMAL, mode: "refresh", "gdap-changed-since": " 2026-12-01T00:00:12Z " }).gdapChangedSince).toBe(
+      Date.UTC(2026, 11, 1, 0, 0, 12),
+    );
+    expect(parse({ ...MINIMAL, mode: "refresh", "gdap-changed-since": "2026-12-01T01:00:00.5+01:00" }).gdapChangedSince).toBe(
+      Date.UTC(2026, 11, 1, 0, 0, 0, 500),
+    );
     expect(parse({ ...MINIMAL, mode: "refresh", "gdap-changed-since": "" })).not.toHaveProperty("gdapChangedSince");
     expect(parse({ ...MINIMAL, mode: "plan" })).not.toHaveProperty("gdapChangedSince");
   });
@@ -109,10 +113,30 @@ describe("parseInputs: each bad input is refused, naming it", () => {
       /repeat the tenant exactly/,
     ],
     ["confirmation outside reset", { ...MINIMAL, mode: "refresh", confirm: "x.example.com" }, "confirm", /only mode 'reset'/],
-    ["gdap-changed-since not a time", { ...MINIMAL, mode: "refresh", "gdap-changed-since": "yesterday" }, "gdap-changed-since", /not an ISO 8601 date and time/],
-    ["gdap-changed-since without a zone", { ...MINIMAL, mode: "refresh", "gdap-changed-since": "2026-12-01T00:00:00" }, "gdap-changed-since", /with its zone/],
-    ["gdap-changed-since an impossible date", { ...MINIMAL, mode: "refresh", "gdap-changed-since": "2026-13-01T00:00:00Z" }, "gdap-changed-since", /not an ISO 8601/],
-    ["gdap-changed-since outside refresh", { ...MINIMAL, mode: "plan", "gdap-changed-since": "2026-12-01T00:00:00Z" }, "gdap-changed-since", /only mode 'refresh'/],
+    [
+      "gdap-changed-since not a time",
+      { ...MINIMAL, mode: "refresh", "gdap-changed-since": "yesterday" },
+      "gdap-changed-since",
+      /not an ISO 8601 date and time/,
+    ],
+    [
+      "gdap-changed-since without a zone",
+      { ...MINIMAL, mode: "refresh", "gdap-changed-since": "2026-12-01T00:00:00" },
+      "gdap-changed-since",
+      /with its zone/,
+    ],
+    [
+      "gdap-changed-since an impossible date",
+      { ...MINIMAL, mode: "refresh", "gdap-changed-since": "2026-13-01T00:00:00Z" },
+      "gdap-changed-since",
+      /not an ISO 8601/,
+    ],
+    [
+      "gdap-changed-since outside refresh",
+      { ...MINIMAL, mode: "plan", "gdap-changed-since": "2026-12-01T00:00:00Z" },
+      "gdap-changed-since",
+      /only mode 'refresh'/,
+    ],
     ["force-consent not boolean", { ...MINIMAL, "force-consent": "yes" }, "force-consent", /not a boolean/],
     ["summary not boolean", { ...MINIMAL, summary: "1" }, "summary", /not a boolean/],
     ["use-oidc not boolean", { ...MINIMAL, "use-oidc": "on" }, "use-oidc", /not a boolean/],
@@ -214,10 +238,14 @@ describe("parseInputs: refresh-token write-back and allow-empty", () => {
   });
 
   test("a name GitHub would refuse, an environment without a secret, no repository", () => {
-    expect(refusal({ ...MINIMAL, "refresh-token-secret": "GITHUB_TOKEN", "secrets-token": "t" }, RUNNER).input).toBe("refresh-token-secret");
+    expect(refusal({ ...MINIMAL, "refresh-token-secret": "GITHUB_TOKEN", "secrets-token": "t" }, RUNNER).input).toBe(
+      "refresh-token-secret",
+    );
     expect(refusal({ ...MINIMAL, "refresh-token-secret": "1ABC", "secrets-token": "t" }, RUNNER).input).toBe("refresh-token-secret");
     expect(refusal({ ...MINIMAL, "refresh-token-secret-environment": "cipp-cpv" }, RUNNER).input).toBe("refresh-token-secret-environment");
-    expect(refusal({ ...MINIMAL, "refresh-token-secret": "CIPP_REFRESH_TOKEN", "secrets-token": "t" }, ENV).input).toBe("GITHUB_REPOSITORY");
+    expect(refusal({ ...MINIMAL, "refresh-token-secret": "CIPP_REFRESH_TOKEN", "secrets-token": "t" }, ENV).input).toBe(
+      "GITHUB_REPOSITORY",
+    );
   });
 
   test("mode refresh with no tenant covers the whole fleet; reset never does", () => {

@@ -2,9 +2,21 @@ import { declarationAnnotations, progressLine, verdictOf } from "../../src/actio
 import { runResultOf, type TenantResult } from "../../src/apply/result";
 import type { FleetPlan, TenantPlan, TenantRef } from "../../src/plan/model";
 
-const FABRIKAM: TenantRef = { tenantId: "1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01", defaultDomain: "fabrikam.onmicrosoft.com", displayName: "Fabrikam" };
-const ADATUM: TenantRef = { tenantId: "4b8e5f0a-1d2c-4e6f-94a5-6b7c8d9e0f04", defaultDomain: "adatum.onmicrosoft.com", displayName: "Adatum" };
-const WINGTIP: TenantRef = { tenantId: "5c9f6a1b-2e3d-4f70-a5b6-7c8d9e0f1a05", defaultDomain: "wingtiptoys.onmicrosoft.com", displayName: "Wingtip Toys" };
+const FABRIKAM: TenantRef = {
+  tenantId: "1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01",
+  defaultDomain: "fabrikam.onmicrosoft.com",
+  displayName: "Fabrikam",
+};
+const ADATUM: TenantRef = {
+  tenantId: "4b8e5f0a-1d2c-4e6f-94a5-6b7c8d9e0f04",
+  defaultDomain: "adatum.onmicrosoft.com",
+  displayName: "Adatum",
+};
+const WINGTIP: TenantRef = {
+  tenantId: "5c9f6a1b-2e3d-4f70-a5b6-7c8d9e0f1a05",
+  defaultDomain: "wingtiptoys.onmicrosoft.com",
+  displayName: "Wingtip Toys",
+};
 const GRAPH = { appId: "00000003-0000-0000-c000-000000000000", displayName: "Microsoft Graph" };
 const MDE = { appId: "fc780465-2017-40d4-a0c5-307022471b92", displayName: "WindowsDefenderATP" };
 const NO_LICENCE = "WindowsDefenderATP is not licensed in this tenant";
@@ -21,7 +33,10 @@ const GDAP_PROBLEM = {
 
 const PLAN: FleetPlan = {
   tenants: [
-    tenantPlan(FABRIKAM, { status: "changes", actions: [{ kind: "add-app-role", resource: GRAPH, permission: "AuditLog.Read.All", appRoleId: null }] }),
+    tenantPlan(FABRIKAM, {
+      status: "changes",
+      actions: [{ kind: "add-app-role", resource: GRAPH, permission: "AuditLog.Read.All", appRoleId: null }],
+    }),
     tenantPlan(ADATUM, {
       blocked: [
         { resource: MDE, permission: null, type: "resource", reason: "resource-unavailable", detail: NO_LICENCE },
@@ -92,8 +107,24 @@ describe("verdictOf with results", () => {
       tenantResult(ADATUM, {
         status: "changed",
         permissions: [
-          { resource: MDE, type: "appRole", permission: "Machine.Read.All", outcome: "blocked", blockReason: "resource-unavailable", detail: NO_LICENCE, error: null },
-          { resource: GRAPH, type: "appRole", permission: "AuditLog.Read.All", outcome: "applied", blockReason: null, detail: null, error: null },
+          {
+            resource: MDE,
+            type: "appRole",
+            permission: "Machine.Read.All",
+            outcome: "blocked",
+            blockReason: "resource-unavailable",
+            detail: NO_LICENCE,
+            error: null,
+          },
+          {
+            resource: GRAPH,
+            type: "appRole",
+            permission: "AuditLog.Read.All",
+            outcome: "applied",
+            blockReason: null,
+            detail: null,
+            error: null,
+          },
         ],
       }),
     ]);
@@ -139,7 +170,12 @@ describe("verdictOf with results", () => {
     const result = runResultOf("refresh", "a", "b", [
       tenantResult(FABRIKAM, {
         status: "failed",
-        verification: { converged: false, actions: [{ kind: "create-grant", resource: GRAPH, scopes: ["User.Read"] }], blocked: [], problem: null },
+        verification: {
+          converged: false,
+          actions: [{ kind: "create-grant", resource: GRAPH, scopes: ["User.Read"] }],
+          blocked: [],
+          problem: null,
+        },
       }),
     ]);
     expect(verdictOf({ tenants: [] }, result).annotations[0]?.message).toMatch(/still differs .*1 action\(s\) left/);
@@ -168,11 +204,22 @@ describe("progressLine", () => {
 describe("declarationAnnotations", () => {
   test("an error at each problem's file and line, relative to the workspace", () => {
     const problems = [
-      { file: "/home/runner/work/repo/stacks/tenants/adatum.yaml", line: 12, field: "add[0].appRoles[1]", message: '"Mail.Sendd" is not an app role' },
+      {
+        file: "/home/runner/work/repo/stacks/tenants/adatum.yaml",
+        line: 12,
+        field: "add[0].appRoles[1]",
+        message: '"Mail.Sendd" is not an app role',
+      },
       { file: "stacks/cipp-cpv.yaml", line: 1, field: "", message: "the settings file is missing" },
     ];
     expect(declarationAnnotations(problems, "/home/runner/work/repo")).toEqual([
-      { level: "error", title: "Invalid declaration", message: 'add[0].appRoles[1]: "Mail.Sendd" is not an app role', file: "stacks/tenants/adatum.yaml", line: 12 },
+      {
+        level: "error",
+        title: "Invalid declaration",
+        message: 'add[0].appRoles[1]: "Mail.Sendd" is not an app role',
+        file: "stacks/tenants/adatum.yaml",
+        line: 12,
+      },
       { level: "error", title: "Invalid declaration", message: "the settings file is missing", file: "stacks/cipp-cpv.yaml", line: 1 },
     ]);
   });

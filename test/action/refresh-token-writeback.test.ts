@@ -107,12 +107,17 @@ describe(`refresh token write-back, the bundled Action on ${NODE_LABEL}`, () => 
     const path = `repos/${REPOSITORY}/environments/cipp-cpv/secrets/${SECRET}`;
     expect(rotatedTokens()).toContain(github.secrets.get(path)?.value);
     expect(github.secrets.has(REPO_SECRET_PATH)).toBe(false);
-    expect(github.requests.map((r) => `${r.method} ${r.path}`)).toContain(`GET repos/${REPOSITORY}/environments/cipp-cpv/secrets/public-key`);
+    expect(github.requests.map((r) => `${r.method} ${r.path}`)).toContain(
+      `GET repos/${REPOSITORY}/environments/cipp-cpv/secrets/public-key`,
+    );
     expectNothingSecretVisible(run);
   });
 
   test("a stored token not renewed for 75 days raises a warning before it expires", async () => {
-    github.secrets.set(REPO_SECRET_PATH, { value: DEMO_CREDENTIALS.refreshToken, updatedAt: new Date(Date.now() - 75 * 86_400_000).toISOString() });
+    github.secrets.set(REPO_SECRET_PATH, {
+      value: DEMO_CREDENTIALS.refreshToken,
+      updatedAt: new Date(Date.now() - 75 * 86_400_000).toISOString(),
+    });
     const run = await runAction(inputs(), RUNNER_ENV());
     expect(run.exitCode).toBe(0);
     expect(annotations(run, "warning")).toEqual([expect.stringMatching(/last renewed 75 days ago .*90 days/)]);
@@ -147,7 +152,9 @@ describe(`refresh token write-back, the bundled Action on ${NODE_LABEL}`, () => 
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/AADSTS50173/);
     expect(errors[0]).toMatch(/not attempted/);
-    expect(errors[0]).toMatch(/Sign the CIPP service account in again with MFA to get a new one \(README, "Getting and renewing the refresh token"\)/);
+    expect(errors[0]).toMatch(
+      /Sign the CIPP service account in again with MFA to get a new one \(README, "Getting and renewing the refresh token"\)/,
+    );
     expect(github.requests.filter((r) => r.method === "PUT")).toEqual([]);
     expectNothingSecretVisible(run);
   });

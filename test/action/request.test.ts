@@ -27,7 +27,15 @@ test("carries mode, stacks, credential and token; leaves optional fields out", (
 
 test("sandbox-url points every service at the emulator; CA certificates and tenant pass through", () => {
   const request = runRequestOf(
-    { ...BASE, mode: "reset", tenant: "a.example.com", confirm: "a.example.com", concurrency: 3, sandboxUrl: "https://127.0.0.1:9/", caCertificates: ["PEM"] },
+    {
+      ...BASE,
+      mode: "reset",
+      tenant: "a.example.com",
+      confirm: "a.example.com",
+      concurrency: 3,
+      sandboxUrl: "https://127.0.0.1:9/",
+      caCertificates: ["PEM"],
+    },
     { getIdToken: noToken },
   );
   expect(request.endpoints).toEqual({

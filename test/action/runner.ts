@@ -66,7 +66,11 @@ interface ActionYml {
 }
 
 /** Runs the bundle with `inputs` (by action.yml name) and extra environment variables; `bundle` is the entry to run. */
-export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}, bundle: string = BUNDLE): Promise<ActionRun> {
+export async function runAction(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  bundle: string = BUNDLE,
+): Promise<ActionRun> {
   const actionYml = parse(await readFile(path.join(ROOT, "action.yml"), "utf8")) as ActionYml;
   for (const name of Object.keys(inputs)) {
     if (!(name in actionYml.inputs)) throw new Error(`action.yml has no input '${name}'`);

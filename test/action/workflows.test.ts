@@ -58,24 +58,32 @@ test("ci.yml runs .ci/run, which checks the committed bundle and then runs the t
   expect(line("npm test")).toBeGreaterThan(line("npm run bundle -- --check"));
 });
 
-test.each(usingAction.map((w) => [w.file, w] as const))("%s: steps using the Action pass only its inputs and read only its outputs", (_file, w) => {
-  const actionSteps = Object.values(w.workflow.jobs).flatMap((job) => job.steps.filter((step) => step.uses === "./"));
-  for (const step of actionSteps) {
-    for (const input of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(input);
-  }
-  const ids = actionSteps.flatMap((step) => (step.id ? [step.id] : []));
-  for (const id of ids) {
-    for (const match of w.text.matchAll(new RegExp(`steps\\.${id}\\.outputs\\.([a-z-]+)`, "g"))) {
-      expect(Object.keys(action.outputs)).toContain(match[1]);
+test.each(usingAction.map((w) => [w.file, w] as const))(
+  "%s: steps using the Action pass only its inputs and read only its outputs",
+  (_file, w) => {
+    const actionSteps = Object.values(w.workflow.jobs).flatMap((job) => job.steps.filter((step) => step.uses === "./"));
+    for (const step of actionSteps) {
+      for (const input of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(input);
     }
-  }
-});
+    const ids = actionSteps.flatMap((step) => (step.id ? [step.id] : []));
+    for (const id of ids) {
+      for (const match of w.text.matchAll(new RegExp(`steps\\.${id}\\.outputs\\.([a-z-]+)`, "g"))) {
+        expect(Object.keys(action.outputs)).toContain(match[1]);
+      }
+    }
+  },
+);
 
 const plan = workflows.find((w) => w.file === "cpv-plan.yml")?.workflow;
 const allJobs = workflows.flatMap((w) => Object.entries(w.workflow.jobs).map(([name, job]) => ({ file: w.file, name, job })));
-const where = (predicate: (job: Job) => boolean): string[] => allJobs.filter((j) => predicate(j.job)).map((j) => `${j.file}:${j.name}`).sort();
+const where = (predicate: (job: Job) => boolean): string[] =>
+  allJobs
+    .filter((j) => predicate(j.job))
+    .map((j) => `${j.file}:${j.name}`)
+    .sort();
 const actionStep = (job: Job | undefined): Step | undefined => job?.steps.find((step) => step.uses === "./");
-const secretNames = (job: Job): string[] => [...new Set([...JSON.stringify(job).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1] ?? ""))].sort();
+const secretNames = (job: Job): string[] =>
+  [...new Set([...JSON.stringify(job).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1] ?? ""))].sort();
 
 describe("cpv-refresh.yml: the apply workflow", () => {
   if (refresh === undefined) throw new Error("cpv-refresh.yml is missing");
@@ -143,7 +151,9 @@ describe("cpv-refresh.yml: the apply workflow", () => {
     expect(notApplied?.needs).toBe("apply");
     expect(notApplied?.if).toBe("always() && needs.apply.result == 'cancelled'");
     expect(notApplied?.permissions).toEqual({});
-    expect(notApplied?.steps.map((step) => (step as { run?: string }).run ?? "").join("\n")).toMatch(/::error title=Not applied::[\s\S]*exit 1/);
+    expect(notApplied?.steps.map((step) => (step as { run?: string }).run ?? "").join("\n")).toMatch(
+      /::error title=Not applied::[\s\S]*exit 1/,
+    );
   });
 });
 
@@ -204,7 +214,8 @@ describe("where credentials flow, across every workflow", () => {
 
   test("each secret is named only in those jobs; the secrets token only where the token is written back", () => {
     const uses = new Map<string, string[]>();
-    for (const j of allJobs) for (const name of secretNames(j.job)) uses.set(name, [...(uses.get(name) ?? []), `${j.file}:${j.name}`].sort());
+    for (const j of allJobs)
+      for (const name of secretNames(j.job)) uses.set(name, [...(uses.get(name) ?? []), `${j.file}:${j.name}`].sort());
     expect(Object.fromEntries(uses)).toEqual({
       // Opens the discovery pull request: writes to this repository only, in the job with no CIPP credential.
       CIPP_DISCOVERY_PR_TOKEN: ["cpv-discover.yml:pull-request"],
@@ -217,7 +228,8 @@ describe("where credentials flow, across every workflow", () => {
   test("every job has a timeout and every checkout drops its token", () => {
     for (const j of allJobs) {
       expect([j.name, typeof (j.job as { "timeout-minutes"?: unknown })["timeout-minutes"]]).toEqual([j.name, "number"]);
-      for (const step of j.job.steps.filter((s) => s.uses?.startsWith("actions/checkout@"))) expect(step.with?.["persist-credentials"]).toBe(false);
+      for (const step of j.job.steps.filter((s) => s.uses?.startsWith("actions/checkout@")))
+        expect(step.with?.["persist-credentials"]).toBe(false);
     }
   });
 });

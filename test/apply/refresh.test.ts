@@ -18,7 +18,13 @@ import {
 } from "./scripted-port";
 
 const heldRole = { id: "assignment-1", resourceId: GRAPH_SP, appRoleId: ROLE_USER_READ_ALL };
-const grant = (scopes: string[]) => ({ id: "grant-1", resourceId: GRAPH_SP, consentType: "AllPrincipals" as const, principalId: null, scopes });
+const grant = (scopes: string[]) => ({
+  id: "grant-1",
+  resourceId: GRAPH_SP,
+  consentType: "AllPrincipals" as const,
+  principalId: null,
+  scopes,
+});
 
 describe("refreshTenant", () => {
   it("settles a grant that appeared since the read (409) by reading again and updating it", async () => {
@@ -28,7 +34,10 @@ describe("refreshTenant", () => {
         read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["User.Read"])] })),
         read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] })),
       ],
-      (c) => (c.kind === "create-grant" ? { status: 409, code: "Request_MultipleObjectsWithSameKeyValue", message: "Permission entry already exists." } : reply(204)),
+      (c) =>
+        c.kind === "create-grant"
+          ? { status: 409, code: "Request_MultipleObjectsWithSameKeyValue", message: "Permission entry already exists." }
+          : reply(204),
     );
 
     const { result } = await refreshTenant(desiredTenant(), port, instantSettings(), { forceConsent: false });
@@ -89,13 +98,20 @@ describe("refreshTenant", () => {
     const held = liveTenant({ appRoleAssignments: [heldRole], grants: [keeper, duplicate] });
 
     const refused = new ScriptedPort([read(held)], (c) =>
-      c.kind === "patch-grant" ? { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." } : reply(204),
+      c.kind === "patch-grant"
+        ? { status: 403, code: "Authorization_RequestDenied", message: "Insufficient privileges to complete the operation." }
+        : reply(204),
     );
     const failed = await refreshTenant(desiredTenant(), refused, instantSettings(), { forceConsent: false });
     expect(refused.changes.map((c) => c.kind)).toEqual(["patch-grant"]);
     expect(failed.result.status).toBe("failed");
 
-    const accepted = new ScriptedPort([read(held), read(liveTenant({ appRoleAssignments: [heldRole], grants: [{ ...keeper, scopes: ["Directory.Read.All", "Mail.Send", "User.Read"] }] }))]);
+    const accepted = new ScriptedPort([
+      read(held),
+      read(
+        liveTenant({ appRoleAssignments: [heldRole], grants: [{ ...keeper, scopes: ["Directory.Read.All", "Mail.Send", "User.Read"] }] }),
+      ),
+    ]);
     await refreshTenant(desiredTenant(), accepted, instantSettings(), { forceConsent: false });
     expect(accepted.changes).toEqual([
       { kind: "patch-grant", grantId: "grant-keeper", scopes: ["Directory.Read.All", "Mail.Send", "User.Read"] },
@@ -149,7 +165,10 @@ describe("refreshTenant", () => {
         read(liveTenant({ grants: [grant(["Directory.Read.All", "User.Read"])] })),
         read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] })),
       ],
-      (_w, nth) => (nth === 1 ? reply(404, `Resource '${GRAPH_SP}' does not exist or one of its queried reference-property objects are not present.`) : reply(201)),
+      (_w, nth) =>
+        nth === 1
+          ? reply(404, `Resource '${GRAPH_SP}' does not exist or one of its queried reference-property objects are not present.`)
+          : reply(201),
     );
 
     const { result } = await refreshTenant(desiredTenant(), port, instantSettings(slept), { forceConsent: false });
@@ -161,10 +180,17 @@ describe("refreshTenant", () => {
   });
 
   it("stops the tenant when the Partner Center consent fails, writing nothing to Graph", async () => {
-    const notConsented = { kind: "not-consented" as const, problem: { kind: "consent-missing" as const, message: "AADSTS65001", action: "consent" } };
-    const port = new ScriptedPort([notConsented], () => reply(201), async () => {
-      throw new Error("Partner Center answered HTTP 500");
-    });
+    const notConsented = {
+      kind: "not-consented" as const,
+      problem: { kind: "consent-missing" as const, message: "AADSTS65001", action: "consent" },
+    };
+    const port = new ScriptedPort(
+      [notConsented],
+      () => reply(201),
+      async () => {
+        throw new Error("Partner Center answered HTTP 500");
+      },
+    );
 
     const { result, plan } = await refreshTenant(desiredTenant(), port, instantSettings(), { forceConsent: false });
 
@@ -185,7 +211,11 @@ describe("refreshTenant", () => {
     expect(quiet.consents).toBe(0);
     expect(quiet.reads).toBe(1);
 
-    const forced = new ScriptedPort([converged], () => reply(201), async () => "already-exists");
+    const forced = new ScriptedPort(
+      [converged],
+      () => reply(201),
+      async () => "already-exists",
+    );
     const again = await refreshTenant(desiredTenant(), forced, instantSettings(), { forceConsent: true });
     expect(forced.consents).toBe(1);
     expect(again.result.steps.consent).toBe("already-existed");
@@ -195,7 +225,15 @@ describe("refreshTenant", () => {
 
   it("assigns app roles to CIPP-SAM's service principal, by the resource's service principal and role id", async () => {
     const port = new ScriptedPort([
-      read(liveTenant({ resources: new Map([[GRAPH, graphResource()], [EXO, exchangeResource()]]), grants: [grant(["Directory.Read.All", "User.Read"])] })),
+      read(
+        liveTenant({
+          resources: new Map([
+            [GRAPH, graphResource()],
+            [EXO, exchangeResource()],
+          ]),
+          grants: [grant(["Directory.Read.All", "User.Read"])],
+        }),
+      ),
     ]);
     await refreshTenant(desiredTenant(true), port, instantSettings(), { forceConsent: false });
     expect(port.changes[0]).toEqual({ kind: "assign-app-role", clientId: CLIENT_SP, resourceId: GRAPH_SP, appRoleId: ROLE_USER_READ_ALL });
@@ -204,11 +242,17 @@ describe("refreshTenant", () => {
 
   it("removes an extra app role under the remove policy and reports it removed by name", async () => {
     const extra = { id: "assignment-x", resourceId: GRAPH_SP, appRoleId: "7ab1d382-f21e-4acd-a863-ba3e13f7da61" };
-    const resource = { ...graphResource(), appRoles: [...graphResource().appRoles, { id: extra.appRoleId, value: "Directory.Read.All", assignableToApps: true, enabled: true }] };
+    const resource = {
+      ...graphResource(),
+      appRoles: [...graphResource().appRoles, { id: extra.appRoleId, value: "Directory.Read.All", assignableToApps: true, enabled: true }],
+    };
     const resources = new Map([[GRAPH, resource]]);
     const grants = [grant(["Directory.Read.All", "User.Read"])];
     const port = new ScriptedPort(
-      [read(liveTenant({ resources, appRoleAssignments: [heldRole, extra], grants })), read(liveTenant({ resources, appRoleAssignments: [heldRole], grants }))],
+      [
+        read(liveTenant({ resources, appRoleAssignments: [heldRole, extra], grants })),
+        read(liveTenant({ resources, appRoleAssignments: [heldRole], grants })),
+      ],
       () => reply(204),
     );
     const desired = { ...desiredTenant(), extras: { appRoles: "remove" as const, scopes: "keep" as const } };
@@ -245,13 +289,20 @@ describe("refreshTenant when the consent exists but its grant lost a scope CIPP-
 
 describe("convergeTenant's consent under the replication-polling policy", () => {
   it("posts a refused consent again after the policy's backoff, as often as the reset allows", async () => {
-    const notConsented = { kind: "not-consented" as const, problem: { kind: "consent-missing" as const, message: "AADSTS65001", action: "consent" } };
+    const notConsented = {
+      kind: "not-consented" as const,
+      problem: { kind: "consent-missing" as const, message: "AADSTS65001", action: "consent" },
+    };
     const converged = read(liveTenant({ appRoleAssignments: [heldRole], grants: [grant(["Directory.Read.All", "User.Read"])] }));
     let refusals = 2;
-    const port = new ScriptedPort([notConsented, converged], () => reply(201), async () => {
-      if (refusals-- > 0) throw new Error("Partner Center answered HTTP 503");
-      return "created";
-    });
+    const port = new ScriptedPort(
+      [notConsented, converged],
+      () => reply(201),
+      async () => {
+        if (refusals-- > 0) throw new Error("Partner Center answered HTTP 503");
+        return "created";
+      },
+    );
     const slept: number[] = [];
     const settings = instantSettings(slept);
     const ledger = new TenantLedger({ tenantId: TENANT, defaultDomain: "contoso.onmicrosoft.com", displayName: "Contoso" }, 0);
@@ -266,10 +317,17 @@ describe("convergeTenant's consent under the replication-polling policy", () => 
   });
 
   it("gives up after the allowed attempts, saying what the consent answered", async () => {
-    const notConsented = { kind: "not-consented" as const, problem: { kind: "consent-missing" as const, message: "AADSTS65001", action: "consent" } };
-    const port = new ScriptedPort([notConsented], () => reply(201), async () => {
-      throw new Error("Partner Center answered HTTP 503");
-    });
+    const notConsented = {
+      kind: "not-consented" as const,
+      problem: { kind: "consent-missing" as const, message: "AADSTS65001", action: "consent" },
+    };
+    const port = new ScriptedPort(
+      [notConsented],
+      () => reply(201),
+      async () => {
+        throw new Error("Partner Center answered HTTP 503");
+      },
+    );
     const ledger = new TenantLedger({ tenantId: TENANT, defaultDomain: "contoso.onmicrosoft.com", displayName: "Contoso" }, 0);
 
     await convergeTenant(ledger, desiredTenant(), port, instantSettings(), { forceConsent: false, consentAttempts: 2 });

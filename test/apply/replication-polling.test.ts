@@ -18,21 +18,36 @@ describe("backoff", () => {
   it("polls until the value is accepted, sleeping between attempts", async () => {
     const timing = fakeTiming();
     let calls = 0;
-    const outcome = await pollUntil(async () => ++calls, (n) => n === 3, policy, timing);
+    const outcome = await pollUntil(
+      async () => ++calls,
+      (n) => n === 3,
+      policy,
+      timing,
+    );
     expect(outcome).toEqual({ done: true, value: 3, attempts: 3 });
     expect(timing.slept).toEqual([1_000, 2_000]);
   });
 
   it("gives up after the last attempt and hands back what it saw", async () => {
     const timing = fakeTiming();
-    const outcome = await pollUntil(async () => "not yet", () => false, policy, timing);
+    const outcome = await pollUntil(
+      async () => "not yet",
+      () => false,
+      policy,
+      timing,
+    );
     expect(outcome).toEqual({ done: false, last: "not yet", attempts: 5 });
     expect(timing.slept).toHaveLength(4);
   });
 
   it("stops when the total wait is spent, even with attempts left", async () => {
     const timing = fakeTiming();
-    const outcome = await pollUntil(async () => 0, () => false, { ...policy, maxAttempts: 100, maxTotalMs: 5_000 }, timing);
+    const outcome = await pollUntil(
+      async () => 0,
+      () => false,
+      { ...policy, maxAttempts: 100, maxTotalMs: 5_000 },
+      timing,
+    );
     expect(outcome.done).toBe(false);
     expect(timing.slept.reduce((a, b) => a + b, 0)).toBe(5_000);
   });

@@ -4,7 +4,9 @@ import { CLIENT_SP, GRAPH_SP, ROLE_USER_READ_ALL, ScriptedPort, desiredTenant, i
 
 const held = liveTenant({
   appRoleAssignments: [{ id: "assignment-1", resourceId: GRAPH_SP, appRoleId: ROLE_USER_READ_ALL }],
-  grants: [{ id: "grant-1", resourceId: GRAPH_SP, consentType: "AllPrincipals", principalId: null, scopes: ["Directory.Read.All", "User.Read"] }],
+  grants: [
+    { id: "grant-1", resourceId: GRAPH_SP, consentType: "AllPrincipals", principalId: null, scopes: ["Directory.Read.All", "User.Read"] },
+  ],
 });
 const notConsented: LiveReading = {
   kind: "not-consented",

@@ -54,9 +54,23 @@ export function desiredTenant(withExchange = false): DesiredTenant {
     profiles: [],
     permissions: {
       resources: [
-        { appId: GRAPH, displayName: "Microsoft Graph", appRoles: ["User.Read.All"], scopes: ["User.Read", "Directory.Read.All"], unpublishedScopes: [] },
+        {
+          appId: GRAPH,
+          displayName: "Microsoft Graph",
+          appRoles: ["User.Read.All"],
+          scopes: ["User.Read", "Directory.Read.All"],
+          unpublishedScopes: [],
+        },
         ...(withExchange
-          ? [{ appId: EXO, displayName: "Office 365 Exchange Online", appRoles: ["Exchange.ManageAsApp"], scopes: [], unpublishedScopes: [] }]
+          ? [
+              {
+                appId: EXO,
+                displayName: "Office 365 Exchange Online",
+                appRoles: ["Exchange.ManageAsApp"],
+                scopes: [],
+                unpublishedScopes: [],
+              },
+            ]
           : []),
       ],
     },

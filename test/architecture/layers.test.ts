@@ -38,7 +38,8 @@ function folderOf(file: string): string | null {
   if (rel.startsWith("..")) return null;
   const parts = rel.split(sep);
   // "../cloud" names the folder (its index.ts); "./cli" next to src/cli.ts names the file.
-  const isFolder = parts.length === 1 && !existsSync(`${file}.ts`) && !file.endsWith(".ts") && existsSync(file) && statSync(file).isDirectory();
+  const isFolder =
+    parts.length === 1 && !existsSync(`${file}.ts`) && !file.endsWith(".ts") && existsSync(file) && statSync(file).isDirectory();
   return parts.length === 1 && !isFolder ? "entry" : (parts[0] ?? null);
 }
 
@@ -83,7 +84,8 @@ describe("the layers of src/", () => {
   it("finds the imports between folders it checks", () => {
     // Guards the parser: the engine imports the refresh, the refresh the tenant port, the adapter the clients.
     const pairs = new Set(edges.map((edge) => `${edge.from}>${edge.to}`));
-    for (const pair of ["run>apply", "apply>tenant", "tenant>cloud", "run>desired", "apply>plan", "cli>emulator"]) expect(pairs).toContain(pair);
+    for (const pair of ["run>apply", "apply>tenant", "tenant>cloud", "run>desired", "apply>plan", "cli>emulator"])
+      expect(pairs).toContain(pair);
   });
 
   it("imports only down the declared order", () => {

@@ -16,11 +16,21 @@ const { measureClient } = require("../../lib/src/bench/side-by-side-scenario.js"
 jest.setTimeout(120_000);
 
 const TENANTS = 3;
-const options = (kind: SideBySideOptions["kind"]): SideBySideOptions => ({ kind, tenants: TENANTS, speed: 20, concurrency: 10, wire: BENCH_WIRE, throttle: true });
+const options = (kind: SideBySideOptions["kind"]): SideBySideOptions => ({
+  kind,
+  tenants: TENANTS,
+  speed: 20,
+  concurrency: 10,
+  wire: BENCH_WIRE,
+  throttle: true,
+});
 
 const sameAccounting = (m: ClientMeasurement): void => {
   expect({ requests: m.wire.requests, tokenRequests: m.wire.tokenRequests, writes: m.wire.writes }).toEqual(m.emulator);
-  if (m.cippAccount !== null) expect({ requests: m.cippAccount.requests, tokenRequests: m.cippAccount.tokenRequests, writes: m.cippAccount.writes }).toEqual(m.emulator);
+  if (m.cippAccount !== null)
+    expect({ requests: m.cippAccount.requests, tokenRequests: m.cippAccount.tokenRequests, writes: m.cippAccount.writes }).toEqual(
+      m.emulator,
+    );
 };
 
 describe("a converged fleet", () => {

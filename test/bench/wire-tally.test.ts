@@ -60,7 +60,16 @@ describe("wireTally", () => {
     const answer = (await res.body.json()) as { responses: { id: string; status: number }[] };
 
     expect(answer.responses.map((r) => `${r.id}:${r.status}`)).toEqual(["1:201", "t2:429", "3:201", "t4:429"]);
-    expect(tally.counts()).toEqual({ requests: 1, tokenRequests: 0, directWrites: 0, peakInFlight: 1, batchWrites: 3, batchReads: 1, throttledResponses: 0, throttledBatchItems: 2 });
+    expect(tally.counts()).toEqual({
+      requests: 1,
+      tokenRequests: 0,
+      directWrites: 0,
+      peakInFlight: 1,
+      batchWrites: 3,
+      batchReads: 1,
+      throttledResponses: 0,
+      throttledBatchItems: 2,
+    });
   });
 
   it("counts whole 429 answers, ignores other requests, and starts again from zero after reset", async () => {
@@ -72,15 +81,38 @@ describe("wireTally", () => {
     const plain = await request(`${base}/v1.0/servicePrincipals`, { method: "POST", body: "{}", dispatcher: tally.dispatcher });
     await plain.body.text();
 
-    expect(tally.counts()).toEqual({ requests: 2, tokenRequests: 0, directWrites: 1, peakInFlight: 1, batchWrites: 0, batchReads: 0, throttledResponses: 1, throttledBatchItems: 0 });
+    expect(tally.counts()).toEqual({
+      requests: 2,
+      tokenRequests: 0,
+      directWrites: 1,
+      peakInFlight: 1,
+      batchWrites: 0,
+      batchReads: 0,
+      throttledResponses: 1,
+      throttledBatchItems: 0,
+    });
     tally.reset();
-    expect(tally.counts()).toEqual({ requests: 0, tokenRequests: 0, directWrites: 0, peakInFlight: 0, batchWrites: 0, batchReads: 0, throttledResponses: 0, throttledBatchItems: 0 });
+    expect(tally.counts()).toEqual({
+      requests: 0,
+      tokenRequests: 0,
+      directWrites: 0,
+      peakInFlight: 0,
+      batchWrites: 0,
+      batchReads: 0,
+      throttledResponses: 0,
+      throttledBatchItems: 0,
+    });
   });
 
   it("counts token requests apart from writes, and the most requests in flight at once", async () => {
     const tally = wireTally(agent);
-    const token = () => request(`${base}/tenant/oauth2/v2.0/token`, { method: "POST", body: "grant_type=refresh_token", dispatcher: tally.dispatcher });
-    const answers = await Promise.all([token(), token(), request(`${base}/v1.0/oauth2PermissionGrants/g1`, { method: "PATCH", body: "{}", dispatcher: tally.dispatcher })]);
+    const token = () =>
+      request(`${base}/tenant/oauth2/v2.0/token`, { method: "POST", body: "grant_type=refresh_token", dispatcher: tally.dispatcher });
+    const answers = await Promise.all([
+      token(),
+      token(),
+      request(`${base}/v1.0/oauth2PermissionGrants/g1`, { method: "PATCH", body: "{}", dispatcher: tally.dispatcher }),
+    ]);
     for (const answer of answers) await answer.body.text();
     const read = await request(`${base}/v1.0/servicePrincipals`, { method: "GET", dispatcher: tally.dispatcher });
     await read.body.text();

@@ -22,7 +22,8 @@ export function plannedRemovals(plan: FleetPlan): PlannedRemovals {
     for (const action of tenant.actions) {
       if (action.kind === "remove-app-role") assignments.add(action.assignmentId);
       if (action.kind === "delete-duplicate-grant") grants.add(action.grantId);
-      if (action.kind === "update-grant" && action.remove.length > 0) scopes.set(action.grantId, new Set(action.remove.map((s) => s.toLowerCase())));
+      if (action.kind === "update-grant" && action.remove.length > 0)
+        scopes.set(action.grantId, new Set(action.remove.map((s) => s.toLowerCase())));
     }
   }
   return { assignments, grants, scopes };
@@ -34,7 +35,11 @@ export function plannedRemovals(plan: FleetPlan): PlannedRemovals {
  * scope of each grant (by client, resource, consent type and principal; a deleted duplicate grant's
  * scopes must live on in the grant kept, as the plan merges them).
  */
-export function removedOutsidePlan(before: readonly TenantSnapshot[], after: readonly TenantSnapshot[], planned: PlannedRemovals): string[] {
+export function removedOutsidePlan(
+  before: readonly TenantSnapshot[],
+  after: readonly TenantSnapshot[],
+  planned: PlannedRemovals,
+): string[] {
   const afterById = new Map(after.map((s) => [s.tenantId, s]));
   const violations: string[] = [];
   for (const old of before) {
@@ -44,16 +49,20 @@ export function removedOutsidePlan(before: readonly TenantSnapshot[], after: rea
       continue;
     }
     const spApps = new Set(now.servicePrincipals.map((sp) => sp.appId));
-    for (const sp of old.servicePrincipals) if (!spApps.has(sp.appId)) violations.push(`${old.defaultDomain}: service principal ${sp.appId} (${sp.displayName}) removed`);
+    for (const sp of old.servicePrincipals)
+      if (!spApps.has(sp.appId)) violations.push(`${old.defaultDomain}: service principal ${sp.appId} (${sp.displayName}) removed`);
 
     const roleKey = (a: TenantSnapshot["appRoleAssignments"][number]): string => `${a.principalAppId}|${a.resourceAppId}|${a.appRoleId}`;
     const roles = new Set(now.appRoleAssignments.map(roleKey));
     for (const a of old.appRoleAssignments) {
       if (planned.assignments.has(a.id) || roles.has(roleKey(a))) continue;
-      violations.push(`${old.defaultDomain}: app role ${a.appRoleValue ?? a.appRoleId} of ${a.principalAppId} on ${a.resourceAppId} removed, not in the plan`);
+      violations.push(
+        `${old.defaultDomain}: app role ${a.appRoleValue ?? a.appRoleId} of ${a.principalAppId} on ${a.resourceAppId} removed, not in the plan`,
+      );
     }
 
-    const grantKey = (g: TenantSnapshot["grants"][number]): string => `${g.clientAppId}|${g.resourceAppId}|${g.consentType}|${g.principalId ?? ""}`;
+    const grantKey = (g: TenantSnapshot["grants"][number]): string =>
+      `${g.clientAppId}|${g.resourceAppId}|${g.consentType}|${g.principalId ?? ""}`;
     const scopesNow = new Map<string, Set<string>>();
     for (const g of now.grants) {
       const set = scopesNow.get(grantKey(g)) ?? new Set<string>();
@@ -68,7 +77,10 @@ export function removedOutsidePlan(before: readonly TenantSnapshot[], after: rea
         .split(" ")
         .filter(Boolean)
         .filter((s) => !removable.has(s.toLowerCase()) && !held.has(s.toLowerCase()));
-      if (lost.length > 0) violations.push(`${old.defaultDomain}: scopes ${lost.join(" ")} of ${g.clientAppId}'s grant on ${g.resourceAppId} removed, not in the plan`);
+      if (lost.length > 0)
+        violations.push(
+          `${old.defaultDomain}: scopes ${lost.join(" ")} of ${g.clientAppId}'s grant on ${g.resourceAppId} removed, not in the plan`,
+        );
     }
   }
   return violations;
@@ -76,14 +88,20 @@ export function removedOutsidePlan(before: readonly TenantSnapshot[], after: rea
 
 /** Tenants whose snapshot holds no CIPP-SAM service principal. */
 export function withoutCippSam(snapshots: readonly TenantSnapshot[], applicationId: string): string[] {
-  return snapshots.filter((s) => !s.servicePrincipals.some((sp) => sp.appId === applicationId)).map((s) => `${s.defaultDomain}: no CIPP-SAM service principal`);
+  return snapshots
+    .filter((s) => !s.servicePrincipals.some((sp) => sp.appId === applicationId))
+    .map((s) => `${s.defaultDomain}: no CIPP-SAM service principal`);
 }
 
 /** Tenants a plan still shows work for, or could not read, apart from those `inaccessible` names (by tenant id). */
 export function notConverged(plan: FleetPlan, inaccessible: ReadonlySet<string> = new Set()): string[] {
   return plan.tenants.flatMap((t) => {
     const expected = inaccessible.has(t.tenant.tenantId) ? "inaccessible" : "converged";
-    return t.status === expected ? [] : [`${t.tenant.defaultDomain}: ${t.status} (${t.actions.map((a) => a.kind).join(", ") || t.problem?.kind || "no actions"}), expected ${expected}`];
+    return t.status === expected
+      ? []
+      : [
+          `${t.tenant.defaultDomain}: ${t.status} (${t.actions.map((a) => a.kind).join(", ") || t.problem?.kind || "no actions"}), expected ${expected}`,
+        ];
   });
 }
 

@@ -99,7 +99,12 @@ describe(`a fleet of ${FLEET_SIZE} tenants under faults and replication lag`, ()
     expect(removals.assignments.size).toBe(perState("extras-removed"));
     expect(removals.grants.size).toBe(perState("duplicate-grant"));
     expect(removals.scopes.size).toBe(perState("extras-removed"));
-    expect(firstPlan.tenants.filter((t) => t.status === "inaccessible").map((t) => t.tenant.tenantId).sort()).toEqual([...unreachable].sort());
+    expect(
+      firstPlan.tenants
+        .filter((t) => t.status === "inaccessible")
+        .map((t) => t.tenant.tenantId)
+        .sort(),
+    ).toEqual([...unreachable].sort());
     expect(firstPlan.tenants.filter((t) => t.status === "changes").length).toBeGreaterThan(FLEET_SIZE / 2);
   });
 
@@ -118,7 +123,9 @@ describe(`a fleet of ${FLEET_SIZE} tenants under faults and replication lag`, ()
     const fired = faults.fired.reduce((a, b) => a + b, 0);
     const seen = served.total + served.inner.total;
     expect(fired / seen).toBeGreaterThan(0.08);
-    console.log(`chaos fleet: ${served.total} requests (${seen} with $batch items), ${fired} faults (${((100 * fired) / seen).toFixed(1)} %), refresh exit ${refresh.exitCode}`);
+    console.log(
+      `chaos fleet: ${served.total} requests (${seen} with $batch items), ${fired} faults (${((100 * fired) / seen).toFixed(1)} %), refresh exit ${refresh.exitCode}`,
+    );
 
     const failed = (refresh.result?.tenants ?? []).filter((t) => t.status === "failed").map((t) => t.tenant.tenantId);
     expect(failed.sort()).toEqual([...unreachable].sort());
@@ -142,7 +149,9 @@ describe(`a fleet of ${FLEET_SIZE} tenants under faults and replication lag`, ()
   describe("the checkers catch planted defects", () => {
     it("another application's app role removed out of band after the run is reported", async () => {
       const victim = tenants.find((t) => t.state === "other-app");
-      const assignment = before.find((s) => s.tenantId === victim?.tenantId)?.appRoleAssignments.find((a) => a.principalAppId === OTHER_APP.appId);
+      const assignment = before
+        .find((s) => s.tenantId === victim?.tenantId)
+        ?.appRoleAssignments.find((a) => a.principalAppId === OTHER_APP.appId);
       if (!victim || !assignment) throw new Error("the fleet holds another application's app role");
       await plant("DELETE", `/tenants/${victim.tenantId}/appRoleAssignments/${encodeURIComponent(assignment.id)}`);
       expect(removedOutsidePlan(before, snapshots(), removals)).toEqual([
@@ -159,9 +168,14 @@ describe(`a fleet of ${FLEET_SIZE} tenants under faults and replication lag`, ()
       const scope = graphGrant?.scope.split(" ").find((s) => s !== EXTRA_SCOPE);
       if (!victim || !graphGrant || !scope) throw new Error("the fleet holds an extras-kept tenant with a Graph grant");
       await plant("PATCH", `/tenants/${victim.tenantId}/grants/${encodeURIComponent(graphGrant.id)}`, {
-        scope: graphGrant.scope.split(" ").filter((s) => s !== scope).join(" "),
+        scope: graphGrant.scope
+          .split(" ")
+          .filter((s) => s !== scope)
+          .join(" "),
       });
-      expect(removedOutsidePlan(before, snapshots(), removals)).toContain(`${victim.defaultDomain}: scopes ${scope} of ${DEMO.applicationId}'s grant on ${GRAPH} removed, not in the plan`);
+      expect(removedOutsidePlan(before, snapshots(), removals)).toContain(
+        `${victim.defaultDomain}: scopes ${scope} of ${DEMO.applicationId}'s grant on ${GRAPH} removed, not in the plan`,
+      );
       // Out-of-band changes replicate like any other: let the lag pass before reading again.
       sandbox.emulator.clock.advance(60_000);
       const plan = await sandbox.run({ mode: "plan", stacksDir, tenant: victim.defaultDomain });

@@ -26,9 +26,20 @@ export const OTHER_APP = { appId: "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a", displa
  * - `extras-removed`: like extras-kept, declared with `extras: remove`: the plan lists both for removal;
  * - `duplicate-grant`: converged, plus a second tenant-wide Graph grant (the plan deletes it, keeping its scopes).
  */
-export type TenantState = "converged" | "drifted" | "fresh" | "unlicensed" | "no-gdap" | "other-app" | "extras-kept" | "extras-removed" | "duplicate-grant";
+export type TenantState =
+  "converged" | "drifted" | "fresh" | "unlicensed" | "no-gdap" | "other-app" | "extras-kept" | "extras-removed" | "duplicate-grant";
 
-export const STATES: readonly TenantState[] = ["converged", "drifted", "fresh", "unlicensed", "no-gdap", "other-app", "extras-kept", "extras-removed", "duplicate-grant"];
+export const STATES: readonly TenantState[] = [
+  "converged",
+  "drifted",
+  "fresh",
+  "unlicensed",
+  "no-gdap",
+  "other-app",
+  "extras-kept",
+  "extras-removed",
+  "duplicate-grant",
+];
 
 export interface ChaosTenant {
   readonly tenantId: string;
@@ -42,15 +53,23 @@ export function chaosTenants(count: number, states: readonly TenantState[] = STA
   return Array.from({ length: count }, (_, i) => {
     const label = String(i + 1).padStart(4, "0");
     const state = states[i % states.length] as TenantState;
-    return { tenantId: guidFor(`cipp-cpv chaos tenant ${label}`), defaultDomain: `chaos${label}.onmicrosoft.com`, displayName: `Chaos ${label} (${state})`, state };
+    return {
+      tenantId: guidFor(`cipp-cpv chaos tenant ${label}`),
+      defaultDomain: `chaos${label}.onmicrosoft.com`,
+      displayName: `Chaos ${label} (${state})`,
+      state,
+    };
   });
 }
 
 const graphApp = FIRST_PARTY_APPS.find((a) => a.appId === GRAPH);
 const cippGraph = CIPP_SAM_PERMISSIONS.find((r) => r.resourceAppId === GRAPH);
-if (!graphApp || !cippGraph) throw new Error("The demo world no longer publishes Microsoft Graph or CIPP's Graph permissions; update test/chaos/fleet.ts.");
+if (!graphApp || !cippGraph)
+  throw new Error("The demo world no longer publishes Microsoft Graph or CIPP's Graph permissions; update test/chaos/fleet.ts.");
 /** A Graph application permission and a delegated scope outside CIPP's set. */
-export const EXTRA_ROLE = graphApp.appRoles.find((r) => !cippGraph.appRoleIds.includes(r.id) && (r.allowedMemberTypes ?? ["Application"]).includes("Application"))?.value ?? "";
+export const EXTRA_ROLE =
+  graphApp.appRoles.find((r) => !cippGraph.appRoleIds.includes(r.id) && (r.allowedMemberTypes ?? ["Application"]).includes("Application"))
+    ?.value ?? "";
 export const EXTRA_SCOPE = graphApp.oauth2PermissionScopes.find((s) => !cippGraph.scopes.includes(s.value))?.value ?? "";
 
 /** The demo world with its customers replaced by `tenants`, each a clone of the demo tenant of its state, with the state's additions. */
@@ -70,10 +89,14 @@ export function chaosWorld(tenants: readonly ChaosTenant[]): WorldSpec {
     })[state];
   const partner = demo.tenants.find((t) => t.tenantId === demo.partnerTenantId);
   const active = demo.gdapRelationships.find((r) => r.customerTenantId === DEMO.healthy.tenantId);
-  if (!partner || !active) throw new Error("The demo world no longer has the partner tenant or an active relationship; update test/chaos/fleet.ts.");
+  if (!partner || !active)
+    throw new Error("The demo world no longer has the partner tenant or an active relationship; update test/chaos/fleet.ts.");
   return {
     ...demo,
-    applications: [...demo.applications, { appId: OTHER_APP.appId, displayName: OTHER_APP.displayName, homeTenantId: DEMO.partner.tenantId }],
+    applications: [
+      ...demo.applications,
+      { appId: OTHER_APP.appId, displayName: OTHER_APP.displayName, homeTenantId: DEMO.partner.tenantId },
+    ],
     tenants: [
       partner,
       ...tenants.map((t) => {
@@ -86,18 +109,37 @@ export function chaosWorld(tenants: readonly ChaosTenant[]): WorldSpec {
             return {
               ...spec,
               servicePrincipals: [...(spec.servicePrincipals ?? []), { appId: OTHER_APP.appId }],
-              appRoleAssignments: [...(spec.appRoleAssignments ?? []), { principalAppId: OTHER_APP.appId, resourceAppId: GRAPH, appRole: EXTRA_ROLE }],
+              appRoleAssignments: [
+                ...(spec.appRoleAssignments ?? []),
+                { principalAppId: OTHER_APP.appId, resourceAppId: GRAPH, appRole: EXTRA_ROLE },
+              ],
               grants: [...(spec.grants ?? []), { clientAppId: OTHER_APP.appId, resourceAppId: GRAPH, scope: `User.Read ${EXTRA_SCOPE}` }],
             };
           case "extras-kept":
           case "extras-removed":
             return {
               ...spec,
-              appRoleAssignments: [...(spec.appRoleAssignments ?? []), { principalAppId: DEMO.applicationId, resourceAppId: GRAPH, appRole: EXTRA_ROLE }],
-              grants: (spec.grants ?? []).map((g) => (g.resourceAppId === GRAPH && g.clientAppId === DEMO.applicationId ? { ...g, scope: `${g.scope} ${EXTRA_SCOPE}` } : g)),
+              appRoleAssignments: [
+                ...(spec.appRoleAssignments ?? []),
+                { principalAppId: DEMO.applicationId, resourceAppId: GRAPH, appRole: EXTRA_ROLE },
+              ],
+              grants: (spec.grants ?? []).map((g) =>
+                g.resourceAppId === GRAPH && g.clientAppId === DEMO.applicationId ? { ...g, scope: `${g.scope} ${EXTRA_SCOPE}` } : g,
+              ),
             };
           case "duplicate-grant":
-            return { ...spec, grants: [...(spec.grants ?? []), { id: guidFor(`duplicate grant ${tenantId}`), clientAppId: DEMO.applicationId, resourceAppId: GRAPH, scope: "User.Read Directory.Read.All" }] };
+            return {
+              ...spec,
+              grants: [
+                ...(spec.grants ?? []),
+                {
+                  id: guidFor(`duplicate grant ${tenantId}`),
+                  clientAppId: DEMO.applicationId,
+                  resourceAppId: GRAPH,
+                  scope: "User.Read Directory.Read.All",
+                },
+              ],
+            };
           default:
             return spec;
         }

@@ -28,14 +28,35 @@ const editSettings = (s: string, base: string): void => {
 };
 
 const CORPUS: readonly HostileCase[] = [
-  { name: "a YAML syntax error", file: /tenants\/fabrikam\.yaml/, make: (s) => writeFileSync(tenantFile(s), `${HEAD}profiles: [no-rms\n  extras: {\n`) },
-  { name: "a syntax error in the settings file", file: /cipp-cpv\.yaml/, make: (s) => writeFileSync(path.join(s, "cipp-cpv.yaml"), "partnerTenantId: : :\n\t- cloud\n"), command: "refresh" },
-  { name: "wrong types", file: /tenants\/fabrikam\.yaml/, make: (s) => writeFileSync(tenantFile(s), `tenantId: 42\ndefaultDomain: [a, b]\ndisplayName: { x: 1 }\nexcluded: "yes"\n`) },
-  { name: "a profile of the wrong type", file: /profiles\/no-rms\.yaml/, make: (s) => writeFileSync(path.join(s, "profiles", "no-rms.yaml"), "remove: 17\n") },
+  {
+    name: "a YAML syntax error",
+    file: /tenants\/fabrikam\.yaml/,
+    make: (s) => writeFileSync(tenantFile(s), `${HEAD}profiles: [no-rms\n  extras: {\n`),
+  },
+  {
+    name: "a syntax error in the settings file",
+    file: /cipp-cpv\.yaml/,
+    make: (s) => writeFileSync(path.join(s, "cipp-cpv.yaml"), "partnerTenantId: : :\n\t- cloud\n"),
+    command: "refresh",
+  },
+  {
+    name: "wrong types",
+    file: /tenants\/fabrikam\.yaml/,
+    make: (s) => writeFileSync(tenantFile(s), `tenantId: 42\ndefaultDomain: [a, b]\ndisplayName: { x: 1 }\nexcluded: "yes"\n`),
+  },
+  {
+    name: "a profile of the wrong type",
+    file: /profiles\/no-rms\.yaml/,
+    make: (s) => writeFileSync(path.join(s, "profiles", "no-rms.yaml"), "remove: 17\n"),
+  },
   {
     name: "a 10 MB tenant file",
     file: /tenants\/fabrikam\.yaml/,
-    make: (s) => writeFileSync(tenantFile(s), `${HEAD}add:\n  - resource: Microsoft Graph\n    appRoles:\n${"      - Bogus.ReadWrite.All\n".repeat(400_000)}`),
+    make: (s) =>
+      writeFileSync(
+        tenantFile(s),
+        `${HEAD}add:\n  - resource: Microsoft Graph\n    appRoles:\n${"      - Bogus.ReadWrite.All\n".repeat(400_000)}`,
+      ),
     command: "refresh",
   },
   {
@@ -49,7 +70,11 @@ const CORPUS: readonly HostileCase[] = [
           "\n",
       ),
   },
-  { name: "deep nesting", file: /tenants\/fabrikam\.yaml/, make: (s) => writeFileSync(tenantFile(s), `${HEAD}add: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`) },
+  {
+    name: "deep nesting",
+    file: /tenants\/fabrikam\.yaml/,
+    make: (s) => writeFileSync(tenantFile(s), `${HEAD}add: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`),
+  },
   {
     name: "deep nesting in a manifest inside the repository",
     file: /cipp-cpv\.yaml|SAMManifest\.json/,
@@ -61,18 +86,40 @@ const CORPUS: readonly HostileCase[] = [
   {
     name: "bytes that are not UTF-8",
     file: /tenants\/fabrikam\.yaml/,
-    make: (s) => writeFileSync(tenantFile(s), Buffer.concat([Buffer.from(HEAD.replace("Fabrikam", "Fabri"), "utf8"), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x0a])])),
+    make: (s) =>
+      writeFileSync(
+        tenantFile(s),
+        Buffer.concat([Buffer.from(HEAD.replace("Fabrikam", "Fabri"), "utf8"), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x0a])]),
+      ),
   },
-  { name: "a tenant file linked to /etc/passwd", file: /tenants\/evil\.yaml/, make: (s) => symlinkSync("/etc/passwd", tenantFile(s, "evil")), command: "refresh" },
-  { name: "a profile linked out of the tree", file: /profiles\/no-rms\.yaml/, make: (s) => {
-    const profile = path.join(s, "profiles", "no-rms.yaml");
-    const outside = mkdtempSync(path.join(path.dirname(path.dirname(s)), "outside-"));
-    cpSync(profile, path.join(outside, "no-rms.yaml"));
-    rmSync(profile);
-    symlinkSync(path.join(outside, "no-rms.yaml"), profile);
-  } },
-  { name: "traversal in a profile name", file: /tenants\/fabrikam\.yaml/, make: (s) => writeFileSync(tenantFile(s), `${HEAD}profiles:\n  - ../../../../../../etc/passwd\n`) },
-  { name: "traversal in the manifest path", file: /cipp-cpv\.yaml/, make: (s) => editSettings(s, "base:\n  samManifest: ../../../../../../../../etc/passwd\n"), command: "refresh" },
+  {
+    name: "a tenant file linked to /etc/passwd",
+    file: /tenants\/evil\.yaml/,
+    make: (s) => symlinkSync("/etc/passwd", tenantFile(s, "evil")),
+    command: "refresh",
+  },
+  {
+    name: "a profile linked out of the tree",
+    file: /profiles\/no-rms\.yaml/,
+    make: (s) => {
+      const profile = path.join(s, "profiles", "no-rms.yaml");
+      const outside = mkdtempSync(path.join(path.dirname(path.dirname(s)), "outside-"));
+      cpSync(profile, path.join(outside, "no-rms.yaml"));
+      rmSync(profile);
+      symlinkSync(path.join(outside, "no-rms.yaml"), profile);
+    },
+  },
+  {
+    name: "traversal in a profile name",
+    file: /tenants\/fabrikam\.yaml/,
+    make: (s) => writeFileSync(tenantFile(s), `${HEAD}profiles:\n  - ../../../../../../etc/passwd\n`),
+  },
+  {
+    name: "traversal in the manifest path",
+    file: /cipp-cpv\.yaml/,
+    make: (s) => editSettings(s, "base:\n  samManifest: ../../../../../../../../etc/passwd\n"),
+    command: "refresh",
+  },
   {
     name: "traversal in the additional permissions path",
     file: /cipp-cpv\.yaml/,
@@ -109,7 +156,14 @@ async function runCase(bench: CliBench, c: HostileCase): Promise<HostileRun> {
   const stacks = repository(bench, c.make);
   const before = bench.emulator.requests().total;
   const run = await runCli([c.command ?? "plan", "--stacks", stacks, "--quiet", "--no-color"], { env: bench.env(), cwd: bench.work });
-  return { name: c.name, exitCode: run.exitCode, stdout: run.stdout, stderr: run.stderr, file: c.file, requests: bench.emulator.requests().total - before };
+  return {
+    name: c.name,
+    exitCode: run.exitCode,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    file: c.file,
+    requests: bench.emulator.requests().total - before,
+  };
 }
 
 async function runCorpus(cases: readonly HostileCase[]): Promise<HostileRun[]> {
@@ -131,7 +185,9 @@ describe("hostile declarations through the CLI process", () => {
 
   it("the checker fails on a declaration that is not hostile: it exits 2, names no file and sends requests", async () => {
     // The demo stacks without the tenant whose GDAP access expired: a plan that runs and exits 2 (changes pending).
-    const [run] = await runCorpus([{ name: "the demo stacks", file: /tenants\/fabrikam\.yaml/, make: (s) => rmSync(tenantFile(s, "wingtiptoys")) }]);
+    const [run] = await runCorpus([
+      { name: "the demo stacks", file: /tenants\/fabrikam\.yaml/, make: (s) => rmSync(tenantFile(s, "wingtiptoys")) },
+    ]);
     const found = hostileViolations(run ? [run] : []);
     expect(found).toEqual(
       expect.arrayContaining([

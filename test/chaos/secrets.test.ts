@@ -77,7 +77,9 @@ beforeAll(async () => {
   const demo = demoWorld();
   world = {
     ...demo,
-    applications: demo.applications.map((app) => (app.appId === DEMO.applicationId ? { ...app, certificates: [{ certificatePem: certificate.cert }] } : app)),
+    applications: demo.applications.map((app) =>
+      app.appId === DEMO.applicationId ? { ...app, certificates: [{ certificatePem: certificate.cert }] } : app,
+    ),
   };
   bench = await startCliBench({ world, clockSpeed: 10, faults: { replicationLagMs: 3_000, latencyMs: 40 } });
   inputs = path.join(bench.work, "inputs");
@@ -97,16 +99,45 @@ beforeAll(async () => {
   const reports = (name: string): string[] => ["--json", path.join(cwd, `${name}.json`), "--markdown", path.join(cwd, `${name}.md`)];
 
   // A fleet refresh with the client secret: consent, drift repaired, a tenant failing, the rotated token written out.
-  expect(await cli("refresh (secret)", ["refresh", "--stacks", STACKS, "--no-color", "--refresh-token-out", tokenOut, ...reports("refresh")])).toBe(1);
+  expect(
+    await cli("refresh (secret)", ["refresh", "--stacks", STACKS, "--no-color", "--refresh-token-out", tokenOut, ...reports("refresh")]),
+  ).toBe(1);
   // A reset with the certificate (client assertions), writing its reset record.
   const tenant = DEMO.healthy.defaultDomain;
-  const certificateEnv = { CIPP_CPV_CLIENT_SECRET: "", CIPP_CPV_CERTIFICATE_FILE: path.join(inputs, "cert.pem"), CIPP_CPV_CERTIFICATE_KEY_FILE: path.join(inputs, "key.pem") };
-  expect(await cli("reset (certificate)", ["reset", "--tenant", tenant, "--confirm", tenant, "--stacks", STACKS, "--no-color", "--reset-records", path.join(cwd, "resets"), ...reports("reset")], certificateEnv)).toBe(0);
+  const certificateEnv = {
+    CIPP_CPV_CLIENT_SECRET: "",
+    CIPP_CPV_CERTIFICATE_FILE: path.join(inputs, "cert.pem"),
+    CIPP_CPV_CERTIFICATE_KEY_FILE: path.join(inputs, "key.pem"),
+  };
+  expect(
+    await cli(
+      "reset (certificate)",
+      [
+        "reset",
+        "--tenant",
+        tenant,
+        "--confirm",
+        tenant,
+        "--stacks",
+        STACKS,
+        "--no-color",
+        "--reset-records",
+        path.join(cwd, "resets"),
+        ...reports("reset"),
+      ],
+      certificateEnv,
+    ),
+  ).toBe(0);
   // A plan with a federated assertion (a GitHub OIDC token in a file, as workload identity hands it over).
   const oidc = await bench.agent.request({ origin: bench.emulator.baseUrl, path: "/_emulator/github-oidc/token", method: "GET" });
   const federated = path.join(inputs, "federated-token");
   writeFileSync(federated, ((await oidc.body.json()) as { value: string }).value);
-  expect(await cli("plan (federated)", ["plan", "--stacks", STACKS, "--no-color", ...reports("plan")], { CIPP_CPV_CLIENT_SECRET: "", CIPP_CPV_FEDERATED_TOKEN_FILE: federated })).toBe(1);
+  expect(
+    await cli("plan (federated)", ["plan", "--stacks", STACKS, "--no-color", ...reports("plan")], {
+      CIPP_CPV_CLIENT_SECRET: "",
+      CIPP_CPV_FEDERATED_TOKEN_FILE: federated,
+    }),
+  ).toBe(1);
   // The Action as the runner runs it, with step debugging on: a refresh of the drifted tenant, drifted again.
   harvest();
   bench.emulator.loadWorld(world);
@@ -149,7 +180,9 @@ describe("every debug switch on", () => {
     );
     expect(secretFindings(outputs, all)).toEqual([]);
     const bytes = outputs.reduce((n, o) => n + o.text.length, 0);
-    console.log(`debug switches on: ${outputs.length} outputs (${bytes} characters) scanned for ${all.length} secrets (${jwts.size} JWTs, ${refreshTokens.size} refresh tokens)`);
+    console.log(
+      `debug switches on: ${outputs.length} outputs (${bytes} characters) scanned for ${all.length} secrets (${jwts.size} JWTs, ${refreshTokens.size} refresh tokens)`,
+    );
   });
 
   describe("the scanner catches planted secrets", () => {

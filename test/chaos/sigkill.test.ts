@@ -29,7 +29,16 @@ function tenantIn(state: ChaosTenant["state"]): ChaosTenant {
 const resetTarget = (): ChaosTenant => tenantIn("converged");
 
 beforeAll(async () => {
-  tenants = chaosTenants(8, ["converged", "drifted", "fresh", "unlicensed", "other-app", "extras-kept", "extras-removed", "duplicate-grant"]);
+  tenants = chaosTenants(8, [
+    "converged",
+    "drifted",
+    "fresh",
+    "unlicensed",
+    "other-app",
+    "extras-kept",
+    "extras-removed",
+    "duplicate-grant",
+  ]);
   world = chaosWorld(tenants);
   bench = await startCliBench({ world, clockSpeed: 10, faults: DELAYS });
   stacksDir = path.join(bench.work, "stacks");
@@ -53,10 +62,32 @@ function caseDir(name: string): string {
   return dir;
 }
 
-const refreshArgs = (dir: string): string[] => ["refresh", "--stacks", stacksDir, "--quiet", "--no-color", "--concurrency", "4", "--reset-records", path.join(dir, "resets")];
+const refreshArgs = (dir: string): string[] => [
+  "refresh",
+  "--stacks",
+  stacksDir,
+  "--quiet",
+  "--no-color",
+  "--concurrency",
+  "4",
+  "--reset-records",
+  path.join(dir, "resets"),
+];
 const resetArgs = (dir: string): string[] => {
   const tenant = resetTarget().defaultDomain;
-  return ["reset", "--tenant", tenant, "--confirm", tenant, "--stacks", stacksDir, "--quiet", "--no-color", "--reset-records", path.join(dir, "resets")];
+  return [
+    "reset",
+    "--tenant",
+    tenant,
+    "--confirm",
+    tenant,
+    "--stacks",
+    stacksDir,
+    "--quiet",
+    "--no-color",
+    "--reset-records",
+    path.join(dir, "resets"),
+  ];
 };
 
 /** Runs the CLI to the end from a fresh world and answers how many requests the emulator counted. */
@@ -120,7 +151,10 @@ describe("SIGKILL mid-run, then one refresh", () => {
     const fresh = tenantIn("fresh");
     const drifted = tenantIn("drifted");
     expect(await violations()).toEqual(
-      expect.arrayContaining([`${fresh.defaultDomain}: no CIPP-SAM service principal`, expect.stringMatching(new RegExp(`^${drifted.defaultDomain}: changes`))]),
+      expect.arrayContaining([
+        `${fresh.defaultDomain}: no CIPP-SAM service principal`,
+        expect.stringMatching(new RegExp(`^${drifted.defaultDomain}: changes`)),
+      ]),
     );
   });
 });

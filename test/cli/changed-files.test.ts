@@ -52,7 +52,9 @@ test("a changed tenant file plans that tenant alone: the unreachable tenant is n
   expect(run.stdout).toMatch(/^Only the tenants this change touches are planned \(1 changed file\): 1 tenant\./);
   const sent = emulator.requests().log.slice(before);
   expect(sent.some((entry) => entry.tenantId === DEMO.drifted.tenantId)).toBe(true);
-  expect(sent.filter((entry) => entry.tenantId !== null && entry.tenantId !== DEMO.drifted.tenantId && entry.tenantId !== DEMO.partner.tenantId)).toEqual([]);
+  expect(
+    sent.filter((entry) => entry.tenantId !== null && entry.tenantId !== DEMO.drifted.tenantId && entry.tenantId !== DEMO.partner.tenantId),
+  ).toEqual([]);
 });
 
 test("a list of one path holding a space names that one file, as the list is one path a line", async () => {

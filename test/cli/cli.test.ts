@@ -66,7 +66,8 @@ describe("validate", () => {
   it("counts a single tenant in the singular", async () => {
     const stacks = path.join(work, "one-tenant-stacks");
     cpSync(STACKS, stacks, { recursive: true });
-    for (const file of ["adatum", "contosomsp", "northwind", "tailspintoys", "wingtiptoys"]) rmSync(path.join(stacks, "tenants", `${file}.yaml`));
+    for (const file of ["adatum", "contosomsp", "northwind", "tailspintoys", "wingtiptoys"])
+      rmSync(path.join(stacks, "tenants", `${file}.yaml`));
     const io = capture();
     expect(await main(["validate", "--stacks", stacks], {}, io.output)).toBe(0);
     expect(io.stdout()).toContain("valid. 1 tenant declared, 1 managed;");
@@ -88,7 +89,11 @@ describe("plan", () => {
     const io = capture();
     const json = path.join(work, "plan.json");
     const markdown = path.join(work, "plan.md");
-    const code = await main(["plan", "--stacks", STACKS, "--tenant", DEMO.drifted.defaultDomain, "--json", json, "--markdown", markdown, "--no-color"], sandboxEnv(), io.output);
+    const code = await main(
+      ["plan", "--stacks", STACKS, "--tenant", DEMO.drifted.defaultDomain, "--json", json, "--markdown", markdown, "--no-color"],
+      sandboxEnv(),
+      io.output,
+    );
     expect(code).toBe(2);
     expect(io.stdout()).toContain("+ Microsoft Graph: app role AuditLog.Read.All");
     expect(io.stdout()).toMatch(/~ Microsoft Graph: delegated grant.*add Policy\.Read\.All/);
@@ -134,8 +139,18 @@ describe("plan", () => {
   });
 
   it.each([
-    ["the environment", ["--tenant", DEMO.healthy.defaultDomain], { CIPP_CPV_SANDBOX_URL: "127.0.0.1:8443" }, /^Error: CIPP_CPV_SANDBOX_URL: "127\.0\.0\.1:8443" is not an https URL/],
-    ["--sandbox-url", ["--tenant", DEMO.healthy.defaultDomain, "--sandbox-url", "http://127.0.0.1:8443"], {}, /^Error: --sandbox-url: "http:\/\/127\.0\.0\.1:8443" is not an https URL/],
+    [
+      "the environment",
+      ["--tenant", DEMO.healthy.defaultDomain],
+      { CIPP_CPV_SANDBOX_URL: "127.0.0.1:8443" },
+      /^Error: CIPP_CPV_SANDBOX_URL: "127\.0\.0\.1:8443" is not an https URL/,
+    ],
+    [
+      "--sandbox-url",
+      ["--tenant", DEMO.healthy.defaultDomain, "--sandbox-url", "http://127.0.0.1:8443"],
+      {},
+      /^Error: --sandbox-url: "http:\/\/127\.0\.0\.1:8443" is not an https URL/,
+    ],
   ])("refuses a sandbox address from %s that is not an https URL, sending nothing", async (_origin, args, extra, message) => {
     const io = capture();
     const before = emulator.requests().total;
@@ -171,7 +186,11 @@ describe("refresh and reset", () => {
   it("refuses a reset whose confirmation does not repeat the tenant, sending nothing", async () => {
     const io = capture();
     const before = emulator.requests().total;
-    const code = await main(["reset", "--stacks", STACKS, "--tenant", DEMO.healthy.defaultDomain, "--confirm", DEMO.drifted.defaultDomain], sandboxEnv(), io.output);
+    const code = await main(
+      ["reset", "--stacks", STACKS, "--tenant", DEMO.healthy.defaultDomain, "--confirm", DEMO.drifted.defaultDomain],
+      sandboxEnv(),
+      io.output,
+    );
     expect(code).toBe(1);
     expect(io.stderr()).toMatch(/Reset refused/);
     expect(emulator.requests().total).toBe(before);
@@ -212,8 +231,15 @@ describe("refusals before anything is sent", () => {
     const code = await main(["plan", "--stacks", STACKS, "--quiet"], sandboxEnv({ CIPP_CPV_CLIENT_SECRET: "not-the-secret" }), io.output);
     expect(code).toBe(1);
     expect((emulator.requests().byService["login"] ?? 0) - before).toBe(1);
-    const errors = io.stderr().split("\n").filter((line) => line.startsWith("Error:"));
-    expect(errors).toEqual([expect.stringMatching(/^Error: Stopped after .*AADSTS7000215.*5 other tenants were not attempted\. To fix: Check CIPP-SAM's client secret/)]);
+    const errors = io
+      .stderr()
+      .split("\n")
+      .filter((line) => line.startsWith("Error:"));
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^Error: Stopped after .*AADSTS7000215.*5 other tenants were not attempted\. To fix: Check CIPP-SAM's client secret/,
+      ),
+    ]);
   });
 });
 
@@ -246,7 +272,12 @@ describe("usage errors", () => {
     for (const command of [[], ["plan"], ["refresh"], ["reset"]]) {
       const io = capture();
       expect(await main([...command, "--help"], {}, io.output)).toBe(0);
-      for (const variable of ["CIPP_CPV_CLIENT_SECRET", "CIPP_CPV_CERTIFICATE_FILE", "CIPP_CPV_CERTIFICATE_KEY_FILE", "CIPP_CPV_REFRESH_TOKEN"]) {
+      for (const variable of [
+        "CIPP_CPV_CLIENT_SECRET",
+        "CIPP_CPV_CERTIFICATE_FILE",
+        "CIPP_CPV_CERTIFICATE_KEY_FILE",
+        "CIPP_CPV_REFRESH_TOKEN",
+      ]) {
         expect(io.stdout()).toContain(variable);
       }
     }
@@ -266,16 +297,32 @@ describe("usage errors", () => {
 
 describe("report files", () => {
   it.each([
-    ["--json", (blocker: string) => path.join(blocker, "plan.json"), /^Error: --json: cannot write .*plan\.json: .*is not a folder; nothing was sent\./],
-    ["--markdown", (blocker: string) => blocker.replace(/blocker$/, ""), /^Error: --markdown: cannot write .*: it is a folder; nothing was sent\./],
-    ["--refresh-token-out", (blocker: string) => path.join(blocker, "deeper", "token"), /^Error: --refresh-token-out: cannot write .*token: .*is not a folder/],
+    [
+      "--json",
+      (blocker: string) => path.join(blocker, "plan.json"),
+      /^Error: --json: cannot write .*plan\.json: .*is not a folder; nothing was sent\./,
+    ],
+    [
+      "--markdown",
+      (blocker: string) => blocker.replace(/blocker$/, ""),
+      /^Error: --markdown: cannot write .*: it is a folder; nothing was sent\./,
+    ],
+    [
+      "--refresh-token-out",
+      (blocker: string) => path.join(blocker, "deeper", "token"),
+      /^Error: --refresh-token-out: cannot write .*token: .*is not a folder/,
+    ],
   ])("refuses a %s path that cannot be written before refreshing anything", async (flag, target, message) => {
     const blocker = path.join(work, `blocker-${flag.replace(/-/g, "")}`, "blocker");
     mkdirSync(path.dirname(blocker), { recursive: true });
     writeFileSync(blocker, "a file where a folder is needed");
     const io = capture();
     const before = emulator.requests().total;
-    const code = await main(["refresh", "--stacks", STACKS, "--tenant", DEMO.drifted.defaultDomain, flag, target(blocker)], sandboxEnv(), io.output);
+    const code = await main(
+      ["refresh", "--stacks", STACKS, "--tenant", DEMO.drifted.defaultDomain, flag, target(blocker)],
+      sandboxEnv(),
+      io.output,
+    );
     expect(code).toBe(1);
     expect(io.stderr()).toMatch(message);
     expect(io.stdout()).toBe("");
@@ -285,7 +332,9 @@ describe("report files", () => {
   it("creates the folders of a report path that does not exist yet", async () => {
     const io = capture();
     const json = path.join(work, "reports", "nested", "plan.json");
-    expect(await main(["plan", "--stacks", STACKS, "--tenant", DEMO.healthy.defaultDomain, "--quiet", "--json", json], sandboxEnv(), io.output)).toBe(0);
+    expect(
+      await main(["plan", "--stacks", STACKS, "--tenant", DEMO.healthy.defaultDomain, "--quiet", "--json", json], sandboxEnv(), io.output),
+    ).toBe(0);
     expect(JSON.parse(readFileSync(json, "utf8"))).toMatchObject({ kind: "plan" });
   });
 });

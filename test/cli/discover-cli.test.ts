@@ -64,7 +64,9 @@ it("discover exits 2 with a proposal, writes the Markdown and JSON reports, and 
   expect(readFileSync(md, "utf8")).toContain("## GDAP discovery");
   const report = JSON.parse(readFileSync(json, "utf8")) as { kind: string; proposed: { tenantId: string }[] };
   expect(report.kind).toBe("discovery");
-  const checkSchema = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(path.resolve(__dirname, "../../schema/discovery.schema.json"), "utf8")) as object);
+  const checkSchema = new Ajv({ allErrors: true, strict: true }).compile(
+    JSON.parse(readFileSync(path.resolve(__dirname, "../../schema/discovery.schema.json"), "utf8")) as object,
+  );
   const valid = checkSchema(report);
   expect(checkSchema.errors ?? []).toEqual([]);
   expect(valid).toBe(true);
@@ -138,6 +140,8 @@ describe("a federated assertion file as CIPP-SAM's credential", () => {
   });
 
   it("is refused together with a client secret", () => {
-    expect(() => secretsFromEnvironment({ [ENV.federatedTokenFile]: "/x", [ENV.clientSecret]: "s", [ENV.refreshToken]: "rt" })).toThrow(/set one CIPP-SAM credential/);
+    expect(() => secretsFromEnvironment({ [ENV.federatedTokenFile]: "/x", [ENV.clientSecret]: "s", [ENV.refreshToken]: "rt" })).toThrow(
+      /set one CIPP-SAM credential/,
+    );
   });
 });

@@ -109,7 +109,11 @@ it("prints its base URL, keeps credentials out of the terminal, and saves its wo
   const started = await startCli(["emulator", "--dir", dir]);
   try {
     const ca = path.join(dir, "sandbox-ca.pem");
-    const config = spawnSync("curl", ["-sS", "--cacert", ca, `${started.baseUrl}/${DEMO.partner.tenantId}/v2.0/.well-known/openid-configuration`], { encoding: "utf8" });
+    const config = spawnSync(
+      "curl",
+      ["-sS", "--cacert", ca, `${started.baseUrl}/${DEMO.partner.tenantId}/v2.0/.well-known/openid-configuration`],
+      { encoding: "utf8" },
+    );
     expect(config.status).toBe(0);
     expect(JSON.parse(config.stdout)).toMatchObject({ token_endpoint: `${started.baseUrl}/${DEMO.partner.tenantId}/oauth2/v2.0/token` });
 

@@ -18,7 +18,9 @@ function sandboxCommands(): string[] {
 test("every file the sandbox walk-through writes is ignored by git", () => {
   const commands = sandboxCommands();
   expect(commands.length).toBeGreaterThan(2);
-  const written = commands.flatMap((line) => [...line.matchAll(/--(?:markdown|json|state|refresh-token-out) (\S+)/g)].map((m) => m[1] ?? ""));
+  const written = commands.flatMap((line) =>
+    [...line.matchAll(/--(?:markdown|json|state|refresh-token-out) (\S+)/g)].map((m) => m[1] ?? ""),
+  );
   expect(written).toEqual(expect.arrayContaining([expect.stringMatching(/plan\.md$/)]));
   for (const file of written) {
     // git check-ignore exits 0 when the path is ignored, 1 when it is not.

@@ -6,7 +6,14 @@ import { planSummaryOf, resultSummaryOf } from "../../src/run/fleet-stream";
 import { createOutput } from "../../src/cli/output";
 import { ReportStream } from "../../src/cli/report-stream";
 import { summariseFleetPlan } from "../../src/plan/summary";
-import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../../src/report";
+import {
+  renderPlanJson,
+  renderPlanMarkdown,
+  renderPlanText,
+  renderResultJson,
+  renderResultMarkdown,
+  renderResultText,
+} from "../../src/report";
 import { SECRET_JWT, sampleFleetPlan, sampleRunResult } from "../report/fixtures";
 
 let dir: string;
@@ -46,7 +53,13 @@ describe("the CLI's streamed reports", () => {
 
     stream.planned(tenants[2] as (typeof tenants)[number]);
     stream.planned(tenants[3] as (typeof tenants)[number]);
-    const outcome: StreamedOutcome = { ...verdict, exitCode: 1, plan: { summary: summariseFleetPlan(plan) }, result: null, tenants: tenants.map(planSummaryOf) };
+    const outcome: StreamedOutcome = {
+      ...verdict,
+      exitCode: 1,
+      plan: { summary: summariseFleetPlan(plan) },
+      result: null,
+      tenants: tenants.map(planSummaryOf),
+    };
     stream.finish(outcome);
 
     expect(stdout()).toBe(whole);
@@ -64,7 +77,13 @@ describe("the CLI's streamed reports", () => {
     stream.planned(tenants[1] as (typeof tenants)[number]);
     expect(stdout()).toBe("");
     const planned = { tenants: tenants.slice(0, 2), changedFiles: 3 };
-    stream.finish({ ...verdict, exitCode: 2, plan: { summary: summariseFleetPlan(planned), changedFiles: 3 }, result: null, tenants: planned.tenants.map(planSummaryOf) });
+    stream.finish({
+      ...verdict,
+      exitCode: 2,
+      plan: { summary: summariseFleetPlan(planned), changedFiles: 3 },
+      result: null,
+      tenants: planned.tenants.map(planSummaryOf),
+    });
     expect(stdout()).toBe(renderPlanText(planned));
   });
 
@@ -87,7 +106,13 @@ describe("the CLI's streamed reports", () => {
     stream.begin({ mode: result.mode, startedAt: result.startedAt, tenants: result.tenants.length, coverage: {} });
     for (const tenant of result.tenants) stream.ran(tenant);
     const { tenants, ...totals } = result;
-    stream.finish({ ...verdict, exitCode: result.exitCode, plan: { summary: summariseFleetPlan({ tenants: [] }) }, result: totals, tenants: tenants.map((t) => resultSummaryOf(t, null)) });
+    stream.finish({
+      ...verdict,
+      exitCode: result.exitCode,
+      plan: { summary: summariseFleetPlan({ tenants: [] }) },
+      result: totals,
+      tenants: tenants.map((t) => resultSummaryOf(t, null)),
+    });
     expect(stdout()).toBe(renderResultText(result));
     expect(readFileSync(json, "utf8")).toBe(renderResultJson(result));
     expect(readFileSync(markdown, "utf8")).toBe(renderResultMarkdown(result));

@@ -8,7 +8,9 @@ interface WireBatch {
 }
 
 /** A $batch server: `decide` answers each inner request; responses come back in reverse order. */
-function batchServer(decide: (item: WireBatch["requests"][number], call: number) => { status: number; headers?: Record<string, string>; body?: unknown }): Script {
+function batchServer(
+  decide: (item: WireBatch["requests"][number], call: number) => { status: number; headers?: Record<string, string>; body?: unknown },
+): Script {
   let call = 0;
   return (req, res) => {
     call++;
@@ -55,7 +57,12 @@ describe("GraphClient.batch", () => {
   it("retries only the throttled items, in a new batch, after the longest inner Retry-After", async () => {
     server = await startLoopback(
       batchServer((r, call) => {
-        if (call === 1 && r.id === "b") return { status: 429, headers: { "Retry-After": "1.5" }, body: { error: { code: "TooManyRequests", message: "Please retry again later." } } };
+        if (call === 1 && r.id === "b")
+          return {
+            status: 429,
+            headers: { "Retry-After": "1.5" },
+            body: { error: { code: "TooManyRequests", message: "Please retry again later." } },
+          };
         if (call === 1 && r.id === "c") return { status: 503, headers: { "retry-after": "0.249" } };
         return { status: 200, body: { ok: r.id } };
       }),
@@ -78,13 +85,22 @@ describe("GraphClient.batch", () => {
       }),
     );
     const time = fakeTime();
-    const post = (id: string, dependsOn?: string[]): BatchRequest => ({ id, method: "POST", url: "/servicePrincipals/x/appRoleAssignments", body: { n: id }, ...(dependsOn ? { dependsOn } : {}) });
+    const post = (id: string, dependsOn?: string[]): BatchRequest => ({
+      id,
+      method: "POST",
+      url: "/servicePrincipals/x/appRoleAssignments",
+      body: { n: id },
+      ...(dependsOn ? { dependsOn } : {}),
+    });
     const responses = await client(server, time).batch([post("1"), post("2", ["1"]), post("3", ["2"])]);
     expect(responses.map((r) => r.status)).toEqual([201, 201, 201]);
     const first = JSON.parse(server.requests[0]?.body ?? "") as WireBatch;
     expect(first.requests[0]?.headers).toEqual({ "Content-Type": "application/json" });
     const second = JSON.parse(server.requests[1]?.body ?? "") as WireBatch;
-    expect(second.requests.map((r) => [r.id, r.dependsOn ?? []])).toEqual([["2", []], ["3", ["2"]]]);
+    expect(second.requests.map((r) => [r.id, r.dependsOn ?? []])).toEqual([
+      ["2", []],
+      ["3", ["2"]],
+    ]);
   });
 
   it("gives up after the bounded rounds and reports the item as still throttled", async () => {
@@ -131,9 +147,15 @@ describe("GraphClient single requests", () => {
 
   it("turns Graph's error envelope into a GraphError without the token", async () => {
     server = await startLoopback(
-      json(409, { error: { code: "Request_MultipleObjectsWithSameKeyValue", message: "Permission entry already exists." } }, { "request-id": "req-1" }),
+      json(
+        409,
+        { error: { code: "Request_MultipleObjectsWithSameKeyValue", message: "Permission entry already exists." } },
+        { "request-id": "req-1" },
+      ),
     );
-    const err = (await client(server).post("/oauth2PermissionGrants", {}).catch((e: unknown) => e)) as GraphError;
+    const err = (await client(server)
+      .post("/oauth2PermissionGrants", {})
+      .catch((e: unknown) => e)) as GraphError;
     expect(err).toBeInstanceOf(GraphError);
     expect(err.status).toBe(409);
     expect(err.code).toBe("Request_MultipleObjectsWithSameKeyValue");
@@ -145,13 +167,20 @@ describe("GraphClient single requests", () => {
   });
 
   it("recognises duplicates by message whatever the status", async () => {
-    server = await startLoopback(json(400, { error: { code: "Request_BadRequest", message: "Permission being assigned already exists on the object" } }));
-    const err = await client(server).post("/servicePrincipals/x/appRoleAssignments", {}).catch((e: unknown) => e);
+    server = await startLoopback(
+      json(400, { error: { code: "Request_BadRequest", message: "Permission being assigned already exists on the object" } }),
+    );
+    const err = await client(server)
+      .post("/servicePrincipals/x/appRoleAssignments", {})
+      .catch((e: unknown) => e);
     expect(isAlreadyExists(err)).toBe(true);
   });
 
   it("asks for a fresh token once after a 401", async () => {
-    server = await startLoopback([json(401, { error: { code: "InvalidAuthenticationToken", message: "expired" } }), json(200, { id: "sp" })]);
+    server = await startLoopback([
+      json(401, { error: { code: "InvalidAuthenticationToken", message: "expired" } }),
+      json(200, { id: "sp" }),
+    ]);
     const tokens: boolean[] = [];
     const sp = await client(server, fakeTime(), tokens).get<{ id: string }>("/servicePrincipals/sp");
     expect(sp.id).toBe("sp");
@@ -167,7 +196,12 @@ describe("GraphClient single requests", () => {
       res.end("<html>Sign in to the proxy: super-secret-client-value</html>");
     });
     const time = fakeTime();
-    const graph = new GraphClient({ http: new HttpClient({ redactor, clock: time.clock, sleep: time.sleep }), baseUrl: server.url, tenantId: "t", token: async () => "t0ken-value" });
+    const graph = new GraphClient({
+      http: new HttpClient({ redactor, clock: time.clock, sleep: time.sleep }),
+      baseUrl: server.url,
+      tenantId: "t",
+      token: async () => "t0ken-value",
+    });
     const err = (await graph.get("/servicePrincipals?$top=1").catch((e: unknown) => e)) as GraphError;
     expect(err).toBeInstanceOf(GraphError);
     expect(err.status).toBe(200);
@@ -181,7 +215,12 @@ describe("GraphClient single requests", () => {
     redactor.register("super-secret-client-value");
     server = await startLoopback(json(400, { error: { code: "BadRequest", message: "bad value super-secret-client-value" } }));
     const time = fakeTime();
-    const graph = new GraphClient({ http: new HttpClient({ redactor, clock: time.clock, sleep: time.sleep }), baseUrl: server.url, tenantId: "t", token: async () => "t0ken-value" });
+    const graph = new GraphClient({
+      http: new HttpClient({ redactor, clock: time.clock, sleep: time.sleep }),
+      baseUrl: server.url,
+      tenantId: "t",
+      token: async () => "t0ken-value",
+    });
     const err = (await graph.get("/x").catch((e: unknown) => e)) as GraphError;
     expect(err.message).toContain("bad value ***");
     expect(err.message).not.toContain("super-secret-client-value");

@@ -18,7 +18,13 @@ describe("HttpClient retries", () => {
     expect(res.attempts).toBe(2);
     expect(time.waits).toEqual([2128]);
     expect(events).toEqual([
-      expect.objectContaining({ attempt: 1, reason: "HTTP 429", delayMs: 2128, fromRetryAfter: true, url: `${server.url}/v1.0/servicePrincipals` }),
+      expect.objectContaining({
+        attempt: 1,
+        reason: "HTTP 429",
+        delayMs: 2128,
+        fromRetryAfter: true,
+        url: `${server.url}/v1.0/servicePrincipals`,
+      }),
     ]);
     expect(server.requests).toHaveLength(2);
   });
@@ -26,7 +32,12 @@ describe("HttpClient retries", () => {
   it("backs off exponentially with full jitter when there is no Retry-After", async () => {
     server = await startLoopback([json(503, {}), json(504, {}), json(503, {}), json(200, {})]);
     const time = fakeTime();
-    const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0.5, retry: { baseDelayMs: 1000, maxDelayMs: 3000 } });
+    const http = new HttpClient({
+      clock: time.clock,
+      sleep: time.sleep,
+      random: () => 0.5,
+      retry: { baseDelayMs: 1000, maxDelayMs: 3000 },
+    });
     const res = await http.send({ service: "graph", method: "GET", url: server.url });
     expect(res.status).toBe(200);
     // Ceilings 1000, 2000, 4000→capped 3000; half of each with random() = 0.5.
@@ -113,7 +124,10 @@ describe("HttpClient retries", () => {
     expect(res.status).toBe(200);
     expect(server.requests).toHaveLength(3);
     expect(armed).toEqual([60_000, 60_000, 60_000]);
-    expect(events.map((e) => e.reason)).toEqual([expect.stringMatching(/^timeout: .*no response within 60000 ms/), expect.stringMatching(/^timeout: /)]);
+    expect(events.map((e) => e.reason)).toEqual([
+      expect.stringMatching(/^timeout: .*no response within 60000 ms/),
+      expect.stringMatching(/^timeout: /),
+    ]);
     // The production default of undici's real-time timers would have waited 2 × 60 s.
     expect(Date.now() - started).toBeLessThan(30_000);
   });

@@ -24,7 +24,10 @@ function client(server: Loopback, time = fakeTime()) {
   });
 }
 
-const consent = { applicationId: APP, grants: [{ resourceAppId: GRAPH, scopes: ["DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"] }] };
+const consent = {
+  applicationId: APP,
+  grants: [{ resourceAppId: GRAPH, scopes: ["DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"] }],
+};
 
 describe("PartnerCenterClient over a loopback server", () => {
   let server: Loopback | undefined;
@@ -53,7 +56,9 @@ describe("PartnerCenterClient over a loopback server", () => {
   });
 
   it.each([400, 409])("treats HTTP %i with 'Permission entry already exists.' as already consented", async (status) => {
-    server = await startLoopback(json(status, { code: "600041", description: "Permission entry already exists.", data: [], source: "PartnerFD" }));
+    server = await startLoopback(
+      json(status, { code: "600041", description: "Permission entry already exists.", data: [], source: "PartnerFD" }),
+    );
     expect(await client(server).addConsent(CUSTOMER, consent)).toBe("already-exists");
   });
 
@@ -89,7 +94,15 @@ describe("PartnerCenterClient against the emulator", () => {
     const sandbox = await startSandbox();
     try {
       const pc = sandbox.clients().partnerCenter;
-      const bootstrap = { applicationId: DEMO.applicationId, grants: [{ resourceAppId: GRAPH, scopes: ["DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"] }] };
+      const bootstrap = {
+        applicationId: DEMO.applicationId,
+        grants: [
+          {
+            resourceAppId: GRAPH,
+            scopes: ["DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"],
+          },
+        ],
+      };
       expect(await pc.addConsent(DEMO.fresh.tenantId, bootstrap)).toBe("created");
       expect(await pc.addConsent(DEMO.fresh.tenantId, bootstrap)).toBe("already-exists");
       expect(await pc.removeConsent(DEMO.fresh.tenantId, DEMO.applicationId)).toBe("removed");

@@ -57,7 +57,11 @@ describe("the request pipeline", () => {
   });
 
   it("sends one client-request-id per call, the same on every retry, and answers the service's request id", async () => {
-    server = await startLoopback([json(503, {}, { "retry-after": "1" }), json(200, {}, { "request-id": "graph-said-this" }), json(200, {})]);
+    server = await startLoopback([
+      json(503, {}, { "retry-after": "1" }),
+      json(200, {}, { "request-id": "graph-said-this" }),
+      json(200, {}),
+    ]);
     const time = fakeTime();
     let n = 0;
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, newRequestId: () => `client-${++n}` });
@@ -74,7 +78,13 @@ describe("the request pipeline", () => {
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep });
     const tenantCost = new RequestCounter();
-    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: async () => "graph-token-value", counter: tenantCost });
+    const graph = new GraphClient({
+      http,
+      baseUrl: server.url,
+      tenantId: TENANT,
+      token: async () => "graph-token-value",
+      counter: tenantCost,
+    });
     await graph.get("/servicePrincipals");
     const pc = new PartnerCenterClient({ http, baseUrl: server.url, token: async () => "pc-token-value" });
     await pc.addConsent(TENANT, { applicationId: TENANT, grants: [] });
@@ -92,7 +102,12 @@ describe("the request pipeline", () => {
   });
 
   it("books Graph writes against the run's write budget once per request, not per retry, and a $batch by its write items", async () => {
-    server = await startLoopback([json(200, {}), json(503, {}, { "retry-after": "1" }), json(201, {}), batchServer(() => ({ status: 204 }))]);
+    server = await startLoopback([
+      json(200, {}),
+      json(503, {}, { "retry-after": "1" }),
+      json(201, {}),
+      batchServer(() => ({ status: 204 })),
+    ]);
     const time = fakeTime();
     const booked: { tenantId: string; writes: number }[] = [];
     const budget = new WriteBudget(undefined, time.clock, time.sleep);
@@ -134,7 +149,9 @@ describe("the request pipeline", () => {
     const send = composePipeline([redactionPolicy(redactor)], async () => {
       throw new HttpTransportError("connect failed: proxy said a-registered-client-secret", "connection", 2, "partner-center", "id-1");
     });
-    const failure = (await send({ service: "partner-center", method: "POST", url: "https://example.invalid/" }).catch((e: unknown) => e)) as HttpTransportError;
+    const failure = (await send({ service: "partner-center", method: "POST", url: "https://example.invalid/" }).catch(
+      (e: unknown) => e,
+    )) as HttpTransportError;
     expect(failure).toBeInstanceOf(HttpTransportError);
     expect(failure.message).toBe("connect failed: proxy said ***");
     expect(failure.detail).toBe("connect failed: proxy said ***");
@@ -146,7 +163,11 @@ describe("the request pipeline", () => {
     const redactor = new SecretRedactor();
     redactor.register("super-secret-client-value");
     const time = fakeTime();
-    const pc = new PartnerCenterClient({ http: new HttpClient({ clock: time.clock, sleep: time.sleep, redactor }), baseUrl: server.url, token: async () => "pc-token-value" });
+    const pc = new PartnerCenterClient({
+      http: new HttpClient({ clock: time.clock, sleep: time.sleep, redactor }),
+      baseUrl: server.url,
+      token: async () => "pc-token-value",
+    });
     const err = (await pc.addConsent(TENANT, { applicationId: TENANT, grants: [] }).catch((e: unknown) => e)) as PartnerCenterError;
     expect(err).toBeInstanceOf(PartnerCenterError);
     expect(err.message).toContain("bad grant for ***");
@@ -176,7 +197,11 @@ describe("$batch items under the one retry policy", () => {
     const responses = await graph.batch([get("a"), get("b"), get("c")]);
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(time.waits).toEqual([7_000, 60_000]);
-    expect(server.requests.map((r) => (JSON.parse(r.body) as WireBatch).requests.map((i) => i.id))).toEqual([["a", "b", "c"], ["a", "b"], ["a"]]);
+    expect(server.requests.map((r) => (JSON.parse(r.body) as WireBatch).requests.map((i) => i.id))).toEqual([
+      ["a", "b", "c"],
+      ["a", "b"],
+      ["a"],
+    ]);
   });
 
   it("starts no wait past the policy's total time, even when attempts remain", async () => {

@@ -25,8 +25,9 @@ describe("SecretRedactor", () => {
     const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoIn0.c2lnbmF0dXJl";
     expect(r.redact(`Authorization: Bearer abc.def-ghi`)).toBe("Authorization: Bearer ***");
     expect(r.redact(`token ${jwt} end`)).toBe("token *** end");
-    expect(r.redact("grant_type=refresh_token&refresh_token=0.AXk-secret&client_secret=s3cr3t"))
-      .toBe("grant_type=refresh_token&refresh_token=***&client_secret=***");
+    expect(r.redact("grant_type=refresh_token&refresh_token=0.AXk-secret&client_secret=s3cr3t")).toBe(
+      "grant_type=refresh_token&refresh_token=***&client_secret=***",
+    );
     expect(r.redact('{"refresh_token":"0.AXk-secret","x":1}')).toBe('{"refresh_token":"***","x":1}');
   });
 

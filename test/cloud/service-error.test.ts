@@ -5,12 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { GraphError, HttpTransportError, PartnerCenterError, ServiceError, TokenError } from "../../src/cloud";
-import {
-  readEntraErrorBody,
-  readGraphErrorBody,
-  readPartnerCenterErrorBody,
-  readRefreshToken,
-} from "../../src/cloud/service-error";
+import { readEntraErrorBody, readGraphErrorBody, readPartnerCenterErrorBody, readRefreshToken } from "../../src/cloud/service-error";
 import { CredentialRefusedError } from "../../src/cloud/tokens";
 import { operationErrorOf } from "../../src/apply/operation-error";
 import { DEMO, DEMO_CREDENTIALS } from "../../src/emulator";
@@ -45,7 +40,10 @@ describe("ServiceError from the emulator's real answers", () => {
   it("Partner Center: service, status, Partner Center's code, the MS-RequestId sent, and its description", async () => {
     const clients = sandbox.clients();
     const err = await clients.partnerCenter
-      .addConsent("99999999-9999-4999-8999-999999999999", { applicationId: DEMO.applicationId, grants: [{ resourceAppId: GRAPH_APP, scopes: ["Directory.ReadWrite.All"] }] })
+      .addConsent("99999999-9999-4999-8999-999999999999", {
+        applicationId: DEMO.applicationId,
+        grants: [{ resourceAppId: GRAPH_APP, scopes: ["Directory.ReadWrite.All"] }],
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PartnerCenterError);
     const e = err as PartnerCenterError;
@@ -113,7 +111,11 @@ describe("the error module", () => {
     // The built module, as the command line loads it (npm test builds lib/ first).
     const loaded = execFileSync(
       process.execPath,
-      ["-e", "require(process.argv[1]); console.log(JSON.stringify(Object.keys(require.cache)))", join(__dirname, "../../lib/src/cloud/service-error.js")],
+      [
+        "-e",
+        "require(process.argv[1]); console.log(JSON.stringify(Object.keys(require.cache)))",
+        join(__dirname, "../../lib/src/cloud/service-error.js"),
+      ],
       { encoding: "utf8" },
     );
     expect((JSON.parse(loaded) as string[]).map((f) => f.split(/[\\/]/).pop())).toEqual(["service-error.js"]);
@@ -138,19 +140,26 @@ describe("reading error bodies by their fields", () => {
       code: "600041",
       description: "Permission entry already exists.",
     });
-    expect(readPartnerCenterErrorBody({ statusCode: 429, message: "Rate limit is exceeded." })).toEqual({ code: null, description: "Rate limit is exceeded." });
+    expect(readPartnerCenterErrorBody({ statusCode: 429, message: "Rate limit is exceeded." })).toEqual({
+      code: null,
+      description: "Rate limit is exceeded.",
+    });
     expect(readPartnerCenterErrorBody({ description: 7 })).toBeNull();
     expect(readPartnerCenterErrorBody("<html>")).toBeNull();
   });
 
   it("Entra ID: error_codes first, else the AADSTS number the description names", () => {
-    expect(readEntraErrorBody({ error: "invalid_grant", error_description: "AADSTS70008: expired", error_codes: [70008], trace_id: "t" })).toEqual({
+    expect(
+      readEntraErrorBody({ error: "invalid_grant", error_description: "AADSTS70008: expired", error_codes: [70008], trace_id: "t" }),
+    ).toEqual({
       error: "invalid_grant",
       description: "AADSTS70008: expired",
       aadsts: 70008,
       traceId: "t",
     });
-    expect(readEntraErrorBody({ error: "invalid_client", error_description: "AADSTS7000215: bad", error_codes: ["x"] })?.aadsts).toBe(7000215);
+    expect(readEntraErrorBody({ error: "invalid_client", error_description: "AADSTS7000215: bad", error_codes: ["x"] })?.aadsts).toBe(
+      7000215,
+    );
     expect(readEntraErrorBody({ error_description: "no error field" })).toBeNull();
   });
 

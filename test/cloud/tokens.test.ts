@@ -174,7 +174,10 @@ describe("TokenProvider against the emulator", () => {
     expect(problem.message).not.toContain(wrong);
     // The same provider sends nothing more once a credential every tenant shares was refused.
     const sent = clients.tokens.requestCount;
-    const again = await clients.tokens.appOnly(DEMO.drifted.tenantId).then(() => null, (e: unknown) => e);
+    const again = await clients.tokens.appOnly(DEMO.drifted.tenantId).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(again).toBeInstanceOf(CredentialRefusedError);
     expect((again as CredentialRefusedError).refusal).toBe(err);
     expect(clients.tokens.requestCount).toBe(sent);
@@ -189,7 +192,14 @@ describe("TokenProvider against the emulator", () => {
   it("sends the first sign-ins one at a time: ten tenants, a wrong secret, one request", async () => {
     const clients = sandbox.clients({ credentials: { kind: "secret", clientSecret: "wrong-secret-value" } });
     const tenants = [DEMO.healthy, DEMO.drifted, DEMO.fresh, DEMO.unlicensed, DEMO.noGdap].map((t) => t.tenantId);
-    const outcomes = await Promise.all(tenants.map((tenant) => clients.tokens.appOnly(tenant).then(() => null, (e: unknown) => e)));
+    const outcomes = await Promise.all(
+      tenants.map((tenant) =>
+        clients.tokens.appOnly(tenant).then(
+          () => null,
+          (e: unknown) => e,
+        ),
+      ),
+    );
     expect(clients.tokens.requestCount).toBe(1);
     expect(outcomes.filter((e) => e instanceof TokenError)).toHaveLength(1);
     expect(outcomes.filter((e) => e instanceof CredentialRefusedError)).toHaveLength(tenants.length - 1);
@@ -198,7 +208,10 @@ describe("TokenProvider against the emulator", () => {
   it("a refusal that is one tenant's own (no GDAP access) holds back no other tenant", async () => {
     const clients = sandbox.clients();
     const [noGdap, healthy] = await Promise.all([
-      clients.tokens.delegated(DEMO.noGdap.tenantId, "graph").then(() => null, (e: unknown) => e),
+      clients.tokens.delegated(DEMO.noGdap.tenantId, "graph").then(
+        () => null,
+        (e: unknown) => e,
+      ),
       clients.tokens.delegated(DEMO.healthy.tenantId, "graph"),
     ]);
     expect(noGdap).toBeInstanceOf(TokenError);
@@ -241,7 +254,10 @@ describe("TokenProvider against the emulator", () => {
     sandbox.emulator.loadWorld({ ...world, users: world.users.map((u) => ({ ...u, mfa: false })) });
     const clients = sandbox.clients();
     const err = await clients.partnerCenter
-      .addConsent(DEMO.fresh.tenantId, { applicationId: DEMO.applicationId, grants: [{ resourceAppId: "00000003-0000-0000-c000-000000000000", scopes: ["Directory.ReadWrite.All"] }] })
+      .addConsent(DEMO.fresh.tenantId, {
+        applicationId: DEMO.applicationId,
+        grants: [{ resourceAppId: "00000003-0000-0000-c000-000000000000", scopes: ["Directory.ReadWrite.All"] }],
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PartnerCenterError);
     expect((err as PartnerCenterError).problem).toBe("mfa-required");
@@ -302,7 +318,9 @@ describe("TokenProvider against the emulator", () => {
 async function fetchOidc(sandbox: Sandbox): Promise<string> {
   const dispatcher = createDispatcher({ caCertificates: [sandbox.emulator.caCertificatePem] });
   try {
-    const res = await request(`${sandbox.emulator.baseUrl}/_emulator/github-oidc/token?audience=api://AzureADTokenExchange`, { dispatcher });
+    const res = await request(`${sandbox.emulator.baseUrl}/_emulator/github-oidc/token?audience=api://AzureADTokenExchange`, {
+      dispatcher,
+    });
     return ((await res.body.json()) as { value: string }).value;
   } finally {
     await dispatcher.close();

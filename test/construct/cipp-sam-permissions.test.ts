@@ -40,14 +40,23 @@ interface Synthesized {
   import?: { to: string; id: string }[];
   data: { azuread_service_principal: Record<string, { client_id: string; for_each?: Record<string, string> }> };
   resource?: {
-    azuread_app_role_assignment?: Record<string, { for_each: Record<string, string>; app_role_id: string; principal_object_id: string; resource_object_id: string }>;
+    azuread_app_role_assignment?: Record<
+      string,
+      { for_each: Record<string, string>; app_role_id: string; principal_object_id: string; resource_object_id: string }
+    >;
     azuread_service_principal_delegated_permission_grant?: Record<string, { for_each: Record<string, string[]>; claim_values: string }>;
   };
 }
 
 const set: PermissionSet = {
   resources: [
-    { appId: GRAPH_APP_ID, displayName: "Microsoft Graph", appRoles: ["AuditLog.Read.All", "b0afded3-3588-46d8-8b3d-9842eff778da"], scopes: ["openid", "User.Read"], unpublishedScopes: [] },
+    {
+      appId: GRAPH_APP_ID,
+      displayName: "Microsoft Graph",
+      appRoles: ["AuditLog.Read.All", "b0afded3-3588-46d8-8b3d-9842eff778da"],
+      scopes: ["openid", "User.Read"],
+      unpublishedScopes: [],
+    },
     { appId: REPORTS, displayName: "Office 365 Reports", appRoles: [], scopes: [], unpublishedScopes: ["user_impersonation"] },
   ],
 };
@@ -59,7 +68,9 @@ function synthesize(permissions: PermissionSet): { json: string; out: Synthesize
 
 /** The (resource appId, permission) pairs a synthesized stack declares: app roles as "role:<name>", scopes as "scope:<name>". */
 function pairsOf(out: Synthesized): string[] {
-  const roles = Object.values(out.resource?.azuread_app_role_assignment ?? {}).flatMap((r) => Object.keys(r.for_each).map((key) => key.replace("/", " role:")));
+  const roles = Object.values(out.resource?.azuread_app_role_assignment ?? {}).flatMap((r) =>
+    Object.keys(r.for_each).map((key) => key.replace("/", " role:")),
+  );
   const scopes = Object.values(out.resource?.azuread_service_principal_delegated_permission_grant ?? {}).flatMap((g) =>
     Object.entries(g.for_each).flatMap(([appId, values]) => values.map((s) => `${appId} scope:${s}`)),
   );
@@ -80,7 +91,10 @@ describe("CippSamPermissions", () => {
 
   it("reads CIPP-SAM's service principal, and every resource's through one for_each data source, by client id", () => {
     expect(json).toHaveDataSourceWithProperties(DataAzureadServicePrincipal, { client_id: CLIENT });
-    expect(json).toHaveDataSourceWithProperties(DataAzureadServicePrincipal, { client_id: "${each.value}", for_each: { [GRAPH_APP_ID]: GRAPH_APP_ID, [REPORTS]: REPORTS } });
+    expect(json).toHaveDataSourceWithProperties(DataAzureadServicePrincipal, {
+      client_id: "${each.value}",
+      for_each: { [GRAPH_APP_ID]: GRAPH_APP_ID, [REPORTS]: REPORTS },
+    });
   });
 
   it("assigns one app role per application permission: by name through the data source, by GUID as given", () => {
@@ -91,21 +105,29 @@ describe("CippSamPermissions", () => {
       },
     });
     const [assignments] = Object.values(out.resource?.azuread_app_role_assignment ?? {});
-    expect(assignments?.app_role_id).toMatch(/^\$\{each\.value != "" \? each\.value : data\.azuread_service_principal\.[\w-]+\[split\("\/", each\.key\)\[0\]\]\.app_role_ids\[split\("\/", each\.key\)\[1\]\]\}$/);
+    expect(assignments?.app_role_id).toMatch(
+      /^\$\{each\.value != "" \? each\.value : data\.azuread_service_principal\.[\w-]+\[split\("\/", each\.key\)\[0\]\]\.app_role_ids\[split\("\/", each\.key\)\[1\]\]\}$/,
+    );
     expect(assignments?.principal_object_id).toMatch(/^\$\{data\.azuread_service_principal\.cipp-sam_client_\w+\.object_id\}$/);
-    expect(assignments?.resource_object_id).toMatch(/^\$\{data\.azuread_service_principal\.cipp-sam_resources_\w+\[split\("\/", each\.key\)\[0\]\]\.object_id\}$/);
+    expect(assignments?.resource_object_id).toMatch(
+      /^\$\{data\.azuread_service_principal\.cipp-sam_resources_\w+\[split\("\/", each\.key\)\[0\]\]\.object_id\}$/,
+    );
   });
 
   it("grants each resource's delegated scopes, unpublished ones included, in one grant per resource", () => {
     expect(json).toHaveResourceWithProperties(ServicePrincipalDelegatedPermissionGrant, {
       claim_values: "${each.value}",
-      resource_service_principal_object_id: expect.stringMatching(/^\$\{data\.azuread_service_principal\.cipp-sam_resources_\w+\[each\.key\]\.object_id\}$/),
+      resource_service_principal_object_id: expect.stringMatching(
+        /^\$\{data\.azuread_service_principal\.cipp-sam_resources_\w+\[each\.key\]\.object_id\}$/,
+      ),
       for_each: { [GRAPH_APP_ID]: ["openid", "User.Read"], [REPORTS]: ["user_impersonation"] },
     });
   });
 
   it("declares nothing for a resource without permissions of a kind, and imports nothing without live state", () => {
-    const only = synthesize({ resources: [{ appId: GRAPH_APP_ID, displayName: "Microsoft Graph", appRoles: ["Mail.Read"], scopes: [], unpublishedScopes: [] }] });
+    const only = synthesize({
+      resources: [{ appId: GRAPH_APP_ID, displayName: "Microsoft Graph", appRoles: ["Mail.Read"], scopes: [], unpublishedScopes: [] }],
+    });
     expect(pairsOf(only.out)).toEqual([`${GRAPH_APP_ID} role:Mail.Read`]);
     expect(only.out.resource?.azuread_service_principal_delegated_permission_grant).toBeUndefined();
     expect(only.out.import).toBeUndefined();
@@ -115,7 +137,12 @@ describe("CippSamPermissions", () => {
 
 describe("adoption from live state (tenantStack)", () => {
   const desired = desiredTenant([
-    desiredResource({ appId: GRAPH_APP_ID, displayName: "Microsoft Graph", appRoles: ["Application.ReadWrite.All", "Directory.Read.All"], scopes: ["User.Read", "Directory.Read.All"] }),
+    desiredResource({
+      appId: GRAPH_APP_ID,
+      displayName: "Microsoft Graph",
+      appRoles: ["Application.ReadWrite.All", "Directory.Read.All"],
+      scopes: ["User.Read", "Directory.Read.All"],
+    }),
     desiredResource({ appId: EXCHANGE_APP_ID, displayName: "Office 365 Exchange Online", appRoles: ["Exchange.ManageAsApp"] }),
     desiredResource({ appId: DEFENDER_APP_ID, displayName: "WindowsDefenderATP", appRoles: ["Vulnerability.Read.All"] }),
   ]);
@@ -129,15 +156,23 @@ describe("adoption from live state (tenantStack)", () => {
   });
   const outcome = tenantStack(desired, reading);
   if (outcome.kind !== "stack") throw new Error(`expected a stack, got ${outcome.kind}`);
-  const json = Testing.synthScope((scope) => new CippSamPermissions(scope, "cipp-sam", { clientId: CLIENT, declaration: outcome.declaration }));
+  const json = Testing.synthScope(
+    (scope) => new CippSamPermissions(scope, "cipp-sam", { clientId: CLIENT, declaration: outcome.declaration }),
+  );
   const out = JSON.parse(json) as Synthesized;
 
   it("imports each held assignment and grant with the azuread provider's import ids, and creates the rest", () => {
     const assignments = Object.entries(out.resource?.azuread_app_role_assignment ?? {});
     const grants = Object.entries(out.resource?.azuread_service_principal_delegated_permission_grant ?? {});
     expect(out.import).toEqual([
-      { to: `azuread_app_role_assignment.${assignments[0]?.[0]}["${GRAPH_APP_ID}/Application.ReadWrite.All"]`, id: `/servicePrincipals/${GRAPH_SP_ID}/appRoleAssignedTo/${held.id}` },
-      { to: `azuread_service_principal_delegated_permission_grant.${grants[0]?.[0]}["${GRAPH_APP_ID}"]`, id: `/oauth2PermissionGrants/${heldGrant.id}` },
+      {
+        to: `azuread_app_role_assignment.${assignments[0]?.[0]}["${GRAPH_APP_ID}/Application.ReadWrite.All"]`,
+        id: `/servicePrincipals/${GRAPH_SP_ID}/appRoleAssignedTo/${held.id}`,
+      },
+      {
+        to: `azuread_service_principal_delegated_permission_grant.${grants[0]?.[0]}["${GRAPH_APP_ID}"]`,
+        id: `/oauth2PermissionGrants/${heldGrant.id}`,
+      },
     ]);
     // Ids known from the tenant's own service principal are written as GUIDs, not looked up.
     expect(json).toHaveResourceWithProperties(AppRoleAssignment, {
@@ -156,10 +191,20 @@ describe("adoption from live state (tenantStack)", () => {
 
   it("leaves an unlicensed resource out of the stack and lists it as blocked, as the plan does", () => {
     expect(pairsOf(out).some((pair) => pair.startsWith(DEFENDER_APP_ID))).toBe(false);
-    expect(json).toHaveDataSourceWithProperties(DataAzureadServicePrincipal, { for_each: { [GRAPH_APP_ID]: GRAPH_APP_ID, [EXCHANGE_APP_ID]: EXCHANGE_APP_ID } });
+    expect(json).toHaveDataSourceWithProperties(DataAzureadServicePrincipal, {
+      for_each: { [GRAPH_APP_ID]: GRAPH_APP_ID, [EXCHANGE_APP_ID]: EXCHANGE_APP_ID },
+    });
     expect(outcome.blocked).toEqual([
-      expect.objectContaining({ resource: expect.objectContaining({ appId: DEFENDER_APP_ID }), permission: null, reason: "resource-unavailable" }),
-      expect.objectContaining({ resource: expect.objectContaining({ appId: DEFENDER_APP_ID }), permission: "Vulnerability.Read.All", reason: "resource-unavailable" }),
+      expect.objectContaining({
+        resource: expect.objectContaining({ appId: DEFENDER_APP_ID }),
+        permission: null,
+        reason: "resource-unavailable",
+      }),
+      expect.objectContaining({
+        resource: expect.objectContaining({ appId: DEFENDER_APP_ID }),
+        permission: "Vulnerability.Read.All",
+        reason: "resource-unavailable",
+      }),
     ]);
   });
 
@@ -167,12 +212,20 @@ describe("adoption from live state (tenantStack)", () => {
     const absent = tenantStack(desired, read({ resources: [graphResource()], appRoleAssignments: [held], grants: [heldGrant] }));
     if (absent.kind !== "stack") throw new Error(absent.kind);
     expect(absent.declaration.resources.map((r) => r.appId)).toEqual([GRAPH_APP_ID]);
-    expect(absent.blocked.find((b) => b.resource.appId === EXCHANGE_APP_ID)?.detail).toMatch(/not in the tenant yet; the stack reads it and does not create it/);
+    expect(absent.blocked.find((b) => b.resource.appId === EXCHANGE_APP_ID)?.detail).toMatch(
+      /not in the tenant yet; the stack reads it and does not create it/,
+    );
   });
 
   it("gives a tenant not yet consented no stack, and says to run refresh first", () => {
-    const fresh = tenantStack(desired, { kind: "not-consented", problem: { kind: "consent-missing", message: "AADSTS65001", action: "consent" } });
-    expect(fresh).toEqual({ kind: "not-consented", message: expect.stringContaining("run `cipp-cpv refresh --tenant contoso.onmicrosoft.com` first") });
+    const fresh = tenantStack(desired, {
+      kind: "not-consented",
+      problem: { kind: "consent-missing", message: "AADSTS65001", action: "consent" },
+    });
+    expect(fresh).toEqual({
+      kind: "not-consented",
+      message: expect.stringContaining("run `cipp-cpv refresh --tenant contoso.onmicrosoft.com` first"),
+    });
     expect(tenantStack(desired, read({ client: null })).kind).toBe("not-consented");
   });
 });
@@ -189,7 +242,10 @@ describe("the fleet app", () => {
 
   it("has one stack per tenant managed by Terraform that is not excluded", () => {
     expect(stacks.map((s) => s.node.id).sort()).toEqual(
-      fleet.tenants.filter((t) => !t.excluded).map((t) => t.defaultDomain.replace(/\./g, "-")).sort(),
+      fleet.tenants
+        .filter((t) => !t.excluded)
+        .map((t) => t.defaultDomain.replace(/\./g, "-"))
+        .sort(),
     );
   });
 
@@ -201,7 +257,9 @@ describe("the fleet app", () => {
       expect(json).toHaveProviderWithProperties(AzureadProvider, { tenant_id: tenant.tenantId });
       const roles = tenant.permissions.resources.reduce((n, r) => n + r.appRoles.length, 0);
       expect(pairsOf(out).filter((p) => p.includes(" role:"))).toHaveLength(roles);
-      expect(pairsOf(out).filter((p) => p.includes(" scope:"))).toHaveLength(tenant.isPartner ? 107 : tenant.profiles.includes("no-rms") ? 105 : 106);
+      expect(pairsOf(out).filter((p) => p.includes(" scope:"))).toHaveLength(
+        tenant.isPartner ? 107 : tenant.profiles.includes("no-rms") ? 105 : 106,
+      );
     }
   });
 
@@ -210,7 +268,9 @@ describe("the fleet app", () => {
     const report = synthesizeStacks(fleet, { outdir });
     expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(stacks.map((s) => s.node.id).sort());
     const text = renderSynthText(report);
-    expect(text).toContain("Fabrikam (fabrikam.onmicrosoft.com): stack fabrikam-onmicrosoft-com, 81 declared (no live state: nothing imported, nothing left out)");
+    expect(text).toContain(
+      "Fabrikam (fabrikam.onmicrosoft.com): stack fabrikam-onmicrosoft-com, 81 declared (no live state: nothing imported, nothing left out)",
+    );
     expect(text).toMatch(/^Synth: 6 stacks, 0 without one; 0 tenants managed by cipp-cpv or excluded \(no stack\)\.$/m);
     expect(JSON.parse(renderSynthJson(report))).toEqual(JSON.parse(JSON.stringify(report)));
   });
@@ -236,7 +296,11 @@ describe("the provider's cloud", () => {
     const dir = join(__dirname, "..", "fixtures", "desired", "stacks-cipp-files");
     const fleet = loadFleet(dir);
     const only = fleet.tenants[0] as DesiredTenant;
-    const stack = new CippSamTenantStack(Testing.app(), "one", { tenant: only, applicationId: fleet.settings.applicationId, cloud: fleet.settings.cloud });
+    const stack = new CippSamTenantStack(Testing.app(), "one", {
+      tenant: only,
+      applicationId: fleet.settings.applicationId,
+      cloud: fleet.settings.cloud,
+    });
     const out = JSON.parse(Testing.synth(stack)) as Synthesized;
     expect(out.provider?.azuread?.[0]).toEqual({ tenant_id: "1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01", environment: "global" });
   });
@@ -254,16 +318,34 @@ describe("the backend", () => {
     });
     return (JSON.parse(Testing.synth(stack)) as Synthesized).terraform;
   };
-  const backendOf = (backend?: TerraformBackend, outdir?: string): Record<string, Record<string, unknown>> | undefined => terraformOf(backend, outdir)?.backend;
+  const backendOf = (backend?: TerraformBackend, outdir?: string): Record<string, Record<string, unknown>> | undefined =>
+    terraformOf(backend, outdir)?.backend;
 
   it("defaults to a state file per tenant at a path relative to the stack's folder, never absolute", () => {
     expect(backendOf(undefined, "cdktf.out")).toEqual({ local: { path: "../../../terraform-state/contoso-onmicrosoft-com.tfstate" } });
-    expect(backendOf({ type: "local", directory: "state/tf" }, "cdktf.out")).toEqual({ local: { path: "../../../state/tf/contoso-onmicrosoft-com.tfstate" } });
+    expect(backendOf({ type: "local", directory: "state/tf" }, "cdktf.out")).toEqual({
+      local: { path: "../../../state/tf/contoso-onmicrosoft-com.tfstate" },
+    });
   });
 
   it("keys each tenant's state in azurerm, s3, remote and cloud backends", () => {
-    expect(backendOf({ type: "azurerm", resourceGroupName: "rg", storageAccountName: "sa", containerName: "tfstate", keyPrefix: "cipp-cpv/", useOidc: true })).toEqual({
-      azurerm: { resource_group_name: "rg", storage_account_name: "sa", container_name: "tfstate", key: "cipp-cpv/contoso-onmicrosoft-com.tfstate", use_oidc: true },
+    expect(
+      backendOf({
+        type: "azurerm",
+        resourceGroupName: "rg",
+        storageAccountName: "sa",
+        containerName: "tfstate",
+        keyPrefix: "cipp-cpv/",
+        useOidc: true,
+      }),
+    ).toEqual({
+      azurerm: {
+        resource_group_name: "rg",
+        storage_account_name: "sa",
+        container_name: "tfstate",
+        key: "cipp-cpv/contoso-onmicrosoft-com.tfstate",
+        use_oidc: true,
+      },
     });
     expect(backendOf({ type: "s3", bucket: "b", region: "eu-west-1", keyPrefix: "x/" })).toEqual({
       s3: { bucket: "b", region: "eu-west-1", key: "x/contoso-onmicrosoft-com.tfstate" },

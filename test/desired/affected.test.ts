@@ -113,7 +113,10 @@ describe("the base files a settings file names", () => {
 
 describe("a list of changed paths", () => {
   it("one per line, keeping spaces inside a path", () => {
-    expect(parseChangedPaths("stacks/tenants/a b.yaml\r\nstacks/cipp-cpv.yaml\n\n")).toEqual(["stacks/tenants/a b.yaml", "stacks/cipp-cpv.yaml"]);
+    expect(parseChangedPaths("stacks/tenants/a b.yaml\r\nstacks/cipp-cpv.yaml\n\n")).toEqual([
+      "stacks/tenants/a b.yaml",
+      "stacks/cipp-cpv.yaml",
+    ]);
   });
 
   it("a single path with a space stays one path", () => {

@@ -15,11 +15,12 @@ describe("permission catalogue", () => {
   it("holds the nine published resource applications and the three without a published catalogue", () => {
     const resources = catalogueResources();
     expect(resources).toHaveLength(12);
-    expect(resources.filter((r) => !r.published).map((r) => r.appId).sort()).toEqual([
-      "00000006-0000-0ff1-ce00-000000000000",
-      "507bc9da-c4e2-40cb-96a7-ac90df92685c",
-      "c9d36ed4-91b3-4c87-b8d7-68d92826c96c",
-    ]);
+    expect(
+      resources
+        .filter((r) => !r.published)
+        .map((r) => r.appId)
+        .sort(),
+    ).toEqual(["00000006-0000-0ff1-ce00-000000000000", "507bc9da-c4e2-40cb-96a7-ac90df92685c", "c9d36ed4-91b3-4c87-b8d7-68d92826c96c"]);
   });
 
   it("finds resources by appId in any case and by display name", () => {

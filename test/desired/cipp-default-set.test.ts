@@ -51,7 +51,10 @@ describe("CIPP's built-in set", () => {
 
 describeWithSharedData("CIPP's default set against CIPP's own files", ["cipp-sam-manifest.json"], () => {
   it("equals CIPP's SAMManifest.json and AdditionalPermissions.json, id for id", () => {
-    const data = JSON.parse(readFileSync(join(SHARED_DATA_DIR, "cipp-sam-manifest.json"), "utf8")) as { requiredResourceAccess: unknown; additionalPermissions: unknown };
+    const data = JSON.parse(readFileSync(join(SHARED_DATA_DIR, "cipp-sam-manifest.json"), "utf8")) as {
+      requiredResourceAccess: unknown;
+      additionalPermissions: unknown;
+    };
     const fromCipp = permissionSetFromCippFiles({ requiredResourceAccess: data.requiredResourceAccess }, data.additionalPermissions);
     expect(asIds(cippDefaultSet(true))).toEqual(asIds(fromCipp));
     expect(counts(fromCipp)).toEqual({ resources: 12, appRoles: 70, scopes: 107 });

@@ -19,7 +19,10 @@ describe("CIPP's permission files", () => {
     const exchange = set.resources.find((r) => r.appId === "00000002-0000-0ff1-ce00-000000000000");
     expect(exchange?.appRoles).toEqual(["Calendars.ReadWrite.All", "Exchange.ManageAsApp"]);
     const unknown = set.resources.find((r) => r.appId === "99999999-8888-4777-8666-555555555555");
-    expect(unknown).toMatchObject({ displayName: "99999999-8888-4777-8666-555555555555", scopes: ["aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"] });
+    expect(unknown).toMatchObject({
+      displayName: "99999999-8888-4777-8666-555555555555",
+      scopes: ["aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"],
+    });
     expect(set.resources).toHaveLength(3);
   });
 
@@ -41,10 +44,14 @@ describe("CIPP's permission files", () => {
   });
 
   it("names the malformed entry and the file it is in", () => {
-    const bad = { requiredResourceAccess: [{ resourceAppId: "00000003-0000-0000-c000-000000000000", resourceAccess: [{ id: "x", type: "Role" }] }] };
+    const bad = {
+      requiredResourceAccess: [{ resourceAppId: "00000003-0000-0000-c000-000000000000", resourceAccess: [{ id: "x", type: "Role" }] }],
+    };
     expect(() => permissionSetFromCippFiles(bad)).toThrow("requiredResourceAccess[0].resourceAccess[0].id: must be a GUID");
     try {
-      permissionSetFromCippFiles(json("SAMManifest.json"), [{ resourceAppId: "00000003-0000-0000-c000-000000000000", resourceAccess: [{ id: "X", type: "Role" }] }]);
+      permissionSetFromCippFiles(json("SAMManifest.json"), [
+        { resourceAppId: "00000003-0000-0000-c000-000000000000", resourceAccess: [{ id: "X", type: "Role" }] },
+      ]);
       throw new Error("accepted a Role in AdditionalPermissions.json");
     } catch (error) {
       expect(error).toBeInstanceOf(ManifestFormatError);

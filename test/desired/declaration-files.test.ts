@@ -19,7 +19,9 @@ describe("reading many declaration files", () => {
     try {
       const files = confinedFiles(dir);
       for (let i = 0; i < 40; i++) expect(files.read(path.join(dir, `t${i}.yaml`))).toBe(`displayName: "Tenant ${i}"\n`);
-      const limitSized = [alloc, allocUnsafe, allocUnsafeSlow].flatMap((spy) => spy.mock.calls).filter(([size]) => size > MAX_DECLARATION_BYTES);
+      const limitSized = [alloc, allocUnsafe, allocUnsafeSlow]
+        .flatMap((spy) => spy.mock.calls)
+        .filter(([size]) => size > MAX_DECLARATION_BYTES);
       expect(limitSized.length).toBeLessThanOrEqual(1);
     } finally {
       alloc.mockRestore();

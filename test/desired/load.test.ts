@@ -63,7 +63,10 @@ describe("loading the repository's stacks/", () => {
   it("gives only the partner tenant Partner Center's scope", () => {
     for (const tenant of fleet.tenants) {
       const partnerCenter = tenant.permissions.resources.find((r) => r.appId === PARTNER_CENTER_APP_ID);
-      expect([tenant.defaultDomain, partnerCenter?.scopes ?? null]).toEqual([tenant.defaultDomain, tenant.isPartner ? ["user_impersonation"] : null]);
+      expect([tenant.defaultDomain, partnerCenter?.scopes ?? null]).toEqual([
+        tenant.defaultDomain,
+        tenant.isPartner ? ["user_impersonation"] : null,
+      ]);
     }
     expect(fleet.tenants.filter((t) => t.isPartner).map((t) => t.defaultDomain)).toEqual(["contosomsp.onmicrosoft.com"]);
   });
@@ -92,10 +95,34 @@ describe("loading a fleet based on CIPP's own files", () => {
         scopes: ["User.Read", "offline_access", "Calendars.Read"],
         unpublishedScopes: [],
       },
-      { appId: "00000002-0000-0ff1-ce00-000000000000", displayName: "Office 365 Exchange Online", appRoles: ["Exchange.ManageAsApp"], scopes: ["Exchange.Manage"], unpublishedScopes: [] },
-      { appId: "99999999-8888-4777-8666-555555555555", displayName: "99999999-8888-4777-8666-555555555555", appRoles: [], scopes: ["aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"], unpublishedScopes: [] },
-      { appId: "00000003-0000-0ff1-ce00-000000000000", displayName: "Office 365 SharePoint Online", appRoles: [], scopes: [], unpublishedScopes: ["AllProfiles.Manage"] },
-      { appId: "12345678-1234-4234-8234-123456789012", displayName: "12345678-1234-4234-8234-123456789012", appRoles: ["Custom.Role"], scopes: [], unpublishedScopes: [] },
+      {
+        appId: "00000002-0000-0ff1-ce00-000000000000",
+        displayName: "Office 365 Exchange Online",
+        appRoles: ["Exchange.ManageAsApp"],
+        scopes: ["Exchange.Manage"],
+        unpublishedScopes: [],
+      },
+      {
+        appId: "99999999-8888-4777-8666-555555555555",
+        displayName: "99999999-8888-4777-8666-555555555555",
+        appRoles: [],
+        scopes: ["aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"],
+        unpublishedScopes: [],
+      },
+      {
+        appId: "00000003-0000-0ff1-ce00-000000000000",
+        displayName: "Office 365 SharePoint Online",
+        appRoles: [],
+        scopes: [],
+        unpublishedScopes: ["AllProfiles.Manage"],
+      },
+      {
+        appId: "12345678-1234-4234-8234-123456789012",
+        displayName: "12345678-1234-4234-8234-123456789012",
+        appRoles: ["Custom.Role"],
+        scopes: [],
+        unpublishedScopes: [],
+      },
     ]);
   });
 
@@ -124,11 +151,13 @@ describe("validation: every problem names its file, line and field", () => {
 
   it("reports duplicate keys", () => {
     const dir = stacks({ "tenants/a.yaml": tenantFile("1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01", "a.com", "displayName: again\n") });
-    expect(problems(dir)).toEqual([expect.objectContaining({ file: "tenants/a.yaml", line: 4, message: expect.stringMatching(/unique/i) })]);
+    expect(problems(dir)).toEqual([
+      expect.objectContaining({ file: "tenants/a.yaml", line: 4, message: expect.stringMatching(/unique/i) }),
+    ]);
   });
 
   it("reports malformed GUIDs and domains, unknown fields and missing ones", () => {
-    const dir = stacks({ "tenants/a.yaml": "# a comment\ntenantId: \"1234\"\ndefaultDomain: not a domain\ndisplayname: x\n" });
+    const dir = stacks({ "tenants/a.yaml": '# a comment\ntenantId: "1234"\ndefaultDomain: not a domain\ndisplayname: x\n' });
     expect(problems(dir)).toEqual([
       { file: "tenants/a.yaml", line: 2, field: "displayName", message: "is required" },
       { file: "tenants/a.yaml", line: 2, field: "tenantId", message: '"1234" is not a GUID' },
@@ -152,8 +181,12 @@ describe("validation: every problem names its file, line and field", () => {
   });
 
   it("reports an addition that adds nothing", () => {
-    const dir = stacks({ "tenants/a.yaml": tenantFile("1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01", "a.com", "add:\n  - resource: Microsoft Graph\n") });
-    expect(problems(dir)).toEqual([{ file: "tenants/a.yaml", line: 5, field: "add[0]", message: "names no appRoles, scopes or unpublishedScopes to add" }]);
+    const dir = stacks({
+      "tenants/a.yaml": tenantFile("1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01", "a.com", "add:\n  - resource: Microsoft Graph\n"),
+    });
+    expect(problems(dir)).toEqual([
+      { file: "tenants/a.yaml", line: 5, field: "add[0]", message: "names no appRoles, scopes or unpublishedScopes to add" },
+    ]);
   });
 
   it("names both files when two declare the same tenant id or the same domain", () => {
@@ -163,7 +196,12 @@ describe("validation: every problem names its file, line and field", () => {
       "tenants/c.yaml": tenantFile("2f6c3d8e-9b0a-4c4d-b2e3-4f5a6b7c8d02", "A.com"),
     });
     expect(problems(dir)).toEqual([
-      { file: "tenants/b.yaml", line: 1, field: "tenantId", message: `1E5B2C7D-8A9F-4B3C-A1D2-3E4F5A6B7C01 is also declared in ${join(dir, "tenants/a.yaml")}:1` },
+      {
+        file: "tenants/b.yaml",
+        line: 1,
+        field: "tenantId",
+        message: `1E5B2C7D-8A9F-4B3C-A1D2-3E4F5A6B7C01 is also declared in ${join(dir, "tenants/a.yaml")}:1`,
+      },
       { file: "tenants/c.yaml", line: 2, field: "defaultDomain", message: `A.com is also declared in ${join(dir, "tenants/a.yaml")}:2` },
     ]);
   });
@@ -193,14 +231,31 @@ describe("validation: every problem names its file, line and field", () => {
       ),
     });
     expect(problems(dir)).toEqual([
-      { file: "profiles/p.yaml", line: 2, field: "add[0].resource", message: 'unknown resource "Microsoft Grahp" (did you mean "Microsoft Graph"?); a resource outside the catalogue is named by its appId' },
-      { file: "tenants/a.yaml", line: 6, field: "add[0].appRoles[0]", message: '"AuditLog.Read.Al" is not an app role of Microsoft Graph (did you mean "AuditLog.Read.All"?)' },
-      { file: "tenants/a.yaml", line: 6, field: "add[0].appRoles[1]", message: '"offline_access" is not an app role of Microsoft Graph (it is a delegated scope: list it under scopes)' },
+      {
+        file: "profiles/p.yaml",
+        line: 2,
+        field: "add[0].resource",
+        message:
+          'unknown resource "Microsoft Grahp" (did you mean "Microsoft Graph"?); a resource outside the catalogue is named by its appId',
+      },
+      {
+        file: "tenants/a.yaml",
+        line: 6,
+        field: "add[0].appRoles[0]",
+        message: '"AuditLog.Read.Al" is not an app role of Microsoft Graph (did you mean "AuditLog.Read.All"?)',
+      },
+      {
+        file: "tenants/a.yaml",
+        line: 6,
+        field: "add[0].appRoles[1]",
+        message: '"offline_access" is not an app role of Microsoft Graph (it is a delegated scope: list it under scopes)',
+      },
       {
         file: "tenants/a.yaml",
         line: 7,
         field: "add[0].scopes[0]",
-        message: "b0afded3-3588-46d8-8b3d-9842eff778da is not the id of a delegated scope of Microsoft Graph; it is an app role, list it under appRoles",
+        message:
+          "b0afded3-3588-46d8-8b3d-9842eff778da is not the id of a delegated scope of Microsoft Graph; it is an app role, list it under appRoles",
       },
     ]);
   });
@@ -215,15 +270,29 @@ describe("validation: every problem names its file, line and field", () => {
       ),
     });
     expect(problems(dir)).toEqual([
-      { file: "tenants/a.yaml", line: 6, field: "remove[0]", message: 'app role "Mail.Read" of Microsoft Graph is not in the set at this point: nothing to remove' },
-      { file: "tenants/a.yaml", line: 8, field: "remove[1]", message: "Microsoft Rights Management Services is not in the set at this point: nothing to remove" },
+      {
+        file: "tenants/a.yaml",
+        line: 6,
+        field: "remove[0]",
+        message: 'app role "Mail.Read" of Microsoft Graph is not in the set at this point: nothing to remove',
+      },
+      {
+        file: "tenants/a.yaml",
+        line: 8,
+        field: "remove[1]",
+        message: "Microsoft Rights Management Services is not in the set at this point: nothing to remove",
+      },
     ]);
   });
 
   it("names the tenant a profile's ineffective removal was applied to", () => {
     const dir = stacks({
       "profiles/no-reports.yaml": "remove:\n  - resource: Office 365 Reports\n",
-      "tenants/a.yaml": tenantFile("1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01", "a.com", "profiles: [no-reports]\nremove:\n  - resource: Office 365 Reports\n"),
+      "tenants/a.yaml": tenantFile(
+        "1e5b2c7d-8a9f-4b3c-a1d2-3e4f5a6b7c01",
+        "a.com",
+        "profiles: [no-reports]\nremove:\n  - resource: Office 365 Reports\n",
+      ),
       "tenants/b.yaml": tenantFile("2f6c3d8e-9b0a-4c4d-b2e3-4f5a6b7c8d02", "b.com", "profiles: [no-reports, no-reports-twice]\n"),
       "profiles/no-reports-twice.yaml": "remove:\n  - resource: Office 365 Reports\n",
     });
@@ -234,7 +303,12 @@ describe("validation: every problem names its file, line and field", () => {
         field: "remove[0]",
         message: 'Office 365 Reports is not in the set at this point: nothing to remove (applying profile "no-reports-twice" to b.com)',
       },
-      { file: "tenants/a.yaml", line: 6, field: "remove[0]", message: "Office 365 Reports is not in the set at this point: nothing to remove" },
+      {
+        file: "tenants/a.yaml",
+        line: 6,
+        field: "remove[0]",
+        message: "Office 365 Reports is not in the set at this point: nothing to remove",
+      },
     ]);
   });
 
@@ -242,13 +316,23 @@ describe("validation: every problem names its file, line and field", () => {
     const none = stacks({});
     rmSync(join(none, "cipp-cpv.yaml"));
     expect(problems(none)).toEqual([
-      { file: "cipp-cpv.yaml", line: 1, field: "", message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)" },
+      {
+        file: "cipp-cpv.yaml",
+        line: 1,
+        field: "",
+        message: "the settings file is missing (it names partnerTenantId, applicationId and cloud)",
+      },
     ]);
     const wrong = stacks({ "cipp-cpv.yaml": "partnerTenantId: b8d3f1a2-6c4e-4f0a-9e21-5a7c3d9e1f01\ncloud: azure\nbase: cip\n" });
     expect(problems(wrong)).toEqual([
       { file: "cipp-cpv.yaml", line: 1, field: "applicationId", message: "is required" },
       { file: "cipp-cpv.yaml", line: 2, field: "cloud", message: '"azure" must be one of public, usgov, china, sandbox' },
-      { file: "cipp-cpv.yaml", line: 3, field: "base", message: 'must be "cipp" or { samManifest: <path>, additionalPermissions: <path> }' },
+      {
+        file: "cipp-cpv.yaml",
+        line: 3,
+        field: "base",
+        message: 'must be "cipp" or { samManifest: <path>, additionalPermissions: <path> }',
+      },
     ]);
   });
 
@@ -262,7 +346,12 @@ describe("validation: every problem names its file, line and field", () => {
     ]);
     writeFileSync(join(dir, "missing.json"), "[]");
     expect(problems(dir)).toEqual([
-      { file: "cipp-cpv.yaml", line: 5, field: "base.samManifest", message: `${join(dir, "manifest.json")}: requiredResourceAccess[0].resourceAppId: must be a GUID` },
+      {
+        file: "cipp-cpv.yaml",
+        line: 5,
+        field: "base.samManifest",
+        message: `${join(dir, "manifest.json")}: requiredResourceAccess[0].resourceAppId: must be a GUID`,
+      },
     ]);
   });
 
@@ -295,7 +384,8 @@ describe("validation reports every problem in one run, and none that only follow
     const dir = stacks({
       "profiles/no-defender.yaml": "remove:\n  - resource: WindowsDefenderATP\n",
       "tenants/a.yaml": "tenantId: 1234\ndefaultDomain: a.com\ndisplayName: A\nprofiles:\n  - no-defendr\n",
-      "tenants/b.yaml": "tenantId: 5678\ndefaultDomain: b.com\ndisplayName: B\nremove:\n  - resource: Office 365 Reports\n  - resource: Office 365 Reports\n",
+      "tenants/b.yaml":
+        "tenantId: 5678\ndefaultDomain: b.com\ndisplayName: B\nremove:\n  - resource: Office 365 Reports\n  - resource: Office 365 Reports\n",
     });
     expect(problems(dir)).toEqual([
       { file: "tenants/a.yaml", line: 1, field: "tenantId", message: "1234 must be a string" },
@@ -306,7 +396,12 @@ describe("validation reports every problem in one run, and none that only follow
         message: `unknown profile "no-defendr" (did you mean "no-defender"?); profiles are the files in ${join(dir, "profiles")}`,
       },
       { file: "tenants/b.yaml", line: 1, field: "tenantId", message: "5678 must be a string" },
-      { file: "tenants/b.yaml", line: 6, field: "remove[1]", message: "Office 365 Reports is not in the set at this point: nothing to remove" },
+      {
+        file: "tenants/b.yaml",
+        line: 6,
+        field: "remove[1]",
+        message: "Office 365 Reports is not in the set at this point: nothing to remove",
+      },
     ]);
   });
 
@@ -317,7 +412,12 @@ describe("validation reports every problem in one run, and none that only follow
     });
     expect(problems(dir)).toEqual([
       { file: "tenants/a.yaml", line: 4, field: "excludd", message: 'is not a known field (did you mean "excluded"?)' },
-      { file: "tenants/b.yaml", line: 1, field: "tenantId", message: `${ID_A.toUpperCase()} is also declared in ${join(dir, "tenants/a.yaml")}:1` },
+      {
+        file: "tenants/b.yaml",
+        line: 1,
+        field: "tenantId",
+        message: `${ID_A.toUpperCase()} is also declared in ${join(dir, "tenants/a.yaml")}:1`,
+      },
       { file: "tenants/b.yaml", line: 4, field: "extra", message: 'is not a known field (did you mean "extras"?)' },
     ]);
   });
@@ -332,7 +432,12 @@ describe("validation reports every problem in one run, and none that only follow
     });
     expect(problems(dir)).toEqual([
       { file: "tenants/a.yaml", line: 1, field: "tenantId", message: '"1e5b2c7d-8a9f-4b3c-a1d2" is not a GUID' },
-      { file: "tenants/a.yaml", line: 6, field: "add[0].appRoles[0]", message: '"Mail.Reed" is not an app role of Microsoft Graph (did you mean "Mail.Read"?)' },
+      {
+        file: "tenants/a.yaml",
+        line: 6,
+        field: "add[0].appRoles[0]",
+        message: '"Mail.Reed" is not an app role of Microsoft Graph (did you mean "Mail.Read"?)',
+      },
       { file: "tenants/a.yaml", line: 6, field: "add[0].appRoles[1]", message: '"has space" is not a permission name (no spaces allowed)' },
       { file: "tenants/a.yaml", line: 6, field: "add[0].appRoles[2]", message: '"Mail.Reed" is listed twice (also at index 0)' },
       { file: "tenants/a.yaml", line: 7, field: "add[1].resource", message: "must NOT have fewer than 1 characters" },
@@ -341,25 +446,46 @@ describe("validation reports every problem in one run, and none that only follow
 
   it("reports what every file has wrong, by file and then line", () => {
     const dir = stacks({
-      "cipp-cpv.yaml": "partnerTenantId: nope\napplicationId: 6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b\ncloud: azure\nextras:\n  appRoles: drop\n",
-      "profiles/p.yaml": "descriptio: x\nadd:\n  - resource: Microsoft Grahp\n    scopes: [User.Read]\n  - resource: Microsoft Graph\n    scopes: Calendars.Read\n",
-      "tenants/b.yaml": tenantFile(ID_B, "b", "excluded: yes please\nremove:\n  - resource: Office 365 Reports\n  - resource: Office 365 Reports\n"),
+      "cipp-cpv.yaml":
+        "partnerTenantId: nope\napplicationId: 6f1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b\ncloud: azure\nextras:\n  appRoles: drop\n",
+      "profiles/p.yaml":
+        "descriptio: x\nadd:\n  - resource: Microsoft Grahp\n    scopes: [User.Read]\n  - resource: Microsoft Graph\n    scopes: Calendars.Read\n",
+      "tenants/b.yaml": tenantFile(
+        ID_B,
+        "b",
+        "excluded: yes please\nremove:\n  - resource: Office 365 Reports\n  - resource: Office 365 Reports\n",
+      ),
       // A profile it cannot read could have added what it removes: its removals are not checked.
       "tenants/c.yaml": tenantFile(ID_C, "c.com", "profiles: [p, 7]\nremove:\n  - resource: Office 365 Reports\n"),
       // A file that is not YAML is read no further: its resource name is not checked.
-      "tenants/a.yaml": tenantFile(ID_A, "a.com", "displayName: again\nremove:\n  - resource: Microsoft Graph\n    appRoles: [Mail.Read]\n  - resource: Office 365 Reprts\n"),
+      "tenants/a.yaml": tenantFile(
+        ID_A,
+        "a.com",
+        "displayName: again\nremove:\n  - resource: Microsoft Graph\n    appRoles: [Mail.Read]\n  - resource: Office 365 Reprts\n",
+      ),
     });
     expect(problems(dir)).toEqual([
       { file: "cipp-cpv.yaml", line: 1, field: "partnerTenantId", message: '"nope" is not a GUID' },
       { file: "cipp-cpv.yaml", line: 3, field: "cloud", message: '"azure" must be one of public, usgov, china, sandbox' },
       { file: "cipp-cpv.yaml", line: 5, field: "extras.appRoles", message: '"drop" must be one of keep, remove' },
       { file: "profiles/p.yaml", line: 1, field: "descriptio", message: 'is not a known field (did you mean "description"?)' },
-      { file: "profiles/p.yaml", line: 3, field: "add[0].resource", message: 'unknown resource "Microsoft Grahp" (did you mean "Microsoft Graph"?); a resource outside the catalogue is named by its appId' },
+      {
+        file: "profiles/p.yaml",
+        line: 3,
+        field: "add[0].resource",
+        message:
+          'unknown resource "Microsoft Grahp" (did you mean "Microsoft Graph"?); a resource outside the catalogue is named by its appId',
+      },
       { file: "profiles/p.yaml", line: 6, field: "add[1].scopes", message: '"Calendars.Read" must be a list' },
       { file: "tenants/a.yaml", line: 4, field: "", message: expect.stringMatching(/^YAML: .*unique/i) },
       { file: "tenants/b.yaml", line: 2, field: "defaultDomain", message: '"b" is not a domain name' },
       { file: "tenants/b.yaml", line: 4, field: "excluded", message: '"yes please" must be a boolean' },
-      { file: "tenants/b.yaml", line: 7, field: "remove[1]", message: "Office 365 Reports is not in the set at this point: nothing to remove" },
+      {
+        file: "tenants/b.yaml",
+        line: 7,
+        field: "remove[1]",
+        message: "Office 365 Reports is not in the set at this point: nothing to remove",
+      },
       { file: "tenants/c.yaml", line: 4, field: "profiles[1]", message: "7 must be a string" },
     ]);
   });
@@ -374,12 +500,21 @@ describe("validation reports every problem in one run, and none that only follow
       // The profile it cannot read would have added Mail.Read.
       "tenants/c.yaml": tenantFile(ID_C, "c.com", "profiles: [mail]\nremove:\n  - resource: Microsoft Graph\n    appRoles: [Mail.Read]\n"),
       // A list that is not a list does not make the removal one of the whole resource.
-      "tenants/d.yaml": tenantFile(ID_D, "d.com", "remove:\n  - resource: Microsoft Graph\n    appRoles: AuditLog.Read.All\n  - resource: Microsoft Graph\n    scopes: [User.Read]\n"),
+      "tenants/d.yaml": tenantFile(
+        ID_D,
+        "d.com",
+        "remove:\n  - resource: Microsoft Graph\n    appRoles: AuditLog.Read.All\n  - resource: Microsoft Graph\n    scopes: [User.Read]\n",
+      ),
     });
     expect(problems(dir)).toEqual([
       { file: "profiles/mail.yaml", line: 4, field: "add[0].scope", message: 'is not a known field (did you mean "scopes"?)' },
       { file: "tenants/a.yaml", line: 1, field: "tenantId", message: `["${ID_A}"] must be a string` },
-      { file: "tenants/b.yaml", line: 5, field: "remove[0]", message: "Microsoft Partner Center is not in the set at this point: nothing to remove" },
+      {
+        file: "tenants/b.yaml",
+        line: 5,
+        field: "remove[0]",
+        message: "Microsoft Partner Center is not in the set at this point: nothing to remove",
+      },
       { file: "tenants/d.yaml", line: 6, field: "remove[0].appRoles", message: '"AuditLog.Read.All" must be a list' },
     ]);
   });
@@ -413,7 +548,12 @@ describe("managedBy: one owner per tenant", () => {
 
   it("names the file, line and field of an owner that does not exist", () => {
     expect(problems(stacks({ "tenants/a.yaml": tenantFile(ID_A, "a.com", "managedBy: terrafrom\n") }))).toEqual([
-      { file: "tenants/a.yaml", line: 4, field: "managedBy", message: '"terrafrom" must be one of cipp-cpv, terraform (did you mean "terraform"?)' },
+      {
+        file: "tenants/a.yaml",
+        line: 4,
+        field: "managedBy",
+        message: '"terrafrom" must be one of cipp-cpv, terraform (did you mean "terraform"?)',
+      },
     ]);
   });
 
@@ -424,7 +564,9 @@ describe("managedBy: one owner per tenant", () => {
       "profiles/terraform.yaml": readFileSync(join(repository, "profiles", "terraform.yaml"), "utf8"),
     });
     const graph = loadFleet(withProfile).tenants[0]?.permissions.resources.find((r) => r.appId === GRAPH);
-    expect(graph?.appRoles).toEqual(expect.arrayContaining(["AppRoleAssignment.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"]));
+    expect(graph?.appRoles).toEqual(
+      expect.arrayContaining(["AppRoleAssignment.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"]),
+    );
   });
 });
 
@@ -432,9 +574,24 @@ describe("the Terraform backend in cipp-cpv.yaml", () => {
   const withBackend = (backend: string): string => stacks({ "cipp-cpv.yaml": `${SETTINGS}terraform:\n  backend:\n${backend}` });
 
   it("fills in defaults: a state key prefix, a workspace prefix, a relative folder", () => {
-    expect(loadFleet(withBackend("    type: local\n")).settings.terraform).toEqual({ backend: { type: "local", directory: "terraform-state" } });
-    expect(loadFleet(withBackend("    type: azurerm\n    resourceGroupName: rg\n    storageAccountName: sa\n    containerName: tfstate\n    useOidc: true\n")).settings.terraform).toEqual({
-      backend: { type: "azurerm", resourceGroupName: "rg", storageAccountName: "sa", containerName: "tfstate", keyPrefix: "cipp-cpv/", useOidc: true },
+    expect(loadFleet(withBackend("    type: local\n")).settings.terraform).toEqual({
+      backend: { type: "local", directory: "terraform-state" },
+    });
+    expect(
+      loadFleet(
+        withBackend(
+          "    type: azurerm\n    resourceGroupName: rg\n    storageAccountName: sa\n    containerName: tfstate\n    useOidc: true\n",
+        ),
+      ).settings.terraform,
+    ).toEqual({
+      backend: {
+        type: "azurerm",
+        resourceGroupName: "rg",
+        storageAccountName: "sa",
+        containerName: "tfstate",
+        keyPrefix: "cipp-cpv/",
+        useOidc: true,
+      },
     });
     expect(loadFleet(withBackend("    type: cloud\n    organization: msp\n")).settings.terraform).toEqual({
       backend: { type: "cloud", organization: "msp", workspacePrefix: "cipp-cpv-" },
@@ -449,7 +606,11 @@ describe("the Terraform backend in cipp-cpv.yaml", () => {
       { file: "cipp-cpv.yaml", line: 6, field: "terraform.backend.region", message: "is required" },
     ]);
     expect(problems(withBackend("    type: consul\n"))).toEqual([
-      expect.objectContaining({ file: "cipp-cpv.yaml", field: "terraform.backend.type", message: expect.stringContaining("must be one of local, azurerm, s3, remote, cloud") }),
+      expect.objectContaining({
+        file: "cipp-cpv.yaml",
+        field: "terraform.backend.type",
+        message: expect.stringContaining("must be one of local, azurerm, s3, remote, cloud"),
+      }),
     ]);
   });
 });

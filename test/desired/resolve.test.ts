@@ -7,14 +7,43 @@ const DEFENDER = "fc780465-2017-40d4-a0c5-307022471b92";
 
 const base: PermissionSet = {
   resources: [
-    { appId: GRAPH, displayName: "Microsoft Graph", appRoles: ["User.Read.All", "Group.Read.All"], scopes: ["openid"], unpublishedScopes: [] },
-    { appId: DEFENDER, displayName: "WindowsDefenderATP", appRoles: ["Vulnerability.Read.All"], scopes: [], unpublishedScopes: ["user_impersonation"] },
-    { appId: PARTNER_CENTER_APP_ID, displayName: "Microsoft Partner Center", appRoles: [], scopes: ["user_impersonation"], unpublishedScopes: [] },
+    {
+      appId: GRAPH,
+      displayName: "Microsoft Graph",
+      appRoles: ["User.Read.All", "Group.Read.All"],
+      scopes: ["openid"],
+      unpublishedScopes: [],
+    },
+    {
+      appId: DEFENDER,
+      displayName: "WindowsDefenderATP",
+      appRoles: ["Vulnerability.Read.All"],
+      scopes: [],
+      unpublishedScopes: ["user_impersonation"],
+    },
+    {
+      appId: PARTNER_CENTER_APP_ID,
+      displayName: "Microsoft Partner Center",
+      appRoles: [],
+      scopes: ["user_impersonation"],
+      unpublishedScopes: [],
+    },
   ],
 };
 
-function change(appId: string, lists: Partial<Pick<ResourceChange, "appRoles" | "scopes" | "unpublishedScopes" | "wholeResource">>): ResourceChange {
-  return { appId, displayName: appId === GRAPH ? "Microsoft Graph" : appId, appRoles: [], scopes: [], unpublishedScopes: [], wholeResource: false, ...lists };
+function change(
+  appId: string,
+  lists: Partial<Pick<ResourceChange, "appRoles" | "scopes" | "unpublishedScopes" | "wholeResource">>,
+): ResourceChange {
+  return {
+    appId,
+    displayName: appId === GRAPH ? "Microsoft Graph" : appId,
+    appRoles: [],
+    scopes: [],
+    unpublishedScopes: [],
+    wholeResource: false,
+    ...lists,
+  };
 }
 
 describe("resolution: base ▸ profiles ▸ tenant", () => {
@@ -25,17 +54,35 @@ describe("resolution: base ▸ profiles ▸ tenant", () => {
   });
 
   it("applies layers in order, so a later layer can put back what an earlier one removed", () => {
-    const profile: Layer = { name: "profile", add: [], remove: [change(DEFENDER, { wholeResource: true }), change(GRAPH, { appRoles: ["Group.Read.All"] })] };
-    const tenant: Layer = { name: "tenant", add: [change(GRAPH, { appRoles: ["Group.Read.All", "Mail.Read"], scopes: ["openid", "profile"] })], remove: [] };
+    const profile: Layer = {
+      name: "profile",
+      add: [],
+      remove: [change(DEFENDER, { wholeResource: true }), change(GRAPH, { appRoles: ["Group.Read.All"] })],
+    };
+    const tenant: Layer = {
+      name: "tenant",
+      add: [change(GRAPH, { appRoles: ["Group.Read.All", "Mail.Read"], scopes: ["openid", "profile"] })],
+      remove: [],
+    };
     const { permissions, ineffectiveRemovals } = resolvePermissions(base, false, [profile, tenant]);
     expect(ineffectiveRemovals).toEqual([]);
     expect(permissions.resources).toEqual([
-      { appId: GRAPH, displayName: "Microsoft Graph", appRoles: ["User.Read.All", "Group.Read.All", "Mail.Read"], scopes: ["openid", "profile"], unpublishedScopes: [] },
+      {
+        appId: GRAPH,
+        displayName: "Microsoft Graph",
+        appRoles: ["User.Read.All", "Group.Read.All", "Mail.Read"],
+        scopes: ["openid", "profile"],
+        unpublishedScopes: [],
+      },
     ]);
   });
 
   it("drops a resource once its last permission is removed, and removes scopes from either list", () => {
-    const layer: Layer = { name: "t", add: [], remove: [change(DEFENDER, { appRoles: ["Vulnerability.Read.All"], scopes: ["user_impersonation"] })] };
+    const layer: Layer = {
+      name: "t",
+      add: [],
+      remove: [change(DEFENDER, { appRoles: ["Vulnerability.Read.All"], scopes: ["user_impersonation"] })],
+    };
     const { permissions, ineffectiveRemovals } = resolvePermissions(base, false, [layer]);
     expect(ineffectiveRemovals).toEqual([]);
     expect(permissions.resources.map((r) => r.appId)).toEqual([GRAPH]);
@@ -57,7 +104,9 @@ describe("resolution: base ▸ profiles ▸ tenant", () => {
 
   it("does not modify the base set", () => {
     const before = JSON.stringify(base);
-    resolvePermissions(base, true, [{ name: "t", add: [change(GRAPH, { appRoles: ["X"] })], remove: [change(DEFENDER, { wholeResource: true })] }]);
+    resolvePermissions(base, true, [
+      { name: "t", add: [change(GRAPH, { appRoles: ["X"] })], remove: [change(DEFENDER, { wholeResource: true })] },
+    ]);
     expect(JSON.stringify(base)).toBe(before);
   });
 

@@ -24,6 +24,8 @@ describe("tenant selection", () => {
   });
 
   it("refuses to select an excluded tenant, saying where it is excluded", () => {
-    expect(() => selectTenants(fleet, "partner.onmicrosoft.com")).toThrow(/partner\.onmicrosoft\.com is excluded \(excluded: true in .*tenants\/partner\.yaml\)/);
+    expect(() => selectTenants(fleet, "partner.onmicrosoft.com")).toThrow(
+      /partner\.onmicrosoft\.com is excluded \(excluded: true in .*tenants\/partner\.yaml\)/,
+    );
   });
 });

@@ -18,7 +18,8 @@ describe("a fleet's resolved permissions", () => {
     const [first, second, third] = loadFleet(dir, localFiles).tenants;
     expect(first?.permissions).toBe(second?.permissions);
     expect(third?.permissions).not.toBe(first?.permissions);
-    const graphRoles = (tenant: typeof first) => tenant?.permissions.resources.find((r) => r.displayName === "Microsoft Graph")?.appRoles ?? [];
+    const graphRoles = (tenant: typeof first) =>
+      tenant?.permissions.resources.find((r) => r.displayName === "Microsoft Graph")?.appRoles ?? [];
     expect(graphRoles(third)).toContain("Sites.Read.All");
     expect(graphRoles(first)).not.toContain("Sites.Read.All");
   });

@@ -45,7 +45,11 @@ describe("triage", () => {
   it("reports a declared tenant ending within the window without auto-extend, not one that extends itself", () => {
     const soon = new Date(NOW + 10 * DAY).toISOString();
     const list = everyDeclared.map((r) =>
-      r.customerTenantId === FABRIKAM ? { ...r, endDateTime: soon } : r.customerTenantId === NORTHWIND ? { ...r, endDateTime: soon, autoExtend: true } : r,
+      r.customerTenantId === FABRIKAM
+        ? { ...r, endDateTime: soon }
+        : r.customerTenantId === NORTHWIND
+          ? { ...r, endDateTime: soon, autoExtend: true }
+          : r,
     );
     const t = triage(list, [], fleet, options);
     expect(t.ending.map((e) => [e.tenantId, e.state, e.endDateTime, e.daysLeft])).toEqual([[FABRIKAM, "expiring", soon, 10]]);
@@ -60,7 +64,9 @@ describe("triage", () => {
   it("reports ended relationships and tenants GDAP does not know, and never the partner tenant", () => {
     const list = everyDeclared
       .filter((r) => r.customerTenantId !== NORTHWIND)
-      .map((r) => (r.customerTenantId === FABRIKAM ? { ...r, status: "terminated", endDateTime: new Date(NOW - 3 * DAY).toISOString() } : r));
+      .map((r) =>
+        r.customerTenantId === FABRIKAM ? { ...r, status: "terminated", endDateTime: new Date(NOW - 3 * DAY).toISOString() } : r,
+      );
     const t = triage(list, [], fleet, options);
     expect(t.ending.map((e) => [e.tenantId, e.state, e.daysLeft])).toEqual([[FABRIKAM, "ended", -3]]);
     expect(t.unknown.map((u) => [u.tenantId, u.file])).toEqual([[NORTHWIND, "tenants/northwind.yaml"]]);
@@ -76,7 +82,12 @@ describe("triage", () => {
     const other = "7e1b8c3d-4a5f-4b92-87d8-9e0f1a2b3c07";
     const gone = "8f2c9d4e-5b6a-4c03-98e9-0a1b2c3d4e08";
     const t = triage(
-      [...everyDeclared, rel(NEW), rel(other, { roles: [READER] }), rel(gone, { status: "expired", endDateTime: new Date(NOW - DAY).toISOString() })],
+      [
+        ...everyDeclared,
+        rel(NEW),
+        rel(other, { roles: [READER] }),
+        rel(gone, { status: "expired", endDateTime: new Date(NOW - DAY).toISOString() }),
+      ],
       [],
       fleet,
       options,
@@ -92,7 +103,12 @@ describe("triage", () => {
   });
 
   it("turns an anomaly into a warning", () => {
-    const t = triage(everyDeclared, [{ relationshipId: "x", displayName: "Pending", problem: "Graph gave no customer tenant id for this relationship" }], fleet, options);
+    const t = triage(
+      everyDeclared,
+      [{ relationshipId: "x", displayName: "Pending", problem: "Graph gave no customer tenant id for this relationship" }],
+      fleet,
+      options,
+    );
     expect(t.problems).toEqual([expect.objectContaining({ severity: "warning", subject: 'relationship x ("Pending")' })]);
   });
 });
@@ -110,13 +126,28 @@ describe("checkAssignments and propose", () => {
     expect(failed.confirmed).toEqual([]);
   });
 
-  const confirmed = checkAssignments(candidates, new Map([[candidates[0]?.relationships[0]?.id ?? "", { ok: true, roles: [APP_ADMIN] }]])).confirmed;
+  const confirmed = checkAssignments(
+    candidates,
+    new Map([[candidates[0]?.relationships[0]?.id ?? "", { ok: true, roles: [APP_ADMIN] }]]),
+  ).confirmed;
 
   it("refuses a default domain that is not a domain name, or one already declared", () => {
-    const bad = propose(confirmed, new Map([[NEW, { ok: true, tenantId: NEW, defaultDomain: "../../etc", displayName: "X" }]]), new Set(), [], fleet);
+    const bad = propose(
+      confirmed,
+      new Map([[NEW, { ok: true, tenantId: NEW, defaultDomain: "../../etc", displayName: "X" }]]),
+      new Set(),
+      [],
+      fleet,
+    );
     expect(bad.proposed).toEqual([]);
     expect(bad.problems[0]?.message).toContain("not a domain name");
-    const taken = propose(confirmed, new Map([[NEW, { ok: true, tenantId: NEW, defaultDomain: "fabrikam.onmicrosoft.com", displayName: "X" }]]), new Set(), [], fleet);
+    const taken = propose(
+      confirmed,
+      new Map([[NEW, { ok: true, tenantId: NEW, defaultDomain: "fabrikam.onmicrosoft.com", displayName: "X" }]]),
+      new Set(),
+      [],
+      fleet,
+    );
     expect(taken.problems[0]?.message).toContain("already declared");
   });
 
@@ -174,11 +205,17 @@ describe("GDAP role records", () => {
     const before = roleSetsOf(everyDeclared, NOW);
     const state = nextState(null, before, declared, new Set(), NOW);
     expect(changedTenants(state, before, declared)).toEqual([]);
-    const after = roleSetsOf(everyDeclared.map((r) => (r.customerTenantId === NORTHWIND ? { ...r, roles: [APP_ADMIN, READER] } : r)), NOW);
+    const after = roleSetsOf(
+      everyDeclared.map((r) => (r.customerTenantId === NORTHWIND ? { ...r, roles: [APP_ADMIN, READER] } : r)),
+      NOW,
+    );
     expect(changedTenants(state, after, declared)).toEqual([NORTHWIND]);
     expect(changedTenants(null, after, declared)).toEqual([]);
     // Roles of an ended relationship no longer count.
-    const ended = roleSetsOf(everyDeclared.map((r) => (r.customerTenantId === FABRIKAM ? { ...r, status: "terminated" } : r)), NOW);
+    const ended = roleSetsOf(
+      everyDeclared.map((r) => (r.customerTenantId === FABRIKAM ? { ...r, status: "terminated" } : r)),
+      NOW,
+    );
     expect(ended.get(FABRIKAM)).toEqual([]);
     expect(changedTenants(state, ended, declared)).toEqual([FABRIKAM]);
   });
@@ -186,7 +223,10 @@ describe("GDAP role records", () => {
   it("keeps the old record of a tenant asked to, so the next run tries it again", () => {
     const before = roleSetsOf(everyDeclared, NOW);
     const state = nextState(null, before, declared, new Set(), NOW);
-    const after = roleSetsOf(everyDeclared.map((r) => (r.customerTenantId === NORTHWIND ? { ...r, roles: [READER] } : r)), NOW);
+    const after = roleSetsOf(
+      everyDeclared.map((r) => (r.customerTenantId === NORTHWIND ? { ...r, roles: [READER] } : r)),
+      NOW,
+    );
     const kept = nextState(state, after, declared, new Set([NORTHWIND]), NOW + DAY);
     expect(kept.tenants[NORTHWIND]).toEqual([APP_ADMIN]);
     expect(changedTenants(kept, after, declared)).toEqual([NORTHWIND]);

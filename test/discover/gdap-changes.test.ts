@@ -24,7 +24,11 @@ function rel(customer: string, over: Partial<GdapRelationship> = {}): GdapRelati
     ...over,
   };
 }
-const assigned = (created: string | null, modified: string | null): AssignedRoles => ({ ok: true, roles: [], times: [{ createdDateTime: created, lastModifiedDateTime: modified }] });
+const assigned = (created: string | null, modified: string | null): AssignedRoles => ({
+  ok: true,
+  roles: [],
+  times: [{ createdDateTime: created, lastModifiedDateTime: modified }],
+});
 
 test("nothing after the time: no tenant", () => {
   const rs = [rel(A), rel(B)];
@@ -37,7 +41,14 @@ test("a relationship activated or modified after the time, or an assignment crea
   expect(gdapChangedSince([rel(A), rel(B)], new Map([[`r-${B}`, assigned(RECENT, RECENT)]]), SINCE, NOW).tenants).toEqual([B]);
   expect(gdapChangedSince([rel(A), rel(B)], new Map([[`r-${A}`, assigned(OLD, RECENT)]]), SINCE, NOW).tenants).toEqual([A]);
   // A time Graph did not give is not a change.
-  expect(gdapChangedSince([rel(A, { activatedDateTime: null, lastModifiedDateTime: null })], new Map([[`r-${A}`, assigned(null, null)]]), SINCE, NOW).tenants).toEqual([]);
+  expect(
+    gdapChangedSince(
+      [rel(A, { activatedDateTime: null, lastModifiedDateTime: null })],
+      new Map([[`r-${A}`, assigned(null, null)]]),
+      SINCE,
+      NOW,
+    ).tenants,
+  ).toEqual([]);
 });
 
 test("a relationship no longer in effect is not a change to consent for, nor read", () => {
@@ -55,5 +66,6 @@ test("assignments that could not be read count as changed, and are named", () =>
 test("parseSinceTime accepts ISO 8601 times with a zone only", () => {
   expect(parseSinceTime("2026-12-01T00:00:00Z")).toBe(Date.UTC(2026, 11, 1));
   expect(parseSinceTime("2026-12-01T02:00+02:00")).toBe(Date.UTC(2026, 11, 1));
-  for (const bad of ["", "2026-12-01", "2026-12-01T00:00:00", "yesterday", "1733011200", "2026-12-01T25:00:00Z"]) expect(parseSinceTime(bad)).toBeNull();
+  for (const bad of ["", "2026-12-01", "2026-12-01T00:00:00", "yesterday", "1733011200", "2026-12-01T25:00:00Z"])
+    expect(parseSinceTime(bad)).toBeNull();
 });

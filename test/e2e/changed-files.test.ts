@@ -34,7 +34,11 @@ test("a refresh whose change touches no tenant sends nothing and succeeds", asyn
 });
 
 test("a tenant named as well wins over the changed files", async () => {
-  const outcome = await sandbox.run({ mode: "plan", tenant: DEMO.healthy.defaultDomain, changedFiles: [path.join(STACKS, "tenants", "northwind.yaml")] });
+  const outcome = await sandbox.run({
+    mode: "plan",
+    tenant: DEMO.healthy.defaultDomain,
+    changedFiles: [path.join(STACKS, "tenants", "northwind.yaml")],
+  });
   expect(outcome.plan.tenants.map((t) => t.tenant.defaultDomain)).toEqual([DEMO.healthy.defaultDomain]);
   expect(outcome.plan).not.toHaveProperty("changedFiles");
 });

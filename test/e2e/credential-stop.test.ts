@@ -78,7 +78,11 @@ describe("a credential every tenant shares is refused", () => {
   });
 
   test("a good credential is not held back: the whole fleet is planned", async () => {
-    const outcome = await sandbox.run({ mode: "plan", stacksDir: stacks.dir, credential: { kind: "secret", clientSecret: DEMO_CREDENTIALS.clientSecret } });
+    const outcome = await sandbox.run({
+      mode: "plan",
+      stacksDir: stacks.dir,
+      credential: { kind: "secret", clientSecret: DEMO_CREDENTIALS.clientSecret },
+    });
     expect(outcome.stopped).toBeNull();
     expect(outcome.plan.tenants).toHaveLength(50);
     expect(outcome.exitCode).toBe(0);

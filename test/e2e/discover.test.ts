@@ -115,7 +115,11 @@ describe("discover on the demo world", () => {
     expect(tenantFiles()).toEqual([...before, "litware.yaml"].sort());
     const fleet = loadFleet(stacks);
     const litware = fleet.tenants.find((t) => t.tenantId === DEMO.newCustomer.tenantId);
-    expect(litware).toMatchObject({ defaultDomain: DEMO.newCustomer.defaultDomain, displayName: DEMO.newCustomer.displayName, excluded: false });
+    expect(litware).toMatchObject({
+      defaultDomain: DEMO.newCustomer.defaultDomain,
+      displayName: DEMO.newCustomer.displayName,
+      excluded: false,
+    });
 
     const plan = await runEngine(
       {
@@ -126,10 +130,14 @@ describe("discover on the demo world", () => {
         credential: { kind: "secret", clientSecret: DEMO_CREDENTIALS.clientSecret },
         refreshToken: DEMO_CREDENTIALS.refreshToken,
       },
-      { dispatcher: sandboxDispatcher, clock: () => sandbox.emulator.clock.now(), sleep: (ms) => {
+      {
+        dispatcher: sandboxDispatcher,
+        clock: () => sandbox.emulator.clock.now(),
+        sleep: (ms) => {
           sandbox.emulator.clock.advance(ms);
           return Promise.resolve();
-        } },
+        },
+      },
     );
     expect(plan.exitCode).toBe(2);
     expect(plan.plan.tenants[0]?.actions.some((a) => a.kind === "consent")).toBe(true);
@@ -144,7 +152,8 @@ describe("discover on the demo world", () => {
   });
 
   it("never overwrites a file that has the new tenant's name: the whole domain names it instead", async () => {
-    const squatter = "# a file of the same name for something else\ntenantId: 9e1b8c3d-4a5f-4b92-87d8-9e0f1a2b3c09\ndefaultDomain: litware-old.onmicrosoft.com\ndisplayName: Old\n";
+    const squatter =
+      "# a file of the same name for something else\ntenantId: 9e1b8c3d-4a5f-4b92-87d8-9e0f1a2b3c09\ndefaultDomain: litware-old.onmicrosoft.com\ndisplayName: Old\n";
     writeFileSync(path.join(stacks, "tenants/litware.yaml"), squatter);
     const report = await discover({ write: true });
     expect(report.proposed.map((p) => p.file)).toEqual(["tenants/litware.onmicrosoft.com.yaml"]);
@@ -153,14 +162,18 @@ describe("discover on the demo world", () => {
   });
 
   it("retries a relationship page that fails with 503 and concludes the same", async () => {
-    await sandbox.faults({ rules: [{ kind: "unavailable", service: "graph", pathPattern: "delegatedAdminRelationships$", count: 2, retryAfterSeconds: 1 }] });
+    await sandbox.faults({
+      rules: [{ kind: "unavailable", service: "graph", pathPattern: "delegatedAdminRelationships$", count: 2, retryAfterSeconds: 1 }],
+    });
     const report = await discover();
     expect(report.proposed.map((p) => p.tenantId)).toEqual([DEMO.newCustomer.tenantId]);
     expect(report.cost.graphRequests).toBeGreaterThan(report.cost.relationshipPages + 2);
   });
 
   it("a page that keeps failing ends the run with an error and writes nothing", async () => {
-    await sandbox.faults({ rules: [{ kind: "unavailable", service: "graph", pathPattern: "delegatedAdminRelationships$", retryAfterSeconds: 1 }] });
+    await sandbox.faults({
+      rules: [{ kind: "unavailable", service: "graph", pathPattern: "delegatedAdminRelationships$", retryAfterSeconds: 1 }],
+    });
     const before = tenantFiles();
     await expect(discover({ write: true })).rejects.toThrow(/503/);
     expect(tenantFiles()).toEqual(before);
@@ -180,7 +193,10 @@ describe("discover on altered worlds", () => {
   afterEach(() => stop());
   const alter = (change: (r: WorldSpec["gdapRelationships"][number]) => WorldSpec["gdapRelationships"][number]): WorldSpec => {
     const world = demoWorld();
-    return { ...world, gdapRelationships: world.gdapRelationships.map((r) => (r.customerTenantId === DEMO.newCustomer.tenantId ? change(r) : r)) };
+    return {
+      ...world,
+      gdapRelationships: world.gdapRelationships.map((r) => (r.customerTenantId === DEMO.newCustomer.tenantId ? change(r) : r)),
+    };
   };
 
   it("a relationship without a customer is reported as a warning and never becomes a file", async () => {

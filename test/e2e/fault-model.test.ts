@@ -95,7 +95,11 @@ describe("writes applied whose answers were lost", () => {
   });
 
   it("a duplicate grant's delete applied then dropped once: the repeated delete finds it gone", async () => {
-    await sandbox.control("POST", `/tenants/${DEMO.healthy.tenantId}/grants`, { clientAppId: DEMO.applicationId, resourceAppId: GRAPH, scope: "User.Read" });
+    await sandbox.control("POST", `/tenants/${DEMO.healthy.tenantId}/grants`, {
+      clientAppId: DEMO.applicationId,
+      resourceAppId: GRAPH,
+      scope: "User.Read",
+    });
     await sandbox.faults(eachWriteDroppedOnce);
     const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.healthy.defaultDomain });
     expect(outcome.exitCode).toBe(0);
@@ -155,7 +159,8 @@ describe("faults aimed at one tenant", () => {
     const aimed = await planCounts();
     // Two Graph requests and one token request answered by a fault, each retried once.
     expect(aimed.get(DEMO.drifted.tenantId)).toBe((baseline.get(DEMO.drifted.tenantId) ?? 0) + 3);
-    for (const [tenantId, count] of baseline) if (tenantId !== DEMO.drifted.tenantId) expect([tenantId, aimed.get(tenantId)]).toEqual([tenantId, count]);
+    for (const [tenantId, count] of baseline)
+      if (tenantId !== DEMO.drifted.tenantId) expect([tenantId, aimed.get(tenantId)]).toEqual([tenantId, count]);
     expect(aimed.size).toBe(baseline.size);
   });
 });
@@ -165,7 +170,9 @@ describe("stale reads and the states real tenants get into", () => {
     await sandbox.control("POST", `/tenants/${tenantId}/grants`, { clientAppId: DEMO.applicationId, resourceAppId: GRAPH, scope });
   };
   const graphGrants = async (tenantId: string) =>
-    (await sandbox.snapshot(tenantId)).grants.filter((g) => g.clientAppId === DEMO.applicationId && g.resourceAppId === GRAPH && g.consentType === "AllPrincipals");
+    (await sandbox.snapshot(tenantId)).grants.filter(
+      (g) => g.clientAppId === DEMO.applicationId && g.resourceAppId === GRAPH && g.consentType === "AllPrincipals",
+    );
 
   it("a tenant loaded with duplicate tenant-wide grants ends with one, holding the scopes of both", async () => {
     await addDuplicateGrant(DEMO.healthy.tenantId, "Directory.Read.All User.Read");
@@ -187,9 +194,13 @@ describe("stale reads and the states real tenants get into", () => {
     expect(await graphGrants(DEMO.healthy.tenantId)).toHaveLength(1);
     // The engine read the grants again after the DELETE until the stale one was no longer listed.
     const log = sandbox.emulator.requests().log;
-    const deletedAt = log.findIndex((e) => (e.inner ?? []).some((item) => item.method === "DELETE" && item.path.includes("oauth2PermissionGrants")));
+    const deletedAt = log.findIndex((e) =>
+      (e.inner ?? []).some((item) => item.method === "DELETE" && item.path.includes("oauth2PermissionGrants")),
+    );
     expect(deletedAt).toBeGreaterThanOrEqual(0);
-    const readsAfter = log.slice(deletedAt + 1).filter((e) => (e.inner ?? []).some((item) => item.method === "GET" && item.path.endsWith("/oauth2PermissionGrants")));
+    const readsAfter = log
+      .slice(deletedAt + 1)
+      .filter((e) => (e.inner ?? []).some((item) => item.method === "GET" && item.path.endsWith("/oauth2PermissionGrants")));
     expect(readsAfter.length).toBeGreaterThanOrEqual(2);
     expect(sandbox.slept.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(30_000);
   });
@@ -200,7 +211,9 @@ describe("stale reads and the states real tenants get into", () => {
     const grant = (await graphGrants(DEMO.healthy.tenantId))[0];
     if (!role || !grant) throw new Error("the healthy tenant holds Graph permissions");
     await sandbox.control("DELETE", `/tenants/${DEMO.healthy.tenantId}/appRoleAssignments/${encodeURIComponent(role.id)}`);
-    await sandbox.control("PATCH", `/tenants/${DEMO.healthy.tenantId}/grants/${encodeURIComponent(grant.id)}`, { scope: grant.scope.toLowerCase() });
+    await sandbox.control("PATCH", `/tenants/${DEMO.healthy.tenantId}/grants/${encodeURIComponent(grant.id)}`, {
+      scope: grant.scope.toLowerCase(),
+    });
     const outcome = await sandbox.run({ mode: "refresh", tenant: DEMO.healthy.defaultDomain });
     const result = only(outcome);
     expect(outcome.exitCode).toBe(0);
@@ -238,7 +251,11 @@ describe("time on the emulator's clock", () => {
     const started = Date.now();
     const running = timed.run({ mode: "refresh", tenant: DEMO.drifted.defaultDomain });
     // Nothing moves the frozen clock while the engine waits for the answer: the test does, once the batch is held.
-    for (let i = 0; i < 1_000 && !timed.emulator.requests().log.some((e) => (e.inner ?? []).some((item) => item.fault === "stall-after-apply")); i++) {
+    for (
+      let i = 0;
+      i < 1_000 && !timed.emulator.requests().log.some((e) => (e.inner ?? []).some((item) => item.fault === "stall-after-apply"));
+      i++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     timed.emulator.clock.advance(60_000);

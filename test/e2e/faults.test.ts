@@ -39,7 +39,9 @@ function faulted(kind: string): number {
 
 describe("a refresh under faults converges", () => {
   it("429 inside $batch, with fractional Retry-After", async () => {
-    await refreshFreshTenantUnder({ rules: [{ kind: "throttle", service: "graph", scope: "inner", method: "POST", retryAfterSeconds: 0.25, count: 30 }] });
+    await refreshFreshTenantUnder({
+      rules: [{ kind: "throttle", service: "graph", scope: "inner", method: "POST", retryAfterSeconds: 0.25, count: 30 }],
+    });
     // Throttled items were retried after their own Retry-After, not dropped.
     expect(sandbox.slept.some((ms) => ms >= 250 && ms < 1_000)).toBe(true);
   });
@@ -78,7 +80,9 @@ describe("a refresh under faults converges", () => {
     const result = await refreshFreshTenantUnder({ replicationLagMs: 15_000 });
     // Every resource of CIPP's customer set was created, but Microsoft Graph's, which the tenant kept.
     const created = result.permissions.filter((p) => p.type === "resource" && p.outcome === "applied").map((p) => p.resource.appId);
-    const expected = CIPP_SAM_PERMISSIONS.filter((r) => !r.partnerTenantOnly && r.resourceAppId !== "00000003-0000-0000-c000-000000000000").map((r) => r.resourceAppId);
+    const expected = CIPP_SAM_PERMISSIONS.filter(
+      (r) => !r.partnerTenantOnly && r.resourceAppId !== "00000003-0000-0000-c000-000000000000",
+    ).map((r) => r.resourceAppId);
     expect(created.sort()).toEqual(expected.sort());
   });
 

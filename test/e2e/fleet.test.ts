@@ -83,6 +83,8 @@ describe("a fleet run", () => {
     expect(progress.every((p) => p.total === processed)).toBe(true);
     expect(progress.at(-1)?.failed).toBe(1);
     expect(progress.at(-1)?.etaMs).toBe(0);
-    expect(new Set(progress.map((p) => p.last?.tenant))).toEqual(new Set(results.filter((t) => t.status !== "skipped").map((t) => t.tenant.defaultDomain)));
+    expect(new Set(progress.map((p) => p.last?.tenant))).toEqual(
+      new Set(results.filter((t) => t.status !== "skipped").map((t) => t.tenant.defaultDomain)),
+    );
   });
 });

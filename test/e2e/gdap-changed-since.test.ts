@@ -90,7 +90,9 @@ it("consents only the tenant whose GDAP access changed since the time, and refre
   // One page of relationships and one $batch for the effective relationships' access assignments.
   const { counts } = await sandbox.requests();
   const graph = counts.filter((c) => c.service === "graph");
-  expect(graph.filter((c) => c.method === "GET" && c.path.includes("delegatedAdminRelationships")).reduce((n, c) => n + c.count, 0)).toBe(1);
+  expect(graph.filter((c) => c.method === "GET" && c.path.includes("delegatedAdminRelationships")).reduce((n, c) => n + c.count, 0)).toBe(
+    1,
+  );
   expect(graph.filter((c) => c.method === "POST" && c.path.includes("$batch")).reduce((n, c) => n + c.count, 0)).toBe(1);
 
   await sandbox.resetRequests();

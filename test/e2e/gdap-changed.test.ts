@@ -43,9 +43,9 @@ async function run(stateFile: string, onlyChanged = true) {
       dispatcher: agent,
       clock: () => sandbox.emulator.clock.now(),
       sleep: (ms) => {
-      sandbox.emulator.clock.advance(Math.max(0, Math.ceil(ms)));
-      return Promise.resolve();
-    },
+        sandbox.emulator.clock.advance(Math.max(0, Math.ceil(ms)));
+        return Promise.resolve();
+      },
       random: () => 0.5,
     });
   } finally {
@@ -80,12 +80,17 @@ it("refreshes, with a consent, only the tenant whose GDAP roles changed since th
   expect(tenants[0]?.steps.consent).not.toBe("not-needed");
   expect(tenants[0]?.status).toBe("changed");
   expect(tenants[0]?.gdapRoles).toContain(GLOBAL_READER);
-  expect((JSON.parse(renderResultJson(second.outcome.result ?? (null as never))) as { tenants: { gdapRoles: string[] }[] }).tenants[0]?.gdapRoles).toContain(GLOBAL_READER);
+  expect(
+    (JSON.parse(renderResultJson(second.outcome.result ?? (null as never))) as { tenants: { gdapRoles: string[] }[] }).tenants[0]
+      ?.gdapRoles,
+  ).toContain(GLOBAL_READER);
   const { counts } = await sandbox.requests();
   const consents = counts.filter((c) => c.service === "partnerCenter" && c.method === "POST");
   expect(consents.map((c) => c.path).every((p) => p.includes(DEMO.drifted.tenantId))).toBe(true);
   expect(countOf(counts, "partnerCenter", true)).toBeGreaterThan(0);
-  expect((JSON.parse(readFileSync(stateFile, "utf8")) as { tenants: Record<string, string[]> }).tenants[DEMO.drifted.tenantId]).toContain(GLOBAL_READER);
+  expect((JSON.parse(readFileSync(stateFile, "utf8")) as { tenants: Record<string, string[]> }).tenants[DEMO.drifted.tenantId]).toContain(
+    GLOBAL_READER,
+  );
 
   const third = await run(stateFile);
   expect(third.changed).toEqual([]);
@@ -103,7 +108,9 @@ it("a refresh without --gdap-changed records the sets in its result but leaves a
 
   const plain = await run(stateFile, false);
   expect(plain.outcome.result?.tenants.find((t) => t.tenant.tenantId === DEMO.healthy.tenantId)?.gdapRoles).toContain(GLOBAL_READER);
-  expect((JSON.parse(readFileSync(stateFile, "utf8")) as { tenants: Record<string, string[]> }).tenants[DEMO.healthy.tenantId]).not.toContain(GLOBAL_READER);
+  expect(
+    (JSON.parse(readFileSync(stateFile, "utf8")) as { tenants: Record<string, string[]> }).tenants[DEMO.healthy.tenantId],
+  ).not.toContain(GLOBAL_READER);
   const next = await run(stateFile);
   expect(next.changed).toEqual([DEMO.healthy.tenantId]);
 });

@@ -98,7 +98,11 @@ describe("refresh", () => {
     expect(tenant.status).toBe("changed");
     const created = tenant.permissions.filter((p) => p.type === "resource");
     // Every resource of CIPP's customer set but Microsoft Graph, which the tenant kept.
-    expect(created.map((p) => p.resource.appId).sort()).toEqual(CUSTOMER_RESOURCES.map((r) => r.resourceAppId).filter((id) => id !== GRAPH).sort());
+    expect(created.map((p) => p.resource.appId).sort()).toEqual(
+      CUSTOMER_RESOURCES.map((r) => r.resourceAppId)
+        .filter((id) => id !== GRAPH)
+        .sort(),
+    );
     expect(created.every((p) => p.outcome === "applied")).toBe(true);
     expect(heldByName(await sandbox.snapshot(DEMO.fresh.tenantId), DEMO.applicationId)).toEqual(fullSet);
     const { counts } = await sandbox.requests();
@@ -112,7 +116,9 @@ describe("refresh", () => {
       const inner = log.flatMap((e) => e.inner ?? []);
       return {
         partnerCenter: log.filter((e) => e.service === "partnerCenter").length,
-        graphWrites: inner.filter((r) => r.method !== "GET").length + log.filter((e) => e.service === "graph" && e.method !== "GET" && !e.path.endsWith("$batch")).length,
+        graphWrites:
+          inner.filter((r) => r.method !== "GET").length +
+          log.filter((e) => e.service === "graph" && e.method !== "GET" && !e.path.endsWith("$batch")).length,
         total: log.length,
       };
     };
@@ -147,8 +153,17 @@ describe("refresh", () => {
     expect(actions).toHaveLength(2);
     expect(actions).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ kind: "add-app-role", permission: "AuditLog.Read.All", resource: expect.objectContaining({ appId: GRAPH }) }),
-        expect.objectContaining({ kind: "update-grant", add: ["Policy.Read.All"], remove: [], resource: expect.objectContaining({ appId: GRAPH }) }),
+        expect.objectContaining({
+          kind: "add-app-role",
+          permission: "AuditLog.Read.All",
+          resource: expect.objectContaining({ appId: GRAPH }),
+        }),
+        expect.objectContaining({
+          kind: "update-grant",
+          add: ["Policy.Read.All"],
+          remove: [],
+          resource: expect.objectContaining({ appId: GRAPH }),
+        }),
       ]),
     );
     expect(countOf((await sandbox.requests()).counts, "graph", false)).toBe(1);
@@ -179,7 +194,12 @@ describe("refresh", () => {
       ...world,
       tenants: world.tenants.map((t) =>
         t.tenantId === DEMO.unlicensed.tenantId
-          ? { ...t, appRoleAssignments: [], grants: [], servicePrincipals: (t.servicePrincipals ?? []).filter((sp) => sp.appId !== DEMO.applicationId) }
+          ? {
+              ...t,
+              appRoleAssignments: [],
+              grants: [],
+              servicePrincipals: (t.servicePrincipals ?? []).filter((sp) => sp.appId !== DEMO.applicationId),
+            }
           : t,
       ),
     };
@@ -220,7 +240,9 @@ describe("refresh", () => {
     expect(tenant.permissions.every((p) => p.outcome === "already-present")).toBe(true);
     const { counts } = await sandbox.requests();
     // One `$batch` POST carries the read; no other write of any kind reaches Graph or Partner Center.
-    const writes = counts.filter((c) => c.service !== "login" && ["POST", "PATCH", "DELETE", "PUT"].includes(c.method) && c.path !== "/v1.0/$batch");
+    const writes = counts.filter(
+      (c) => c.service !== "login" && ["POST", "PATCH", "DELETE", "PUT"].includes(c.method) && c.path !== "/v1.0/$batch",
+    );
     expect(writes).toEqual([]);
     expect(counts.filter((c) => c.path === "/v1.0/$batch").reduce((n, c) => n + c.count, 0)).toBe(1);
     expect(countOf(counts, "partnerCenter")).toBe(0);

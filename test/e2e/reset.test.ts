@@ -32,7 +32,9 @@ describe("reset", () => {
   });
 
   it("is refused with a confirmation naming another tenant, and nothing is sent", async () => {
-    await expect(sandbox.run({ mode: "reset", tenant, confirm: DEMO.drifted.defaultDomain })).rejects.toThrow(/confirm must repeat the tenant/);
+    await expect(sandbox.run({ mode: "reset", tenant, confirm: DEMO.drifted.defaultDomain })).rejects.toThrow(
+      /confirm must repeat the tenant/,
+    );
     await expect(sandbox.run({ mode: "reset", confirm: tenant })).rejects.toThrow(RunRefusedError);
     expect((await sandbox.requests()).total).toBe(0);
   });

@@ -13,8 +13,15 @@ import type { RunSink } from "../../src/run/fleet-stream";
 import type { RunRequest } from "../../src/run/run-request";
 import { sandboxEndpoints } from "../../src/cloud/endpoints";
 import {
-  DEMO, DEMO_CREDENTIALS, demoWorld, REALISTIC_DELAYS, startEmulator,
-  type FaultProfile, type RunningEmulator, type TenantSnapshot, type WorldSpec,
+  DEMO,
+  DEMO_CREDENTIALS,
+  demoWorld,
+  REALISTIC_DELAYS,
+  startEmulator,
+  type FaultProfile,
+  type RunningEmulator,
+  type TenantSnapshot,
+  type WorldSpec,
 } from "../../src/emulator";
 import type { RequestCount } from "../../src/emulator";
 import { call, trustingAgent } from "../helpers/emulator-client";

@@ -61,7 +61,8 @@ function stacksCopy(name: string, edit: (file: string, text: string) => string =
   return dir;
 }
 
-const managedByTerraform = (): string => stacksCopy(`terraform-${Math.random().toString(36).slice(2)}`, (_f, text) => `${text}managedBy: terraform\n`);
+const managedByTerraform = (): string =>
+  stacksCopy(`terraform-${Math.random().toString(36).slice(2)}`, (_f, text) => `${text}managedBy: terraform\n`);
 
 function env(): NodeJS.ProcessEnv {
   return {
@@ -97,7 +98,9 @@ function addresses(stack: StackJson): string[] {
 
 /** (resource appId, permission) pairs: "appId role:Name" and "appId scope:name". */
 function stackPairs(stack: StackJson): string[] {
-  const roles = Object.values(stack.resource?.azuread_app_role_assignment ?? {}).flatMap((r) => Object.keys(r.for_each).map((key) => key.replace("/", " role:")));
+  const roles = Object.values(stack.resource?.azuread_app_role_assignment ?? {}).flatMap((r) =>
+    Object.keys(r.for_each).map((key) => key.replace("/", " role:")),
+  );
   const scopes = Object.values(stack.resource?.azuread_service_principal_delegated_permission_grant ?? {}).flatMap((g) =>
     Object.entries(g.for_each).flatMap(([appId, values]) => values.map((s) => `${appId} scope:${s}`)),
   );
@@ -106,23 +109,38 @@ function stackPairs(stack: StackJson): string[] {
 
 function declaredPairs(tenant: DesiredTenant): string[] {
   return tenant.permissions.resources
-    .flatMap((r) => [...r.appRoles.map((p) => `${r.appId} role:${p}`), ...[...r.scopes, ...r.unpublishedScopes].map((s) => `${r.appId} scope:${s}`)])
+    .flatMap((r) => [
+      ...r.appRoles.map((p) => `${r.appId} role:${p}`),
+      ...[...r.scopes, ...r.unpublishedScopes].map((s) => `${r.appId} scope:${s}`),
+    ])
     .sort();
 }
 
 function planPairs(plan: TenantPlan): string[] {
   return plan.actions
-    .flatMap((a) => (a.kind === "add-app-role" ? [`${a.resource.appId} role:${a.permission}`] : a.kind === "create-grant" ? a.scopes.map((s) => `${a.resource.appId} scope:${s}`) : []))
+    .flatMap((a) =>
+      a.kind === "add-app-role"
+        ? [`${a.resource.appId} role:${a.permission}`]
+        : a.kind === "create-grant"
+          ? a.scopes.map((s) => `${a.resource.appId} scope:${s}`)
+          : [],
+    )
     .sort();
 }
 
 function blockedPairs(plan: TenantPlan): string[] {
-  return plan.blocked.flatMap((b) => (b.permission === null ? [] : [`${b.resource.appId} ${b.type === "appRole" ? "role" : "scope"}:${b.permission}`]));
+  return plan.blocked.flatMap((b) =>
+    b.permission === null ? [] : [`${b.resource.appId} ${b.type === "appRole" ? "role" : "scope"}:${b.permission}`],
+  );
 }
 
 /** Graph writes, inner `$batch` requests included; the `$batch` POST itself carries the reads too and is not one. */
 function graphWrites(counts: readonly RequestCount[]): number {
-  return counts.filter((c) => c.service === "graph" && !c.path.endsWith("$batch") && ["POST", "PATCH", "DELETE", "PUT"].includes(c.method.toUpperCase())).reduce((n, c) => n + c.count, 0);
+  return counts
+    .filter(
+      (c) => c.service === "graph" && !c.path.endsWith("$batch") && ["POST", "PATCH", "DELETE", "PUT"].includes(c.method.toUpperCase()),
+    )
+    .reduce((n, c) => n + c.count, 0);
 }
 
 describe("cipp-cpv synth --adopt against the sandbox", () => {
@@ -148,10 +166,14 @@ describe("cipp-cpv synth --adopt against the sandbox", () => {
     const stack = stackOf(run.out, DEMO.drifted.defaultDomain);
     const imported = new Set((stack.import ?? []).map((block) => block.to));
     const created = addresses(stack).filter((address) => !imported.has(address));
-    expect(created).toEqual([expect.stringMatching(new RegExp(`^azuread_app_role_assignment\\.[\\w-]+\\["${GRAPH_APP_ID}/AuditLog\\.Read\\.All"\\]$`))]);
+    expect(created).toEqual([
+      expect.stringMatching(new RegExp(`^azuread_app_role_assignment\\.[\\w-]+\\["${GRAPH_APP_ID}/AuditLog\\.Read\\.All"\\]$`)),
+    ]);
     const graphGrant = Object.values(stack.resource?.azuread_service_principal_delegated_permission_grant ?? {})[0]?.for_each[GRAPH_APP_ID];
     expect(graphGrant).toContain("Policy.Read.All");
-    expect(run.stdout).toContain("Northwind Traders (northwind.onmicrosoft.com): stack northwind-onmicrosoft-com, 80 to import, 1 to create");
+    expect(run.stdout).toContain(
+      "Northwind Traders (northwind.onmicrosoft.com): stack northwind-onmicrosoft-com, 80 to import, 1 to create",
+    );
   });
 
   it("leaves the unlicensed workload out of the licence-limited tenant's stack and reports it as blocked, in text and JSON", () => {
@@ -159,13 +181,20 @@ describe("cipp-cpv synth --adopt against the sandbox", () => {
     expect(stackPairs(stack).some((pair) => pair.includes("Vulnerability"))).toBe(false);
     expect(run.stdout).toMatch(/Adatum \(adatum\.onmicrosoft\.com\): stack adatum-onmicrosoft-com, \d+ to import, 0 to create, 4 blocked/);
     expect(run.stdout).toContain("! WindowsDefenderATP: app role Vulnerability.Read.All — WindowsDefenderATP cannot be added");
-    const report = JSON.parse(readFileSync(path.join(work, "synth.json"), "utf8")) as { tenants: { tenant: { defaultDomain: string }; blocked: { permission: string | null }[] }[] };
+    const report = JSON.parse(readFileSync(path.join(work, "synth.json"), "utf8")) as {
+      tenants: { tenant: { defaultDomain: string }; blocked: { permission: string | null }[] }[];
+    };
     const adatum = report.tenants.find((t) => t.tenant.defaultDomain === DEMO.unlicensed.defaultDomain);
     expect(adatum?.blocked.map((b) => b.permission)).toEqual([null, "Vulnerability.Read.All", "user_impersonation", "Vulnerability.Read"]);
   });
 
   it("gives a tenant not yet consented no stack and says to run refresh first; an unreachable tenant none either; exit 1", () => {
-    expect(readdirSync(path.join(run.out, "stacks")).sort()).toEqual(["adatum-onmicrosoft-com", "contosomsp-onmicrosoft-com", "fabrikam-onmicrosoft-com", "northwind-onmicrosoft-com"]);
+    expect(readdirSync(path.join(run.out, "stacks")).sort()).toEqual([
+      "adatum-onmicrosoft-com",
+      "contosomsp-onmicrosoft-com",
+      "fabrikam-onmicrosoft-com",
+      "northwind-onmicrosoft-com",
+    ]);
     expect(run.stdout).toContain("Tailspin Toys (tailspintoys.onmicrosoft.com): no stack — CIPP-SAM is not in this tenant yet");
     expect(run.stdout).toContain("run `cipp-cpv refresh --tenant tailspintoys.onmicrosoft.com` first");
     expect(run.stdout).toMatch(/Wingtip Toys \(wingtiptoys\.onmicrosoft\.com\): no stack — .*GDAP/);
@@ -188,7 +217,9 @@ describe("cipp-cpv synth --adopt against the sandbox", () => {
     const output = createOutput({ stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => undefined } });
     const out = mkdtempSync(path.join(work, "plain-"));
     expect(await main(["synth", "--stacks", stacks, "--out", out], {}, output)).toBe(0);
-    expect(stdout).toContain("Tailspin Toys (tailspintoys.onmicrosoft.com): stack tailspintoys-onmicrosoft-com, 81 declared (no live state");
+    expect(stdout).toContain(
+      "Tailspin Toys (tailspintoys.onmicrosoft.com): stack tailspintoys-onmicrosoft-com, 81 declared (no live state",
+    );
   });
 });
 
@@ -230,7 +261,9 @@ describe("refresh and plan of tenants managed by Terraform", () => {
     expect(refreshed.exitCode).toBe(0);
     expect(refreshed.result?.tenants[0]).toMatchObject({
       status: "skipped",
-      skippedReason: expect.stringMatching(/^managed by Terraform \(.*northwind\.yaml\): nothing written; 2 changes in its plan are left to terraform apply/),
+      skippedReason: expect.stringMatching(
+        /^managed by Terraform \(.*northwind\.yaml\): nothing written; 2 changes in its plan are left to terraform apply/,
+      ),
     });
   });
 
@@ -255,9 +288,9 @@ describe("refresh and plan of tenants managed by Terraform", () => {
 
   it("refuses a reset of a tenant managed by Terraform before sending anything", async () => {
     const stacks = managedByTerraform();
-    await expect(sandbox.run({ mode: "reset", stacksDir: stacks, tenant: DEMO.healthy.defaultDomain, confirm: DEMO.healthy.defaultDomain })).rejects.toThrow(
-      /managed by Terraform .*nothing was sent/,
-    );
+    await expect(
+      sandbox.run({ mode: "reset", stacksDir: stacks, tenant: DEMO.healthy.defaultDomain, confirm: DEMO.healthy.defaultDomain }),
+    ).rejects.toThrow(/managed by Terraform .*nothing was sent/);
   });
 });
 
@@ -265,7 +298,12 @@ describe("the identity the azuread provider uses: CIPP-SAM, app-only", () => {
   const graph = (p: string): string => `${sandbox.emulator.baseUrl}/v1.0${p}`;
   async function appToken(tenantId: string): Promise<string> {
     const app = new ConfidentialClientApplication({
-      auth: { clientId: DEMO_CREDENTIALS.clientId, clientSecret: DEMO_CREDENTIALS.clientSecret, authority: `${sandbox.emulator.baseUrl}/${tenantId}`, knownAuthorities: [authorityHost(sandbox.emulator.baseUrl)] },
+      auth: {
+        clientId: DEMO_CREDENTIALS.clientId,
+        clientSecret: DEMO_CREDENTIALS.clientSecret,
+        authority: `${sandbox.emulator.baseUrl}/${tenantId}`,
+        knownAuthorities: [authorityHost(sandbox.emulator.baseUrl)],
+      },
       system: { networkClient: msalNetworkClient(agent) },
     });
     const result = await app.acquireTokenByClientCredential({ scopes: ["https://graph.microsoft.com/.default"] });
@@ -285,7 +323,12 @@ describe("the identity the azuread provider uses: CIPP-SAM, app-only", () => {
     expect(graphSp.status).toBe(200);
     const graphSpId = graphSp.body.value[0]?.id ?? "";
     const mailRead = graphSp.body.value[0]?.appRoles.find((role) => role.value === "Mail.Read")?.id ?? "";
-    const client = await call<{ id: string }>(agent, "GET", graph(`/servicePrincipals(appId='${DEMO.applicationId}')?$select=id`), as(before));
+    const client = await call<{ id: string }>(
+      agent,
+      "GET",
+      graph(`/servicePrincipals(appId='${DEMO.applicationId}')?$select=id`),
+      as(before),
+    );
     const assign = (token: string) =>
       call<{ id: string; error?: { code: string } }>(agent, "POST", graph(`/servicePrincipals/${graphSpId}/appRoleAssignedTo`), {
         ...as(token),
@@ -299,21 +342,26 @@ describe("the identity the azuread provider uses: CIPP-SAM, app-only", () => {
     // The profile's roles are granted by a refresh while cipp-cpv still manages the tenant.
     const withProfile = stacksCopy("identity", (file, text) => (file === "fabrikam.yaml" ? `${text}profiles: [terraform]\n` : text));
     const refreshed = await sandbox.run({ mode: "refresh", stacksDir: withProfile, tenant: DEMO.healthy.defaultDomain });
-    expect(refreshed.result?.tenants[0]?.permissions.filter((p) => p.outcome === "applied").map((p) => p.permission).sort()).toEqual([
-      "AppRoleAssignment.ReadWrite.All",
-      "Application.Read.All",
-      "DelegatedPermissionGrant.ReadWrite.All",
-    ]);
+    expect(
+      refreshed.result?.tenants[0]?.permissions
+        .filter((p) => p.outcome === "applied")
+        .map((p) => p.permission)
+        .sort(),
+    ).toEqual(["AppRoleAssignment.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"]);
 
     const after = await appToken(tenant);
-    expect((jwt.decode(after) as { roles: string[] }).roles).toEqual(expect.arrayContaining(["AppRoleAssignment.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"]));
+    expect((jwt.decode(after) as { roles: string[] }).roles).toEqual(
+      expect.arrayContaining(["AppRoleAssignment.ReadWrite.All", "Application.Read.All", "DelegatedPermissionGrant.ReadWrite.All"]),
+    );
     // azuread_app_role_assignment: create, read, destroy.
     const created = await assign(after);
     expect(created.status).toBe(201);
     // The provider reads a new object back until Graph lists it before it goes on; here time moves past the lag.
     await sandbox.control("POST", "/clock", { advanceMs: REALISTIC_DELAYS.replicationLagMs });
     expect((await call(agent, "GET", graph(`/servicePrincipals/${graphSpId}/appRoleAssignedTo`), as(after))).status).toBe(200);
-    expect((await call(agent, "DELETE", graph(`/servicePrincipals/${graphSpId}/appRoleAssignedTo/${created.body.id}`), as(after))).status).toBe(204);
+    expect(
+      (await call(agent, "DELETE", graph(`/servicePrincipals/${graphSpId}/appRoleAssignedTo/${created.body.id}`), as(after))).status,
+    ).toBe(204);
     // azuread_service_principal_delegated_permission_grant: read, update in place, destroy, create.
     const grants = await call<{ value: { id: string; resourceId: string; scope: string }[] }>(
       agent,
@@ -325,7 +373,10 @@ describe("the identity the azuread provider uses: CIPP-SAM, app-only", () => {
     expect(graphGrant).toBeDefined();
     const grantId = graphGrant?.id ?? "";
     expect((await call(agent, "GET", graph(`/oauth2PermissionGrants/${grantId}`), as(after))).status).toBe(200);
-    expect((await call(agent, "PATCH", graph(`/oauth2PermissionGrants/${grantId}`), { ...as(after), body: { scope: graphGrant?.scope } })).status).toBe(204);
+    expect(
+      (await call(agent, "PATCH", graph(`/oauth2PermissionGrants/${grantId}`), { ...as(after), body: { scope: graphGrant?.scope } }))
+        .status,
+    ).toBe(204);
     expect((await call(agent, "DELETE", graph(`/oauth2PermissionGrants/${grantId}`), as(after))).status).toBe(204);
     const recreated = await call(agent, "POST", graph("/oauth2PermissionGrants"), {
       ...as(after),

@@ -19,7 +19,8 @@ const cippScopes = (s: TenantSnapshot, resourceAppId: string) =>
   s.grants.find((g) => g.clientAppId === DEMO.applicationId && g.resourceAppId === resourceAppId)?.scope.split(" ") ?? [];
 const fullRoleCount = CIPP_SAM_PERMISSIONS.reduce((n, r) => n + r.appRoleIds.length, 0);
 const customerScopeCount = CIPP_SAM_PERMISSIONS.filter((r) => !r.partnerTenantOnly).reduce((n, r) => n + r.scopes.length, 0);
-const scopeCount = (s: TenantSnapshot) => s.grants.filter((g) => g.clientAppId === DEMO.applicationId).reduce((n, g) => n + g.scope.split(" ").length, 0);
+const scopeCount = (s: TenantSnapshot) =>
+  s.grants.filter((g) => g.clientAppId === DEMO.applicationId).reduce((n, g) => n + g.scope.split(" ").length, 0);
 
 describe("demo world", () => {
   it("gives the partner tenant CIPP's full set including Partner Center", () => {
@@ -58,7 +59,10 @@ describe("demo world", () => {
     expect(canInstantiate(world, DEMO.unlicensed.tenantId, DEFENDER).ok).toBe(false);
     expect(canInstantiate(world, DEMO.unlicensed.tenantId, RMS).ok).toBe(false);
     expect(canInstantiate(world, DEMO.healthy.tenantId, DEFENDER).ok).toBe(true);
-    const unlicensedRoles = CIPP_SAM_PERMISSIONS.filter((r) => r.resourceAppId === DEFENDER || r.resourceAppId === RMS).reduce((n, r) => n + r.appRoleIds.length, 0);
+    const unlicensedRoles = CIPP_SAM_PERMISSIONS.filter((r) => r.resourceAppId === DEFENDER || r.resourceAppId === RMS).reduce(
+      (n, r) => n + r.appRoleIds.length,
+      0,
+    );
     expect(cippRoles(unlicensed)).toHaveLength(fullRoleCount - unlicensedRoles);
   });
 

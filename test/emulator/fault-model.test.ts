@@ -7,7 +7,15 @@
  */
 import jwt from "jsonwebtoken";
 import type { Agent } from "undici";
-import { DEMO, DEMO_CREDENTIALS, demoWorld, startEmulator, type FaultProfile, type RunningEmulator, type TenantSnapshot } from "../../src/emulator";
+import {
+  DEMO,
+  DEMO_CREDENTIALS,
+  demoWorld,
+  startEmulator,
+  type FaultProfile,
+  type RunningEmulator,
+  type TenantSnapshot,
+} from "../../src/emulator";
 import { call, trustingAgent, type HttpResult } from "../helpers/emulator-client";
 
 const GRAPH_APP = "00000003-0000-0000-c000-000000000000";
@@ -57,7 +65,13 @@ async function delegated(tenantId: string): Promise<string> {
   return r.body.access_token;
 }
 
-async function graph<T = any>(tenantId: string, method: string, path: string, body?: unknown, headersTimeout?: number): Promise<HttpResult<T>> {
+async function graph<T = any>(
+  tenantId: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headersTimeout?: number,
+): Promise<HttpResult<T>> {
   const token = tokenCache.get(tenantId) ?? (await delegated(tenantId));
   return call<T>(agent, method, `${emu.baseUrl}/v1.0${path}`, {
     headers: { authorization: `Bearer ${token}` },
@@ -78,7 +92,9 @@ async function idsIn(tenantId: string, resourceAppId = GRAPH_APP): Promise<{ cli
 }
 
 function cippGrants(snap: TenantSnapshot, resourceAppId = GRAPH_APP): TenantSnapshot["grants"] {
-  return snap.grants.filter((g) => g.clientAppId === DEMO.applicationId && g.resourceAppId === resourceAppId && g.consentType === "AllPrincipals");
+  return snap.grants.filter(
+    (g) => g.clientAppId === DEMO.applicationId && g.resourceAppId === resourceAppId && g.consentType === "AllPrincipals",
+  );
 }
 
 /** Waits (real time, briefly) until the emulator has logged a request answered by `kind`. */
@@ -105,7 +121,12 @@ describe("aiming rules", () => {
     expect((await graph(DEMO.drifted.tenantId, "GET", "/servicePrincipals")).status).toBe(200);
     // The request log attributes each request to the tenant it acted in.
     const counts = (await control("GET", "/requests")).body.counts as { service: string; tenantId: string; count: number }[];
-    expect(counts.filter((c) => c.service === "graph").map((c) => c.tenantId).sort()).toEqual([DEMO.healthy.tenantId, DEMO.drifted.tenantId].sort());
+    expect(
+      counts
+        .filter((c) => c.service === "graph")
+        .map((c) => c.tenantId)
+        .sort(),
+    ).toEqual([DEMO.healthy.tenantId, DEMO.drifted.tenantId].sort());
   });
 
   it("aims at Partner Center by the customer in the path, and at Entra ID by its name", async () => {
@@ -115,13 +136,19 @@ describe("aiming rules", () => {
         { kind: "throttle", service: "entra", tenant: DEMO.drifted.tenantId, retryAfterSeconds: 0 },
       ],
     });
-    const pc = (customer: string) => call(agent, "DELETE", `${emu.baseUrl}/v1/customers/${customer}/applicationconsents/${DEMO.applicationId}`);
+    const pc = (customer: string) =>
+      call(agent, "DELETE", `${emu.baseUrl}/v1/customers/${customer}/applicationconsents/${DEMO.applicationId}`);
     expect((await pc(DEMO.fresh.tenantId)).status).toBe(503);
     expect((await pc(DEMO.healthy.tenantId)).status).toBe(401); // reached the service: no token
     const signIn = (tenantId: string) =>
       call(agent, "POST", `${emu.baseUrl}/${tenantId}/oauth2/v2.0/token`, {
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ client_id: DEMO_CREDENTIALS.clientId, client_secret: DEMO_CREDENTIALS.clientSecret, grant_type: "client_credentials", scope: GRAPH_SCOPE }).toString(),
+        body: new URLSearchParams({
+          client_id: DEMO_CREDENTIALS.clientId,
+          client_secret: DEMO_CREDENTIALS.clientSecret,
+          grant_type: "client_credentials",
+          scope: GRAPH_SCOPE,
+        }).toString(),
       });
     expect((await signIn(DEMO.drifted.tenantId)).status).toBe(429);
     expect((await signIn(DEMO.healthy.tenantId)).status).toBe(200);
@@ -129,7 +156,19 @@ describe("aiming rules", () => {
 
   it("counts nth, every nth and a count limit over the matching requests only", async () => {
     await delegated(DEMO.healthy.tenantId);
-    await faults({ rules: [{ kind: "throttle", service: "graph", method: "GET", pathPattern: "^/v1\\.0/servicePrincipals$", everyNth: 2, count: 2, retryAfterSeconds: 0 }] });
+    await faults({
+      rules: [
+        {
+          kind: "throttle",
+          service: "graph",
+          method: "GET",
+          pathPattern: "^/v1\\.0/servicePrincipals$",
+          everyNth: 2,
+          count: 2,
+          retryAfterSeconds: 0,
+        },
+      ],
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
       statuses.push((await graph(DEMO.healthy.tenantId, "GET", "/servicePrincipals")).status);
@@ -147,10 +186,19 @@ describe("aiming rules", () => {
 
   it("counts per distinct request: each write faulted once, its retry let through", async () => {
     await delegated(DEMO.drifted.tenantId);
-    await faults({ rules: [{ kind: "unavailable", service: "graph", method: ["POST", "PATCH"], count: 1, countPer: "request", retryAfterSeconds: 0 }] });
+    await faults({
+      rules: [{ kind: "unavailable", service: "graph", method: ["POST", "PATCH"], count: 1, countPer: "request", retryAfterSeconds: 0 }],
+    });
     const { client, resource } = await idsIn(DEMO.drifted.tenantId);
-    const role = (await graph(DEMO.drifted.tenantId, "GET", `/servicePrincipals/${resource}`)).body.appRoles.find((r: any) => r.value === "AuditLog.Read.All").id;
-    const write = () => graph(DEMO.drifted.tenantId, "POST", `/servicePrincipals/${client}/appRoleAssignments`, { principalId: client, resourceId: resource, appRoleId: role });
+    const role = (await graph(DEMO.drifted.tenantId, "GET", `/servicePrincipals/${resource}`)).body.appRoles.find(
+      (r: any) => r.value === "AuditLog.Read.All",
+    ).id;
+    const write = () =>
+      graph(DEMO.drifted.tenantId, "POST", `/servicePrincipals/${client}/appRoleAssignments`, {
+        principalId: client,
+        resourceId: resource,
+        appRoleId: role,
+      });
     expect((await write()).status).toBe(503);
     expect((await write()).status).toBe(201);
     expect((await graph(DEMO.drifted.tenantId, "GET", "/servicePrincipals")).status).toBe(200); // GET not aimed
@@ -180,12 +228,17 @@ describe("faults after the request was applied", () => {
   /** The drifted tenant's missing app role, as a Graph write: path, body, and how to count it in a snapshot. */
   async function missingRoleWrite(): Promise<{ path: string; body: Record<string, string>; held: () => Promise<number> }> {
     const { client, resource } = await idsIn(DEMO.drifted.tenantId);
-    const roles = (await graph(DEMO.drifted.tenantId, "GET", `/servicePrincipals/${resource}`)).body.appRoles as { id: string; value: string }[];
+    const roles = (await graph(DEMO.drifted.tenantId, "GET", `/servicePrincipals/${resource}`)).body.appRoles as {
+      id: string;
+      value: string;
+    }[];
     const appRoleId = roles.find((r) => r.value === "AuditLog.Read.All")?.id ?? "";
     return {
       path: `/servicePrincipals/${client}/appRoleAssignments`,
       body: { principalId: client, resourceId: resource, appRoleId },
-      held: async () => (await snapshot(DEMO.drifted.tenantId)).appRoleAssignments.filter((a) => a.principalId === client && a.appRoleId === appRoleId).length,
+      held: async () =>
+        (await snapshot(DEMO.drifted.tenantId)).appRoleAssignments.filter((a) => a.principalId === client && a.appRoleId === appRoleId)
+          .length,
     };
   }
 
@@ -200,7 +253,10 @@ describe("faults after the request was applied", () => {
     const retry = await graph(DEMO.drifted.tenantId, "POST", write.path, write.body);
     expect(retry.status).toBe(400);
     expect(retry.body.error.message).toMatch(/already exists/);
-    expect(emu.requests().log.map((e) => [e.fault, e.status])).toEqual([["drop-after-apply", 201], [null, 400]]);
+    expect(emu.requests().log.map((e) => [e.fault, e.status])).toEqual([
+      ["drop-after-apply", 201],
+      [null, 400],
+    ]);
   });
 
   it("stall-after-apply: the write happened, the answer held until the stall ends and closes the connection", async () => {
@@ -216,7 +272,10 @@ describe("faults after the request was applied", () => {
   it("on single $batch items: drop-after-apply answers 504 for a write that was made; a stall holds the whole batch", async () => {
     await delegated(DEMO.drifted.tenantId);
     const { client, resource } = await idsIn(DEMO.drifted.tenantId);
-    const roles = (await graph(DEMO.drifted.tenantId, "GET", `/servicePrincipals/${resource}`)).body.appRoles as { id: string; value: string }[];
+    const roles = (await graph(DEMO.drifted.tenantId, "GET", `/servicePrincipals/${resource}`)).body.appRoles as {
+      id: string;
+      value: string;
+    }[];
     const assign = (id: string, value: string) => ({
       id,
       method: "POST",
@@ -228,7 +287,9 @@ describe("faults after the request was applied", () => {
     const batch = await graph(DEMO.drifted.tenantId, "POST", "/$batch", { requests: [assign("1", "AuditLog.Read.All")] });
     expect(batch.status).toBe(200);
     expect(batch.body.responses[0]).toMatchObject({ id: "1", status: 504, body: { error: { code: "GatewayTimeout" } } });
-    const held = (await snapshot(DEMO.drifted.tenantId)).appRoleAssignments.filter((a) => a.principalAppId === DEMO.applicationId && a.appRoleValue === "AuditLog.Read.All");
+    const held = (await snapshot(DEMO.drifted.tenantId)).appRoleAssignments.filter(
+      (a) => a.principalAppId === DEMO.applicationId && a.appRoleValue === "AuditLog.Read.All",
+    );
     expect(held).toHaveLength(1);
     expect(emu.requests().log.at(-1)?.inner).toEqual([expect.objectContaining({ id: "1", status: 504, fault: "drop-after-apply" })]);
 
@@ -258,7 +319,13 @@ describe("faults before the request is handled", () => {
     await delegated(DEMO.healthy.tenantId);
     const grant = cippGrants(await snapshot(DEMO.healthy.tenantId))[0];
     if (!grant) throw new Error("the healthy tenant has a Graph grant");
-    const patch = { id: "p", method: "PATCH", url: `/oauth2PermissionGrants/${grant.id}`, headers: { "content-type": "application/json" }, body: { scope: "User.Read.All" } };
+    const patch = {
+      id: "p",
+      method: "PATCH",
+      url: `/oauth2PermissionGrants/${grant.id}`,
+      headers: { "content-type": "application/json" },
+      body: { scope: "User.Read.All" },
+    };
 
     await faults({ rules: [{ kind: "drop", service: "graph", scope: "inner", count: 1 }] });
     const dropped = await graph(DEMO.healthy.tenantId, "POST", "/$batch", { requests: [patch] });
@@ -285,9 +352,12 @@ describe("replication lag on every change", () => {
     const grant = cippGrants(await snapshot(DEMO.healthy.tenantId))[0];
     if (!grant) throw new Error("the healthy tenant has a Graph grant");
     await faults({ replicationLag: { update: 30_000 } });
-    expect((await graph(DEMO.healthy.tenantId, "PATCH", `/oauth2PermissionGrants/${grant.id}`, { scope: "User.Read.All" })).status).toBe(204);
+    expect((await graph(DEMO.healthy.tenantId, "PATCH", `/oauth2PermissionGrants/${grant.id}`, { scope: "User.Read.All" })).status).toBe(
+      204,
+    );
     expect((await graph(DEMO.healthy.tenantId, "GET", `/oauth2PermissionGrants/${grant.id}`)).body.scope).toBe(grant.scope);
-    const listed = (await graph(DEMO.healthy.tenantId, "GET", `/oauth2PermissionGrants?$filter=clientId eq '${grant.clientId}'`)).body.value;
+    const listed = (await graph(DEMO.healthy.tenantId, "GET", `/oauth2PermissionGrants?$filter=clientId eq '${grant.clientId}'`)).body
+      .value;
     expect(listed.find((g: any) => g.id === grant.id).scope).toBe(grant.scope);
     expect(cippGrants(await snapshot(DEMO.healthy.tenantId))[0]?.scope).toBe("User.Read.All"); // the control API sees the primary
     emu.clock.advance(30_000);
@@ -305,7 +375,10 @@ describe("replication lag on every change", () => {
     const list = async () => (await graph(DEMO.healthy.tenantId, "GET", `/servicePrincipals?$filter=appId eq '${exchange}'`)).body.value;
     expect(await list()).toHaveLength(1);
     expect((await graph(DEMO.healthy.tenantId, "GET", `/servicePrincipals/${target}`)).status).toBe(200);
-    const assignedTo = async () => (await graph(DEMO.healthy.tenantId, "GET", `/servicePrincipals/${client}/appRoleAssignments`)).body.value.filter((a: any) => a.resourceId === target);
+    const assignedTo = async () =>
+      (await graph(DEMO.healthy.tenantId, "GET", `/servicePrincipals/${client}/appRoleAssignments`)).body.value.filter(
+        (a: any) => a.resourceId === target,
+      );
     expect((await assignedTo()).length).toBeGreaterThan(0);
     // Writes go to the primary, which knows it is gone.
     expect((await graph(DEMO.healthy.tenantId, "DELETE", `/servicePrincipals/${target}`)).status).toBe(404);
@@ -325,14 +398,28 @@ describe("replication lag on every change", () => {
     if (!grant || !assignment) throw new Error("the healthy tenant holds grants and app roles");
     await faults({ replicationLag: { delete: 10_000, create: 0 } });
     expect((await graph(DEMO.healthy.tenantId, "DELETE", `/oauth2PermissionGrants/${grant.id}`)).status).toBe(204);
-    expect((await graph(DEMO.healthy.tenantId, "DELETE", `/servicePrincipals/${assignment.principalId}/appRoleAssignments/${assignment.id}`)).status).toBe(204);
+    expect(
+      (await graph(DEMO.healthy.tenantId, "DELETE", `/servicePrincipals/${assignment.principalId}/appRoleAssignments/${assignment.id}`))
+        .status,
+    ).toBe(204);
     const grantIds = async () => (await graph(DEMO.healthy.tenantId, "GET", "/oauth2PermissionGrants")).body.value.map((g: any) => g.id);
     const assignmentIds = async () =>
-      (await graph(DEMO.healthy.tenantId, "GET", `/servicePrincipals/${assignment.principalId}/appRoleAssignments`)).body.value.map((a: any) => a.id);
+      (await graph(DEMO.healthy.tenantId, "GET", `/servicePrincipals/${assignment.principalId}/appRoleAssignments`)).body.value.map(
+        (a: any) => a.id,
+      );
     expect(await grantIds()).toContain(grant.id);
     expect(await assignmentIds()).toContain(assignment.id);
     // Re-created at once (create lag 0): listed once, as the new object.
-    expect((await graph(DEMO.healthy.tenantId, "POST", "/oauth2PermissionGrants", { clientId: grant.clientId, resourceId: grant.resourceId, consentType: "AllPrincipals", scope: "User.Read" })).status).toBe(201);
+    expect(
+      (
+        await graph(DEMO.healthy.tenantId, "POST", "/oauth2PermissionGrants", {
+          clientId: grant.clientId,
+          resourceId: grant.resourceId,
+          consentType: "AllPrincipals",
+          scope: "User.Read",
+        })
+      ).status,
+    ).toBe(201);
     const listed = (await graph(DEMO.healthy.tenantId, "GET", "/oauth2PermissionGrants")).body.value.filter((g: any) => g.id === grant.id);
     expect(listed.map((g: any) => g.scope)).toEqual(["User.Read"]);
     emu.clock.advance(10_000);
@@ -347,18 +434,36 @@ describe("out-of-band changes through the control API (no token minted, nothing 
     const grant = cippGrants(snap)[0];
     if (!assignment || !grant) throw new Error("the healthy tenant holds grants and app roles");
 
-    expect((await control("DELETE", `/tenants/${DEMO.healthy.defaultDomain}/appRoleAssignments/${encodeURIComponent(assignment.id)}`)).status).toBe(204);
-    const rewritten = await control("PATCH", `/tenants/${DEMO.healthy.tenantId}/grants/${encodeURIComponent(grant.id)}`, { scope: "user.read.all" });
+    expect(
+      (await control("DELETE", `/tenants/${DEMO.healthy.defaultDomain}/appRoleAssignments/${encodeURIComponent(assignment.id)}`)).status,
+    ).toBe(204);
+    const rewritten = await control("PATCH", `/tenants/${DEMO.healthy.tenantId}/grants/${encodeURIComponent(grant.id)}`, {
+      scope: "user.read.all",
+    });
     expect(rewritten).toMatchObject({ status: 200, body: { id: grant.id, scope: "user.read.all" } });
-    const duplicate = await control("POST", `/tenants/${DEMO.healthy.tenantId}/grants`, { clientAppId: DEMO.applicationId, resourceAppId: GRAPH_APP, scope: "Directory.Read.All" });
+    const duplicate = await control("POST", `/tenants/${DEMO.healthy.tenantId}/grants`, {
+      clientAppId: DEMO.applicationId,
+      resourceAppId: GRAPH_APP,
+      scope: "Directory.Read.All",
+    });
     expect(duplicate.status).toBe(201);
     expect(duplicate.body.id).not.toBe(grant.id);
 
     const after = await snapshot(DEMO.healthy.tenantId);
     expect(after.appRoleAssignments.map((a) => a.id)).not.toContain(assignment.id);
-    expect(cippGrants(after).map((g) => g.scope).sort()).toEqual(["Directory.Read.All", "user.read.all"]);
+    expect(
+      cippGrants(after)
+        .map((g) => g.scope)
+        .sort(),
+    ).toEqual(["Directory.Read.All", "user.read.all"]);
     // Graph lists both grants.
-    const listed = (await graph(DEMO.healthy.tenantId, "GET", `/oauth2PermissionGrants?$filter=clientId eq '${grant.clientId}' and resourceId eq '${grant.resourceId}'`)).body.value;
+    const listed = (
+      await graph(
+        DEMO.healthy.tenantId,
+        "GET",
+        `/oauth2PermissionGrants?$filter=clientId eq '${grant.clientId}' and resourceId eq '${grant.resourceId}'`,
+      )
+    ).body.value;
     expect(listed).toHaveLength(2);
 
     expect((await control("DELETE", `/tenants/${DEMO.healthy.tenantId}/servicePrincipals/${DEMO.applicationId}`)).status).toBe(204);
@@ -382,7 +487,14 @@ describe("out-of-band changes through the control API (no token minted, nothing 
     const refused = await control("PUT", "/world", spec);
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body)).toMatch(/give the second an id of its own/);
-    const withId = { ...spec, tenants: spec.tenants.map((t) => (t.tenantId === DEMO.healthy.tenantId ? { ...t, grants: (t.grants ?? []).map((g, i, all) => (i === all.length - 1 ? { ...g, id: "second-grant" } : g)) } : t)) };
+    const withId = {
+      ...spec,
+      tenants: spec.tenants.map((t) =>
+        t.tenantId === DEMO.healthy.tenantId
+          ? { ...t, grants: (t.grants ?? []).map((g, i, all) => (i === all.length - 1 ? { ...g, id: "second-grant" } : g)) }
+          : t,
+      ),
+    };
     expect((await control("PUT", "/world", withId)).status).toBe(204);
     expect(cippGrants(await snapshot(DEMO.healthy.tenantId)).map((g) => g.id)).toContain("second-grant");
   });
@@ -396,7 +508,9 @@ describe("scope names as Entra compares them", () => {
     expect(lowered).not.toBe(grant.scope);
     await control("PATCH", `/tenants/${DEMO.healthy.tenantId}/grants/${encodeURIComponent(grant.id)}`, { scope: lowered });
     const token = await delegated(DEMO.healthy.tenantId);
-    const scp = String((jwt.decode(token) as { scp: string }).scp).split(" ").sort();
+    const scp = String((jwt.decode(token) as { scp: string }).scp)
+      .split(" ")
+      .sort();
     expect(scp).toEqual(grant.scope.split(" ").filter(Boolean).sort());
     // A write needing DelegatedPermissionGrant.ReadWrite.All is authorised.
     expect((await graph(DEMO.healthy.tenantId, "PATCH", `/oauth2PermissionGrants/${grant.id}`, { scope: grant.scope })).status).toBe(204);
@@ -405,14 +519,25 @@ describe("scope names as Entra compares them", () => {
 
 describe("tokens on the virtual clock", () => {
   it("expires_in is the lifetime on the virtual clock, and the token expires when that clock passes it", async () => {
-    const r = await call<{ access_token: string; expires_in: number }>(agent, "POST", `${emu.baseUrl}/${DEMO.healthy.tenantId}/oauth2/v2.0/token`, {
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ client_id: DEMO_CREDENTIALS.clientId, client_secret: DEMO_CREDENTIALS.clientSecret, grant_type: "client_credentials", scope: GRAPH_SCOPE }).toString(),
-    });
+    const r = await call<{ access_token: string; expires_in: number }>(
+      agent,
+      "POST",
+      `${emu.baseUrl}/${DEMO.healthy.tenantId}/oauth2/v2.0/token`,
+      {
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          client_id: DEMO_CREDENTIALS.clientId,
+          client_secret: DEMO_CREDENTIALS.clientSecret,
+          grant_type: "client_credentials",
+          scope: GRAPH_SCOPE,
+        }).toString(),
+      },
+    );
     const claims = jwt.decode(r.body.access_token) as { iat: number; exp: number };
     expect(claims.exp - claims.iat).toBe(r.body.expires_in);
     expect(claims.iat).toBe(Math.floor(emu.clock.now() / 1000));
-    const get = () => call(agent, "GET", `${emu.baseUrl}/v1.0/servicePrincipals`, { headers: { authorization: `Bearer ${r.body.access_token}` } });
+    const get = () =>
+      call(agent, "GET", `${emu.baseUrl}/v1.0/servicePrincipals`, { headers: { authorization: `Bearer ${r.body.access_token}` } });
     emu.clock.advance((r.body.expires_in - 1) * 1000);
     expect((await get()).status).toBe(200);
     emu.clock.advance(2_000);

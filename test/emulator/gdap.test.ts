@@ -21,7 +21,11 @@ function harness() {
             autoExtendDuration: "P180D",
             accessAssignments: [
               { roleTemplateIds: r.roleTemplateIds, status: "active" },
-              { roleTemplateIds: ["f2ef992c-3afb-46b9-b7cf-a126ee74c451"], status: "pending", securityGroupId: "22222222-2222-4222-8222-222222222222" },
+              {
+                roleTemplateIds: ["f2ef992c-3afb-46b9-b7cf-a126ee74c451"],
+                status: "pending",
+                securityGroupId: "22222222-2222-4222-8222-222222222222",
+              },
             ],
           }
         : r,
@@ -74,16 +78,22 @@ it("answers a relationship's access assignments, active and pending, with their 
 
 it("needs DelegatedAdminRelationship.Read.All for relationships and CrossTenantInformation.ReadBasic.All for tenant information", async () => {
   const h = harness();
-  const without = await h.send("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships", { token: h.userToken(PARTNER, "User.Read") });
+  const without = await h.send("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships", {
+    token: h.userToken(PARTNER, "User.Read"),
+  });
   expect(without.status).toBe(403);
   const url = `/v1.0/tenantRelationships/findTenantInformationByTenantId(tenantId='${CUSTOMER.toUpperCase()}')`;
   expect((await h.send("GET", url, { token: h.userToken(PARTNER, READ) })).status).toBe(403);
   const info = await h.send("GET", url, { token: h.appToken(PARTNER, ["CrossTenantInformation.ReadBasic.All"]) });
   expect(info.status).toBe(200);
   expect(info.body).toMatchObject({ tenantId: CUSTOMER, defaultDomainName: "customer.example", displayName: "Customer" });
-  const unknown = await h.send("GET", "/v1.0/tenantRelationships/findTenantInformationByTenantId(tenantId='99999999-9999-4999-8999-999999999999')", {
-    token: h.appToken(PARTNER, ["CrossTenantInformation.ReadBasic.All"]),
-  });
+  const unknown = await h.send(
+    "GET",
+    "/v1.0/tenantRelationships/findTenantInformationByTenantId(tenantId='99999999-9999-4999-8999-999999999999')",
+    {
+      token: h.appToken(PARTNER, ["CrossTenantInformation.ReadBasic.All"]),
+    },
+  );
   expect(unknown.status).toBe(404);
 });
 
@@ -96,9 +106,13 @@ it("a customer tenant sees no relationships as a partner", async () => {
 describe("what a relationship gives in the customer tenant", () => {
   const withCustomer = (change: Record<string, unknown>) => {
     const spec = worldSpec();
-    return createHarness({ ...spec, gdapRelationships: spec.gdapRelationships.map((r) => (r.customerTenantId === CUSTOMER ? { ...r, ...change } : r)) });
+    return createHarness({
+      ...spec,
+      gdapRelationships: spec.gdapRelationships.map((r) => (r.customerTenantId === CUSTOMER ? { ...r, ...change } : r)),
+    });
   };
-  const readSps = (h: ReturnType<typeof createHarness>) => h.send("GET", "/v1.0/servicePrincipals", { token: h.userToken(CUSTOMER, "Directory.Read.All") });
+  const readSps = (h: ReturnType<typeof createHarness>) =>
+    h.send("GET", "/v1.0/servicePrincipals", { token: h.userToken(CUSTOMER, "Directory.Read.All") });
 
   it("nothing once past its end date without auto-extend, whatever its status says", async () => {
     expect((await readSps(withCustomer({ endDateTime: "2026-11-25T00:00:00Z" }))).status).toBe(403);

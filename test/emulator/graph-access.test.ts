@@ -1,8 +1,17 @@
 import type { IdGenerator } from "../../src/emulator/context";
 import { randomIds } from "../../src/emulator/ids";
 import {
-  CIPP_SP, CUSTOMER, DEFENDER, GRAPH_SP, OTHER_CUSTOMER, READER_ONLY, ROLE,
-  createHarness, errorCode, json, type Harness,
+  CIPP_SP,
+  CUSTOMER,
+  DEFENDER,
+  GRAPH_SP,
+  OTHER_CUSTOMER,
+  READER_ONLY,
+  ROLE,
+  createHarness,
+  errorCode,
+  json,
+  type Harness,
 } from "./graph-harness";
 
 const WRITE_ALL = ["Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All"];
@@ -15,10 +24,17 @@ beforeEach(() => {
 describe("authentication", () => {
   it("answers 401 with Graph's messages for a missing, foreign-audience, expired or forged token", async () => {
     const missing = await h.send("GET", "/v1.0/servicePrincipals");
-    expect([missing.status, errorCode(missing), json(missing).error.message]).toEqual([401, "InvalidAuthenticationToken", "Access token is empty."]);
+    expect([missing.status, errorCode(missing), json(missing).error.message]).toEqual([
+      401,
+      "InvalidAuthenticationToken",
+      "Access token is empty.",
+    ]);
     expect(missing.headers?.["WWW-Authenticate"]).toMatch(/^Bearer /);
 
-    const pcToken = h.tokens.issueAccessToken({ aud: "https://api.partnercenter.microsoft.com", tid: CUSTOMER, appid: "x", idtyp: "app", roles: WRITE_ALL }, 3600).token;
+    const pcToken = h.tokens.issueAccessToken(
+      { aud: "https://api.partnercenter.microsoft.com", tid: CUSTOMER, appid: "x", idtyp: "app", roles: WRITE_ALL },
+      3600,
+    ).token;
     const audience = await h.send("GET", "/v1.0/servicePrincipals", { token: pcToken });
     expect(json(audience).error.message).toBe("Access token validation failure. Invalid audience.");
 
@@ -33,7 +49,10 @@ describe("authentication", () => {
   });
 
   it("accepts the Graph appId as audience", async () => {
-    const t = h.tokens.issueAccessToken({ aud: "00000003-0000-0000-c000-000000000000", tid: CUSTOMER, appid: "x", idtyp: "app", roles: ["Application.Read.All"] }, 3600).token;
+    const t = h.tokens.issueAccessToken(
+      { aud: "00000003-0000-0000-c000-000000000000", tid: CUSTOMER, appid: "x", idtyp: "app", roles: ["Application.Read.All"] },
+      3600,
+    ).token;
     expect((await h.send("GET", "/v1.0/servicePrincipals", { token: t })).status).toBe(200);
   });
 
@@ -60,7 +79,13 @@ describe("authentication", () => {
       body: {
         requests: [
           { id: "get", method: "GET", url: `/servicePrincipals/${CIPP_SP}` },
-          { id: "patch", method: "PATCH", url: `/oauth2PermissionGrants/${grantIds[0]}`, headers: jsonHeaders, body: { scope: "User.Read" } },
+          {
+            id: "patch",
+            method: "PATCH",
+            url: `/oauth2PermissionGrants/${grantIds[0]}`,
+            headers: jsonHeaders,
+            body: { scope: "User.Read" },
+          },
           { id: "delete-grant", method: "DELETE", url: `/oauth2PermissionGrants/${grantIds[0]}` },
           { id: "delete-assignment", method: "DELETE", url: `/servicePrincipals/${CIPP_SP}/appRoleAssignments/${assignmentIds[0]}` },
           {
@@ -78,7 +103,9 @@ describe("authentication", () => {
     const statuses = Object.fromEntries(json(r).responses.map((x: any) => [x.id, x.status]));
     expect(statuses).toEqual({ get: 404, patch: 404, "delete-grant": 404, "delete-assignment": 404, assign: 404, "delete-sp": 404 });
     expect(customer?.servicePrincipals.has(CIPP_SP)).toBe(true);
-    expect({ grants: [...(customer?.grants.values() ?? [])].map((g) => g.scope), assignments: customer?.appRoleAssignments.size }).toEqual(before);
+    expect({ grants: [...(customer?.grants.values() ?? [])].map((g) => g.scope), assignments: customer?.appRoleAssignments.size }).toEqual(
+      before,
+    );
   });
 });
 
@@ -87,7 +114,11 @@ describe("authorization", () => {
     const reader = h.appToken(CUSTOMER, ["Application.Read.All"]);
     expect((await h.send("GET", "/v1.0/servicePrincipals", { token: reader })).status).toBe(200);
     const write = await h.send("POST", "/v1.0/servicePrincipals", { token: reader, body: { appId: DEFENDER } });
-    expect([write.status, errorCode(write), json(write).error.message]).toEqual([403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."]);
+    expect([write.status, errorCode(write), json(write).error.message]).toEqual([
+      403,
+      "Authorization_RequestDenied",
+      "Insufficient privileges to complete the operation.",
+    ]);
     const grants = await h.send("GET", "/v1.0/oauth2PermissionGrants", { token: reader });
     expect(grants.status).toBe(403);
     const skus = await h.send("GET", "/v1.0/subscribedSkus", { token: reader });
@@ -102,7 +133,10 @@ describe("authorization", () => {
 
   it("lets a partner user write in a customer through GDAP only with an application administrator role", async () => {
     const scp = "Application.ReadWrite.All DelegatedPermissionGrant.ReadWrite.All AppRoleAssignment.ReadWrite.All";
-    const viaCloudAppAdmin = await h.send("POST", "/v1.0/servicePrincipals", { token: h.userToken(CUSTOMER, scp), body: { appId: DEFENDER } });
+    const viaCloudAppAdmin = await h.send("POST", "/v1.0/servicePrincipals", {
+      token: h.userToken(CUSTOMER, scp),
+      body: { appId: DEFENDER },
+    });
     expect(viaCloudAppAdmin.status).toBe(201);
 
     const readerToken = h.userToken(READER_ONLY, scp);
@@ -114,7 +148,10 @@ describe("authorization", () => {
     const expired = await h.send("GET", "/v1.0/servicePrincipals", { token: h.userToken(OTHER_CUSTOMER, scp) });
     expect(expired.status).toBe(403);
 
-    const noScope = await h.send("POST", "/v1.0/servicePrincipals", { token: h.userToken(CUSTOMER, "User.Read"), body: { appId: DEFENDER } });
+    const noScope = await h.send("POST", "/v1.0/servicePrincipals", {
+      token: h.userToken(CUSTOMER, "User.Read"),
+      body: { appId: DEFENDER },
+    });
     expect(noScope.status).toBe(403);
   });
 });
@@ -168,7 +205,11 @@ describe("throttling", () => {
     }
     expect(statuses.filter((s) => s === 404)).toHaveLength(30);
     expect(last.status).toBe(429);
-    expect(json(last).error).toMatchObject({ code: "TooManyRequests", message: "Please retry again later.", innerError: { code: "429", status: "429" } });
+    expect(json(last).error).toMatchObject({
+      code: "TooManyRequests",
+      message: "Please retry again later.",
+      innerError: { code: "429", status: "429" },
+    });
     expect(Number(last.headers?.["Retry-After"])).toBeGreaterThan(0);
     expect(last.headers?.["x-ms-throttle-information"]).toBe("WriteLimitExceeded");
     expect(last.headers?.["x-ms-throttle-scope"]).toMatch(/^Tenant_Application\/ReadWrite\//);
@@ -187,7 +228,10 @@ describe("$batch", () => {
       body: {
         requests: [
           item("1", "GET", `/servicePrincipals?$filter=appId eq '00000003-0000-0000-c000-000000000000'&$select=id`),
-          item("2", "POST", "/servicePrincipals", { headers: { "Content-Type": "application/json" }, body: { appId: "99999999-0000-4000-8000-000000000000" } }),
+          item("2", "POST", "/servicePrincipals", {
+            headers: { "Content-Type": "application/json" },
+            body: { appId: "99999999-0000-4000-8000-000000000000" },
+          }),
           item("3", "POST", "/$batch", { headers: { "Content-Type": "application/json" }, body: { requests: [] } }),
         ],
       },
@@ -214,7 +258,11 @@ describe("$batch", () => {
         ],
       },
     });
-    expect([r.status, errorCode(r), json(r).error.message]).toEqual([400, "BadRequest", "Write request id : 2 does not contain Content-Type header or body."]);
+    expect([r.status, errorCode(r), json(r).error.message]).toEqual([
+      400,
+      "BadRequest",
+      "Write request id : 2 does not contain Content-Type header or body.",
+    ]);
     expect(h.world.tenants.get(CUSTOMER)?.servicePrincipals.size).toBe(2);
   });
 
@@ -253,7 +301,9 @@ describe("$batch", () => {
   });
 
   it("faults and throttles each item separately, with Retry-After in the item's headers", async () => {
-    h.faults.set({ rules: [{ kind: "throttle", service: "graph", scope: "inner", count: 1, retryAfterSeconds: 2.5, pathPattern: "appRoleAssignments" }] });
+    h.faults.set({
+      rules: [{ kind: "throttle", service: "graph", scope: "inner", count: 1, retryAfterSeconds: 2.5, pathPattern: "appRoleAssignments" }],
+    });
     const token = h.appToken(CUSTOMER, WRITE_ALL);
     const body = (appRoleId: string) => ({ principalId: CIPP_SP, resourceId: GRAPH_SP, appRoleId });
     const url = `/servicePrincipals/${CIPP_SP}/appRoleAssignments`;

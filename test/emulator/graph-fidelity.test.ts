@@ -6,10 +6,7 @@
  */
 import { PERMISSION_TABLE, type RouteKey } from "../../src/emulator/graph/permission-table";
 import { resolveOperation } from "../../src/emulator/graph/routes";
-import {
-  CIPP_SP, CUSTOMER, GRAPH_SP, PARTNER, READER_ONLY, ROLE,
-  createHarness, errorCode, json, type Harness,
-} from "./graph-harness";
+import { CIPP_SP, CUSTOMER, GRAPH_SP, PARTNER, READER_ONLY, ROLE, createHarness, errorCode, json, type Harness } from "./graph-harness";
 
 let h: Harness;
 beforeEach(() => {
@@ -44,12 +41,23 @@ describe("the permission table", () => {
 
   it("has an entry, with its source, for every route and method the emulator serves", () => {
     const paths = [
-      "/servicePrincipals", "/servicePrincipals/$count", `/servicePrincipals/${CIPP_SP}`, `/servicePrincipals(appId='x')`,
-      `/servicePrincipals/${CIPP_SP}/appRoleAssignments`, `/servicePrincipals/${CIPP_SP}/appRoleAssignments/a`,
-      `/servicePrincipals/${CIPP_SP}/appRoleAssignedTo`, `/servicePrincipals/${CIPP_SP}/appRoleAssignedTo/a`,
-      `/servicePrincipals/${CIPP_SP}/oauth2PermissionGrants`, "/oauth2PermissionGrants", "/oauth2PermissionGrants/g",
-      "/subscribedSkus", "/tenantRelationships/delegatedAdminRelationships", "/organization", "/domains",
-      `/tenantRelationships/delegatedAdminRelationships/${CIPP_SP}`, `/tenantRelationships/delegatedAdminRelationships/${CIPP_SP}/accessAssignments`,
+      "/servicePrincipals",
+      "/servicePrincipals/$count",
+      `/servicePrincipals/${CIPP_SP}`,
+      `/servicePrincipals(appId='x')`,
+      `/servicePrincipals/${CIPP_SP}/appRoleAssignments`,
+      `/servicePrincipals/${CIPP_SP}/appRoleAssignments/a`,
+      `/servicePrincipals/${CIPP_SP}/appRoleAssignedTo`,
+      `/servicePrincipals/${CIPP_SP}/appRoleAssignedTo/a`,
+      `/servicePrincipals/${CIPP_SP}/oauth2PermissionGrants`,
+      "/oauth2PermissionGrants",
+      "/oauth2PermissionGrants/g",
+      "/subscribedSkus",
+      "/tenantRelationships/delegatedAdminRelationships",
+      "/organization",
+      "/domains",
+      `/tenantRelationships/delegatedAdminRelationships/${CIPP_SP}`,
+      `/tenantRelationships/delegatedAdminRelationships/${CIPP_SP}/accessAssignments`,
       `/tenantRelationships/findTenantInformationByTenantId(tenantId='${CIPP_SP}')`,
     ];
     let servedCount = 0;
@@ -94,15 +102,21 @@ describe("permissions as Microsoft's tables state them", () => {
 
   it("does not let Directory.ReadWrite.All delete a service principal in a delegated call", async () => {
     // "Delete servicePrincipal": delegated Application.ReadWrite.All, no higher-privileged alternative.
-    const denied = await h.send("DELETE", `/v1.0/servicePrincipals/${CIPP_SP}`, { token: h.userToken(CUSTOMER, "Directory.ReadWrite.All") });
+    const denied = await h.send("DELETE", `/v1.0/servicePrincipals/${CIPP_SP}`, {
+      token: h.userToken(CUSTOMER, "Directory.ReadWrite.All"),
+    });
     expect(denied.status).toBe(403);
-    const allowed = await h.send("DELETE", `/v1.0/servicePrincipals/${CIPP_SP}`, { token: h.userToken(CUSTOMER, "Application.ReadWrite.All") });
+    const allowed = await h.send("DELETE", `/v1.0/servicePrincipals/${CIPP_SP}`, {
+      token: h.userToken(CUSTOMER, "Application.ReadWrite.All"),
+    });
     expect(allowed.status).toBe(204);
   });
 
   it("does not let AppRoleAssignment.ReadWrite.All list app role assignments", async () => {
     // "List appRoleAssignments granted to a service principal" lists Application.Read.All and up, not it.
-    const r = await h.send("GET", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignments`, { token: h.appToken(CUSTOMER, ["AppRoleAssignment.ReadWrite.All"]) });
+    const r = await h.send("GET", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignments`, {
+      token: h.appToken(CUSTOMER, ["AppRoleAssignment.ReadWrite.All"]),
+    });
     expect(r.status).toBe(403);
   });
 
@@ -124,7 +138,10 @@ describe("permissions as Microsoft's tables state them", () => {
     const both = "AppRoleAssignment.ReadWrite.All Application.Read.All";
     expect((await post(h.userToken(CUSTOMER, both))).status).toBe(201);
     // Global Reader through GDAP: the scopes are there, the directory role that may write is not.
-    const reader = await h.send("POST", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignments`, { token: h.userToken(READER_ONLY, both), body: assignment });
+    const reader = await h.send("POST", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignments`, {
+      token: h.userToken(READER_ONLY, both),
+      body: assignment,
+    });
     expect(reader.status).toBe(403);
   });
 });
@@ -155,8 +172,14 @@ describe("$filter, typed as Graph types it", () => {
   it("refuses filtering app role assignments by appRoleId, and appRoleAssignedTo by principalId", async () => {
     // Microsoft Q&A "How to $filter appRoleAssignments based on appRoleId": 400 Request_BadRequest.
     const byRole = await h.send("GET", `${assignments}?$filter=appRoleId eq ${ROLE.directoryReadAll}`, { token: token() });
-    expect([byRole.status, errorCode(byRole), json(byRole).error.message]).toEqual([400, "Request_BadRequest", "Invalid filter clause appRoleId: System.Guid"]);
-    const byPrincipal = await h.send("GET", `/v1.0/servicePrincipals/${GRAPH_SP}/appRoleAssignedTo?$filter=principalId eq ${CIPP_SP}`, { token: token() });
+    expect([byRole.status, errorCode(byRole), json(byRole).error.message]).toEqual([
+      400,
+      "Request_BadRequest",
+      "Invalid filter clause appRoleId: System.Guid",
+    ]);
+    const byPrincipal = await h.send("GET", `/v1.0/servicePrincipals/${GRAPH_SP}/appRoleAssignedTo?$filter=principalId eq ${CIPP_SP}`, {
+      token: token(),
+    });
     expect([byPrincipal.status, errorCode(byPrincipal)]).toEqual([400, "Request_BadRequest"]);
   });
 
@@ -177,17 +200,28 @@ describe("$filter, typed as Graph types it", () => {
     // Without the header the same query is refused ("Advanced query capabilities on Microsoft Entra ID objects").
     const refused = await h.send("GET", url, { token: token() });
     expect([refused.status, json(refused).error.message]).toEqual([400, "$count is not currently supported."]);
-    const sortedFilter = await h.send("GET", "/v1.0/servicePrincipals?$filter=startswith(displayName,'M')&$orderby=displayName", { token: token() });
+    const sortedFilter = await h.send("GET", "/v1.0/servicePrincipals?$filter=startswith(displayName,'M')&$orderby=displayName", {
+      token: token(),
+    });
     expect([sortedFilter.status, json(sortedFilter).error.message]).toEqual([400, "Sorting not supported for current query."]);
   });
 
   it("serves ne, not and endswith only as advanced queries", async () => {
     const headers = EVENTUAL;
-    const ne = await h.send("GET", "/v1.0/servicePrincipals?$filter=displayName ne 'CIPP-SAM'&$count=true&$select=displayName", { token: token(), headers });
+    const ne = await h.send("GET", "/v1.0/servicePrincipals?$filter=displayName ne 'CIPP-SAM'&$count=true&$select=displayName", {
+      token: token(),
+      headers,
+    });
     expect(json(ne).value.map((s: any) => s.displayName)).toEqual(["Microsoft Graph"]);
-    const ends = await h.send("GET", "/v1.0/servicePrincipals?$filter=endswith(displayName,'sam')&$count=true&$select=displayName", { token: token(), headers });
+    const ends = await h.send("GET", "/v1.0/servicePrincipals?$filter=endswith(displayName,'sam')&$count=true&$select=displayName", {
+      token: token(),
+      headers,
+    });
     expect(json(ends).value.map((s: any) => s.displayName)).toEqual(["CIPP-SAM"]);
-    const not = await h.send("GET", "/v1.0/servicePrincipals?$filter=not(startswith(displayName,'CIPP'))&$count=true&$select=displayName", { token: token(), headers });
+    const not = await h.send("GET", "/v1.0/servicePrincipals?$filter=not(startswith(displayName,'CIPP'))&$count=true&$select=displayName", {
+      token: token(),
+      headers,
+    });
     expect(json(not).value.map((s: any) => s.displayName)).toEqual(["Microsoft Graph"]);
     const noCount = await h.send("GET", "/v1.0/servicePrincipals?$filter=displayName ne 'CIPP-SAM'", { token: token(), headers });
     expect(noCount.status).toBe(400);
@@ -221,9 +255,18 @@ describe("object ids", () => {
       ["DELETE", "/v1.0/servicePrincipals/not-a-guid/appRoleAssignments/UxOIjjUXr0WvIe4TRFgqTY4z9Wu5KxpBtlEpoTGjw-A"],
     ] as const) {
       const r = await h.send(method, url, { token: token() });
-      expect([method, url, r.status, errorCode(r), json(r).error.message]).toEqual([method, url, 400, "Request_BadRequest", "Invalid object identifier 'not-a-guid'."]);
+      expect([method, url, r.status, errorCode(r), json(r).error.message]).toEqual([
+        method,
+        url,
+        400,
+        "Request_BadRequest",
+        "Invalid object identifier 'not-a-guid'.",
+      ]);
     }
-    const inBatch = await h.send("POST", "/v1.0/$batch", { token: token(), body: { requests: [{ id: "1", method: "DELETE", url: "/servicePrincipals/12345" }] } });
+    const inBatch = await h.send("POST", "/v1.0/$batch", {
+      token: token(),
+      body: { requests: [{ id: "1", method: "DELETE", url: "/servicePrincipals/12345" }] },
+    });
     expect(json(inBatch).responses[0].status).toBe(400);
     expect(h.world.tenants.get(CUSTOMER)?.servicePrincipals.has(CIPP_SP)).toBe(true);
   });
@@ -233,7 +276,10 @@ describe("PATCH /servicePrincipals/{id}", () => {
   it("updates the documented properties (204) and refuses unknown or mistyped ones", async () => {
     // "Update servicePrincipal": the emulator used to answer 405.
     const token = h.appToken(CUSTOMER, ["Application.ReadWrite.All"]);
-    const r = await h.send("PATCH", `/v1.0/servicePrincipals/${CIPP_SP}`, { token, body: { tags: ["cipp"], notes: "managed by cipp-cpv", appRoleAssignmentRequired: true } });
+    const r = await h.send("PATCH", `/v1.0/servicePrincipals/${CIPP_SP}`, {
+      token,
+      body: { tags: ["cipp"], notes: "managed by cipp-cpv", appRoleAssignmentRequired: true },
+    });
     expect(r.status).toBe(204);
     const read = await h.send("GET", `/v1.0/servicePrincipals/${CIPP_SP}?$select=tags,notes,appRoleAssignmentRequired`, { token });
     expect(json(read)).toMatchObject({ tags: ["cipp"], notes: "managed by cipp-cpv", appRoleAssignmentRequired: true });
@@ -241,7 +287,10 @@ describe("PATCH /servicePrincipals/{id}", () => {
     expect([unknown.status, errorCode(unknown)]).toEqual([400, "BadRequest"]);
     const mistyped = await h.send("PATCH", `/v1.0/servicePrincipals/${CIPP_SP}`, { token, body: { accountEnabled: "yes" } });
     expect([mistyped.status, errorCode(mistyped)]).toEqual([400, "Request_BadRequest"]);
-    const readOnlyToken = await h.send("PATCH", `/v1.0/servicePrincipals/${CIPP_SP}`, { token: h.appToken(CUSTOMER, ["Application.Read.All"]), body: { notes: "x" } });
+    const readOnlyToken = await h.send("PATCH", `/v1.0/servicePrincipals/${CIPP_SP}`, {
+      token: h.appToken(CUSTOMER, ["Application.Read.All"]),
+      body: { notes: "x" },
+    });
     expect(readOnlyToken.status).toBe(403);
   });
 });
@@ -249,7 +298,9 @@ describe("PATCH /servicePrincipals/{id}", () => {
 describe("GDAP relationships", () => {
   it("carry @odata.etag", async () => {
     // "Get delegatedAdminRelationship": "The delegatedAdminRelationship object also contains an @odata.etag property".
-    const r = await h.send("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships", { token: h.appToken(PARTNER, ["DelegatedAdminRelationship.Read.All"]) });
+    const r = await h.send("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships", {
+      token: h.appToken(PARTNER, ["DelegatedAdminRelationship.Read.All"]),
+    });
     expect(r.status).toBe(200);
     expect(json(r).value.length).toBeGreaterThan(0);
     for (const relationship of json(r).value) expect(relationship["@odata.etag"]).toMatch(/^W\/"[A-Za-z0-9+/=]+"$/);

@@ -60,13 +60,21 @@ export function worldSpec(): WorldSpec {
     ],
     users: [{ id: USER, userPrincipalName: "cipp@partner.example", refreshTokens: [], mfa: true, adminAgent: true }],
     tenants: [
-      { tenantId: PARTNER, defaultDomain: "partner.example", displayName: "Partner", servicePrincipals: [{ appId: CIPP }, { appId: GRAPH }] },
+      {
+        tenantId: PARTNER,
+        defaultDomain: "partner.example",
+        displayName: "Partner",
+        servicePrincipals: [{ appId: CIPP }, { appId: GRAPH }],
+      },
       {
         tenantId: CUSTOMER,
         defaultDomain: "customer.example",
         displayName: "Customer",
         subscribedSkus: [{ skuPartNumber: "SPB", servicePlans: ["EXCHANGE_S_STANDARD", "WINDEFATP"] }],
-        servicePrincipals: [{ appId: CIPP, id: CIPP_SP }, { appId: GRAPH, id: GRAPH_SP }],
+        servicePrincipals: [
+          { appId: CIPP, id: CIPP_SP },
+          { appId: GRAPH, id: GRAPH_SP },
+        ],
         appRoleAssignments: [{ principalAppId: CIPP, resourceAppId: GRAPH, appRole: "Directory.Read.All" }],
         grants: [{ clientAppId: CIPP, resourceAppId: GRAPH, scope: "User.Read" }],
       },
@@ -124,8 +132,12 @@ export function createHarness(spec: WorldSpec = worldSpec(), ids: IdGenerator = 
   const faults = new ProfileFaultInjector(() => 0);
   const throttle = new IdentityThrottle(clock, (tid) => world.tenants.get(tid)?.size ?? "S");
   const ctx: EmulatorContext = { world, clock, tokens, faults, throttle, ids, baseUrl: BASE_URL };
-  const issue = (tenantId: string, extra: { scp?: string; roles?: readonly string[]; oid?: string }, appId: string, idtyp: "app" | "user"): string =>
-    tokens.issueAccessToken({ aud: "https://graph.microsoft.com", tid: tenantId, appid: appId, idtyp, ...extra }, 3600).token;
+  const issue = (
+    tenantId: string,
+    extra: { scp?: string; roles?: readonly string[]; oid?: string },
+    appId: string,
+    idtyp: "app" | "user",
+  ): string => tokens.issueAccessToken({ aud: "https://graph.microsoft.com", tid: tenantId, appid: appId, idtyp, ...extra }, 3600).token;
   return {
     ctx,
     world,

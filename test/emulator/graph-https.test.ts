@@ -35,7 +35,12 @@ async function appToken(tenantId: string): Promise<string> {
   return body.access_token as string;
 }
 
-async function graph(method: string, url: string, token: string, body?: unknown): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+async function graph(
+  method: string,
+  url: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
   const r = await request(`${emulator.baseUrl}${url}`, {
     method: method as "GET",
     dispatcher,
@@ -78,11 +83,19 @@ describe("Graph over HTTPS with tokens from the token endpoint", () => {
 
   it("answers a $batch with 200, an inner 429 carrying Retry-After, and a 424 for its dependent", async () => {
     const token = await appToken(DEMO.healthy.tenantId);
-    emulator.setFaults({ rules: [{ kind: "throttle", service: "graph", scope: "inner", count: 1, retryAfterSeconds: 0.25, method: "POST" }] });
+    emulator.setFaults({
+      rules: [{ kind: "throttle", service: "graph", scope: "inner", count: 1, retryAfterSeconds: 0.25, method: "POST" }],
+    });
     try {
       const r = await graph("POST", "/v1.0/$batch", token, {
         requests: [
-          { id: "1", method: "POST", url: "/servicePrincipals", headers: { "Content-Type": "application/json" }, body: { appId: DEFENDER } },
+          {
+            id: "1",
+            method: "POST",
+            url: "/servicePrincipals",
+            headers: { "Content-Type": "application/json" },
+            body: { appId: DEFENDER },
+          },
           { id: "2", method: "GET", url: `/servicePrincipals(appId='${DEFENDER}')`, dependsOn: ["1"] },
           { id: "3", method: "GET", url: "/subscribedSkus" },
         ],

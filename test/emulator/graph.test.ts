@@ -1,10 +1,28 @@
 import { grantId } from "../../src/emulator/state";
 import {
-  BASE_URL, CIPP, CIPP_SP, CUSTOMER, DEFENDER, GRAPH, GRAPH_SP, OTHER_APP, OTHER_CUSTOMER, PARTNER, ROLE,
-  createHarness, errorCode, json, type Harness,
+  BASE_URL,
+  CIPP,
+  CIPP_SP,
+  CUSTOMER,
+  DEFENDER,
+  GRAPH,
+  GRAPH_SP,
+  OTHER_APP,
+  OTHER_CUSTOMER,
+  PARTNER,
+  ROLE,
+  createHarness,
+  errorCode,
+  json,
+  type Harness,
 } from "./graph-harness";
 
-const ALL = ["Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "Organization.Read.All"];
+const ALL = [
+  "Application.ReadWrite.All",
+  "AppRoleAssignment.ReadWrite.All",
+  "DelegatedPermissionGrant.ReadWrite.All",
+  "Organization.Read.All",
+];
 
 let h: Harness;
 let token: string;
@@ -27,8 +45,14 @@ describe("servicePrincipals", () => {
   });
 
   it("filters with appId in (...) and answers an empty list when nothing matches", async () => {
-    const both = await h.send("GET", `/v1.0/servicePrincipals?$filter=appId in ('${GRAPH}','${CIPP}','${DEFENDER}')&$select=appId`, { token });
-    expect(json(both)["value"].map((s: any) => s.appId).sort()).toEqual([GRAPH, CIPP].sort());
+    const both = await h.send("GET", `/v1.0/servicePrincipals?$filter=appId in ('${GRAPH}','${CIPP}','${DEFENDER}')&$select=appId`, {
+      token,
+    });
+    expect(
+      json(both)
+        ["value"].map((s: any) => s.appId)
+        .sort(),
+    ).toEqual([GRAPH, CIPP].sort());
     expect(json(both)["value"][0]).toEqual({ appId: expect.any(String) });
     expect(json(both)["@odata.context"]).toBe(`${BASE_URL}/v1.0/$metadata#servicePrincipals(appId)`);
     const none = await h.send("GET", `/v1.0/servicePrincipals?$filter=appId eq '${DEFENDER}'`, { token });
@@ -39,14 +63,18 @@ describe("servicePrincipals", () => {
     const sixteen = Array.from({ length: 16 }, (_, i) => `'00000000-0000-0000-0000-${String(i).padStart(12, "0")}'`).join(",");
     const tooMany = await h.send("GET", `/v1.0/servicePrincipals?$filter=appId in (${sixteen})`, { token });
     expect(tooMany.status).toBe(400);
-    expect(json(tooMany).error.message).toBe("Too many child clauses specified in search filter expression containing 'OR' operators: 16. Max allowed: 15.");
+    expect(json(tooMany).error.message).toBe(
+      "Too many child clauses specified in search filter expression containing 'OR' operators: 16. Max allowed: 15.",
+    );
 
     const select = await h.send("GET", "/v1.0/servicePrincipals?$select=id,colour", { token });
     expect(select.status).toBe(400);
     expect(json(select).error.message).toBe("Could not find a property named 'colour' on type 'microsoft.graph.servicePrincipal'.");
 
     // startswith on displayName is a default query ("List servicePrincipals"): no header needed.
-    const startsWith = await h.send("GET", "/v1.0/servicePrincipals?$filter=startswith(displayName,'Micro')&$select=displayName", { token });
+    const startsWith = await h.send("GET", "/v1.0/servicePrincipals?$filter=startswith(displayName,'Micro')&$select=displayName", {
+      token,
+    });
     expect([startsWith.status, json(startsWith).value]).toEqual([200, [{ displayName: "Microsoft Graph" }]]);
     // ne and endswith are advanced queries: refused without ConsistencyLevel: eventual and $count=true.
     const ne = await h.send("GET", "/v1.0/servicePrincipals?$filter=displayName ne 'CIPP-SAM'", { token });
@@ -62,10 +90,15 @@ describe("servicePrincipals", () => {
   });
 
   it("pages with @odata.nextLink carrying $skiptoken and the original options", async () => {
-    for (let i = 0; i < 3; i++) h.world.tenants.get(CUSTOMER)?.servicePrincipals.set(`dddddddd-0000-4000-8000-00000000000${i}`, {
-      id: `dddddddd-0000-4000-8000-00000000000${i}`, appId: `eeeeeeee-0000-4000-8000-00000000000${i}`, displayName: `Extra ${i}`,
-      appOwnerOrganizationId: PARTNER, createdAt: 0, visibleAt: 0,
-    });
+    for (let i = 0; i < 3; i++)
+      h.world.tenants.get(CUSTOMER)?.servicePrincipals.set(`dddddddd-0000-4000-8000-00000000000${i}`, {
+        id: `dddddddd-0000-4000-8000-00000000000${i}`,
+        appId: `eeeeeeee-0000-4000-8000-00000000000${i}`,
+        displayName: `Extra ${i}`,
+        appOwnerOrganizationId: PARTNER,
+        createdAt: 0,
+        visibleAt: 0,
+      });
     const seen: string[] = [];
     let url: string | undefined = "/v1.0/servicePrincipals?$top=2&$select=id";
     let pages = 0;
@@ -95,7 +128,11 @@ describe("servicePrincipals", () => {
     expect(json(byKey)).toMatchObject({ id: GRAPH_SP, appId: GRAPH });
     const missing = await h.send("GET", `/v1.0/servicePrincipals(appId='${DEFENDER}')`, { token });
     expect([missing.status, errorCode(missing)]).toEqual([404, "Request_ResourceNotFound"]);
-    expect(json(missing).error.innerError).toEqual({ date: "2026-11-26T10:00:00", "request-id": expect.any(String), "client-request-id": expect.any(String) });
+    expect(json(missing).error.innerError).toEqual({
+      date: "2026-11-26T10:00:00",
+      "request-id": expect.any(String),
+      "client-request-id": expect.any(String),
+    });
   });
 
   it("matches appIds without regard to case, as the directory compares GUIDs", async () => {
@@ -110,10 +147,16 @@ describe("servicePrincipals", () => {
   it("creates (201), refuses a duplicate (409), an unknown appId (400) and an unlicensed workload (400)", async () => {
     const created = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: DEFENDER } });
     expect(created.status).toBe(201);
-    expect(json(created)).toMatchObject({ appId: DEFENDER, displayName: "WindowsDefenderATP", appOwnerOrganizationId: "f8cdef31-a31e-4b4a-93e4-5f571e91255a" });
+    expect(json(created)).toMatchObject({
+      appId: DEFENDER,
+      displayName: "WindowsDefenderATP",
+      appOwnerOrganizationId: "f8cdef31-a31e-4b4a-93e4-5f571e91255a",
+    });
     const dup = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: DEFENDER } });
     expect([dup.status, errorCode(dup)]).toEqual([409, "Request_MultipleObjectsWithSameKeyValue"]);
-    expect(json(dup).error.message).toBe(`The service principal cannot be created, updated, or restored because the service principal name ${DEFENDER} is already in use.`);
+    expect(json(dup).error.message).toBe(
+      `The service principal cannot be created, updated, or restored because the service principal name ${DEFENDER} is already in use.`,
+    );
     const unknown = "99999999-0000-4000-8000-000000000000";
     const bad = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: unknown } });
     expect(json(bad).error.message).toBe(`The appId '${unknown}' of the service principal does not reference a valid application object.`);
@@ -146,7 +189,14 @@ describe("appRoleAssignments", () => {
     // appRoleAssignment.resourceId is an Edm.Guid: the GUID is written bare.
     const r = await h.send("GET", `${path}?$filter=resourceId eq ${GRAPH_SP}`, { token });
     expect(json(r)["value"]).toEqual([
-      expect.objectContaining({ principalId: CIPP_SP, resourceId: GRAPH_SP, appRoleId: ROLE.directoryReadAll, principalType: "ServicePrincipal", principalDisplayName: "CIPP-SAM", resourceDisplayName: "Microsoft Graph" }),
+      expect.objectContaining({
+        principalId: CIPP_SP,
+        resourceId: GRAPH_SP,
+        appRoleId: ROLE.directoryReadAll,
+        principalType: "ServicePrincipal",
+        principalDisplayName: "CIPP-SAM",
+        resourceDisplayName: "Microsoft Graph",
+      }),
     ]);
     expect(r.headers?.["x-ms-resource-unit"]).toBe("2");
     const other = await h.send("GET", `${path}?$filter=resourceId eq ${CIPP_SP}`, { token });
@@ -163,23 +213,37 @@ describe("appRoleAssignments", () => {
     const scope = await h.send("POST", path, { token, body: assign(ROLE.userReadScope) });
     expect([scope.status, json(scope).error.message]).toEqual([400, "Permission being assigned was not found on application"]);
 
-    const resourceSide = await h.send("POST", `/v1.0/servicePrincipals/${GRAPH_SP}/appRoleAssignedTo`, { token, body: assign(ROLE.appRoleAssignmentReadWriteAll) });
+    const resourceSide = await h.send("POST", `/v1.0/servicePrincipals/${GRAPH_SP}/appRoleAssignedTo`, {
+      token,
+      body: assign(ROLE.appRoleAssignmentReadWriteAll),
+    });
     expect(resourceSide.status).toBe(201);
     const cippQuirk = await h.send("DELETE", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignedTo/${json(resourceSide).id}`, { token });
     expect(cippQuirk.status).toBe(204);
-    const quirkCreate = await h.send("POST", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignedTo`, { token, body: assign(ROLE.appRoleAssignmentReadWriteAll) });
+    const quirkCreate = await h.send("POST", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignedTo`, {
+      token,
+      body: assign(ROLE.appRoleAssignmentReadWriteAll),
+    });
     expect(quirkCreate.status).toBe(201);
     const list = await h.send("GET", `/v1.0/servicePrincipals(appId='${GRAPH}')/appRoleAssignedTo`, { token });
-    expect(json(list)["value"].map((a: any) => a.appRoleId).sort()).toEqual(
-      [ROLE.applicationReadWriteAll, ROLE.appRoleAssignmentReadWriteAll, ROLE.directoryReadAll].sort(),
-    );
+    expect(
+      json(list)
+        ["value"].map((a: any) => a.appRoleId)
+        .sort(),
+    ).toEqual([ROLE.applicationReadWriteAll, ROLE.appRoleAssignmentReadWriteAll, ROLE.directoryReadAll].sort());
   });
 
   it("answers 404 for an unknown principal or resource, and deletes (204) then 404", async () => {
     const ghost = "12345678-0000-4000-8000-000000000000";
-    const noResource = await h.send("POST", path, { token, body: { principalId: CIPP_SP, resourceId: ghost, appRoleId: ROLE.directoryReadAll } });
+    const noResource = await h.send("POST", path, {
+      token,
+      body: { principalId: CIPP_SP, resourceId: ghost, appRoleId: ROLE.directoryReadAll },
+    });
     expect([noResource.status, errorCode(noResource)]).toEqual([404, "Request_ResourceNotFound"]);
-    const noPrincipal = await h.send("POST", `/v1.0/servicePrincipals/${ghost}/appRoleAssignments`, { token, body: assign(ROLE.directoryReadAll) });
+    const noPrincipal = await h.send("POST", `/v1.0/servicePrincipals/${ghost}/appRoleAssignments`, {
+      token,
+      body: assign(ROLE.directoryReadAll),
+    });
     expect(noPrincipal.status).toBe(404);
     const existing = [...(h.world.tenants.get(CUSTOMER)?.appRoleAssignments.keys() ?? [])][0];
     const del = await h.send("DELETE", `${path}/${existing}`, { token });
@@ -193,7 +257,9 @@ describe("oauth2PermissionGrants", () => {
   const existingId = grantId(CIPP_SP, GRAPH_SP);
 
   it("lists by clientId eq (2 RU), through the navigation, and gets by id", async () => {
-    const r = await h.send("GET", `/v1.0/oauth2PermissionGrants?$filter=clientId eq '${CIPP_SP}' and consentType eq 'AllPrincipals'`, { token });
+    const r = await h.send("GET", `/v1.0/oauth2PermissionGrants?$filter=clientId eq '${CIPP_SP}' and consentType eq 'AllPrincipals'`, {
+      token,
+    });
     expect(json(r)["value"]).toEqual([
       {
         "@odata.id": `${BASE_URL}/v2/${CUSTOMER}/oauth2PermissionGrants/${existingId}`,
@@ -220,7 +286,11 @@ describe("oauth2PermissionGrants", () => {
     expect(created.status).toBe(201);
     expect(json(created).id).toBe(existingId);
     const dup = await h.send("POST", "/v1.0/oauth2PermissionGrants", { token, body: { ...body, scope: "Directory.Read.All" } });
-    expect([dup.status, errorCode(dup), json(dup).error.message]).toEqual([409, "Request_MultipleObjectsWithSameKeyValue", "Permission entry already exists."]);
+    expect([dup.status, errorCode(dup), json(dup).error.message]).toEqual([
+      409,
+      "Request_MultipleObjectsWithSameKeyValue",
+      "Permission entry already exists.",
+    ]);
     const patched = await h.send("PATCH", `/v1.0/oauth2PermissionGrants/${existingId}`, { token, body: { scope: "Directory.Read.All" } });
     expect(patched.status).toBe(204);
     expect(tenant?.grants.get(existingId)?.scope).toBe("Directory.Read.All");
@@ -273,7 +343,9 @@ describe("tenant information", () => {
       token: h.appToken(CUSTOMER, ["DelegatedAdminRelationship.Read.All"]),
     });
     expect(json(customerSide)["value"]).toEqual([]);
-    const denied = await h.send("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships", { token: h.appToken(PARTNER, ["Directory.Read.All"]) });
+    const denied = await h.send("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships", {
+      token: h.appToken(PARTNER, ["Directory.Read.All"]),
+    });
     expect([denied.status, errorCode(denied)]).toEqual([403, "Authorization_RequestDenied"]);
   });
 });

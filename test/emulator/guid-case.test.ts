@@ -45,7 +45,10 @@ beforeAll(async () => {
   const cert = await generate([{ name: "commonName", value: "cipp-sam assertion" }], { keySize: 2048, algorithm: "sha256" });
   certificate = { pem: cert.cert, privateKey: cert.private };
   const spec = demoWorld();
-  const world: WorldSpec = upperGuids({ ...spec, applications: spec.applications.map((a) => ({ ...a, certificates: [{ certificatePem: cert.cert }] })) });
+  const world: WorldSpec = upperGuids({
+    ...spec,
+    applications: spec.applications.map((a) => ({ ...a, certificates: [{ certificatePem: cert.cert }] })),
+  });
   expect(world.partnerTenantId).toBe(up(DEMO.partner.tenantId));
   emu = await startEmulator({ world });
   agent = trustingAgent(emu.caCertificatePem);
@@ -78,7 +81,10 @@ async function delegatedToken(tenantSegment: string, scope: string, clientId: st
 }
 
 const graph = (method: string, path: string, token: string, body?: unknown) =>
-  call<any>(agent, method, `${emu.baseUrl}/v1.0${path}`, { headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { body }) });
+  call<any>(agent, method, `${emu.baseUrl}/v1.0${path}`, {
+    headers: { authorization: `Bearer ${token}` },
+    ...(body === undefined ? {} : { body }),
+  });
 const snapshot = async (tenantId: string) => (await call<any>(agent, "GET", `${emu.baseUrl}/_emulator/tenants/${tenantId}`)).body;
 const spIdOf = async (tenantId: string, appId: string): Promise<string> =>
   (await snapshot(tenantId)).servicePrincipals.find((s: { appId: string }) => s.appId === appId).id as string;
@@ -116,7 +122,11 @@ describe("token endpoint", () => {
       body: new URLSearchParams({ grant_type: "client_credentials", scope: "https://graph.microsoft.com/.default" }).toString(),
     });
     expect(basic.status).toBe(200);
-    const delegated = await delegatedToken(up(DEMO.partner.tenantId), "https://api.partnercenter.microsoft.com/.default", up(DEMO_CREDENTIALS.clientId));
+    const delegated = await delegatedToken(
+      up(DEMO.partner.tenantId),
+      "https://api.partnercenter.microsoft.com/.default",
+      up(DEMO_CREDENTIALS.clientId),
+    );
     expect(claimsOf(delegated)).toMatchObject({ tid: DEMO.partner.tenantId, appid: DEMO.applicationId, oid: DEMO.user.id });
   });
 
@@ -144,13 +154,23 @@ describe("Graph", () => {
     expect([byKey.status, byKey.body.id, byKey.body.appId]).toEqual([200, cippSp, DEMO.applicationId]);
     const byId = await graph("GET", `/servicePrincipals/${up(cippSp)}?$select=id,appId`, token);
     expect([byId.status, byId.body.id, byId.body.appId]).toEqual([200, cippSp, DEMO.applicationId]);
-    const filtered = await graph("GET", `/servicePrincipals?$filter=${encodeURIComponent(`appId in ('${up(GRAPH_APP)}', '${up(DEMO.applicationId)}')`)}`, token);
+    const filtered = await graph(
+      "GET",
+      `/servicePrincipals?$filter=${encodeURIComponent(`appId in ('${up(GRAPH_APP)}', '${up(DEMO.applicationId)}')`)}`,
+      token,
+    );
     expect(filtered.body.value.map((s: { appId: string }) => s.appId).sort()).toEqual([GRAPH_APP, DEMO.applicationId].sort());
     // resourceId is the filterable Edm.Guid of an app role assignment (principalId is not).
     const graphSp = await spIdOf(DEMO.drifted.tenantId, GRAPH_APP);
-    const assignments = await graph("GET", `/servicePrincipals/${up(cippSp)}/appRoleAssignments?$filter=${encodeURIComponent(`resourceId eq ${up(graphSp)}`)}`, token);
+    const assignments = await graph(
+      "GET",
+      `/servicePrincipals/${up(cippSp)}/appRoleAssignments?$filter=${encodeURIComponent(`resourceId eq ${up(graphSp)}`)}`,
+      token,
+    );
     expect(assignments.status).toBe(200);
-    const held = (await snapshot(DEMO.drifted.tenantId)).appRoleAssignments.filter((a: any) => a.principalId === cippSp && a.resourceId === graphSp);
+    const held = (await snapshot(DEMO.drifted.tenantId)).appRoleAssignments.filter(
+      (a: any) => a.principalId === cippSp && a.resourceId === graphSp,
+    );
     expect(held.length).toBeGreaterThan(0);
     expect(assignments.body.value.length).toBe(held.length);
   });
@@ -217,17 +237,27 @@ describe("Partner Center", () => {
     const token = await delegatedToken(DEMO.partner.tenantId, "https://api.partnercenter.microsoft.com/.default");
     const posted = await call(agent, "POST", `${emu.baseUrl}/v1/customers/${up(DEMO.fresh.tenantId)}/applicationconsents`, {
       headers: { authorization: `Bearer ${token}` },
-      body: { ApplicationId: up(DEMO.applicationId), ApplicationGrants: [{ EnterpriseApplicationId: up(GRAPH_APP), Scope: "Directory.Read.All" }] },
+      body: {
+        ApplicationId: up(DEMO.applicationId),
+        ApplicationGrants: [{ EnterpriseApplicationId: up(GRAPH_APP), Scope: "Directory.Read.All" }],
+      },
     });
     expect(posted.status).toBe(201);
     const after = await snapshot(DEMO.fresh.tenantId);
     const cippSp = after.servicePrincipals.find((s: any) => s.appId === DEMO.applicationId);
     expect(cippSp).toBeDefined();
-    expect(after.grants.filter((g: any) => g.clientAppId === DEMO.applicationId).map((g: any) => [g.resourceAppId, g.scope])).toEqual([[GRAPH_APP, "Directory.Read.All"]]);
+    expect(after.grants.filter((g: any) => g.clientAppId === DEMO.applicationId).map((g: any) => [g.resourceAppId, g.scope])).toEqual([
+      [GRAPH_APP, "Directory.Read.All"],
+    ]);
 
-    const removed = await call(agent, "DELETE", `${emu.baseUrl}/v1/customers/${up(DEMO.fresh.tenantId)}/applicationconsents/${up(DEMO.applicationId)}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const removed = await call(
+      agent,
+      "DELETE",
+      `${emu.baseUrl}/v1/customers/${up(DEMO.fresh.tenantId)}/applicationconsents/${up(DEMO.applicationId)}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     expect(removed.status).toBe(200);
     expect((await snapshot(DEMO.fresh.tenantId)).servicePrincipals.some((s: any) => s.appId === DEMO.applicationId)).toBe(false);
   });

@@ -22,7 +22,13 @@ async function stop(): Promise<void> {
 async function tokenFor(tenantId: string, scope = PC_SCOPE): Promise<string> {
   const r = await call<{ access_token: string }>(agent, "POST", `${emu.baseUrl}/${tenantId}/oauth2/v2.0/token`, {
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ client_id: DEMO_CREDENTIALS.clientId, client_secret: DEMO_CREDENTIALS.clientSecret, grant_type: "refresh_token", refresh_token: DEMO_CREDENTIALS.refreshToken, scope }).toString(),
+    body: new URLSearchParams({
+      client_id: DEMO_CREDENTIALS.clientId,
+      client_secret: DEMO_CREDENTIALS.clientSecret,
+      grant_type: "refresh_token",
+      refresh_token: DEMO_CREDENTIALS.refreshToken,
+      scope,
+    }).toString(),
   });
   if (r.status !== 200) throw new Error(`token: ${JSON.stringify(r.body)}`);
   return r.body.access_token;
@@ -34,10 +40,15 @@ const consentBody = (grants: { resource: string; scope: string }[]) => ({
 });
 
 function post(customer: string, token: string, body: unknown, headers: Record<string, string> = {}) {
-  return call(agent, "POST", `${emu.baseUrl}/v1/customers/${customer}/applicationconsents`, { headers: { authorization: `Bearer ${token}`, accept: "application/json", ...headers }, body });
+  return call(agent, "POST", `${emu.baseUrl}/v1/customers/${customer}/applicationconsents`, {
+    headers: { authorization: `Bearer ${token}`, accept: "application/json", ...headers },
+    body,
+  });
 }
 function del(customer: string, token: string, appId = DEMO.applicationId) {
-  return call(agent, "DELETE", `${emu.baseUrl}/v1/customers/${customer}/applicationconsents/${appId}`, { headers: { authorization: `Bearer ${token}` } });
+  return call(agent, "DELETE", `${emu.baseUrl}/v1/customers/${customer}/applicationconsents/${appId}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
 }
 const snapshot = async (tenantId: string) => (await call(agent, "GET", `${emu.baseUrl}/_emulator/tenants/${tenantId}`)).body as any;
 
@@ -51,7 +62,10 @@ describe("Partner Center application consents", () => {
       { resource: GRAPH_APP, scope: "Directory.Read.All,Policy.Read.All" },
       { resource: EXCHANGE_APP, scope: "Exchange.Manage" },
     ]);
-    const r = await post(DEMO.fresh.tenantId, token, body, { "MS-CorrelationId": "c0ffee00-0000-4000-8000-000000000001", "MS-RequestId": "c0ffee00-0000-4000-8000-000000000002" });
+    const r = await post(DEMO.fresh.tenantId, token, body, {
+      "MS-CorrelationId": "c0ffee00-0000-4000-8000-000000000001",
+      "MS-RequestId": "c0ffee00-0000-4000-8000-000000000002",
+    });
     expect(r.status).toBe(201);
     expect(r.body).toEqual(body);
     expect(r.headers["ms-correlationid"]).toBe("c0ffee00-0000-4000-8000-000000000001");
@@ -60,13 +74,19 @@ describe("Partner Center application consents", () => {
     expect(snap.servicePrincipals.map((s: any) => s.appId)).toContain(DEMO.applicationId);
     const grants = snap.grants.filter((g: any) => g.clientAppId === DEMO.applicationId);
     expect(grants.map((g: any) => [g.resourceAppId, g.scope, g.consentType]).sort()).toEqual(
-      [[GRAPH_APP, "Directory.Read.All Policy.Read.All", "AllPrincipals"], [EXCHANGE_APP, "Exchange.Manage", "AllPrincipals"]].sort(),
+      [
+        [GRAPH_APP, "Directory.Read.All Policy.Read.All", "AllPrincipals"],
+        [EXCHANGE_APP, "Exchange.Manage", "AllPrincipals"],
+      ].sort(),
     );
   });
 
   it("answers 409 'Permission entry already exists.' for an existing grant, without merging", async () => {
     const token = await tokenFor(DEMO.partner.tenantId);
-    const graphGrant = async () => (await snapshot(DEMO.healthy.tenantId)).grants.find((g: any) => g.clientAppId === DEMO.applicationId && g.resourceAppId === GRAPH_APP);
+    const graphGrant = async () =>
+      (await snapshot(DEMO.healthy.tenantId)).grants.find(
+        (g: any) => g.clientAppId === DEMO.applicationId && g.resourceAppId === GRAPH_APP,
+      );
     const before = await graphGrant();
     // A scope the grant lacks: a merge would add it.
     expect(before.scope.split(" ")).not.toContain("Directory.Read.All");
@@ -79,8 +99,27 @@ describe("Partner Center application consents", () => {
   it("answers 400 naming the missing resource service principal, and writes nothing", async () => {
     const token = await tokenFor(DEMO.partner.tenantId);
     const spec = demoWorld();
-    await emu.loadWorld({ ...spec, tenants: spec.tenants.map((t) => (t.tenantId === DEMO.unlicensed.tenantId ? { ...t, servicePrincipals: (t.servicePrincipals ?? []).filter((s) => s.appId !== DEMO.applicationId), appRoleAssignments: [], grants: [] } : t)) });
-    const r = await post(DEMO.unlicensed.tenantId, token, consentBody([{ resource: GRAPH_APP, scope: "Directory.Read.All" }, { resource: DEFENDER_APP, scope: "user_impersonation" }]));
+    await emu.loadWorld({
+      ...spec,
+      tenants: spec.tenants.map((t) =>
+        t.tenantId === DEMO.unlicensed.tenantId
+          ? {
+              ...t,
+              servicePrincipals: (t.servicePrincipals ?? []).filter((s) => s.appId !== DEMO.applicationId),
+              appRoleAssignments: [],
+              grants: [],
+            }
+          : t,
+      ),
+    });
+    const r = await post(
+      DEMO.unlicensed.tenantId,
+      token,
+      consentBody([
+        { resource: GRAPH_APP, scope: "Directory.Read.All" },
+        { resource: DEFENDER_APP, scope: "user_impersonation" },
+      ]),
+    );
     expect(r.status).toBe(400);
     expect((r.body as any).description).toBe(
       `The app is trying to access a service '${DEFENDER_APP}' (WindowsDefenderATP) that your organization '${DEMO.unlicensed.defaultDomain}' lacks a service principal for. Contact your IT Admin to review the configuration of your service subscriptions or consent to the application in order to create the required service principal.`,

@@ -56,14 +56,24 @@ it("counts a $batch once and each of its items as an inner request, with status 
     { id: "b", method: "GET", url: "/servicePrincipals?$top=1&$select=id" },
     { id: "c", method: "GET", url: `/servicePrincipals(appId='${GRAPH_APP}')`, dependsOn: ["a"] },
     { id: "d", method: "GET", url: "/subscribedSkus" },
-    { id: "e", method: "POST", url: "/servicePrincipals", headers: { "content-type": "application/json", authorization: `Bearer ${MARKER}` }, body: { appId: MARKER } },
+    {
+      id: "e",
+      method: "POST",
+      url: "/servicePrincipals",
+      headers: { "content-type": "application/json", authorization: `Bearer ${MARKER}` },
+      body: { appId: MARKER },
+    },
   ]);
   expect(answer.status).toBe(200);
   const statuses = Object.fromEntries(answer.body.responses.map((r: { id: string; status: number }) => [r.id, r.status]));
   expect(statuses).toEqual({ a: 429, b: 200, c: 424, d: 503, e: 400 });
 
   const counted = await summary(true);
-  expect([counted.total, counted.byService, counted.counts.map((c) => [c.method, c.path, c.count])]).toEqual([1, { graph: 1 }, [["POST", "/v1.0/$batch", 1]]]);
+  expect([counted.total, counted.byService, counted.counts.map((c) => [c.method, c.path, c.count])]).toEqual([
+    1,
+    { graph: 1 },
+    [["POST", "/v1.0/$batch", 1]],
+  ]);
   expect(counted.inner.total).toBe(5);
   expect(counted.inner.byFault).toEqual({ throttle: 1, unavailable: 1 });
   expect(counted.inner.counts.map((c) => [c.service, c.tenantId, c.method, c.path, c.count])).toEqual([
@@ -91,7 +101,9 @@ it("counts a $batch once and each of its items as an inner request, with status 
 
 it("counts no inner request when a fault answers the $batch itself, and forgets inner counts on reset", async () => {
   await batch([{ id: "1", method: "GET", url: "/subscribedSkus" }]);
-  await call(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, { body: { rules: [{ kind: "throttle", service: "graph", scope: "outer", count: 1 }] } });
+  await call(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, {
+    body: { rules: [{ kind: "throttle", service: "graph", scope: "outer", count: 1 }] },
+  });
   expect((await batch([{ id: "1", method: "GET", url: "/subscribedSkus" }])).status).toBe(429);
 
   const counted = await summary(true);
@@ -106,7 +118,14 @@ it("counts no inner request when a fault answers the $batch itself, and forgets 
 });
 
 it("counts no inner request for a malformed $batch", async () => {
-  expect((await batch([{ id: "1", method: "GET", url: "/subscribedSkus" }, { id: "1", method: "GET", url: "/subscribedSkus" }])).status).toBe(400);
+  expect(
+    (
+      await batch([
+        { id: "1", method: "GET", url: "/subscribedSkus" },
+        { id: "1", method: "GET", url: "/subscribedSkus" },
+      ])
+    ).status,
+  ).toBe(400);
   const counted = await summary(true);
   expect([counted.total, counted.inner.total, counted.log?.[0]?.inner]).toEqual([1, 0, undefined]);
 });

@@ -23,14 +23,24 @@ beforeEach(async () => {
 
 const form = (tenant: string) => ({
   headers: { "content-type": "application/x-www-form-urlencoded" },
-  body: new URLSearchParams({ client_id: DEMO_CREDENTIALS.clientId, client_secret: DEMO_CREDENTIALS.clientSecret, grant_type: "client_credentials", scope: GRAPH }).toString(),
+  body: new URLSearchParams({
+    client_id: DEMO_CREDENTIALS.clientId,
+    client_secret: DEMO_CREDENTIALS.clientSecret,
+    grant_type: "client_credentials",
+    scope: GRAPH,
+  }).toString(),
 });
 const token = (tenant: string, a: Agent = agent) => call(a, "POST", `${emu.baseUrl}/${tenant}/oauth2/v2.0/token`, form(tenant));
 
 describe("faults", () => {
   it("throttles the next N matching requests, with and without (fractional) Retry-After", async () => {
     await call(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, {
-      body: { rules: [{ kind: "throttle", service: "login", count: 1, retryAfterSeconds: 0.25 }, { kind: "throttle", service: "login", count: 1, retryAfterSeconds: null }] },
+      body: {
+        rules: [
+          { kind: "throttle", service: "login", count: 1, retryAfterSeconds: 0.25 },
+          { kind: "throttle", service: "login", count: 1, retryAfterSeconds: null },
+        ],
+      },
     });
     const a = await token(DEMO.healthy.tenantId);
     const b = await token(DEMO.healthy.tenantId);
@@ -42,8 +52,19 @@ describe("faults", () => {
   });
 
   it("answers 503 in each service's own envelope", async () => {
-    await call(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, { body: { rules: [{ kind: "unavailable", service: "partnerCenter", count: 1, retryAfterSeconds: 3 }, { kind: "throttle", service: "graph", count: 1 }] } });
-    const pc = await call(agent, "DELETE", `${emu.baseUrl}/v1/customers/${DEMO.healthy.tenantId}/applicationconsents/${DEMO.applicationId}`);
+    await call(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, {
+      body: {
+        rules: [
+          { kind: "unavailable", service: "partnerCenter", count: 1, retryAfterSeconds: 3 },
+          { kind: "throttle", service: "graph", count: 1 },
+        ],
+      },
+    });
+    const pc = await call(
+      agent,
+      "DELETE",
+      `${emu.baseUrl}/v1/customers/${DEMO.healthy.tenantId}/applicationconsents/${DEMO.applicationId}`,
+    );
     expect([pc.status, pc.headers["retry-after"], (pc.body as any).source]).toEqual([503, "3", "PartnerFD"]);
     const graph = await call(agent, "GET", `${emu.baseUrl}/v1.0/servicePrincipals`, { headers: { "client-request-id": "abc" } });
     expect(graph.status).toBe(429);
@@ -61,7 +82,10 @@ describe("faults", () => {
 
   it("stalls until the client gives up", async () => {
     await call(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, { body: { rules: [{ kind: "stall", service: "login", count: 1 }] } });
-    const stalled = call(agent, "POST", `${emu.baseUrl}/${DEMO.healthy.tenantId}/oauth2/v2.0/token`, { ...form(DEMO.healthy.tenantId), headersTimeout: 300 });
+    const stalled = call(agent, "POST", `${emu.baseUrl}/${DEMO.healthy.tenantId}/oauth2/v2.0/token`, {
+      ...form(DEMO.healthy.tenantId),
+      headersTimeout: 300,
+    });
     await expect(stalled).rejects.toThrow(/timeout/i);
     const counts = (await call(agent, "GET", `${emu.baseUrl}/_emulator/requests?log=1`)).body as any;
     expect(counts.log.map((e: any) => e.fault)).toEqual(["stall"]);
@@ -69,7 +93,9 @@ describe("faults", () => {
 
   it("fires probabilistic rules reproducibly with a seed", async () => {
     const run = async (): Promise<number[]> => {
-      await call(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, { body: { seed: 7, rules: [{ kind: "throttle", service: "login", probability: 0.5, retryAfterSeconds: 0 }] } });
+      await call(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, {
+        body: { seed: 7, rules: [{ kind: "throttle", service: "login", probability: 0.5, retryAfterSeconds: 0 }] },
+      });
       const out: number[] = [];
       for (let i = 0; i < 12; i++) out.push((await token(DEMO.healthy.tenantId)).status);
       return out;
@@ -104,12 +130,25 @@ describe("control API", () => {
   });
 
   it("moves the virtual clock: tokens expire after their lifetime", async () => {
-    const issued = await call<{ access_token: string; expires_in: number }>(agent, "POST", `${emu.baseUrl}/${DEMO.partner.tenantId}/oauth2/v2.0/token`, {
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ client_id: DEMO_CREDENTIALS.clientId, client_secret: DEMO_CREDENTIALS.clientSecret, grant_type: "refresh_token", refresh_token: DEMO_CREDENTIALS.refreshToken, scope: "https://api.partnercenter.microsoft.com/.default" }).toString(),
-    });
+    const issued = await call<{ access_token: string; expires_in: number }>(
+      agent,
+      "POST",
+      `${emu.baseUrl}/${DEMO.partner.tenantId}/oauth2/v2.0/token`,
+      {
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          client_id: DEMO_CREDENTIALS.clientId,
+          client_secret: DEMO_CREDENTIALS.clientSecret,
+          grant_type: "refresh_token",
+          refresh_token: DEMO_CREDENTIALS.refreshToken,
+          scope: "https://api.partnercenter.microsoft.com/.default",
+        }).toString(),
+      },
+    );
     const removeConsent = () =>
-      call(agent, "DELETE", `${emu.baseUrl}/v1/customers/${DEMO.fresh.tenantId}/applicationconsents/${DEMO.applicationId}`, { headers: { authorization: `Bearer ${issued.body.access_token}` } });
+      call(agent, "DELETE", `${emu.baseUrl}/v1/customers/${DEMO.fresh.tenantId}/applicationconsents/${DEMO.applicationId}`, {
+        headers: { authorization: `Bearer ${issued.body.access_token}` },
+      });
     const before = await removeConsent();
     const moved = await call(agent, "POST", `${emu.baseUrl}/_emulator/clock`, { body: { advanceMs: (issued.body.expires_in + 1) * 1000 } });
     expect(moved.status).toBe(200);
@@ -120,9 +159,17 @@ describe("control API", () => {
   });
 
   it("mints GitHub-style OIDC tokens like the Actions runner, also when the audience is appended with '&'", async () => {
-    const r = await call<{ value: string }>(agent, "GET", `${emu.baseUrl}/_emulator/github-oidc/token&audience=${encodeURIComponent("api://AzureADTokenExchange")}`);
+    const r = await call<{ value: string }>(
+      agent,
+      "GET",
+      `${emu.baseUrl}/_emulator/github-oidc/token&audience=${encodeURIComponent("api://AzureADTokenExchange")}`,
+    );
     const claims = JSON.parse(Buffer.from(r.body.value.split(".")[1] ?? "", "base64url").toString("utf8"));
-    expect(claims).toMatchObject({ iss: "https://token.actions.githubusercontent.com", aud: "api://AzureADTokenExchange", sub: "repo:contoso-msp/cipp-permissions:ref:refs/heads/main" });
+    expect(claims).toMatchObject({
+      iss: "https://token.actions.githubusercontent.com",
+      aud: "api://AzureADTokenExchange",
+      sub: "repo:contoso-msp/cipp-permissions:ref:refs/heads/main",
+    });
   });
 
   it("loads a world, rejecting an invalid one with its problems", async () => {

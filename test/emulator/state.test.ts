@@ -1,12 +1,5 @@
 import { randomIds } from "../../src/emulator/ids";
-import {
-  WorldSpecError,
-  assignmentId,
-  canInstantiate,
-  grantId,
-  loadWorld,
-  snapshotTenant,
-} from "../../src/emulator/state";
+import { WorldSpecError, assignmentId, canInstantiate, grantId, loadWorld, snapshotTenant } from "../../src/emulator/state";
 import type { WorldSpec } from "../../src/emulator/world";
 
 const clock = { now: () => Date.UTC(2026, 0, 1) };
@@ -72,9 +65,13 @@ describe("loadWorld", () => {
     const world = loadWorld(spec(), clock, randomIds);
     const snap = snapshotTenant(world, CUSTOMER);
     expect(snap?.servicePrincipals.map((s) => s.appId).sort()).toEqual([GRAPH, APP].sort());
-    expect(snap?.appRoleAssignments).toEqual([expect.objectContaining({ principalAppId: APP, resourceAppId: GRAPH, appRoleValue: "AuditLog.Read.All" })]);
+    expect(snap?.appRoleAssignments).toEqual([
+      expect.objectContaining({ principalAppId: APP, resourceAppId: GRAPH, appRoleValue: "AuditLog.Read.All" }),
+    ]);
     const grant = snap?.grants[0];
-    expect(grant).toEqual(expect.objectContaining({ clientAppId: APP, resourceAppId: GRAPH, scope: "Policy.Read.All", consentType: "AllPrincipals" }));
+    expect(grant).toEqual(
+      expect.objectContaining({ clientAppId: APP, resourceAppId: GRAPH, scope: "Policy.Read.All", consentType: "AllPrincipals" }),
+    );
     expect(grant?.id).toBe(grantId(grant?.clientId ?? "", grant?.resourceId ?? ""));
     expect(world.behaviour.consentDeleteRemovesServicePrincipal).toBe(true);
   });
@@ -111,9 +108,7 @@ describe("loadWorld", () => {
   });
 
   it("rejects a structurally invalid spec with the path of the problem", () => {
-    expect(() => loadWorld({ ...spec(), tenants: [{ tenantId: 3 }] } as unknown as WorldSpec, clock, randomIds)).toThrow(
-      /\/tenants\/0/,
-    );
+    expect(() => loadWorld({ ...spec(), tenants: [{ tenantId: 3 }] } as unknown as WorldSpec, clock, randomIds)).toThrow(/\/tenants\/0/);
   });
 });
 

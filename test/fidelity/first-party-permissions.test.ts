@@ -34,7 +34,10 @@ function essentials(p: PublishedPermission | FixturePermission, kind: "appRoles"
 }
 
 /** The permissions of `published` the emulator must hold, keyed by id, with what must agree. */
-function expectedById(published: readonly PublishedPermission[], kind: "appRoles" | "oauth2PermissionScopes"): Map<string, Record<string, unknown>> {
+function expectedById(
+  published: readonly PublishedPermission[],
+  kind: "appRoles" | "oauth2PermissionScopes",
+): Map<string, Record<string, unknown>> {
   return new Map(published.map((p) => [p.id, essentials(p, kind)]));
 }
 
@@ -88,7 +91,11 @@ describeWithSharedData(
       const { requiredResourceAccess, additionalPermissions } = cippManifest();
       const askedApps = new Set([...requiredResourceAccess, ...additionalPermissions].map((r) => r.resourceAppId));
       for (const app of extra) {
-        expect({ appId: app.appId, askedByCipp: askedApps.has(app.appId), appRoles: app.appRoles }).toEqual({ appId: app.appId, askedByCipp: true, appRoles: [] });
+        expect({ appId: app.appId, askedByCipp: askedApps.has(app.appId), appRoles: app.appRoles }).toEqual({
+          appId: app.appId,
+          askedByCipp: true,
+          appRoles: [],
+        });
         expect(app.oauth2PermissionScopes.map((s) => s.value).sort()).toEqual(cippScopesMicrosoftLacks(app.appId, undefined));
       }
     });
@@ -108,10 +115,15 @@ describeWithSharedData(
           client_secret: DEMO_CREDENTIALS.clientSecret,
           scope: "https://graph.microsoft.com/.default",
         });
-        const issued = await call<{ access_token: string }>(agent, "POST", `${emulator.baseUrl}/${DEMO.partner.tenantId}/oauth2/v2.0/token`, {
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: form.toString(),
-        });
+        const issued = await call<{ access_token: string }>(
+          agent,
+          "POST",
+          `${emulator.baseUrl}/${DEMO.partner.tenantId}/oauth2/v2.0/token`,
+          {
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            body: form.toString(),
+          },
+        );
         expect(issued.status).toBe(200);
         token = issued.body.access_token;
       });
@@ -120,20 +132,24 @@ describeWithSharedData(
         await emulator.stop();
       });
 
-      it.each(published.map((r) => [r.displayName, r] as const))("%s: the resource service principal carries Microsoft's ids and values", async (_name, resource) => {
-        const r = await call<any>(
-          agent,
-          "GET",
-          `${emulator.baseUrl}/v1.0/servicePrincipals(appId='${resource.appId}')?$select=appId,appRoles,oauth2PermissionScopes`,
-          { headers: { authorization: `Bearer ${token}` } },
-        );
-        expect(r.status).toBe(200);
-        const served = (list: readonly { id: string; value: string }[]) => new Map(list.map((p) => [p.id, p.value]));
-        const roles = served(r.body.appRoles);
-        const scopes = served(r.body.oauth2PermissionScopes);
-        expect(roles).toEqual(new Map(resource.appRoles.map((p) => [p.id, p.value])));
-        for (const s of resource.oauth2PermissionScopes) expect({ id: s.id, value: scopes.get(s.id) }).toEqual({ id: s.id, value: s.value });
-      });
+      it.each(published.map((r) => [r.displayName, r] as const))(
+        "%s: the resource service principal carries Microsoft's ids and values",
+        async (_name, resource) => {
+          const r = await call<any>(
+            agent,
+            "GET",
+            `${emulator.baseUrl}/v1.0/servicePrincipals(appId='${resource.appId}')?$select=appId,appRoles,oauth2PermissionScopes`,
+            { headers: { authorization: `Bearer ${token}` } },
+          );
+          expect(r.status).toBe(200);
+          const served = (list: readonly { id: string; value: string }[]) => new Map(list.map((p) => [p.id, p.value]));
+          const roles = served(r.body.appRoles);
+          const scopes = served(r.body.oauth2PermissionScopes);
+          expect(roles).toEqual(new Map(resource.appRoles.map((p) => [p.id, p.value])));
+          for (const s of resource.oauth2PermissionScopes)
+            expect({ id: s.id, value: scopes.get(s.id) }).toEqual({ id: s.id, value: s.value });
+        },
+      );
     });
   },
 );

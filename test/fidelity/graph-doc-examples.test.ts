@@ -21,13 +21,42 @@ const TENANT = DEMO.healthy.tenantId;
  * documents, beyond those its examples show.
  */
 const SERVICE_PRINCIPAL_DOCUMENTED = [
-  "accountEnabled", "addIns", "alternativeNames", "appDescription", "appDisplayName", "appId", "applicationTemplateId",
-  "appOwnerOrganizationId", "appRoleAssignmentRequired", "appRoles", "deletedDateTime", "description",
-  "disabledByMicrosoftStatus", "displayName", "homepage", "id", "info", "keyCredentials", "loginUrl", "logoutUrl", "notes",
-  "notificationEmailAddresses", "oauth2PermissionScopes", "passwordCredentials", "preferredSingleSignOnMode",
-  "preferredTokenSigningKeyThumbprint", "publisherName", "replyUrls", "resourceSpecificApplicationPermissions",
-  "samlSingleSignOnSettings", "servicePrincipalNames", "servicePrincipalType", "signInAudience", "tags",
-  "tokenEncryptionKeyId", "verifiedPublisher",
+  "accountEnabled",
+  "addIns",
+  "alternativeNames",
+  "appDescription",
+  "appDisplayName",
+  "appId",
+  "applicationTemplateId",
+  "appOwnerOrganizationId",
+  "appRoleAssignmentRequired",
+  "appRoles",
+  "deletedDateTime",
+  "description",
+  "disabledByMicrosoftStatus",
+  "displayName",
+  "homepage",
+  "id",
+  "info",
+  "keyCredentials",
+  "loginUrl",
+  "logoutUrl",
+  "notes",
+  "notificationEmailAddresses",
+  "oauth2PermissionScopes",
+  "passwordCredentials",
+  "preferredSingleSignOnMode",
+  "preferredTokenSigningKeyThumbprint",
+  "publisherName",
+  "replyUrls",
+  "resourceSpecificApplicationPermissions",
+  "samlSingleSignOnSettings",
+  "servicePrincipalNames",
+  "servicePrincipalType",
+  "signInAudience",
+  "tags",
+  "tokenEncryptionKeyId",
+  "verifiedPublisher",
 ];
 /** appRoleAssignment v1.0 also returns deletedDateTime (resources/approleassignment.md). */
 const ASSIGNMENT_DOCUMENTED = ["deletedDateTime"];
@@ -104,7 +133,10 @@ describeWithSharedData("the emulator answers as Microsoft Graph's documentation 
       expect(r.body.value.length).toBeGreaterThan(0);
       expectContextForm(r.body["@odata.context"], "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals");
       for (const name of ["list_serviceprincipal", "list_serviceprincipal (older revision)"]) {
-        const diff = shapeDifferences(documentedBody(name), r.body, ["$.@odata.context", ...pathsOf("$.value[]", SERVICE_PRINCIPAL_DOCUMENTED)]);
+        const diff = shapeDifferences(documentedBody(name), r.body, [
+          "$.@odata.context",
+          ...pathsOf("$.value[]", SERVICE_PRINCIPAL_DOCUMENTED),
+        ]);
         expect({ name, ...diff }).toEqual({
           name,
           ...NO_DIFFERENCE,
@@ -144,14 +176,18 @@ describeWithSharedData("the emulator answers as Microsoft Graph's documentation 
       const r = await graph("GET", `/servicePrincipals${url.search}`, undefined, documented.request?.headers ?? {});
       expect(r.status).toBe(documented.response.status);
       expect(typeof r.body["@odata.count"]).toBe(typeof (documented.response.body as any)["@odata.count"]);
-      const names: string[] = (await graph("GET", "/servicePrincipals?$select=displayName&$top=999")).body.value.map((s: any) => s.displayName);
+      const names: string[] = (await graph("GET", "/servicePrincipals?$select=displayName&$top=999")).body.value.map(
+        (s: any) => s.displayName,
+      );
       const count = (prefix: string): number => names.filter((n) => n.toLowerCase().startsWith(prefix)).length;
       expect([r.body["@odata.count"], r.body.value.length]).toEqual([count("a"), Math.min(1, count("a"))]);
       // The same query with a prefix the demo tenant has, sorted as asked.
       const withM = new URLSearchParams(url.search);
       withM.set("$filter", "startswith(displayName, 'm')");
       const m = await graph("GET", `/servicePrincipals?${withM.toString()}`, undefined, documented.request?.headers ?? {});
-      const first = names.filter((n) => n.toLowerCase().startsWith("m")).sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" }))[0];
+      const first = names
+        .filter((n) => n.toLowerCase().startsWith("m"))
+        .sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" }))[0];
       expect([m.body["@odata.count"], m.body.value.map((s: any) => s.displayName)]).toEqual([count("m"), [first]]);
       expect(count("m")).toBeGreaterThan(1);
     });
@@ -161,7 +197,9 @@ describeWithSharedData("the emulator answers as Microsoft Graph's documentation 
       const url = new URL(documented.request?.url ?? "");
       const r = await graph("GET", `/servicePrincipals${url.search}`, undefined, documented.request?.headers ?? {});
       expect(r.status).toBe(documented.response.status);
-      expect(parseContext(r.body["@odata.context"]).selected).toEqual(parseContext((documented.response.body as any)["@odata.context"]).selected);
+      expect(parseContext(r.body["@odata.context"]).selected).toEqual(
+        parseContext((documented.response.body as any)["@odata.context"]).selected,
+      );
       expect(r.body["@odata.count"]).toBe(r.body.value.length);
       for (const sp of r.body.value) expect(sp.displayName).toMatch(/\bTeam/i);
     });
@@ -195,7 +233,11 @@ describeWithSharedData("the emulator answers as Microsoft Graph's documentation 
       // selects oauth2PermissionScopes; its form ("(…)/$entity") is what holds.
       expectContextForm(r.body["@odata.context"], documented["@odata.context"]);
       expect(parseContext(r.body["@odata.context"]).selected).toEqual(query.split(","));
-      expect(Object.keys(r.body).filter((k) => !k.startsWith("@")).sort()).toEqual(query.split(",").sort());
+      expect(
+        Object.keys(r.body)
+          .filter((k) => !k.startsWith("@"))
+          .sort(),
+      ).toEqual(query.split(",").sort());
       expect(shapeDifferences(documented, r.body, ["$.resourceSpecificApplicationPermissions"])).toEqual(NO_DIFFERENCE);
       expect(r.body.appRoles.length).toBeGreaterThan(0);
       expect(r.body.oauth2PermissionScopes.length).toBeGreaterThan(0);
@@ -371,7 +413,9 @@ describeWithSharedData("the emulator answers as Microsoft Graph's documentation 
       // The doc selects from users, this from servicePrincipals: the same "set(…)" form.
       const entitySet = /^[A-Za-z]+/;
       expect(parseContext(five.body["@odata.context"]).form.replace(entitySet, "servicePrincipals")).toBe("servicePrincipals(…)");
-      expect(parseContext(byIdDocumented.get("5").body["@odata.context"]).form.replace(entitySet, "servicePrincipals")).toBe("servicePrincipals(…)");
+      expect(parseContext(byIdDocumented.get("5").body["@odata.context"]).form.replace(entitySet, "servicePrincipals")).toBe(
+        "servicePrincipals(…)",
+      );
       expect(parseContext(five.body["@odata.context"]).selected).toEqual(["id", "displayName", "appId"]);
       expect(five.body.value.map((sp: any) => sp.appId)).toEqual([GRAPH_APP]);
 
@@ -391,7 +435,9 @@ describeWithSharedData("the emulator answers as Microsoft Graph's documentation 
       // The errors page writes placeholders; the throttling and batching examples give real dates.
       const dates = [
         documentedBody("throttling-sample-response")["error"]["innerError"]["date"],
-        ...(example("json-batching-example").response.body as any).responses.filter((x: any) => x.body?.error).map((x: any) => x.body.error.innerError.date),
+        ...(example("json-batching-example").response.body as any).responses
+          .filter((x: any) => x.body?.error)
+          .map((x: any) => x.body.error.innerError.date),
       ];
       const dateForm = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
       for (const date of dates) expect(date).toMatch(dateForm);
@@ -428,12 +474,25 @@ describeWithSharedData("the emulator answers as Microsoft Graph's documentation 
   it("every documented example is replayed above or is a call this project does not make", () => {
     const notMade = new Set<string>([]);
     const replayed = new Set([
-      "list_serviceprincipal", "list_serviceprincipal (older revision)", "list_serviceprincipals_lessthan2owners", "get_serviceprincipal",
-      "get_serviceprincipal_select", "create_serviceprincipal_from_serviceprincipals", "serviceprincipal_get_approleassignments",
-      "serviceprincipal_create_approleassignment", "serviceprincipal_get_approleassignedto", "serviceprincipal_create_approleassignedto",
-      "list_oauth2permissiongrants", "post_oAuth2PermissionGrant", "update_oAuth2PermissionGrant", "json-batching-example",
-      "throttling-sample-response", "example-error-response",
-      "get_count_only", "list_serviceprincipals_startswith", "list_serviceprincipals_search_count_select",
+      "list_serviceprincipal",
+      "list_serviceprincipal (older revision)",
+      "list_serviceprincipals_lessthan2owners",
+      "get_serviceprincipal",
+      "get_serviceprincipal_select",
+      "create_serviceprincipal_from_serviceprincipals",
+      "serviceprincipal_get_approleassignments",
+      "serviceprincipal_create_approleassignment",
+      "serviceprincipal_get_approleassignedto",
+      "serviceprincipal_create_approleassignedto",
+      "list_oauth2permissiongrants",
+      "post_oAuth2PermissionGrant",
+      "update_oAuth2PermissionGrant",
+      "json-batching-example",
+      "throttling-sample-response",
+      "example-error-response",
+      "get_count_only",
+      "list_serviceprincipals_startswith",
+      "list_serviceprincipals_search_count_select",
     ]);
     expect([...examples.keys()].filter((name) => !notMade.has(name) && !replayed.has(name))).toEqual([]);
     expect([...notMade, ...replayed].filter((name) => !examples.has(name))).toEqual([]);

@@ -14,7 +14,12 @@ export const SHARED_DATA_DIR = resolve(__dirname, "..", "..", "..", "shared", "d
 export interface DocExample {
   readonly name: string;
   readonly docPath: string;
-  readonly request: { readonly method: string; readonly url: string; readonly headers?: Record<string, string>; readonly body?: unknown } | null;
+  readonly request: {
+    readonly method: string;
+    readonly url: string;
+    readonly headers?: Record<string, string>;
+    readonly body?: unknown;
+  } | null;
   readonly response: {
     readonly status: number | null;
     readonly headers?: Record<string, string>;

@@ -28,12 +28,19 @@ export function heavyIn(modules: readonly string[]): string[] {
  * Runs `spawn` with NODE_OPTIONS preloading the recorder (to be merged into the environment it
  * gives its child process) and returns what it returned and the module files the process loaded.
  */
-export async function recordingModules<T>(spawn: (env: Record<string, string>) => T | Promise<T>): Promise<{ result: T; modules: string[] }> {
+export async function recordingModules<T>(
+  spawn: (env: Record<string, string>) => T | Promise<T>,
+): Promise<{ result: T; modules: string[] }> {
   const dir = mkdtempSync(path.join(tmpdir(), "cipp-cpv-modules-"));
   try {
     const file = path.join(dir, "modules.txt");
     const result = await spawn({ NODE_OPTIONS: `--require ${JSON.stringify(RECORDER)}`, RECORD_MODULES: file });
-    return { result, modules: readFileSync(file, "utf8").split("\n").filter((line) => line !== "") };
+    return {
+      result,
+      modules: readFileSync(file, "utf8")
+        .split("\n")
+        .filter((line) => line !== ""),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,11 @@ const { writeFileSync } = require("node:fs");
 const target = process.env.RECORD_MODULES;
 if (target !== undefined && target !== "") {
   process.on("exit", () => {
-    writeFileSync(target, Object.keys(require.cache).filter((file) => file !== __filename).join("\n"));
+    writeFileSync(
+      target,
+      Object.keys(require.cache)
+        .filter((file) => file !== __filename)
+        .join("\n"),
+    );
   });
 }

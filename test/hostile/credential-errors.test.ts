@@ -76,7 +76,10 @@ it("ends the wait at once and stops the run with the revocation as the cause, wi
     expect([tenant.tenant.defaultDomain, tenant.problem?.kind]).toEqual([tenant.tenant.defaultDomain, "refresh-token-revoked"]);
   }
   // One refused token request, then none: the error is permanent.
-  const logins = emulator.requests().log.slice(revokedAtLogEntry).filter((e) => e.service === "login");
+  const logins = emulator
+    .requests()
+    .log.slice(revokedAtLogEntry)
+    .filter((e) => e.service === "login");
   expect(logins.map((e) => e.status)).toEqual([400]);
   // No waiting for replication after it (the 20 s lag would otherwise be waited out, and more).
   expect(slept).toBeLessThan(REPLICATION_WAIT.initialDelayMs * 4);

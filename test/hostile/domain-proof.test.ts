@@ -14,7 +14,10 @@ import { capture, startSandbox as startCliSandbox } from "./cli-harness";
 
 describe("the emulator's organization and domains", () => {
   const spec = worldSpec();
-  const h = createHarness({ ...spec, tenants: spec.tenants.map((t) => (t.tenantId === CUSTOMER ? { ...t, domains: ["customer-brand.com"] } : t)) });
+  const h = createHarness({
+    ...spec,
+    tenants: spec.tenants.map((t) => (t.tenantId === CUSTOMER ? { ...t, domains: ["customer-brand.com"] } : t)),
+  });
   const domain = spec.tenants.find((t) => t.tenantId === CUSTOMER)?.defaultDomain;
 
   it("GET /organization lists the tenant the token is for with its verified domains (User.Read suffices)", async () => {
@@ -89,7 +92,10 @@ describe("a tenant file whose domain is another tenant's", () => {
     expect(tenantPlan?.problem?.message).toContain(DEMO.healthy.tenantId);
     expect(tenantPlan?.problem?.message).toContain(DEMO.healthy.defaultDomain);
 
-    for (const request of [{ mode: "refresh" as const, tenant: domain }, { mode: "reset" as const, tenant: domain, confirm: domain }]) {
+    for (const request of [
+      { mode: "refresh" as const, tenant: domain },
+      { mode: "reset" as const, tenant: domain, confirm: domain },
+    ]) {
       const outcome = await sandbox.run({ ...request, stacksDir: stacks, resetRecords: path.join(work, "records") });
       expect(outcome.exitCode).toBe(1);
       expect(outcome.result?.tenants[0]?.problem?.kind).toBe("domain-mismatch");

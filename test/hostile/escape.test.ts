@@ -8,7 +8,14 @@ import { annotationText, logText } from "../../src/action/log-text";
 import { progressLine, verdictOf } from "../../src/action/outcome";
 import type { RunResult } from "../../src/apply/result";
 import type { FleetPlan } from "../../src/plan/model";
-import { renderPlanJson, renderPlanMarkdown, renderPlanText, renderResultJson, renderResultMarkdown, renderResultText } from "../../src/report";
+import {
+  renderPlanJson,
+  renderPlanMarkdown,
+  renderPlanText,
+  renderResultJson,
+  renderResultMarkdown,
+  renderResultText,
+} from "../../src/report";
 import { forActionLog, forMarkdown, forTerminal } from "../../src/report/escape";
 import { sampleFleetPlan, sampleRunResult } from "../report/fixtures";
 
@@ -21,7 +28,10 @@ const CORPUS: readonly (readonly [string, string])[] = [
   ["bidi override", "Invoice \u202Egnp.exe\u202C and \u2066isolate\u2069"],
   ["workflow commands", "::error file=.github/x.yml,line=1::forged\n::set-output name=changes::false\n##[error]forged too"],
   ["workflow command at the start", "::add-mask::nothing"],
-  ["Markdown and HTML", "<img src=x onerror=alert(1)> **bold** [link](https://evil.example) ![i](https://evil.example/i.png) <!-- | --- | `code` # h <details>"],
+  [
+    "Markdown and HTML",
+    "<img src=x onerror=alert(1)> **bold** [link](https://evil.example) ![i](https://evil.example/i.png) <!-- | --- | `code` # h <details>",
+  ],
   ["mentions and autolinks", "@github/security-team and @octocat see www.evil.example and https://evil.example/path"],
   ["10,000 characters", "A".repeat(10_000)],
   ["other controls", "tab\tnul\u0000del\u007fc1\u0085\u009bzero\u200bwidth\u2028sep\ufeffbom"],
@@ -34,7 +44,8 @@ function poisoned<T>(value: T, hostile: string): T {
   if (Array.isArray(value)) return value.map((item: unknown) => poisoned(item, hostile)) as T;
   if (typeof value !== "object" || value === null) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = NAME_KEYS.has(key) && typeof item === "string" ? hostile : poisoned(item, hostile);
+  for (const [key, item] of Object.entries(value))
+    out[key] = NAME_KEYS.has(key) && typeof item === "string" ? hostile : poisoned(item, hostile);
   return out as T;
 }
 
@@ -58,7 +69,11 @@ describe.each(CORPUS)("a name with %s", (_what, hostile) => {
     const planLines = renderPlanText(plan).split("\n");
     expect(planLines.filter((line) => line.startsWith("Plan:"))).toHaveLength(1);
     expect(planLines.at(-2)).toMatch(/^Plan: \d+ tenants? to change/);
-    expect(renderResultText(result).split("\n").filter((line) => /^(Refresh|Plan|Reset):/.test(line))).toHaveLength(1);
+    expect(
+      renderResultText(result)
+        .split("\n")
+        .filter((line) => /^(Refresh|Plan|Reset):/.test(line)),
+    ).toHaveLength(1);
   });
 
   it("is inert in Markdown: escaped, no HTML of its own, no mention, no link", () => {

@@ -56,20 +56,36 @@ async function expectRefused(stacks: string, file: RegExp, reason: RegExp, secre
 
 it("refuses a tenant file that is a symbolic link to /etc/passwd, quoting nothing of it", async () => {
   const stacks = repository((s) => symlinkSync("/etc/passwd", path.join(s, "tenants", "evil.yaml")));
-  await expectRefused(stacks, /tenants\/evil\.yaml:1: is a symbolic link to \/etc\/passwd, outside the repository/, /read only from inside it/, [passwdFirstLine, "root:x"]);
+  await expectRefused(
+    stacks,
+    /tenants\/evil\.yaml:1: is a symbolic link to \/etc\/passwd, outside the repository/,
+    /read only from inside it/,
+    [passwdFirstLine, "root:x"],
+  );
 });
 
 it("refuses a tenant file that is a symbolic link to /proc/self/environ, quoting nothing of it", async () => {
   const stacks = repository((s) => symlinkSync("/proc/self/environ", path.join(s, "tenants", "environ.yaml")));
-  await expectRefused(stacks, /tenants\/environ\.yaml:1: is a symbolic link to \/proc\/\d+\/environ, outside the repository/, /outside/, ["PATH=", "HOME="]);
+  await expectRefused(stacks, /tenants\/environ\.yaml:1: is a symbolic link to \/proc\/\d+\/environ, outside the repository/, /outside/, [
+    "PATH=",
+    "HOME=",
+  ]);
 });
 
 it("refuses a base.samManifest path that climbs out of the repository", async () => {
   const stacks = repository((s) => {
     const settings = path.join(s, "cipp-cpv.yaml");
-    writeFileSync(settings, readFileSync(settings, "utf8").replace(/^base:.*$/m, "") + "base:\n  samManifest: ../../../../../../../../etc/passwd\n");
+    writeFileSync(
+      settings,
+      readFileSync(settings, "utf8").replace(/^base:.*$/m, "") + "base:\n  samManifest: ../../../../../../../../etc/passwd\n",
+    );
   });
-  await expectRefused(stacks, /cipp-cpv\.yaml:\d+: base\.samManifest: .*etc\/passwd resolves to \/etc\/passwd, outside the repository/, /outside/, [passwdFirstLine, "root:x"]);
+  await expectRefused(
+    stacks,
+    /cipp-cpv\.yaml:\d+: base\.samManifest: .*etc\/passwd resolves to \/etc\/passwd, outside the repository/,
+    /outside/,
+    [passwdFirstLine, "root:x"],
+  );
 });
 
 it("never quotes a manifest inside the repository that is not JSON", async () => {
@@ -79,7 +95,10 @@ it("never quotes a manifest inside the repository that is not JSON", async () =>
     const settings = path.join(s, "cipp-cpv.yaml");
     writeFileSync(settings, readFileSync(settings, "utf8").replace(/^base:.*$/m, "") + "base:\n  samManifest: ../SAMManifest.json\n");
   });
-  await expectRefused(stacks, /cipp-cpv\.yaml:\d+: base\.samManifest: .*SAMManifest\.json is not valid JSON$/m, /not valid JSON/, [canary, "CANARY"]);
+  await expectRefused(stacks, /cipp-cpv\.yaml:\d+: base\.samManifest: .*SAMManifest\.json is not valid JSON$/m, /not valid JSON/, [
+    canary,
+    "CANARY",
+  ]);
 });
 
 it("reads outside the repository when --allow-outside-repository says so", async () => {
@@ -130,13 +149,22 @@ it("refuses a list of thousands of bogus permission names within the size limit 
     const names = Array.from({ length: 20_000 }, (_, i) => `      - Sites.Reed${i}.All`);
     writeFileSync(path.join(s, "tenants", "fabrikam.yaml"), `${head}${names.join("\n")}\n`);
   });
-  await expectRefused(stacks, /tenants\/fabrikam\.yaml:7: add\[0\]\.appRoles: lists 20000 entries; a declaration's lists hold at most 1000/, /The declarations have 1 problem:/, ["Sites.Reed"]);
+  await expectRefused(
+    stacks,
+    /tenants\/fabrikam\.yaml:7: add\[0\]\.appRoles: lists 20000 entries; a declaration's lists hold at most 1000/,
+    /The declarations have 1 problem:/,
+    ["Sites.Reed"],
+  );
 });
 
 it("lists a bounded number of the problems of a file full of unknown names", async () => {
   const stacks = repository((s) => {
     const head = `tenantId: ${DEMO.healthy.tenantId}\ndefaultDomain: ${DEMO.healthy.defaultDomain}\ndisplayName: Fabrikam\nadd:\n`;
-    const entries = Array.from({ length: 5 }, (_, r) => `  - resource: Microsoft Graph\n    appRoles:\n${Array.from({ length: 900 }, (_, i) => `      - Sites.Reed${r}x${i}.All`).join("\n")}`);
+    const entries = Array.from(
+      { length: 5 },
+      (_, r) =>
+        `  - resource: Microsoft Graph\n    appRoles:\n${Array.from({ length: 900 }, (_, i) => `      - Sites.Reed${r}x${i}.All`).join("\n")}`,
+    );
     writeFileSync(path.join(s, "tenants", "fabrikam.yaml"), `${head}${entries.join("\n")}\n`);
   });
   const io = capture();
@@ -172,7 +200,12 @@ it("quotes an offending value cut short, and a long mapping by its kind only", a
   const long = "x".repeat(10_000);
   const stacks = repository((s) => {
     const file = path.join(s, "tenants", "fabrikam.yaml");
-    writeFileSync(file, readFileSync(file, "utf8").replace(/^tenantId: .*$/m, `tenantId: ${long}`).replace(/^displayName: .*$/m, `displayName: { a: "${long}" }`));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8")
+        .replace(/^tenantId: .*$/m, `tenantId: ${long}`)
+        .replace(/^displayName: .*$/m, `displayName: { a: "${long}" }`),
+    );
   });
   const io = capture();
   expect(await main(["validate", "--stacks", stacks], {}, io.output)).toBe(1);

@@ -61,10 +61,21 @@ it("is on disk before the consent DELETE, stays there when the run dies after it
   void run.catch(() => undefined);
   await deleteAnswered;
   // Wait for the emulator to have carried out the DELETE the frozen run sent.
-  for (let i = 0; i < 200 && !sandbox.emulator.requests().log.slice(held).some((e) => e.method === "DELETE" && e.status !== null); i++) {
+  for (
+    let i = 0;
+    i < 200 &&
+    !sandbox.emulator
+      .requests()
+      .log.slice(held)
+      .some((e) => e.method === "DELETE" && e.status !== null);
+    i++
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  const deleted = sandbox.emulator.requests().log.slice(held).find((e) => e.method === "DELETE");
+  const deleted = sandbox.emulator
+    .requests()
+    .log.slice(held)
+    .find((e) => e.method === "DELETE");
   expect(deleted?.service).toBe("partnerCenter");
   expect(deleted?.status).toBeLessThan(300);
 
@@ -82,7 +93,11 @@ it("is on disk before the consent DELETE, stays there when the run dies after it
 
   // The rerun (here: a refresh that adds CIPP-SAM back) says where the record is.
   const io = capture();
-  const code = await main(["refresh", "--stacks", STACKS, "--tenant", tenant, "--quiet", "--reset-records", records], sandbox.env(), io.output);
+  const code = await main(
+    ["refresh", "--stacks", STACKS, "--tenant", tenant, "--quiet", "--reset-records", records],
+    sandbox.env(),
+    io.output,
+  );
   expect(code).toBe(0);
   expect(io.stderr()).toContain(`A reset of ${tenant} started ${record.startedAt} never finished`);
   expect(io.stderr()).toContain(file);
@@ -91,7 +106,11 @@ it("is on disk before the consent DELETE, stays there when the run dies after it
 it("a reset that finishes marks its record finished and says where it is", async () => {
   const records = mkdtempSync(path.join(tmpdir(), "cipp-cpv-reset-records-"));
   const io = capture();
-  const code = await main(["reset", "--stacks", STACKS, "--tenant", tenant, "--confirm", tenant, "--quiet", "--reset-records", records], sandbox.env(), io.output);
+  const code = await main(
+    ["reset", "--stacks", STACKS, "--tenant", tenant, "--confirm", tenant, "--quiet", "--reset-records", records],
+    sandbox.env(),
+    io.output,
+  );
   expect(code).toBe(0);
   const [name] = readdirSync(records);
   const file = path.join(records, name as string);
@@ -100,6 +119,8 @@ it("a reset that finishes marks its record finished and says where it is", async
   expect(record.finishedAt).not.toBeNull();
   expect(record.outcome).toBe("changed");
   const again = capture();
-  expect(await main(["plan", "--stacks", STACKS, "--tenant", tenant, "--quiet", "--reset-records", records], sandbox.env(), again.output)).toBe(0);
+  expect(
+    await main(["plan", "--stacks", STACKS, "--tenant", tenant, "--quiet", "--reset-records", records], sandbox.env(), again.output),
+  ).toBe(0);
   expect(again.stderr()).not.toContain("never finished");
 });

@@ -19,10 +19,19 @@ afterAll(async () => {
 describe("a sandbox URL carrying credentials", () => {
   const password = "hunter2-s3cr3t-pw";
   it.each([
-    ["--sandbox-url, valid", (base: string) => ({ args: ["--sandbox-url", base.replace("https://", `https://admin:${password}@`)], env: {} })],
-    ["--sandbox-url, not https", (base: string) => ({ args: ["--sandbox-url", base.replace("https://", `http://admin:${password}@`)], env: {} })],
+    [
+      "--sandbox-url, valid",
+      (base: string) => ({ args: ["--sandbox-url", base.replace("https://", `https://admin:${password}@`)], env: {} }),
+    ],
+    [
+      "--sandbox-url, not https",
+      (base: string) => ({ args: ["--sandbox-url", base.replace("https://", `http://admin:${password}@`)], env: {} }),
+    ],
     ["--sandbox-url, unparsable", () => ({ args: ["--sandbox-url", `https://admin:${password}@127.0.0.1:99999999`], env: {} })],
-    ["the environment", (base: string) => ({ args: [], env: { CIPP_CPV_SANDBOX_URL: base.replace("https://", `https://admin:${password}@`) } })],
+    [
+      "the environment",
+      (base: string) => ({ args: [], env: { CIPP_CPV_SANDBOX_URL: base.replace("https://", `https://admin:${password}@`) } }),
+    ],
   ])("is refused from %s without echoing the password, sending nothing", async (_how, make) => {
     const { args, env } = make(sandbox.emulator.baseUrl);
     const io = capture();

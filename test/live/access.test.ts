@@ -22,14 +22,19 @@ describe("tokenProblem", () => {
   ])("AADSTS%i is %s, quoting Microsoft once", (code, kind) => {
     const problem = tokenProblem(failure(code, "invalid_grant", `AADSTS${code}: what Entra ID said.`));
     expect(problem.kind).toBe(kind);
-    expect(problem.message).toMatch(new RegExp(`^[A-Z].*Microsoft said: AADSTS${code} invalid_grant \\(HTTP 400\\): AADSTS${code}: what Entra ID said\\.$`));
+    expect(problem.message).toMatch(
+      new RegExp(`^[A-Z].*Microsoft said: AADSTS${code} invalid_grant \\(HTTP 400\\): AADSTS${code}: what Entra ID said\\.$`),
+    );
     expect(problem.message).not.toContain(TENANT);
     expect(problem.action.length).toBeGreaterThan(0);
   });
 
   it("an unknown code is still a problem with Microsoft's words", () => {
     const problem = tokenProblem(failure(12345, "invalid_request", "AADSTS12345: something new."));
-    expect(problem).toMatchObject({ kind: "unknown", message: "A token could not be obtained. Microsoft said: AADSTS12345 invalid_request (HTTP 400): AADSTS12345: something new." });
+    expect(problem).toMatchObject({
+      kind: "unknown",
+      message: "A token could not be obtained. Microsoft said: AADSTS12345 invalid_request (HTTP 400): AADSTS12345: something new.",
+    });
   });
 });
 

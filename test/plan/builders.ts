@@ -3,14 +3,7 @@
  * Graph's real ones, plus a few made-up roles for the edge cases (user-only, disabled).
  */
 import type { DesiredResource, DesiredTenant, ExtraPolicy } from "../../src/desired/model";
-import type {
-  LiveAppRoleAssignment,
-  LiveGrant,
-  LiveReading,
-  LiveResource,
-  LiveTenant,
-  UnavailableResource,
-} from "../../src/live/model";
+import type { LiveAppRoleAssignment, LiveGrant, LiveReading, LiveResource, LiveTenant, UnavailableResource } from "../../src/live/model";
 
 export const TENANT_ID = "11111111-2222-4333-8444-555555555555";
 export const CLIENT_SP_ID = "c1e7c1e7-0000-4000-8000-000000000001";
@@ -44,11 +37,7 @@ export const SCOPE = {
   "Legacy.Scope": "cccccccc-0000-4000-8000-00000000000c",
 } as const;
 
-export const BOOTSTRAP = [
-  "DelegatedPermissionGrant.ReadWrite.All",
-  "Directory.ReadWrite.All",
-  "AppRoleAssignment.ReadWrite.All",
-];
+export const BOOTSTRAP = ["DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"];
 
 /** The Microsoft Graph service principal as a tenant holds it. */
 export function graphResource(): LiveResource {
@@ -71,9 +60,7 @@ export function exchangeResource(): LiveResource {
     servicePrincipalId: EXCHANGE_SP_ID,
     appId: EXCHANGE_APP_ID,
     displayName: "Office 365 Exchange Online",
-    appRoles: [
-      { id: "dc50a0fb-09a3-484d-be87-e023b12c6440", value: "Exchange.ManageAsApp", assignableToApps: true, enabled: true },
-    ],
+    appRoles: [{ id: "dc50a0fb-09a3-484d-be87-e023b12c6440", value: "Exchange.ManageAsApp", assignableToApps: true, enabled: true }],
     scopes: [{ id: "ab4f2b77-0b06-4fc1-a9de-02113fc2ab7c", value: "Exchange.Manage", enabled: true }],
   };
 }

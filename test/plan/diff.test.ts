@@ -63,10 +63,11 @@ describe("planTenant on a tenant that can be read", () => {
   });
 
   test("a fresh resource grant is created with every wanted scope, sorted", () => {
-    const plan = planTenant(desiredTenant(), read({ appRoleAssignments: [assignment(ROLE["Application.ReadWrite.All"]), assignment(ROLE["Directory.Read.All"])] }));
-    expect(only(plan, "create-grant")).toEqual([
-      expect.objectContaining({ scopes: ["Directory.Read.All", "User.Read"] }),
-    ]);
+    const plan = planTenant(
+      desiredTenant(),
+      read({ appRoleAssignments: [assignment(ROLE["Application.ReadWrite.All"]), assignment(ROLE["Directory.Read.All"])] }),
+    );
+    expect(only(plan, "create-grant")).toEqual([expect.objectContaining({ scopes: ["Directory.Read.All", "User.Read"] })]);
   });
 
   test("references by GUID resolve to names against the live resource", () => {
@@ -204,23 +205,38 @@ describe("planTenant on a tenant that can be read", () => {
     });
 
     test("remove: the bootstrap scopes stay on Microsoft Graph's grant, kept with a warning, so CIPP-SAM can still write", () => {
-      const reading = healthyGraph({ grants: [grant(["Directory.Read.All", "User.Read", ...BOOTSTRAP, "DelegatedAdminRelationship.ReadWrite.All"])] });
+      const reading = healthyGraph({
+        grants: [grant(["Directory.Read.All", "User.Read", ...BOOTSTRAP, "DelegatedAdminRelationship.ReadWrite.All"])],
+      });
       const plan = planTenant(desiredTenant(undefined, { extras: { scopes: "remove" } }), reading);
       expect(only(plan, "update-grant")).toEqual([
         expect.objectContaining({
           remove: ["DelegatedAdminRelationship.ReadWrite.All"],
-          scopes: ["AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All", "User.Read"],
+          scopes: [
+            "AppRoleAssignment.ReadWrite.All",
+            "DelegatedPermissionGrant.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+            "User.Read",
+          ],
         }),
       ]);
-      expect(plan.kept.map((item) => item.permission)).toEqual(["AppRoleAssignment.ReadWrite.All", "DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"]);
+      expect(plan.kept.map((item) => item.permission)).toEqual([
+        "AppRoleAssignment.ReadWrite.All",
+        "DelegatedPermissionGrant.ReadWrite.All",
+        "Directory.ReadWrite.All",
+      ]);
       expect(plan.warnings.map((warning) => warning.permission)).toEqual(plan.kept.map((item) => item.permission));
     });
 
     test("keep: the new scope string is live ∪ desired", () => {
-      const plan = planTenant(desiredTenant(), read({
-        appRoleAssignments: [assignment(ROLE["Application.ReadWrite.All"]), assignment(ROLE["Directory.Read.All"])],
-        grants: [grant(["Directory.ReadWrite.All", "Directory.Read.All"])],
-      }));
+      const plan = planTenant(
+        desiredTenant(),
+        read({
+          appRoleAssignments: [assignment(ROLE["Application.ReadWrite.All"]), assignment(ROLE["Directory.Read.All"])],
+          grants: [grant(["Directory.ReadWrite.All", "Directory.Read.All"])],
+        }),
+      );
       expect(only(plan, "update-grant")).toEqual([
         expect.objectContaining({ add: ["User.Read"], remove: [], scopes: ["Directory.Read.All", "Directory.ReadWrite.All", "User.Read"] }),
       ]);
@@ -230,7 +246,9 @@ describe("planTenant on a tenant that can be read", () => {
       const orphan = "eeeeeeee-0000-4000-8000-00000000000e";
       const plan = planTenant(
         desiredTenant(undefined, { extras: { appRoles: "remove" } }),
-        healthyGraph({ appRoleAssignments: [assignment(ROLE["Application.ReadWrite.All"]), assignment(ROLE["Directory.Read.All"]), assignment(orphan)] }),
+        healthyGraph({
+          appRoleAssignments: [assignment(ROLE["Application.ReadWrite.All"]), assignment(ROLE["Directory.Read.All"]), assignment(orphan)],
+        }),
       );
       expect(only(plan, "remove-app-role").map((action) => action.permission)).toEqual([orphan]);
     });
@@ -337,7 +355,10 @@ describe("planTenant on a tenant that can be read", () => {
     test("Application.ReadWrite.All stands in for Directory.ReadWrite.All", () => {
       const token = ["DelegatedPermissionGrant.ReadWrite.All", "Application.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"];
       expect(kinds(planTenant(desiredTenant(), read({ tokenScopes: token })))).not.toContain("consent");
-      const lacking = planTenant(desiredTenant(), read({ tokenScopes: ["DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"] }));
+      const lacking = planTenant(
+        desiredTenant(),
+        read({ tokenScopes: ["DelegatedPermissionGrant.ReadWrite.All", "AppRoleAssignment.ReadWrite.All"] }),
+      );
       expect(only(lacking, "consent")[0]?.reason).toContain("Application.ReadWrite.All or Directory.ReadWrite.All");
     });
 
@@ -365,12 +386,22 @@ describe("planTenant on a tenant that cannot be read", () => {
   });
 
   test("not consented: consent, then the full declaration by name with ids unknown", () => {
-    const defender = desiredResource({ appId: DEFENDER_APP_ID, displayName: "WindowsDefenderATP", appRoles: ["Vulnerability.Read"], unpublishedScopes: ["user_impersonation"] });
+    const defender = desiredResource({
+      appId: DEFENDER_APP_ID,
+      displayName: "WindowsDefenderATP",
+      appRoles: ["Vulnerability.Read"],
+      unpublishedScopes: ["user_impersonation"],
+    });
     const plan = planTenant(desiredTenant([GRAPH_WANTED, defender]), { kind: "not-consented", problem });
     expect(kinds(plan)).toEqual(["consent", "add-app-role", "add-app-role", "create-grant", "add-app-role", "create-grant"]);
-    expect(only(plan, "consent")[0]?.reason).toMatch(/^CIPP-SAM is not in the tenant \(the token request got AADSTS65001\)\. .*known only once the tenant can be read/);
+    expect(only(plan, "consent")[0]?.reason).toMatch(
+      /^CIPP-SAM is not in the tenant \(the token request got AADSTS65001\)\. .*known only once the tenant can be read/,
+    );
     expect(only(plan, "add-app-role").every((action) => action.appRoleId === null)).toBe(true);
-    expect(only(plan, "create-grant").map((action) => action.scopes)).toEqual([["Directory.Read.All", "User.Read"], ["user_impersonation"]]);
+    expect(only(plan, "create-grant").map((action) => action.scopes)).toEqual([
+      ["Directory.Read.All", "User.Read"],
+      ["user_impersonation"],
+    ]);
     expect(kinds(plan)).not.toContain("create-resource");
     expect(countTenantPlan(plan).add).toBe(6);
   });
@@ -378,7 +409,10 @@ describe("planTenant on a tenant that cannot be read", () => {
 
 describe("planFleet", () => {
   test("plans tenants in order, skips excluded ones, and totals them", () => {
-    const second = desiredTenant(undefined, { tenantId: "22222222-0000-4000-8000-000000000002", defaultDomain: "fabrikam.onmicrosoft.com" });
+    const second = desiredTenant(undefined, {
+      tenantId: "22222222-0000-4000-8000-000000000002",
+      defaultDomain: "fabrikam.onmicrosoft.com",
+    });
     const excluded = desiredTenant(undefined, { tenantId: "33333333-0000-4000-8000-000000000003", excluded: true });
     const third = desiredTenant(undefined, { tenantId: "44444444-0000-4000-8000-000000000004" });
     const readings = new Map<string, LiveReading>([
@@ -389,7 +423,15 @@ describe("planFleet", () => {
     const fleet = planFleet([desiredTenant(), second, excluded, third], readings);
     expect(fleet.tenants.map((plan) => plan.status)).toEqual(["converged", "changes", "inaccessible"]);
     expect(summariseFleetPlan(fleet)).toEqual({
-      tenants: 3, toChange: 1, converged: 1, inaccessible: 1, add: 4, remove: 0, blocked: 0, kept: 0, warnings: 0,
+      tenants: 3,
+      toChange: 1,
+      converged: 1,
+      inaccessible: 1,
+      add: 4,
+      remove: 0,
+      blocked: 0,
+      kept: 0,
+      warnings: 0,
     });
   });
 

@@ -99,8 +99,21 @@ export function sampleRunResult(): ReturnType<typeof runResultOf> {
       permission({ permission: "Directory.Read.All", outcome: "already-present" }),
       permission({ permission: "Group.ReadWrite.All", outcome: "removed" }),
       permission({ type: "scope", permission: "User.Read", outcome: "applied" }),
-      permission({ resource: defender, type: "resource", permission: null, outcome: "blocked", blockReason: "resource-unavailable", detail: "no licence" }),
-      permission({ resource: defender, permission: "Vulnerability.Read", outcome: "blocked", blockReason: "resource-unavailable", detail: "no licence" }),
+      permission({
+        resource: defender,
+        type: "resource",
+        permission: null,
+        outcome: "blocked",
+        blockReason: "resource-unavailable",
+        detail: "no licence",
+      }),
+      permission({
+        resource: defender,
+        permission: "Vulnerability.Read",
+        outcome: "blocked",
+        blockReason: "resource-unavailable",
+        detail: "no licence",
+      }),
     ],
     verification: { converged: true, actions: [], blocked: [], problem: null },
   };
@@ -112,10 +125,20 @@ export function sampleRunResult(): ReturnType<typeof runResultOf> {
       permission({
         permission: "User.Read.All",
         outcome: "failed",
-        error: { service: "graph", status: 403, code: "Authorization_RequestDenied", message: `Insufficient privileges (Bearer ${SECRET_JWT})` },
+        error: {
+          service: "graph",
+          status: 403,
+          code: "Authorization_RequestDenied",
+          message: `Insufficient privileges (Bearer ${SECRET_JWT})`,
+        },
       }),
     ],
-    verification: { converged: false, actions: [{ kind: "add-app-role", resource: graph, permission: "User.Read.All", appRoleId: ROLE["User.Read.All"] }], blocked: [], problem: null },
+    verification: {
+      converged: false,
+      actions: [{ kind: "add-app-role", resource: graph, permission: "User.Read.All", appRoleId: ROLE["User.Read.All"] }],
+      blocked: [],
+      problem: null,
+    },
   };
   const reset: TenantResult = {
     ...baseTenant,

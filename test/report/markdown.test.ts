@@ -60,7 +60,9 @@ describe("plan as Markdown", () => {
   });
 
   test("names from declarations cannot break the table or inject HTML", () => {
-    const plan = { tenants: [planTenant(desiredTenant(undefined, tenantNamed(5, "A|B <script>x</script>")), healthyGraph({ tokenScopes: [] }))] };
+    const plan = {
+      tenants: [planTenant(desiredTenant(undefined, tenantNamed(5, "A|B <script>x</script>")), healthyGraph({ tokenScopes: [] }))],
+    };
     const rendered = renderPlanMarkdown(plan, { collapseAfter: 0 });
     expect(rendered).not.toContain("<script>");
     expect(tableRows(rendered)[0]?.[0]).toBe("A\\|B &lt;script&gt;x&lt;/script&gt; (tenant5.onmicrosoft.com)");

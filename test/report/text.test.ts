@@ -92,8 +92,8 @@ describe("result as text", () => {
 
   test("the consent step in words, not as its JSON value", () => {
     const failed = sampleRunResult().tenants[1] as TenantResult;
-    const words = (["created", "already-existed", "not-needed", "failed"] as const).map((consent) =>
-      resultStepWords({ ...failed, steps: { consent, reset: null } }).split(", ")[0],
+    const words = (["created", "already-existed", "not-needed", "failed"] as const).map(
+      (consent) => resultStepWords({ ...failed, steps: { consent, reset: null } }).split(", ")[0],
     );
     expect(words).toEqual(["consent created", "consent already in place", "no consent needed", "consent failed"]);
   });

@@ -18,7 +18,14 @@ describe("runJobsInOrder", () => {
     const delivered: number[] = [];
     const run = runJobsInOrder<number>(
       gates.map((g, i) => ({ key: `t${i}`, run: () => g.promise.then(() => i) })),
-      { concurrency: 4, window: 4, now: () => 0, onCrash: () => -1, describe: () => ({ failed: false, outcome: "ok" }), deliver: (result) => void delivered.push(result) },
+      {
+        concurrency: 4,
+        window: 4,
+        now: () => 0,
+        onCrash: () => -1,
+        describe: () => ({ failed: false, outcome: "ok" }),
+        deliver: (result) => void delivered.push(result),
+      },
     );
     gates[1]?.open();
     gates[2]?.open();
@@ -45,7 +52,14 @@ describe("runJobsInOrder", () => {
           return i;
         },
       })),
-      { concurrency: 2, window: 5, now: () => 0, onCrash: () => -1, describe: () => ({ failed: false, outcome: "ok" }), deliver: () => undefined },
+      {
+        concurrency: 2,
+        window: 5,
+        now: () => 0,
+        onCrash: () => -1,
+        describe: () => ({ failed: false, outcome: "ok" }),
+        deliver: () => undefined,
+      },
     );
     for (let i = 0; i < 10; i++) await tick();
     // Job 0 holds delivery: jobs 0..4 may have started (the window), no more.

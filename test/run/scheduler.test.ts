@@ -44,7 +44,12 @@ describe("runJobs", () => {
   it("turns a crashing job into a failed result and carries on with the others", async () => {
     const jobs: Job<string>[] = [
       { key: "a", run: async () => "fine" },
-      { key: "b", run: async () => { throw new Error("boom"); } },
+      {
+        key: "b",
+        run: async () => {
+          throw new Error("boom");
+        },
+      },
       { key: "c", run: async () => "fine" },
     ];
     const seen: Progress[] = [];

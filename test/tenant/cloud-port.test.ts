@@ -39,7 +39,12 @@ describe("cloudTenantPort against the emulator", () => {
     const graph = live.resources.get(GRAPH);
     const auditLog = graph?.appRoles.find((role) => role.value === "AuditLog.Read.All");
     expect(auditLog).toBeDefined();
-    const assign = { kind: "assign-app-role", clientId: client, resourceId: graph?.servicePrincipalId ?? "", appRoleId: auditLog?.id ?? "" } as const;
+    const assign = {
+      kind: "assign-app-role",
+      clientId: client,
+      resourceId: graph?.servicePrincipalId ?? "",
+      appRoleId: auditLog?.id ?? "",
+    } as const;
 
     const before = await sandbox.counts();
     const [first, again] = [...(await port.change([assign])), ...(await port.change([assign]))];

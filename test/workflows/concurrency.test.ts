@@ -37,13 +37,17 @@ function play(job: Job, reporter: Job | undefined, timeline: readonly (Write | "
   const overlaps: string[] = [];
   const start = (group: string, write: Write): void => {
     for (const other of running.values()) {
-      if (write.tenants.some((t) => t === "*" || other.tenants.includes("*") || other.tenants.includes(t))) overlaps.push(`${other.name} + ${write.name}`);
+      if (write.tenants.some((t) => t === "*" || other.tenants.includes("*") || other.tenants.includes(t)))
+        overlaps.push(`${other.name} + ${write.name}`);
     }
     running.set(group, write);
   };
   // The job GitHub runs after a cancelled write: it fails the run when its condition holds for a cancelled apply.
   const cancelled = (write: Write): void => {
-    const reports = reporter?.needs === "apply" && reporter.if === "always() && needs.apply.result == 'cancelled'" && reporter.steps.some((s) => /exit 1\s*$/.test(s.run ?? ""));
+    const reports =
+      reporter?.needs === "apply" &&
+      reporter.if === "always() && needs.apply.result == 'cancelled'" &&
+      reporter.steps.some((s) => /exit 1\s*$/.test(s.run ?? ""));
     outcomes.set(write.name, reports ? "failed" : "cancelled, unreported");
   };
   for (const event of timeline) {

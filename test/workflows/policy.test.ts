@@ -45,15 +45,27 @@ function plantAfterCheckout(doc: Document, job: string, ...planted: object[]): v
 }
 const CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1";
 const HEAD = "${{ github.event.pull_request.head.sha }}";
-const rules = (findings: readonly Finding[], job: string): string[] => [...new Set(findings.filter((f) => f.job === job).map((f) => f.rule))].sort();
+const rules = (findings: readonly Finding[], job: string): string[] =>
+  [...new Set(findings.filter((f) => f.job === job).map((f) => f.rule))].sort();
 
 describe("planted into cpv-plan.yml's credentialed plan job", () => {
   test("`uses: ./` after a checkout of the pull request's head over the workspace is flagged", async () => {
     const text = mutate("cpv-plan.yml", (doc) =>
-      plantAfterCheckout(doc, "plan", { uses: CHECKOUT, with: { ref: HEAD, "persist-credentials": false } }, { uses: "./", with: { mode: "plan" } }),
+      plantAfterCheckout(
+        doc,
+        "plan",
+        { uses: CHECKOUT, with: { ref: HEAD, "persist-credentials": false } },
+        { uses: "./", with: { mode: "plan" } },
+      ),
     );
     const findings = checkWorkflow("cpv-plan.yml", text);
-    expect(findings).toContainEqual(expect.objectContaining({ job: "plan", rule: "untrusted-code", message: expect.stringContaining("step uses ./ after the pull request's head was checked out over the workspace") }));
+    expect(findings).toContainEqual(
+      expect.objectContaining({
+        job: "plan",
+        rule: "untrusted-code",
+        message: expect.stringContaining("step uses ./ after the pull request's head was checked out over the workspace"),
+      }),
+    );
     expect(rules(findings, "plan")).toEqual(["checkout", "untrusted-code"]);
     // Still a valid workflow: actionlint alone would not catch it.
     expect(await runLint(text, "cpv-plan.yml")).toEqual([]);
@@ -75,7 +87,7 @@ describe("planted into cpv-plan.yml's credentialed plan job", () => {
     );
     expect(inFolder.filter((f) => f.rule === "untrusted-code").map((f) => f.message)).toEqual([
       "step uses ./head/ after the pull request's head was checked out into head/: it would run the pull request's action",
-      "\"cd head && npm ci\" may execute the pull request's files",
+      '"cd head && npm ci" may execute the pull request\'s files',
       "a step runs in head, which holds the pull request's files",
     ]);
   });
@@ -84,7 +96,10 @@ describe("planted into cpv-plan.yml's credentialed plan job", () => {
     const findings = checkWorkflow(
       "cpv-plan.yml",
       mutate("cpv-plan.yml", (doc) =>
-        plantAfterCheckout(doc, "plan", { uses: CHECKOUT, with: { ref: HEAD, path: "head", "persist-credentials": false, "allow-unsafe-pr-checkout": true } }),
+        plantAfterCheckout(doc, "plan", {
+          uses: CHECKOUT,
+          with: { ref: HEAD, path: "head", "persist-credentials": false, "allow-unsafe-pr-checkout": true },
+        }),
       ),
     );
     expect(findings.filter((f) => f.job === "plan").map((f) => f.message)).toEqual([
@@ -97,7 +112,10 @@ describe("planted into cpv-plan.yml's credentialed plan job", () => {
     const findings = checkWorkflow(
       "cpv-plan.yml",
       mutate("cpv-plan.yml", (doc) => {
-        plantAfterCheckout(doc, "plan", { uses: "actions/github-script@ed597411d8f924073f98dfc5c65a23a2325f34cd # v8.0.0", with: { script: "1" } });
+        plantAfterCheckout(doc, "plan", {
+          uses: "actions/github-script@ed597411d8f924073f98dfc5c65a23a2325f34cd # v8.0.0",
+          with: { script: "1" },
+        });
         plantAfterCheckout(doc, "plan", { uses: "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020", with: { cache: "npm" } });
         doc.setIn(["jobs", "plan", "permissions", "pull-requests"], "write");
       }),
@@ -128,7 +146,10 @@ describe("planted into cpv-refresh.yml", () => {
   test("a tag pin, a missing tag comment, a kept token and a missing timeout are flagged", () => {
     const text = read("cpv-refresh.yml")
       .replace("actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1", "actions/checkout@v7")
-      .replace("actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0", "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f")
+      .replace(
+        "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
+        "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f",
+      )
       .replace("          persist-credentials: false\n", "")
       .replace("    timeout-minutes: 5\n", "");
     const findings = checkWorkflow("cpv-refresh.yml", text);
@@ -142,7 +163,10 @@ describe("planted into cpv-refresh.yml", () => {
       mutate("cpv-refresh.yml", (doc) => {
         doc.deleteIn(["jobs", "apply", "environment"]);
         doc.deleteIn(["on", "push", "branches"]);
-        doc.setIn(["jobs", "caller"], doc.createNode({ uses: "./.github/workflows/other.yml", secrets: "inherit", permissions: { "id-token": "write" } }));
+        doc.setIn(
+          ["jobs", "caller"],
+          doc.createNode({ uses: "./.github/workflows/other.yml", secrets: "inherit", permissions: { "id-token": "write" } }),
+        );
       }),
     );
     expect(rules(findings, "apply")).toEqual(["environment", "trigger"]);
@@ -171,7 +195,10 @@ describe("planted into cpv-refresh.yml", () => {
   });
 
   test("a workflow granting write to every job is flagged", () => {
-    const findings = checkWorkflow("cpv-refresh.yml", mutate("cpv-refresh.yml", (doc) => doc.set("permissions", doc.createNode({ contents: "write" }))));
+    const findings = checkWorkflow(
+      "cpv-refresh.yml",
+      mutate("cpv-refresh.yml", (doc) => doc.set("permissions", doc.createNode({ contents: "write" }))),
+    );
     expect(findings.map((f) => f.rule)).toEqual(["permissions"]);
     expect(isMap(parseDocument(read("cpv-refresh.yml")).get("permissions"))).toBe(true);
   });

@@ -82,7 +82,11 @@ function permissionsOf(job: Job): Record<string, string> {
 }
 
 export function isCredentialed(job: Job): boolean {
-  return secretsOf(job).some((name) => !REPOSITORY_ONLY_SECRETS.includes(name)) || permissionsOf(job)["id-token"] === "write" || job.environment !== undefined;
+  return (
+    secretsOf(job).some((name) => !REPOSITORY_ONLY_SECRETS.includes(name)) ||
+    permissionsOf(job)["id-token"] === "write" ||
+    job.environment !== undefined
+  );
 }
 
 function actionOf(uses: string): string {
@@ -91,7 +95,9 @@ function actionOf(uses: string): string {
 
 /** The folder a checkout writes to, relative to the workspace ("" for the workspace itself). */
 function checkoutPath(step: Step): string {
-  return String(step.with?.["path"] ?? "").replace(/^\.\/?/, "").replace(/\/+$/, "");
+  return String(step.with?.["path"] ?? "")
+    .replace(/^\.\/?/, "")
+    .replace(/\/+$/, "");
 }
 
 /** Checks one workflow file; returns every rule it breaks. */
@@ -139,14 +145,22 @@ export function checkWorkflow(file: string, text: string): Finding[] {
       job.if.includes("github.event.repository.default_branch") &&
       !job.if.includes("github.event_name == 'schedule'")
     ) {
-      flag(name, "schedule", "a condition on github.event.repository.default_branch, which a schedule's event lacks: the job never runs on the schedule");
+      flag(
+        name,
+        "schedule",
+        "a condition on github.event.repository.default_branch, which a schedule's event lacks: the job never runs on the schedule",
+      );
     }
     for (const step of steps) {
       if (step.uses !== undefined && actionOf(step.uses) === "actions/checkout" && step.with?.["persist-credentials"] !== false) {
         flag(name, "persist-credentials", "a checkout without persist-credentials: false leaves the token in .git/config");
       }
       if (step.run !== undefined && INJECTABLE.test(step.run)) {
-        flag(name, "injection", `step "${step.name ?? step.run.split("\n")[0]}" interpolates text a pull request's author chooses into a script`);
+        flag(
+          name,
+          "injection",
+          `step "${step.name ?? step.run.split("\n")[0]}" interpolates text a pull request's author chooses into a script`,
+        );
       }
     }
 
@@ -154,16 +168,28 @@ export function checkWorkflow(file: string, text: string): Finding[] {
     const permissions = permissionsOf(job);
     if (job.permissions === undefined) flag(name, "permissions", "a credentialed job must declare its permissions");
     for (const [scope, access] of Object.entries(permissions)) {
-      if (access === "write" && scope !== "id-token") flag(name, "permissions", `a credentialed job holds ${scope}: write; give it to a job without credentials`);
+      if (access === "write" && scope !== "id-token")
+        flag(name, "permissions", `a credentialed job holds ${scope}: write; give it to a job without credentials`);
     }
     if (job.environment === undefined) {
       flag(name, "environment", "a credentialed job outside an environment: its secrets and OIDC subject are open to every branch");
     }
     if (runsPullRequestCode) {
-      flag(name, "trigger", `a credentialed job in a workflow run on ${triggers.filter((t) => PULL_REQUEST_CODE.includes(t)).join(", ")}, which runs the pull request's own workflow and code`);
+      flag(
+        name,
+        "trigger",
+        `a credentialed job in a workflow run on ${triggers.filter((t) => PULL_REQUEST_CODE.includes(t)).join(", ")}, which runs the pull request's own workflow and code`,
+      );
     }
     const push = (workflow.on as Record<string, { branches?: unknown; tags?: unknown; "branches-ignore"?: unknown }> | undefined)?.["push"];
-    if (triggers.includes("push") && (push === undefined || push === null || JSON.stringify(push.branches) !== JSON.stringify(["main"]) || push.tags !== undefined || push["branches-ignore"] !== undefined)) {
+    if (
+      triggers.includes("push") &&
+      (push === undefined ||
+        push === null ||
+        JSON.stringify(push.branches) !== JSON.stringify(["main"]) ||
+        push.tags !== undefined ||
+        push["branches-ignore"] !== undefined)
+    ) {
       flag(name, "trigger", "a credentialed job run on push to branches other than the default branch");
     }
     if (job.uses !== undefined) flag(name, "uses", "a credentialed job calls a reusable workflow; run its steps here instead");
@@ -173,9 +199,17 @@ export function checkWorkflow(file: string, text: string): Finding[] {
     for (const step of steps) {
       const uses = step.uses === undefined ? undefined : actionOf(step.uses);
       if (uses !== undefined && uses !== "." && !uses.startsWith("./") && !CREDENTIALED_ACTIONS.includes(uses)) {
-        flag(name, "action", `a credentialed job uses ${uses}; only ${CREDENTIALED_ACTIONS.join(", ")} and this repository's Action may run there`);
+        flag(
+          name,
+          "action",
+          `a credentialed job uses ${uses}; only ${CREDENTIALED_ACTIONS.join(", ")} and this repository's Action may run there`,
+        );
       }
-      if (uses === "actions/cache" || uses === "actions/cache/restore" || Object.entries(step.with ?? {}).some(([key, value]) => key === "cache" && value !== "" && value !== false)) {
+      if (
+        uses === "actions/cache" ||
+        uses === "actions/cache/restore" ||
+        Object.entries(step.with ?? {}).some(([key, value]) => key === "cache" && value !== "" && value !== false)
+      ) {
         flag(name, "cache", "a credentialed job restores a cache, which another branch's run may have written");
       }
       if (uses === "actions/checkout") {
@@ -185,8 +219,14 @@ export function checkWorkflow(file: string, text: string): Finding[] {
         }
         if (fetchesHead) {
           const folder = checkoutPath(step);
-          if (folder === "") flag(name, "checkout", "a credentialed job checks the pull request's head out over the workspace, where its own code runs from");
-          if (step.with?.["sparse-checkout"] === undefined) flag(name, "checkout", "the pull request's head is checked out whole; fetch only the data it needs (sparse-checkout)");
+          if (folder === "")
+            flag(
+              name,
+              "checkout",
+              "a credentialed job checks the pull request's head out over the workspace, where its own code runs from",
+            );
+          if (step.with?.["sparse-checkout"] === undefined)
+            flag(name, "checkout", "the pull request's head is checked out whole; fetch only the data it needs (sparse-checkout)");
           untrusted.push(folder);
         } else if (!privileged && step.with?.["ref"] !== undefined && step.with?.["repository"] !== undefined) {
           flag(name, "checkout", "a credentialed job checks out another repository's ref");
@@ -199,7 +239,11 @@ export function checkWorkflow(file: string, text: string): Finding[] {
           return folder === "" || clean === folder || clean.startsWith(`${folder}/`);
         };
         if (step.uses !== undefined && step.uses.startsWith("./") && inside(step.uses)) {
-          flag(name, "untrusted-code", `step uses ${step.uses} after the pull request's head was checked out ${folder === "" ? "over the workspace" : `into ${folder}/`}: it would run the pull request's action`);
+          flag(
+            name,
+            "untrusted-code",
+            `step uses ${step.uses} after the pull request's head was checked out ${folder === "" ? "over the workspace" : `into ${folder}/`}: it would run the pull request's action`,
+          );
         }
         if (step["working-directory"] !== undefined && inside(step["working-directory"])) {
           flag(name, "untrusted-code", `a step runs in ${step["working-directory"]}, which holds the pull request's files`);

@@ -19,8 +19,15 @@ const ASSIGNMENT_SHAPE: EntityShape<AppRoleAssignment> = {
   typeName: "microsoft.graph.appRoleAssignment",
   resourceName: "AppRoleAssignment",
   properties: [
-    "id", "deletedDateTime", "appRoleId", "createdDateTime", "principalDisplayName", "principalId", "principalType",
-    "resourceDisplayName", "resourceId",
+    "id",
+    "deletedDateTime",
+    "appRoleId",
+    "createdDateTime",
+    "principalDisplayName",
+    "principalId",
+    "principalType",
+    "resourceDisplayName",
+    "resourceId",
   ],
   // appRoleAssignment's ids are Edm.Guid (compared with a bare GUID); only resourceId is filterable here
   // ("List appRoleAssignments granted to a service principal"; filtering by appRoleId or principalId is
@@ -75,7 +82,11 @@ export function createAssignment(call: GraphCall, ref: ServicePrincipalRef, side
   const appRoleId = field("appRoleId");
   const pathMatches = side === "appRoleAssignments" ? principalId === pathSp.id : resourceId === pathSp.id || principalId === pathSp.id;
   if (!pathMatches) {
-    throw new GraphError(400, "Request_BadRequest", `The service principal '${pathSp.id}' in the request URI is neither the principal nor the resource of the assignment.`);
+    throw new GraphError(
+      400,
+      "Request_BadRequest",
+      `The service principal '${pathSp.id}' in the request URI is neither the principal nor the resource of the assignment.`,
+    );
   }
 
   const principal = call.tenant.servicePrincipals.get(principalId);
@@ -111,7 +122,10 @@ export function createAssignment(call: GraphCall, ref: ServicePrincipalRef, side
     body: {
       // As the docs show: the principal's side answers in the entity set's own context, the resource's side
       // in the navigation's.
-      "@odata.context": contextUrl(call, side === "appRoleAssignments" ? "appRoleAssignments/$entity" : `servicePrincipals('${pathSp.id}')/${side}/$entity`),
+      "@odata.context": contextUrl(
+        call,
+        side === "appRoleAssignments" ? "appRoleAssignments/$entity" : `servicePrincipals('${pathSp.id}')/${side}/$entity`,
+      ),
       ...assignmentJson(assignment, call.tenant),
     },
   };

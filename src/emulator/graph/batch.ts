@@ -81,7 +81,12 @@ export function executeBatch(
     return answer;
   };
   for (const item of items) run(item);
-  const body = { responses: shuffle(items.map((i) => answers.get(i.id) as BatchItemAnswer), ctx) };
+  const body = {
+    responses: shuffle(
+      items.map((i) => answers.get(i.id) as BatchItemAnswer),
+      ctx,
+    ),
+  };
   return lost === undefined ? { status: 200, body, innerRequests } : { status: 200, body, innerRequests, lost };
 }
 
@@ -201,7 +206,10 @@ function parseBatch(payload: unknown): BatchItem[] {
       throw malformed(`Request id ${r["id"]}: method and url are required.`);
     }
     const headers = r["headers"];
-    if (headers !== undefined && (typeof headers !== "object" || headers === null || Object.values(headers).some((v) => typeof v !== "string"))) {
+    if (
+      headers !== undefined &&
+      (typeof headers !== "object" || headers === null || Object.values(headers).some((v) => typeof v !== "string"))
+    ) {
       throw malformed(`Request id ${r["id"]}: headers must be an object of strings.`);
     }
     const dependsOn = r["dependsOn"] ?? [];
@@ -230,7 +238,8 @@ function parseBatch(payload: unknown): BatchItem[] {
     ids.add(item.id);
   }
   for (const item of items) {
-    for (const dep of item.dependsOn) if (!ids.has(dep) || dep === item.id) throw malformed(`Request id ${item.id} depends on unknown request '${dep}'.`);
+    for (const dep of item.dependsOn)
+      if (!ids.has(dep) || dep === item.id) throw malformed(`Request id ${item.id} depends on unknown request '${dep}'.`);
   }
   rejectCycles(items);
   return items;

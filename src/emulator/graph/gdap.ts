@@ -35,7 +35,19 @@ export function defaultGdapGroupId(partnerTenantId: string): string {
 const RELATIONSHIP_SHAPE: EntityShape<GdapRelationshipSpec> = {
   typeName: "microsoft.graph.delegatedAdminRelationship",
   resourceName: "DelegatedAdminRelationship",
-  properties: ["id", "displayName", "status", "customer", "accessDetails", "duration", "createdDateTime", "activatedDateTime", "lastModifiedDateTime", "endDateTime", "autoExtendDuration"],
+  properties: [
+    "id",
+    "displayName",
+    "status",
+    "customer",
+    "accessDetails",
+    "duration",
+    "createdDateTime",
+    "activatedDateTime",
+    "lastModifiedDateTime",
+    "endDateTime",
+    "autoExtendDuration",
+  ],
   filterable: {
     status: { type: "Edm.String", read: (r) => r.status },
     "customer/tenantId": { type: "Edm.String", read: (r) => (r.withoutCustomer ? null : r.customerTenantId) },
@@ -64,7 +76,11 @@ function relationshipId(r: GdapRelationshipSpec): string {
 function refuseLargePages(call: GraphCall): void {
   const raw = call.query.get("$top");
   if (raw !== null && /^\d+$/.test(raw.trim()) && Number(raw) > MAX_GDAP_PAGE) {
-    throw new GraphError(400, "BadRequest", `The limit of '${MAX_GDAP_PAGE}' for Top query has been exceeded. The value from the incoming request is '${raw}'.`);
+    throw new GraphError(
+      400,
+      "BadRequest",
+      `The limit of '${MAX_GDAP_PAGE}' for Top query has been exceeded. The value from the incoming request is '${raw}'.`,
+    );
   }
 }
 
@@ -102,7 +118,13 @@ function relationshipJson(world: World, r: GdapRelationshipSpec, now: number): R
 export function listDelegatedAdminRelationships(call: GraphCall): GraphResult {
   refuseLargePages(call);
   const { world } = call.ctx;
-  return collectionResult(call, partnerRelationships(call), RELATIONSHIP_SHAPE, (r) => relationshipJson(world, r, call.now), "tenantRelationships/delegatedAdminRelationships");
+  return collectionResult(
+    call,
+    partnerRelationships(call),
+    RELATIONSHIP_SHAPE,
+    (r) => relationshipJson(world, r, call.now),
+    "tenantRelationships/delegatedAdminRelationships",
+  );
 }
 
 function findRelationship(call: GraphCall, id: string): GdapRelationshipSpec {
@@ -116,7 +138,10 @@ export function getDelegatedAdminRelationship(call: GraphCall, id: string): Grap
   const r = findRelationship(call, id);
   return {
     status: 200,
-    body: { "@odata.context": contextUrl(call, "tenantRelationships/delegatedAdminRelationships/$entity"), ...relationshipJson(call.ctx.world, r, call.now) },
+    body: {
+      "@odata.context": contextUrl(call, "tenantRelationships/delegatedAdminRelationships/$entity"),
+      ...relationshipJson(call.ctx.world, r, call.now),
+    },
   };
 }
 
@@ -137,7 +162,13 @@ export function listAccessAssignments(call: GraphCall, id: string): GraphResult 
     accessContainer: { accessContainerId: a.spec.securityGroupId ?? group, accessContainerType: "securityGroup" },
     accessDetails: { unifiedRoles: a.spec.roleTemplateIds.map((roleDefinitionId) => ({ roleDefinitionId })) },
   });
-  return collectionResult(call, items, ASSIGNMENT_SHAPE, toJson, `tenantRelationships/delegatedAdminRelationships('${rid}')/accessAssignments`);
+  return collectionResult(
+    call,
+    items,
+    ASSIGNMENT_SHAPE,
+    toJson,
+    `tenantRelationships/delegatedAdminRelationships('${rid}')/accessAssignments`,
+  );
 }
 
 const FIND_BY_TENANT_ID = /^findTenantInformationByTenantId\(tenantId='([^']*)'\)$/i;
@@ -160,7 +191,9 @@ export function findTenantInformation(call: GraphCall, tenantId: string): GraphR
 
 type GetOnly = Readonly<{ GET?: Operation }>;
 
-const get = (route: RouteKey, run: Operation["run"]): GetOnly => ({ GET: { route, requirement: PERMISSION_TABLE[route], resourceUnits: 1, isWrite: false, run } });
+const get = (route: RouteKey, run: Operation["run"]): GetOnly => ({
+  GET: { route, requirement: PERMISSION_TABLE[route], resourceUnits: 1, isWrite: false, run },
+});
 
 /**
  * The operations under `/tenantRelationships/` (`rest` is the path after it), or null when
@@ -170,11 +203,14 @@ export function tenantRelationshipMethods(rest: readonly string[]): GetOnly | nu
   const [collection, id, navigation] = rest;
   const find = collection === undefined ? null : FIND_BY_TENANT_ID.exec(collection);
   if (find && rest.length === 1) {
-    return get("GET /tenantRelationships/findTenantInformationByTenantId(tenantId='{tenant-id}')", (c) => findTenantInformation(c, find[1] ?? ""));
+    return get("GET /tenantRelationships/findTenantInformationByTenantId(tenantId='{tenant-id}')", (c) =>
+      findTenantInformation(c, find[1] ?? ""),
+    );
   }
   if (collection?.toLowerCase() !== "delegatedadminrelationships") return null;
   if (rest.length === 1) return get("GET /tenantRelationships/delegatedAdminRelationships", listDelegatedAdminRelationships);
-  if (id !== undefined && rest.length === 2) return get("GET /tenantRelationships/delegatedAdminRelationships/{id}", (c) => getDelegatedAdminRelationship(c, id));
+  if (id !== undefined && rest.length === 2)
+    return get("GET /tenantRelationships/delegatedAdminRelationships/{id}", (c) => getDelegatedAdminRelationship(c, id));
   if (id !== undefined && rest.length === 3 && navigation?.toLowerCase() === "accessassignments") {
     return get("GET /tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments", (c) => listAccessAssignments(c, id));
   }

@@ -16,7 +16,9 @@ function frontDoorHeaders(requestId: string, clientRequestId: string): Record<st
   return {
     "request-id": requestId,
     "client-request-id": clientRequestId,
-    "x-ms-ags-diagnostic": JSON.stringify({ ServerInfo: { DataCenter: "Loopback", Slice: "E", Ring: "0", ScaleUnit: "000", RoleInstance: "EMULATOR" } }),
+    "x-ms-ags-diagnostic": JSON.stringify({
+      ServerInfo: { DataCenter: "Loopback", Slice: "E", Ring: "0", ScaleUnit: "000", RoleInstance: "EMULATOR" },
+    }),
     "Strict-Transport-Security": "max-age=31536000",
   };
 }

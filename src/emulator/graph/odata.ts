@@ -100,7 +100,8 @@ export function parseCollectionQuery<T>(query: URLSearchParams, shape: EntitySha
   let order: CollectionQuery<T>["order"] = null;
   if (advanced && orderby !== null && orderby.trim() !== "") {
     // Sorting is a default query only on its own; with $filter or $search it is advanced.
-    if ((hasFilter || search !== null) && !advancedOn) throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
+    if ((hasFilter || search !== null) && !advancedOn)
+      throw new GraphError(400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
     order = compileOrder(orderby, shape, advanced);
   }
   return {
@@ -126,7 +127,8 @@ function parseCount(raw: string | null, eventual: boolean): boolean {
 function compileOrder<T>(orderby: string, shape: EntityShape<T>, advanced: AdvancedQueries<T>): (a: T, b: T) => number {
   const [name = "", direction = "asc", ...rest] = orderby.trim().split(/\s+/);
   const read = Object.entries(advanced.orderable).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-  if (rest.length > 0 || !/^(asc|desc)$/i.test(direction)) throw new GraphError(400, "BadRequest", `Invalid $orderby clause: '${orderby}'.`);
+  if (rest.length > 0 || !/^(asc|desc)$/i.test(direction))
+    throw new GraphError(400, "BadRequest", `Invalid $orderby clause: '${orderby}'.`);
   if (!read) {
     if (!shape.properties.some((p) => p.toLowerCase() === name.toLowerCase())) throw unknownProperty(name, shape);
     throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported sort property '${name}' for '${shape.resourceName}'.`);
@@ -157,14 +159,13 @@ function compileSearch<T>(raw: string, advanced: AdvancedQueries<T>, eventual: b
     }
     const [property = "", ...termParts] = (m[1] ?? "").split(":");
     const read = Object.entries(advanced.searchable).find(([k]) => k.toLowerCase() === property.toLowerCase())?.[1];
-    if (!read || termParts.length === 0) throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query search clause specified: '${raw}'.`);
+    if (!read || termParts.length === 0)
+      throw new GraphError(400, "Request_UnsupportedQuery", `Unsupported or invalid query search clause specified: '${raw}'.`);
     terms.push({ read, term: termParts.join(":").toLowerCase() });
   }
   if (terms.length === 0) throw new GraphError(400, "BadRequest", `Invalid $search clause: '${raw}'.`);
   const hit = (t: { read: (item: T) => string | null; term: string }, item: T): boolean =>
-    (t.read(item) ?? "")
-      .split(/[^\p{L}\p{N}]+/u)
-      .some((word) => word.toLowerCase().startsWith(t.term));
+    (t.read(item) ?? "").split(/[^\p{L}\p{N}]+/u).some((word) => word.toLowerCase().startsWith(t.term));
   const any = joins.includes("OR");
   return (item) => (any ? terms.some((t) => hit(t, item)) : terms.every((t) => hit(t, item)));
 }
@@ -190,7 +191,10 @@ export function applySelect(entity: Readonly<Record<string, unknown>>, select: r
 }
 
 /** One page of a collection and the `$skiptoken` of the next one, if any. */
-export function takePage<T>(items: readonly T[], query: CollectionQuery<T>): { readonly page: readonly T[]; readonly nextSkipToken: string | null } {
+export function takePage<T>(
+  items: readonly T[],
+  query: CollectionQuery<T>,
+): { readonly page: readonly T[]; readonly nextSkipToken: string | null } {
   const page = (query.order ? [...items].sort(query.order) : items).slice(query.skip, query.skip + query.top);
   const next = query.skip + page.length;
   return { page, nextSkipToken: next < items.length ? encodeSkipToken(next) : null };
@@ -217,7 +221,11 @@ function parseTop(raw: string | null): number {
   if (raw === null) return DEFAULT_PAGE_SIZE;
   const top = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE_SIZE) {
-    throw new GraphError(400, "Request_UnsupportedQuery", `Invalid page size specified: '${raw}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`);
+    throw new GraphError(
+      400,
+      "Request_UnsupportedQuery",
+      `Invalid page size specified: '${raw}'. Must be between 1 and ${MAX_PAGE_SIZE} inclusive.`,
+    );
   }
   return top;
 }
@@ -248,8 +256,7 @@ function unknownProperty(name: string, shape: PropertyNames): GraphError {
 // ---------------------------------------------------------------------------------------------
 
 type Literal =
-  | { readonly type: FilterType | "Edm.Boolean" | "Edm.Int32"; readonly value: string }
-  | { readonly type: "null"; readonly value: null };
+  { readonly type: FilterType | "Edm.Boolean" | "Edm.Int32"; readonly value: string } | { readonly type: "null"; readonly value: null };
 
 type Token =
   | { readonly kind: "word"; readonly text: string; readonly pos: number }
@@ -257,7 +264,12 @@ type Token =
   | { readonly kind: "(" | ")" | ","; readonly pos: number };
 
 type FilterNode =
-  | { readonly kind: "eq"; readonly read: (item: never) => string | null; readonly values: readonly (string | null)[]; readonly negate: boolean }
+  | {
+      readonly kind: "eq";
+      readonly read: (item: never) => string | null;
+      readonly values: readonly (string | null)[];
+      readonly negate: boolean;
+    }
   | { readonly kind: "startswith" | "endswith"; readonly read: (item: never) => string | null; readonly value: string }
   | { readonly kind: "not"; readonly node: FilterNode }
   | { readonly kind: "and" | "or"; readonly nodes: readonly FilterNode[] };
@@ -329,7 +341,11 @@ function compileFilter<T>(filter: string, shape: EntityShape<T>, advancedOn: boo
     const allowed = name === "startswith" ? prop.startsWith === true : advancedOn && prop.type === "Edm.String";
     if (!allowed) throw unsupportedClause(t.text);
     if (lit.type !== "Edm.String") {
-      throw new GraphError(400, "BadRequest", `Invalid filter clause: No function signature for the function with name '${name}' matches the specified arguments. (position ${pos})`);
+      throw new GraphError(
+        400,
+        "BadRequest",
+        `Invalid filter clause: No function signature for the function with name '${name}' matches the specified arguments. (position ${pos})`,
+      );
     }
     return { kind: name, read: prop.read, value: lit.value };
   };
@@ -444,7 +460,11 @@ function tokenize(filter: string): Token[] {
       let end = pos + 1;
       for (;;) {
         if (end >= filter.length) {
-          throw new GraphError(400, "BadRequest", `Invalid filter clause: There is an unterminated string literal at position ${pos} in '${filter}'.`);
+          throw new GraphError(
+            400,
+            "BadRequest",
+            `Invalid filter clause: There is an unterminated string literal at position ${pos} in '${filter}'.`,
+          );
         }
         if (filter.charAt(end) === "'") {
           if (filter.charAt(end + 1) === "'") {

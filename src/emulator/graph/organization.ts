@@ -7,7 +7,6 @@ import type { TenantState } from "../world";
 import { collectionResult, type GraphCall, type GraphResult } from "./call";
 import type { EntityShape } from "./odata";
 
-
 interface Domain {
   readonly name: string;
   readonly isDefault: boolean;
@@ -21,7 +20,12 @@ function domainsOf(call: GraphCall, tenant: TenantState): Domain[] {
   const seen = new Set<string>();
   return names
     .filter((name) => !seen.has(name.toLowerCase()) && seen.add(name.toLowerCase()))
-    .map((name, i) => ({ name, isDefault: i === 0, isInitial: name.toLowerCase().endsWith(".onmicrosoft.com") && names.findIndex((n) => n.toLowerCase().endsWith(".onmicrosoft.com")) === i }));
+    .map((name, i) => ({
+      name,
+      isDefault: i === 0,
+      isInitial:
+        name.toLowerCase().endsWith(".onmicrosoft.com") && names.findIndex((n) => n.toLowerCase().endsWith(".onmicrosoft.com")) === i,
+    }));
 }
 
 const ORGANIZATION_SHAPE: EntityShape<TenantState> = {
@@ -55,7 +59,17 @@ export function listOrganization(call: GraphCall): GraphResult {
 const DOMAIN_SHAPE: EntityShape<Domain> = {
   typeName: "microsoft.graph.domain",
   resourceName: "Domain",
-  properties: ["id", "authenticationType", "isAdminManaged", "isDefault", "isInitial", "isRoot", "isVerified", "supportedServices", "state"],
+  properties: [
+    "id",
+    "authenticationType",
+    "isAdminManaged",
+    "isDefault",
+    "isInitial",
+    "isRoot",
+    "isVerified",
+    "supportedServices",
+    "state",
+  ],
   filterable: { id: { type: "Edm.String", read: (d) => d.name } },
 };
 

@@ -28,7 +28,14 @@ const GRANT_SHAPE: EntityShape<OAuth2PermissionGrant> = {
 };
 
 function grantJson(g: OAuth2PermissionGrant): Record<string, unknown> {
-  return { clientId: g.clientId, consentType: g.consentType, id: g.id, principalId: g.principalId, resourceId: g.resourceId, scope: g.scope };
+  return {
+    clientId: g.clientId,
+    consentType: g.consentType,
+    id: g.id,
+    principalId: g.principalId,
+    resourceId: g.resourceId,
+    scope: g.scope,
+  };
 }
 
 /** The grant as reads see it: under replication lag, one deleted or re-scoped a moment ago reads as it was. */
@@ -78,7 +85,10 @@ export function getGrant(call: GraphCall, id: string): GraphResult {
   rejectUnsupportedOptions(call.query, new Set(["$select"]));
   const select = parseSelect(call.query, GRANT_SHAPE);
   const grant = readGrant(call, id);
-  return { status: 200, body: { "@odata.context": contextUrl(call, "oauth2PermissionGrants/$entity"), ...applySelect(grantJson(grant), select) } };
+  return {
+    status: 200,
+    body: { "@odata.context": contextUrl(call, "oauth2PermissionGrants/$entity"), ...applySelect(grantJson(grant), select) },
+  };
 }
 
 /** `POST /oauth2PermissionGrants`. */

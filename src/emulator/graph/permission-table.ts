@@ -37,7 +37,10 @@ export interface PermissionEntry {
 }
 
 const one = (...names: string[]): PermissionSet[] => names.map((n) => [n]);
-const same = (r: PermissionRequirement): { delegated: PermissionRequirement; application: PermissionRequirement } => ({ delegated: r, application: r });
+const same = (r: PermissionRequirement): { delegated: PermissionRequirement; application: PermissionRequirement } => ({
+  delegated: r,
+  application: r,
+});
 
 const APPLICATION_ADMIN_ROLES = [
   ROLE_TEMPLATES.globalAdministrator,
@@ -46,7 +49,10 @@ const APPLICATION_ADMIN_ROLES = [
 ];
 
 const READ_SERVICE_PRINCIPAL: PermissionEntry = {
-  delegated: { leastPrivileged: one("Application.Read.All"), higherPrivileged: one("Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All") },
+  delegated: {
+    leastPrivileged: one("Application.Read.All"),
+    higherPrivileged: one("Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"),
+  },
   application: {
     leastPrivileged: one("Application.Read.All"),
     // "The Application.ReadWrite.OwnedBy permission allows an app to call GET /applications and GET /servicePrincipals to list all".
@@ -78,7 +84,10 @@ const DELETE_APP_ROLE_ASSIGNMENT: PermissionEntry = {
 };
 
 const READ_GRANTS: PermissionEntry = {
-  ...same({ leastPrivileged: one("Directory.Read.All"), higherPrivileged: one("DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All") }),
+  ...same({
+    leastPrivileged: one("Directory.Read.All"),
+    higherPrivileged: one("DelegatedPermissionGrant.ReadWrite.All", "Directory.ReadWrite.All"),
+  }),
   gdapRoles: "anyRole",
   source: "List oauth2PermissionGrants (delegated permission grants)",
 };
@@ -97,7 +106,10 @@ export const PERMISSION_TABLE = {
   "GET /servicePrincipals": { ...READ_SERVICE_PRINCIPAL, source: "List servicePrincipals" },
   "POST /servicePrincipals": {
     delegated: { leastPrivileged: one("Application.ReadWrite.All"), higherPrivileged: one("Directory.ReadWrite.All") },
-    application: { leastPrivileged: one("Application.ReadWrite.OwnedBy"), higherPrivileged: one("Application.ReadWrite.All", "Directory.ReadWrite.All") },
+    application: {
+      leastPrivileged: one("Application.ReadWrite.OwnedBy"),
+      higherPrivileged: one("Application.ReadWrite.All", "Directory.ReadWrite.All"),
+    },
     // "the backing application of the service principal being created must be in the local tenant": never so for CIPP-SAM.
     ownedObjectsOnly: ["Application.ReadWrite.OwnedBy"],
     gdapRoles: APPLICATION_ADMIN_ROLES,
@@ -107,7 +119,10 @@ export const PERMISSION_TABLE = {
   "GET /servicePrincipals/{id}": READ_SERVICE_PRINCIPAL,
   "PATCH /servicePrincipals/{id}": {
     delegated: { leastPrivileged: one("Application.ReadWrite.All"), higherPrivileged: one("Directory.ReadWrite.All") },
-    application: { leastPrivileged: one("Application.ReadWrite.OwnedBy"), higherPrivileged: one("Application.ReadWrite.All", "Directory.ReadWrite.All") },
+    application: {
+      leastPrivileged: one("Application.ReadWrite.OwnedBy"),
+      higherPrivileged: one("Application.ReadWrite.All", "Directory.ReadWrite.All"),
+    },
     ownedObjectsOnly: ["Application.ReadWrite.OwnedBy"],
     gdapRoles: APPLICATION_ADMIN_ROLES,
     source: "Update servicePrincipal",
@@ -120,7 +135,10 @@ export const PERMISSION_TABLE = {
     source: "Delete servicePrincipal",
   },
   "GET /servicePrincipals/{id}/appRoleAssignments": {
-    delegated: { leastPrivileged: one("Application.Read.All"), higherPrivileged: one("Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All") },
+    delegated: {
+      leastPrivileged: one("Application.Read.All"),
+      higherPrivileged: one("Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"),
+    },
     application: {
       leastPrivileged: one("Application.Read.All"),
       higherPrivileged: one("Application.ReadWrite.All", "Application.ReadWrite.OwnedBy", "Directory.Read.All", "Directory.ReadWrite.All"),
@@ -131,7 +149,10 @@ export const PERMISSION_TABLE = {
   "POST /servicePrincipals/{id}/appRoleAssignments": WRITE_APP_ROLE_ASSIGNMENT,
   "DELETE /servicePrincipals/{id}/appRoleAssignments/{assignment-id}": DELETE_APP_ROLE_ASSIGNMENT,
   "GET /servicePrincipals/{id}/appRoleAssignedTo": {
-    delegated: { leastPrivileged: one("Application.Read.All"), higherPrivileged: one("Directory.Read.All", "Application.ReadWrite.All", "Directory.ReadWrite.All") },
+    delegated: {
+      leastPrivileged: one("Application.Read.All"),
+      higherPrivileged: one("Directory.Read.All", "Application.ReadWrite.All", "Directory.ReadWrite.All"),
+    },
     application: {
       leastPrivileged: one("Application.Read.All"),
       higherPrivileged: one("Application.ReadWrite.OwnedBy", "Directory.Read.All", "Application.ReadWrite.All", "Directory.ReadWrite.All"),
@@ -139,12 +160,18 @@ export const PERMISSION_TABLE = {
     gdapRoles: "anyRole",
     source: "List appRoleAssignments granted for a service principal",
   },
-  "POST /servicePrincipals/{id}/appRoleAssignedTo": { ...WRITE_APP_ROLE_ASSIGNMENT, source: "Grant an appRoleAssignment for a service principal" },
+  "POST /servicePrincipals/{id}/appRoleAssignedTo": {
+    ...WRITE_APP_ROLE_ASSIGNMENT,
+    source: "Grant an appRoleAssignment for a service principal",
+  },
   "DELETE /servicePrincipals/{id}/appRoleAssignedTo/{assignment-id}": {
     ...DELETE_APP_ROLE_ASSIGNMENT,
     source: "Delete an appRoleAssignment granted for a service principal",
   },
-  "GET /servicePrincipals/{id}/oauth2PermissionGrants": { ...READ_GRANTS, source: "List oauth2PermissionGrants granted to a service principal" },
+  "GET /servicePrincipals/{id}/oauth2PermissionGrants": {
+    ...READ_GRANTS,
+    source: "List oauth2PermissionGrants granted to a service principal",
+  },
   "GET /oauth2PermissionGrants": READ_GRANTS,
   "POST /oauth2PermissionGrants": WRITE_GRANTS,
   "GET /oauth2PermissionGrants/{grant-id}": { ...READ_GRANTS, source: "Get oAuth2PermissionGrant (a delegated permission grant)" },
@@ -159,17 +186,26 @@ export const PERMISSION_TABLE = {
     source: "List subscribedSkus",
   },
   "GET /tenantRelationships/delegatedAdminRelationships": {
-    ...same({ leastPrivileged: one("DelegatedAdminRelationship.Read.All"), higherPrivileged: one("DelegatedAdminRelationship.ReadWrite.All") }),
+    ...same({
+      leastPrivileged: one("DelegatedAdminRelationship.Read.All"),
+      higherPrivileged: one("DelegatedAdminRelationship.ReadWrite.All"),
+    }),
     gdapRoles: "anyRole",
     source: "List delegatedAdminRelationships",
   },
   "GET /tenantRelationships/delegatedAdminRelationships/{id}": {
-    ...same({ leastPrivileged: one("DelegatedAdminRelationship.Read.All"), higherPrivileged: one("DelegatedAdminRelationship.ReadWrite.All") }),
+    ...same({
+      leastPrivileged: one("DelegatedAdminRelationship.Read.All"),
+      higherPrivileged: one("DelegatedAdminRelationship.ReadWrite.All"),
+    }),
     gdapRoles: "anyRole",
     source: "Get delegatedAdminRelationship",
   },
   "GET /tenantRelationships/delegatedAdminRelationships/{id}/accessAssignments": {
-    ...same({ leastPrivileged: one("DelegatedAdminRelationship.Read.All"), higherPrivileged: one("DelegatedAdminRelationship.ReadWrite.All") }),
+    ...same({
+      leastPrivileged: one("DelegatedAdminRelationship.Read.All"),
+      higherPrivileged: one("DelegatedAdminRelationship.ReadWrite.All"),
+    }),
     gdapRoles: "anyRole",
     source: "List accessAssignments",
   },
@@ -191,7 +227,10 @@ export const PERMISSION_TABLE = {
     source: "List organization",
   },
   "GET /domains": {
-    ...same({ leastPrivileged: one("Domain.Read.All"), higherPrivileged: one("Directory.Read.All", "Directory.ReadWrite.All", "Domain.ReadWrite.All") }),
+    ...same({
+      leastPrivileged: one("Domain.Read.All"),
+      higherPrivileged: one("Directory.Read.All", "Directory.ReadWrite.All", "Domain.ReadWrite.All"),
+    }),
     gdapRoles: "anyRole",
     source: "List domains",
   },

@@ -35,8 +35,20 @@ export interface Operation {
 
 type Methods = Readonly<Partial<Record<"GET" | "POST" | "PATCH" | "DELETE", Operation>>>;
 
-const read = (route: RouteKey, run: Operation["run"], resourceUnits = 1): Operation => ({ route, requirement: PERMISSION_TABLE[route], resourceUnits, isWrite: false, run });
-const write = (route: RouteKey, run: Operation["run"]): Operation => ({ route, requirement: PERMISSION_TABLE[route], resourceUnits: 1, isWrite: true, run });
+const read = (route: RouteKey, run: Operation["run"], resourceUnits = 1): Operation => ({
+  route,
+  requirement: PERMISSION_TABLE[route],
+  resourceUnits,
+  isWrite: false,
+  run,
+});
+const write = (route: RouteKey, run: Operation["run"]): Operation => ({
+  route,
+  requirement: PERMISSION_TABLE[route],
+  resourceUnits: 1,
+  isWrite: true,
+  run,
+});
 
 const ALTERNATE_KEY = /^servicePrincipals\(appId='([^']*)'\)$/i;
 
@@ -90,7 +102,8 @@ function routeMethods(segments: readonly string[]): Methods {
     throw notFoundSegment(second);
   }
   if (is(first, "organization") || is(first, "domains")) {
-    if (segments.length === 1) return { GET: is(first, "organization") ? read("GET /organization", listOrganization) : read("GET /domains", listDomains) };
+    if (segments.length === 1)
+      return { GET: is(first, "organization") ? read("GET /organization", listOrganization) : read("GET /domains", listDomains) };
     throw notFoundSegment(second);
   }
   if (is(first, "tenantRelationships")) {

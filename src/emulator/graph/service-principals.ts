@@ -2,7 +2,15 @@
  * `/servicePrincipals`: list, get (by id or by the `(appId='…')` alternate key), create and
  * delete, with the directory's duplicate, unknown-application and licence errors.
  */
-import { addServicePrincipal, canInstantiate, findServicePrincipal, isGuid, permissionsOf, readableServicePrincipals, removeServicePrincipal } from "../state";
+import {
+  addServicePrincipal,
+  canInstantiate,
+  findServicePrincipal,
+  isGuid,
+  permissionsOf,
+  readableServicePrincipals,
+  removeServicePrincipal,
+} from "../state";
 import type { ServicePrincipal, World } from "../world";
 import { bodyString, collectionResult, contextUrl, type GraphCall, type GraphResult, isVisible } from "./call";
 import { GraphError, invalidObjectId, invalidProperty, resourceNotFound } from "./errors";
@@ -12,12 +20,42 @@ import { applySelect, type EntityShape, parseCollectionQuery, parseSelect, rejec
 export type ServicePrincipalRef = { readonly by: "id"; readonly id: string } | { readonly by: "appId"; readonly appId: string };
 
 const SERVICE_PRINCIPAL_PROPERTIES = [
-  "id", "deletedDateTime", "accountEnabled", "addIns", "alternativeNames", "appDescription", "appDisplayName", "appId",
-  "applicationTemplateId", "appOwnerOrganizationId", "appRoleAssignmentRequired", "appRoles", "description",
-  "disabledByMicrosoftStatus", "displayName", "homepage", "info", "keyCredentials", "loginUrl", "logoutUrl", "notes",
-  "notificationEmailAddresses", "oauth2PermissionScopes", "passwordCredentials", "publisherName", "preferredSingleSignOnMode",
-  "preferredTokenSigningKeyThumbprint", "replyUrls", "resourceSpecificApplicationPermissions", "samlSingleSignOnSettings",
-  "servicePrincipalNames", "servicePrincipalType", "signInAudience", "tags", "tokenEncryptionKeyId", "verifiedPublisher",
+  "id",
+  "deletedDateTime",
+  "accountEnabled",
+  "addIns",
+  "alternativeNames",
+  "appDescription",
+  "appDisplayName",
+  "appId",
+  "applicationTemplateId",
+  "appOwnerOrganizationId",
+  "appRoleAssignmentRequired",
+  "appRoles",
+  "description",
+  "disabledByMicrosoftStatus",
+  "displayName",
+  "homepage",
+  "info",
+  "keyCredentials",
+  "loginUrl",
+  "logoutUrl",
+  "notes",
+  "notificationEmailAddresses",
+  "oauth2PermissionScopes",
+  "passwordCredentials",
+  "publisherName",
+  "preferredSingleSignOnMode",
+  "preferredTokenSigningKeyThumbprint",
+  "replyUrls",
+  "resourceSpecificApplicationPermissions",
+  "samlSingleSignOnSettings",
+  "servicePrincipalNames",
+  "servicePrincipalType",
+  "signInAudience",
+  "tags",
+  "tokenEncryptionKeyId",
+  "verifiedPublisher",
 ] as const;
 
 export const SERVICE_PRINCIPAL_SHAPE: EntityShape<ServicePrincipal> = {
@@ -108,8 +146,7 @@ export function servicePrincipalJson(sp: ServicePrincipal, world: World): Record
  */
 export function resolveServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): ServicePrincipal {
   if (ref.by === "id" && !isGuid(ref.id)) throw invalidObjectId(ref.id);
-  const sp =
-    ref.by === "id" ? call.tenant.servicePrincipals.get(ref.id) : findServicePrincipal(call.tenant, ref.appId);
+  const sp = ref.by === "id" ? call.tenant.servicePrincipals.get(ref.id) : findServicePrincipal(call.tenant, ref.appId);
   if (!sp || !isVisible(sp, call.now)) throw resourceNotFound(ref.by === "id" ? ref.id : ref.appId);
   return sp;
 }
@@ -175,7 +212,11 @@ export function createServicePrincipal(call: GraphCall): GraphResult {
     );
   }
   if (!world.applications.has(appId) && !world.firstPartyApps.has(appId)) {
-    throw new GraphError(400, "Request_BadRequest", `The appId '${appId}' of the service principal does not reference a valid application object.`);
+    throw new GraphError(
+      400,
+      "Request_BadRequest",
+      `The appId '${appId}' of the service principal does not reference a valid application object.`,
+    );
   }
   const licence = canInstantiate(world, call.tenant.tenantId, appId);
   if (!licence.ok) {
@@ -225,7 +266,8 @@ function fitsType(value: unknown, type: "boolean" | "string" | "strings"): boole
  */
 export function updateServicePrincipal(call: GraphCall, ref: ServicePrincipalRef): GraphResult {
   const body = call.body;
-  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new GraphError(400, "BadRequest", "Empty Payload. JSON content expected.");
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new GraphError(400, "BadRequest", "Empty Payload. JSON content expected.");
   const changes: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(body)) {
     const type = UPDATABLE[name];

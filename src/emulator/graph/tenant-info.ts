@@ -19,7 +19,19 @@ function nameGuid(kind: string, name: string): string {
 const SKU_SHAPE: EntityShape<SubscribedSkuSpec> = {
   typeName: "microsoft.graph.subscribedSku",
   resourceName: "SubscribedSku",
-  properties: ["id", "accountId", "accountName", "appliesTo", "capabilityStatus", "consumedUnits", "prepaidUnits", "servicePlans", "skuId", "skuPartNumber", "subscriptionIds"],
+  properties: [
+    "id",
+    "accountId",
+    "accountName",
+    "appliesTo",
+    "capabilityStatus",
+    "consumedUnits",
+    "prepaidUnits",
+    "servicePlans",
+    "skuId",
+    "skuPartNumber",
+    "subscriptionIds",
+  ],
   filterable: {},
 };
 
