@@ -164,7 +164,7 @@ export function hostileViolations(runs: readonly HostileRun[]): string[] {
     if (r.exitCode !== 1) problems.push(`exit code ${r.exitCode}, expected 1`);
     if (!r.file.test(r.stderr)) problems.push(`stderr does not name the file (${r.file}): ${JSON.stringify(r.stderr.slice(0, 300))}`);
     if (r.requests !== 0) problems.push(`${r.requests} request(s) counted by the emulator`);
-    if (/    at |TypeError|ReferenceError|RangeError|heap out of memory/.test(r.stdout + r.stderr)) problems.push("a crash, not a refusal");
+    if (/ {4}at |TypeError|ReferenceError|RangeError|heap out of memory/.test(r.stdout + r.stderr)) problems.push("a crash, not a refusal");
     return problems.map((p) => `${r.name}: ${p}`);
   });
 }

@@ -1,4 +1,8 @@
 import "cdktf/lib/testing/adapters/jest";
+// Jest's own expect types its asymmetric matchers (the global one returns them as `any`); cdktf's
+// adapter registers its matchers at run time but declares them only on the global one: declared here.
+import { expect } from "@jest/globals";
+import type { TerraformConstructor } from "cdktf/lib/testing/matchers";
 import { appendFileSync, cpSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,6 +31,15 @@ import {
   read,
   ROLE,
 } from "../plan/builders";
+
+declare module "expect" {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- merging with expect's Matchers requires its exact type parameters, T included
+  interface Matchers<R extends void | Promise<void>, T = unknown> {
+    toHaveResourceWithProperties(resourceConstructor: TerraformConstructor, properties: Record<string, unknown>): R;
+    toHaveDataSourceWithProperties(dataSourceConstructor: TerraformConstructor, properties: Record<string, unknown>): R;
+    toHaveProviderWithProperties(providerConstructor: TerraformConstructor, properties: Record<string, unknown>): R;
+  }
+}
 
 Testing.setupJest();
 

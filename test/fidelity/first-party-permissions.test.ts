@@ -135,7 +135,7 @@ describeWithSharedData(
       it.each(published.map((r) => [r.displayName, r] as const))(
         "%s: the resource service principal carries Microsoft's ids and values",
         async (_name, resource) => {
-          const r = await call<any>(
+          const r = await call<Pick<PublishedResource, "appRoles" | "oauth2PermissionScopes">>(
             agent,
             "GET",
             `${emulator.baseUrl}/v1.0/servicePrincipals(appId='${resource.appId}')?$select=appId,appRoles,oauth2PermissionScopes`,

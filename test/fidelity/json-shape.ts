@@ -10,7 +10,7 @@ export function kindOf(value: unknown): JsonKind {
   if (Array.isArray(value)) return "array";
   const kind = typeof value;
   if (kind === "boolean" || kind === "number" || kind === "string" || kind === "object") return kind;
-  throw new Error(`not a JSON value: ${String(value)}`);
+  throw new Error(`not a JSON value: ${kind}`);
 }
 
 /**

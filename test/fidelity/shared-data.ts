@@ -60,8 +60,8 @@ function file(name: string): string {
   return join(SHARED_DATA_DIR, name);
 }
 
-function readJson<T>(name: string): T {
-  return JSON.parse(readFileSync(file(name), "utf8")) as T;
+function readJson(name: string): unknown {
+  return JSON.parse(readFileSync(file(name), "utf8"));
 }
 
 /** The environment variable that makes missing reference data a failure instead of a skip. */
@@ -106,15 +106,15 @@ export function describeWithSharedData(title: string, files: readonly string[], 
 
 /** The documentation examples, by name. */
 export function docExamples(): ReadonlyMap<string, DocExample> {
-  const data = readJson<{ examples: DocExample[] }>("graph-doc-examples.json");
+  const data = readJson("graph-doc-examples.json") as { examples: DocExample[] };
   return new Map(data.examples.map((e) => [e.name, e]));
 }
 
 /** The real appRoles and oauth2PermissionScopes of Microsoft's resource apps. */
 export function publishedResources(): readonly PublishedResource[] {
-  return readJson<{ resources: PublishedResource[] }>("graph-permissions.json").resources;
+  return (readJson("graph-permissions.json") as { resources: PublishedResource[] }).resources;
 }
 
 export function cippManifest(): CippManifest {
-  return readJson<CippManifest>("cipp-sam-manifest.json");
+  return readJson("cipp-sam-manifest.json") as CippManifest;
 }

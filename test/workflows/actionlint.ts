@@ -3,6 +3,7 @@
  * is loaded by path: the package's entry point also loads its CLI's ESM-only colouring library,
  * which the test runner's CommonJS cannot load.
  */
+import { createRequire } from "node:module";
 import * as path from "node:path";
 
 export interface LintResult {
@@ -20,6 +21,7 @@ const MODULE = path.join(path.dirname(path.dirname(require.resolve("@tktco/node-
 
 /** Lints one workflow's text; `file` names it in the results. */
 export async function actionlint(text: string, file: string): Promise<LintResult[]> {
-  const linter: RunLintModule = require(MODULE);
+  // Loaded by a path known only at run time, so through Node's own loader; the module is CommonJS.
+  const linter = createRequire(__filename)(MODULE) as RunLintModule;
   return linter.runLint(text, file);
 }

@@ -20,12 +20,13 @@ interface Step {
   readonly name?: string;
   readonly uses?: string;
   readonly run?: string;
-  readonly with?: Record<string, unknown>;
+  // An empty `key:` parses as null: YAML gives null wherever a mapping or scalar may be left blank.
+  readonly with?: Record<string, unknown> | null;
   readonly "working-directory"?: string;
 }
 interface Job {
   readonly if?: string;
-  readonly permissions?: Record<string, string> | string;
+  readonly permissions?: Record<string, string> | string | null;
   readonly environment?: unknown;
   readonly "timeout-minutes"?: unknown;
   readonly uses?: string;
@@ -34,8 +35,8 @@ interface Job {
 }
 interface Workflow {
   readonly on?: unknown;
-  readonly permissions?: Record<string, string> | string;
-  readonly jobs?: Record<string, Job>;
+  readonly permissions?: Record<string, string> | string | null;
+  readonly jobs?: Record<string, Job> | null;
 }
 
 /** Triggers whose runs execute the workflow file and code of the pull request itself. */
@@ -95,7 +96,9 @@ function actionOf(uses: string): string {
 
 /** The folder a checkout writes to, relative to the workspace ("" for the workspace itself). */
 function checkoutPath(step: Step): string {
-  return String(step.with?.["path"] ?? "")
+  const folder = step.with?.["path"];
+  // A YAML scalar may parse as a number or boolean; a mapping or list is no path.
+  return (typeof folder === "string" || typeof folder === "number" || typeof folder === "boolean" ? String(folder) : "")
     .replace(/^\.\/?/, "")
     .replace(/\/+$/, "");
 }
@@ -126,14 +129,20 @@ export function checkWorkflow(file: string, text: string): Finding[] {
   }
 
   const top = workflow.permissions;
-  if (top === undefined) flag(null, "permissions", "no workflow-level permissions: the token would get the repository's default");
+  // An empty `permissions:` parses as null: it declares nothing, so it is refused as an absent one is.
+  if (top === undefined || top === null)
+    flag(null, "permissions", "no workflow-level permissions: the token would get the repository's default");
   else if (typeof top === "string" ? top !== "read-all" && top !== "{}" : Object.values(top).some((access) => access === "write")) {
     flag(null, "permissions", "workflow-level permissions grant write; grant it per job");
   }
 
   for (const [name, job] of Object.entries(workflow.jobs ?? {})) {
     const steps = job.steps ?? [];
-    if (job.uses === undefined && typeof job["timeout-minutes"] !== "number" && !/\$\{\{/.test(String(job["timeout-minutes"] ?? ""))) {
+    if (
+      job.uses === undefined &&
+      typeof job["timeout-minutes"] !== "number" &&
+      !(typeof job["timeout-minutes"] === "string" && job["timeout-minutes"].includes("${{"))
+    ) {
       flag(name, "timeout", "no timeout-minutes: a hung job would hold its runner and concurrency group for 6 hours");
     }
     if (job.secrets === "inherit") flag(name, "secrets", "secrets: inherit hands every secret to the called workflow");
@@ -181,7 +190,9 @@ export function checkWorkflow(file: string, text: string): Finding[] {
         `a credentialed job in a workflow run on ${triggers.filter((t) => PULL_REQUEST_CODE.includes(t)).join(", ")}, which runs the pull request's own workflow and code`,
       );
     }
-    const push = (workflow.on as Record<string, { branches?: unknown; tags?: unknown; "branches-ignore"?: unknown }> | undefined)?.["push"];
+    const push = (
+      workflow.on as Record<string, { branches?: unknown; tags?: unknown; "branches-ignore"?: unknown } | null> | null | undefined
+    )?.["push"];
     if (
       triggers.includes("push") &&
       (push === undefined ||
@@ -228,7 +239,7 @@ export function checkWorkflow(file: string, text: string): Finding[] {
           if (step.with?.["sparse-checkout"] === undefined)
             flag(name, "checkout", "the pull request's head is checked out whole; fetch only the data it needs (sparse-checkout)");
           untrusted.push(folder);
-        } else if (!privileged && step.with?.["ref"] !== undefined && step.with?.["repository"] !== undefined) {
+        } else if (!privileged && step.with?.["ref"] !== undefined && step.with["repository"] !== undefined) {
           flag(name, "checkout", "a credentialed job checks out another repository's ref");
         }
         continue;
