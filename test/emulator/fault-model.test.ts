@@ -510,9 +510,7 @@ describe("scope names as Entra compares them", () => {
     expect(lowered).not.toBe(grant.scope);
     await control("PATCH", `/tenants/${DEMO.healthy.tenantId}/grants/${encodeURIComponent(grant.id)}`, { scope: lowered });
     const token = await delegated(DEMO.healthy.tenantId);
-    const scp = String((jwt.decode(token) as { scp: string }).scp)
-      .split(" ")
-      .sort();
+    const scp = (jwt.decode(token) as { scp: string }).scp.split(" ").sort();
     expect(scp).toEqual(grant.scope.split(" ").filter(Boolean).sort());
     // A write needing DelegatedPermissionGrant.ReadWrite.All is authorised.
     expect((await graph(DEMO.healthy.tenantId, "PATCH", `/oauth2PermissionGrants/${grant.id}`, { scope: grant.scope })).status).toBe(204);

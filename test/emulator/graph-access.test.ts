@@ -238,10 +238,10 @@ describe("$batch", () => {
     });
     expect(r.status).toBe(200);
     const byId = new Map(graphJson(r).responses.map((x) => [x.id, x]));
-    expect((byId.get("1") as any).status).toBe(200);
-    expect((byId.get("1") as any).body.value).toEqual([{ id: GRAPH_SP }]);
-    expect((byId.get("2") as any).status).toBe(400);
-    expect((byId.get("3") as any).status).toBe(400);
+    expect(byId.get("1")?.status).toBe(200);
+    expect(byId.get("1")?.body.value).toEqual([{ id: GRAPH_SP }]);
+    expect(byId.get("2")?.status).toBe(400);
+    expect(byId.get("3")?.status).toBe(400);
     expect(h.world.tenants.get(CUSTOMER)?.servicePrincipals.size).toBe(2);
   });
 
@@ -291,7 +291,7 @@ describe("$batch", () => {
   });
 
   it("returns answers out of order, correlated by id", async () => {
-    const zeros: IdGenerator = { guid: randomIds.guid, randomBytes: (n) => Buffer.alloc(n) };
+    const zeros: IdGenerator = { guid: () => randomIds.guid(), randomBytes: (n) => Buffer.alloc(n) };
     const hz = createHarness(undefined, zeros);
     const requests = ["1", "2", "3", "4"].map((id) => item(id, "GET", "/subscribedSkus"));
     const r = await hz.send("POST", "/beta/$batch", { token: hz.appToken(CUSTOMER, ["Directory.Read.All"]), body: { requests } });

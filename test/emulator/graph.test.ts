@@ -24,6 +24,9 @@ const ALL = [
   "Organization.Read.All",
 ];
 
+// jest's asymmetric matchers are typed `any`; held as unknown they sit in expected objects as values.
+const anyString: unknown = expect.any(String);
+
 let h: Harness;
 let token: string;
 beforeEach(() => {
@@ -50,10 +53,10 @@ describe("servicePrincipals", () => {
     });
     expect(
       graphJson(both)
-        ["value"].map((s) => s.appId)
+        .value.map((s) => s.appId)
         .sort(),
     ).toEqual([GRAPH, CIPP].sort());
-    expect(graphJson(both).value[0]).toEqual({ appId: expect.any(String) });
+    expect(graphJson(both).value[0]).toEqual({ appId: anyString });
     expect(graphJson(both)["@odata.context"]).toBe(`${BASE_URL}/v1.0/$metadata#servicePrincipals(appId)`);
     const none = await h.send("GET", `/v1.0/servicePrincipals?$filter=appId eq '${DEFENDER}'`, { token });
     expect(graphJson(none).value).toEqual([]);
@@ -130,8 +133,8 @@ describe("servicePrincipals", () => {
     expect([missing.status, errorCode(missing)]).toEqual([404, "Request_ResourceNotFound"]);
     expect(graphJson(missing).error.innerError).toEqual({
       date: "2026-11-26T10:00:00",
-      "request-id": expect.any(String),
-      "client-request-id": expect.any(String),
+      "request-id": anyString,
+      "client-request-id": anyString,
     });
   });
 
@@ -159,7 +162,9 @@ describe("servicePrincipals", () => {
     );
     const unknown = "99999999-0000-4000-8000-000000000000";
     const bad = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: unknown } });
-    expect(graphJson(bad).error.message).toBe(`The appId '${unknown}' of the service principal does not reference a valid application object.`);
+    expect(graphJson(bad).error.message).toBe(
+      `The appId '${unknown}' of the service principal does not reference a valid application object.`,
+    );
 
     const other = h.appToken(OTHER_CUSTOMER, ALL);
     const unlicensed = await h.send("POST", "/v1.0/servicePrincipals", { token: other, body: { appId: DEFENDER } });
@@ -218,7 +223,9 @@ describe("appRoleAssignments", () => {
       body: assign(ROLE.appRoleAssignmentReadWriteAll),
     });
     expect(resourceSide.status).toBe(201);
-    const cippQuirk = await h.send("DELETE", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignedTo/${graphJson(resourceSide).id}`, { token });
+    const cippQuirk = await h.send("DELETE", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignedTo/${graphJson(resourceSide).id}`, {
+      token,
+    });
     expect(cippQuirk.status).toBe(204);
     const quirkCreate = await h.send("POST", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignedTo`, {
       token,
@@ -228,7 +235,7 @@ describe("appRoleAssignments", () => {
     const list = await h.send("GET", `/v1.0/servicePrincipals(appId='${GRAPH}')/appRoleAssignedTo`, { token });
     expect(
       graphJson(list)
-        ["value"].map((a) => a.appRoleId)
+        .value.map((a) => a.appRoleId)
         .sort(),
     ).toEqual([ROLE.applicationReadWriteAll, ROLE.appRoleAssignmentReadWriteAll, ROLE.directoryReadAll].sort());
   });
@@ -319,7 +326,8 @@ describe("tenant information", () => {
     const [sku] = graphJson(r).value;
     expect(sku).toMatchObject({ skuPartNumber: "SPB", capabilityStatus: "Enabled" });
     expect(sku?.servicePlans.map((p) => p.servicePlanName)).toEqual(["EXCHANGE_S_STANDARD", "WINDEFATP"]);
-    expect(sku?.servicePlans[0]).toMatchObject({ provisioningStatus: "Success", servicePlanId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const guidLike: unknown = expect.stringMatching(/^[0-9a-f-]{36}$/);
+    expect(sku?.servicePlans[0]).toMatchObject({ provisioningStatus: "Success", servicePlanId: guidLike });
   });
 
   it("lists GDAP relationships in the partner tenant with filters, and none elsewhere", async () => {

@@ -60,7 +60,7 @@ afterAll(async () => {
   await agent.close();
 });
 
-const claimsOf = (token: string): Record<string, any> => jwt.decode(token) as Record<string, any>;
+const claimsOf = (token: string): Record<string, unknown> => jwt.decode(token) as Record<string, unknown>;
 
 function postToken(tenantSegment: string, form: Record<string, string>) {
   return call<{ access_token: string }>(agent, "POST", `${emu.baseUrl}/${tenantSegment}/oauth2/v2.0/token`, {

@@ -92,9 +92,7 @@ describe("Partner Center application consents", () => {
   it("answers 409 'Permission entry already exists.' for an existing grant, without merging", async () => {
     const token = await tokenFor(DEMO.partner.tenantId);
     const graphGrant = async () =>
-      (await snapshot(DEMO.healthy.tenantId)).grants.find(
-        (g) => g.clientAppId === DEMO.applicationId && g.resourceAppId === GRAPH_APP,
-      );
+      (await snapshot(DEMO.healthy.tenantId)).grants.find((g) => g.clientAppId === DEMO.applicationId && g.resourceAppId === GRAPH_APP);
     const before = await graphGrant();
     // A scope the grant lacks: a merge would add it.
     expect(before?.scope.split(" ")).not.toContain("Directory.Read.All");
@@ -107,7 +105,7 @@ describe("Partner Center application consents", () => {
   it("answers 400 naming the missing resource service principal, and writes nothing", async () => {
     const token = await tokenFor(DEMO.partner.tenantId);
     const spec = demoWorld();
-    await emu.loadWorld({
+    emu.loadWorld({
       ...spec,
       tenants: spec.tenants.map((t) =>
         t.tenantId === DEMO.unlicensed.tenantId
@@ -197,7 +195,7 @@ describe("Partner Center application consents", () => {
     const body = consentBody([{ resource: GRAPH_APP, scope: "Directory.Read.All" }]);
     const noMfa = await post(DEMO.fresh.tenantId, await tokenFor(DEMO.partner.tenantId), body);
     expect([noMfa.status, noMfa.body?.code]).toEqual([401, "900421"]);
-    await emu.loadWorld({ ...spec, users: spec.users.map((u) => ({ ...u, adminAgent: false })) });
+    emu.loadWorld({ ...spec, users: spec.users.map((u) => ({ ...u, adminAgent: false })) });
     const notAgent = await post(DEMO.fresh.tenantId, await tokenFor(DEMO.partner.tenantId), body);
     expect([notAgent.status, notAgent.body?.code]).toEqual([403, "2032"]);
   });

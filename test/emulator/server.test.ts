@@ -1,5 +1,13 @@
 import type { Agent } from "undici";
-import { DEMO, DEMO_CREDENTIALS, startEmulator, type RequestLogEntry, type RequestSummary, type RunningEmulator, type WorldSpec } from "../../src/emulator";
+import {
+  DEMO,
+  DEMO_CREDENTIALS,
+  startEmulator,
+  type RequestLogEntry,
+  type RequestSummary,
+  type RunningEmulator,
+  type WorldSpec,
+} from "../../src/emulator";
 import { VirtualClock } from "../../src/emulator/clock";
 import { IdentityThrottle } from "../../src/emulator/throttle";
 import { call, trustingAgent } from "../helpers/emulator-client";
@@ -34,7 +42,8 @@ const form = () => ({
     scope: GRAPH,
   }).toString(),
 });
-const token = (tenant: string, a: Agent = agent) => call<{ error?: string }>(a, "POST", `${emu.baseUrl}/${tenant}/oauth2/v2.0/token`, form());
+const token = (tenant: string, a: Agent = agent) =>
+  call<{ error?: string }>(a, "POST", `${emu.baseUrl}/${tenant}/oauth2/v2.0/token`, form());
 
 describe("faults", () => {
   it("throttles the next N matching requests, with and without (fractional) Retry-After", async () => {
@@ -152,9 +161,14 @@ describe("control API", () => {
       },
     );
     const removeConsent = () =>
-      call<{ code?: string }>(agent, "DELETE", `${emu.baseUrl}/v1/customers/${DEMO.fresh.tenantId}/applicationconsents/${DEMO.applicationId}`, {
-        headers: { authorization: `Bearer ${issued.body.access_token}` },
-      });
+      call<{ code?: string }>(
+        agent,
+        "DELETE",
+        `${emu.baseUrl}/v1/customers/${DEMO.fresh.tenantId}/applicationconsents/${DEMO.applicationId}`,
+        {
+          headers: { authorization: `Bearer ${issued.body.access_token}` },
+        },
+      );
     const before = await removeConsent();
     const moved = await call(agent, "POST", `${emu.baseUrl}/_emulator/clock`, { body: { advanceMs: (issued.body.expires_in + 1) * 1000 } });
     expect(moved.status).toBe(200);

@@ -36,7 +36,11 @@ export interface GraphBody {
   readonly servicePrincipalNames?: readonly string[];
   readonly appRoles: readonly { readonly id: string; readonly value: string }[];
   readonly oauth2PermissionScopes: readonly { readonly id: string; readonly value: string }[];
-  readonly servicePlans: readonly { readonly servicePlanId: string; readonly servicePlanName: string; readonly provisioningStatus: string }[];
+  readonly servicePlans: readonly {
+    readonly servicePlanId: string;
+    readonly servicePlanName: string;
+    readonly provisioningStatus: string;
+  }[];
   readonly value: readonly GraphBody[];
   readonly responses: readonly GraphBatchItem[];
   readonly error: GraphError;
