@@ -1,4 +1,4 @@
-import { X509Certificate, createPublicKey } from "node:crypto";
+import { X509Certificate, createPublicKey, type JsonWebKey } from "node:crypto";
 import { ConfidentialClientApplication, type Configuration } from "@azure/msal-node";
 import jwt from "jsonwebtoken";
 import { generate } from "selfsigned";
@@ -42,7 +42,21 @@ function client(
   });
 }
 
-const claimsOf = (token: string): Record<string, any> => jwt.decode(token) as Record<string, any>;
+/** An access token's claims; app roles and delegated scopes are the ones these tests take apart. */
+interface AccessClaims {
+  readonly [claim: string]: unknown;
+  readonly roles?: readonly string[];
+  readonly scp?: string;
+}
+
+/** The token endpoint's answer: a token, or an error with its AADSTS codes. */
+interface TokenAnswer {
+  readonly access_token?: string;
+  readonly error?: string;
+  readonly error_codes?: readonly number[];
+}
+
+const claimsOf = (token: string): AccessClaims => jwt.decode(token) as AccessClaims;
 
 async function errorOf(
   p: Promise<unknown>,
@@ -57,7 +71,7 @@ async function errorOf(
 
 /** Posts a token request directly, to see the wire envelope. */
 function postToken(tenant: string, form: Record<string, string>) {
-  return call(agent, "POST", `${emu.baseUrl}/${tenant}/oauth2/v2.0/token`, {
+  return call<TokenAnswer>(agent, "POST", `${emu.baseUrl}/${tenant}/oauth2/v2.0/token`, {
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams(form).toString(),
   });
@@ -80,9 +94,9 @@ describe("client credentials through msal-node", () => {
 
   it("reflects drift: the drifted tenant's token lacks the removed app role", async () => {
     const r = await client(DEMO.drifted.tenantId).acquireTokenByClientCredential({ scopes: [GRAPH] });
-    const roles: string[] = claimsOf(r?.accessToken ?? "").roles;
+    const roles = claimsOf(r?.accessToken ?? "").roles ?? [];
     const healthy = await client(DEMO.healthy.tenantId).acquireTokenByClientCredential({ scopes: [GRAPH] });
-    const fullSet: string[] = claimsOf(healthy?.accessToken ?? "").roles;
+    const fullSet = claimsOf(healthy?.accessToken ?? "").roles ?? [];
     expect([...roles].sort()).toEqual(fullSet.filter((role) => role !== "AuditLog.Read.All").sort());
     expect(fullSet).toContain("AuditLog.Read.All");
   });
@@ -206,15 +220,15 @@ describe("token endpoint wire format", () => {
   it("answers each client and scope error with its documented code", async () => {
     const base = { client_id: DEMO.applicationId, grant_type: "client_credentials" };
     const missing = await postToken(DEMO.healthy.tenantId, { ...base, scope: GRAPH });
-    expect([missing.status, (missing.body as any).error_codes]).toEqual([401, [7000218]]);
+    expect([missing.status, missing.body.error_codes]).toEqual([401, [7000218]]);
     const twoResources = await postToken(DEMO.healthy.tenantId, {
       ...base,
       client_secret: DEMO_CREDENTIALS.clientSecret,
       scope: `${GRAPH} ${PARTNER_CENTER}`,
     });
-    expect((twoResources.body as any).error_codes).toEqual([70011]);
+    expect(twoResources.body.error_codes).toEqual([70011]);
     const unknownTenant = await postToken("nowhere.example", { ...base, client_secret: DEMO_CREDENTIALS.clientSecret, scope: GRAPH });
-    expect((unknownTenant.body as any).error_codes).toEqual([90002]);
+    expect(unknownTenant.body.error_codes).toEqual([90002]);
     const basic = await postToken(DEMO.healthy.tenantId, { grant_type: "client_credentials", scope: GRAPH }).then(() =>
       call(agent, "POST", `${emu.baseUrl}/${DEMO.healthy.tenantId}/oauth2/v2.0/token`, {
         headers: {
@@ -233,25 +247,30 @@ describe("token endpoint wire format", () => {
       token_endpoint: `${emu.baseUrl}/${DEMO.partner.tenantId}/oauth2/v2.0/token`,
       issuer: `${emu.baseUrl}/${DEMO.partner.tenantId}/v2.0`,
     });
-    const keys = await call<{ keys: any[] }>(agent, "GET", `${emu.baseUrl}/${DEMO.partner.tenantId}/discovery/v2.0/keys`);
+    const keys = await call<{ keys: JsonWebKey[] }>(agent, "GET", `${emu.baseUrl}/${DEMO.partner.tenantId}/discovery/v2.0/keys`);
 
-    const token = (
-      await postToken(DEMO.healthy.tenantId, {
-        client_id: DEMO.applicationId,
-        grant_type: "client_credentials",
-        scope: GRAPH,
-        client_secret: DEMO_CREDENTIALS.clientSecret,
-      })
-    ).body as { access_token: string };
-    const key = createPublicKey({ key: keys.body.keys[0], format: "jwk" });
-    expect((jwt.verify(token.access_token, key) as any).tid).toBe(DEMO.healthy.tenantId);
-    const instance = await call(agent, "GET", `${emu.baseUrl}/common/discovery/instance?api-version=1.1`);
-    expect((instance.body as any).metadata[0].aliases).toEqual([authorityHost(emu.baseUrl)]);
+    const token =
+      (
+        await postToken(DEMO.healthy.tenantId, {
+          client_id: DEMO.applicationId,
+          grant_type: "client_credentials",
+          scope: GRAPH,
+          client_secret: DEMO_CREDENTIALS.clientSecret,
+        })
+      ).body.access_token ?? "";
+    const key = createPublicKey({ key: keys.body.keys[0] ?? {}, format: "jwk" });
+    expect((jwt.verify(token, key) as AccessClaims)["tid"]).toBe(DEMO.healthy.tenantId);
+    const instance = await call<{ metadata: { aliases: string[] }[] }>(
+      agent,
+      "GET",
+      `${emu.baseUrl}/common/discovery/instance?api-version=1.1`,
+    );
+    expect(instance.body.metadata[0]?.aliases).toEqual([authorityHost(emu.baseUrl)]);
   });
 });
 
 describe("refresh tokens through msal-node", () => {
-  const scopesOf = (token: string): string[] => String(claimsOf(token).scp ?? "").split(" ");
+  const scopesOf = (token: string): string[] => (claimsOf(token).scp ?? "").split(" ");
 
   it("issues a delegated token with the tenant's consented scopes, mfa, and a rotated refresh token in the cache", async () => {
     const cca = client(DEMO.healthy.tenantId);
@@ -298,7 +317,7 @@ describe("refresh tokens through msal-node", () => {
     expect(["id_token" in (plain.body as object), "client_info" in (plain.body as object)]).toEqual([false, false]);
     const asked = await postToken(DEMO.healthy.tenantId, { ...form, scope: `${GRAPH} openid profile offline_access`, client_info: "1" });
     expect(Object.keys(asked.body as object)).toEqual(expect.arrayContaining(["id_token", "client_info", "refresh_token"]));
-    const delegated = claimsOf((asked.body as { access_token: string }).access_token);
+    const delegated = claimsOf(asked.body.access_token ?? "");
     expect([delegated.appid, "azp" in delegated]).toEqual([DEMO.applicationId, false]);
   });
 
@@ -374,7 +393,7 @@ describe("refresh tokens through msal-node", () => {
       refresh_token: "other-client-token",
       scope: GRAPH,
     });
-    expect((wrongClient.body as any).error_codes).toEqual([700007]);
+    expect(wrongClient.body.error_codes).toEqual([700007]);
 
     const mine = await postToken(DEMO.partner.tenantId, {
       client_id: DEMO.applicationId,
@@ -393,7 +412,7 @@ describe("refresh tokens through msal-node", () => {
       refresh_token: rotated,
       scope: GRAPH,
     });
-    expect((revoked.body as any).error_codes).toEqual([50173]);
+    expect(revoked.body.error_codes).toEqual([50173]);
 
     await call(agent, "POST", `${emu.baseUrl}/_emulator/refresh-tokens/expire`, { body: { token: DEMO_CREDENTIALS.refreshToken } });
     const expired = await errorOf(

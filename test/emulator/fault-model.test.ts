@@ -13,10 +13,12 @@ import {
   demoWorld,
   startEmulator,
   type FaultProfile,
+  type RequestSummary,
   type RunningEmulator,
   type TenantSnapshot,
 } from "../../src/emulator";
 import { call, trustingAgent, type HttpResult } from "../helpers/emulator-client";
+import type { GraphBody } from "../helpers/graph-shapes";
 
 const GRAPH_APP = "00000003-0000-0000-c000-000000000000";
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
@@ -38,7 +40,7 @@ beforeEach(async () => {
   await control("DELETE", "/requests");
 });
 
-async function control<T = any>(method: string, route: string, body?: unknown): Promise<HttpResult<T>> {
+async function control<T = unknown>(method: string, route: string, body?: unknown): Promise<HttpResult<T>> {
   return call<T>(agent, method, `${emu.baseUrl}/_emulator${route}`, body === undefined ? {} : { body });
 }
 
@@ -65,7 +67,7 @@ async function delegated(tenantId: string): Promise<string> {
   return r.body.access_token;
 }
 
-async function graph<T = any>(
+async function graph<T = GraphBody>(
   tenantId: string,
   method: string,
   path: string,
@@ -120,7 +122,7 @@ describe("aiming rules", () => {
     expect((await graph(DEMO.healthy.tenantId, "GET", "/servicePrincipals")).status).toBe(503);
     expect((await graph(DEMO.drifted.tenantId, "GET", "/servicePrincipals")).status).toBe(200);
     // The request log attributes each request to the tenant it acted in.
-    const counts = (await control("GET", "/requests")).body.counts as { service: string; tenantId: string; count: number }[];
+    const counts = (await control<RequestSummary>("GET", "/requests")).body.counts;
     expect(
       counts
         .filter((c) => c.service === "graph")
@@ -191,8 +193,8 @@ describe("aiming rules", () => {
     });
     const { client, resource } = await idsIn(DEMO.drifted.tenantId);
     const role = (await graph(DEMO.drifted.tenantId, "GET", `/servicePrincipals/${resource}`)).body.appRoles.find(
-      (r: any) => r.value === "AuditLog.Read.All",
-    ).id;
+      (r) => r.value === "AuditLog.Read.All",
+    )?.id;
     const write = () =>
       graph(DEMO.drifted.tenantId, "POST", `/servicePrincipals/${client}/appRoleAssignments`, {
         principalId: client,
@@ -205,7 +207,7 @@ describe("aiming rules", () => {
   });
 
   it("refuses rules it cannot apply, naming each problem", async () => {
-    const r = await control("PUT", "/faults", {
+    const r = await control<{ problems: string[] }>("PUT", "/faults", {
       rules: [{ kind: "drop-after-apply", nth: 0, everyNth: 1.5, countPer: "tenant", method: [], stallMs: 5 }],
       replicationLag: { create: -1, rename: 3 },
     });
@@ -358,7 +360,7 @@ describe("replication lag on every change", () => {
     expect((await graph(DEMO.healthy.tenantId, "GET", `/oauth2PermissionGrants/${grant.id}`)).body.scope).toBe(grant.scope);
     const listed = (await graph(DEMO.healthy.tenantId, "GET", `/oauth2PermissionGrants?$filter=clientId eq '${grant.clientId}'`)).body
       .value;
-    expect(listed.find((g: any) => g.id === grant.id).scope).toBe(grant.scope);
+    expect(listed.find((g) => g.id === grant.id)?.scope).toBe(grant.scope);
     expect(cippGrants(await snapshot(DEMO.healthy.tenantId))[0]?.scope).toBe("User.Read.All"); // the control API sees the primary
     emu.clock.advance(30_000);
     expect((await graph(DEMO.healthy.tenantId, "GET", `/oauth2PermissionGrants/${grant.id}`)).body.scope).toBe("User.Read.All");
@@ -377,7 +379,7 @@ describe("replication lag on every change", () => {
     expect((await graph(DEMO.healthy.tenantId, "GET", `/servicePrincipals/${target}`)).status).toBe(200);
     const assignedTo = async () =>
       (await graph(DEMO.healthy.tenantId, "GET", `/servicePrincipals/${client}/appRoleAssignments`)).body.value.filter(
-        (a: any) => a.resourceId === target,
+        (a) => a.resourceId === target,
       );
     expect((await assignedTo()).length).toBeGreaterThan(0);
     // Writes go to the primary, which knows it is gone.
@@ -402,10 +404,10 @@ describe("replication lag on every change", () => {
       (await graph(DEMO.healthy.tenantId, "DELETE", `/servicePrincipals/${assignment.principalId}/appRoleAssignments/${assignment.id}`))
         .status,
     ).toBe(204);
-    const grantIds = async () => (await graph(DEMO.healthy.tenantId, "GET", "/oauth2PermissionGrants")).body.value.map((g: any) => g.id);
+    const grantIds = async () => (await graph(DEMO.healthy.tenantId, "GET", "/oauth2PermissionGrants")).body.value.map((g) => g.id);
     const assignmentIds = async () =>
       (await graph(DEMO.healthy.tenantId, "GET", `/servicePrincipals/${assignment.principalId}/appRoleAssignments`)).body.value.map(
-        (a: any) => a.id,
+        (a) => a.id,
       );
     expect(await grantIds()).toContain(grant.id);
     expect(await assignmentIds()).toContain(assignment.id);
@@ -420,8 +422,8 @@ describe("replication lag on every change", () => {
         })
       ).status,
     ).toBe(201);
-    const listed = (await graph(DEMO.healthy.tenantId, "GET", "/oauth2PermissionGrants")).body.value.filter((g: any) => g.id === grant.id);
-    expect(listed.map((g: any) => g.scope)).toEqual(["User.Read"]);
+    const listed = (await graph(DEMO.healthy.tenantId, "GET", "/oauth2PermissionGrants")).body.value.filter((g) => g.id === grant.id);
+    expect(listed.map((g) => g.scope)).toEqual(["User.Read"]);
     emu.clock.advance(10_000);
     expect(await assignmentIds()).not.toContain(assignment.id);
   });
@@ -441,7 +443,7 @@ describe("out-of-band changes through the control API (no token minted, nothing 
       scope: "user.read.all",
     });
     expect(rewritten).toMatchObject({ status: 200, body: { id: grant.id, scope: "user.read.all" } });
-    const duplicate = await control("POST", `/tenants/${DEMO.healthy.tenantId}/grants`, {
+    const duplicate = await control<{ id: string }>("POST", `/tenants/${DEMO.healthy.tenantId}/grants`, {
       clientAppId: DEMO.applicationId,
       resourceAppId: GRAPH_APP,
       scope: "Directory.Read.All",
@@ -471,7 +473,7 @@ describe("out-of-band changes through the control API (no token minted, nothing 
     expect(gone.servicePrincipals.map((sp) => sp.appId)).not.toContain(DEMO.applicationId);
     expect(gone.grants.filter((g) => g.clientId === grant.clientId)).toHaveLength(0);
     // Only the Graph and token calls above were counted; the control calls were not.
-    const summary = (await control("GET", "/requests")).body;
+    const summary = (await control<RequestSummary>("GET", "/requests")).body;
     expect(Object.keys(summary.byService).sort()).toEqual(["graph", "login"]);
     expect((await control("DELETE", `/tenants/${DEMO.healthy.tenantId}/grants/nope`)).status).toBe(404);
     expect((await control("POST", `/tenants/${DEMO.healthy.tenantId}/grants`, { clientAppId: DEMO.applicationId })).status).toBe(400);
@@ -508,9 +510,7 @@ describe("scope names as Entra compares them", () => {
     expect(lowered).not.toBe(grant.scope);
     await control("PATCH", `/tenants/${DEMO.healthy.tenantId}/grants/${encodeURIComponent(grant.id)}`, { scope: lowered });
     const token = await delegated(DEMO.healthy.tenantId);
-    const scp = String((jwt.decode(token) as { scp: string }).scp)
-      .split(" ")
-      .sort();
+    const scp = (jwt.decode(token) as { scp: string }).scp.split(" ").sort();
     expect(scp).toEqual(grant.scope.split(" ").filter(Boolean).sort());
     // A write needing DelegatedPermissionGrant.ReadWrite.All is authorised.
     expect((await graph(DEMO.healthy.tenantId, "PATCH", `/oauth2PermissionGrants/${grant.id}`, { scope: grant.scope })).status).toBe(204);

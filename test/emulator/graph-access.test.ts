@@ -10,7 +10,7 @@ import {
   ROLE,
   createHarness,
   errorCode,
-  json,
+  graphJson,
   type Harness,
 } from "./graph-harness";
 
@@ -24,7 +24,7 @@ beforeEach(() => {
 describe("authentication", () => {
   it("answers 401 with Graph's messages for a missing, foreign-audience, expired or forged token", async () => {
     const missing = await h.send("GET", "/v1.0/servicePrincipals");
-    expect([missing.status, errorCode(missing), json(missing).error.message]).toEqual([
+    expect([missing.status, errorCode(missing), graphJson(missing).error.message]).toEqual([
       401,
       "InvalidAuthenticationToken",
       "Access token is empty.",
@@ -36,12 +36,12 @@ describe("authentication", () => {
       3600,
     ).token;
     const audience = await h.send("GET", "/v1.0/servicePrincipals", { token: pcToken });
-    expect(json(audience).error.message).toBe("Access token validation failure. Invalid audience.");
+    expect(graphJson(audience).error.message).toBe("Access token validation failure. Invalid audience.");
 
     const token = h.appToken(CUSTOMER, WRITE_ALL);
     h.clock.advance(3601_000);
     const expired = await h.send("GET", "/v1.0/servicePrincipals", { token });
-    expect([expired.status, json(expired).error.message]).toEqual([401, "Lifetime validation failed, the token is expired."]);
+    expect([expired.status, graphJson(expired).error.message]).toEqual([401, "Lifetime validation failed, the token is expired."]);
 
     const forged = createHarness().appToken(CUSTOMER, WRITE_ALL);
     const signature = await h.send("GET", "/v1.0/servicePrincipals", { token: forged });
@@ -100,7 +100,7 @@ describe("authentication", () => {
       },
     });
     expect(r.status).toBe(200);
-    const statuses = Object.fromEntries(json(r).responses.map((x: any) => [x.id, x.status]));
+    const statuses = Object.fromEntries(graphJson(r).responses.map((x) => [x.id, x.status]));
     expect(statuses).toEqual({ get: 404, patch: 404, "delete-grant": 404, "delete-assignment": 404, assign: 404, "delete-sp": 404 });
     expect(customer?.servicePrincipals.has(CIPP_SP)).toBe(true);
     expect({ grants: [...(customer?.grants.values() ?? [])].map((g) => g.scope), assignments: customer?.appRoleAssignments.size }).toEqual(
@@ -114,7 +114,7 @@ describe("authorization", () => {
     const reader = h.appToken(CUSTOMER, ["Application.Read.All"]);
     expect((await h.send("GET", "/v1.0/servicePrincipals", { token: reader })).status).toBe(200);
     const write = await h.send("POST", "/v1.0/servicePrincipals", { token: reader, body: { appId: DEFENDER } });
-    expect([write.status, errorCode(write), json(write).error.message]).toEqual([
+    expect([write.status, errorCode(write), graphJson(write).error.message]).toEqual([
       403,
       "Authorization_RequestDenied",
       "Insufficient privileges to complete the operation.",
@@ -162,10 +162,10 @@ describe("replication lag", () => {
     const token = h.appToken(CUSTOMER, WRITE_ALL);
     const created = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: DEFENDER } });
     expect(created.status).toBe(201);
-    const spId: string = json(created).id;
+    const spId: string = graphJson(created).id;
 
     const list = await h.send("GET", `/v1.0/servicePrincipals?$filter=appId eq '${DEFENDER}'`, { token });
-    expect(json(list)["value"]).toEqual([]);
+    expect(graphJson(list).value).toEqual([]);
     expect((await h.send("GET", `/v1.0/servicePrincipals/${spId}`, { token })).status).toBe(404);
     const dup = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: DEFENDER } });
     expect(dup.status).toBe(409);
@@ -178,11 +178,11 @@ describe("replication lag", () => {
       token,
       body: { principalId: CIPP_SP, resourceId: spId, appRoleId: "00000000-0000-0000-0000-000000000000" },
     });
-    expect(json(assignNotPropagated).error.message).toBe("Permission being assigned was not found on application");
+    expect(graphJson(assignNotPropagated).error.message).toBe("Permission being assigned was not found on application");
 
     h.clock.advance(5_000);
     const visible = await h.send("GET", `/v1.0/servicePrincipals(appId='${DEFENDER}')`, { token });
-    expect(json(visible).id).toBe(spId);
+    expect(graphJson(visible).id).toBe(spId);
     const grantLater = await h.send("POST", "/v1.0/oauth2PermissionGrants", {
       token,
       body: { clientId: CIPP_SP, consentType: "AllPrincipals", resourceId: spId, scope: "" },
@@ -205,7 +205,7 @@ describe("throttling", () => {
     }
     expect(statuses.filter((s) => s === 404)).toHaveLength(30);
     expect(last.status).toBe(429);
-    expect(json(last).error).toMatchObject({
+    expect(graphJson(last).error).toMatchObject({
       code: "TooManyRequests",
       message: "Please retry again later.",
       innerError: { code: "429", status: "429" },
@@ -237,11 +237,11 @@ describe("$batch", () => {
       },
     });
     expect(r.status).toBe(200);
-    const byId = new Map(json(r).responses.map((x: any) => [x.id, x]));
-    expect((byId.get("1") as any).status).toBe(200);
-    expect((byId.get("1") as any).body.value).toEqual([{ id: GRAPH_SP }]);
-    expect((byId.get("2") as any).status).toBe(400);
-    expect((byId.get("3") as any).status).toBe(400);
+    const byId = new Map(graphJson(r).responses.map((x) => [x.id, x]));
+    expect(byId.get("1")?.status).toBe(200);
+    expect(byId.get("1")?.body.value).toEqual([{ id: GRAPH_SP }]);
+    expect(byId.get("2")?.status).toBe(400);
+    expect(byId.get("3")?.status).toBe(400);
     expect(h.world.tenants.get(CUSTOMER)?.servicePrincipals.size).toBe(2);
   });
 
@@ -258,7 +258,7 @@ describe("$batch", () => {
         ],
       },
     });
-    expect([r.status, errorCode(r), json(r).error.message]).toEqual([
+    expect([r.status, errorCode(r), graphJson(r).error.message]).toEqual([
       400,
       "BadRequest",
       "Write request id : 2 does not contain Content-Type header or body.",
@@ -286,16 +286,16 @@ describe("$batch", () => {
         ],
       },
     });
-    const byId = new Map(json(r).responses.map((x: any) => [x.id, x.status]));
+    const byId = new Map(graphJson(r).responses.map((x) => [x.id, x.status]));
     expect(Object.fromEntries(byId)).toEqual({ a: 200, create: 201, bad: 404, "after-bad": 424 });
   });
 
   it("returns answers out of order, correlated by id", async () => {
-    const zeros: IdGenerator = { guid: randomIds.guid, randomBytes: (n) => Buffer.alloc(n) };
+    const zeros: IdGenerator = { guid: () => randomIds.guid(), randomBytes: (n) => Buffer.alloc(n) };
     const hz = createHarness(undefined, zeros);
     const requests = ["1", "2", "3", "4"].map((id) => item(id, "GET", "/subscribedSkus"));
     const r = await hz.send("POST", "/beta/$batch", { token: hz.appToken(CUSTOMER, ["Directory.Read.All"]), body: { requests } });
-    const ids = json(r).responses.map((x: any) => x.id);
+    const ids = graphJson(r).responses.map((x) => x.id);
     expect([...ids].sort()).toEqual(["1", "2", "3", "4"]);
     expect(ids).not.toEqual(["1", "2", "3", "4"]);
   });
@@ -319,13 +319,13 @@ describe("$batch", () => {
       },
     });
     expect(r.status).toBe(200);
-    const byId = new Map<string, any>(json(r).responses.map((x: any) => [x.id, x]));
-    expect(byId.get("1").status).toBe(429);
-    expect(byId.get("1").headers["Retry-After"]).toBe("2.5");
-    expect(byId.get("1").body.error.code).toBe("TooManyRequests");
-    expect(byId.get("2").status).toBe(424);
-    expect(byId.get("3").status).toBe(200);
-    expect(byId.get("3").headers["x-ms-resource-unit"]).toBe("1");
+    const byId = new Map(graphJson(r).responses.map((x) => [x.id, x]));
+    expect(byId.get("1")?.status).toBe(429);
+    expect(byId.get("1")?.headers?.["Retry-After"]).toBe("2.5");
+    expect(byId.get("1")?.body.error.code).toBe("TooManyRequests");
+    expect(byId.get("2")?.status).toBe(424);
+    expect(byId.get("3")?.status).toBe(200);
+    expect(byId.get("3")?.headers?.["x-ms-resource-unit"]).toBe("1");
     expect(h.world.tenants.get(CUSTOMER)?.appRoleAssignments.size).toBe(1);
   });
 
@@ -335,10 +335,10 @@ describe("$batch", () => {
     const requests = Array.from({ length: 20 }, (_, i) => item(String(i), "DELETE", `/oauth2PermissionGrants/none${i}`));
     const first = await h.send("POST", "/v1.0/$batch", { token, body: { requests } });
     const second = await h.send("POST", "/v1.0/$batch", { token, body: { requests } });
-    const statuses = [...json(first).responses, ...json(second).responses].map((x: any) => x.status);
-    expect(statuses.filter((s: number) => s === 404)).toHaveLength(30);
-    expect(statuses.filter((s: number) => s === 429)).toHaveLength(10);
-    const throttled = [...json(second).responses].find((x: any) => x.status === 429);
-    expect(throttled.headers["x-ms-throttle-information"]).toBe("WriteLimitExceeded");
+    const statuses = [...graphJson(first).responses, ...graphJson(second).responses].map((x) => x.status);
+    expect(statuses.filter((s) => s === 404)).toHaveLength(30);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+    const throttled = [...graphJson(second).responses].find((x) => x.status === 429);
+    expect(throttled?.headers?.["x-ms-throttle-information"]).toBe("WriteLimitExceeded");
   });
 });

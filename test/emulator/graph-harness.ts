@@ -12,6 +12,7 @@ import { loadWorld } from "../../src/emulator/state";
 import { IdentityThrottle } from "../../src/emulator/throttle";
 import { TokenService } from "../../src/emulator/tokens";
 import { ROLE_TEMPLATES, type World, type WorldSpec } from "../../src/emulator/world";
+import type { GraphBody } from "../helpers/graph-shapes";
 
 export const GRAPH = "00000003-0000-0000-c000-000000000000";
 export const DEFENDER = "fc780465-2017-40d4-a0c5-307022471b92";
@@ -159,12 +160,18 @@ export function createHarness(spec: WorldSpec = worldSpec(), ids: IdGenerator = 
   };
 }
 
-/** The JSON body of an answer as a plain record. */
-export function json(response: EmuResponse): Record<string, any> {
-  return response.body as Record<string, any>;
+/** The JSON body of an answer as a plain record (its fields unknown until a test narrows them). */
+export function json(response: EmuResponse): Record<string, unknown> {
+  return response.body as Record<string, unknown>;
+}
+
+/** The JSON body of a Graph answer, typed as the fields tests read. */
+export function graphJson(response: EmuResponse): GraphBody {
+  // The Graph handler answers JSON objects; the test reading a field asserts it is there.
+  return response.body as GraphBody;
 }
 
 /** The error code of an error answer. */
 export function errorCode(response: EmuResponse): string {
-  return json(response)["error"]?.["code"];
+  return graphJson(response).error.code;
 }

@@ -1,5 +1,6 @@
 import { Agent, request } from "undici";
 import { DEMO, DEMO_CREDENTIALS, startEmulator, type RunningEmulator } from "../../src/emulator";
+import type { GraphBody } from "../helpers/graph-shapes";
 
 const GRAPH = "00000003-0000-0000-c000-000000000000";
 const DEFENDER = "fc780465-2017-40d4-a0c5-307022471b92";
@@ -40,7 +41,7 @@ async function graph(
   url: string,
   token: string,
   body?: unknown,
-): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+): Promise<{ status: number; headers: Record<string, unknown>; body: GraphBody }> {
   const r = await request(`${emulator.baseUrl}${url}`, {
     method: method as "GET",
     dispatcher,
@@ -48,7 +49,7 @@ async function graph(
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await r.body.text();
-  return { status: r.statusCode, headers: r.headers, body: text === "" ? undefined : JSON.parse(text) };
+  return { status: r.statusCode, headers: r.headers, body: (text === "" ? undefined : JSON.parse(text)) as GraphBody };
 }
 
 describe("Graph over HTTPS with tokens from the token endpoint", () => {
@@ -58,9 +59,9 @@ describe("Graph over HTTPS with tokens from the token endpoint", () => {
     expect(sps.status).toBe(200);
     expect(sps.headers["content-type"]).toMatch(/^application\/json;odata\.metadata=minimal/);
     expect(sps.headers["request-id"]).toEqual(expect.any(String));
-    expect(sps.body.value.map((s: any) => s.appId).sort()).toEqual([GRAPH, DEMO.applicationId].sort());
-    const cipp = sps.body.value.find((s: any) => s.appId === DEMO.applicationId);
-    const grants = await graph("GET", `/v1.0/oauth2PermissionGrants?$filter=clientId eq '${cipp.id}'`, token);
+    expect(sps.body.value.map((s) => s.appId).sort()).toEqual([GRAPH, DEMO.applicationId].sort());
+    const cipp = sps.body.value.find((s) => s.appId === DEMO.applicationId);
+    const grants = await graph("GET", `/v1.0/oauth2PermissionGrants?$filter=clientId eq '${cipp?.id ?? ""}'`, token);
     expect(grants.status).toBe(200);
     expect(grants.headers["x-ms-resource-unit"]).toBe("2");
     expect(grants.body.value.length).toBeGreaterThan(0);
@@ -101,11 +102,11 @@ describe("Graph over HTTPS with tokens from the token endpoint", () => {
         ],
       });
       expect(r.status).toBe(200);
-      const byId = new Map<string, any>(r.body.responses.map((x: any) => [x.id, x]));
-      expect(byId.get("1").status).toBe(429);
-      expect(byId.get("1").headers["Retry-After"]).toBe("0.25");
-      expect(byId.get("2").status).toBe(424);
-      expect(byId.get("3").status).toBe(200);
+      const byId = new Map(r.body.responses.map((x) => [x.id, x]));
+      expect(byId.get("1")?.status).toBe(429);
+      expect(byId.get("1")?.headers?.["Retry-After"]).toBe("0.25");
+      expect(byId.get("2")?.status).toBe(424);
+      expect(byId.get("3")?.status).toBe(200);
     } finally {
       emulator.setFaults({});
     }

@@ -13,7 +13,7 @@ import {
   ROLE,
   createHarness,
   errorCode,
-  json,
+  graphJson,
   type Harness,
 } from "./graph-harness";
 
@@ -23,6 +23,9 @@ const ALL = [
   "DelegatedPermissionGrant.ReadWrite.All",
   "Organization.Read.All",
 ];
+
+// jest's asymmetric matchers are typed `any`; held as unknown they sit in expected objects as values.
+const anyString: unknown = expect.any(String);
 
 let h: Harness;
 let token: string;
@@ -35,12 +38,12 @@ describe("servicePrincipals", () => {
   it("lists with @odata.context and filters by appId eq", async () => {
     const r = await h.send("GET", `/v1.0/servicePrincipals?$filter=appId eq '${GRAPH}'`, { token });
     expect(r.status).toBe(200);
-    expect(json(r)["@odata.context"]).toBe(`${BASE_URL}/v1.0/$metadata#servicePrincipals`);
-    expect(json(r)["value"].map((s: any) => s.id)).toEqual([GRAPH_SP]);
-    const sp = json(r)["value"][0];
+    expect(graphJson(r)["@odata.context"]).toBe(`${BASE_URL}/v1.0/$metadata#servicePrincipals`);
+    expect(graphJson(r).value.map((s) => s.id)).toEqual([GRAPH_SP]);
+    const sp = graphJson(r).value[0];
     expect(sp).toMatchObject({ appId: GRAPH, displayName: "Microsoft Graph", servicePrincipalType: "Application", accountEnabled: true });
-    expect(sp.appRoles.map((a: any) => a.value)).toContain("Directory.Read.All");
-    expect(sp.oauth2PermissionScopes.map((s: any) => s.value)).toContain("User.Read");
+    expect(sp?.appRoles.map((a) => a.value)).toContain("Directory.Read.All");
+    expect(sp?.oauth2PermissionScopes.map((s) => s.value)).toContain("User.Read");
     expect(r.headers?.["x-ms-resource-unit"]).toBe("1");
   });
 
@@ -49,44 +52,44 @@ describe("servicePrincipals", () => {
       token,
     });
     expect(
-      json(both)
-        ["value"].map((s: any) => s.appId)
+      graphJson(both)
+        .value.map((s) => s.appId)
         .sort(),
     ).toEqual([GRAPH, CIPP].sort());
-    expect(json(both)["value"][0]).toEqual({ appId: expect.any(String) });
-    expect(json(both)["@odata.context"]).toBe(`${BASE_URL}/v1.0/$metadata#servicePrincipals(appId)`);
+    expect(graphJson(both).value[0]).toEqual({ appId: anyString });
+    expect(graphJson(both)["@odata.context"]).toBe(`${BASE_URL}/v1.0/$metadata#servicePrincipals(appId)`);
     const none = await h.send("GET", `/v1.0/servicePrincipals?$filter=appId eq '${DEFENDER}'`, { token });
-    expect(json(none)["value"]).toEqual([]);
+    expect(graphJson(none).value).toEqual([]);
   });
 
   it("refuses more than 15 values in an in list, unknown properties and advanced queries", async () => {
     const sixteen = Array.from({ length: 16 }, (_, i) => `'00000000-0000-0000-0000-${String(i).padStart(12, "0")}'`).join(",");
     const tooMany = await h.send("GET", `/v1.0/servicePrincipals?$filter=appId in (${sixteen})`, { token });
     expect(tooMany.status).toBe(400);
-    expect(json(tooMany).error.message).toBe(
+    expect(graphJson(tooMany).error.message).toBe(
       "Too many child clauses specified in search filter expression containing 'OR' operators: 16. Max allowed: 15.",
     );
 
     const select = await h.send("GET", "/v1.0/servicePrincipals?$select=id,colour", { token });
     expect(select.status).toBe(400);
-    expect(json(select).error.message).toBe("Could not find a property named 'colour' on type 'microsoft.graph.servicePrincipal'.");
+    expect(graphJson(select).error.message).toBe("Could not find a property named 'colour' on type 'microsoft.graph.servicePrincipal'.");
 
     // startswith on displayName is a default query ("List servicePrincipals"): no header needed.
     const startsWith = await h.send("GET", "/v1.0/servicePrincipals?$filter=startswith(displayName,'Micro')&$select=displayName", {
       token,
     });
-    expect([startsWith.status, json(startsWith).value]).toEqual([200, [{ displayName: "Microsoft Graph" }]]);
+    expect([startsWith.status, graphJson(startsWith).value]).toEqual([200, [{ displayName: "Microsoft Graph" }]]);
     // ne and endswith are advanced queries: refused without ConsistencyLevel: eventual and $count=true.
     const ne = await h.send("GET", "/v1.0/servicePrincipals?$filter=displayName ne 'CIPP-SAM'", { token });
     expect([ne.status, errorCode(ne)]).toEqual([400, "Request_UnsupportedQuery"]);
     const endsWith = await h.send("GET", "/v1.0/servicePrincipals?$filter=endswith(displayName,'Graph')", { token });
     expect([endsWith.status, errorCode(endsWith)]).toEqual([400, "Request_UnsupportedQuery"]);
     const notFilterable = await h.send("GET", "/v1.0/servicePrincipals?$filter=tags eq 'x'", { token });
-    expect(json(notFilterable).error.message).toMatch(/Unsupported or invalid query filter clause specified for property 'tags'/);
+    expect(graphJson(notFilterable).error.message).toMatch(/Unsupported or invalid query filter clause specified for property 'tags'/);
     const syntax = await h.send("GET", "/v1.0/servicePrincipals?$filter=appId eq", { token });
     expect([syntax.status, errorCode(syntax)]).toEqual([400, "BadRequest"]);
     const top = await h.send("GET", "/v1.0/servicePrincipals?$top=1000", { token });
-    expect(json(top).error.message).toBe("Invalid page size specified: '1000'. Must be between 1 and 999 inclusive.");
+    expect(graphJson(top).error.message).toBe("Invalid page size specified: '1000'. Must be between 1 and 999 inclusive.");
   });
 
   it("pages with @odata.nextLink carrying $skiptoken and the original options", async () => {
@@ -106,8 +109,8 @@ describe("servicePrincipals", () => {
       const r = await h.send("GET", url, { token });
       expect(r.status).toBe(200);
       pages++;
-      seen.push(...json(r)["value"].map((s: any) => s.id));
-      const next: string | undefined = json(r)["@odata.nextLink"];
+      seen.push(...graphJson(r).value.map((s) => s.id));
+      const next = graphJson(r)["@odata.nextLink"] as string | undefined;
       if (next !== undefined) {
         expect(next.startsWith(`${BASE_URL}/v1.0/servicePrincipals?`)).toBe(true);
         expect(next).toContain("$top=2");
@@ -122,49 +125,51 @@ describe("servicePrincipals", () => {
 
   it("gets by id and by the appId alternate key, 404 when missing", async () => {
     const byId = await h.send("GET", `/v1.0/servicePrincipals/${CIPP_SP}?$select=id,appId,displayName`, { token });
-    expect(json(byId)).toMatchObject({ id: CIPP_SP, appId: CIPP, displayName: "CIPP-SAM" });
-    expect(json(byId)["appRoles"]).toBeUndefined();
+    expect(graphJson(byId)).toMatchObject({ id: CIPP_SP, appId: CIPP, displayName: "CIPP-SAM" });
+    expect(graphJson(byId).appRoles).toBeUndefined();
     const byKey = await h.send("GET", `/beta/servicePrincipals(appId='${GRAPH}')`, { token });
-    expect(json(byKey)).toMatchObject({ id: GRAPH_SP, appId: GRAPH });
+    expect(graphJson(byKey)).toMatchObject({ id: GRAPH_SP, appId: GRAPH });
     const missing = await h.send("GET", `/v1.0/servicePrincipals(appId='${DEFENDER}')`, { token });
     expect([missing.status, errorCode(missing)]).toEqual([404, "Request_ResourceNotFound"]);
-    expect(json(missing).error.innerError).toEqual({
+    expect(graphJson(missing).error.innerError).toEqual({
       date: "2026-11-26T10:00:00",
-      "request-id": expect.any(String),
-      "client-request-id": expect.any(String),
+      "request-id": anyString,
+      "client-request-id": anyString,
     });
   });
 
   it("matches appIds without regard to case, as the directory compares GUIDs", async () => {
     const byKey = await h.send("GET", `/v1.0/servicePrincipals(appId='${GRAPH.toUpperCase()}')`, { token });
-    expect(json(byKey)).toMatchObject({ id: GRAPH_SP, appId: GRAPH });
+    expect(graphJson(byKey)).toMatchObject({ id: GRAPH_SP, appId: GRAPH });
     const dup = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: GRAPH.toUpperCase() } });
     expect([dup.status, errorCode(dup)]).toEqual([409, "Request_MultipleObjectsWithSameKeyValue"]);
     const created = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: DEFENDER.toUpperCase() } });
-    expect([created.status, json(created)["appId"]]).toEqual([201, DEFENDER]);
+    expect([created.status, graphJson(created).appId]).toEqual([201, DEFENDER]);
   });
 
   it("creates (201), refuses a duplicate (409), an unknown appId (400) and an unlicensed workload (400)", async () => {
     const created = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: DEFENDER } });
     expect(created.status).toBe(201);
-    expect(json(created)).toMatchObject({
+    expect(graphJson(created)).toMatchObject({
       appId: DEFENDER,
       displayName: "WindowsDefenderATP",
       appOwnerOrganizationId: "f8cdef31-a31e-4b4a-93e4-5f571e91255a",
     });
     const dup = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: DEFENDER } });
     expect([dup.status, errorCode(dup)]).toEqual([409, "Request_MultipleObjectsWithSameKeyValue"]);
-    expect(json(dup).error.message).toBe(
+    expect(graphJson(dup).error.message).toBe(
       `The service principal cannot be created, updated, or restored because the service principal name ${DEFENDER} is already in use.`,
     );
     const unknown = "99999999-0000-4000-8000-000000000000";
     const bad = await h.send("POST", "/v1.0/servicePrincipals", { token, body: { appId: unknown } });
-    expect(json(bad).error.message).toBe(`The appId '${unknown}' of the service principal does not reference a valid application object.`);
+    expect(graphJson(bad).error.message).toBe(
+      `The appId '${unknown}' of the service principal does not reference a valid application object.`,
+    );
 
     const other = h.appToken(OTHER_CUSTOMER, ALL);
     const unlicensed = await h.send("POST", "/v1.0/servicePrincipals", { token: other, body: { appId: DEFENDER } });
     expect([unlicensed.status, errorCode(unlicensed)]).toEqual([400, "Request_BadRequest"]);
-    expect(json(unlicensed).error.message).toMatch(/not licensed/);
+    expect(graphJson(unlicensed).error.message).toMatch(/not licensed/);
     expect(h.world.tenants.get(OTHER_CUSTOMER)?.servicePrincipals.size).toBe(1);
   });
 
@@ -188,7 +193,7 @@ describe("appRoleAssignments", () => {
   it("lists with $filter=resourceId eq and costs 2 resource units", async () => {
     // appRoleAssignment.resourceId is an Edm.Guid: the GUID is written bare.
     const r = await h.send("GET", `${path}?$filter=resourceId eq ${GRAPH_SP}`, { token });
-    expect(json(r)["value"]).toEqual([
+    expect(graphJson(r).value).toEqual([
       expect.objectContaining({
         principalId: CIPP_SP,
         resourceId: GRAPH_SP,
@@ -200,25 +205,27 @@ describe("appRoleAssignments", () => {
     ]);
     expect(r.headers?.["x-ms-resource-unit"]).toBe("2");
     const other = await h.send("GET", `${path}?$filter=resourceId eq ${CIPP_SP}`, { token });
-    expect(json(other)["value"]).toEqual([]);
+    expect(graphJson(other).value).toEqual([]);
   });
 
   it("creates on the client side and through appRoleAssignedTo on either side; refuses duplicates and scope ids", async () => {
     const created = await h.send("POST", path, { token, body: assign(ROLE.applicationReadWriteAll) });
     expect(created.status).toBe(201);
-    expect(Buffer.from(json(created).id, "base64url").length).toBe(32);
-    expect(json(created).createdDateTime).toMatch(/^2026-11-26T10:00:00\.\d{7}Z$/);
+    expect(Buffer.from(graphJson(created).id, "base64url").length).toBe(32);
+    expect(graphJson(created).createdDateTime).toMatch(/^2026-11-26T10:00:00\.\d{7}Z$/);
     const dup = await h.send("POST", path, { token, body: assign(ROLE.applicationReadWriteAll) });
-    expect([dup.status, json(dup).error.message]).toEqual([400, "Permission being assigned already exists on the object"]);
+    expect([dup.status, graphJson(dup).error.message]).toEqual([400, "Permission being assigned already exists on the object"]);
     const scope = await h.send("POST", path, { token, body: assign(ROLE.userReadScope) });
-    expect([scope.status, json(scope).error.message]).toEqual([400, "Permission being assigned was not found on application"]);
+    expect([scope.status, graphJson(scope).error.message]).toEqual([400, "Permission being assigned was not found on application"]);
 
     const resourceSide = await h.send("POST", `/v1.0/servicePrincipals/${GRAPH_SP}/appRoleAssignedTo`, {
       token,
       body: assign(ROLE.appRoleAssignmentReadWriteAll),
     });
     expect(resourceSide.status).toBe(201);
-    const cippQuirk = await h.send("DELETE", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignedTo/${json(resourceSide).id}`, { token });
+    const cippQuirk = await h.send("DELETE", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignedTo/${graphJson(resourceSide).id}`, {
+      token,
+    });
     expect(cippQuirk.status).toBe(204);
     const quirkCreate = await h.send("POST", `/v1.0/servicePrincipals/${CIPP_SP}/appRoleAssignedTo`, {
       token,
@@ -227,8 +234,8 @@ describe("appRoleAssignments", () => {
     expect(quirkCreate.status).toBe(201);
     const list = await h.send("GET", `/v1.0/servicePrincipals(appId='${GRAPH}')/appRoleAssignedTo`, { token });
     expect(
-      json(list)
-        ["value"].map((a: any) => a.appRoleId)
+      graphJson(list)
+        .value.map((a) => a.appRoleId)
         .sort(),
     ).toEqual([ROLE.applicationReadWriteAll, ROLE.appRoleAssignmentReadWriteAll, ROLE.directoryReadAll].sort());
   });
@@ -260,7 +267,7 @@ describe("oauth2PermissionGrants", () => {
     const r = await h.send("GET", `/v1.0/oauth2PermissionGrants?$filter=clientId eq '${CIPP_SP}' and consentType eq 'AllPrincipals'`, {
       token,
     });
-    expect(json(r)["value"]).toEqual([
+    expect(graphJson(r).value).toEqual([
       {
         "@odata.id": `${BASE_URL}/v2/${CUSTOMER}/oauth2PermissionGrants/${existingId}`,
         clientId: CIPP_SP,
@@ -273,9 +280,9 @@ describe("oauth2PermissionGrants", () => {
     ]);
     expect(r.headers?.["x-ms-resource-unit"]).toBe("2");
     const nav = await h.send("GET", `/beta/servicePrincipals/${CIPP_SP}/oauth2PermissionGrants`, { token });
-    expect(json(nav)["value"].map((g: any) => g.id)).toEqual([existingId]);
+    expect(graphJson(nav).value.map((g) => g.id)).toEqual([existingId]);
     const one = await h.send("GET", `/v1.0/oauth2PermissionGrants/${existingId}`, { token });
-    expect(json(one).scope).toBe("User.Read");
+    expect(graphJson(one).scope).toBe("User.Read");
   });
 
   it("creates with an Entra-keyed id, refuses the duplicate (409), PATCH replaces scope, DELETE removes", async () => {
@@ -284,9 +291,9 @@ describe("oauth2PermissionGrants", () => {
     const body = { clientId: CIPP_SP, consentType: "AllPrincipals", resourceId: GRAPH_SP, scope: "User.Read" };
     const created = await h.send("POST", "/v1.0/oauth2PermissionGrants", { token, body });
     expect(created.status).toBe(201);
-    expect(json(created).id).toBe(existingId);
+    expect(graphJson(created).id).toBe(existingId);
     const dup = await h.send("POST", "/v1.0/oauth2PermissionGrants", { token, body: { ...body, scope: "Directory.Read.All" } });
-    expect([dup.status, errorCode(dup), json(dup).error.message]).toEqual([
+    expect([dup.status, errorCode(dup), graphJson(dup).error.message]).toEqual([
       409,
       "Request_MultipleObjectsWithSameKeyValue",
       "Permission entry already exists.",
@@ -316,22 +323,23 @@ describe("tenant information", () => {
   it("lists the tenant's subscribed SKUs with their service plans", async () => {
     const r = await h.send("GET", "/v1.0/subscribedSkus", { token });
     expect(r.status).toBe(200);
-    const [sku] = json(r)["value"];
+    const [sku] = graphJson(r).value;
     expect(sku).toMatchObject({ skuPartNumber: "SPB", capabilityStatus: "Enabled" });
-    expect(sku.servicePlans.map((p: any) => p.servicePlanName)).toEqual(["EXCHANGE_S_STANDARD", "WINDEFATP"]);
-    expect(sku.servicePlans[0]).toMatchObject({ provisioningStatus: "Success", servicePlanId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(sku?.servicePlans.map((p) => p.servicePlanName)).toEqual(["EXCHANGE_S_STANDARD", "WINDEFATP"]);
+    const guidLike: unknown = expect.stringMatching(/^[0-9a-f-]{36}$/);
+    expect(sku?.servicePlans[0]).toMatchObject({ provisioningStatus: "Success", servicePlanId: guidLike });
   });
 
   it("lists GDAP relationships in the partner tenant with filters, and none elsewhere", async () => {
     const partner = h.appToken(PARTNER, ["DelegatedAdminRelationship.Read.All"]);
     const all = await h.send("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships", { token: partner });
-    expect(json(all)["value"]).toHaveLength(3);
+    expect(graphJson(all).value).toHaveLength(3);
     const active = await h.send(
       "GET",
       `/v1.0/tenantRelationships/delegatedAdminRelationships?$filter=status eq 'active' and customer/tenantId eq '${CUSTOMER}'`,
       { token: partner },
     );
-    expect(json(active)["value"]).toEqual([
+    expect(graphJson(active).value).toEqual([
       expect.objectContaining({
         displayName: "CIPP Customer",
         status: "active",
@@ -342,7 +350,7 @@ describe("tenant information", () => {
     const customerSide = await h.send("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships", {
       token: h.appToken(CUSTOMER, ["DelegatedAdminRelationship.Read.All"]),
     });
-    expect(json(customerSide)["value"]).toEqual([]);
+    expect(graphJson(customerSide).value).toEqual([]);
     const denied = await h.send("GET", "/v1.0/tenantRelationships/delegatedAdminRelationships", {
       token: h.appToken(PARTNER, ["Directory.Read.All"]),
     });
@@ -353,13 +361,13 @@ describe("tenant information", () => {
 describe("routing", () => {
   it("answers unknown segments with 400 and unsupported methods with 405", async () => {
     const unknown = await h.send("GET", "/v1.0/widgets", { token });
-    expect([unknown.status, json(unknown).error.message]).toEqual([400, "Resource not found for the segment 'widgets'."]);
+    expect([unknown.status, graphJson(unknown).error.message]).toEqual([400, "Resource not found for the segment 'widgets'."]);
     const method = await h.send("PUT", "/v1.0/servicePrincipals", { token });
     expect(method.status).toBe(405);
   });
 
   it("keeps OTHER_APP out of a tenant it has no service principal in", async () => {
     const r = await h.send("GET", `/v1.0/servicePrincipals?$filter=appId eq '${OTHER_APP}'`, { token });
-    expect(json(r)["value"]).toEqual([]);
+    expect(graphJson(r).value).toEqual([]);
   });
 });

@@ -11,6 +11,8 @@ import type { Agent } from "undici";
 import { DEMO, DEMO_CREDENTIALS, demoWorld, startEmulator, type RunningEmulator, type WorldSpec } from "../../src/emulator";
 import { isGuid } from "../../src/emulator/ids";
 import { authorityHost, call, msalNetworkClient, trustingAgent } from "../helpers/emulator-client";
+import type { GraphBody } from "../helpers/graph-shapes";
+import type { TenantSnapshot } from "../../src/emulator/state";
 
 const GRAPH_APP = "00000003-0000-0000-c000-000000000000";
 const EXCHANGE_APP = "00000002-0000-0ff1-ce00-000000000000";
@@ -58,7 +60,7 @@ afterAll(async () => {
   await agent.close();
 });
 
-const claimsOf = (token: string): Record<string, any> => jwt.decode(token) as Record<string, any>;
+const claimsOf = (token: string): Record<string, unknown> => jwt.decode(token) as Record<string, unknown>;
 
 function postToken(tenantSegment: string, form: Record<string, string>) {
   return call<{ access_token: string }>(agent, "POST", `${emu.baseUrl}/${tenantSegment}/oauth2/v2.0/token`, {
@@ -81,13 +83,14 @@ async function delegatedToken(tenantSegment: string, scope: string, clientId: st
 }
 
 const graph = (method: string, path: string, token: string, body?: unknown) =>
-  call<any>(agent, method, `${emu.baseUrl}/v1.0${path}`, {
+  call<GraphBody>(agent, method, `${emu.baseUrl}/v1.0${path}`, {
     headers: { authorization: `Bearer ${token}` },
     ...(body === undefined ? {} : { body }),
   });
-const snapshot = async (tenantId: string) => (await call<any>(agent, "GET", `${emu.baseUrl}/_emulator/tenants/${tenantId}`)).body;
+const snapshot = async (tenantId: string): Promise<TenantSnapshot> =>
+  (await call<TenantSnapshot>(agent, "GET", `${emu.baseUrl}/_emulator/tenants/${tenantId}`)).body;
 const spIdOf = async (tenantId: string, appId: string): Promise<string> =>
-  (await snapshot(tenantId)).servicePrincipals.find((s: { appId: string }) => s.appId === appId).id as string;
+  (await snapshot(tenantId)).servicePrincipals.find((s) => s.appId === appId)?.id ?? "";
 
 describe("a world spelled in upper case", () => {
   it("loads with every GUID in canonical form", async () => {
@@ -169,7 +172,7 @@ describe("Graph", () => {
     );
     expect(assignments.status).toBe(200);
     const held = (await snapshot(DEMO.drifted.tenantId)).appRoleAssignments.filter(
-      (a: any) => a.principalId === cippSp && a.resourceId === graphSp,
+      (a) => a.principalId === cippSp && a.resourceId === graphSp,
     );
     expect(held.length).toBeGreaterThan(0);
     expect(assignments.body.value.length).toBe(held.length);
@@ -185,8 +188,8 @@ describe("Graph", () => {
     expect(created.body).toMatchObject(body);
     const again = await graph("POST", `/servicePrincipals/${cippSp}/appRoleAssignedTo`, token, body);
     expect([again.status, again.body.error.message]).toEqual([400, "Permission being assigned already exists on the object"]);
-    const held = (await snapshot(DEMO.drifted.tenantId)).appRoleAssignments.filter((a: any) => a.appRoleValue === "AuditLog.Read.All");
-    expect(held.map((a: any) => [a.principalId, a.resourceId, a.appRoleId])).toEqual([[cippSp, graphSp, AUDIT_LOG_READ_ALL]]);
+    const held = (await snapshot(DEMO.drifted.tenantId)).appRoleAssignments.filter((a) => a.appRoleValue === "AuditLog.Read.All");
+    expect(held.map((a) => [a.principalId, a.resourceId, a.appRoleId])).toEqual([[cippSp, graphSp, AUDIT_LOG_READ_ALL]]);
   });
 
   it("creates a delegated grant from upper-case ids; the same ids in lower case collide with it", async () => {
@@ -196,12 +199,12 @@ describe("Graph", () => {
     const filter = encodeURIComponent(`clientId eq '${up(cippSp)}' and resourceId eq '${up(exchangeSp)}'`);
     const existing = await graph("GET", `/oauth2PermissionGrants?$filter=${filter}`, token);
     expect(existing.body.value).toHaveLength(1);
-    expect((await graph("DELETE", `/oauth2PermissionGrants/${existing.body.value[0].id}`, token)).status).toBe(204);
+    expect((await graph("DELETE", `/oauth2PermissionGrants/${existing.body.value[0]?.id}`, token)).status).toBe(204);
 
     const body = { clientId: cippSp, resourceId: exchangeSp, consentType: "AllPrincipals", scope: "Exchange.Manage" };
     const created = await graph("POST", "/oauth2PermissionGrants", token, upperGuids(body));
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ ...body, id: existing.body.value[0].id });
+    expect(created.body).toMatchObject({ ...body, id: existing.body.value[0]?.id });
     const again = await graph("POST", "/oauth2PermissionGrants", token, body);
     expect(again.status).toBe(409);
   });
@@ -210,7 +213,7 @@ describe("Graph", () => {
     const token = await delegatedToken(DEMO.drifted.tenantId, "https://graph.microsoft.com/.default");
     const exchangeSp = await spIdOf(DEMO.drifted.tenantId, EXCHANGE_APP);
     expect((await graph("DELETE", `/servicePrincipals(appId='${up(EXCHANGE_APP)}')`, token)).status).toBe(204);
-    expect((await snapshot(DEMO.drifted.tenantId)).servicePrincipals.map((s: any) => s.id)).not.toContain(exchangeSp);
+    expect((await snapshot(DEMO.drifted.tenantId)).servicePrincipals.map((s) => s.id)).not.toContain(exchangeSp);
     const created = await graph("POST", "/servicePrincipals", token, { appId: up(EXCHANGE_APP) });
     expect([created.status, created.body.appId, created.body.servicePrincipalNames]).toEqual([201, EXCHANGE_APP, [EXCHANGE_APP]]);
     expect(created.body.id).toMatch(CANONICAL_GUID);
@@ -226,9 +229,9 @@ describe("Graph", () => {
         { id: "2", method: "GET", url: `/servicePrincipals(appId='${up(GRAPH_APP)}')?$select=appId` },
       ],
     });
-    const byId = Object.fromEntries(batch.body.responses.map((r: any) => [r.id, r]));
-    expect([byId["1"].status, byId["1"].body.id]).toEqual([200, cippSp]);
-    expect([byId["2"].status, byId["2"].body.appId]).toEqual([200, GRAPH_APP]);
+    const byId = Object.fromEntries(batch.body.responses.map((r) => [r.id, r]));
+    expect([byId["1"]?.status, byId["1"]?.body.id]).toEqual([200, cippSp]);
+    expect([byId["2"]?.status, byId["2"]?.body.appId]).toEqual([200, GRAPH_APP]);
   });
 });
 
@@ -244,9 +247,9 @@ describe("Partner Center", () => {
     });
     expect(posted.status).toBe(201);
     const after = await snapshot(DEMO.fresh.tenantId);
-    const cippSp = after.servicePrincipals.find((s: any) => s.appId === DEMO.applicationId);
+    const cippSp = after.servicePrincipals.find((s) => s.appId === DEMO.applicationId);
     expect(cippSp).toBeDefined();
-    expect(after.grants.filter((g: any) => g.clientAppId === DEMO.applicationId).map((g: any) => [g.resourceAppId, g.scope])).toEqual([
+    expect(after.grants.filter((g) => g.clientAppId === DEMO.applicationId).map((g) => [g.resourceAppId, g.scope])).toEqual([
       [GRAPH_APP, "Directory.Read.All"],
     ]);
 
@@ -259,6 +262,6 @@ describe("Partner Center", () => {
       },
     );
     expect(removed.status).toBe(200);
-    expect((await snapshot(DEMO.fresh.tenantId)).servicePrincipals.some((s: any) => s.appId === DEMO.applicationId)).toBe(false);
+    expect((await snapshot(DEMO.fresh.tenantId)).servicePrincipals.some((s) => s.appId === DEMO.applicationId)).toBe(false);
   });
 });

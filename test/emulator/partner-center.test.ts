@@ -1,6 +1,13 @@
 import type { Agent } from "undici";
 import { DEMO, DEMO_CREDENTIALS, demoWorld, startEmulator, type RunningEmulator, type WorldSpec } from "../../src/emulator";
-import { call, trustingAgent } from "../helpers/emulator-client";
+import type { TenantSnapshot } from "../../src/emulator/state";
+import { call, trustingAgent, type HttpResult } from "../helpers/emulator-client";
+
+/** A Partner Center error answer (the fields these tests read). */
+interface PartnerCenterError {
+  readonly code?: string;
+  readonly description?: string;
+}
 
 const GRAPH_APP = "00000003-0000-0000-c000-000000000000";
 const EXCHANGE_APP = "00000002-0000-0ff1-ce00-000000000000";
@@ -40,17 +47,18 @@ const consentBody = (grants: { resource: string; scope: string }[]) => ({
 });
 
 function post(customer: string, token: string, body: unknown, headers: Record<string, string> = {}) {
-  return call(agent, "POST", `${emu.baseUrl}/v1/customers/${customer}/applicationconsents`, {
+  return call<PartnerCenterError | undefined>(agent, "POST", `${emu.baseUrl}/v1/customers/${customer}/applicationconsents`, {
     headers: { authorization: `Bearer ${token}`, accept: "application/json", ...headers },
     body,
   });
 }
 function del(customer: string, token: string, appId = DEMO.applicationId) {
-  return call(agent, "DELETE", `${emu.baseUrl}/v1/customers/${customer}/applicationconsents/${appId}`, {
+  return call<PartnerCenterError | undefined>(agent, "DELETE", `${emu.baseUrl}/v1/customers/${customer}/applicationconsents/${appId}`, {
     headers: { authorization: `Bearer ${token}` },
   });
 }
-const snapshot = async (tenantId: string) => (await call(agent, "GET", `${emu.baseUrl}/_emulator/tenants/${tenantId}`)).body as any;
+const snapshot = async (tenantId: string): Promise<TenantSnapshot> =>
+  (await call<TenantSnapshot>(agent, "GET", `${emu.baseUrl}/_emulator/tenants/${tenantId}`)).body;
 
 describe("Partner Center application consents", () => {
   beforeEach(() => start());
@@ -71,9 +79,9 @@ describe("Partner Center application consents", () => {
     expect(r.headers["ms-correlationid"]).toBe("c0ffee00-0000-4000-8000-000000000001");
     expect(r.headers["ms-requestid"]).toBe("c0ffee00-0000-4000-8000-000000000002");
     const snap = await snapshot(DEMO.fresh.tenantId);
-    expect(snap.servicePrincipals.map((s: any) => s.appId)).toContain(DEMO.applicationId);
-    const grants = snap.grants.filter((g: any) => g.clientAppId === DEMO.applicationId);
-    expect(grants.map((g: any) => [g.resourceAppId, g.scope, g.consentType]).sort()).toEqual(
+    expect(snap.servicePrincipals.map((s) => s.appId)).toContain(DEMO.applicationId);
+    const grants = snap.grants.filter((g) => g.clientAppId === DEMO.applicationId);
+    expect(grants.map((g) => [g.resourceAppId, g.scope, g.consentType]).sort()).toEqual(
       [
         [GRAPH_APP, "Directory.Read.All Policy.Read.All", "AllPrincipals"],
         [EXCHANGE_APP, "Exchange.Manage", "AllPrincipals"],
@@ -84,12 +92,10 @@ describe("Partner Center application consents", () => {
   it("answers 409 'Permission entry already exists.' for an existing grant, without merging", async () => {
     const token = await tokenFor(DEMO.partner.tenantId);
     const graphGrant = async () =>
-      (await snapshot(DEMO.healthy.tenantId)).grants.find(
-        (g: any) => g.clientAppId === DEMO.applicationId && g.resourceAppId === GRAPH_APP,
-      );
+      (await snapshot(DEMO.healthy.tenantId)).grants.find((g) => g.clientAppId === DEMO.applicationId && g.resourceAppId === GRAPH_APP);
     const before = await graphGrant();
     // A scope the grant lacks: a merge would add it.
-    expect(before.scope.split(" ")).not.toContain("Directory.Read.All");
+    expect(before?.scope.split(" ")).not.toContain("Directory.Read.All");
     const r = await post(DEMO.healthy.tenantId, token, consentBody([{ resource: GRAPH_APP, scope: "Directory.Read.All" }]));
     expect(r.status).toBe(409);
     expect(r.body).toMatchObject({ description: "Permission entry already exists.", source: "PartnerFD" });
@@ -99,7 +105,7 @@ describe("Partner Center application consents", () => {
   it("answers 400 naming the missing resource service principal, and writes nothing", async () => {
     const token = await tokenFor(DEMO.partner.tenantId);
     const spec = demoWorld();
-    await emu.loadWorld({
+    emu.loadWorld({
       ...spec,
       tenants: spec.tenants.map((t) =>
         t.tenantId === DEMO.unlicensed.tenantId
@@ -121,11 +127,11 @@ describe("Partner Center application consents", () => {
       ]),
     );
     expect(r.status).toBe(400);
-    expect((r.body as any).description).toBe(
+    expect(r.body?.description).toBe(
       `The app is trying to access a service '${DEFENDER_APP}' (WindowsDefenderATP) that your organization '${DEMO.unlicensed.defaultDomain}' lacks a service principal for. Contact your IT Admin to review the configuration of your service subscriptions or consent to the application in order to create the required service principal.`,
     );
     const snap = await snapshot(DEMO.unlicensed.tenantId);
-    expect(snap.servicePrincipals.map((s: any) => s.appId)).not.toContain(DEMO.applicationId);
+    expect(snap.servicePrincipals.map((s) => s.appId)).not.toContain(DEMO.applicationId);
   });
 
   it("DELETE removes the grants, the service principal and its assignments (200, as documented)", async () => {
@@ -134,23 +140,23 @@ describe("Partner Center application consents", () => {
     // Control Panel Vendor (CPV) APIs: DELETE answers 200 or 201 "The application consent is deleted"; never 204.
     expect(r.status).toBe(200);
     const snap = await snapshot(DEMO.healthy.tenantId);
-    expect(snap.servicePrincipals.map((s: any) => s.appId)).not.toContain(DEMO.applicationId);
-    expect(snap.grants.filter((g: any) => g.clientAppId === DEMO.applicationId || g.clientAppId === null)).toEqual([]);
-    expect(snap.appRoleAssignments.filter((a: any) => a.principalAppId === DEMO.applicationId || a.principalAppId === null)).toEqual([]);
-    expect(snap.deletedServicePrincipals.map((s: any) => s.appId)).toEqual([DEMO.applicationId]);
+    expect(snap.servicePrincipals.map((s) => s.appId)).not.toContain(DEMO.applicationId);
+    expect(snap.grants.filter((g) => g.clientAppId === DEMO.applicationId || g.clientAppId === null)).toEqual([]);
+    expect(snap.appRoleAssignments.filter((a) => a.principalAppId === DEMO.applicationId || a.principalAppId === null)).toEqual([]);
+    expect(snap.deletedServicePrincipals.map((s) => s.appId)).toEqual([DEMO.applicationId]);
   });
 
   it("DELETE keeps the service principal when the world says so", async () => {
     await stop();
     await start({ ...demoWorld(), behaviour: { consentDeleteRemovesServicePrincipal: false } });
     const token = await tokenFor(DEMO.partner.tenantId);
-    const assignments = (snap: any) => snap.appRoleAssignments.filter((a: any) => a.principalAppId === DEMO.applicationId);
+    const assignments = (snap: TenantSnapshot) => snap.appRoleAssignments.filter((a) => a.principalAppId === DEMO.applicationId);
     const before = assignments(await snapshot(DEMO.healthy.tenantId));
     expect(before.length).toBeGreaterThan(0);
     expect((await del(DEMO.healthy.tenantId, token)).status).toBe(200);
     const snap = await snapshot(DEMO.healthy.tenantId);
-    expect(snap.servicePrincipals.map((s: any) => s.appId)).toContain(DEMO.applicationId);
-    expect(snap.grants.filter((g: any) => g.clientAppId === DEMO.applicationId)).toEqual([]);
+    expect(snap.servicePrincipals.map((s) => s.appId)).toContain(DEMO.applicationId);
+    expect(snap.grants.filter((g) => g.clientAppId === DEMO.applicationId)).toEqual([]);
     // Only the consent's grants go: the app role assignments stay as they were.
     expect(assignments(snap)).toEqual(before);
   });
@@ -175,9 +181,9 @@ describe("Partner Center application consents", () => {
     const wrongApp = await post(DEMO.fresh.tenantId, token, { ...body, ApplicationId: "00000000-0000-4000-8000-000000000001" });
     expect(wrongApp.status).toBe(403);
     const noGdap = await post(DEMO.noGdap.tenantId, token, body);
-    expect([noGdap.status, (noGdap.body as any).code, (noGdap.body as any).description]).toEqual([403, "2032", "Access denied"]);
+    expect([noGdap.status, noGdap.body?.code, noGdap.body?.description]).toEqual([403, "2032", "Access denied"]);
     const unknown = await post("99999999-0000-4000-8000-000000000009", token, body);
-    expect([unknown.status, (unknown.body as any).code]).toEqual([404, "60003"]);
+    expect([unknown.status, unknown.body?.code]).toEqual([404, "60003"]);
     const graphToken = await tokenFor(DEMO.partner.tenantId, "https://graph.microsoft.com/.default");
     expect((await post(DEMO.fresh.tenantId, graphToken, body)).status).toBe(401);
   });
@@ -188,10 +194,10 @@ describe("Partner Center application consents", () => {
     await start({ ...spec, users: spec.users.map((u) => ({ ...u, mfa: false })) });
     const body = consentBody([{ resource: GRAPH_APP, scope: "Directory.Read.All" }]);
     const noMfa = await post(DEMO.fresh.tenantId, await tokenFor(DEMO.partner.tenantId), body);
-    expect([noMfa.status, (noMfa.body as any).code]).toEqual([401, "900421"]);
-    await emu.loadWorld({ ...spec, users: spec.users.map((u) => ({ ...u, adminAgent: false })) });
+    expect([noMfa.status, noMfa.body?.code]).toEqual([401, "900421"]);
+    emu.loadWorld({ ...spec, users: spec.users.map((u) => ({ ...u, adminAgent: false })) });
     const notAgent = await post(DEMO.fresh.tenantId, await tokenFor(DEMO.partner.tenantId), body);
-    expect([notAgent.status, (notAgent.body as any).code]).toEqual([403, "2032"]);
+    expect([notAgent.status, notAgent.body?.code]).toEqual([403, "2032"]);
   });
 
   it("never lets a customer tenant's token act, even on itself (tenant isolation)", async () => {
@@ -199,22 +205,22 @@ describe("Partner Center application consents", () => {
     const r = await del(DEMO.healthy.tenantId, customerToken);
     expect(r.status).toBe(401);
     const snap = await snapshot(DEMO.healthy.tenantId);
-    expect(snap.servicePrincipals.map((s: any) => s.appId)).toContain(DEMO.applicationId);
+    expect(snap.servicePrincipals.map((s) => s.appId)).toContain(DEMO.applicationId);
   });
 
   it("limits each application to 50 requests per virtual second, with Retry-After", async () => {
     const token = await tokenFor(DEMO.partner.tenantId);
     await call(agent, "POST", `${emu.baseUrl}/_emulator/clock`, { body: { speed: 0 } });
     const statuses: number[] = [];
-    let throttled: any;
+    let throttled: HttpResult<PartnerCenterError | undefined> | undefined;
     for (let i = 0; i < 51; i++) {
       const r = await del(DEMO.fresh.tenantId, token);
       statuses.push(r.status);
       if (r.status === 429) throttled = r;
     }
     expect(statuses.filter((s) => s === 429)).toHaveLength(1);
-    expect(throttled.body).toEqual({ statusCode: 429, message: "Rate limit is exceeded. Try again in 1 seconds." });
-    expect(throttled.headers["retry-after"]).toBe("1");
+    expect(throttled?.body).toEqual({ statusCode: 429, message: "Rate limit is exceeded. Try again in 1 seconds." });
+    expect(throttled?.headers["retry-after"]).toBe("1");
     await call(agent, "POST", `${emu.baseUrl}/_emulator/clock`, { body: { advanceMs: 1000 } });
     expect((await del(DEMO.fresh.tenantId, token)).status).toBe(404);
   });

@@ -6,6 +6,7 @@
 import type { Agent } from "undici";
 import { DEMO, DEMO_CREDENTIALS, startEmulator, type RequestSummary, type RunningEmulator, type RequestLogEntry } from "../../src/emulator";
 import { call, trustingAgent } from "../helpers/emulator-client";
+import type { GraphBody } from "../helpers/graph-shapes";
 
 const GRAPH_APP = "00000003-0000-0000-c000-000000000000";
 const MARKER = "body-and-header-marker-never-logged";
@@ -38,7 +39,7 @@ beforeEach(async () => {
 });
 
 const batch = (requests: unknown[]) =>
-  call<any>(agent, "POST", `${emu.baseUrl}/v1.0/$batch`, { headers: { authorization: `Bearer ${token}` }, body: { requests } });
+  call<GraphBody>(agent, "POST", `${emu.baseUrl}/v1.0/$batch`, { headers: { authorization: `Bearer ${token}` }, body: { requests } });
 const summary = async (log = false) =>
   (await call<RequestSummary & { log?: RequestLogEntry[] }>(agent, "GET", `${emu.baseUrl}/_emulator/requests${log ? "?log=1" : ""}`)).body;
 

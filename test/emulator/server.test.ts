@@ -1,8 +1,20 @@
 import type { Agent } from "undici";
-import { DEMO, DEMO_CREDENTIALS, startEmulator, type RunningEmulator } from "../../src/emulator";
+import {
+  DEMO,
+  DEMO_CREDENTIALS,
+  startEmulator,
+  type RequestLogEntry,
+  type RequestSummary,
+  type RunningEmulator,
+  type WorldSpec,
+} from "../../src/emulator";
 import { VirtualClock } from "../../src/emulator/clock";
 import { IdentityThrottle } from "../../src/emulator/throttle";
 import { call, trustingAgent } from "../helpers/emulator-client";
+import type { GraphBody } from "../helpers/graph-shapes";
+
+/** The counters of `GET /_emulator/requests?log=1`, with the log. */
+type LoggedSummary = RequestSummary & { readonly log: readonly RequestLogEntry[] };
 
 const GRAPH = "https://graph.microsoft.com/.default";
 let emu: RunningEmulator;
@@ -21,7 +33,7 @@ beforeEach(async () => {
   await call(agent, "DELETE", `${emu.baseUrl}/_emulator/requests`);
 });
 
-const form = (tenant: string) => ({
+const form = () => ({
   headers: { "content-type": "application/x-www-form-urlencoded" },
   body: new URLSearchParams({
     client_id: DEMO_CREDENTIALS.clientId,
@@ -30,7 +42,8 @@ const form = (tenant: string) => ({
     scope: GRAPH,
   }).toString(),
 });
-const token = (tenant: string, a: Agent = agent) => call(a, "POST", `${emu.baseUrl}/${tenant}/oauth2/v2.0/token`, form(tenant));
+const token = (tenant: string, a: Agent = agent) =>
+  call<{ error?: string }>(a, "POST", `${emu.baseUrl}/${tenant}/oauth2/v2.0/token`, form());
 
 describe("faults", () => {
   it("throttles the next N matching requests, with and without (fractional) Retry-After", async () => {
@@ -47,7 +60,7 @@ describe("faults", () => {
     const c = await token(DEMO.healthy.tenantId);
     expect([a.status, a.headers["retry-after"]]).toEqual([429, "0.25"]);
     expect([b.status, b.headers["retry-after"]]).toEqual([429, undefined]);
-    expect((b.body as any).error).toBe("temporarily_unavailable");
+    expect(b.body.error).toBe("temporarily_unavailable");
     expect(c.status).toBe(200);
   });
 
@@ -60,17 +73,17 @@ describe("faults", () => {
         ],
       },
     });
-    const pc = await call(
+    const pc = await call<{ source: string }>(
       agent,
       "DELETE",
       `${emu.baseUrl}/v1/customers/${DEMO.healthy.tenantId}/applicationconsents/${DEMO.applicationId}`,
     );
-    expect([pc.status, pc.headers["retry-after"], (pc.body as any).source]).toEqual([503, "3", "PartnerFD"]);
-    const graph = await call(agent, "GET", `${emu.baseUrl}/v1.0/servicePrincipals`, { headers: { "client-request-id": "abc" } });
+    expect([pc.status, pc.headers["retry-after"], pc.body.source]).toEqual([503, "3", "PartnerFD"]);
+    const graph = await call<GraphBody>(agent, "GET", `${emu.baseUrl}/v1.0/servicePrincipals`, { headers: { "client-request-id": "abc" } });
     expect(graph.status).toBe(429);
-    expect((graph.body as any).error.code).toBe("TooManyRequests");
+    expect(graph.body.error.code).toBe("TooManyRequests");
     expect(graph.headers["client-request-id"]).toBe("abc");
-    expect((graph.body as any).error.innerError["request-id"]).toBe(graph.headers["request-id"]);
+    expect(graph.body.error.innerError?.["request-id"]).toBe(graph.headers["request-id"]);
     expect(graph.headers["content-type"]).toMatch(/^application\/json;odata\.metadata=minimal/);
   });
 
@@ -83,12 +96,12 @@ describe("faults", () => {
   it("stalls until the client gives up", async () => {
     await call(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, { body: { rules: [{ kind: "stall", service: "login", count: 1 }] } });
     const stalled = call(agent, "POST", `${emu.baseUrl}/${DEMO.healthy.tenantId}/oauth2/v2.0/token`, {
-      ...form(DEMO.healthy.tenantId),
+      ...form(),
       headersTimeout: 300,
     });
     await expect(stalled).rejects.toThrow(/timeout/i);
-    const counts = (await call(agent, "GET", `${emu.baseUrl}/_emulator/requests?log=1`)).body as any;
-    expect(counts.log.map((e: any) => e.fault)).toEqual(["stall"]);
+    const counts = (await call<LoggedSummary>(agent, "GET", `${emu.baseUrl}/_emulator/requests?log=1`)).body;
+    expect(counts.log.map((e) => e.fault)).toEqual(["stall"]);
   });
 
   it("fires probabilistic rules reproducibly with a seed", async () => {
@@ -107,9 +120,11 @@ describe("faults", () => {
   });
 
   it("rejects an invalid profile with the reasons", async () => {
-    const r = await call(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, { body: { rules: [{ kind: "explode", probability: 2 }] } });
+    const r = await call<{ problems: string[] }>(agent, "PUT", `${emu.baseUrl}/_emulator/faults`, {
+      body: { rules: [{ kind: "explode", probability: 2 }] },
+    });
     expect(r.status).toBe(400);
-    expect((r.body as any).problems).toEqual(expect.arrayContaining([expect.stringMatching(/kind/), expect.stringMatching(/probability/)]));
+    expect(r.body.problems).toEqual(expect.arrayContaining([expect.stringMatching(/kind/), expect.stringMatching(/probability/)]));
   });
 });
 
@@ -118,15 +133,15 @@ describe("control API", () => {
     await token(DEMO.healthy.tenantId);
     await token(DEMO.healthy.defaultDomain);
     await token(DEMO.drifted.tenantId);
-    const r = (await call(agent, "GET", `${emu.baseUrl}/_emulator/requests?log=1`)).body as any;
+    const r = (await call<LoggedSummary>(agent, "GET", `${emu.baseUrl}/_emulator/requests?log=1`)).body;
     expect(r.total).toBe(3);
     expect(r.byService).toEqual({ login: 3 });
-    const healthy = r.counts.filter((c: any) => c.tenantId === DEMO.healthy.tenantId);
-    expect(healthy.reduce((n: number, c: any) => n + c.count, 0)).toBe(2);
+    const healthy = r.counts.filter((c) => c.tenantId === DEMO.healthy.tenantId);
+    expect(healthy.reduce((n, c) => n + c.count, 0)).toBe(2);
     expect(JSON.stringify(r)).not.toContain(DEMO_CREDENTIALS.clientSecret);
     expect(JSON.stringify(r)).not.toMatch(/eyJ/);
     await call(agent, "DELETE", `${emu.baseUrl}/_emulator/requests`);
-    expect(((await call(agent, "GET", `${emu.baseUrl}/_emulator/requests`)).body as any).total).toBe(0);
+    expect((await call<RequestSummary>(agent, "GET", `${emu.baseUrl}/_emulator/requests`)).body.total).toBe(0);
   });
 
   it("moves the virtual clock: tokens expire after their lifetime", async () => {
@@ -146,15 +161,20 @@ describe("control API", () => {
       },
     );
     const removeConsent = () =>
-      call(agent, "DELETE", `${emu.baseUrl}/v1/customers/${DEMO.fresh.tenantId}/applicationconsents/${DEMO.applicationId}`, {
-        headers: { authorization: `Bearer ${issued.body.access_token}` },
-      });
+      call<{ code?: string }>(
+        agent,
+        "DELETE",
+        `${emu.baseUrl}/v1/customers/${DEMO.fresh.tenantId}/applicationconsents/${DEMO.applicationId}`,
+        {
+          headers: { authorization: `Bearer ${issued.body.access_token}` },
+        },
+      );
     const before = await removeConsent();
     const moved = await call(agent, "POST", `${emu.baseUrl}/_emulator/clock`, { body: { advanceMs: (issued.body.expires_in + 1) * 1000 } });
     expect(moved.status).toBe(200);
     const after = await removeConsent();
     expect(before.status).toBe(404); // authenticated; nothing to delete in a never-consented tenant
-    expect([after.status, (after.body as any).code]).toEqual([401, "400"]);
+    expect([after.status, after.body.code]).toEqual([401, "400"]);
     expect((await call(agent, "POST", `${emu.baseUrl}/_emulator/clock`, { body: { advanceMs: -5 } })).status).toBe(400);
   });
 
@@ -164,7 +184,7 @@ describe("control API", () => {
       "GET",
       `${emu.baseUrl}/_emulator/github-oidc/token&audience=${encodeURIComponent("api://AzureADTokenExchange")}`,
     );
-    const claims = JSON.parse(Buffer.from(r.body.value.split(".")[1] ?? "", "base64url").toString("utf8"));
+    const claims: unknown = JSON.parse(Buffer.from(r.body.value.split(".")[1] ?? "", "base64url").toString("utf8"));
     expect(claims).toMatchObject({
       iss: "https://token.actions.githubusercontent.com",
       aud: "api://AzureADTokenExchange",
@@ -173,12 +193,15 @@ describe("control API", () => {
   });
 
   it("loads a world, rejecting an invalid one with its problems", async () => {
-    const bad = await call(agent, "PUT", `${emu.baseUrl}/_emulator/world`, { body: { partnerTenantId: "x" } });
+    const bad = await call<{ problems: string[] }>(agent, "PUT", `${emu.baseUrl}/_emulator/world`, { body: { partnerTenantId: "x" } });
     expect(bad.status).toBe(400);
-    expect((bad.body as any).problems.join(" ")).toMatch(/applications/);
-    const spec = (await call(agent, "GET", `${emu.baseUrl}/_emulator/world`)).body as any;
-    spec.tenants = spec.tenants.filter((t: any) => t.tenantId !== DEMO.fresh.tenantId);
-    spec.gdapRelationships = spec.gdapRelationships.filter((r: any) => r.customerTenantId !== DEMO.fresh.tenantId);
+    expect(bad.body.problems.join(" ")).toMatch(/applications/);
+    const world = (await call<WorldSpec>(agent, "GET", `${emu.baseUrl}/_emulator/world`)).body;
+    const spec: WorldSpec = {
+      ...world,
+      tenants: world.tenants.filter((t) => t.tenantId !== DEMO.fresh.tenantId),
+      gdapRelationships: world.gdapRelationships.filter((r) => r.customerTenantId !== DEMO.fresh.tenantId),
+    };
     expect((await call(agent, "PUT", `${emu.baseUrl}/_emulator/world`, { body: spec })).status).toBe(204);
     expect((await call(agent, "GET", `${emu.baseUrl}/_emulator/tenants/${DEMO.fresh.tenantId}`)).status).toBe(404);
     expect((await call(agent, "GET", `${emu.baseUrl}/_emulator/tenants/${DEMO.healthy.tenantId}`)).status).toBe(200);

@@ -17,7 +17,7 @@ export interface HttpResult<T = unknown> {
 }
 
 /** Sends one request; JSON bodies are serialised, string bodies sent as is. Answers parsed JSON when possible. */
-export async function call<T = any>(
+export async function call<T = unknown>(
   agent: Agent,
   method: string,
   url: string,
