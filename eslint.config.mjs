@@ -19,7 +19,7 @@ export default defineConfig(
       parserOptions: {
         // The JavaScript files (scripts, bin, configs) sit outside tsconfig.json; they are type-checked
         // as TypeScript's default project would check them.
-        projectService: { allowDefaultProject: ["*.js", "*.mjs", "bin/*.js", "scripts/*.mjs"] },
+        projectService: { allowDefaultProject: ["*.js", "*.mjs", "bin/*.js", "scripts/*.mjs", "test/helpers/*.cjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -40,12 +40,12 @@ export default defineConfig(
     },
   },
   {
-    files: ["**/*.js", "**/*.mjs"],
+    files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     languageOptions: { globals: { ...globals.node } },
   },
   {
-    // bin/ and jest.config.js are CommonJS (package.json has no "type": "module").
-    files: ["bin/*.js", "jest.config.js"],
+    // bin/, the jest configs and .cjs preloads are CommonJS (package.json has no "type": "module").
+    files: ["bin/*.js", "jest.config.js", "jest.chaos.config.js", "**/*.cjs"],
     languageOptions: { sourceType: "commonjs" },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

@@ -4,7 +4,6 @@
  * minutes; CI runs it right after `npm test` (.ci/run).
  * @type {import('jest').Config}
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS config (package.json has no "type": "module"), as jest.config.js is; it extends that one rather than copy it
 const base = require("./jest.config.js");
 module.exports = {
   ...base,
