@@ -99,7 +99,7 @@ export interface EngineDeps extends Partial<Environment> {
   readonly redactor?: SecretRedactor;
 }
 
-export { RunRefusedError, checkResetConfirmation } from "./run-refusal";
+export { RunRefusedError } from "./run-refusal";
 
 const DEFAULT_CONCURRENCY = 10;
 
