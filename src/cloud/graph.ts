@@ -222,7 +222,7 @@ export class GraphClient {
   }
 
   delete(path: string): Promise<void> {
-    return this.call<void>("DELETE", path);
+    return this.call<undefined>("DELETE", path);
   }
 
   /** Every item of a collection, following `@odata.nextLink` verbatim. */
@@ -412,10 +412,16 @@ function batchItems(answer: unknown): BatchResponse[] {
   return out;
 }
 
+/** A header value of a $batch item as text (Graph sends strings; anything else is kept readable). */
+function headerText(value: unknown): string {
+  if (typeof value === "string") return value;
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
+}
+
 function lowerCaseKeys(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (isRecord(headers)) {
-    for (const [k, v] of Object.entries(headers)) if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(headers)) if (v !== undefined && v !== null) out[k.toLowerCase()] = headerText(v);
   }
   return out;
 }
