@@ -7,7 +7,7 @@ import { RequestCounter, parseRetryAfter, withoutQuery, type HttpMethod } from "
 import { ServiceError, parseJsonBody, readGraphErrorBody } from "./service-error";
 
 // ---------------------------------------------------------------------------------------------
-// Wire types (Graph JSON, microsoft-apis §3)
+// Wire types (Graph JSON, as the Microsoft Graph REST API v1.0 reference describes them)
 // ---------------------------------------------------------------------------------------------
 
 export interface GraphAppRole {
@@ -144,7 +144,7 @@ export class GraphError extends ServiceError {
 
 /**
  * Whether the error says the object is already there. Graph answers duplicates with 400 or 409 and
- * different codes; the message is the stable part (microsoft-apis §3.2).
+ * different codes; the message is the stable part (Microsoft Graph error responses and resource types).
  */
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof GraphError && /already exists|already in use/i.test(err.graphMessage);
