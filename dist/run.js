@@ -68750,10 +68750,14 @@ function batchItems(answer) {
   }
   return out;
 }
+function headerText(value) {
+  if (typeof value === "string") return value;
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
+}
 function lowerCaseKeys(headers) {
   const out = {};
   if (isRecord2(headers)) {
-    for (const [k2, v2] of Object.entries(headers)) if (v2 !== void 0 && v2 !== null) out[k2.toLowerCase()] = String(v2);
+    for (const [k2, v2] of Object.entries(headers)) if (v2 !== void 0 && v2 !== null) out[k2.toLowerCase()] = headerText(v2);
   }
   return out;
 }
@@ -81603,7 +81607,7 @@ async function discoverTenant(http2, login, domain) {
 var fix = (desired) => `Correct tenantId or defaultDomain in ${desired.source.file} so that both name the same tenant. Nothing is sent to a tenant whose domain is not proven.`;
 function proofFromOrganization(desired, organizations) {
   const organization = organizations[0];
-  if (organization === void 0 || organization.id.toLowerCase() !== desired.tenantId.toLowerCase()) {
+  if (organization?.id.toLowerCase() !== desired.tenantId.toLowerCase()) {
     return {
       kind: "domain-mismatch",
       message: `The organization read with a token for tenant ${desired.tenantId} is ${organization?.id ?? "missing"}; the declared domain ${desired.defaultDomain} cannot be proven.`,
@@ -82411,7 +82415,7 @@ var Execution = class {
       if (conflicted.size === 0) break;
       this.port.renewTokens();
       const again = await readOrFail(this.ledger, this.port, "Reading the tenant's grants again");
-      if (again === null || again.kind !== "read") break;
+      if (again?.kind !== "read") break;
       current = again.live;
       actions = writable(this.planOf(again)).filter((a2) => isGrantAction(a2) && conflicted.has(resourceAppIdOf(a2)));
     }
@@ -82436,7 +82440,7 @@ var Execution = class {
           return { reading: null, residual: null, error: error2 };
         }
       },
-      (v2) => v2.residual !== null && v2.residual.converged,
+      (v2) => v2.residual?.converged === true,
       verifyPolicy,
       settings.timing,
       (v2) => deadCredential(v2.reading) !== null
@@ -83074,7 +83078,10 @@ async function runJobsInOrder(jobs, options) {
   if (deliveryError !== null) throw deliveryError;
 }
 function chain(previous, next) {
-  return previous === null ? next : () => (previous(), next());
+  return previous === null ? next : () => {
+    previous();
+    next();
+  };
 }
 
 // src/apply/timing.ts
@@ -83121,9 +83128,16 @@ async function runEngine(request3, deps = {}) {
     ...changedFiles !== void 0 ? { changedFiles } : {},
     ...deletedTenantFiles2 !== void 0 ? { deletedTenantFiles: deletedTenantFiles2 } : {}
   };
-  const { tenants: _summaries, ...verdict } = streamed;
   const ran = streamed.result;
-  return { ...verdict, plan, result: ran === null ? null : runResultOf(ran.mode, ran.startedAt, ran.finishedAt, results) };
+  return {
+    exitCode: streamed.exitCode,
+    rotatedRefreshToken: streamed.rotatedRefreshToken,
+    stopped: streamed.stopped,
+    sources: streamed.sources,
+    resetRecords: streamed.resetRecords,
+    plan,
+    result: ran === null ? null : runResultOf(ran.mode, ran.startedAt, ran.finishedAt, results)
+  };
 }
 async function streamEngine(request3, sink, deps = {}) {
   const timing = timingOf(deps);
@@ -83431,7 +83445,7 @@ function relationshipOf(item) {
     status: r2.status,
     customerTenantId: customerId.toLowerCase(),
     customerDisplayName: typeof r2.customer?.displayName === "string" ? r2.customer.displayName : null,
-    roles: Array.isArray(unified) ? unified.map((u2) => String(u2.roleDefinitionId).toLowerCase()) : [],
+    roles: Array.isArray(unified) ? unified.map((u2) => roleIdOf(u2.roleDefinitionId)) : [],
     endDateTime: typeof r2.endDateTime === "string" ? r2.endDateTime : null,
     autoExtend: typeof r2.autoExtendDuration === "string" && !NO_EXTENSION.has(r2.autoExtendDuration.toUpperCase()),
     activatedDateTime: typeof r2.activatedDateTime === "string" ? r2.activatedDateTime : null,
@@ -83460,7 +83474,7 @@ async function readAssignedRoles(partnerGraph, relationshipIds) {
       const roles = /* @__PURE__ */ new Set();
       for (const a2 of items) {
         if (a2.status !== "active") continue;
-        for (const u2 of a2.accessDetails?.unifiedRoles ?? []) roles.add(String(u2.roleDefinitionId).toLowerCase());
+        for (const u2 of a2.accessDetails?.unifiedRoles ?? []) roles.add(roleIdOf(u2.roleDefinitionId));
       }
       const times = items.map((a2) => ({
         createdDateTime: typeof a2.createdDateTime === "string" ? a2.createdDateTime : null,
@@ -83476,6 +83490,9 @@ async function readAssignedRoles(partnerGraph, relationshipIds) {
 function errorMessageOf(body) {
   const e = body?.error;
   return e && typeof e.message === "string" ? `: ${typeof e.code === "string" ? `${e.code}: ` : ""}${e.message}` : "";
+}
+function roleIdOf(value) {
+  return String(value).toLowerCase();
 }
 
 // src/discover/tenant-file.ts

@@ -26,6 +26,7 @@ const RUN_FILE = "run.js";
 /**
  * The entry's import of the run stays an import, of the separate file, rather than being bundled
  * into the entry.
+ * @type {import("esbuild").Plugin}
  */
 const runStaysSeparate = {
   name: "run-stays-separate",
@@ -39,17 +40,24 @@ const runStaysSeparate = {
 };
 
 /**
+ * The plugin's own build.resolve call passes through onResolve again: this marks it (esbuild types pluginData as any).
+ * @param {unknown} data
+ */
+const isOwnResolution = (data) => typeof data === "object" && data !== null && "resolving" in data && data.resolving === true;
+
+/**
  * @actions/core imports its HTTP client, and with it undici, at the top of its module, for
  * getIDToken alone. The @actions packages and what they import do nothing when loaded but define
  * their exports, so esbuild may leave out of the entry what the entry does not use, as a
  * package.json's `"sideEffects": false` would let it: the input checks then carry no HTTP stack.
+ * @type {import("esbuild").Plugin}
  */
 const actionsToolkitWithoutSideEffects = {
   name: "actions-toolkit-without-side-effects",
   setup(build) {
     const toolkit = `${path.sep}node_modules${path.sep}@actions${path.sep}`;
     build.onResolve({ filter: /.*/ }, async (args) => {
-      if (args.pluginData?.resolving === true) return undefined;
+      if (isOwnResolution(args.pluginData)) return undefined;
       if (!args.path.startsWith("@actions/") && !args.importer.includes(toolkit)) return undefined;
       const resolved = await build.resolve(args.path, {
         kind: args.kind,
@@ -62,6 +70,7 @@ const actionsToolkitWithoutSideEffects = {
   },
 };
 
+/** @type {import("esbuild").BuildOptions & { write: false, metafile: true }} */
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -87,15 +96,18 @@ const builds = await Promise.all([
   build({ ...common, entryPoints: ["src/action/main.ts"], outfile: path.join(dist, RUN_FILE) }),
 ]);
 const outputs = builds.flatMap((result) => result.outputFiles);
+/** @param {import("esbuild").OutputFile} file */
 const name = (file) => path.relative(root, file.path).split(path.sep).join("/");
 
 if (process.argv.includes("--inputs")) {
+  /** @type {Record<string, string[]>} */
   const inputs = {};
   for (const result of builds) {
     for (const [file, output] of Object.entries(result.metafile.outputs)) inputs[file] = Object.keys(output.inputs);
   }
   console.log(JSON.stringify(inputs));
 } else if (process.argv.includes("--check")) {
+  /** @type {string[]} */
   const problems = [];
   for (const file of outputs) {
     const committed = await readFile(file.path, "utf8").catch(() => null);

@@ -258,7 +258,7 @@ class Execution {
       if (conflicted.size === 0) break;
       this.port.renewTokens();
       const again = await readOrFail(this.ledger, this.port, "Reading the tenant's grants again");
-      if (again === null || again.kind !== "read") break;
+      if (again?.kind !== "read") break;
       current = again.live;
       actions = writable(this.planOf(again)).filter((a) => isGrantAction(a) && conflicted.has(resourceAppIdOf(a)));
     }
@@ -284,7 +284,7 @@ class Execution {
           return { reading: null, residual: null, error };
         }
       },
-      (v) => v.residual !== null && v.residual.converged,
+      (v) => v.residual?.converged === true,
       verifyPolicy,
       settings.timing,
       (v) => deadCredential(v.reading) !== null,

@@ -95,7 +95,7 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
     return finishRecorded(finish(plan));
   }
 
-  // Partner Center's DELETE may leave the service principal in place (microsoft-apis.md §2.5).
+  // Partner Center's DELETE may leave the service principal in place (README, "A reset is never a blind delete").
   // The token cached from the read above still carries the scopes to delete it.
   let leftoverError: OperationError | null = null;
   if (snapshot !== null) leftoverError = await deleteLeftoverServicePrincipal(port, snapshot.servicePrincipalId, settings);

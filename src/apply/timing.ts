@@ -6,10 +6,10 @@
 /** The engine's view of time and randomness. */
 export interface Timing {
   /** Milliseconds since the epoch. */
-  now(): number;
-  sleep(ms: number): Promise<void>;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
   /** A number in [0, 1). */
-  random(): number;
+  readonly random: () => number;
 }
 
 /** Real time: the wall clock, timers and Math.random. */

@@ -281,7 +281,7 @@ class Runspace {
       for (const duplicate of existing.slice(1))
         await this.call("DELETE", `${this.options.baseUrl}/v1.0/oauth2PermissionGrants/${String(duplicate["id"])}`, await token());
       const old = new Set(
-        String(first["scope"] ?? "")
+        text(first["scope"])
           .split(" ")
           .filter((s) => s !== ""),
       );
@@ -447,7 +447,7 @@ class Runspace {
     const token = json["access_token"];
     if (res.statusCode !== 200 || typeof token !== "string") {
       // The answer's description only: the request carried secrets, the answer does not.
-      throw new CippStepError(`Could not get a token for ${tenantId}: ${String(json["error"] ?? res.statusCode)}`);
+      throw new CippStepError(`Could not get a token for ${tenantId}: ${text(json["error"] ?? res.statusCode)}`);
     }
     const lifetimeMs = (typeof json["expires_in"] === "number" ? json["expires_in"] : 3600) * 1000;
     this.tokens.set(key, { token, expiresAt: this.options.now() + lifetimeMs - 60_000 });
@@ -474,10 +474,17 @@ interface ResolvedResource {
 
 function servicePrincipalOf(json: Record<string, unknown>): ServicePrincipal {
   return {
-    id: String(json["id"] ?? ""),
-    appId: String(json["appId"] ?? json["AppId"] ?? ""),
-    displayName: String(json["displayName"] ?? ""),
+    id: text(json["id"]),
+    appId: text(json["appId"] ?? json["AppId"]),
+    displayName: text(json["displayName"]),
   };
+}
+
+/** A field of a parsed answer as text: "" when absent, JSON when Graph sent an object where a value was expected. */
+function text(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
 }
 
 function parseObject(text: string): Record<string, unknown> {

@@ -53,7 +53,10 @@ export async function measureDiscovery(customers: number, declared: number): Pro
       {
         dispatcher: agent,
         clock: () => emulator.clock.now(),
-        sleep: async (ms) => void emulator.clock.advance(Math.max(0, Math.ceil(ms))),
+        sleep: (ms) => {
+          emulator.clock.advance(Math.max(0, Math.ceil(ms)));
+          return Promise.resolve();
+        },
       },
     );
     const ms = performance.now() - started;

@@ -77,7 +77,7 @@ export async function startEmulatorChild(options: EmulatorProcessOptions): Promi
       return (JSON.parse(await lines.next()) as { cpuMs: number }).cpuMs;
     },
     requests: () => control<EmulatorRequestCounts>("GET", "/requests"),
-    resetRequests: () => control<void>("DELETE", "/requests"),
+    resetRequests: () => control<undefined>("DELETE", "/requests"),
     stop: async () => {
       await agent.close();
       child.stdin.end();

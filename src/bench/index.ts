@@ -143,7 +143,7 @@ function runFailures(results: BenchResults): string[] {
     ["converged", "converged"],
   ] as const) {
     const ours = results.sideBySide[kind].find((c) => c.client === "cipp-cpv");
-    if (ours === undefined || (ours.statuses[expected] ?? 0) !== ours.tenants)
+    if ((ours?.statuses[expected] ?? 0) !== ours?.tenants)
       failures.push(`side by side, cipp-cpv did not end every ${kind} tenant ${expected} (${JSON.stringify(ours?.statuses)}).`);
   }
   for (const m of results.memory)

@@ -126,7 +126,7 @@ function coldStartRows(starts: readonly ColdStart[]): Row[] {
   return [
     { label: `8. Cold start, whole process, median of ${starts[0]?.runs ?? 0} runs against a bare \`node -e 0\` on the same binary` },
     ...starts.map((c) => ({
-      label: `${c.name}`,
+      label: c.name,
       value: millis(c.medianMs),
       note:
         `target < 300 ms; bare node ${millis(c.bareMedianMs)} (${c.nodeVersion}), ratio ${fixed(c.medianMs / c.bareMedianMs, 1)}; ` +

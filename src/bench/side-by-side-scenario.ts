@@ -11,7 +11,7 @@ import { CIPP_REQUIRED_RESOURCES } from "../desired/cipp-default-set";
 import { DEMO, DEMO_CREDENTIALS, type FaultProfile } from "../emulator";
 import { roundTripBoundMs } from "./bench-wire";
 import { runCippReference, type CippAccount, type CippMode } from "./cipp-reference-client";
-import { startEmulatorChild, type EmulatorChild, type EmulatorRequestCounts } from "./emulator-child";
+import { startEmulatorChild, type EmulatorRequestCounts } from "./emulator-child";
 import { fleetTenants, type FleetKind } from "./fleet-fixture";
 import { rolloutBounds } from "./reference-figures";
 import { sandboxRunner, temporaryStacks } from "./sandbox-run";
@@ -171,7 +171,7 @@ export function emulatorAccounting(counts: EmulatorRequestCounts): Accounting & 
   let writes = 0;
   let partnerCenterWrites = 0;
   for (const c of counts.counts) {
-    if (c.service === "login" || c.service === "control" || /\/\$batch$/.test(c.path) || !isWrite(c.method)) continue;
+    if (c.service === "login" || c.service === "control" || c.path.endsWith("/$batch") || !isWrite(c.method)) continue;
     writes += c.count;
     if (c.service === "partnerCenter") partnerCenterWrites += c.count;
   }

@@ -54,7 +54,7 @@ export function wireTally(base: Dispatcher): WireTally {
 
   const interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) => {
     const path = options.path.split("?")[0] ?? "";
-    const isBatch = options.method === "POST" && /\/\$batch$/.test(path);
+    const isBatch = options.method === "POST" && path.endsWith("/$batch");
     const isToken = SIGN_IN_PATH.test(path);
     inFlight++;
     add({

@@ -61,7 +61,7 @@ export function secretsFromEnvironment(env: Env, readFile: ReadFile = readText):
 
   const credential: AppCredential =
     federatedFile !== undefined
-      ? { kind: "assertion", getAssertion: async () => readFederatedToken(readFile, federatedFile) }
+      ? { kind: "assertion", getAssertion: () => Promise.resolve().then(() => readFederatedToken(readFile, federatedFile)) }
       : secret !== undefined
         ? { kind: "secret", clientSecret: secret }
         : {

@@ -27,6 +27,7 @@ import { isoTime, nonNegativeInteger, positiveInteger, portNumber } from "./argu
  * of a start (README, "Start-up"). `require`, not `import()`: this compiles to CommonJS, where
  * `require` loads synchronously and needs no ESM support from whoever loads this module.
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- deliberate lazy loading, synchronous in CommonJS (see above) */
 const load = {
   declarations: () => require("../desired/load") as typeof Load,
   run: () => require("./run-command") as typeof RunCommand,
@@ -35,6 +36,13 @@ const load = {
   emulator: () => require("./emulator-command") as typeof EmulatorCommand,
   demo: () => require("./demo") as typeof Demo,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Node's types declare isTTY a boolean, but a stdout that is not a terminal leaves it undefined. */
+function stdoutIsTerminal(): boolean {
+  const isTTY: unknown = process.stdout.isTTY;
+  return isTTY === true;
+}
 
 /** Where plan, refresh and reset take their credentials from, since no flag carries them. */
 const CREDENTIALS_HELP = `
@@ -151,7 +159,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     return command
       .option("--json <file>", "also write the report as JSON")
       .option("--markdown <file>", "also write the report as Markdown (job summaries, pull request comments)")
-      .option("--color", "colour the text report", Boolean(process.stdout.isTTY) && env["NO_COLOR"] === undefined)
+      .option("--color", "colour the text report", stdoutIsTerminal() && env["NO_COLOR"] === undefined)
       .option("--no-color", "plain text report")
       .option("--quiet", "no progress lines on stderr")
       .option("--refresh-token-out <file>", "write the service account's rotated refresh token here (mode 600)")
@@ -254,7 +262,7 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .option(
       "--profile <name>",
       "profile for new tenant files, repeatable (default: default, when profiles/default.yaml exists)",
-      (value: string, previous: string[] = []) => [...previous, value],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option("--json <file>", "also write the report as JSON")
     .option("--markdown <file>", "also write the report as Markdown (the discovery pull request's body)")
@@ -304,17 +312,15 @@ function buildProgram(env: NodeJS.ProcessEnv, output: Output, setExit: (code: nu
     .option("--dir <dir>", "folder for the CA certificate and the sandbox environment file", ".cipp-cpv")
     .action(async (options: { port?: number; host: string; state?: string; dir: string }) => {
       setExit(
-        await load
-          .emulator()
-          .emulatorCommand(
-            {
-              host: options.host,
-              dir: options.dir,
-              ...(options.port !== undefined ? { port: options.port } : {}),
-              ...(options.state !== undefined ? { state: options.state } : {}),
-            },
-            output,
-          ),
+        await load.emulator().emulatorCommand(
+          {
+            host: options.host,
+            dir: options.dir,
+            ...(options.port !== undefined ? { port: options.port } : {}),
+            ...(options.state !== undefined ? { state: options.state } : {}),
+          },
+          output,
+        ),
       );
     });
 

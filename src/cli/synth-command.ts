@@ -40,6 +40,7 @@ export async function synthCommand(flags: SynthFlags, context: () => SynthContex
   const fleet = loadFleet(flags.stacks);
   const selected: Fleet = flags.tenant === undefined ? fleet : { ...fleet, tenants: selectTenants(fleet, flags.tenant) };
   // cdktf takes seconds to load: only synth loads it, every other command starts without it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy load of cdktf, synchronous in CommonJS
   const { renderSynthJson, renderSynthText, synthesizeStacks, terraformTenants } = require("../construct/fleet-app") as typeof FleetApp;
   let readings: Map<string, LiveReading> | undefined;
   if (flags.adopt === true) {

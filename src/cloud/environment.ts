@@ -27,8 +27,8 @@ export interface Environment {
   readonly dispatcher?: Dispatcher;
 }
 
-export const realClock: Clock = () => Date.now();
-export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const realClock: Clock = () => Date.now();
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Real time, Math.random and undici's default agent, with any of them replaced. */
 export function environmentOf(overrides: Partial<Environment> = {}): Environment {

@@ -7,7 +7,7 @@ import { RequestCounter, parseRetryAfter, withoutQuery, type HttpMethod } from "
 import { ServiceError, parseJsonBody, readGraphErrorBody } from "./service-error";
 
 // ---------------------------------------------------------------------------------------------
-// Wire types (Graph JSON, microsoft-apis §3)
+// Wire types (Graph JSON, as the Microsoft Graph REST API v1.0 reference describes them)
 // ---------------------------------------------------------------------------------------------
 
 export interface GraphAppRole {
@@ -144,7 +144,7 @@ export class GraphError extends ServiceError {
 
 /**
  * Whether the error says the object is already there. Graph answers duplicates with 400 or 409 and
- * different codes; the message is the stable part (microsoft-apis §3.2).
+ * different codes; the message is the stable part (Microsoft Graph error responses and resource types).
  */
 export function isAlreadyExists(err: unknown): boolean {
   return err instanceof GraphError && /already exists|already in use/i.test(err.graphMessage);
@@ -222,7 +222,7 @@ export class GraphClient {
   }
 
   delete(path: string): Promise<void> {
-    return this.call<void>("DELETE", path);
+    return this.call<undefined>("DELETE", path);
   }
 
   /** Every item of a collection, following `@odata.nextLink` verbatim. */
@@ -412,10 +412,16 @@ function batchItems(answer: unknown): BatchResponse[] {
   return out;
 }
 
+/** A header value of a $batch item as text (Graph sends strings; anything else is kept readable). */
+function headerText(value: unknown): string {
+  if (typeof value === "string") return value;
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
+}
+
 function lowerCaseKeys(headers: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (isRecord(headers)) {
-    for (const [k, v] of Object.entries(headers)) if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(headers)) if (v !== undefined && v !== null) out[k.toLowerCase()] = headerText(v);
   }
   return out;
 }

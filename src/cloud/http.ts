@@ -27,16 +27,8 @@ import { PARTNER_CENTER_LIMIT, RequestRate, type WriteBudget } from "./rate-limi
 import { SecretRedactor } from "./secrets";
 import { HttpTransportError, type ServiceName } from "./service-error";
 
-export { realClock, realSleep, type Clock, type Random, type Sleep } from "./environment";
-export {
-  DEFAULT_RETRY_POLICY,
-  DEFAULT_RETRY_STATUSES,
-  RequestCounter,
-  parseRetryAfter,
-  withoutQuery,
-  type RetryEvent,
-  type RetryPolicy,
-} from "./pipeline";
+export { type Clock, type Random, type Sleep } from "./environment";
+export { parseRetryAfter, type RetryEvent, type RetryPolicy } from "./pipeline";
 export { HttpTransportError } from "./service-error";
 
 /** A request as clients hand it to the pipeline. */

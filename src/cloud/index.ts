@@ -98,12 +98,12 @@ export function createMicrosoftClients(options: MicrosoftClientsOptions): Micros
   };
 }
 
-export { type AppCredential, TokenError, TokenProvider, type AccessToken, type TokenResource } from "./tokens";
-export { GraphClient, GraphError, isAlreadyExists, isNotFound, type BatchRequest, type BatchResponse } from "./graph";
-export { PartnerCenterClient, PartnerCenterError, type ConsentGrant, type ConsentRequest } from "./partner-center";
-export { WriteBudget, RequestRate, GRAPH_WRITE_LIMITS, PARTNER_CENTER_LIMIT } from "./rate-limit";
+export { type AppCredential, TokenError, TokenProvider } from "./tokens";
+export { GraphClient, GraphError } from "./graph";
+export { PartnerCenterClient, PartnerCenterError } from "./partner-center";
+export { WriteBudget, GRAPH_WRITE_LIMITS } from "./rate-limit";
 export { SecretRedactor } from "./secrets";
-export { HttpClient, HttpTransportError, createDispatcher, type RetryEvent } from "./http";
-export { RequestCounter, type PipelinePolicy, type PipelineRequest, type PipelineResponse } from "./pipeline";
-export { ServiceError, type ServiceName } from "./service-error";
-export { environmentOf, type Environment } from "./environment";
+export { HttpClient, HttpTransportError, type RetryEvent } from "./http";
+export { RequestCounter } from "./pipeline";
+export { ServiceError } from "./service-error";
+export { type Environment } from "./environment";

@@ -1,5 +1,5 @@
 /**
- * Partner Center's application consents (the CPV consent API, microsoft-apis §2): consent
+ * Partner Center's application consents (the CPV consent API, Microsoft's page "Get customer consent as a Control Panel Vendor"): consent
  * CIPP-SAM in a customer tenant with delegated scopes, or remove that consent. There is no GET:
  * consent state is read from Graph in the customer tenant.
  */
@@ -54,7 +54,7 @@ export interface PartnerCenterClientOptions {
   readonly newRequestId?: () => string;
 }
 
-/** Partner Center 500s are documented as retryable (microsoft-apis §2.4), unlike Graph's. */
+/** Partner Center 500s are transient and retried, unlike Graph's (statuses: Microsoft's "Partner Center REST error codes"). */
 const PARTNER_CENTER_RETRY_STATUSES: ReadonlySet<number> = new Set([429, 500, 503, 504]);
 
 const ALREADY_EXISTS = "Permission entry already exists.";

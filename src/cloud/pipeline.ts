@@ -171,7 +171,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 60_000,
 };
 
-export const DEFAULT_RETRY_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
+const DEFAULT_RETRY_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
 
 /** Told before every retry wait, for progress output and logs. */
 export interface RetryEvent {

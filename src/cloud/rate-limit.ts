@@ -10,7 +10,7 @@ export interface Quota {
   readonly windowMs: number;
 }
 
-/** Graph's identity write quotas (microsoft-apis §5.2). */
+/** Graph's identity write quotas ("Microsoft Graph service-specific throttling limits", identity and access service limits). */
 export interface GraphWriteLimits {
   /** Per application and tenant pair: 3,000 writes per 2 min 30 s. */
   readonly perAppTenant: Quota;
@@ -34,7 +34,7 @@ export const GRAPH_WRITE_LIMITS: GraphWriteLimits = {
   perTenant: scaled(18_000, 300_000),
 };
 
-/** Partner Center application consents: 50 requests per second per application (microsoft-apis §2.8). */
+/** Partner Center application consents: 50 requests per second per application (Microsoft's page "Get customer consent as a Control Panel Vendor"). */
 export const PARTNER_CENTER_LIMIT: Quota = scaled(50, 1_000);
 
 /**

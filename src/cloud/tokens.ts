@@ -250,6 +250,9 @@ export class TokenProvider {
       return this.attempt(request);
     }
     try {
+      // Another request may have been refused while this one waited for `before`; TypeScript keeps the
+      // check at the top of the method as if nothing could have changed across the await.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by a concurrent sign-in during the await
       if (this.refusal !== null) throw new CredentialRefusedError(this.refusal);
       const token = await this.attempt(request);
       this.proven.add(flow);

@@ -32,6 +32,7 @@ let loaded: Readonly<Record<string, CatalogueEntry>> | undefined;
  * compiles to CommonJS and the first lookup is synchronous.
  */
 function catalogue(): Readonly<Record<string, CatalogueEntry>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberate lazy, synchronous load (see above)
   loaded ??= (require("./catalogue.json") as typeof CatalogueFile).resources;
   return loaded;
 }

@@ -37,8 +37,6 @@ export interface DiscoverRequest {
   readonly refreshToken: string;
 }
 
-export { DiscoverRefusedError } from "./refusal";
-
 /** Time, chance and the network of the run, and its one redactor (see EngineDeps). */
 export type DiscoverDeps = Pick<EngineDeps, "clock" | "sleep" | "random" | "dispatcher" | "redactor">;
 

@@ -56,8 +56,8 @@ export function tenantFileContent(fields: TenantFileFields): string {
 export function cleanName(name: string): string {
   // Controls, and the invisible characters that reorder or hide text (bidi overrides, zero-width
   // marks): a reviewer must read in the file the name the tool will show.
-  // eslint-disable-next-line no-control-regex
   const cleaned = name
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
     .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]+/g, " ")
     .trim();
   return cleaned === "" ? "(no name)" : cleaned.slice(0, 256);

@@ -103,9 +103,16 @@ export function validateFaultProfile(value: unknown): string[] {
   nonNegative(p.replicationLagMs, "replicationLagMs");
   nonNegative(p.latencyMs, "latencyMs");
   if (p.latencyRangeMs !== undefined) {
-    const range = p.latencyRangeMs as { min?: unknown; max?: unknown } | null;
+    const range = p.latencyRangeMs;
     if (typeof range !== "object" || range === null || Array.isArray(range)) problems.push("latencyRangeMs must be an object { min, max }");
-    else if (!(typeof range.min === "number" && range.min >= 0 && typeof range.max === "number" && range.max >= range.min)) {
+    else if (!(
+      "min" in range &&
+      "max" in range &&
+      typeof range.min === "number" &&
+      range.min >= 0 &&
+      typeof range.max === "number" &&
+      range.max >= range.min
+    )) {
       problems.push("latencyRangeMs needs numbers 0 <= min <= max");
     }
   }

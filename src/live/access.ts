@@ -17,7 +17,7 @@ const NEW_REFRESH_TOKEN =
   'Sign the CIPP service account in again with MFA to get a new one (README, "Getting and renewing the refresh token") ' +
   "and store it in the secret the runs read (e.g. CIPP_REFRESH_TOKEN), or in CIPP_CPV_REFRESH_TOKEN for the CLI.";
 
-/** AADSTS codes by the cause they reveal (microsoft-apis §6.6). */
+/** AADSTS codes by the cause they reveal (Microsoft Entra authentication and authorization error codes). */
 const BY_AADSTS: ReadonlyMap<number, Classification> = new Map(
   (
     [

@@ -21,7 +21,7 @@ const fix = (desired: DesiredTenant): string =>
 /** The proof from the organization read in the tenant, or the problem that refuses the tenant. */
 export function proofFromOrganization(desired: DesiredTenant, organizations: readonly GraphOrganization[]): DomainProof | AccessProblem {
   const organization = organizations[0];
-  if (organization === undefined || organization.id.toLowerCase() !== desired.tenantId.toLowerCase()) {
+  if (organization?.id.toLowerCase() !== desired.tenantId.toLowerCase()) {
     return {
       kind: "domain-mismatch",
       message: `The organization read with a token for tenant ${desired.tenantId} is ${organization?.id ?? "missing"}; the declared domain ${desired.defaultDomain} cannot be proven.`,

@@ -19,7 +19,7 @@ export interface PlanDocument {
 }
 
 /** The plan document of a fleet plan. */
-export function planDocument(plan: FleetPlan): PlanDocument {
+function planDocument(plan: FleetPlan): PlanDocument {
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
     kind: "plan",

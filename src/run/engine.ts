@@ -99,7 +99,7 @@ export interface EngineDeps extends Partial<Environment> {
   readonly redactor?: SecretRedactor;
 }
 
-export { RunRefusedError, checkResetConfirmation } from "./run-refusal";
+export { RunRefusedError } from "./run-refusal";
 
 const DEFAULT_CONCURRENCY = 10;
 
@@ -132,9 +132,17 @@ export async function runEngine(request: RunRequest, deps: EngineDeps = {}): Pro
     ...(changedFiles !== undefined ? { changedFiles } : {}),
     ...(deletedTenantFiles !== undefined ? { deletedTenantFiles } : {}),
   };
-  const { tenants: _summaries, ...verdict } = streamed;
   const ran = streamed.result;
-  return { ...verdict, plan, result: ran === null ? null : runResultOf(ran.mode, ran.startedAt, ran.finishedAt, results) };
+  // The per-tenant summaries stay behind: the full plans and results replace them.
+  return {
+    exitCode: streamed.exitCode,
+    rotatedRefreshToken: streamed.rotatedRefreshToken,
+    stopped: streamed.stopped,
+    sources: streamed.sources,
+    resetRecords: streamed.resetRecords,
+    plan,
+    result: ran === null ? null : runResultOf(ran.mode, ran.startedAt, ran.finishedAt, results),
+  };
 }
 
 /**

@@ -194,10 +194,16 @@ export async function runJobsInOrder<T>(jobs: readonly Job<T>[], options: Ordere
   };
 
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, () => worker()));
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the sink threw, unchanged
   if (deliveryError !== null) throw deliveryError;
 }
 
 /** Wakes every worker waiting for the window to move, not only the last one to wait. */
 function chain(previous: (() => void) | null, next: () => void): () => void {
-  return previous === null ? next : () => (previous(), next());
+  return previous === null
+    ? next
+    : () => {
+        previous();
+        next();
+      };
 }

@@ -92,7 +92,7 @@ function relationshipOf(item: unknown): GdapRelationship | GdapAnomaly {
     status: r.status,
     customerTenantId: customerId.toLowerCase(),
     customerDisplayName: typeof r.customer?.displayName === "string" ? r.customer.displayName : null,
-    roles: Array.isArray(unified) ? unified.map((u) => String(u.roleDefinitionId).toLowerCase()) : [],
+    roles: Array.isArray(unified) ? unified.map((u: { readonly roleDefinitionId?: unknown }) => roleIdOf(u.roleDefinitionId)) : [],
     endDateTime: typeof r.endDateTime === "string" ? r.endDateTime : null,
     autoExtend: typeof r.autoExtendDuration === "string" && !NO_EXTENSION.has(r.autoExtendDuration.toUpperCase()),
     activatedDateTime: typeof r.activatedDateTime === "string" ? r.activatedDateTime : null,
@@ -142,7 +142,7 @@ export async function readAssignedRoles(
       const roles = new Set<Guid>();
       for (const a of items) {
         if (a.status !== "active") continue;
-        for (const u of a.accessDetails?.unifiedRoles ?? []) roles.add(String(u.roleDefinitionId).toLowerCase());
+        for (const u of a.accessDetails?.unifiedRoles ?? []) roles.add(roleIdOf(u.roleDefinitionId));
       }
       const times = items.map((a) => ({
         createdDateTime: typeof a.createdDateTime === "string" ? a.createdDateTime : null,
@@ -200,4 +200,9 @@ export async function readTenantFacts(partnerAppGraph: GraphClient, tenantIds: r
 function errorMessageOf(body: unknown): string {
   const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   return e && typeof e.message === "string" ? `: ${typeof e.code === "string" ? `${e.code}: ` : ""}${e.message}` : "";
+}
+
+/** A role definition id as Graph sent it, lower-cased; not trusted to be a string. */
+function roleIdOf(value: unknown): Guid {
+  return String(value).toLowerCase();
 }

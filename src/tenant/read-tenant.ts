@@ -78,7 +78,7 @@ export async function readTenant(clients: MicrosoftClients, desired: DesiredTena
       problem: unprovenDomain(desired, `reading the organization answered ${failure("organization").message}`),
     };
   }
-  const proof = proofFromOrganization(desired, (organization.body as GraphCollection<GraphOrganization>).value ?? []);
+  const proof = proofFromOrganization(desired, (organization.body as Partial<GraphCollection<GraphOrganization>>).value ?? []);
   if (!isProof(proof)) return { kind: "inaccessible", problem: proof };
 
   const clientAnswer = answer("client");

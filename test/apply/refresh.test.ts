@@ -1,3 +1,5 @@
+// The global expect types asymmetric matchers (expect.stringContaining…) as `any`; @jest/globals types them.
+import { expect } from "@jest/globals";
 import { TenantLedger } from "../../src/apply/ledger";
 import { convergeTenant, refreshTenant } from "../../src/apply/refresh";
 import {
@@ -187,9 +189,7 @@ describe("refreshTenant", () => {
     const port = new ScriptedPort(
       [notConsented],
       () => reply(201),
-      async () => {
-        throw new Error("Partner Center answered HTTP 500");
-      },
+      () => Promise.reject(new Error("Partner Center answered HTTP 500")),
     );
 
     const { result, plan } = await refreshTenant(desiredTenant(), port, instantSettings(), { forceConsent: false });
@@ -214,7 +214,7 @@ describe("refreshTenant", () => {
     const forced = new ScriptedPort(
       [converged],
       () => reply(201),
-      async () => "already-exists",
+      () => Promise.resolve("already-exists" as const),
     );
     const again = await refreshTenant(desiredTenant(), forced, instantSettings(), { forceConsent: true });
     expect(forced.consents).toBe(1);
@@ -272,7 +272,7 @@ describe("refreshTenant when the consent exists but its grant lost a scope CIPP-
 
   it("does not wait for a replication that cannot come, and says that a reset consents again", async () => {
     const slept: number[] = [];
-    const port = new ScriptedPort([read(withoutGrantScope)], undefined, async () => "already-exists");
+    const port = new ScriptedPort([read(withoutGrantScope)], undefined, () => Promise.resolve("already-exists" as const));
 
     const { result } = await refreshTenant(desiredTenant(), port, instantSettings(slept), { forceConsent: false });
 
@@ -298,10 +298,7 @@ describe("convergeTenant's consent under the replication-polling policy", () => 
     const port = new ScriptedPort(
       [notConsented, converged],
       () => reply(201),
-      async () => {
-        if (refusals-- > 0) throw new Error("Partner Center answered HTTP 503");
-        return "created";
-      },
+      () => (refusals-- > 0 ? Promise.reject(new Error("Partner Center answered HTTP 503")) : Promise.resolve("created" as const)),
     );
     const slept: number[] = [];
     const settings = instantSettings(slept);
@@ -324,9 +321,7 @@ describe("convergeTenant's consent under the replication-polling policy", () => 
     const port = new ScriptedPort(
       [notConsented],
       () => reply(201),
-      async () => {
-        throw new Error("Partner Center answered HTTP 503");
-      },
+      () => Promise.reject(new Error("Partner Center answered HTTP 503")),
     );
     const ledger = new TenantLedger({ tenantId: TENANT, defaultDomain: "contoso.onmicrosoft.com", displayName: "Contoso" }, 0);
 

@@ -5,7 +5,15 @@ const policy: BackoffPolicy = { maxAttempts: 5, initialDelayMs: 1_000, maxDelayM
 
 function fakeTiming(random = 1 - Number.EPSILON): Timing & { slept: number[] } {
   const slept: number[] = [];
-  return { slept, now: () => 0, random: () => random, sleep: async (ms) => void slept.push(ms) };
+  return {
+    slept,
+    now: () => 0,
+    random: () => random,
+    sleep: (ms) => {
+      slept.push(ms);
+      return Promise.resolve();
+    },
+  };
 }
 
 describe("backoff", () => {
@@ -19,7 +27,7 @@ describe("backoff", () => {
     const timing = fakeTiming();
     let calls = 0;
     const outcome = await pollUntil(
-      async () => ++calls,
+      () => Promise.resolve(++calls),
       (n) => n === 3,
       policy,
       timing,
@@ -31,7 +39,7 @@ describe("backoff", () => {
   it("gives up after the last attempt and hands back what it saw", async () => {
     const timing = fakeTiming();
     const outcome = await pollUntil(
-      async () => "not yet",
+      () => Promise.resolve("not yet"),
       () => false,
       policy,
       timing,
@@ -43,7 +51,7 @@ describe("backoff", () => {
   it("stops when the total wait is spent, even with attempts left", async () => {
     const timing = fakeTiming();
     const outcome = await pollUntil(
-      async () => 0,
+      () => Promise.resolve(0),
       () => false,
       { ...policy, maxAttempts: 100, maxTotalMs: 5_000 },
       timing,

@@ -16,12 +16,9 @@ const notConsented: LiveReading = {
 /** A port whose Partner Center removal fails; the readings say whether it took effect. */
 class FailingRemovalPort extends ScriptedPort {
   removals = 0;
-  constructor(readings: readonly LiveReading[]) {
-    super(readings);
-  }
-  override async removeConsent(): Promise<void> {
+  override removeConsent(): Promise<void> {
     this.removals += 1;
-    throw new Error("Partner Center did not answer in time");
+    return Promise.reject(new Error("Partner Center did not answer in time"));
   }
 }
 

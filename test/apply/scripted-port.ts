@@ -113,13 +113,13 @@ export class ScriptedPort implements TenantPort {
   constructor(
     private readonly readings: readonly LiveReading[],
     private readonly answer: (change: TenantChange, nth: number) => ChangeAnswer = () => reply(201),
-    private readonly consentOutcome: () => Promise<"created" | "already-exists"> = async () => "created",
+    private readonly consentOutcome: () => Promise<"created" | "already-exists"> = () => Promise.resolve("created"),
   ) {}
 
-  async read(): Promise<LiveReading> {
+  read(): Promise<LiveReading> {
     const reading = this.readings[Math.min(this.reads, this.readings.length - 1)] as LiveReading;
     this.reads += 1;
-    return reading;
+    return Promise.resolve(reading);
   }
   renewTokens(): void {
     this.renewals += 1;
@@ -128,17 +128,21 @@ export class ScriptedPort implements TenantPort {
     this.consents += 1;
     return this.consentOutcome();
   }
-  async removeConsent(): Promise<void> {}
-  async change(changes: readonly TenantChange[]): Promise<ChangeOutcome[]> {
-    return changes.map((change) => {
-      this.changes.push(change);
-      const answer = this.answer(change, this.changes.length);
-      return { verdict: judgeAnswer(change, answer), answer, created: null };
-    });
+  removeConsent(): Promise<void> {
+    return Promise.resolve();
   }
-  async explainDenial(): Promise<AccessProblem | null> {
+  change(changes: readonly TenantChange[]): Promise<ChangeOutcome[]> {
+    return Promise.resolve(
+      changes.map((change) => {
+        this.changes.push(change);
+        const answer = this.answer(change, this.changes.length);
+        return { verdict: judgeAnswer(change, answer), answer, created: null };
+      }),
+    );
+  }
+  explainDenial(): Promise<AccessProblem | null> {
     this.denialChecks += 1;
-    return this.denial;
+    return Promise.resolve(this.denial);
   }
   requestCounts() {
     return { graph: this.reads + this.changes.length, partnerCenter: this.consents, token: this.renewals, throttled: 0 };
@@ -149,7 +153,15 @@ export class ScriptedPort implements TenantPort {
 export function instantSettings(slept: number[] = []): StepSettings {
   let now = 0;
   return {
-    timing: { now: () => now, random: () => 0.5, sleep: async (ms) => void (slept.push(ms), (now += ms)) },
+    timing: {
+      now: () => now,
+      random: () => 0.5,
+      sleep: (ms) => {
+        slept.push(ms);
+        now += ms;
+        return Promise.resolve();
+      },
+    },
     replication: { maxAttempts: 4, initialDelayMs: 1_000, maxDelayMs: 8_000, maxTotalMs: 60_000 },
     writeRetry: { maxAttempts: 3, initialDelayMs: 1_000, maxDelayMs: 4_000, maxTotalMs: 30_000 },
     planOptions: { bootstrapScopes: BOOTSTRAP },

@@ -27,9 +27,9 @@ function client(server: Loopback, time = fakeTime(), tokens: boolean[] = []) {
     http,
     baseUrl: server.url,
     tenantId: "11111111-1111-4111-8111-111111111111",
-    token: async ({ fresh }) => {
+    token: ({ fresh }) => {
       tokens.push(fresh);
-      return fresh ? "fresh-token-value" : "cached-token-value";
+      return Promise.resolve(fresh ? "fresh-token-value" : "cached-token-value");
     },
   });
 }
@@ -108,7 +108,7 @@ describe("GraphClient.batch", () => {
     const time = fakeTime();
     // The run's one retry policy bounds $batch items too: three sends, two retries.
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0.5, retry: { baseDelayMs: 1000, maxAttempts: 3 } });
-    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: "t", token: async () => "tok-en-value" });
+    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: "t", token: () => Promise.resolve("tok-en-value") });
     const responses = await graph.batch([get("x"), get("y")]);
     expect(responses.map((r) => r.status)).toEqual([429, 200]);
     expect(server.requests).toHaveLength(3);
@@ -200,7 +200,7 @@ describe("GraphClient single requests", () => {
       http: new HttpClient({ redactor, clock: time.clock, sleep: time.sleep }),
       baseUrl: server.url,
       tenantId: "t",
-      token: async () => "t0ken-value",
+      token: () => Promise.resolve("t0ken-value"),
     });
     const err = (await graph.get("/servicePrincipals?$top=1").catch((e: unknown) => e)) as GraphError;
     expect(err).toBeInstanceOf(GraphError);
@@ -219,7 +219,7 @@ describe("GraphClient single requests", () => {
       http: new HttpClient({ redactor, clock: time.clock, sleep: time.sleep }),
       baseUrl: server.url,
       tenantId: "t",
-      token: async () => "t0ken-value",
+      token: () => Promise.resolve("t0ken-value"),
     });
     const err = (await graph.get("/x").catch((e: unknown) => e)) as GraphError;
     expect(err.message).toContain("bad value ***");

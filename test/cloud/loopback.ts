@@ -73,9 +73,10 @@ export function fakeTime(start = 1_700_000_000_000): { clock: () => number; slee
   const waits: number[] = [];
   return {
     clock: () => now,
-    sleep: async (ms: number) => {
+    sleep: (ms: number) => {
       waits.push(ms);
       now += ms;
+      return Promise.resolve();
     },
     waits,
   };

@@ -18,7 +18,7 @@ function client(server: Loopback, time = fakeTime()) {
   return new PartnerCenterClient({
     http: new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0.5, redactor }),
     baseUrl: server.url,
-    token: async () => TOKEN,
+    token: () => Promise.resolve(TOKEN),
     correlationId: "run-correlation-id",
     newRequestId: () => `request-${++n}`,
   });

@@ -48,9 +48,9 @@ describe("the request pipeline", () => {
       },
     });
     const answer: PipelineResponse = { status: 204, headers: {}, body: "", attempts: 1, requestId: null };
-    const send = composePipeline([policy("a"), policy("b")], async () => {
+    const send = composePipeline([policy("a"), policy("b")], () => {
       seen.push("transport");
-      return answer;
+      return Promise.resolve(answer);
     });
     expect(await send({ service: "graph", method: "GET", url: "https://example.invalid/" })).toBe(answer);
     expect(seen).toEqual(["a>", "b>", "transport", "<b", "<a"]);
@@ -82,11 +82,11 @@ describe("the request pipeline", () => {
       http,
       baseUrl: server.url,
       tenantId: TENANT,
-      token: async () => "graph-token-value",
+      token: () => Promise.resolve("graph-token-value"),
       counter: tenantCost,
     });
     await graph.get("/servicePrincipals");
-    const pc = new PartnerCenterClient({ http, baseUrl: server.url, token: async () => "pc-token-value" });
+    const pc = new PartnerCenterClient({ http, baseUrl: server.url, token: () => Promise.resolve("pc-token-value") });
     await pc.addConsent(TENANT, { applicationId: TENANT, grants: [] });
     expect(graph.requestCount).toBe(2);
     expect(pc.requestCount).toBe(1);
@@ -94,7 +94,7 @@ describe("the request pipeline", () => {
     expect(tenantCost.distinctTokens).toBe(1);
     expect(http.counter).toMatchObject({ graph: 2, partnerCenter: 1, token: 0 });
     // Counting is the pipeline's: a second client over it adds to the same run counter, nothing is rebuilt.
-    const other = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: async () => "graph-token-value" });
+    const other = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: () => Promise.resolve("graph-token-value") });
     await other.post("/x", {});
     expect(other.requestCount).toBe(1);
     expect(http.counter.graph).toBe(3);
@@ -117,7 +117,7 @@ describe("the request pipeline", () => {
       await take(request);
     };
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, writeBudget: budget });
-    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: async () => "graph-token-value" });
+    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: () => Promise.resolve("graph-token-value") });
     await graph.get("/reads-are-not-booked");
     await graph.post("/servicePrincipals", {});
     expect(server.requests).toHaveLength(3);
@@ -134,7 +134,7 @@ describe("the request pipeline", () => {
     const time = fakeTime();
     const redactor = new SecretRedactor();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0, redactor, retry: { maxAttempts: 1 } });
-    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: async () => token });
+    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: () => Promise.resolve(token) });
     const err = (await graph.get("/x").catch((e: unknown) => e)) as GraphError;
     expect(err).toBeInstanceOf(GraphError);
     expect(err.message).toContain("token *** is odd");
@@ -146,9 +146,11 @@ describe("the request pipeline", () => {
   it("masks secrets in a transport failure's message, keeping its fields", async () => {
     const redactor = new SecretRedactor();
     redactor.register("a-registered-client-secret");
-    const send = composePipeline([redactionPolicy(redactor)], async () => {
-      throw new HttpTransportError("connect failed: proxy said a-registered-client-secret", "connection", 2, "partner-center", "id-1");
-    });
+    const send = composePipeline([redactionPolicy(redactor)], () =>
+      Promise.reject(
+        new HttpTransportError("connect failed: proxy said a-registered-client-secret", "connection", 2, "partner-center", "id-1"),
+      ),
+    );
     const failure = (await send({ service: "partner-center", method: "POST", url: "https://example.invalid/" }).catch(
       (e: unknown) => e,
     )) as HttpTransportError;
@@ -166,7 +168,7 @@ describe("the request pipeline", () => {
     const pc = new PartnerCenterClient({
       http: new HttpClient({ clock: time.clock, sleep: time.sleep, redactor }),
       baseUrl: server.url,
-      token: async () => "pc-token-value",
+      token: () => Promise.resolve("pc-token-value"),
     });
     const err = (await pc.addConsent(TENANT, { applicationId: TENANT, grants: [] }).catch((e: unknown) => e)) as PartnerCenterError;
     expect(err).toBeInstanceOf(PartnerCenterError);
@@ -193,7 +195,7 @@ describe("$batch items under the one retry policy", () => {
     );
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0.5, retry: { maxRetryAfterMs: 60_000 } });
-    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: async () => "graph-token-value" });
+    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: () => Promise.resolve("graph-token-value") });
     const responses = await graph.batch([get("a"), get("b"), get("c")]);
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(time.waits).toEqual([7_000, 60_000]);
@@ -208,7 +210,7 @@ describe("$batch items under the one retry policy", () => {
     server = await startLoopback(batchServer((id) => (id === "x" ? { status: 429, headers: { "retry-after": "40" } } : { status: 200 })));
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, retry: { maxAttempts: 10, maxTotalMs: 100_000 } });
-    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: async () => "graph-token-value" });
+    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: () => Promise.resolve("graph-token-value") });
     const responses = await graph.batch([get("x"), get("y")]);
     expect(responses.map((r) => r.status)).toEqual([429, 200]);
     // 40 s, 80 s; a third wait would end at 120 s, past the 100 s budget.
@@ -220,7 +222,7 @@ describe("$batch items under the one retry policy", () => {
     server = await startLoopback(batchServer(() => ({ status: 429 })));
     const time = fakeTime();
     const http = new HttpClient({ clock: time.clock, sleep: time.sleep, random: () => 0 });
-    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: async () => "graph-token-value" });
+    const graph = new GraphClient({ http, baseUrl: server.url, tenantId: TENANT, token: () => Promise.resolve("graph-token-value") });
     const [only] = await graph.batch([get("x")]);
     expect(only?.status).toBe(429);
     expect(server.requests).toHaveLength(http.policy.maxAttempts);

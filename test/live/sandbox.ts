@@ -49,8 +49,9 @@ export async function startSandbox(options: EmulatorOptions = {}): Promise<Sandb
         refreshToken: DEMO_CREDENTIALS.refreshToken,
         caCertificates: [emulator.caCertificatePem],
         // Retry waits are recorded, not slept: tests never wait for real time.
-        sleep: async (ms) => {
+        sleep: (ms) => {
           waits.push(ms);
+          return Promise.resolve();
         },
         ...overrides,
       }),

@@ -74,10 +74,9 @@ describe("runJobsInOrder", () => {
     const run = runJobsInOrder(
       [0, 1, 2].map((i) => ({
         key: `t${i}`,
-        run: async () => {
+        run: () => {
           ran.push(i);
-          if (i === 1) throw new Error("boom");
-          return i;
+          return i === 1 ? Promise.reject(new Error("boom")) : Promise.resolve(i);
         },
       })),
       {

@@ -43,14 +43,12 @@ describe("runJobs", () => {
 
   it("turns a crashing job into a failed result and carries on with the others", async () => {
     const jobs: Job<string>[] = [
-      { key: "a", run: async () => "fine" },
+      { key: "a", run: () => Promise.resolve("fine") },
       {
         key: "b",
-        run: async () => {
-          throw new Error("boom");
-        },
+        run: () => Promise.reject(new Error("boom")),
       },
-      { key: "c", run: async () => "fine" },
+      { key: "c", run: () => Promise.resolve("fine") },
     ];
     const seen: Progress[] = [];
     const results = await runJobs(jobs, {
@@ -72,9 +70,9 @@ describe("runJobs", () => {
     let clock = 1_000;
     const jobs: Job<number>[] = [1, 2, 3, 4].map((n) => ({
       key: `t${n}`,
-      run: async () => {
+      run: () => {
         clock += 10_000;
-        return n;
+        return Promise.resolve(n);
       },
     }));
     const etas: (number | null)[] = [];
@@ -89,7 +87,7 @@ describe("runJobs", () => {
   });
 
   it("survives a progress callback that throws", async () => {
-    const results = await runJobs([{ key: "a", run: async () => 1 }], {
+    const results = await runJobs([{ key: "a", run: () => Promise.resolve(1) }], {
       concurrency: 2,
       now: () => 0,
       onCrash: () => -1,

@@ -1,3 +1,5 @@
+// The global expect types asymmetric matchers (expect.stringContaining…) as `any`; @jest/globals types them.
+import { expect } from "@jest/globals";
 import { changeFor } from "../../src/apply/execute-writes";
 import type { LiveTenant } from "../../src/live/model";
 import type { PlanAction } from "../../src/plan/model";
@@ -59,12 +61,12 @@ describe("graphWriteFor", () => {
   });
 
   it("refuses what cannot be written yet, saying why", () => {
-    const unresolved: PlanAction = { ...addRole, appRoleId: null } as PlanAction;
+    const unresolved: PlanAction = { ...addRole, appRoleId: null };
     expect(graphWriteFor(unresolved, liveTenant())).toEqual({
       ok: false,
       reason: expect.stringMatching(/publishes no app role User.Read.All/),
     });
-    const onMissingResource: PlanAction = { ...addRole, resource: { appId: EXO, displayName: "Exchange" } } as PlanAction;
+    const onMissingResource: PlanAction = { ...addRole, resource: { appId: EXO, displayName: "Exchange" } };
     expect(graphWriteFor(onMissingResource, liveTenant())).toEqual({
       ok: false,
       reason: expect.stringMatching(/Exchange has no service principal/),

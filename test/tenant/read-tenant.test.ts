@@ -1,3 +1,5 @@
+// The global expect types asymmetric matchers (expect.stringContaining…) as `any`; @jest/globals types them.
+import { expect } from "@jest/globals";
 import { readTenant } from "../../src/tenant/read-tenant";
 import { DEMO } from "../../src/emulator";
 import { CIPP_SAM_PERMISSIONS, FIRST_PARTY_APPS } from "../../src/emulator/demo-world";
