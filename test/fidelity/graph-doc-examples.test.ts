@@ -234,11 +234,7 @@ describeWithSharedData("the emulator answers as Microsoft Graph's documentation 
     it("count only (serviceprincipal-list.md, example 2): text/plain, with ConsistencyLevel: eventual", async () => {
       const documented = example("get_count_only");
       // Not JSON but a bare number as text/plain.
-      const r = await call(
-        agent,
-        "GET",
-        ...graphRequest("/servicePrincipals/$count", undefined, documented.request?.headers ?? {}),
-      );
+      const r = await call(agent, "GET", ...graphRequest("/servicePrincipals/$count", undefined, documented.request?.headers ?? {}));
       expect(r.status).toBe(documented.response.status);
       expect(String(r.body)).toMatch(/^\d+$/);
       expect(Number(r.body)).toBe(spIds.size);
