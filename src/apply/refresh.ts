@@ -46,9 +46,9 @@ export async function refreshTenant(
   settings: StepSettings,
   options: { readonly forceConsent: boolean },
 ): Promise<TenantRun> {
-  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
+  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.clock());
   const plan = await convergeTenant(ledger, desired, port, settings, { forceConsent: options.forceConsent, consentAttempts: 1 });
-  return { plan, result: ledger.toResult(settings.timing.now(), port.requestCounts()) };
+  return { plan, result: ledger.toResult(settings.timing.clock(), port.requestCounts()) };
 }
 
 /**
@@ -62,13 +62,13 @@ export async function refreshTerraformManaged(
   settings: StepSettings,
   options: { readonly forceConsent: boolean },
 ): Promise<TenantRun> {
-  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
+  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.clock());
   const plan = await convergeTenant(ledger, desired, port, settings, {
     forceConsent: options.forceConsent,
     consentAttempts: 1,
     consentOnly: true,
   });
-  const result = ledger.toResult(settings.timing.now(), port.requestCounts());
+  const result = ledger.toResult(settings.timing.clock(), port.requestCounts());
   if (result.status === "failed") return { plan, result };
   const pending = plan.actions.filter((action) => action.kind !== "consent").length;
   const consent =

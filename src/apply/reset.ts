@@ -22,8 +22,8 @@ const READD_ATTEMPTS = 4;
 
 /** Resets one tenant. The caller has checked the confirmation. Never throws for the tenant's own failures. */
 export async function resetTenant(desired: DesiredTenant, port: TenantPort, settings: StepSettings): Promise<TenantRun> {
-  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
-  const finish = (plan: TenantRun["plan"]): TenantRun => ({ plan, result: ledger.toResult(settings.timing.now(), port.requestCounts()) });
+  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.clock());
+  const finish = (plan: TenantRun["plan"]): TenantRun => ({ plan, result: ledger.toResult(settings.timing.clock(), port.requestCounts()) });
 
   let before: LiveReading;
   try {
@@ -52,7 +52,7 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
   let recordFile: string | null = null;
   if (settings.resetRecords !== undefined) {
     try {
-      recordFile = settings.resetRecords.begin(tenantRefOf(desired), snapshot, new Date(settings.timing.now()).toISOString());
+      recordFile = settings.resetRecords.begin(tenantRefOf(desired), snapshot, new Date(settings.timing.clock()).toISOString());
     } catch (error) {
       const why = (error as NodeJS.ErrnoException).code ?? "unwritable";
       ledger.reset = { removed: false, snapshot, error: null };
@@ -65,7 +65,7 @@ export async function resetTenant(desired: DesiredTenant, port: TenantPort, sett
     }
   }
   const finishRecorded = (run: TenantRun): TenantRun => {
-    if (recordFile !== null) settings.resetRecords?.finish(recordFile, run.result.status, new Date(settings.timing.now()).toISOString());
+    if (recordFile !== null) settings.resetRecords?.finish(recordFile, run.result.status, new Date(settings.timing.clock()).toISOString());
     return run;
   };
 

@@ -1,42 +1,19 @@
 /**
- * Time and chance as the engine sees them. Injected so that tests drive waits and jitter
- * deterministically and never sleep in real time.
+ * Time and chance as the engine sees them: the run's one options object for time, chance and the
+ * network (src/cloud/environment.ts) without the network. Injected so that tests drive waits and
+ * jitter deterministically and never sleep in real time.
  */
+import { environmentOf, type Environment } from "../cloud/environment";
 
 /** The engine's view of time and randomness. */
-export interface Timing {
-  /** Milliseconds since the epoch. */
-  readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-  /** A number in [0, 1). */
-  readonly random: () => number;
-}
-
-/** Real time: the wall clock, timers and Math.random. */
-export const realTiming: Timing = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: () => Math.random(),
-};
-
-/** Real time with any of its parts replaced. */
-export function timingWith(overrides: Partial<Timing>): Timing {
-  return {
-    now: overrides.now ?? realTiming.now,
-    sleep: overrides.sleep ?? realTiming.sleep,
-    random: overrides.random ?? realTiming.random,
-  };
-}
+export type Timing = Pick<Environment, "clock" | "sleep" | "random">;
 
 /** The timing of a run's dependencies (`clock`, `sleep`, `random`, each optional): real time for what they leave out. */
-export function timingOf(deps: {
-  readonly clock?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-}): Timing {
-  return timingWith({
-    ...(deps.clock ? { now: deps.clock } : {}),
+export function timingOf(deps: Partial<Timing>): Timing {
+  const { clock, sleep, random } = environmentOf({
+    ...(deps.clock ? { clock: deps.clock } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
     ...(deps.random ? { random: deps.random } : {}),
   });
+  return { clock, sleep, random };
 }

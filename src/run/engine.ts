@@ -173,7 +173,7 @@ export async function streamEngine(request: RunRequest, sink: RunSink, deps: Eng
   const coverage = changedFiles === undefined ? {} : { changedFiles: changedFiles.length, ...deletedIn(request.stacksDir, changedFiles) };
   const endpoints = endpointsFor(request, fleet);
 
-  const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
+  const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.clock, timing.sleep);
   const clients = microsoftClientsFor(endpoints, request, fleet, deps, timing, writeBudget);
   const portFor = (tenant: DesiredTenant): TenantPort =>
     cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES });
@@ -188,7 +188,7 @@ export async function streamEngine(request: RunRequest, sink: RunSink, deps: Eng
     resetRecords: records,
   };
 
-  const startedAt = new Date(timing.now()).toISOString();
+  const startedAt = new Date(timing.clock()).toISOString();
   const rotated = (): string | null => rotatedToken(clients, request.refreshToken);
   const sources = new Map(selected.map((tenant) => [tenant.tenantId, tenant.source]));
   const guard = new CredentialGuard(clients);
@@ -202,7 +202,7 @@ export async function streamEngine(request: RunRequest, sink: RunSink, deps: Eng
   const ordered = {
     concurrency: request.concurrency ?? DEFAULT_CONCURRENCY,
     window: (request.concurrency ?? DEFAULT_CONCURRENCY) * WINDOW_PER_WORKER,
-    now: timing.now,
+    now: timing.clock,
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
   };
   sink.begin?.({ mode: request.mode, startedAt, tenants: selected.length, coverage });
@@ -283,7 +283,7 @@ export async function streamEngine(request: RunRequest, sink: RunSink, deps: Eng
   );
   for (const tenant of skipped) ran(skippedResult(tenant), null);
   const stopped = guard.stop(selected, notAttempted);
-  const finishedAt = new Date(timing.now()).toISOString();
+  const finishedAt = new Date(timing.clock()).toISOString();
   const result: Omit<RunResult, "tenants"> = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     mode: request.mode,
@@ -430,7 +430,7 @@ export function microsoftClientsFor(
     ...(deps.requestTimeoutMs !== undefined ? { timeoutMs: deps.requestTimeoutMs } : {}),
     ...(deps.timer ? { timer: deps.timer } : {}),
     ...(deps.redactor ? { redactor: deps.redactor } : {}),
-    clock: timing.now,
+    clock: timing.clock,
     sleep: timing.sleep,
     random: timing.random,
     ...(writeBudget ? { writeBudget } : {}),

@@ -25,7 +25,7 @@ export async function readFleet(
   deps: EngineDeps = {},
 ): Promise<Map<string, LiveReading>> {
   const timing = timingOf(deps);
-  const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
+  const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.clock, timing.sleep);
   const clients = microsoftClientsFor(endpointsFor(request, fleet), request, fleet, deps, timing, writeBudget);
   const unreadable = (error: unknown): LiveReading => ({
     kind: "inaccessible",
@@ -38,7 +38,7 @@ export async function readFleet(
     })),
     {
       concurrency: request.concurrency ?? 10,
-      now: timing.now,
+      now: timing.clock,
       onCrash: (_key, error) => unreadable(error),
       describe: (reading) => ({ failed: reading.kind === "inaccessible", outcome: reading.kind }),
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),

@@ -7,7 +7,7 @@ function fakeTiming(random = 1 - Number.EPSILON): Timing & { slept: number[] } {
   const slept: number[] = [];
   return {
     slept,
-    now: () => 0,
+    clock: () => 0,
     random: () => random,
     sleep: (ms) => {
       slept.push(ms);

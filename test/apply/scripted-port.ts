@@ -154,7 +154,7 @@ export function instantSettings(slept: number[] = []): StepSettings {
   let now = 0;
   return {
     timing: {
-      now: () => now,
+      clock: () => now,
       random: () => 0.5,
       sleep: (ms) => {
         slept.push(ms);
