@@ -71,7 +71,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const startedAt = new Date().toISOString();
 
   const sideBySideTenants = options.quick ? QUICK_TENANTS : options.sideBySide;
-  const memorySizes = options.quick ? QUICK_MEMORY : options.memory;
+  // --quick shrinks what it is not told: `--quick --memory 1000,10000` keeps the full memory rows.
+  const memorySizes = options.quick && program.getOptionValueSource("memory") !== "cli" ? QUICK_MEMORY : options.memory;
   const coldStartRuns = options.quick ? QUICK_COLD_START_RUNS : options.coldStartRuns;
   const wire = BENCH_WIRE;
 
