@@ -82265,18 +82265,18 @@ var TYPE_ORDER = { resource: 0, appRole: 1, scope: 2 };
 
 // src/apply/refresh.ts
 async function refreshTenant(desired, port, settings, options) {
-  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
+  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.clock());
   const plan = await convergeTenant(ledger, desired, port, settings, { forceConsent: options.forceConsent, consentAttempts: 1 });
-  return { plan, result: ledger.toResult(settings.timing.now(), port.requestCounts()) };
+  return { plan, result: ledger.toResult(settings.timing.clock(), port.requestCounts()) };
 }
 async function refreshTerraformManaged(desired, port, settings, options) {
-  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
+  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.clock());
   const plan = await convergeTenant(ledger, desired, port, settings, {
     forceConsent: options.forceConsent,
     consentAttempts: 1,
     consentOnly: true
   });
-  const result = ledger.toResult(settings.timing.now(), port.requestCounts());
+  const result = ledger.toResult(settings.timing.clock(), port.requestCounts());
   if (result.status === "failed") return { plan, result };
   const pending = plan.actions.filter((action) => action.kind !== "consent").length;
   const consent2 = result.steps.consent === "created" ? "posted the Partner Center consent (which Terraform cannot give) and wrote nothing else" : "nothing written";
@@ -82655,8 +82655,8 @@ function tenantRefOf(desired) {
 // src/apply/reset.ts
 var READD_ATTEMPTS = 4;
 async function resetTenant(desired, port, settings) {
-  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.now());
-  const finish = (plan2) => ({ plan: plan2, result: ledger.toResult(settings.timing.now(), port.requestCounts()) });
+  const ledger = new TenantLedger(tenantRefOf(desired), settings.timing.clock());
+  const finish = (plan2) => ({ plan: plan2, result: ledger.toResult(settings.timing.clock(), port.requestCounts()) });
   let before;
   try {
     before = await port.read();
@@ -82680,7 +82680,7 @@ async function resetTenant(desired, port, settings) {
   let recordFile = null;
   if (settings.resetRecords !== void 0) {
     try {
-      recordFile = settings.resetRecords.begin(tenantRefOf(desired), snapshot, new Date(settings.timing.now()).toISOString());
+      recordFile = settings.resetRecords.begin(tenantRefOf(desired), snapshot, new Date(settings.timing.clock()).toISOString());
     } catch (error2) {
       const why = error2.code ?? "unwritable";
       ledger.reset = { removed: false, snapshot, error: null };
@@ -82693,7 +82693,7 @@ async function resetTenant(desired, port, settings) {
     }
   }
   const finishRecorded = (run) => {
-    if (recordFile !== null) settings.resetRecords?.finish(recordFile, run.result.status, new Date(settings.timing.now()).toISOString());
+    if (recordFile !== null) settings.resetRecords?.finish(recordFile, run.result.status, new Date(settings.timing.clock()).toISOString());
     return run;
   };
   const tenantName = desired.defaultDomain;
@@ -83085,24 +83085,13 @@ function chain(previous, next) {
 }
 
 // src/apply/timing.ts
-var realTiming = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve3) => setTimeout(resolve3, ms)),
-  random: () => Math.random()
-};
-function timingWith(overrides) {
-  return {
-    now: overrides.now ?? realTiming.now,
-    sleep: overrides.sleep ?? realTiming.sleep,
-    random: overrides.random ?? realTiming.random
-  };
-}
 function timingOf(deps) {
-  return timingWith({
-    ...deps.clock ? { now: deps.clock } : {},
+  const { clock, sleep, random } = environmentOf({
+    ...deps.clock ? { clock: deps.clock } : {},
     ...deps.sleep ? { sleep: deps.sleep } : {},
     ...deps.random ? { random: deps.random } : {}
   });
+  return { clock, sleep, random };
 }
 
 // src/run/engine.ts
@@ -83152,7 +83141,7 @@ async function streamEngine(request3, sink, deps = {}) {
   const skipped = request3.tenant === void 0 && changedFiles === void 0 && tenantIds === void 0 ? fleet.tenants.filter((tenant) => tenant.excluded) : [];
   const coverage = changedFiles === void 0 ? {} : { changedFiles: changedFiles.length, ...deletedIn(request3.stacksDir, changedFiles) };
   const endpoints = endpointsFor(request3, fleet);
-  const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.now, timing.sleep);
+  const writeBudget = new WriteBudget(GRAPH_WRITE_LIMITS, timing.clock, timing.sleep);
   const clients = microsoftClientsFor(endpoints, request3, fleet, deps, timing, writeBudget);
   const portFor = (tenant) => cloudTenantPort(tenant, { clients, settings: fleet.settings, bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES });
   const records = new ResetRecords(request3.resetRecords ?? DEFAULT_RESET_RECORDS);
@@ -83165,7 +83154,7 @@ async function streamEngine(request3, sink, deps = {}) {
     planOptions: { bootstrapScopes: DEFAULT_BOOTSTRAP_SCOPES },
     resetRecords: records
   };
-  const startedAt = new Date(timing.now()).toISOString();
+  const startedAt = new Date(timing.clock()).toISOString();
   const rotated = () => rotatedToken(clients, request3.refreshToken);
   const sources = new Map(selected.map((tenant) => [tenant.tenantId, tenant.source]));
   const guard = new CredentialGuard(clients);
@@ -83179,7 +83168,7 @@ async function streamEngine(request3, sink, deps = {}) {
   const ordered = {
     concurrency: request3.concurrency ?? DEFAULT_CONCURRENCY,
     window: (request3.concurrency ?? DEFAULT_CONCURRENCY) * WINDOW_PER_WORKER,
-    now: timing.now,
+    now: timing.clock,
     ...request3.onProgress ? { onProgress: request3.onProgress } : {}
   };
   sink.begin?.({ mode: request3.mode, startedAt, tenants: selected.length, coverage });
@@ -83244,7 +83233,7 @@ async function streamEngine(request3, sink, deps = {}) {
   );
   for (const tenant of skipped) ran(skippedResult(tenant), null);
   const stopped = guard.stop(selected, notAttempted);
-  const finishedAt = new Date(timing.now()).toISOString();
+  const finishedAt = new Date(timing.clock()).toISOString();
   const result = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     mode: request3.mode,
@@ -83343,7 +83332,7 @@ function microsoftClientsFor(endpoints, request3, fleet, deps, timing, writeBudg
     ...deps.requestTimeoutMs !== void 0 ? { timeoutMs: deps.requestTimeoutMs } : {},
     ...deps.timer ? { timer: deps.timer } : {},
     ...deps.redactor ? { redactor: deps.redactor } : {},
-    clock: timing.now,
+    clock: timing.clock,
     sleep: timing.sleep,
     random: timing.random,
     ...writeBudget ? { writeBudget } : {}
