@@ -68362,6 +68362,20 @@ var SecretRedactor = class {
     if (!value || value.length < MIN_SECRET_LENGTH) return;
     for (const form of encodedForms(value)) this.values.add(form);
   }
+  /**
+   * Stops holding a registered value that the secret shapes mask whole on their own (a JWT access
+   * token, in every encoded form), so that a fleet run does not keep every tenant's tokens until it
+   * ends. A value the shapes would not mask whole (an opaque token) stays registered: forgetting it
+   * could let it be printed.
+   */
+  forget(value) {
+    const forms = encodedForms(value);
+    if (forms.every((form) => maskSecretShapes(form) === MASK)) for (const form of forms) this.values.delete(form);
+  }
+  /** How many values (encoded forms included) are held, for checks that a fleet run does not pile them up. */
+  heldCount() {
+    return this.values.size;
+  }
   /** The text with every registered secret (also URL-encoded, form-encoded or JSON-escaped) masked. */
   redact(text) {
     let out = text;
@@ -78805,6 +78819,8 @@ var TokenProvider = class {
   refreshToken;
   cache = /* @__PURE__ */ new Map();
   inflight = /* @__PURE__ */ new Map();
+  /** Per tenant, the access tokens issued this run: the redactor is told to forget them when the tenant is released. */
+  issued = /* @__PURE__ */ new Map();
   certificate;
   /** Token endpoint HTTP requests sent (retries included); the pipeline's counting policy fills it. */
   counter = new RequestCounter();
@@ -78840,11 +78856,14 @@ var TokenProvider = class {
   }
   /**
    * Drops the cached tokens of a tenant the run is done with, so that a fleet's tokens do not pile
-   * up. The partner's are kept: Partner Center and the GDAP checks of every tenant use them.
+   * up, here or in the redactor (which keeps masking them by their JWT shape; see
+   * SecretRedactor.forget). The partner's are kept: Partner Center and the GDAP checks of every tenant use them.
    */
   release(tenantId) {
     if (tenantId === this.options.partnerTenantId) return;
     for (const key of keysOf(tenantId)) this.cache.delete(key);
+    for (const token of this.issued.get(tenantId) ?? []) this.options.http.redactor.forget(token);
+    this.issued.delete(tenantId);
   }
   /** How many tokens are cached, for checks that a fleet run keeps none of the tenants it finished. */
   cachedCount() {
@@ -79009,6 +79028,9 @@ var TokenProvider = class {
   }
   toAccessToken(result, tenantId, resource, requested, network) {
     this.options.http.redactor.register(result.accessToken);
+    const issued = this.issued.get(tenantId);
+    if (issued) issued.push(result.accessToken);
+    else this.issued.set(tenantId, [result.accessToken]);
     const prefix = `${this.resourceUri(resource)}/`;
     return {
       token: result.accessToken,

@@ -31,6 +31,22 @@ export class SecretRedactor {
     for (const form of encodedForms(value)) this.values.add(form);
   }
 
+  /**
+   * Stops holding a registered value that the secret shapes mask whole on their own (a JWT access
+   * token, in every encoded form), so that a fleet run does not keep every tenant's tokens until it
+   * ends. A value the shapes would not mask whole (an opaque token) stays registered: forgetting it
+   * could let it be printed.
+   */
+  forget(value: string): void {
+    const forms = encodedForms(value);
+    if (forms.every((form) => maskSecretShapes(form) === MASK)) for (const form of forms) this.values.delete(form);
+  }
+
+  /** How many values (encoded forms included) are held, for checks that a fleet run does not pile them up. */
+  heldCount(): number {
+    return this.values.size;
+  }
+
   /** The text with every registered secret (also URL-encoded, form-encoded or JSON-escaped) masked. */
   redact(text: string): string {
     let out = text;

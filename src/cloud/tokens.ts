@@ -123,6 +123,8 @@ export class TokenProvider {
   private refreshToken: string;
   private readonly cache = new Map<string, AccessToken>();
   private readonly inflight = new Map<string, Promise<AccessToken>>();
+  /** Per tenant, the access tokens issued this run: the redactor is told to forget them when the tenant is released. */
+  private readonly issued = new Map<string, string[]>();
   private readonly certificate: { thumbprintSha256: string; privateKey: string; x5c: string } | null;
   /** Token endpoint HTTP requests sent (retries included); the pipeline's counting policy fills it. */
   private readonly counter = new RequestCounter();
@@ -179,11 +181,14 @@ export class TokenProvider {
 
   /**
    * Drops the cached tokens of a tenant the run is done with, so that a fleet's tokens do not pile
-   * up. The partner's are kept: Partner Center and the GDAP checks of every tenant use them.
+   * up, here or in the redactor (which keeps masking them by their JWT shape; see
+   * SecretRedactor.forget). The partner's are kept: Partner Center and the GDAP checks of every tenant use them.
    */
   release(tenantId: string): void {
     if (tenantId === this.options.partnerTenantId) return;
     for (const key of keysOf(tenantId)) this.cache.delete(key);
+    for (const token of this.issued.get(tenantId) ?? []) this.options.http.redactor.forget(token);
+    this.issued.delete(tenantId);
   }
 
   /** How many tokens are cached, for checks that a fleet run keeps none of the tenants it finished. */
@@ -381,6 +386,9 @@ export class TokenProvider {
     network: RecordingNetworkModule,
   ): AccessToken {
     this.options.http.redactor.register(result.accessToken);
+    const issued = this.issued.get(tenantId);
+    if (issued) issued.push(result.accessToken);
+    else this.issued.set(tenantId, [result.accessToken]);
     const prefix = `${this.resourceUri(resource)}/`;
     return {
       token: result.accessToken,

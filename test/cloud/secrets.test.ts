@@ -31,6 +31,24 @@ describe("SecretRedactor", () => {
     expect(r.redact('{"refresh_token":"0.AXk-secret","x":1}')).toBe('{"refresh_token":"***","x":1}');
   });
 
+  it("forgets a value the JWT shape masks on its own, and keeps masking it; an opaque value stays registered", () => {
+    const r = new SecretRedactor();
+    const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoIn0.c2lnbmF0dXJlLXNlY3JldA";
+    r.register(jwt);
+    r.register(secret);
+    const held = r.heldCount();
+    r.forget(jwt);
+    expect(r.heldCount()).toBeLessThan(held);
+    r.forget(secret);
+    expect(r.heldCount()).toBe(held - 1);
+    for (const text of [`token ${jwt} end`, `a=${encodeURIComponent(jwt)}`, JSON.stringify({ t: jwt }), `x ${secret} y`]) {
+      const out = r.redact(text);
+      expect(out).not.toContain(jwt);
+      expect(out).not.toContain("c2lnbmF0dXJlLXNlY3JldA");
+      expect(out).not.toContain(secret);
+    }
+  });
+
   it("ignores short values so ordinary text stays readable", () => {
     const r = new SecretRedactor();
     r.register("abc");

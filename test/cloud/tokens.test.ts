@@ -30,18 +30,26 @@ describe("TokenProvider against the emulator", () => {
   });
 
   it("drops a finished tenant's tokens, keeping the partner's that every tenant uses", async () => {
-    const { tokens } = sandbox.clients();
-    await tokens.delegated(DEMO.healthy.tenantId, "graph");
+    const { tokens, redactor } = sandbox.clients();
+    const healthy = await tokens.delegated(DEMO.healthy.tenantId, "graph");
+    const healthyAppOnly = await tokens.appOnly(DEMO.healthy.tenantId);
     await tokens.delegated(DEMO.drifted.tenantId, "graph");
     await tokens.delegated(DEMO.partner.tenantId, "partnerCenter");
     await tokens.delegated(DEMO.partner.tenantId, "graph");
-    expect(tokens.cachedCount()).toBe(4);
+    expect(tokens.cachedCount()).toBe(5);
+    const held = redactor.heldCount();
 
     tokens.release(DEMO.healthy.tenantId);
     tokens.release(DEMO.partner.tenantId);
     expect(tokens.cachedCount()).toBe(3);
+    // The redactor lets go of them too (a fleet's tokens would pile up there), and still masks them by their shape.
+    expect(redactor.heldCount()).toBe(held - 2);
+    for (const token of [healthy.token, healthyAppOnly.token]) {
+      expect(redactor.redact(`sent ${token} and Authorization: Bearer ${token}`)).toBe("sent *** and Authorization: Bearer ***");
+    }
     tokens.release(DEMO.drifted.tenantId);
     expect(tokens.cachedCount()).toBe(2);
+    expect(redactor.heldCount()).toBe(held - 3);
     // The partner's tokens are still served from the cache; a released tenant's is asked for again.
     const sent = tokens.requestCount;
     await tokens.delegated(DEMO.partner.tenantId, "partnerCenter");
