@@ -83042,6 +83042,8 @@ var ResultTotals = class {
     return this.totals.failed > 0 ? 1 : 0;
   }
 };
+
+// src/run/scheduler.ts
 async function runJobsInOrder(jobs, options) {
   const concurrency = Math.max(1, Math.floor(options.concurrency));
   const window2 = Math.max(concurrency, Math.floor(options.window));

@@ -35,7 +35,8 @@ import { DEFAULT_RESET_RECORDS, ResetRecords, type UnfinishedReset } from "../ap
 import { RESULT_SCHEMA_VERSION, runResultOf, type RunResult, type TenantResult } from "../apply/result";
 import type { RunRequest } from "./run-request";
 import { RunRefusedError, checkResetConfirmation } from "./run-refusal";
-import { PlanTotals, ResultTotals, planSummaryOf, resultSummaryOf, runJobsInOrder, type RunSink, type TenantSummary } from "./fleet-stream";
+import { PlanTotals, ResultTotals, planSummaryOf, resultSummaryOf, type RunSink, type TenantSummary } from "./fleet-stream";
+import { runJobsInOrder } from "./scheduler";
 import type { TenantPort } from "../tenant/port";
 import { timingOf, type Timing } from "../apply/timing";
 

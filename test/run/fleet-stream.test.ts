@@ -1,4 +1,5 @@
-import { ResultTotals, PlanTotals, runJobsInOrder } from "../../src/run/fleet-stream";
+import { ResultTotals, PlanTotals } from "../../src/run/fleet-stream";
+import { runJobsInOrder } from "../../src/run/scheduler";
 import { totalsOf } from "../../src/apply/result";
 import { summariseFleetPlan } from "../../src/plan/summary";
 import { sampleFleetPlan, sampleRunResult } from "../report/fixtures";
